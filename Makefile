@@ -1,0 +1,13 @@
+# The two commands of README.md, and a way to stop the private database cluster.
+PYTHON := $(if $(wildcard .venv/bin/python),.venv/bin/python,python3)
+
+.PHONY: run test stop-db
+
+run:  ## install what is missing, start the private PostGIS, migrate, load the demo, serve :8000
+	bash scripts/run.sh
+
+test:  ## ruff, then every test on a throwaway PostGIS cluster
+	bash scripts/test.sh
+
+stop-db:  ## stop the private PostGIS cluster under var/pg (the data stays)
+	$(PYTHON) -m clearground.dbcluster stop

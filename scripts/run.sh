@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Command 1 (make run): install what is missing, start the private PostGIS cluster (unless
+# DATABASE_URL names another PostGIS), migrate, load the demo once, and serve on 127.0.0.1.
+# Running it again keeps the data. Stop the database afterwards with `make stop-db`.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+bash scripts/bootstrap.sh
+if [ -z "${DATABASE_URL:-}" ]; then
+  .venv/bin/python -m clearground.dbcluster ensure
+else
+  echo "[run] DATABASE_URL is set: using that database, not the private cluster"
+fi
+
+cg=.venv/bin/clearground
+echo "[run] migrating"
+"$cg" migrate --noinput
+"$cg" collectstatic --noinput -v 0
+
+# Guard for the management commands that are still being written.
+if "$cg" help demo >/dev/null 2>&1; then
+  "$cg" demo --if-empty
+else
+  echo "[run] warning: no 'demo' command yet; starting without demo data" >&2
+fi
+
+port=${PORT:-8000}
+echo
+echo "Clearground: http://127.0.0.1:${port}/"
+if "$cg" help demo_logins >/dev/null 2>&1; then
+  "$cg" demo_logins
+else
+  echo "[run] warning: no 'demo_logins' command yet; no demo logins to show" >&2
+fi
+echo
+
+exec .venv/bin/gunicorn clearground.wsgi --bind "127.0.0.1:${port}" --workers 3 --threads 4 --timeout 120
