@@ -1,0 +1,139 @@
+"""Who may see and change what: one permission-checked getter per object type, used by every door.
+
+Operators see and change only their own organisation's work; the national authority sees all.
+A missing object and a forbidden one give the same NotFoundOrNoAccess, so ids leak nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+from accounts.models import Membership
+from core.errors import NotAllowed, NotFoundOrNoAccess
+from vocab.choices import Role
+
+WRITERS = {Role.DATA_CLERK, Role.IM_OFFICER, Role.AUTHORITY_ADMIN}
+APPROVERS = {Role.IM_OFFICER, Role.AUTHORITY_ADMIN}
+# Informant and casualty identities: only the roles that act on them.
+PERSONAL_DATA_ROLES = {Role.IM_OFFICER, Role.AUTHORITY_ADMIN}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A user's reach: the roles they hold and in which organisations (None = the whole register)."""
+
+    roles_by_org: dict[int, frozenset[str]]
+    authority_roles: frozenset[str]
+
+    @property
+    def everything(self) -> bool:
+        return bool(self.authority_roles)
+
+    def org_ids(self) -> list[int]:
+        return list(self.roles_by_org)
+
+    def roles_for(self, org_id: int | None) -> frozenset[str]:
+        """Roles that apply to an object of this organisation (authority roles apply everywhere)."""
+        own = self.roles_by_org.get(org_id, frozenset()) if org_id is not None else frozenset()
+        return own | self.authority_roles
+
+    def is_member(self) -> bool:
+        return bool(self.roles_by_org)
+
+
+def scope_of(user: object) -> Scope:
+    """The user's Scope, computed once per request and kept on the user object."""
+    cached = getattr(user, "_clearground_scope", None)
+    if cached is not None:
+        return cached
+    roles: dict[int, set[str]] = {}
+    authority: set[str] = set()
+    if getattr(user, "is_authenticated", False):
+        for m in Membership.objects.filter(user=user).select_related("organisation"):
+            roles.setdefault(m.organisation_id, set()).add(m.role)
+            if m.organisation.is_authority:
+                authority.add(m.role)
+    scope = Scope({k: frozenset(v) for k, v in roles.items()}, frozenset(authority))
+    try:
+        user._clearground_scope = scope  # type: ignore[attr-defined]
+    except AttributeError:  # AnonymousUser has no __dict__ slot issues, but stay safe
+        pass
+    return scope
+
+
+def _scoped(qs: QuerySet, user: object, org_field: str) -> QuerySet:
+    scope = scope_of(user)
+    if scope.everything:
+        return qs
+    if not scope.is_member():
+        return qs.none()
+    return qs.filter(**{f"{org_field}__in": scope.org_ids()})
+
+
+def hazards_for(user: object) -> QuerySet:
+    """Hazards the user may see."""
+    from hazards.models import HazardousArea
+
+    return _scoped(HazardousArea.objects.all(), user, "organisation_id")
+
+
+def access_hazard(user: object, pk: object, *, write: bool = False):  # type: ignore[no-untyped-def]
+    """The hazard if the user may see it (and, with write=True, report on it)."""
+    from hazards.models import HazardousArea
+
+    try:
+        hazard = hazards_for(user).get(pk=pk)
+    except (HazardousArea.DoesNotExist, ValueError, TypeError):
+        raise NotFoundOrNoAccess("No such hazard.") from None
+    if write and not scope_of(user).roles_for(hazard.organisation_id) & WRITERS:
+        raise NotAllowed("Your role may not report on this hazard.")
+    return hazard
+
+
+def reports_for(user: object) -> QuerySet:
+    """Field reports the user may see."""
+    from reports.models import Report
+
+    return _scoped(Report.objects.all(), user, "organisation_id")
+
+
+def access_report(user: object, pk: object, *, write: bool = False, approve: bool = False):  # type: ignore[no-untyped-def]
+    """The report if the user may see it; write=True to edit or submit it, approve=True to decide on it."""
+    from reports.models import Report
+
+    try:
+        report = reports_for(user).select_related("organisation", "hazard").get(pk=pk)
+    except (Report.DoesNotExist, ValueError, TypeError):
+        raise NotFoundOrNoAccess("No such report.") from None
+    roles = scope_of(user).roles_for(report.organisation_id)
+    if write and not roles & WRITERS:
+        raise NotAllowed("Your role may not edit or submit this report.")
+    if approve and not roles & APPROVERS:
+        raise NotAllowed("Only an information-management officer may validate, approve or return reports.")
+    return report
+
+
+def organisations_for(user: object) -> QuerySet:
+    """Organisations the user may see: all for members (the list of operators is not secret)."""
+    from accounts.models import Organisation
+
+    return Organisation.objects.all() if scope_of(user).is_member() else Organisation.objects.none()
+
+
+def may_write_for(user: object, org_id: int) -> bool:
+    """May the user create reports on behalf of this organisation?"""
+    return bool(scope_of(user).roles_by_org.get(org_id, frozenset()) & WRITERS) or bool(
+        scope_of(user).authority_roles & WRITERS
+    )
+
+
+def may_see_personal_data(user: object, org_id: int | None) -> bool:
+    """May the user read informants' (and later casualties') identities for this organisation's records?"""
+    return bool(scope_of(user).roles_for(org_id) & PERSONAL_DATA_ROLES)
+
+
+def scoped(user: object, qs: QuerySet, org_field: str) -> QuerySet:
+    """Scope any queryset whose rows belong to an organisation through `org_field`."""
+    return _scoped(qs, user, org_field)

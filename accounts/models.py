@@ -1,0 +1,66 @@
+"""Organisations, memberships (a user's role in an organisation) and the audit log."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+
+from vocab.choices import ActivityKind, OrganisationKind, Role
+
+
+class Organisation(models.Model):
+    """A national authority, an operator, a military or police service, or a UN body."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=30, choices=OrganisationKind.choices)
+    country_iso3 = models.CharField(max_length=3, blank=True)
+    # Accreditation scopes (IMAS 07.30): the activity kinds this organisation may report.
+    accreditation_scopes = ArrayField(
+        models.CharField(max_length=20, choices=ActivityKind.choices), default=list, blank=True
+    )
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_authority(self) -> bool:
+        """The national authority sees the whole register."""
+        return self.kind == OrganisationKind.NATIONAL_AUTHORITY
+
+
+class Membership(models.Model):
+    """A user's role in one organisation; a user may belong to several."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=30, choices=Role.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "organisation", "role"], name="membership_unique_role")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} at {self.organisation}"
+
+
+class AuditEntry(models.Model):
+    """One row per write of domain state and per read of personal data. Rows are never updated."""
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT)
+    action = models.CharField(max_length=60)
+    object_type = models.CharField(max_length=60)
+    object_id = models.CharField(max_length=40)
+    old = models.JSONField(null=True, blank=True)
+    new = models.JSONField(null=True, blank=True)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        # Serves "what happened to this object", the audit view of any record.
+        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.object_type}#{self.object_id}"

@@ -1,0 +1,145 @@
+"""Geometry rules shared by every door: parse, validate or repair, and measure in metres.
+
+Areas are measured in the local UTM zone of the geometry (never in degrees), which keeps the
+error of a hazard-sized polygon well under 0.1 %.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.gis.gdal import CoordTransform, SpatialReference
+from django.contrib.gis.geos import GEOSException, GEOSGeometry, MultiPolygon, Point, Polygon
+
+from core.errors import Problem
+
+WGS84 = 4326
+_transforms: dict[tuple[int, int], CoordTransform] = {}
+
+
+def utm_srid(lon: float, lat: float) -> int:
+    """EPSG code of the WGS 84 / UTM zone holding (lon, lat)."""
+    zone = min(60, max(1, int((lon + 180) // 6) + 1))
+    return (32600 if lat >= 0 else 32700) + zone
+
+
+def _transform(srid_from: int, srid_to: int) -> CoordTransform:
+    key = (srid_from, srid_to)
+    if key not in _transforms:
+        # Django's SpatialReference keeps the traditional lon/lat axis order for EPSG:4326.
+        _transforms[key] = CoordTransform(SpatialReference(srid_from), SpatialReference(srid_to))
+    return _transforms[key]
+
+
+def to_srid(geom: GEOSGeometry, srid: int) -> GEOSGeometry:
+    """A transformed copy of `geom`."""
+    if geom.srid == srid:
+        return geom.clone()
+    return geom.transform(_transform(geom.srid or WGS84, srid), clone=True)
+
+
+def local_srid(geom: GEOSGeometry) -> int:
+    """The UTM zone of the geometry's centroid: the local metric frame used for areas and tolerances."""
+    c = to_srid(geom, WGS84).centroid
+    return utm_srid(c.x, c.y)
+
+
+def area_m2(geom: GEOSGeometry, srid: int | None = None) -> float:
+    """Area in square metres, measured in `srid` (default: the local UTM zone)."""
+    if geom.empty:
+        return 0.0
+    return float(to_srid(geom, srid or local_srid(geom)).area)
+
+
+def as_multipolygon(geom: GEOSGeometry) -> MultiPolygon:
+    """Polygonal parts of a geometry as one MultiPolygon (drops lines and points left by a repair)."""
+    if isinstance(geom, MultiPolygon):
+        return geom
+    if isinstance(geom, Polygon):
+        return MultiPolygon(geom, srid=geom.srid)
+    polys: list[Polygon] = []
+    for part in geom:  # a GeometryCollection
+        if isinstance(part, Polygon):
+            polys.append(part)
+        elif isinstance(part, MultiPolygon):
+            polys.extend(part)
+    return MultiPolygon(*polys, srid=geom.srid)
+
+
+@dataclass
+class ParsedArea:
+    """A polygon accepted from input, with a note when it had to be repaired."""
+
+    geom: MultiPolygon
+    repair_note: str = ""
+
+
+def _load(value: Any) -> GEOSGeometry:
+    if isinstance(value, GEOSGeometry):
+        return value
+    if isinstance(value, dict):
+        value = json.dumps(value)
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("expected a GeoJSON geometry object or WKT text")
+    geom = GEOSGeometry(value)
+    if not geom.srid:
+        geom.srid = WGS84
+    return geom
+
+
+def _check_lonlat(geom: GEOSGeometry, field: str) -> list[Problem]:
+    xmin, ymin, xmax, ymax = geom.extent
+    if xmin < -180 or xmax > 180 or ymin < -90 or ymax > 90:
+        return [Problem(field, "coordinates must be longitude/latitude in EPSG:4326 (lon -180..180, lat -90..90)")]
+    return []
+
+
+def parse_area(value: Any, field: str) -> tuple[ParsedArea | None, list[Problem]]:
+    """Accept a polygon or multipolygon (GeoJSON or WKT, EPSG:4326); repair an invalid one.
+
+    An invalid polygon (self-intersection, bow-tie, unclosed-then-closed ring) is repaired with
+    GEOS MakeValid, the same algorithm PostGIS's ST_MakeValid calls, and the repair is noted. Input that
+    is empty, not polygonal, outside lon/lat ranges or has nothing left after repair is rejected.
+    """
+    if value in (None, "", {}):
+        return None, [Problem(field, "a polygon is required")]
+    try:
+        geom = _load(value)
+    except (ValueError, GEOSException, TypeError) as exc:
+        return None, [Problem(field, f"not a readable geometry ({exc})".replace("\n", " "))]
+    if geom.srid != WGS84:
+        geom = to_srid(geom, WGS84)
+    if geom.geom_type not in ("Polygon", "MultiPolygon"):
+        return None, [Problem(field, f"must be a Polygon or MultiPolygon, not a {geom.geom_type}")]
+    if geom.empty:
+        return None, [Problem(field, "the polygon is empty")]
+    problems = _check_lonlat(geom, field)
+    if problems:
+        return None, problems
+    note = ""
+    if not geom.valid:
+        reason = geom.valid_reason
+        repaired = as_multipolygon(geom.make_valid())
+        if repaired.empty or area_m2(repaired) < 0.01:
+            return None, [Problem(field, f"invalid polygon ({reason}) and nothing is left after repair")]
+        note = (
+            f"repaired with MakeValid: {reason}; area after repair {area_m2(repaired):,.1f} m²"
+        )
+        geom = repaired
+    return ParsedArea(as_multipolygon(geom), note), []
+
+
+def parse_point(value: Any, field: str, *, required: bool = True) -> tuple[Point | None, list[Problem]]:
+    """Accept a GeoJSON or WKT point in EPSG:4326."""
+    if value in (None, "", {}):
+        return None, ([Problem(field, "a point is required")] if required else [])
+    try:
+        geom = _load(value)
+    except (ValueError, GEOSException, TypeError) as exc:
+        return None, [Problem(field, f"not a readable geometry ({exc})".replace("\n", " "))]
+    if geom.geom_type != "Point" or geom.empty:
+        return None, [Problem(field, f"must be a Point, not a {geom.geom_type}")]
+    problems = _check_lonlat(geom, field)
+    return (None, problems) if problems else (geom, [])  # type: ignore[return-value]

@@ -1,0 +1,275 @@
+"""The register: hazardous areas (a projection of approved reports) and the facts recorded on them.
+
+A HazardousArea row is the *current* state, derived from approved field reports by
+hazards/projections.py; HazardVersion keeps every earlier state. Nothing here is written except
+through reports/actions.py.
+"""
+
+from __future__ import annotations
+
+from django.contrib.gis.db import models
+from django.contrib.postgres.fields import ArrayField
+from django.db.models import Q
+
+from accounts.models import Organisation
+from places.models import AdminArea
+from vocab.choices import (
+    ActivityKind,
+    ActivityStatus,
+    Classification,
+    DeviceCategory,
+    Disposal,
+    EvidenceKind,
+    EvidenceSource,
+    FindCondition,
+    HazardStatus,
+    LandUse,
+    MarkingStatus,
+    Method,
+    ProductKind,
+    Reliability,
+)
+
+# Invariant 1's tolerance: 1 m² or 0.01 % of the original area, whichever is larger.
+AREA_TOLERANCE_M2 = 1.0
+AREA_TOLERANCE_RATIO = 0.0001
+
+
+def area_tolerance(original_m2: float) -> float:
+    """How far Σ products + remaining may drift from the original area (floating point, reprojection)."""
+    return max(AREA_TOLERANCE_M2, AREA_TOLERANCE_RATIO * original_m2)
+
+
+def device_array() -> ArrayField:
+    return ArrayField(models.CharField(max_length=20, choices=DeviceCategory.choices), default=list, blank=True)
+
+
+class HazardousArea(models.Model):
+    """An SHA or CHA in the national register, in its current (latest known) state."""
+
+    code = models.CharField(max_length=40, unique=True, help_text="National hazard code")
+    name = models.CharField(max_length=200)
+    classification = models.CharField(max_length=3, choices=Classification.choices)
+    status = models.CharField(max_length=12, choices=HazardStatus.choices, default=HazardStatus.OPEN)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="hazards", help_text="Operator responsible"
+    )
+    admin_area = models.ForeignKey(AdminArea, null=True, blank=True, on_delete=models.PROTECT)
+    geom = models.MultiPolygonField(srid=4326)
+    benchmark = models.PointField(srid=4326, null=True, blank=True)
+    utm_srid = models.PositiveIntegerField(help_text="Local UTM zone in which every area of this hazard is measured")
+    geometry_repair = models.TextField(blank=True, help_text="How an invalid input polygon was repaired")
+    original_area_m2 = models.FloatField()
+    cancelled_m2 = models.FloatField(default=0)
+    reduced_m2 = models.FloatField(default=0)
+    cleared_m2 = models.FloatField(default=0)
+    remaining_area_m2 = models.FloatField()
+    devices_suspected = device_array()
+    devices_confirmed = device_array()
+    evidence_summary = models.TextField(blank=True)
+    land_use = ArrayField(models.CharField(max_length=20, choices=LandUse.choices), default=list, blank=True)
+    blockages = models.TextField(blank=True)
+    beneficiaries = models.PositiveIntegerField(null=True, blank=True)
+    marking_status = models.CharField(max_length=10, choices=MarkingStatus.choices, default=MarkingStatus.UNMARKED)
+    date_of_information = models.DateField()
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            # The list API's filters: status / classification within an operator's scope.
+            models.Index(fields=["organisation", "status"], name="hazard_org_status_idx"),
+            models.Index(fields=["status", "classification"], name="hazard_status_class_idx"),
+            models.Index(fields=["date_of_information"], name="hazard_doi_idx"),
+        ]
+        constraints = [
+            # Invariant 1 in the database: original = cancelled + reduced + cleared + remaining.
+            models.CheckConstraint(
+                name="hazard_area_conserved",
+                condition=Q(
+                    remaining_area_m2__gte=-AREA_TOLERANCE_M2,
+                )
+                & models.Q(
+                    original_area_m2__gte=models.F("cancelled_m2")
+                    + models.F("reduced_m2")
+                    + models.F("cleared_m2")
+                    + models.F("remaining_area_m2")
+                    - (AREA_TOLERANCE_M2 + AREA_TOLERANCE_RATIO * models.F("original_area_m2")),
+                    original_area_m2__lte=models.F("cancelled_m2")
+                    + models.F("reduced_m2")
+                    + models.F("cleared_m2")
+                    + models.F("remaining_area_m2")
+                    + (AREA_TOLERANCE_M2 + AREA_TOLERANCE_RATIO * models.F("original_area_m2")),
+                ),
+            ),
+            # Invariant 5 in the database: a closed hazard has nothing left to release.
+            models.CheckConstraint(
+                name="hazard_closed_means_released",
+                condition=~Q(status=HazardStatus.CLOSED)
+                | Q(remaining_area_m2__lte=AREA_TOLERANCE_M2 + AREA_TOLERANCE_RATIO * models.F("original_area_m2")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    def released_area_m2(self) -> float:
+        """Everything cancelled, reduced or cleared so far."""
+        return self.cancelled_m2 + self.reduced_m2 + self.cleared_m2
+
+    def conservation_gap_m2(self) -> float:
+        """original − (Σ products + remaining); zero up to `area_tolerance` while invariant 1 holds."""
+        return self.original_area_m2 - (self.released_area_m2() + self.remaining_area_m2)
+
+    def is_fully_released(self) -> bool:
+        """True when the remaining area is zero within the tolerance (invariant 5's precondition)."""
+        return self.remaining_area_m2 <= area_tolerance(self.original_area_m2)
+
+
+class HazardVersion(models.Model):
+    """A state of a hazard as established by one approved report (the history behind "as known on")."""
+
+    hazard = models.ForeignKey(HazardousArea, on_delete=models.CASCADE, related_name="versions")
+    report = models.ForeignKey("reports.Report", on_delete=models.PROTECT, related_name="hazard_versions")
+    sequence = models.PositiveIntegerField(help_text="Order in which the versions were recorded")
+    valid_from = models.DateField(help_text="The report's date of information")
+    recorded_at = models.DateTimeField()
+    applied = models.BooleanField(help_text="False when the report was older than the state it met (invariant 6)")
+    state = models.JSONField()
+
+    class Meta:
+        ordering = ["hazard", "sequence"]
+        constraints = [models.UniqueConstraint(fields=["hazard", "sequence"], name="hazard_version_seq")]
+        # Serves "state as known on D": the latest valid_from ≤ D for one hazard.
+        indexes = [models.Index(fields=["hazard", "valid_from"], name="hazard_version_date_idx")]
+
+
+class HazardStatusChange(models.Model):
+    """One row per change of status, with the report that caused it."""
+
+    hazard = models.ForeignKey(HazardousArea, on_delete=models.CASCADE, related_name="status_changes")
+    report = models.ForeignKey("reports.Report", on_delete=models.PROTECT)
+    from_status = models.CharField(max_length=12, choices=HazardStatus.choices, blank=True)
+    to_status = models.CharField(max_length=12, choices=HazardStatus.choices)
+    from_classification = models.CharField(max_length=3, blank=True)
+    to_classification = models.CharField(max_length=3)
+    on = models.DateField()
+    at = models.DateTimeField(auto_now_add=True)
+    reason = models.TextField(blank=True)
+
+
+class Evidence(models.Model):
+    """Evidence of explosive ordnance for a hazard (IMAS 07.11). The informant is personal data."""
+
+    hazard = models.ForeignKey(HazardousArea, on_delete=models.CASCADE, related_name="evidence")
+    report = models.ForeignKey("reports.Report", on_delete=models.PROTECT)
+    kind = models.CharField(max_length=10, choices=EvidenceKind.choices)
+    source = models.CharField(max_length=10, choices=EvidenceSource.choices)
+    reliability = models.CharField(max_length=10, choices=Reliability.choices)
+    description = models.TextField(blank=True)
+    on = models.DateField()
+    # Personal data: only roles with personal-data access see these, and every read is audited.
+    informant_name = models.CharField(max_length=200, blank=True)
+    informant_contact = models.CharField(max_length=200, blank=True)
+
+    @property
+    def has_informant(self) -> bool:
+        return bool(self.informant_name or self.informant_contact)
+
+
+class Activity(models.Model):
+    """An NTS, TS, clearance, EOD, marking, inspection or handover task on a hazard."""
+
+    hazard = models.ForeignKey(HazardousArea, null=True, blank=True, on_delete=models.CASCADE, related_name="activities")
+    report = models.ForeignKey("reports.Report", on_delete=models.PROTECT, related_name="activities")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT)
+    kind = models.CharField(max_length=12, choices=ActivityKind.choices)
+    method = models.CharField(max_length=16, choices=Method.choices, blank=True)
+    status = models.CharField(max_length=12, choices=ActivityStatus.choices)
+    start_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True)
+    search_depth_cm = models.PositiveIntegerField(null=True, blank=True)
+    person_days = models.FloatField(null=True, blank=True)
+    machine_hours = models.FloatField(null=True, blank=True)
+    location = models.PointField(srid=4326, null=True, blank=True, help_text="EOD spot tasks outside a hazard")
+
+    class Meta:
+        ordering = ["start_date", "id"]
+
+
+class LandReleaseProduct(models.Model):
+    """Land cancelled by NTS, reduced by TS or cleared by clearance (IMAS 07.11), inside its hazard."""
+
+    hazard = models.ForeignKey(HazardousArea, on_delete=models.CASCADE, related_name="products")
+    activity = models.ForeignKey(Activity, on_delete=models.PROTECT, related_name="products")
+    report = models.ForeignKey("reports.Report", on_delete=models.PROTECT, related_name="products")
+    kind = models.CharField(max_length=10, choices=ProductKind.choices)
+    geom = models.MultiPolygonField(srid=4326)
+    area_m2 = models.FloatField()
+    depth_cm = models.PositiveIntegerField(null=True, blank=True, help_text="Clearance depth (cleared only)")
+    on = models.DateField()
+    adjustment = models.TextField(blank=True, help_text="Clipping to the hazard boundary or to earlier products")
+
+    class Meta:
+        ordering = ["on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                name="product_cleared_has_depth",
+                condition=~Q(kind=ProductKind.CLEARED) | Q(depth_cm__isnull=False),
+            ),
+            models.CheckConstraint(name="product_area_positive", condition=Q(area_m2__gt=0)),
+        ]
+
+
+class Find(models.Model):
+    """An explosive item found during a task."""
+
+    hazard = models.ForeignKey(HazardousArea, null=True, blank=True, on_delete=models.CASCADE, related_name="finds")
+    activity = models.ForeignKey(Activity, on_delete=models.PROTECT, related_name="finds")
+    report = models.ForeignKey("reports.Report", on_delete=models.PROTECT, related_name="finds")
+    category = models.CharField(max_length=20, choices=DeviceCategory.choices)
+    model = models.CharField(max_length=100, blank=True)
+    quantity = models.PositiveIntegerField()
+    condition = models.CharField(max_length=10, choices=FindCondition.choices, default=FindCondition.UNKNOWN)
+    depth_cm = models.PositiveIntegerField(null=True, blank=True)
+    location = models.PointField(srid=4326, null=True, blank=True)
+    disposal = models.CharField(max_length=20, choices=Disposal.choices, blank=True)
+    on = models.DateField()
+
+
+class Handover(models.Model):
+    """Released land formally handed back to its users."""
+
+    hazard = models.ForeignKey(HazardousArea, on_delete=models.CASCADE, related_name="handovers")
+    report = models.ForeignKey("reports.Report", on_delete=models.PROTECT)
+    on = models.DateField()
+    handed_to = models.CharField(max_length=200)
+    certificate = models.CharField(max_length=100, blank=True)
+
+
+class MinefieldRecord(models.Model):
+    """The laying party's record of a minefield (CCW Amended Protocol II, technical annex).
+
+    Kept so that the area can be marked, monitored and cleared; nothing here plans or lays anything.
+    """
+
+    hazard = models.OneToOneField(HazardousArea, on_delete=models.CASCADE, related_name="minefield_record")
+    report = models.ForeignKey("reports.Report", on_delete=models.PROTECT)
+    laying_party = models.CharField(max_length=200)
+    date_laid = models.DateField()
+    reference_points = models.MultiPointField(srid=4326)
+    devices = models.JSONField(help_text="[{category, model, quantity}]")
+    self_destructing = models.BooleanField(default=False)
+    lifetime_days = models.PositiveIntegerField(null=True, blank=True)
+    fenced = models.BooleanField(default=False)
+    monitored = models.BooleanField(default=False)
+
+
+class DataVersion(models.Model):
+    """A counter bumped on commit of every approval: caches and tiles key on it."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    value = models.BigIntegerField(default=0)
+

@@ -1,0 +1,287 @@
+"""One action per business event on a report. Every write of the register goes through these.
+
+Each action is atomic, takes the acting user as a keyword, records a ReportTransition and an audit
+row, and raises a CleargroundError (nothing changed) when it cannot be done. Callers (API, admin,
+commands, importers, tests) check access first with accounts.access.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from accounts import audit
+from accounts.models import Organisation
+from core.errors import Conflict, Problem, ValidationFailed
+from hazards import projections
+from hazards.models import DataVersion, HazardousArea
+from reports.kinds import KINDS
+from reports.kinds.base import Changes
+from reports.models import Reconcile, Report, ReportStatus, ReportTransition
+from reports.workflow import EDITABLE, check_step
+
+
+def _now(at: dt.datetime | None) -> dt.datetime:
+    return at or timezone.now()
+
+
+def _transition(report: Report, to: str, *, by: Any, at: dt.datetime, reason: str = "") -> None:
+    check_step(report.status, to)
+    ReportTransition.objects.create(report=report, from_status=report.status, to_status=to, by=by, at=at,
+                                    reason=reason)
+    report.status = to
+
+
+def _check_header(kind: str, payload: Any, date_of_information: Any) -> list[Problem]:
+    problems = []
+    if kind not in KINDS:
+        problems.append(Problem("kind", f"'{kind}' is not a report kind ({', '.join(KINDS)})"))
+    if not isinstance(date_of_information, dt.date):
+        problems.append(Problem("date_of_information", "is required (a date, YYYY-MM-DD)"))
+    elif date_of_information > dt.date.today():
+        problems.append(Problem("date_of_information", f"{date_of_information} is in the future"))
+    if not isinstance(payload, dict):
+        problems.append(Problem("payload", "must be a JSON object"))
+    return problems
+
+
+def parse_report(report: Report) -> Changes:
+    """Check a report's payload against its kind; raise ValidationFailed listing every problem."""
+    problems = _check_header(report.kind, report.payload, report.date_of_information)
+    if problems:
+        raise ValidationFailed(problems)
+    spec = KINDS[report.kind]
+    if spec.hazard == "required" and report.hazard_id is None:
+        problems.append(Problem("hazard", f"a {report.get_kind_display().lower()} must name its hazard"))
+    if spec.hazard == "new" and report.hazard_id is not None:
+        problems.append(Problem("hazard", f"a {report.get_kind_display().lower()} creates a new hazard; "
+                                          "leave the hazard empty"))
+    scopes = report.organisation.accreditation_scopes
+    if spec.activity_kind and scopes and spec.activity_kind not in scopes:
+        problems.append(Problem("kind", f"{report.organisation} is not accredited for {spec.activity_kind}"))
+    changes, payload_problems = spec.parse(report.payload, on=report.date_of_information,
+                                           has_hazard=report.hazard_id is not None)
+    problems.extend(payload_problems)
+    if problems:
+        raise ValidationFailed(problems)
+    return changes
+
+
+def _default_reconcile(report: Report) -> str:
+    return Reconcile.NEW if report.hazard_id is None and KINDS[report.kind].hazard != "required" else Reconcile.UPDATE
+
+
+def _dry_run(report: Report, changes: Changes) -> None:
+    """Run the register checks (products inside the hazard, areas, closure) and roll them back."""
+
+    class _Undo(Exception):
+        pass
+
+    try:
+        with transaction.atomic():
+            projections.apply_report(report, changes, reconcile=report.reconcile or _default_reconcile(report),
+                                     override_reason=report.override_reason)
+            raise _Undo
+    except _Undo:
+        pass
+
+
+def create_report(*, acting_user: Any, organisation: Organisation, kind: str, date_of_information: dt.date,
+                  payload: dict[str, Any], hazard: HazardousArea | None = None, supersedes: Report | None = None,
+                  submit: bool = False, at: dt.datetime | None = None) -> Report:
+    """Save a new draft (kept as entered, even incomplete); with submit=True also submit it, or nothing."""
+    problems = _check_header(kind, payload, date_of_information)
+    if problems:
+        raise ValidationFailed(problems)
+    with transaction.atomic():
+        report = Report.objects.create(
+            kind=kind, schema_version=KINDS[kind].schema_version, organisation=organisation, created_by=acting_user,
+            hazard=hazard, date_of_information=date_of_information, payload=payload, supersedes=supersedes,
+        )
+        ReportTransition.objects.create(report=report, from_status="", to_status=ReportStatus.DRAFT, by=acting_user,
+                                        at=_now(at))
+        audit.record(acting_user, "report.create", report, new={"kind": kind, "payload": payload})
+        if submit:
+            submit_report(report, acting_user=acting_user, at=at)
+    return report
+
+
+def update_draft(report: Report, *, acting_user: Any, payload: dict[str, Any] | None = None,
+                 date_of_information: dt.date | None = None, hazard: HazardousArea | None = None) -> Report:
+    """Change a draft or a returned report; any other status is frozen."""
+    with transaction.atomic():
+        report = Report.objects.select_for_update().get(pk=report.pk)
+        if report.status not in EDITABLE:
+            raise Conflict("Only a draft or a returned report can be edited.")
+        old = {"payload": report.payload, "date_of_information": str(report.date_of_information)}
+        if payload is not None:
+            report.payload = payload
+        if date_of_information is not None:
+            report.date_of_information = date_of_information
+        if hazard is not None:
+            report.hazard = hazard
+        problems = _check_header(report.kind, report.payload, report.date_of_information)
+        if problems:
+            raise ValidationFailed(problems)
+        report.version += 1
+        report.save()
+        audit.record(acting_user, "report.edit", report, old=old,
+                     new={"payload": report.payload, "date_of_information": str(report.date_of_information)})
+    return report
+
+
+def submit_report(report: Report, *, acting_user: Any, at: dt.datetime | None = None) -> Report:
+    """Submit for approval after checking the payload and the register rules; nothing changes on failure."""
+    with transaction.atomic():
+        report = Report.objects.select_for_update().select_related("organisation").get(pk=report.pk)
+        check_step(report.status, ReportStatus.SUBMITTED)
+        changes = parse_report(report)
+        _dry_run(report, changes)
+        _transition(report, ReportStatus.SUBMITTED, by=acting_user, at=_now(at))
+        report.version += 1
+        report.save()
+        audit.record(acting_user, "report.submit", report, new={"status": report.status})
+    return report
+
+
+def validate_report(report: Report, *, acting_user: Any, at: dt.datetime | None = None) -> Report:
+    """An IM officer confirms the report is complete and consistent with the register."""
+    with transaction.atomic():
+        report = Report.objects.select_for_update().select_related("organisation").get(pk=report.pk)
+        check_step(report.status, ReportStatus.VALIDATED)
+        _dry_run(report, parse_report(report))
+        _transition(report, ReportStatus.VALIDATED, by=acting_user, at=_now(at))
+        report.version += 1
+        report.save()
+        audit.record(acting_user, "report.validate", report, new={"status": report.status})
+    return report
+
+
+def return_report(report: Report, *, acting_user: Any, reason: str, at: dt.datetime | None = None) -> Report:
+    """Send a report back to its organisation for correction, with the reason."""
+    if not reason.strip():
+        raise ValidationFailed([Problem("reason", "say what needs correcting")])
+    with transaction.atomic():
+        report = Report.objects.select_for_update().get(pk=report.pk)
+        _transition(report, ReportStatus.RETURNED, by=acting_user, at=_now(at), reason=reason)
+        report.version += 1
+        report.save()
+        audit.record(acting_user, "report.return", report, new={"status": report.status}, reason=reason)
+    return report
+
+
+def _bump_data_version() -> None:
+    DataVersion.objects.filter(pk=1).update(value=F("value") + 1)
+
+
+def approve_report(report: Report, *, acting_user: Any, reconcile: str | None = None,
+                   hazard: HazardousArea | None = None, override_reason: str = "",
+                   at: dt.datetime | None = None) -> Report:
+    """Approve and apply a report to the register in one transaction.
+
+    The approver reconciles: a new hazard, an update of the report's (or another) hazard — keeping,
+    replacing or combining its polygon — or a link only. If anything fails, nothing changes.
+    """
+    at = _now(at)
+    with transaction.atomic():
+        report = Report.objects.select_for_update().select_related("organisation").get(pk=report.pk)
+        if report.status not in (ReportStatus.SUBMITTED, ReportStatus.VALIDATED):
+            raise Conflict(f"Only a submitted or validated report can be approved; this one is {report.status}.")
+        if hazard is not None:
+            report.hazard = hazard
+        reconcile = reconcile or _default_reconcile(report)
+        if reconcile not in Reconcile.values:
+            raise ValidationFailed([Problem("reconcile", f"must be one of {', '.join(Reconcile.values)}")])
+        if reconcile == Reconcile.NEW:
+            report.hazard = None
+        elif report.hazard_id is None and report.kind != "eod_spot":
+            raise ValidationFailed([Problem("hazard", f"'{reconcile}' needs the hazard to reconcile with")])
+        if report.hazard_id is not None:
+            # Serialises approvals on one hazard: the second waits and then sees the first's result.
+            report.hazard = HazardousArea.objects.select_for_update().get(pk=report.hazard_id)
+        report.reconcile, report.override_reason = reconcile, override_reason
+        changes = parse_report(report)
+        if report.status == ReportStatus.SUBMITTED:
+            _transition(report, ReportStatus.VALIDATED, by=acting_user, at=at, reason="validated on approval")
+        if report.supersedes_id:
+            _supersede(report.supersedes_id, acting_user=acting_user, at=at)
+            if report.hazard_id is not None:
+                report.hazard = HazardousArea.objects.get(pk=report.hazard_id)  # as rebuilt without the old one
+        result = projections.apply_report(report, changes, reconcile=reconcile, override_reason=override_reason, at=at)
+        report.hazard = result
+        _transition(report, ReportStatus.APPROVED, by=acting_user, at=at, reason=override_reason)
+        report.approved_at, report.approved_by = at, acting_user
+        report.version += 1
+        report.save()
+        audit.record(acting_user, "report.approve", report,
+                     new={"status": report.status, "reconcile": reconcile, "hazard": result.pk if result else None,
+                          "hazard_version": result.version if result else None},
+                     reason=override_reason)
+        transaction.on_commit(_bump_data_version)
+    return report
+
+
+def _replay(hazard: HazardousArea, *, without: int) -> None:
+    """Rebuild a hazard from its approved reports, leaving one out (unapproval, supersession)."""
+    reports = list(
+        Report.objects.filter(hazard=hazard, status=ReportStatus.APPROVED).exclude(pk=without)
+        .select_related("organisation").order_by("approved_at", "id")
+    )
+    projections.clear_derived(hazard)
+    if not reports:
+        Report.objects.filter(hazard=hazard).update(hazard=None)
+        hazard.delete()
+        return
+    if reports[0].reconcile != Reconcile.NEW:
+        raise Conflict("This report created the hazard; unapprove the later reports on it first.")
+    for r in reports:
+        if r.reconcile != Reconcile.NEW:
+            r.hazard = HazardousArea.objects.get(pk=hazard.pk)  # the state rebuilt so far
+        projections.apply_report(r, parse_report(r), reconcile=r.reconcile, override_reason=r.override_reason,
+                                 at=r.approved_at, rebuild=hazard if r.reconcile == Reconcile.NEW else None)
+
+
+def _withdraw(report: Report) -> None:
+    if report.hazard_id is None:
+        projections.clear_report_facts(report)
+    else:
+        _replay(HazardousArea.objects.select_for_update().get(pk=report.hazard_id), without=report.pk)
+
+
+def _supersede(pk: int, *, acting_user: Any, at: dt.datetime) -> None:
+    old = Report.objects.select_for_update().get(pk=pk)
+    if old.status != ReportStatus.APPROVED:
+        raise Conflict("Only an approved report can be superseded.")
+    _withdraw(old)
+    _transition(old, ReportStatus.SUPERSEDED, by=acting_user, at=at, reason="superseded by a correction")
+    old.version += 1
+    old.save()
+    audit.record(acting_user, "report.supersede", old, new={"status": old.status})
+
+
+def unapprove_report(report: Report, *, acting_user: Any, reason: str, at: dt.datetime | None = None) -> Report:
+    """Take back an approval: the hazard is rebuilt without the report, which returns to the queue."""
+    if not reason.strip():
+        raise ValidationFailed([Problem("reason", "say why the approval is taken back")])
+    at = _now(at)
+    with transaction.atomic():
+        report = Report.objects.select_for_update().select_related("organisation").get(pk=report.pk)
+        check_step(report.status, ReportStatus.UNAPPROVED)
+        old_hazard = report.hazard_id
+        _withdraw(report)
+        report.refresh_from_db(fields=["hazard"])
+        _transition(report, ReportStatus.UNAPPROVED, by=acting_user, at=at, reason=reason)
+        _transition(report, ReportStatus.SUBMITTED, by=acting_user, at=at, reason="back in the approval queue")
+        report.approved_at = report.approved_by = None
+        if report.reconcile == Reconcile.NEW:
+            report.hazard = None
+        report.version += 1
+        report.save()
+        audit.record(acting_user, "report.unapprove", report, old={"hazard": old_hazard},
+                     new={"status": report.status}, reason=reason)
+        transaction.on_commit(_bump_data_version)
+    return report

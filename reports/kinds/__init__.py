@@ -1,0 +1,19 @@
+"""The registry of report kinds: a plain dict from kind code to its spec."""
+
+from reports.kinds.base import ReportKindSpec
+from reports.kinds.cancellation import CancellationReport
+from reports.kinds.clearance_progress import ClearanceProgressReport
+from reports.kinds.completion import CompletionReport
+from reports.kinds.eod_spot import EodSpotReport
+from reports.kinds.handover import HandoverReport
+from reports.kinds.minefield_record import MinefieldRecordReport
+from reports.kinds.nts import NtsReport
+from reports.kinds.ts_progress import TsProgressReport
+
+KINDS: dict[str, ReportKindSpec] = {
+    spec.kind: spec
+    for spec in (
+        NtsReport(), TsProgressReport(), ClearanceProgressReport(), CompletionReport(), CancellationReport(),
+        HandoverReport(), EodSpotReport(), MinefieldRecordReport(),
+    )
+}

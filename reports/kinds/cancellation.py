@@ -1,0 +1,25 @@
+"""Cancellation report: NTS found no evidence, so land (or all that remains) is cancelled."""
+
+from __future__ import annotations
+
+from reports.kinds.base import Changes, Checker, ReportKindSpec
+from vocab.choices import ActivityKind, ActivityStatus, ProductKind
+
+
+class CancellationReport(ReportKindSpec):
+    kind = "cancellation"
+    activity_kind = ActivityKind.NTS
+
+    def parse(self, payload, *, on, has_hazard):  # type: ignore[no-untyped-def]
+        c = Checker(payload)
+        changes = Changes()
+        c.text("reason", required=True)
+        changes.activity = c.activity("activity", ActivityKind.NTS, default_status=ActivityStatus.COMPLETED)
+        changes.cancel_remaining = c.boolean("cancel_remaining")
+        changes.products = c.products("cancelled", ProductKind.CANCELLED, on)
+        if not changes.cancel_remaining and not changes.products and not c.present("cancelled"):
+            c.problem("cancelled", "give the cancelled polygons, or set cancel_remaining to true")
+        changes.evidence = c.evidence("evidence", on)
+        # A cancellation that releases everything closes the hazard (invariant 5).
+        changes.close = changes.cancel_remaining
+        return changes, c.problems

@@ -1,0 +1,20 @@
+"""Completion report: the last task on a hazard is done and nothing remains; the hazard closes."""
+
+from __future__ import annotations
+
+from reports.kinds.base import Changes, Checker, ReportKindSpec
+from vocab.choices import ActivityKind, ActivityStatus
+
+
+class CompletionReport(ReportKindSpec):
+    kind = "completion"
+
+    def parse(self, payload, *, on, has_hazard):  # type: ignore[no-untyped-def]
+        c = Checker(payload)
+        changes = Changes(close=True)
+        kind = c.choice("activity_kind", [ActivityKind.NTS, ActivityKind.TS, ActivityKind.CLEARANCE,
+                                          ActivityKind.BAC])
+        changes.activity = c.activity("activity", kind or ActivityKind.CLEARANCE,
+                                      default_status=ActivityStatus.COMPLETED, required=False)
+        c.text("remarks")
+        return changes, c.problems

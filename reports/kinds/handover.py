@@ -1,0 +1,19 @@
+"""Handover report: released land formally handed back to its users; closes the hazard."""
+
+from __future__ import annotations
+
+from reports.kinds.base import Changes, Checker, ReportKindSpec
+
+
+class HandoverReport(ReportKindSpec):
+    kind = "handover"
+
+    def parse(self, payload, *, on, has_hazard):  # type: ignore[no-untyped-def]
+        c = Checker(payload)
+        changes = Changes(close=True)
+        changes.handover = {
+            "on": c.date("date", required=False) or on,
+            "handed_to": c.text("handed_to", required=True, max_len=200),
+            "certificate": c.text("certificate", max_len=100),
+        }
+        return changes, c.problems

@@ -1,0 +1,25 @@
+"""NTS report: registers a new SHA/CHA, or re-surveys one and cancels land with no evidence."""
+
+from __future__ import annotations
+
+from reports.kinds.base import Changes, Checker, ReportKindSpec
+from vocab.choices import ActivityKind, ActivityStatus, ProductKind
+
+
+class NtsReport(ReportKindSpec):
+    kind = "nts"
+    hazard = "optional"
+    activity_kind = ActivityKind.NTS
+
+    def parse(self, payload, *, on, has_hazard):  # type: ignore[no-untyped-def]
+        c = Checker(payload)
+        changes = Changes()
+        changes.hazard_fields = c.hazard_fields("hazard", creating=not has_hazard)
+        changes.geom = c.area("hazard.geometry", required=not has_hazard)
+        changes.benchmark = c.point("hazard.benchmark")
+        changes.evidence = c.evidence("evidence", on)
+        if not has_hazard and not changes.evidence:
+            c.problem("evidence", "a new hazard needs at least one piece of evidence")
+        changes.activity = c.activity("activity", ActivityKind.NTS, default_status=ActivityStatus.COMPLETED)
+        changes.products = c.products("cancelled", ProductKind.CANCELLED, on)
+        return changes, c.problems

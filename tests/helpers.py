@@ -1,0 +1,34 @@
+"""Small steps that many tests take, always through the public actions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from clearground.test import DAY0, Cast, square
+from hazards.models import HazardousArea
+from reports.actions import approve_report, create_report
+from reports.models import Report
+
+
+def submitted(cast: Cast, kind: str, payload: dict[str, Any], *, hazard: HazardousArea | None = None,
+              on: dt.date = DAY0, by: Any = None) -> Report:
+    """A report created and submitted by operator Alpha's clerk."""
+    return create_report(acting_user=by or cast.clerk, organisation=cast.alpha, kind=kind, date_of_information=on,
+                         payload=payload, hazard=hazard, submit=True)
+
+
+def approved(cast: Cast, kind: str, payload: dict[str, Any], **kwargs: Any) -> Report:
+    """A report submitted by Alpha's clerk and approved by the authority's IM officer."""
+    return approve_report(submitted(cast, kind, payload, **kwargs), acting_user=cast.imo)
+
+
+def register_hazard(cast: Cast, size_m: float = 100.0, on: dt.date = DAY0, **hazard: Any) -> HazardousArea:
+    """A new SHA of size_m × size_m metres registered through an approved NTS report."""
+    report = approved(cast, "nts", cast.nts_payload(square(size_m), **hazard), on=on)
+    assert report.hazard is not None
+    return HazardousArea.objects.get(pk=report.hazard.pk)
+
+
+def activity(start: str = "2024-02-01", **extra: Any) -> dict[str, Any]:
+    return {"method": "manual", "start_date": start, "person_days": 4, **extra}

@@ -1,0 +1,131 @@
+"""IMAS-aligned vocabularies (IMAS 04.10 terms). Stored values are stable codes; labels translate."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class OrganisationKind(models.TextChoices):
+    NATIONAL_AUTHORITY = "national_authority", _("National mine action authority")
+    NGO = "ngo", _("Operator (NGO)")
+    COMMERCIAL = "commercial", _("Operator (commercial)")
+    MILITARY_POLICE = "military_police", _("Military or police")
+    UN = "un", _("United Nations")
+
+
+class Role(models.TextChoices):
+    AUTHORITY_ADMIN = "authority_admin", _("National authority admin")
+    IM_OFFICER = "im_officer", _("Information management officer")
+    DATA_CLERK = "data_clerk", _("Data clerk")
+    QA_OFFICER = "qa_officer", _("QA officer")
+    VIEWER = "viewer", _("Viewer")
+
+
+class Classification(models.TextChoices):
+    SHA = "SHA", _("Suspected hazardous area")
+    CHA = "CHA", _("Confirmed hazardous area")
+
+
+class HazardStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    WORKED_ON = "worked_on", _("Worked on")
+    SUSPENDED = "suspended", _("Suspended")
+    CLOSED = "closed", _("Closed")
+
+
+class EvidenceKind(models.TextChoices):
+    DIRECT = "direct", _("Direct")
+    INDIRECT = "indirect", _("Indirect")
+
+
+class EvidenceSource(models.TextChoices):
+    OBSERVED = "observed", _("Observed")
+    VERBAL = "verbal", _("Verbal")
+    RECORDS = "records", _("Records")
+
+
+class Reliability(models.TextChoices):
+    HIGH = "high", _("High")
+    MEDIUM = "medium", _("Medium")
+    LOW = "low", _("Low")
+
+
+class ActivityKind(models.TextChoices):
+    NTS = "nts", _("Non-technical survey")
+    TS = "ts", _("Technical survey")
+    CLEARANCE = "clearance", _("Clearance")
+    EOD_SPOT = "eod_spot", _("EOD spot task")
+    BAC = "bac", _("Battle area clearance")
+    MARKING = "marking", _("Marking")
+    PCI = "pci", _("Post-clearance inspection")
+    HANDOVER = "handover", _("Handover")
+
+
+class Method(models.TextChoices):
+    MANUAL = "manual", _("Manual")
+    MECHANICAL = "mechanical", _("Mechanical")
+    ANIMAL = "animal", _("Animal detection")
+    COMBINED = "combined", _("Combined")
+    REMOTE_SENSING = "remote_sensing", _("Remote sensing")
+
+
+class ActivityStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    ONGOING = "ongoing", _("Ongoing")
+    SUSPENDED = "suspended", _("Suspended")
+    COMPLETED = "completed", _("Completed")
+
+
+class ProductKind(models.TextChoices):
+    CANCELLED = "cancelled", _("Cancelled")
+    REDUCED = "reduced", _("Reduced")
+    CLEARED = "cleared", _("Cleared")
+
+
+# Invariant 3: which activity produces which land-release product.
+PRODUCT_ACTIVITY = {
+    ProductKind.CANCELLED: ActivityKind.NTS,
+    ProductKind.REDUCED: ActivityKind.TS,
+    ProductKind.CLEARED: ActivityKind.CLEARANCE,
+}
+
+
+class DeviceCategory(models.TextChoices):
+    AP_MINE = "ap_mine", _("Anti-personnel mine")
+    AT_MINE = "at_mine", _("Anti-vehicle mine")
+    UXO = "uxo", _("Unexploded ordnance")
+    AXO = "axo", _("Abandoned explosive ordnance")
+    SUBMUNITION = "submunition", _("Cluster submunition")
+    IED = "ied", _("Improvised explosive device")
+    BOOBY_TRAP = "booby_trap", _("Booby trap")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class MarkingStatus(models.TextChoices):
+    UNMARKED = "unmarked", _("Not marked")
+    PARTIAL = "partial", _("Partially marked")
+    MARKED = "marked", _("Marked")
+    FENCED = "fenced", _("Fenced")
+
+
+class LandUse(models.TextChoices):
+    AGRICULTURE = "agriculture", _("Agriculture")
+    GRAZING = "grazing", _("Grazing")
+    RESIDENTIAL = "residential", _("Residential")
+    INFRASTRUCTURE = "infrastructure", _("Infrastructure")
+    FOREST = "forest", _("Forest")
+    WATER = "water", _("Water access")
+    OTHER = "other", _("Other")
+
+
+class FindCondition(models.TextChoices):
+    INTACT = "intact", _("Intact")
+    DAMAGED = "damaged", _("Damaged")
+    ARMED = "armed", _("Armed")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class Disposal(models.TextChoices):
+    DESTROYED_IN_SITU = "destroyed_in_situ", _("Destroyed in situ")
+    REMOVED = "removed", _("Removed for later destruction")
+    RENDERED_SAFE = "rendered_safe", _("Rendered safe")
+    HANDED_OVER = "handed_over", _("Handed over to authorities")
