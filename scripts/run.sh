@@ -34,4 +34,4 @@ else
 fi
 echo
 
-exec .venv/bin/gunicorn clearground.wsgi --bind "127.0.0.1:${port}" --workers 3 --threads 4 --timeout 120
+exec .venv/bin/gunicorn clearground.wsgi --bind "127.0.0.1:${port}" --workers 3 --threads 4 --timeout 120 --no-control-socket
