@@ -22,8 +22,16 @@ def record(actor: Any, action: str, obj: Any, *, old: Any = None, new: Any = Non
 
 def record_personal_read(actor: Any, objects: list[Any], *, fields: list[str], why: str) -> None:
     """One row per record whose personal data was shown to `actor`."""
-    AuditEntry.objects.bulk_create([
-        AuditEntry(actor=actor, action="personal_data.read", object_type=o._meta.label_lower, object_id=str(o.pk),
-                   new={"fields": fields}, reason=why)
-        for o in objects
-    ])
+    AuditEntry.objects.bulk_create(
+        [
+            AuditEntry(
+                actor=actor,
+                action="personal_data.read",
+                object_type=o._meta.label_lower,
+                object_id=str(o.pk),
+                new={"fields": fields},
+                reason=why,
+            )
+            for o in objects
+        ]
+    )

@@ -135,9 +135,7 @@ def run_pg(
     if log is None:
         return subprocess.run(full, cwd=cwd, env=env, text=True, capture_output=True, check=False)
     with open(log, "a", encoding="utf-8") as out:
-        return subprocess.run(
-            full, cwd=cwd, env=env, text=True, stdout=out, stderr=subprocess.STDOUT, check=False
-        )
+        return subprocess.run(full, cwd=cwd, env=env, text=True, stdout=out, stderr=subprocess.STDOUT, check=False)
 
 
 def tail(path: Path, lines: int = 15) -> str:
@@ -402,9 +400,7 @@ def stop(datadir: Path | str | None = None, mode: str = "fast") -> bool:
     datadir = Path(datadir).absolute() if datadir is not None else default_datadir()
     if not is_running(datadir):
         return False
-    result = run_pg(
-        [pg("pg_ctl"), "stop", "-w", "-t", "60", "-m", mode, "-D", str(datadir)], cwd=datadir.parent
-    )
+    result = run_pg([pg("pg_ctl"), "stop", "-w", "-t", "60", "-m", mode, "-D", str(datadir)], cwd=datadir.parent)
     if result.returncode != 0:
         info = postmaster_info(datadir)
         if info is None:
@@ -525,9 +521,7 @@ def _end_child(child: subprocess.Popen[bytes], signum: int) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line entry point; returns the exit code."""
-    parser = argparse.ArgumentParser(
-        prog="python -m clearground.dbcluster", description=__doc__.split("\n")[0]
-    )
+    parser = argparse.ArgumentParser(prog="python -m clearground.dbcluster", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="action", required=True)
     for name, text in (
         ("ensure", "create if missing and start the private cluster"),

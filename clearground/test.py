@@ -32,8 +32,13 @@ def m_to_deg(dx: float, dy: float, lat: float = LAT0) -> tuple[float, float]:
 def rect(x0: float, y0: float, x1: float, y1: float) -> dict[str, Any]:
     """A GeoJSON rectangle given in metres east/north of the test origin."""
     (ax, ay), (bx, by) = m_to_deg(x0, y0), m_to_deg(x1, y1)
-    ring = [[LON0 + ax, LAT0 + ay], [LON0 + bx, LAT0 + ay], [LON0 + bx, LAT0 + by], [LON0 + ax, LAT0 + by],
-            [LON0 + ax, LAT0 + ay]]
+    ring = [
+        [LON0 + ax, LAT0 + ay],
+        [LON0 + bx, LAT0 + ay],
+        [LON0 + bx, LAT0 + by],
+        [LON0 + ax, LAT0 + by],
+        [LON0 + ax, LAT0 + ay],
+    ]
     return {"type": "Polygon", "coordinates": [ring]}
 
 
@@ -48,8 +53,12 @@ def point(x: float = 0.0, y: float = 0.0) -> dict[str, Any]:
     return {"type": "Point", "coordinates": [LON0 + dx, LAT0 + dy]}
 
 
-BOWTIE = {"type": "Polygon", "coordinates": [[
-    [LON0, LAT0], [LON0 + 0.002, LAT0 + 0.002], [LON0 + 0.002, LAT0], [LON0, LAT0 + 0.002], [LON0, LAT0]]]}
+BOWTIE = {
+    "type": "Polygon",
+    "coordinates": [
+        [[LON0, LAT0], [LON0 + 0.002, LAT0 + 0.002], [LON0 + 0.002, LAT0], [LON0, LAT0 + 0.002], [LON0, LAT0]]
+    ],
+}
 
 
 @dataclass
@@ -69,12 +78,24 @@ class Cast:
     def nts_payload(self, geometry: dict[str, Any] | None = None, **hazard: Any) -> dict[str, Any]:
         """A complete NTS payload registering a new SHA."""
         return {
-            "hazard": {"name": "Field north of the school", "classification": "SHA",
-                       "geometry": geometry or square(100), "devices_suspected": ["ap_mine"],
-                       "land_use": ["agriculture"], "beneficiaries": 120, **hazard},
-            "evidence": [{"kind": "indirect", "source": "verbal", "reliability": "medium",
-                          "description": "Farmer saw a tripwire", "informant": {"name": "Olena K.",
-                                                                                 "contact": "+380 00 000"}}],
+            "hazard": {
+                "name": "Field north of the school",
+                "classification": "SHA",
+                "geometry": geometry or square(100),
+                "devices_suspected": ["ap_mine"],
+                "land_use": ["agriculture"],
+                "beneficiaries": 120,
+                **hazard,
+            },
+            "evidence": [
+                {
+                    "kind": "indirect",
+                    "source": "verbal",
+                    "reliability": "medium",
+                    "description": "Farmer saw a tripwire",
+                    "informant": {"name": "Olena K.", "contact": "+380 00 000"},
+                }
+            ],
             "activity": {"start_date": "2024-01-10", "person_days": 2},
         }
 
@@ -86,12 +107,15 @@ def make_cast() -> Cast:
     """Create the cast in the test database."""
     from django.contrib.gis.geos import GEOSGeometry
 
-    authority = Organisation.objects.create(code="nmaa", name="National Mine Action Authority",
-                                            kind=OrganisationKind.NATIONAL_AUTHORITY, country_iso3="UKR")
-    alpha = Organisation.objects.create(code="alpha", name="Operator Alpha", kind=OrganisationKind.NGO,
-                                        country_iso3="UKR")
-    bravo = Organisation.objects.create(code="bravo", name="Operator Bravo", kind=OrganisationKind.COMMERCIAL,
-                                        country_iso3="UKR")
+    authority = Organisation.objects.create(
+        code="nmaa", name="National Mine Action Authority", kind=OrganisationKind.NATIONAL_AUTHORITY, country_iso3="UKR"
+    )
+    alpha = Organisation.objects.create(
+        code="alpha", name="Operator Alpha", kind=OrganisationKind.NGO, country_iso3="UKR"
+    )
+    bravo = Organisation.objects.create(
+        code="bravo", name="Operator Bravo", kind=OrganisationKind.COMMERCIAL, country_iso3="UKR"
+    )
 
     def user(name: str, org: Organisation, role: str) -> User:
         u = User.objects.create_user(name, password="test-password-1")
@@ -103,12 +127,19 @@ def make_cast() -> Cast:
         f"{LON0 - 1} {LAT0 + 1},{LON0 - 1} {LAT0 - 1})))"
     )
     country = AdminArea.objects.create(pcode="UA", name="Ukraine", level=0, country_iso3="UKR", geom=box)
-    area = AdminArea.objects.create(pcode="UA63", name="Test Oblast", level=1, parent=country,
-                                    country_iso3="UKR", geom=box)
+    area = AdminArea.objects.create(
+        pcode="UA63", name="Test Oblast", level=1, parent=country, country_iso3="UKR", geom=box
+    )
     return Cast(
-        authority=authority, alpha=alpha, bravo=bravo,
-        admin=user("admin", authority, Role.AUTHORITY_ADMIN), imo=user("imo", authority, Role.IM_OFFICER),
-        qa=user("qa", authority, Role.QA_OFFICER), viewer=user("viewer", authority, Role.VIEWER),
-        clerk=user("clerk", alpha, Role.DATA_CLERK), approver=user("approver", alpha, Role.IM_OFFICER),
-        outsider=user("outsider", bravo, Role.DATA_CLERK), area=area,
+        authority=authority,
+        alpha=alpha,
+        bravo=bravo,
+        admin=user("admin", authority, Role.AUTHORITY_ADMIN),
+        imo=user("imo", authority, Role.IM_OFFICER),
+        qa=user("qa", authority, Role.QA_OFFICER),
+        viewer=user("viewer", authority, Role.VIEWER),
+        clerk=user("clerk", alpha, Role.DATA_CLERK),
+        approver=user("approver", alpha, Role.IM_OFFICER),
+        outsider=user("outsider", bravo, Role.DATA_CLERK),
+        area=area,
     )

@@ -124,9 +124,7 @@ def parse_area(value: Any, field: str) -> tuple[ParsedArea | None, list[Problem]
         repaired = as_multipolygon(geom.make_valid())
         if repaired.empty or area_m2(repaired) < 0.01:
             return None, [Problem(field, f"invalid polygon ({reason}) and nothing is left after repair")]
-        note = (
-            f"repaired with MakeValid: {reason}; area after repair {area_m2(repaired):,.1f} m²"
-        )
+        note = f"repaired with MakeValid: {reason}; area after repair {area_m2(repaired):,.1f} m²"
         geom = repaired
     return ParsedArea(as_multipolygon(geom), note), []
 

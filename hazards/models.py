@@ -41,6 +41,7 @@ def area_tolerance(original_m2: float) -> float:
 
 
 def device_array() -> ArrayField:
+    """A list of device categories (suspected or confirmed)."""
     return ArrayField(models.CharField(max_length=20, choices=DeviceCategory.choices), default=list, blank=True)
 
 
@@ -182,7 +183,9 @@ class Evidence(models.Model):
 class Activity(models.Model):
     """An NTS, TS, clearance, EOD, marking, inspection or handover task on a hazard."""
 
-    hazard = models.ForeignKey(HazardousArea, null=True, blank=True, on_delete=models.CASCADE, related_name="activities")
+    hazard = models.ForeignKey(
+        HazardousArea, null=True, blank=True, on_delete=models.CASCADE, related_name="activities"
+    )
     report = models.ForeignKey("reports.Report", on_delete=models.PROTECT, related_name="activities")
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT)
     kind = models.CharField(max_length=12, choices=ActivityKind.choices)
@@ -272,4 +275,3 @@ class DataVersion(models.Model):
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     value = models.BigIntegerField(default=0)
-

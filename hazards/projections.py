@@ -10,9 +10,8 @@ See docs/decisions/0003-date-of-information.md.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
-
 import json
+from typing import Any
 
 from django.conf import settings
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon
@@ -32,7 +31,6 @@ from hazards.models import (
     HazardVersion,
     LandReleaseProduct,
     MinefieldRecord,
-    area_tolerance,
 )
 from places.models import AdminArea
 from reports.kinds.base import Changes, ProductChange
@@ -46,13 +44,30 @@ from vocab.choices import (
     HazardStatus,
     ProductKind,
 )
+
 STATE_FIELDS = (
-    "name", "classification", "status", "devices_suspected", "devices_confirmed", "evidence_summary",
-    "land_use", "blockages", "beneficiaries", "marking_status", "date_of_information",
-    "original_area_m2", "cancelled_m2", "reduced_m2", "cleared_m2", "remaining_area_m2",
+    "name",
+    "classification",
+    "status",
+    "devices_suspected",
+    "devices_confirmed",
+    "evidence_summary",
+    "land_use",
+    "blockages",
+    "beneficiaries",
+    "marking_status",
+    "date_of_information",
+    "original_area_m2",
+    "cancelled_m2",
+    "reduced_m2",
+    "cleared_m2",
+    "remaining_area_m2",
 )
-AREA_FIELD = {ProductKind.CANCELLED: "cancelled_m2", ProductKind.REDUCED: "reduced_m2",
-              ProductKind.CLEARED: "cleared_m2"}
+AREA_FIELD = {
+    ProductKind.CANCELLED: "cancelled_m2",
+    ProductKind.REDUCED: "reduced_m2",
+    ProductKind.CLEARED: "cleared_m2",
+}
 
 
 def snapshot(hazard: HazardousArea) -> dict[str, Any]:
@@ -81,13 +96,17 @@ def _next_code(country: str) -> str:
 
 def _admin_area_for(geom: GEOSGeometry) -> AdminArea | None:
     # The deepest admin area containing the hazard's centroid; served by the admin-area GiST index.
-    return (
-        AdminArea.objects.filter(geom__intersects=geom.point_on_surface).order_by("-level").first()
-    )
+    return AdminArea.objects.filter(geom__intersects=geom.point_on_surface).order_by("-level").first()
 
 
-def _check_classification(old_class: str, hazard_pk: int | None, report: Report, changes: Changes,
-                          override_reason: str, problems: list[Problem]) -> None:
+def _check_classification(
+    old_class: str,
+    hazard_pk: int | None,
+    report: Report,
+    changes: Changes,
+    override_reason: str,
+    problems: list[Problem],
+) -> None:
     """Invariant 4: SHA → CHA only on direct evidence, or an approver's override with a written reason."""
     if changes.hazard_fields.get("classification") != Classification.CHA or old_class == Classification.CHA:
         return
@@ -96,8 +115,11 @@ def _check_classification(old_class: str, hazard_pk: int | None, report: Report,
     )
     if not direct and not override_reason.strip():
         field = "payload.hazard.classification" if report.kind == "nts" else "payload.classification"
-        problems.append(Problem(field, "an SHA becomes a CHA only on direct evidence; "
-                                       "add direct evidence or give an override reason"))
+        problems.append(
+            Problem(
+                field, "an SHA becomes a CHA only on direct evidence; add direct evidence or give an override reason"
+            )
+        )
 
 
 class _Geometry:
@@ -125,9 +147,13 @@ class _Geometry:
         outside = geom.difference(self.hazard)
         # Outside by more than the tolerance: a sliver up to `tol` metres wide is digitising error.
         if not outside.empty and not self.hazard.buffer(tol).contains(geom):
-            problems.append(Problem(product.field + ".geometry",
-                                    f"{outside.area:,.0f} m² of this {product.kind} area lie outside the hazard "
-                                    f"(more than the {tol:g} m boundary tolerance)"))
+            problems.append(
+                Problem(
+                    product.field + ".geometry",
+                    f"{outside.area:,.0f} m² of this {product.kind} area lie outside the hazard "
+                    f"(more than the {tol:g} m boundary tolerance)",
+                )
+            )
             return None
         clipped = geom.intersection(self.hazard)
         note = f"clipped {outside.area:,.1f} m² outside the hazard boundary" if outside.area > 0.01 else ""
@@ -135,8 +161,9 @@ class _Geometry:
             overlap = clipped.intersection(self.released)
             allowed = max(1.0, tol * clipped.length / 2)
             if overlap.area > allowed:
-                problems.append(Problem(product.field + ".geometry",
-                                        f"overlaps land already released by {overlap.area:,.0f} m²"))
+                problems.append(
+                    Problem(product.field + ".geometry", f"overlaps land already released by {overlap.area:,.0f} m²")
+                )
                 return None
             if overlap.area > 0.01:
                 note = "; ".join(filter(None, [note, f"removed {overlap.area:,.1f} m² overlapping earlier products"]))
@@ -150,8 +177,9 @@ class _Geometry:
         return to_srid(clipped, 4326), area, note
 
 
-def _new_hazard(report: Report, changes: Changes, problems: list[Problem],
-                existing: HazardousArea | None) -> HazardousArea | None:
+def _new_hazard(
+    report: Report, changes: Changes, problems: list[Problem], existing: HazardousArea | None
+) -> HazardousArea | None:
     if changes.geom is None:
         problems.append(Problem("payload.hazard.geometry", "a new hazard needs a polygon"))
         return None
@@ -192,8 +220,12 @@ def _reshape(hazard: HazardousArea, changes: Changes, reconcile: str, problems: 
     tol = settings.PRODUCT_BOUNDARY_TOLERANCE_M
     for product in hazard.products.all():
         if not new_local.buffer(tol).contains(to_srid(product.geom, srid)):
-            problems.append(Problem("payload.hazard.geometry",
-                                    f"released land (product #{product.pk}) would fall outside the new polygon"))
+            problems.append(
+                Problem(
+                    "payload.hazard.geometry",
+                    f"released land (product #{product.pk}) would fall outside the new polygon",
+                )
+            )
             return
     hazard.geom = as_multipolygon(new)
     hazard.geometry_repair = changes.geom.repair_note
@@ -201,8 +233,15 @@ def _reshape(hazard: HazardousArea, changes: Changes, reconcile: str, problems: 
     hazard.remaining_area_m2 = hazard.original_area_m2 - hazard.released_area_m2()
 
 
-def apply_report(report: Report, changes: Changes, *, reconcile: str, override_reason: str,
-                 at: dt.datetime | None = None, rebuild: HazardousArea | None = None) -> HazardousArea | None:
+def apply_report(
+    report: Report,
+    changes: Changes,
+    *,
+    reconcile: str,
+    override_reason: str,
+    at: dt.datetime | None = None,
+    rebuild: HazardousArea | None = None,
+) -> HazardousArea | None:
     """Apply an approved report's Changes to the register; raise ValidationFailed with every problem.
 
     The caller holds the transaction and, for an existing hazard, its row lock. `rebuild` is the
@@ -256,8 +295,13 @@ def apply_report(report: Report, changes: Changes, *, reconcile: str, override_r
             if rest.empty or rest.area <= 0.01:
                 problems.append(Problem("payload.cancel_remaining", "nothing remains to cancel"))
             else:
-                remaining = ProductChange(ProductKind.CANCELLED, None, report.date_of_information, None,  # type: ignore[arg-type]
-                                          "payload.cancel_remaining")
+                remaining = ProductChange(
+                    ProductKind.CANCELLED,
+                    None,
+                    report.date_of_information,
+                    None,  # type: ignore[arg-type]
+                    "payload.cancel_remaining",
+                )
                 geometry.released = geometry.hazard
                 products.append((remaining, to_srid(rest, 4326), float(rest.area), "all remaining land"))
     for product, _g, area, _n in products:
@@ -279,9 +323,14 @@ def apply_report(report: Report, changes: Changes, *, reconcile: str, override_r
     hazard.save()
     if (hazard.status, hazard.classification) != (old_status, old_class) or creating:
         HazardStatusChange.objects.create(
-            hazard=hazard, report=report, from_status="" if creating else old_status, to_status=hazard.status,
-            from_classification="" if creating else old_class, to_classification=hazard.classification,
-            on=report.date_of_information, reason=changes.suspend_reason or override_reason,
+            hazard=hazard,
+            report=report,
+            from_status="" if creating else old_status,
+            to_status=hazard.status,
+            from_classification="" if creating else old_class,
+            to_classification=hazard.classification,
+            on=report.date_of_information,
+            reason=changes.suspend_reason or override_reason,
         )
     _record_version(hazard, report, changes, applied=not stale, at=at)
     return hazard
@@ -292,11 +341,13 @@ def _apply_status(hazard: HazardousArea, report: Report, changes: Changes, probl
     activity = changes.activity
     if changes.close:
         if not hazard.is_fully_released():
-            problems.append(Problem(
-                "payload",
-                f"{hazard.remaining_area_m2:,.0f} m² of this hazard are not yet released; "
-                f"a {report.kind} report cannot close it",
-            ))
+            problems.append(
+                Problem(
+                    "payload",
+                    f"{hazard.remaining_area_m2:,.0f} m² of this hazard are not yet released; "
+                    f"a {report.kind} report cannot close it",
+                )
+            )
             return
         hazard.status = HazardStatus.CLOSED
         hazard.remaining_area_m2 = 0.0
@@ -312,23 +363,41 @@ def _apply_status(hazard: HazardousArea, report: Report, changes: Changes, probl
             hazard.status = HazardStatus.WORKED_ON
 
 
-def _record_facts(hazard: HazardousArea | None, report: Report, changes: Changes,
-                  products: list[tuple[ProductChange, MultiPolygon, float, str]], problems: list[Problem]) -> None:
+def _record_facts(
+    hazard: HazardousArea | None,
+    report: Report,
+    changes: Changes,
+    products: list[tuple[ProductChange, MultiPolygon, float, str]],
+    problems: list[Problem],
+) -> None:
     activity = None
     if changes.activity:
         fields = {k: v for k, v in changes.activity.items() if k != "location"}
         activity = Activity.objects.create(
-            hazard=hazard, report=report, organisation=report.organisation,
+            hazard=hazard,
+            report=report,
+            organisation=report.organisation,
             location=changes.activity.get("location"),
             **{**fields, "start_date": fields["start_date"] or report.date_of_information},
         )
     if hazard is not None:
         Evidence.objects.bulk_create([Evidence(hazard=hazard, report=report, **e) for e in changes.evidence])
-    LandReleaseProduct.objects.bulk_create([
-        LandReleaseProduct(hazard=hazard, activity=activity, report=report, kind=p.kind, geom=g, area_m2=area,
-                           depth_cm=p.depth_cm, on=p.on, adjustment=note)
-        for p, g, area, note in products
-    ])
+    LandReleaseProduct.objects.bulk_create(
+        [
+            LandReleaseProduct(
+                hazard=hazard,
+                activity=activity,
+                report=report,
+                kind=p.kind,
+                geom=g,
+                area_m2=area,
+                depth_cm=p.depth_cm,
+                on=p.on,
+                adjustment=note,
+            )
+            for p, g, area, note in products
+        ]
+    )
     if changes.finds:
         if activity is None:
             problems.append(Problem("payload.activity", "finds need the activity during which they were found"))
@@ -340,20 +409,29 @@ def _record_facts(hazard: HazardousArea | None, report: Report, changes: Changes
         MinefieldRecord.objects.create(hazard=hazard, report=report, **changes.minefield)
 
 
-def _record_version(hazard: HazardousArea, report: Report, changes: Changes, *, applied: bool,
-                    at: dt.datetime) -> None:
+def _record_version(hazard: HazardousArea, report: Report, changes: Changes, *, applied: bool, at: dt.datetime) -> None:
     last = hazard.versions.aggregate(n=Max("sequence"))["n"] or 0
     if applied:
         state = snapshot(hazard)
     else:
         # The state in force at the report's date, with what the report says: history, not current.
-        base = hazard.versions.filter(valid_from__lte=report.date_of_information).order_by(
-            "-valid_from", "-sequence").first()
+        base = (
+            hazard.versions.filter(valid_from__lte=report.date_of_information)
+            .order_by("-valid_from", "-sequence")
+            .first()
+        )
         state = dict(base.state) if base else snapshot(hazard)
         state.update({k: v for k, v in changes.hazard_fields.items()})
         state["date_of_information"] = report.date_of_information.isoformat()
-    HazardVersion.objects.create(hazard=hazard, report=report, sequence=last + 1, valid_from=report.date_of_information,
-                                 recorded_at=at, applied=applied, state=state)
+    HazardVersion.objects.create(
+        hazard=hazard,
+        report=report,
+        sequence=last + 1,
+        valid_from=report.date_of_information,
+        recorded_at=at,
+        applied=applied,
+        state=state,
+    )
 
 
 def clear_derived(hazard: HazardousArea) -> None:

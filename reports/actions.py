@@ -31,8 +31,7 @@ def _now(at: dt.datetime | None) -> dt.datetime:
 
 def _transition(report: Report, to: str, *, by: Any, at: dt.datetime, reason: str = "") -> None:
     check_step(report.status, to)
-    ReportTransition.objects.create(report=report, from_status=report.status, to_status=to, by=by, at=at,
-                                    reason=reason)
+    ReportTransition.objects.create(report=report, from_status=report.status, to_status=to, by=by, at=at, reason=reason)
     report.status = to
 
 
@@ -58,13 +57,15 @@ def parse_report(report: Report) -> Changes:
     if spec.hazard == "required" and report.hazard_id is None:
         problems.append(Problem("hazard", f"a {report.get_kind_display().lower()} must name its hazard"))
     if spec.hazard == "new" and report.hazard_id is not None:
-        problems.append(Problem("hazard", f"a {report.get_kind_display().lower()} creates a new hazard; "
-                                          "leave the hazard empty"))
+        problems.append(
+            Problem("hazard", f"a {report.get_kind_display().lower()} creates a new hazard; leave the hazard empty")
+        )
     scopes = report.organisation.accreditation_scopes
     if spec.activity_kind and scopes and spec.activity_kind not in scopes:
         problems.append(Problem("kind", f"{report.organisation} is not accredited for {spec.activity_kind}"))
-    changes, payload_problems = spec.parse(report.payload, on=report.date_of_information,
-                                           has_hazard=report.hazard_id is not None)
+    changes, payload_problems = spec.read(
+        report.payload, on=report.date_of_information, has_hazard=report.hazard_id is not None
+    )
     problems.extend(payload_problems)
     if problems:
         raise ValidationFailed(problems)
@@ -83,35 +84,61 @@ def _dry_run(report: Report, changes: Changes) -> None:
 
     try:
         with transaction.atomic():
-            projections.apply_report(report, changes, reconcile=report.reconcile or _default_reconcile(report),
-                                     override_reason=report.override_reason)
+            projections.apply_report(
+                report,
+                changes,
+                reconcile=report.reconcile or _default_reconcile(report),
+                override_reason=report.override_reason,
+            )
             raise _Undo
     except _Undo:
         pass
 
 
-def create_report(*, acting_user: Any, organisation: Organisation, kind: str, date_of_information: dt.date,
-                  payload: dict[str, Any], hazard: HazardousArea | None = None, supersedes: Report | None = None,
-                  submit: bool = False, at: dt.datetime | None = None) -> Report:
+def create_report(
+    *,
+    acting_user: Any,
+    organisation: Organisation,
+    kind: str,
+    date_of_information: dt.date,
+    payload: dict[str, Any],
+    hazard: HazardousArea | None = None,
+    supersedes: Report | None = None,
+    submit: bool = False,
+    at: dt.datetime | None = None,
+) -> Report:
     """Save a new draft (kept as entered, even incomplete); with submit=True also submit it, or nothing."""
     problems = _check_header(kind, payload, date_of_information)
     if problems:
         raise ValidationFailed(problems)
     with transaction.atomic():
         report = Report.objects.create(
-            kind=kind, schema_version=KINDS[kind].schema_version, organisation=organisation, created_by=acting_user,
-            hazard=hazard, date_of_information=date_of_information, payload=payload, supersedes=supersedes,
+            kind=kind,
+            schema_version=KINDS[kind].schema_version,
+            organisation=organisation,
+            created_by=acting_user,
+            hazard=hazard,
+            date_of_information=date_of_information,
+            payload=payload,
+            supersedes=supersedes,
         )
-        ReportTransition.objects.create(report=report, from_status="", to_status=ReportStatus.DRAFT, by=acting_user,
-                                        at=_now(at))
+        ReportTransition.objects.create(
+            report=report, from_status="", to_status=ReportStatus.DRAFT, by=acting_user, at=_now(at)
+        )
         audit.record(acting_user, "report.create", report, new={"kind": kind, "payload": payload})
         if submit:
             submit_report(report, acting_user=acting_user, at=at)
     return report
 
 
-def update_draft(report: Report, *, acting_user: Any, payload: dict[str, Any] | None = None,
-                 date_of_information: dt.date | None = None, hazard: HazardousArea | None = None) -> Report:
+def update_draft(
+    report: Report,
+    *,
+    acting_user: Any,
+    payload: dict[str, Any] | None = None,
+    date_of_information: dt.date | None = None,
+    hazard: HazardousArea | None = None,
+) -> Report:
     """Change a draft or a returned report; any other status is frozen."""
     with transaction.atomic():
         report = Report.objects.select_for_update().get(pk=report.pk)
@@ -129,8 +156,13 @@ def update_draft(report: Report, *, acting_user: Any, payload: dict[str, Any] | 
             raise ValidationFailed(problems)
         report.version += 1
         report.save()
-        audit.record(acting_user, "report.edit", report, old=old,
-                     new={"payload": report.payload, "date_of_information": str(report.date_of_information)})
+        audit.record(
+            acting_user,
+            "report.edit",
+            report,
+            old=old,
+            new={"payload": report.payload, "date_of_information": str(report.date_of_information)},
+        )
     return report
 
 
@@ -178,9 +210,15 @@ def _bump_data_version() -> None:
     DataVersion.objects.filter(pk=1).update(value=F("value") + 1)
 
 
-def approve_report(report: Report, *, acting_user: Any, reconcile: str | None = None,
-                   hazard: HazardousArea | None = None, override_reason: str = "",
-                   at: dt.datetime | None = None) -> Report:
+def approve_report(
+    report: Report,
+    *,
+    acting_user: Any,
+    reconcile: str | None = None,
+    hazard: HazardousArea | None = None,
+    override_reason: str = "",
+    at: dt.datetime | None = None,
+) -> Report:
     """Approve and apply a report to the register in one transaction.
 
     The approver reconciles: a new hazard, an update of the report's (or another) hazard — keeping,
@@ -217,10 +255,18 @@ def approve_report(report: Report, *, acting_user: Any, reconcile: str | None = 
         report.approved_at, report.approved_by = at, acting_user
         report.version += 1
         report.save()
-        audit.record(acting_user, "report.approve", report,
-                     new={"status": report.status, "reconcile": reconcile, "hazard": result.pk if result else None,
-                          "hazard_version": result.version if result else None},
-                     reason=override_reason)
+        audit.record(
+            acting_user,
+            "report.approve",
+            report,
+            new={
+                "status": report.status,
+                "reconcile": reconcile,
+                "hazard": result.pk if result else None,
+                "hazard_version": result.version if result else None,
+            },
+            reason=override_reason,
+        )
         transaction.on_commit(_bump_data_version)
     return report
 
@@ -228,8 +274,10 @@ def approve_report(report: Report, *, acting_user: Any, reconcile: str | None = 
 def _replay(hazard: HazardousArea, *, without: int) -> None:
     """Rebuild a hazard from its approved reports, leaving one out (unapproval, supersession)."""
     reports = list(
-        Report.objects.filter(hazard=hazard, status=ReportStatus.APPROVED).exclude(pk=without)
-        .select_related("organisation").order_by("approved_at", "id")
+        Report.objects.filter(hazard=hazard, status=ReportStatus.APPROVED)
+        .exclude(pk=without)
+        .select_related("organisation")
+        .order_by("approved_at", "id")
     )
     projections.clear_derived(hazard)
     if not reports:
@@ -241,8 +289,14 @@ def _replay(hazard: HazardousArea, *, without: int) -> None:
     for r in reports:
         if r.reconcile != Reconcile.NEW:
             r.hazard = HazardousArea.objects.get(pk=hazard.pk)  # the state rebuilt so far
-        projections.apply_report(r, parse_report(r), reconcile=r.reconcile, override_reason=r.override_reason,
-                                 at=r.approved_at, rebuild=hazard if r.reconcile == Reconcile.NEW else None)
+        projections.apply_report(
+            r,
+            parse_report(r),
+            reconcile=r.reconcile,
+            override_reason=r.override_reason,
+            at=r.approved_at,
+            rebuild=hazard if r.reconcile == Reconcile.NEW else None,
+        )
 
 
 def _withdraw(report: Report) -> None:
@@ -281,7 +335,13 @@ def unapprove_report(report: Report, *, acting_user: Any, reason: str, at: dt.da
             report.hazard = None
         report.version += 1
         report.save()
-        audit.record(acting_user, "report.unapprove", report, old={"hazard": old_hazard},
-                     new={"status": report.status}, reason=reason)
+        audit.record(
+            acting_user,
+            "report.unapprove",
+            report,
+            old={"hazard": old_hazard},
+            new={"status": report.status},
+            reason=reason,
+        )
         transaction.on_commit(_bump_data_version)
     return report

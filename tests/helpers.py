@@ -11,11 +11,25 @@ from reports.actions import approve_report, create_report
 from reports.models import Report
 
 
-def submitted(cast: Cast, kind: str, payload: dict[str, Any], *, hazard: HazardousArea | None = None,
-              on: dt.date = DAY0, by: Any = None) -> Report:
+def submitted(
+    cast: Cast,
+    kind: str,
+    payload: dict[str, Any],
+    *,
+    hazard: HazardousArea | None = None,
+    on: dt.date = DAY0,
+    by: Any = None,
+) -> Report:
     """A report created and submitted by operator Alpha's clerk."""
-    return create_report(acting_user=by or cast.clerk, organisation=cast.alpha, kind=kind, date_of_information=on,
-                         payload=payload, hazard=hazard, submit=True)
+    return create_report(
+        acting_user=by or cast.clerk,
+        organisation=cast.alpha,
+        kind=kind,
+        date_of_information=on,
+        payload=payload,
+        hazard=hazard,
+        submit=True,
+    )
 
 
 def approved(cast: Cast, kind: str, payload: dict[str, Any], **kwargs: Any) -> Report:

@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,43 +15,108 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Organisation',
+            name="Organisation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=40, unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('kind', models.CharField(choices=[('national_authority', 'National mine action authority'), ('ngo', 'Operator (NGO)'), ('commercial', 'Operator (commercial)'), ('military_police', 'Military or police'), ('un', 'United Nations')], max_length=30)),
-                ('country_iso3', models.CharField(blank=True, max_length=3)),
-                ('accreditation_scopes', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(choices=[('nts', 'Non-technical survey'), ('ts', 'Technical survey'), ('clearance', 'Clearance'), ('eod_spot', 'EOD spot task'), ('bac', 'Battle area clearance'), ('marking', 'Marking'), ('pci', 'Post-clearance inspection'), ('handover', 'Handover')], max_length=20), blank=True, default=list, size=None)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.SlugField(max_length=40, unique=True)),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("national_authority", "National mine action authority"),
+                            ("ngo", "Operator (NGO)"),
+                            ("commercial", "Operator (commercial)"),
+                            ("military_police", "Military or police"),
+                            ("un", "United Nations"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("country_iso3", models.CharField(blank=True, max_length=3)),
+                (
+                    "accreditation_scopes",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(
+                            choices=[
+                                ("nts", "Non-technical survey"),
+                                ("ts", "Technical survey"),
+                                ("clearance", "Clearance"),
+                                ("eod_spot", "EOD spot task"),
+                                ("bac", "Battle area clearance"),
+                                ("marking", "Marking"),
+                                ("pci", "Post-clearance inspection"),
+                                ("handover", "Handover"),
+                            ],
+                            max_length=20,
+                        ),
+                        blank=True,
+                        default=list,
+                        size=None,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='AuditEntry',
+            name="AuditEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('action', models.CharField(max_length=60)),
-                ('object_type', models.CharField(max_length=60)),
-                ('object_id', models.CharField(max_length=40)),
-                ('old', models.JSONField(blank=True, null=True)),
-                ('new', models.JSONField(blank=True, null=True)),
-                ('reason', models.TextField(blank=True)),
-                ('actor', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("action", models.CharField(max_length=60)),
+                ("object_type", models.CharField(max_length=60)),
+                ("object_id", models.CharField(max_length=40)),
+                ("old", models.JSONField(blank=True, null=True)),
+                ("new", models.JSONField(blank=True, null=True)),
+                ("reason", models.TextField(blank=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        null=True, on_delete=django.db.models.deletion.PROTECT, to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['object_type', 'object_id'], name='audit_object_idx')],
+                "indexes": [models.Index(fields=["object_type", "object_id"], name="audit_object_idx")],
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('authority_admin', 'National authority admin'), ('im_officer', 'Information management officer'), ('data_clerk', 'Data clerk'), ('qa_officer', 'QA officer'), ('viewer', 'Viewer')], max_length=30)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='accounts.organisation')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("authority_admin", "National authority admin"),
+                            ("im_officer", "Information management officer"),
+                            ("data_clerk", "Data clerk"),
+                            ("qa_officer", "QA officer"),
+                            ("viewer", "Viewer"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="accounts.organisation",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('user', 'organisation', 'role'), name='membership_unique_role')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("user", "organisation", "role"), name="membership_unique_role")
+                ],
             },
         ),
     ]

@@ -7,163 +7,392 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DataVersion',
+            name="DataVersion",
             fields=[
-                ('id', models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False)),
-                ('value', models.BigIntegerField(default=0)),
+                ("id", models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False)),
+                ("value", models.BigIntegerField(default=0)),
             ],
         ),
         migrations.CreateModel(
-            name='Evidence',
+            name="Evidence",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('direct', 'Direct'), ('indirect', 'Indirect')], max_length=10)),
-                ('source', models.CharField(choices=[('observed', 'Observed'), ('verbal', 'Verbal'), ('records', 'Records')], max_length=10)),
-                ('reliability', models.CharField(choices=[('high', 'High'), ('medium', 'Medium'), ('low', 'Low')], max_length=10)),
-                ('description', models.TextField(blank=True)),
-                ('on', models.DateField()),
-                ('informant_name', models.CharField(blank=True, max_length=200)),
-                ('informant_contact', models.CharField(blank=True, max_length=200)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("kind", models.CharField(choices=[("direct", "Direct"), ("indirect", "Indirect")], max_length=10)),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[("observed", "Observed"), ("verbal", "Verbal"), ("records", "Records")], max_length=10
+                    ),
+                ),
+                (
+                    "reliability",
+                    models.CharField(choices=[("high", "High"), ("medium", "Medium"), ("low", "Low")], max_length=10),
+                ),
+                ("description", models.TextField(blank=True)),
+                ("on", models.DateField()),
+                ("informant_name", models.CharField(blank=True, max_length=200)),
+                ("informant_contact", models.CharField(blank=True, max_length=200)),
             ],
         ),
         migrations.CreateModel(
-            name='Find',
+            name="Find",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('category', models.CharField(choices=[('ap_mine', 'Anti-personnel mine'), ('at_mine', 'Anti-vehicle mine'), ('uxo', 'Unexploded ordnance'), ('axo', 'Abandoned explosive ordnance'), ('submunition', 'Cluster submunition'), ('ied', 'Improvised explosive device'), ('booby_trap', 'Booby trap'), ('unknown', 'Unknown')], max_length=20)),
-                ('model', models.CharField(blank=True, max_length=100)),
-                ('quantity', models.PositiveIntegerField()),
-                ('condition', models.CharField(choices=[('intact', 'Intact'), ('damaged', 'Damaged'), ('armed', 'Armed'), ('unknown', 'Unknown')], default='unknown', max_length=10)),
-                ('depth_cm', models.PositiveIntegerField(blank=True, null=True)),
-                ('location', django.contrib.gis.db.models.fields.PointField(blank=True, null=True, srid=4326)),
-                ('disposal', models.CharField(blank=True, choices=[('destroyed_in_situ', 'Destroyed in situ'), ('removed', 'Removed for later destruction'), ('rendered_safe', 'Rendered safe'), ('handed_over', 'Handed over to authorities')], max_length=20)),
-                ('on', models.DateField()),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("ap_mine", "Anti-personnel mine"),
+                            ("at_mine", "Anti-vehicle mine"),
+                            ("uxo", "Unexploded ordnance"),
+                            ("axo", "Abandoned explosive ordnance"),
+                            ("submunition", "Cluster submunition"),
+                            ("ied", "Improvised explosive device"),
+                            ("booby_trap", "Booby trap"),
+                            ("unknown", "Unknown"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("model", models.CharField(blank=True, max_length=100)),
+                ("quantity", models.PositiveIntegerField()),
+                (
+                    "condition",
+                    models.CharField(
+                        choices=[
+                            ("intact", "Intact"),
+                            ("damaged", "Damaged"),
+                            ("armed", "Armed"),
+                            ("unknown", "Unknown"),
+                        ],
+                        default="unknown",
+                        max_length=10,
+                    ),
+                ),
+                ("depth_cm", models.PositiveIntegerField(blank=True, null=True)),
+                ("location", django.contrib.gis.db.models.fields.PointField(blank=True, null=True, srid=4326)),
+                (
+                    "disposal",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("destroyed_in_situ", "Destroyed in situ"),
+                            ("removed", "Removed for later destruction"),
+                            ("rendered_safe", "Rendered safe"),
+                            ("handed_over", "Handed over to authorities"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("on", models.DateField()),
             ],
         ),
         migrations.CreateModel(
-            name='Handover',
+            name="Handover",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('on', models.DateField()),
-                ('handed_to', models.CharField(max_length=200)),
-                ('certificate', models.CharField(blank=True, max_length=100)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("on", models.DateField()),
+                ("handed_to", models.CharField(max_length=200)),
+                ("certificate", models.CharField(blank=True, max_length=100)),
             ],
         ),
         migrations.CreateModel(
-            name='HazardousArea',
+            name="HazardousArea",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(help_text='National hazard code', max_length=40, unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('classification', models.CharField(choices=[('SHA', 'Suspected hazardous area'), ('CHA', 'Confirmed hazardous area')], max_length=3)),
-                ('status', models.CharField(choices=[('open', 'Open'), ('worked_on', 'Worked on'), ('suspended', 'Suspended'), ('closed', 'Closed')], default='open', max_length=12)),
-                ('geom', django.contrib.gis.db.models.fields.MultiPolygonField(srid=4326)),
-                ('benchmark', django.contrib.gis.db.models.fields.PointField(blank=True, null=True, srid=4326)),
-                ('utm_srid', models.PositiveIntegerField(help_text='Local UTM zone in which every area of this hazard is measured')),
-                ('geometry_repair', models.TextField(blank=True, help_text='How an invalid input polygon was repaired')),
-                ('original_area_m2', models.FloatField()),
-                ('cancelled_m2', models.FloatField(default=0)),
-                ('reduced_m2', models.FloatField(default=0)),
-                ('cleared_m2', models.FloatField(default=0)),
-                ('remaining_area_m2', models.FloatField()),
-                ('devices_suspected', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(choices=[('ap_mine', 'Anti-personnel mine'), ('at_mine', 'Anti-vehicle mine'), ('uxo', 'Unexploded ordnance'), ('axo', 'Abandoned explosive ordnance'), ('submunition', 'Cluster submunition'), ('ied', 'Improvised explosive device'), ('booby_trap', 'Booby trap'), ('unknown', 'Unknown')], max_length=20), blank=True, default=list, size=None)),
-                ('devices_confirmed', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(choices=[('ap_mine', 'Anti-personnel mine'), ('at_mine', 'Anti-vehicle mine'), ('uxo', 'Unexploded ordnance'), ('axo', 'Abandoned explosive ordnance'), ('submunition', 'Cluster submunition'), ('ied', 'Improvised explosive device'), ('booby_trap', 'Booby trap'), ('unknown', 'Unknown')], max_length=20), blank=True, default=list, size=None)),
-                ('evidence_summary', models.TextField(blank=True)),
-                ('land_use', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(choices=[('agriculture', 'Agriculture'), ('grazing', 'Grazing'), ('residential', 'Residential'), ('infrastructure', 'Infrastructure'), ('forest', 'Forest'), ('water', 'Water access'), ('other', 'Other')], max_length=20), blank=True, default=list, size=None)),
-                ('blockages', models.TextField(blank=True)),
-                ('beneficiaries', models.PositiveIntegerField(blank=True, null=True)),
-                ('marking_status', models.CharField(choices=[('unmarked', 'Not marked'), ('partial', 'Partially marked'), ('marked', 'Marked'), ('fenced', 'Fenced')], default='unmarked', max_length=10)),
-                ('date_of_information', models.DateField()),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(help_text="National hazard code", max_length=40, unique=True)),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "classification",
+                    models.CharField(
+                        choices=[("SHA", "Suspected hazardous area"), ("CHA", "Confirmed hazardous area")], max_length=3
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("worked_on", "Worked on"),
+                            ("suspended", "Suspended"),
+                            ("closed", "Closed"),
+                        ],
+                        default="open",
+                        max_length=12,
+                    ),
+                ),
+                ("geom", django.contrib.gis.db.models.fields.MultiPolygonField(srid=4326)),
+                ("benchmark", django.contrib.gis.db.models.fields.PointField(blank=True, null=True, srid=4326)),
+                (
+                    "utm_srid",
+                    models.PositiveIntegerField(
+                        help_text="Local UTM zone in which every area of this hazard is measured"
+                    ),
+                ),
+                (
+                    "geometry_repair",
+                    models.TextField(blank=True, help_text="How an invalid input polygon was repaired"),
+                ),
+                ("original_area_m2", models.FloatField()),
+                ("cancelled_m2", models.FloatField(default=0)),
+                ("reduced_m2", models.FloatField(default=0)),
+                ("cleared_m2", models.FloatField(default=0)),
+                ("remaining_area_m2", models.FloatField()),
+                (
+                    "devices_suspected",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(
+                            choices=[
+                                ("ap_mine", "Anti-personnel mine"),
+                                ("at_mine", "Anti-vehicle mine"),
+                                ("uxo", "Unexploded ordnance"),
+                                ("axo", "Abandoned explosive ordnance"),
+                                ("submunition", "Cluster submunition"),
+                                ("ied", "Improvised explosive device"),
+                                ("booby_trap", "Booby trap"),
+                                ("unknown", "Unknown"),
+                            ],
+                            max_length=20,
+                        ),
+                        blank=True,
+                        default=list,
+                        size=None,
+                    ),
+                ),
+                (
+                    "devices_confirmed",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(
+                            choices=[
+                                ("ap_mine", "Anti-personnel mine"),
+                                ("at_mine", "Anti-vehicle mine"),
+                                ("uxo", "Unexploded ordnance"),
+                                ("axo", "Abandoned explosive ordnance"),
+                                ("submunition", "Cluster submunition"),
+                                ("ied", "Improvised explosive device"),
+                                ("booby_trap", "Booby trap"),
+                                ("unknown", "Unknown"),
+                            ],
+                            max_length=20,
+                        ),
+                        blank=True,
+                        default=list,
+                        size=None,
+                    ),
+                ),
+                ("evidence_summary", models.TextField(blank=True)),
+                (
+                    "land_use",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(
+                            choices=[
+                                ("agriculture", "Agriculture"),
+                                ("grazing", "Grazing"),
+                                ("residential", "Residential"),
+                                ("infrastructure", "Infrastructure"),
+                                ("forest", "Forest"),
+                                ("water", "Water access"),
+                                ("other", "Other"),
+                            ],
+                            max_length=20,
+                        ),
+                        blank=True,
+                        default=list,
+                        size=None,
+                    ),
+                ),
+                ("blockages", models.TextField(blank=True)),
+                ("beneficiaries", models.PositiveIntegerField(blank=True, null=True)),
+                (
+                    "marking_status",
+                    models.CharField(
+                        choices=[
+                            ("unmarked", "Not marked"),
+                            ("partial", "Partially marked"),
+                            ("marked", "Marked"),
+                            ("fenced", "Fenced"),
+                        ],
+                        default="unmarked",
+                        max_length=10,
+                    ),
+                ),
+                ("date_of_information", models.DateField()),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='HazardStatusChange',
+            name="HazardStatusChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('from_status', models.CharField(blank=True, choices=[('open', 'Open'), ('worked_on', 'Worked on'), ('suspended', 'Suspended'), ('closed', 'Closed')], max_length=12)),
-                ('to_status', models.CharField(choices=[('open', 'Open'), ('worked_on', 'Worked on'), ('suspended', 'Suspended'), ('closed', 'Closed')], max_length=12)),
-                ('from_classification', models.CharField(blank=True, max_length=3)),
-                ('to_classification', models.CharField(max_length=3)),
-                ('on', models.DateField()),
-                ('at', models.DateTimeField(auto_now_add=True)),
-                ('reason', models.TextField(blank=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "from_status",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("open", "Open"),
+                            ("worked_on", "Worked on"),
+                            ("suspended", "Suspended"),
+                            ("closed", "Closed"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "to_status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("worked_on", "Worked on"),
+                            ("suspended", "Suspended"),
+                            ("closed", "Closed"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("from_classification", models.CharField(blank=True, max_length=3)),
+                ("to_classification", models.CharField(max_length=3)),
+                ("on", models.DateField()),
+                ("at", models.DateTimeField(auto_now_add=True)),
+                ("reason", models.TextField(blank=True)),
             ],
         ),
         migrations.CreateModel(
-            name='HazardVersion',
+            name="HazardVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sequence', models.PositiveIntegerField(help_text='Order in which the versions were recorded')),
-                ('valid_from', models.DateField(help_text="The report's date of information")),
-                ('recorded_at', models.DateTimeField()),
-                ('applied', models.BooleanField(help_text='False when the report was older than the state it met (invariant 6)')),
-                ('state', models.JSONField()),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("sequence", models.PositiveIntegerField(help_text="Order in which the versions were recorded")),
+                ("valid_from", models.DateField(help_text="The report's date of information")),
+                ("recorded_at", models.DateTimeField()),
+                (
+                    "applied",
+                    models.BooleanField(
+                        help_text="False when the report was older than the state it met (invariant 6)"
+                    ),
+                ),
+                ("state", models.JSONField()),
             ],
             options={
-                'ordering': ['hazard', 'sequence'],
+                "ordering": ["hazard", "sequence"],
             },
         ),
         migrations.CreateModel(
-            name='LandReleaseProduct',
+            name="LandReleaseProduct",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('cancelled', 'Cancelled'), ('reduced', 'Reduced'), ('cleared', 'Cleared')], max_length=10)),
-                ('geom', django.contrib.gis.db.models.fields.MultiPolygonField(srid=4326)),
-                ('area_m2', models.FloatField()),
-                ('depth_cm', models.PositiveIntegerField(blank=True, help_text='Clearance depth (cleared only)', null=True)),
-                ('on', models.DateField()),
-                ('adjustment', models.TextField(blank=True, help_text='Clipping to the hazard boundary or to earlier products')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("cancelled", "Cancelled"), ("reduced", "Reduced"), ("cleared", "Cleared")],
+                        max_length=10,
+                    ),
+                ),
+                ("geom", django.contrib.gis.db.models.fields.MultiPolygonField(srid=4326)),
+                ("area_m2", models.FloatField()),
+                (
+                    "depth_cm",
+                    models.PositiveIntegerField(blank=True, help_text="Clearance depth (cleared only)", null=True),
+                ),
+                ("on", models.DateField()),
+                (
+                    "adjustment",
+                    models.TextField(blank=True, help_text="Clipping to the hazard boundary or to earlier products"),
+                ),
             ],
             options={
-                'ordering': ['on', 'id'],
+                "ordering": ["on", "id"],
             },
         ),
         migrations.CreateModel(
-            name='MinefieldRecord',
+            name="MinefieldRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('laying_party', models.CharField(max_length=200)),
-                ('date_laid', models.DateField()),
-                ('reference_points', django.contrib.gis.db.models.fields.MultiPointField(srid=4326)),
-                ('devices', models.JSONField(help_text='[{category, model, quantity}]')),
-                ('self_destructing', models.BooleanField(default=False)),
-                ('lifetime_days', models.PositiveIntegerField(blank=True, null=True)),
-                ('fenced', models.BooleanField(default=False)),
-                ('monitored', models.BooleanField(default=False)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("laying_party", models.CharField(max_length=200)),
+                ("date_laid", models.DateField()),
+                ("reference_points", django.contrib.gis.db.models.fields.MultiPointField(srid=4326)),
+                ("devices", models.JSONField(help_text="[{category, model, quantity}]")),
+                ("self_destructing", models.BooleanField(default=False)),
+                ("lifetime_days", models.PositiveIntegerField(blank=True, null=True)),
+                ("fenced", models.BooleanField(default=False)),
+                ("monitored", models.BooleanField(default=False)),
             ],
         ),
         migrations.CreateModel(
-            name='Activity',
+            name="Activity",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('nts', 'Non-technical survey'), ('ts', 'Technical survey'), ('clearance', 'Clearance'), ('eod_spot', 'EOD spot task'), ('bac', 'Battle area clearance'), ('marking', 'Marking'), ('pci', 'Post-clearance inspection'), ('handover', 'Handover')], max_length=12)),
-                ('method', models.CharField(blank=True, choices=[('manual', 'Manual'), ('mechanical', 'Mechanical'), ('animal', 'Animal detection'), ('combined', 'Combined'), ('remote_sensing', 'Remote sensing')], max_length=16)),
-                ('status', models.CharField(choices=[('planned', 'Planned'), ('ongoing', 'Ongoing'), ('suspended', 'Suspended'), ('completed', 'Completed')], max_length=12)),
-                ('start_date', models.DateField()),
-                ('end_date', models.DateField(blank=True, null=True)),
-                ('search_depth_cm', models.PositiveIntegerField(blank=True, null=True)),
-                ('person_days', models.FloatField(blank=True, null=True)),
-                ('machine_hours', models.FloatField(blank=True, null=True)),
-                ('location', django.contrib.gis.db.models.fields.PointField(blank=True, help_text='EOD spot tasks outside a hazard', null=True, srid=4326)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='accounts.organisation')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("nts", "Non-technical survey"),
+                            ("ts", "Technical survey"),
+                            ("clearance", "Clearance"),
+                            ("eod_spot", "EOD spot task"),
+                            ("bac", "Battle area clearance"),
+                            ("marking", "Marking"),
+                            ("pci", "Post-clearance inspection"),
+                            ("handover", "Handover"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "method",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("manual", "Manual"),
+                            ("mechanical", "Mechanical"),
+                            ("animal", "Animal detection"),
+                            ("combined", "Combined"),
+                            ("remote_sensing", "Remote sensing"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("planned", "Planned"),
+                            ("ongoing", "Ongoing"),
+                            ("suspended", "Suspended"),
+                            ("completed", "Completed"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("start_date", models.DateField()),
+                ("end_date", models.DateField(blank=True, null=True)),
+                ("search_depth_cm", models.PositiveIntegerField(blank=True, null=True)),
+                ("person_days", models.FloatField(blank=True, null=True)),
+                ("machine_hours", models.FloatField(blank=True, null=True)),
+                (
+                    "location",
+                    django.contrib.gis.db.models.fields.PointField(
+                        blank=True, help_text="EOD spot tasks outside a hazard", null=True, srid=4326
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to="accounts.organisation"),
+                ),
             ],
             options={
-                'ordering': ['start_date', 'id'],
+                "ordering": ["start_date", "id"],
             },
         ),
     ]

@@ -6,151 +6,267 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('hazards', '0001_initial'),
-        ('places', '0001_initial'),
-        ('reports', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("hazards", "0001_initial"),
+        ("places", "0001_initial"),
+        ("reports", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='activity',
-            name='report',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='activities', to='reports.report'),
+            model_name="activity",
+            name="report",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="activities", to="reports.report"
+            ),
         ),
         migrations.AddField(
-            model_name='evidence',
-            name='report',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='reports.report'),
+            model_name="evidence",
+            name="report",
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to="reports.report"),
         ),
         migrations.AddField(
-            model_name='find',
-            name='activity',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='finds', to='hazards.activity'),
+            model_name="find",
+            name="activity",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="finds", to="hazards.activity"
+            ),
         ),
         migrations.AddField(
-            model_name='find',
-            name='report',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='finds', to='reports.report'),
+            model_name="find",
+            name="report",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="finds", to="reports.report"
+            ),
         ),
         migrations.AddField(
-            model_name='handover',
-            name='report',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='reports.report'),
+            model_name="handover",
+            name="report",
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to="reports.report"),
         ),
         migrations.AddField(
-            model_name='hazardousarea',
-            name='admin_area',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to='places.adminarea'),
+            model_name="hazardousarea",
+            name="admin_area",
+            field=models.ForeignKey(
+                blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, to="places.adminarea"
+            ),
         ),
         migrations.AddField(
-            model_name='hazardousarea',
-            name='organisation',
-            field=models.ForeignKey(help_text='Operator responsible', on_delete=django.db.models.deletion.PROTECT, related_name='hazards', to='accounts.organisation'),
+            model_name="hazardousarea",
+            name="organisation",
+            field=models.ForeignKey(
+                help_text="Operator responsible",
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="hazards",
+                to="accounts.organisation",
+            ),
         ),
         migrations.AddField(
-            model_name='handover',
-            name='hazard',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='handovers', to='hazards.hazardousarea'),
+            model_name="handover",
+            name="hazard",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="handovers", to="hazards.hazardousarea"
+            ),
         ),
         migrations.AddField(
-            model_name='find',
-            name='hazard',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='finds', to='hazards.hazardousarea'),
+            model_name="find",
+            name="hazard",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="finds",
+                to="hazards.hazardousarea",
+            ),
         ),
         migrations.AddField(
-            model_name='evidence',
-            name='hazard',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='evidence', to='hazards.hazardousarea'),
+            model_name="evidence",
+            name="hazard",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="evidence", to="hazards.hazardousarea"
+            ),
         ),
         migrations.AddField(
-            model_name='activity',
-            name='hazard',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='activities', to='hazards.hazardousarea'),
+            model_name="activity",
+            name="hazard",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="activities",
+                to="hazards.hazardousarea",
+            ),
         ),
         migrations.AddField(
-            model_name='hazardstatuschange',
-            name='hazard',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='status_changes', to='hazards.hazardousarea'),
+            model_name="hazardstatuschange",
+            name="hazard",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="status_changes", to="hazards.hazardousarea"
+            ),
         ),
         migrations.AddField(
-            model_name='hazardstatuschange',
-            name='report',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='reports.report'),
+            model_name="hazardstatuschange",
+            name="report",
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to="reports.report"),
         ),
         migrations.AddField(
-            model_name='hazardversion',
-            name='hazard',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='hazards.hazardousarea'),
+            model_name="hazardversion",
+            name="hazard",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="versions", to="hazards.hazardousarea"
+            ),
         ),
         migrations.AddField(
-            model_name='hazardversion',
-            name='report',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='hazard_versions', to='reports.report'),
+            model_name="hazardversion",
+            name="report",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="hazard_versions", to="reports.report"
+            ),
         ),
         migrations.AddField(
-            model_name='landreleaseproduct',
-            name='activity',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='products', to='hazards.activity'),
+            model_name="landreleaseproduct",
+            name="activity",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="products", to="hazards.activity"
+            ),
         ),
         migrations.AddField(
-            model_name='landreleaseproduct',
-            name='hazard',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='products', to='hazards.hazardousarea'),
+            model_name="landreleaseproduct",
+            name="hazard",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="products", to="hazards.hazardousarea"
+            ),
         ),
         migrations.AddField(
-            model_name='landreleaseproduct',
-            name='report',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='products', to='reports.report'),
+            model_name="landreleaseproduct",
+            name="report",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="products", to="reports.report"
+            ),
         ),
         migrations.AddField(
-            model_name='minefieldrecord',
-            name='hazard',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='minefield_record', to='hazards.hazardousarea'),
+            model_name="minefieldrecord",
+            name="hazard",
+            field=models.OneToOneField(
+                on_delete=django.db.models.deletion.CASCADE, related_name="minefield_record", to="hazards.hazardousarea"
+            ),
         ),
         migrations.AddField(
-            model_name='minefieldrecord',
-            name='report',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='reports.report'),
+            model_name="minefieldrecord",
+            name="report",
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to="reports.report"),
         ),
         migrations.AddIndex(
-            model_name='hazardousarea',
-            index=models.Index(fields=['organisation', 'status'], name='hazard_org_status_idx'),
+            model_name="hazardousarea",
+            index=models.Index(fields=["organisation", "status"], name="hazard_org_status_idx"),
         ),
         migrations.AddIndex(
-            model_name='hazardousarea',
-            index=models.Index(fields=['status', 'classification'], name='hazard_status_class_idx'),
+            model_name="hazardousarea",
+            index=models.Index(fields=["status", "classification"], name="hazard_status_class_idx"),
         ),
         migrations.AddIndex(
-            model_name='hazardousarea',
-            index=models.Index(fields=['date_of_information'], name='hazard_doi_idx'),
+            model_name="hazardousarea",
+            index=models.Index(fields=["date_of_information"], name="hazard_doi_idx"),
         ),
         migrations.AddConstraint(
-            model_name='hazardousarea',
-            constraint=models.CheckConstraint(condition=models.Q(('remaining_area_m2__gte', -1.0), ('original_area_m2__gte', django.db.models.expressions.CombinedExpression(django.db.models.expressions.CombinedExpression(django.db.models.expressions.CombinedExpression(django.db.models.expressions.CombinedExpression(models.F('cancelled_m2'), '+', models.F('reduced_m2')), '+', models.F('cleared_m2')), '+', models.F('remaining_area_m2')), '-', django.db.models.expressions.CombinedExpression(models.Value(1.0), '+', django.db.models.expressions.CombinedExpression(models.Value(0.0001), '*', models.F('original_area_m2'))))), ('original_area_m2__lte', django.db.models.expressions.CombinedExpression(django.db.models.expressions.CombinedExpression(django.db.models.expressions.CombinedExpression(django.db.models.expressions.CombinedExpression(models.F('cancelled_m2'), '+', models.F('reduced_m2')), '+', models.F('cleared_m2')), '+', models.F('remaining_area_m2')), '+', django.db.models.expressions.CombinedExpression(models.Value(1.0), '+', django.db.models.expressions.CombinedExpression(models.Value(0.0001), '*', models.F('original_area_m2')))))), name='hazard_area_conserved'),
+            model_name="hazardousarea",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("remaining_area_m2__gte", -1.0),
+                    (
+                        "original_area_m2__gte",
+                        django.db.models.expressions.CombinedExpression(
+                            django.db.models.expressions.CombinedExpression(
+                                django.db.models.expressions.CombinedExpression(
+                                    django.db.models.expressions.CombinedExpression(
+                                        models.F("cancelled_m2"), "+", models.F("reduced_m2")
+                                    ),
+                                    "+",
+                                    models.F("cleared_m2"),
+                                ),
+                                "+",
+                                models.F("remaining_area_m2"),
+                            ),
+                            "-",
+                            django.db.models.expressions.CombinedExpression(
+                                models.Value(1.0),
+                                "+",
+                                django.db.models.expressions.CombinedExpression(
+                                    models.Value(0.0001), "*", models.F("original_area_m2")
+                                ),
+                            ),
+                        ),
+                    ),
+                    (
+                        "original_area_m2__lte",
+                        django.db.models.expressions.CombinedExpression(
+                            django.db.models.expressions.CombinedExpression(
+                                django.db.models.expressions.CombinedExpression(
+                                    django.db.models.expressions.CombinedExpression(
+                                        models.F("cancelled_m2"), "+", models.F("reduced_m2")
+                                    ),
+                                    "+",
+                                    models.F("cleared_m2"),
+                                ),
+                                "+",
+                                models.F("remaining_area_m2"),
+                            ),
+                            "+",
+                            django.db.models.expressions.CombinedExpression(
+                                models.Value(1.0),
+                                "+",
+                                django.db.models.expressions.CombinedExpression(
+                                    models.Value(0.0001), "*", models.F("original_area_m2")
+                                ),
+                            ),
+                        ),
+                    ),
+                ),
+                name="hazard_area_conserved",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='hazardousarea',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'closed'), _negated=True), ('remaining_area_m2__lte', django.db.models.expressions.CombinedExpression(models.Value(1.0), '+', django.db.models.expressions.CombinedExpression(models.Value(0.0001), '*', models.F('original_area_m2')))), _connector='OR'), name='hazard_closed_means_released'),
+            model_name="hazardousarea",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "closed"), _negated=True),
+                    (
+                        "remaining_area_m2__lte",
+                        django.db.models.expressions.CombinedExpression(
+                            models.Value(1.0),
+                            "+",
+                            django.db.models.expressions.CombinedExpression(
+                                models.Value(0.0001), "*", models.F("original_area_m2")
+                            ),
+                        ),
+                    ),
+                    _connector="OR",
+                ),
+                name="hazard_closed_means_released",
+            ),
         ),
         migrations.AddIndex(
-            model_name='hazardversion',
-            index=models.Index(fields=['hazard', 'valid_from'], name='hazard_version_date_idx'),
+            model_name="hazardversion",
+            index=models.Index(fields=["hazard", "valid_from"], name="hazard_version_date_idx"),
         ),
         migrations.AddConstraint(
-            model_name='hazardversion',
-            constraint=models.UniqueConstraint(fields=('hazard', 'sequence'), name='hazard_version_seq'),
+            model_name="hazardversion",
+            constraint=models.UniqueConstraint(fields=("hazard", "sequence"), name="hazard_version_seq"),
         ),
         migrations.AddConstraint(
-            model_name='landreleaseproduct',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'cleared'), _negated=True), ('depth_cm__isnull', False), _connector='OR'), name='product_cleared_has_depth'),
+            model_name="landreleaseproduct",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "cleared"), _negated=True), ("depth_cm__isnull", False), _connector="OR"
+                ),
+                name="product_cleared_has_depth",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='landreleaseproduct',
-            constraint=models.CheckConstraint(condition=models.Q(('area_m2__gt', 0)), name='product_area_positive'),
+            model_name="landreleaseproduct",
+            constraint=models.CheckConstraint(condition=models.Q(("area_m2__gt", 0)), name="product_area_positive"),
         ),
     ]

@@ -6,26 +6,33 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='AdminArea',
+            name="AdminArea",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('pcode', models.CharField(max_length=30, unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('level', models.PositiveSmallIntegerField()),
-                ('country_iso3', models.CharField(db_index=True, max_length=3)),
-                ('geom', django.contrib.gis.db.models.fields.MultiPolygonField(srid=4326)),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='places.adminarea')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("pcode", models.CharField(max_length=30, unique=True)),
+                ("name", models.CharField(max_length=200)),
+                ("level", models.PositiveSmallIntegerField()),
+                ("country_iso3", models.CharField(db_index=True, max_length=3)),
+                ("geom", django.contrib.gis.db.models.fields.MultiPolygonField(srid=4326)),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="places.adminarea",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['pcode'],
+                "ordering": ["pcode"],
             },
         ),
     ]

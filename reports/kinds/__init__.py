@@ -13,7 +13,13 @@ from reports.kinds.ts_progress import TsProgressReport
 KINDS: dict[str, ReportKindSpec] = {
     spec.kind: spec
     for spec in (
-        NtsReport(), TsProgressReport(), ClearanceProgressReport(), CompletionReport(), CancellationReport(),
-        HandoverReport(), EodSpotReport(), MinefieldRecordReport(),
+        NtsReport(),
+        TsProgressReport(),
+        ClearanceProgressReport(),
+        CompletionReport(),
+        CancellationReport(),
+        HandoverReport(),
+        EodSpotReport(),
+        MinefieldRecordReport(),
     )
 }

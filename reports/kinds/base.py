@@ -71,8 +71,10 @@ class Checker:
             self.problems.append(Problem("payload", "must be a JSON object"))
             payload = {}
         self.payload: dict[str, Any] = payload
+        self.read: set[str] = set()
 
     def _get(self, path: str) -> Any:
+        self.read.add(path)
         node: Any = self.payload
         for part in path.split("."):
             if part.isdigit() and isinstance(node, list):
@@ -85,6 +87,25 @@ class Checker:
             if node is MISSING:
                 return MISSING
         return node
+
+    def unknown_fields(self, kind_label: str) -> None:
+        """Flag every payload field that the kind did not read: nothing entered is silently dropped."""
+        prefixes = {p.rsplit(".", i)[0] for p in self.read for i in range(p.count(".") + 1)}
+
+        def walk(node: Any, path: str) -> None:
+            if path in self.read:
+                return
+            if path and path not in prefixes:
+                self.problem(path, f"is not a field of a {kind_label}")
+                return
+            if isinstance(node, dict):
+                for key, value in node.items():
+                    walk(value, f"{path}.{key}" if path else str(key))
+            elif isinstance(node, list):
+                for i, value in enumerate(node):
+                    walk(value, f"{path}.{i}")
+
+        walk(self.payload, "")
 
     def problem(self, path: str, message: str) -> None:
         """Record one problem at a payload path."""
@@ -153,7 +174,12 @@ class Checker:
         return list(dict.fromkeys(value))
 
     def number(
-        self, path: str, *, required: bool = False, integer: bool = False, minimum: float = 0,
+        self,
+        path: str,
+        *,
+        required: bool = False,
+        integer: bool = False,
+        minimum: float = 0,
         maximum: float | None = None,
     ) -> float | int | None:
         """A number within a range."""
@@ -162,7 +188,11 @@ class Checker:
             if required:
                 self.problem(path, "is required")
             return None
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or (integer and not float(value).is_integer()):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or (integer and not float(value).is_integer())
+        ):
             self.problem(path, f"must be {'a whole number' if integer else 'a number'}")
             return None
         if value < minimum or (maximum is not None and value > maximum):
@@ -250,20 +280,24 @@ class Checker:
         out = []
         for i in self.rows(path):
             row = f"{path}.{i}"
-            out.append({
-                "kind": self.choice(f"{row}.kind", EvidenceKind.values),
-                "source": self.choice(f"{row}.source", EvidenceSource.values),
-                "reliability": self.choice(f"{row}.reliability", Reliability.values, required=False,
-                                           default=Reliability.MEDIUM),
-                "description": self.text(f"{row}.description"),
-                "informant_name": self.text(f"{row}.informant.name", max_len=200),
-                "informant_contact": self.text(f"{row}.informant.contact", max_len=200),
-                "on": self.date(f"{row}.date", required=False) or on,
-            })
+            out.append(
+                {
+                    "kind": self.choice(f"{row}.kind", EvidenceKind.values),
+                    "source": self.choice(f"{row}.source", EvidenceSource.values),
+                    "reliability": self.choice(
+                        f"{row}.reliability", Reliability.values, required=False, default=Reliability.MEDIUM
+                    ),
+                    "description": self.text(f"{row}.description"),
+                    "informant_name": self.text(f"{row}.informant.name", max_len=200),
+                    "informant_contact": self.text(f"{row}.informant.contact", max_len=200),
+                    "on": self.date(f"{row}.date", required=False) or on,
+                }
+            )
         return out
 
-    def activity(self, path: str, kind: str, *, required: bool = True,
-                 default_status: str = ActivityStatus.ONGOING) -> dict[str, Any] | None:
+    def activity(
+        self, path: str, kind: str, *, required: bool = True, default_status: str = ActivityStatus.ONGOING
+    ) -> dict[str, Any] | None:
         """The task the report is about (method, dates, depth, effort)."""
         if not self.present(path):
             if required:
@@ -275,8 +309,9 @@ class Checker:
             self.problem(f"{path}.end_date", f"{end} is before the start date {start}")
         return {
             "kind": kind,
-            "method": self.choice(f"{path}.method", Method.values, required=kind in (ActivityKind.TS,
-                                                                                        ActivityKind.CLEARANCE)),
+            "method": self.choice(
+                f"{path}.method", Method.values, required=kind in (ActivityKind.TS, ActivityKind.CLEARANCE)
+            ),
             "status": self.choice(f"{path}.status", ActivityStatus.values, required=False, default=default_status),
             "start_date": start,
             "end_date": end,
@@ -292,11 +327,15 @@ class Checker:
             row = f"{path}.{i}"
             area = self.area(f"{row}.geometry")
             date = self.date(f"{row}.date", required=False) or on
-            depth = self.number(f"{row}.depth_cm", integer=True, required=kind == ProductKind.CLEARED,
-                                minimum=1 if kind == ProductKind.CLEARED else 0, maximum=10000)
+            depth = self.number(
+                f"{row}.depth_cm",
+                integer=True,
+                required=kind == ProductKind.CLEARED,
+                minimum=1 if kind == ProductKind.CLEARED else 0,
+                maximum=10000,
+            )
             if area and date:
-                out.append(ProductChange(kind, area, date, int(depth) if depth is not None else None,
-                                         f"payload.{row}"))
+                out.append(ProductChange(kind, area, date, int(depth) if depth is not None else None, f"payload.{row}"))
         return out
 
     def finds(self, path: str, on: dt.date | None) -> list[dict[str, Any]]:
@@ -304,17 +343,20 @@ class Checker:
         out = []
         for i in self.rows(path):
             row = f"{path}.{i}"
-            out.append({
-                "category": self.choice(f"{row}.category", DeviceCategory.values),
-                "model": self.text(f"{row}.model", max_len=100),
-                "quantity": self.number(f"{row}.quantity", required=True, integer=True, minimum=1),
-                "condition": self.choice(f"{row}.condition", FindCondition.values, required=False,
-                                         default=FindCondition.UNKNOWN),
-                "depth_cm": self.number(f"{row}.depth_cm", integer=True, maximum=10000),
-                "location": self.point(f"{row}.location"),
-                "disposal": self.choice(f"{row}.disposal", Disposal.values, required=False),
-                "on": self.date(f"{row}.date", required=False) or on,
-            })
+            out.append(
+                {
+                    "category": self.choice(f"{row}.category", DeviceCategory.values),
+                    "model": self.text(f"{row}.model", max_len=100),
+                    "quantity": self.number(f"{row}.quantity", required=True, integer=True, minimum=1),
+                    "condition": self.choice(
+                        f"{row}.condition", FindCondition.values, required=False, default=FindCondition.UNKNOWN
+                    ),
+                    "depth_cm": self.number(f"{row}.depth_cm", integer=True, maximum=10000),
+                    "location": self.point(f"{row}.location"),
+                    "disposal": self.choice(f"{row}.disposal", Disposal.values, required=False),
+                    "on": self.date(f"{row}.date", required=False) or on,
+                }
+            )
         return out
 
 
@@ -327,6 +369,15 @@ class ReportKindSpec:
     hazard: str = "required"
     activity_kind: str | None = None
 
-    def parse(self, payload: Any, *, on: dt.date | None, has_hazard: bool) -> tuple[Changes, list[Problem]]:
-        """Check the payload and say what it changes; every problem is listed."""
+    label: str = "report"
+
+    def read(self, payload: Any, *, on: dt.date | None, has_hazard: bool) -> tuple[Changes, list[Problem]]:
+        """Check the payload and say what it changes; every problem, unknown fields included, is listed."""
+        checker = Checker(payload)
+        changes = self.parse(checker, on=on, has_hazard=has_hazard)
+        checker.unknown_fields(self.label)
+        return changes, checker.problems
+
+    def parse(self, c: Checker, *, on: dt.date | None, has_hazard: bool) -> Changes:
+        """Read the kind's fields from the payload through `c`, which collects the problems."""
         raise NotImplementedError

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from reports.kinds.base import Changes, Checker, ReportKindSpec
 from vocab.choices import ActivityKind, ActivityStatus, ProductKind
 
 
 class CancellationReport(ReportKindSpec):
     kind = "cancellation"
+    label = "cancellation report"
     activity_kind = ActivityKind.NTS
 
-    def parse(self, payload, *, on, has_hazard):  # type: ignore[no-untyped-def]
-        c = Checker(payload)
+    def parse(self, c: Checker, *, on: dt.date | None, has_hazard: bool) -> Changes:
         changes = Changes()
         c.text("reason", required=True)
         changes.activity = c.activity("activity", ActivityKind.NTS, default_status=ActivityStatus.COMPLETED)
@@ -22,4 +24,4 @@ class CancellationReport(ReportKindSpec):
         changes.evidence = c.evidence("evidence", on)
         # A cancellation that releases everything closes the hazard (invariant 5).
         changes.close = changes.cancel_remaining
-        return changes, c.problems
+        return changes

@@ -8,6 +8,7 @@ from vocab.choices import ActivityKind, ProductKind
 
 class ClearanceProgressReport(SurveyOrClearanceProgress):
     kind = "clearance_progress"
+    label = "clearance progress report"
     activity_kind = ActivityKind.CLEARANCE
     product_kind = ProductKind.CLEARED
     product_field = "cleared"

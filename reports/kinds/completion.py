@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from reports.kinds.base import Changes, Checker, ReportKindSpec
 from vocab.choices import ActivityKind, ActivityStatus
 
 
 class CompletionReport(ReportKindSpec):
     kind = "completion"
+    label = "completion report"
 
-    def parse(self, payload, *, on, has_hazard):  # type: ignore[no-untyped-def]
-        c = Checker(payload)
+    def parse(self, c: Checker, *, on: dt.date | None, has_hazard: bool) -> Changes:
         changes = Changes(close=True)
-        kind = c.choice("activity_kind", [ActivityKind.NTS, ActivityKind.TS, ActivityKind.CLEARANCE,
-                                          ActivityKind.BAC])
-        changes.activity = c.activity("activity", kind or ActivityKind.CLEARANCE,
-                                      default_status=ActivityStatus.COMPLETED, required=False)
+        kind = c.choice("activity_kind", [ActivityKind.NTS, ActivityKind.TS, ActivityKind.CLEARANCE, ActivityKind.BAC])
+        changes.activity = c.activity(
+            "activity", kind or ActivityKind.CLEARANCE, default_status=ActivityStatus.COMPLETED, required=False
+        )
         c.text("remarks")
-        return changes, c.problems
+        return changes

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from reports.kinds.base import Changes, Checker, ReportKindSpec
 from vocab.choices import ActivityKind, ActivityStatus
 
 
 class EodSpotReport(ReportKindSpec):
     kind = "eod_spot"
+    label = "EOD spot task report"
     hazard = "optional"
     activity_kind = ActivityKind.EOD_SPOT
 
-    def parse(self, payload, *, on, has_hazard):  # type: ignore[no-untyped-def]
-        c = Checker(payload)
+    def parse(self, c: Checker, *, on: dt.date | None, has_hazard: bool) -> Changes:
         changes = Changes()
         changes.activity = c.activity("activity", ActivityKind.EOD_SPOT, default_status=ActivityStatus.COMPLETED)
         location = c.point("location", required=True)
@@ -21,4 +23,4 @@ class EodSpotReport(ReportKindSpec):
         changes.finds = c.finds("finds", on)
         if not changes.finds and not c.present("finds"):
             c.problem("finds", "an EOD spot task report lists at least one item")
-        return changes, c.problems
+        return changes

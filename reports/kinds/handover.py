@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from reports.kinds.base import Changes, Checker, ReportKindSpec
 
 
 class HandoverReport(ReportKindSpec):
     kind = "handover"
+    label = "handover report"
 
-    def parse(self, payload, *, on, has_hazard):  # type: ignore[no-untyped-def]
-        c = Checker(payload)
+    def parse(self, c: Checker, *, on: dt.date | None, has_hazard: bool) -> Changes:
         changes = Changes(close=True)
         changes.handover = {
             "on": c.date("date", required=False) or on,
             "handed_to": c.text("handed_to", required=True, max_len=200),
             "certificate": c.text("certificate", max_len=100),
         }
-        return changes, c.problems
+        return changes

@@ -6,29 +6,40 @@ where; it never suggests where anything should be laid.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib.gis.geos import MultiPoint
 
 from reports.kinds.base import Changes, Checker, ReportKindSpec
-from vocab.choices import Classification, DeviceCategory, EvidenceKind, EvidenceSource, MarkingStatus, Reliability
+from vocab.choices import (
+    Classification,
+    DeviceCategory,
+    EvidenceKind,
+    EvidenceSource,
+    MarkingStatus,
+    Reliability,
+)
 
 
 class MinefieldRecordReport(ReportKindSpec):
     kind = "minefield_record"
+    label = "minefield record"
     hazard = "new"
 
-    def parse(self, payload, *, on, has_hazard):  # type: ignore[no-untyped-def]
-        c = Checker(payload)
+    def parse(self, c: Checker, *, on: dt.date | None, has_hazard: bool) -> Changes:
         changes = Changes()
         name = c.text("name", required=True, max_len=200)
         changes.geom = c.area("perimeter")
         points = [c.point(f"reference_points.{i}", required=True) for i in c.rows("reference_points", required=True)]
         devices = []
         for i in c.rows("devices", required=True):
-            devices.append({
-                "category": c.choice(f"devices.{i}.category", DeviceCategory.values),
-                "model": c.text(f"devices.{i}.model", max_len=100),
-                "quantity": c.number(f"devices.{i}.quantity", required=True, integer=True, minimum=1),
-            })
+            devices.append(
+                {
+                    "category": c.choice(f"devices.{i}.category", DeviceCategory.values),
+                    "model": c.text(f"devices.{i}.model", max_len=100),
+                    "quantity": c.number(f"devices.{i}.quantity", required=True, integer=True, minimum=1),
+                }
+            )
         self_destructing = c.boolean("self_destructing")
         lifetime = c.number("lifetime_days", integer=True, required=self_destructing)
         marking = c.choice("marking_status", MarkingStatus.values, required=False, default=MarkingStatus.UNMARKED)
@@ -50,9 +61,15 @@ class MinefieldRecordReport(ReportKindSpec):
             "marking_status": MarkingStatus.FENCED if changes.minefield["fenced"] else marking,
             "evidence_summary": "Laying party's minefield record",
         }
-        changes.evidence = [{
-            "kind": EvidenceKind.DIRECT, "source": EvidenceSource.RECORDS, "reliability": Reliability.HIGH,
-            "description": f"Minefield record by {changes.minefield['laying_party']}",
-            "informant_name": "", "informant_contact": "", "on": on,
-        }]
-        return changes, c.problems
+        changes.evidence = [
+            {
+                "kind": EvidenceKind.DIRECT,
+                "source": EvidenceSource.RECORDS,
+                "reliability": Reliability.HIGH,
+                "description": f"Minefield record by {changes.minefield['laying_party']}",
+                "informant_name": "",
+                "informant_contact": "",
+                "on": on,
+            }
+        ]
+        return changes

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from reports.kinds.base import Changes, Checker, ReportKindSpec
 from vocab.choices import ActivityKind, ActivityStatus, ProductKind
 
 
 class NtsReport(ReportKindSpec):
     kind = "nts"
+    label = "NTS report"
     hazard = "optional"
     activity_kind = ActivityKind.NTS
 
-    def parse(self, payload, *, on, has_hazard):  # type: ignore[no-untyped-def]
-        c = Checker(payload)
+    def parse(self, c: Checker, *, on: dt.date | None, has_hazard: bool) -> Changes:
         changes = Changes()
         changes.hazard_fields = c.hazard_fields("hazard", creating=not has_hazard)
         changes.geom = c.area("hazard.geometry", required=not has_hazard)
@@ -22,4 +24,4 @@ class NtsReport(ReportKindSpec):
             c.problem("evidence", "a new hazard needs at least one piece of evidence")
         changes.activity = c.activity("activity", ActivityKind.NTS, default_status=ActivityStatus.COMPLETED)
         changes.products = c.products("cancelled", ProductKind.CANCELLED, on)
-        return changes, c.problems
+        return changes

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from reports.kinds.base import Changes, Checker, ReportKindSpec
 from vocab.choices import ActivityKind, ActivityStatus, Classification, DeviceCategory, ProductKind
 
@@ -12,8 +14,7 @@ class SurveyOrClearanceProgress(ReportKindSpec):
     product_kind: str
     product_field: str
 
-    def parse(self, payload, *, on, has_hazard):  # type: ignore[no-untyped-def]
-        c = Checker(payload)
+    def parse(self, c: Checker, *, on: dt.date | None, has_hazard: bool) -> Changes:
         changes = Changes()
         assert self.activity_kind is not None
         changes.activity = c.activity("activity", self.activity_kind)
@@ -28,11 +29,12 @@ class SurveyOrClearanceProgress(ReportKindSpec):
             changes.hazard_fields["devices_confirmed"] = confirmed
         if changes.activity and changes.activity["status"] == ActivityStatus.SUSPENDED:
             changes.suspend_reason = c.text("suspend_reason", required=True)
-        return changes, c.problems
+        return changes
 
 
 class TsProgressReport(SurveyOrClearanceProgress):
     kind = "ts_progress"
+    label = "TS progress report"
     activity_kind = ActivityKind.TS
     product_kind = ProductKind.REDUCED
     product_field = "reduced"

@@ -6,62 +6,183 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('hazards', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("hazards", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Report',
+            name="Report",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('nts', 'Non-technical survey report'), ('ts_progress', 'Technical survey progress'), ('clearance_progress', 'Clearance progress'), ('completion', 'Completion report'), ('cancellation', 'Cancellation report'), ('handover', 'Handover report'), ('eod_spot', 'EOD spot task report'), ('minefield_record', 'Minefield record')], max_length=20)),
-                ('schema_version', models.PositiveSmallIntegerField()),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Submitted'), ('returned', 'Returned for correction'), ('validated', 'Validated'), ('approved', 'Approved'), ('superseded', 'Superseded'), ('unapproved', 'Unapproved')], default='draft', max_length=12)),
-                ('date_of_information', models.DateField()),
-                ('payload', models.JSONField()),
-                ('reconcile', models.CharField(blank=True, choices=[('new', 'Create a new hazard'), ('update', 'Update the hazard (keep its geometry)'), ('replace', 'Update the hazard and replace its geometry'), ('combine', 'Update the hazard and combine the geometries'), ('link', 'Link to the hazard only (no change to its state)')], max_length=10)),
-                ('override_reason', models.TextField(blank=True, help_text="Approver's written reason for an SHA→CHA override")),
-                ('approved_at', models.DateTimeField(blank=True, null=True)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('approved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('hazard', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='reports', to='hazards.hazardousarea')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='reports', to='accounts.organisation')),
-                ('supersedes', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='reports.report')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("nts", "Non-technical survey report"),
+                            ("ts_progress", "Technical survey progress"),
+                            ("clearance_progress", "Clearance progress"),
+                            ("completion", "Completion report"),
+                            ("cancellation", "Cancellation report"),
+                            ("handover", "Handover report"),
+                            ("eod_spot", "EOD spot task report"),
+                            ("minefield_record", "Minefield record"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("schema_version", models.PositiveSmallIntegerField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("submitted", "Submitted"),
+                            ("returned", "Returned for correction"),
+                            ("validated", "Validated"),
+                            ("approved", "Approved"),
+                            ("superseded", "Superseded"),
+                            ("unapproved", "Unapproved"),
+                        ],
+                        default="draft",
+                        max_length=12,
+                    ),
+                ),
+                ("date_of_information", models.DateField()),
+                ("payload", models.JSONField()),
+                (
+                    "reconcile",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("new", "Create a new hazard"),
+                            ("update", "Update the hazard (keep its geometry)"),
+                            ("replace", "Update the hazard and replace its geometry"),
+                            ("combine", "Update the hazard and combine the geometries"),
+                            ("link", "Link to the hazard only (no change to its state)"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "override_reason",
+                    models.TextField(blank=True, help_text="Approver's written reason for an SHA→CHA override"),
+                ),
+                ("approved_at", models.DateTimeField(blank=True, null=True)),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "approved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "hazard",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reports",
+                        to="hazards.hazardousarea",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="reports", to="accounts.organisation"
+                    ),
+                ),
+                (
+                    "supersedes",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="reports.report",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-id'],
+                "ordering": ["-id"],
             },
         ),
         migrations.CreateModel(
-            name='ReportTransition',
+            name="ReportTransition",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('from_status', models.CharField(blank=True, choices=[('draft', 'Draft'), ('submitted', 'Submitted'), ('returned', 'Returned for correction'), ('validated', 'Validated'), ('approved', 'Approved'), ('superseded', 'Superseded'), ('unapproved', 'Unapproved')], max_length=12)),
-                ('to_status', models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Submitted'), ('returned', 'Returned for correction'), ('validated', 'Validated'), ('approved', 'Approved'), ('superseded', 'Superseded'), ('unapproved', 'Unapproved')], max_length=12)),
-                ('at', models.DateTimeField()),
-                ('reason', models.TextField(blank=True)),
-                ('by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('report', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='transitions', to='reports.report')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "from_status",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("draft", "Draft"),
+                            ("submitted", "Submitted"),
+                            ("returned", "Returned for correction"),
+                            ("validated", "Validated"),
+                            ("approved", "Approved"),
+                            ("superseded", "Superseded"),
+                            ("unapproved", "Unapproved"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "to_status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("submitted", "Submitted"),
+                            ("returned", "Returned for correction"),
+                            ("validated", "Validated"),
+                            ("approved", "Approved"),
+                            ("superseded", "Superseded"),
+                            ("unapproved", "Unapproved"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("at", models.DateTimeField()),
+                ("reason", models.TextField(blank=True)),
+                (
+                    "by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "report",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="transitions", to="reports.report"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['report', 'at', 'id'],
+                "ordering": ["report", "at", "id"],
             },
         ),
         migrations.AddIndex(
-            model_name='report',
-            index=models.Index(fields=['status', 'organisation'], name='report_queue_idx'),
+            model_name="report",
+            index=models.Index(fields=["status", "organisation"], name="report_queue_idx"),
         ),
         migrations.AddIndex(
-            model_name='report',
-            index=models.Index(fields=['hazard', 'approved_at'], name='report_hazard_approved_idx'),
+            model_name="report",
+            index=models.Index(fields=["hazard", "approved_at"], name="report_hazard_approved_idx"),
         ),
     ]
