@@ -138,6 +138,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "The land-release register: hazards, field reports, approvals.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "ENUM_NAME_OVERRIDES": {
+        "HazardStatusEnum": "vocab.choices.HazardStatus",
+        "ReportStatusEnum": "reports.models.ReportStatus",
+    },
 }
 
 # Boundary tolerance for "a product lies within its hazard": GPS and digitising error in the field.

@@ -127,7 +127,7 @@ def create_report(
         )
         audit.record(acting_user, "report.create", report, new={"kind": kind, "payload": payload})
         if submit:
-            submit_report(report, acting_user=acting_user, at=at)
+            report = submit_report(report, acting_user=acting_user, at=at)
     return report
 
 

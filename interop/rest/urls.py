@@ -1,1 +1,28 @@
-urlpatterns: list = []
+"""REST API v1 routes, the OpenAPI schema and token sign-in."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import DefaultRouter
+
+from interop.rest import views
+
+router = DefaultRouter()
+router.register("hazards", views.HazardViewSet, basename="hazard")
+router.register("reports", views.ReportViewSet, basename="report")
+router.register("products", views.ProductViewSet, basename="product")
+router.register("activities", views.ActivityViewSet, basename="activity")
+router.register("finds", views.FindViewSet, basename="find")
+router.register("evidence", views.EvidenceViewSet, basename="evidence")
+router.register("handovers", views.HandoverViewSet, basename="handover")
+router.register("minefield-records", views.MinefieldRecordViewSet, basename="minefield-record")
+router.register("status-changes", views.StatusChangeViewSet, basename="status-change")
+router.register("organisations", views.OrganisationViewSet, basename="organisation")
+router.register("admin-areas", views.AdminAreaViewSet, basename="admin-area")
+
+urlpatterns = [
+    path("v1/", include(router.urls)),
+    path("v1/public/land-release/", views.public_land_release, name="public-land-release"),
+    path("v1/auth/token/", obtain_auth_token, name="api-token"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+]

@@ -1,0 +1,223 @@
+"""How register objects look on the wire. GeoJSON for spatial ones; no personal data unless allowed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+from rest_framework_gis.serializers import GeoFeatureModelSerializer
+
+from accounts.models import Organisation
+from hazards.models import (
+    Activity,
+    Evidence,
+    Find,
+    Handover,
+    HazardousArea,
+    HazardStatusChange,
+    HazardVersion,
+    LandReleaseProduct,
+    MinefieldRecord,
+)
+from places.models import AdminArea
+from reports.models import Report, ReportTransition
+
+HAZARD_FIELDS = (
+    "id",
+    "code",
+    "name",
+    "classification",
+    "status",
+    "organisation",
+    "admin_area",
+    "original_area_m2",
+    "cancelled_m2",
+    "reduced_m2",
+    "cleared_m2",
+    "remaining_area_m2",
+    "devices_suspected",
+    "devices_confirmed",
+    "evidence_summary",
+    "land_use",
+    "blockages",
+    "beneficiaries",
+    "marking_status",
+    "date_of_information",
+    "version",
+    "geometry_repair",
+    "benchmark",
+)
+
+
+class HazardSerializer(GeoFeatureModelSerializer):
+    organisation = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    admin_area = serializers.SlugRelatedField(slug_field="pcode", read_only=True)
+    benchmark = serializers.SerializerMethodField()
+
+    class Meta:
+        model = HazardousArea
+        geo_field = "geom"
+        fields = HAZARD_FIELDS
+
+    def get_benchmark(self, obj: HazardousArea) -> list[float] | None:
+        return [obj.benchmark.x, obj.benchmark.y] if obj.benchmark else None
+
+
+class HazardVersionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = HazardVersion
+        fields = ("sequence", "valid_from", "recorded_at", "applied", "report", "state")
+
+
+class StatusChangeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = HazardStatusChange
+        fields = ("id", "hazard", "report", "from_status", "to_status", "from_classification",
+                  "to_classification", "on", "at", "reason")  # fmt: skip
+
+
+class ProductSerializer(GeoFeatureModelSerializer):
+    class Meta:
+        model = LandReleaseProduct
+        geo_field = "geom"
+        fields = ("id", "hazard", "activity", "report", "kind", "area_m2", "depth_cm", "on", "adjustment")
+
+
+class ActivitySerializer(GeoFeatureModelSerializer):
+    organisation = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = Activity
+        geo_field = "location"
+        fields = ("id", "hazard", "report", "organisation", "kind", "method", "status", "start_date", "end_date",
+                  "search_depth_cm", "person_days", "machine_hours")  # fmt: skip
+
+
+class FindSerializer(GeoFeatureModelSerializer):
+    class Meta:
+        model = Find
+        geo_field = "location"
+        fields = ("id", "hazard", "activity", "report", "category", "model", "quantity", "condition", "depth_cm",
+                  "disposal", "on")  # fmt: skip
+
+
+class EvidenceSerializer(serializers.ModelSerializer):
+    """Evidence; the informant is included only when the view says the reader may see personal data."""
+
+    informant = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Evidence
+        fields = ("id", "hazard", "report", "kind", "source", "reliability", "description", "on", "informant")
+
+    def get_informant(self, obj: Evidence) -> dict[str, str] | None:
+        if not obj.has_informant:
+            return None
+        if obj.pk in self.context.get("personal_ok", set()):
+            return {"name": obj.informant_name, "contact": obj.informant_contact}
+        return {"restricted": "true"}
+
+
+class HandoverSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Handover
+        fields = ("id", "hazard", "report", "on", "handed_to", "certificate")
+
+
+class MinefieldRecordSerializer(GeoFeatureModelSerializer):
+    class Meta:
+        model = MinefieldRecord
+        geo_field = "reference_points"
+        fields = ("id", "hazard", "report", "laying_party", "date_laid", "devices", "self_destructing",
+                  "lifetime_days", "fenced", "monitored")  # fmt: skip
+
+
+class OrganisationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Organisation
+        fields = ("id", "code", "name", "kind", "country_iso3", "accreditation_scopes")
+
+
+class AdminAreaSerializer(serializers.ModelSerializer):
+    parent = serializers.SlugRelatedField(slug_field="pcode", read_only=True)
+
+    class Meta:
+        model = AdminArea
+        fields = ("id", "pcode", "name", "level", "parent", "country_iso3")
+
+
+class AdminAreaGeoSerializer(GeoFeatureModelSerializer):
+    parent = serializers.SlugRelatedField(slug_field="pcode", read_only=True)
+
+    class Meta:
+        model = AdminArea
+        geo_field = "geom"
+        fields = ("id", "pcode", "name", "level", "parent", "country_iso3")
+
+
+class TransitionSerializer(serializers.ModelSerializer):
+    by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = ReportTransition
+        fields = ("from_status", "to_status", "by", "at", "reason")
+
+
+class ReportSerializer(serializers.ModelSerializer):
+    organisation = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    approved_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    payload = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Report
+        fields = ("id", "kind", "schema_version", "status", "organisation", "hazard", "date_of_information",
+                  "payload", "reconcile", "override_reason", "supersedes", "created_by", "created_at",
+                  "approved_by", "approved_at", "version")  # fmt: skip
+
+    def get_payload(self, obj: Report) -> dict[str, Any]:
+        if obj.pk in self.context.get("personal_ok", set()):
+            return obj.payload
+        return redact(obj.payload)
+
+
+def redact(payload: Any) -> Any:
+    """The payload with every informant replaced by a marker (personal data the reader may not see)."""
+    if not isinstance(payload, dict) or not isinstance(payload.get("evidence"), list):
+        return payload
+    evidence = [
+        {**e, "informant": {"restricted": "true"}} if isinstance(e, dict) and e.get("informant") else e
+        for e in payload["evidence"]
+    ]
+    return {**payload, "evidence": evidence}
+
+
+def has_informant(payload: Any) -> bool:
+    """Does a report payload carry personal data?"""
+    return redact(payload) != payload
+
+
+class ReportCreateSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    organisation = serializers.SlugField(required=False, help_text="Defaults to your only organisation")
+    hazard = serializers.IntegerField(required=False, allow_null=True)
+    date_of_information = serializers.DateField()
+    payload = serializers.JSONField()
+    supersedes = serializers.IntegerField(required=False, allow_null=True)
+    submit = serializers.BooleanField(default=False)
+
+
+class ReportUpdateSerializer(serializers.Serializer):
+    hazard = serializers.IntegerField(required=False, allow_null=True)
+    date_of_information = serializers.DateField(required=False)
+    payload = serializers.JSONField(required=False)
+
+
+class ApproveSerializer(serializers.Serializer):
+    reconcile = serializers.CharField(required=False, allow_blank=True)
+    hazard = serializers.IntegerField(required=False, allow_null=True)
+    override_reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(allow_blank=True, default="")
