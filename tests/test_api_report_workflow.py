@@ -15,9 +15,11 @@ def client_for(user) -> APIClient:
 
 def test_a_clerk_submits_and_an_im_officer_approves_through_the_api(cast):
     clerk, imo = client_for(cast.clerk), client_for(cast.imo)
-    created = clerk.post("/api/v1/reports/", {"kind": "nts", "date_of_information": "2024-01-15",
-                                               "payload": cast.nts_payload(square(100)), "submit": True},
-                         format="json")
+    created = clerk.post(
+        "/api/v1/reports/",
+        {"kind": "nts", "date_of_information": "2024-01-15", "payload": cast.nts_payload(square(100)), "submit": True},
+        format="json",
+    )
     assert created.status_code == 201, created.json()
     assert created.json()["status"] == "submitted"
 
@@ -32,7 +34,11 @@ def test_a_clerk_submits_and_an_im_officer_approves_through_the_api(cast):
 
     steps = imo.get(f"/api/v1/reports/{created.json()['id']}/transitions/").json()
     assert [(t["from_status"], t["to_status"]) for t in steps] == [
-        ("", "draft"), ("draft", "submitted"), ("submitted", "validated"), ("validated", "approved")]
+        ("", "draft"),
+        ("draft", "submitted"),
+        ("submitted", "validated"),
+        ("validated", "approved"),
+    ]
 
 
 def test_an_invalid_report_returns_every_problem_and_changes_nothing(cast):
@@ -44,12 +50,19 @@ def test_an_invalid_report_returns_every_problem_and_changes_nothing(cast):
     payload["colour"] = "red"
     reports_before = Report.objects.count()
 
-    response = clerk.post("/api/v1/reports/", {"kind": "nts", "date_of_information": "2024-01-15",
-                                                "payload": payload, "submit": True}, format="json")
+    response = clerk.post(
+        "/api/v1/reports/",
+        {"kind": "nts", "date_of_information": "2024-01-15", "payload": payload, "submit": True},
+        format="json",
+    )
 
     assert response.status_code == 400
     fields = {e["field"] for e in response.json()["errors"]}
-    assert {"payload.hazard.classification", "payload.hazard.geometry", "payload.evidence.0.kind",
-            "payload.colour"} <= fields
+    assert {
+        "payload.hazard.classification",
+        "payload.hazard.geometry",
+        "payload.evidence.0.kind",
+        "payload.colour",
+    } <= fields
     assert Report.objects.count() == reports_before
     assert HazardousArea.objects.count() == 0
