@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "hazards",
     "reports",
     "interop",
+    "demo",
 ]
 
 MIDDLEWARE = [

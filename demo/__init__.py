@@ -1,0 +1,1 @@
+"""A realistic national demo scenario, built entirely through the report actions."""

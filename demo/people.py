@@ -1,0 +1,129 @@
+"""The demo's organisations and people: a national authority, four fictional operators, one login per role.
+
+The logins share one published password (`DEMO_PASSWORD`): they exist to explore a demo, never a
+real register.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import User
+
+from accounts.models import Membership, Organisation
+from vocab.choices import ActivityKind as A
+from vocab.choices import OrganisationKind, Role
+
+DEMO_PASSWORD = "demo-password"
+
+
+@dataclass(frozen=True)
+class OrgSpec:
+    code: str
+    name: str
+    kind: str
+    scopes: tuple[str, ...]
+
+
+AUTHORITY = OrgSpec("nmaa", "National Mine Action Authority", OrganisationKind.NATIONAL_AUTHORITY, ())
+# Fictional operators. Accreditation scopes (IMAS 07.30) differ, so not every operator may clear.
+OPERATORS = (
+    OrgSpec("alpha", "Demining NGO Alpha", OrganisationKind.NGO, (A.NTS, A.TS, A.CLEARANCE, A.EOD_SPOT, A.MARKING)),
+    OrgSpec("bravo", "Bravo Clearance Ltd", OrganisationKind.COMMERCIAL, (A.NTS, A.TS, A.CLEARANCE, A.BAC)),
+    OrgSpec("ses", "State Emergency Service", OrganisationKind.MILITARY_POLICE, (A.NTS, A.TS, A.CLEARANCE, A.EOD_SPOT)),
+    OrgSpec("unmap", "UN Mine Action Project", OrganisationKind.UN, (A.NTS, A.TS)),
+)
+
+
+@dataclass(frozen=True)
+class Login:
+    username: str
+    org: str
+    role: str
+
+
+# One login per role, as in the test cast (clearground/test.py).
+DEMO_LOGINS = (
+    Login("admin", "nmaa", Role.AUTHORITY_ADMIN),
+    Login("imo", "nmaa", Role.IM_OFFICER),
+    Login("qa", "nmaa", Role.QA_OFFICER),
+    Login("viewer", "nmaa", Role.VIEWER),
+    Login("clerk", "alpha", Role.DATA_CLERK),
+    Login("approver", "alpha", Role.IM_OFFICER),
+    Login("outsider", "bravo", Role.DATA_CLERK),
+)
+# Clerks of the other operators file their reports; they have no password (not demo logins).
+FIELD_CLERKS = {"alpha": "clerk", "bravo": "outsider", "ses": "ses-clerk", "unmap": "unmap-clerk"}
+
+
+@dataclass
+class People:
+    """Who files and who approves the demo's reports."""
+
+    authority: Organisation
+    operators: dict[str, Organisation]
+    clerks: dict[str, User]
+    imo: User
+    approver: User
+
+
+def ensure_organisations(country_iso3: str) -> dict[str, Organisation]:
+    """The authority and the operators, created if missing (existing ones are left as they are)."""
+    orgs = {}
+    for spec in (AUTHORITY, *OPERATORS):
+        orgs[spec.code], _ = Organisation.objects.get_or_create(
+            code=spec.code,
+            defaults={
+                "name": spec.name,
+                "kind": spec.kind,
+                "country_iso3": country_iso3,
+                "accreditation_scopes": list(spec.scopes),
+            },
+        )
+    return orgs
+
+
+def _ensure_user(username: str, org: Organisation, role: str, password_hash: str | None) -> User:
+    user, created = User.objects.get_or_create(username=username)
+    if created:
+        if password_hash:
+            user.password = password_hash
+        else:
+            user.set_unusable_password()
+        # Only the authority admin may use the Django admin.
+        user.is_staff = user.is_superuser = role == Role.AUTHORITY_ADMIN
+        user.save()
+    Membership.objects.get_or_create(user=user, organisation=org, role=role)
+    return user
+
+
+def ensure_people(country_iso3: str = "UKR") -> People:
+    """Organisations, the demo logins and the field clerks; safe to repeat (passwords are never reset)."""
+    orgs = ensure_organisations(country_iso3)
+    # Hashed once: every demo login has the same published password, and hashing costs ~0.3 s.
+    password_hash = make_password(DEMO_PASSWORD)
+    users = {
+        login.username: _ensure_user(login.username, orgs[login.org], login.role, password_hash)
+        for login in DEMO_LOGINS
+    }
+    clerks = {}
+    for org, username in FIELD_CLERKS.items():
+        clerks[org] = users.get(username) or _ensure_user(username, orgs[org], Role.DATA_CLERK, None)
+    return People(
+        authority=orgs[AUTHORITY.code],
+        operators={spec.code: orgs[spec.code] for spec in OPERATORS},
+        clerks=clerks,
+        imo=users["imo"],
+        approver=users["approver"],
+    )
+
+
+def existing_logins() -> list[tuple[str, str, str]]:
+    """(username, role, organisation) of each demo login present in the database, in the listed order."""
+    wanted = {login.username for login in DEMO_LOGINS}
+    found: dict[str, tuple[str, str, str]] = {}
+    memberships = Membership.objects.filter(user__username__in=wanted).select_related("user", "organisation")
+    for m in memberships.order_by("id"):
+        found.setdefault(m.user.username, (m.user.username, m.get_role_display(), m.organisation.name))
+    return [found[login.username] for login in DEMO_LOGINS if login.username in found]
