@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.gis.gdal import CoordTransform, SpatialReference
+from django.contrib.gis.gdal import CoordTransform, GDALException, SpatialReference
 from django.contrib.gis.geos import GEOSException, GEOSGeometry, MultiPolygon, Point, Polygon
 
 from core.errors import Problem
@@ -68,6 +68,18 @@ def as_multipolygon(geom: GEOSGeometry) -> MultiPolygon:
     return MultiPolygon(*polys, srid=geom.srid)
 
 
+def to_wgs84_polygonal(geom: GEOSGeometry) -> MultiPolygon:
+    """A metric-frame result (clip, difference) back in EPSG:4326 as a valid MultiPolygon.
+
+    Reprojection can leave a clipped sliver ring touching itself; MakeValid mends that, and only
+    the polygonal parts are kept.
+    """
+    out = to_srid(geom, WGS84)
+    if not out.valid:
+        out = out.make_valid()
+    return as_multipolygon(out)
+
+
 @dataclass
 class ParsedArea:
     """A polygon accepted from input, with a note when it had to be repaired."""
@@ -107,7 +119,7 @@ def parse_area(value: Any, field: str) -> tuple[ParsedArea | None, list[Problem]
         return None, [Problem(field, "a polygon is required")]
     try:
         geom = _load(value)
-    except (ValueError, GEOSException, TypeError) as exc:
+    except (ValueError, GEOSException, GDALException, TypeError) as exc:
         return None, [Problem(field, f"not a readable geometry ({exc})".replace("\n", " "))]
     if geom.srid != WGS84:
         geom = to_srid(geom, WGS84)
@@ -135,7 +147,7 @@ def parse_point(value: Any, field: str, *, required: bool = True) -> tuple[Point
         return None, ([Problem(field, "a point is required")] if required else [])
     try:
         geom = _load(value)
-    except (ValueError, GEOSException, TypeError) as exc:
+    except (ValueError, GEOSException, GDALException, TypeError) as exc:
         return None, [Problem(field, f"not a readable geometry ({exc})".replace("\n", " "))]
     if geom.geom_type != "Point" or geom.empty:
         return None, [Problem(field, f"must be a Point, not a {geom.geom_type}")]

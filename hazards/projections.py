@@ -20,7 +20,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from core.errors import Problem, ValidationFailed
-from core.geometry import area_m2, as_multipolygon, local_srid, to_srid
+from core.geometry import area_m2, as_multipolygon, local_srid, to_srid, to_wgs84_polygonal
 from hazards.models import (
     Activity,
     Evidence,
@@ -174,7 +174,7 @@ class _Geometry:
             problems.append(Problem(product.field + ".geometry", "nothing of this area is left to release"))
             return None
         self.released = clipped if self.released is None else self.released.union(clipped)
-        return to_srid(clipped, 4326), area, note
+        return to_wgs84_polygonal(clipped), area, note
 
 
 def _new_hazard(
@@ -241,11 +241,13 @@ def apply_report(
     override_reason: str,
     at: dt.datetime | None = None,
     rebuild: HazardousArea | None = None,
+    checking: bool = False,
 ) -> HazardousArea | None:
     """Apply an approved report's Changes to the register; raise ValidationFailed with every problem.
 
     The caller holds the transaction and, for an existing hazard, its row lock. `rebuild` is the
-    hazard row that a replay re-creates from its first report.
+    hazard row that a replay re-creates from its first report. `checking` is the dry run of
+    submission, where decisions that belong to the approver (an SHA → CHA override) are not yet due.
     """
     at = at or timezone.now()
     problems: list[Problem] = []
@@ -272,7 +274,7 @@ def apply_report(
             _reshape(hazard, changes, reconcile, problems)
         if changes.benchmark:
             hazard.benchmark = changes.benchmark
-    if not stale:
+    if not stale and not checking:
         _check_classification("" if creating else old_class, hazard.pk, report, changes, override_reason, problems)
     if problems:
         raise ValidationFailed(problems)
@@ -303,7 +305,7 @@ def apply_report(
                     "payload.cancel_remaining",
                 )
                 geometry.released = geometry.hazard
-                products.append((remaining, to_srid(rest, 4326), float(rest.area), "all remaining land"))
+                products.append((remaining, to_wgs84_polygonal(rest), float(rest.area), "all remaining land"))
     for product, _g, area, _n in products:
         setattr(hazard, AREA_FIELD[product.kind], getattr(hazard, AREA_FIELD[product.kind]) + area)
     hazard.remaining_area_m2 = hazard.original_area_m2 - hazard.released_area_m2()

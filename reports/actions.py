@@ -89,6 +89,7 @@ def _dry_run(report: Report, changes: Changes) -> None:
                 changes,
                 reconcile=report.reconcile or _default_reconcile(report),
                 override_reason=report.override_reason,
+                checking=True,
             )
             raise _Undo
     except _Undo:
