@@ -1,4 +1,10 @@
-"""probe"""
+"""Query counts on the hot paths, pinned: a change that adds a query per row fails here first.
+
+The register holds 120 hazards registered through approved NTS reports (100 of alpha's, 20 of
+bravo's), built once for the module. Each test authenticates a freshly loaded user, as a real
+request would, so the scope lookup (one query) is counted every time; force_authenticate skips the
+session or token lookup, which a real request adds once.
+"""
 
 from __future__ import annotations
 
@@ -7,67 +13,135 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
-from django.db import connection, transaction
-from django.test.utils import CaptureQueriesContext
+from django.db import transaction
 from rest_framework.test import APIClient
 
-from clearground.test import DAY0, make_cast, square
+from clearground.test import DAY0, LAT0, LON0, Cast, make_cast, square
+from hazards.models import HazardousArea
 from reports.actions import approve_report, create_report
+
+HAZARDS = 120
+BBOX = f"{LON0 - 0.1},{LAT0 - 0.1},{LON0 + 0.1},{LAT0 + 0.1}"  # covers all 120
 
 
 @pytest.fixture(scope="module")
-def register(django_db_setup: None, django_db_blocker: Any) -> Iterator[Any]:
+def register(django_db_setup: None, django_db_blocker: Any) -> Iterator[Cast]:
+    """120 small hazards on a 12 × 10 grid, every sixth one bravo's; rolled back after the module."""
     with django_db_blocker.unblock(), transaction.atomic():
         cast = make_cast()
-        for i in range(120):
-            org, by = (cast.alpha, cast.clerk) if i % 6 else (cast.bravo, cast.outsider)
-            r = create_report(
-                acting_user=by,
+        for i in range(HAZARDS):
+            org, clerk = (cast.bravo, cast.outsider) if i % 6 == 0 else (cast.alpha, cast.clerk)
+            report = create_report(
+                acting_user=clerk,
                 organisation=org,
                 kind="nts",
                 date_of_information=DAY0,
                 payload=cast.nts_payload(square(20, x=(i % 12) * 30, y=(i // 12) * 30)),
                 submit=True,
             )
-            approve_report(r, acting_user=cast.imo)
+            approve_report(report, acting_user=cast.imo)
         yield cast
         transaction.set_rollback(True)
 
 
-def test_probe(db, register):
-    for name in ("clerk", "imo"):
-        c = APIClient()
-        c.force_authenticate(User.objects.get(username=name))
-        with CaptureQueriesContext(connection) as q:
-            r = c.get("/api/v1/hazards/?bbox=36.0,49.8,36.4,50.1")
-        print(name, r.status_code, len(r.json()["features"]), len(q))
-        for x in q.captured_queries:
-            print("   ", x["sql"][:200])
-    c = APIClient()
-    c.force_authenticate(User.objects.get(username="clerk"))
-    hid = r.json()["features"][0]["id"]
-    for path in (f"/api/v1/hazards/{hid}/", "/api/v1/reports/"):
-        with CaptureQueriesContext(connection) as q:
-            r = c.get(path)
-        print(path, r.status_code, len(q))
-        for x in q.captured_queries:
-            print("   ", x["sql"][:200])
+def client_as(username: str) -> APIClient:
+    """A client for a freshly loaded user: no scope cached from an earlier request."""
+    client = APIClient()
+    client.force_authenticate(User.objects.get(username=username))
+    return client
 
 
-def test_probe_approve(db, register):
-    cast = register
-    r = create_report(
-        acting_user=cast.clerk,
-        organisation=cast.alpha,
+@pytest.mark.parametrize("limit", [10, 100])
+@pytest.mark.parametrize("username", ["clerk", "imo"])
+def test_a_page_of_hazards_in_a_bbox_takes_two_queries_whatever_its_size(
+    db: None, register: Cast, django_assert_num_queries: Any, username: str, limit: int
+) -> None:
+    client = client_as(username)
+
+    # 1. the caller's memberships with their organisations (accounts.access.scope_of)
+    # 2. one page of hazards, organisation and admin area joined, limit + 1 rows (keyset pagination)
+    with django_assert_num_queries(2):
+        response = client.get(f"/api/v1/hazards/?bbox={BBOX}&limit={limit}")
+
+    assert response.status_code == 200
+    features = response.json()["features"]
+    assert len(features) == limit
+    if username == "clerk":
+        assert {f["properties"]["organisation"] for f in features} == {"alpha"}
+
+
+def test_a_hazard_detail_takes_four_queries(db: None, register: Cast, django_assert_num_queries: Any) -> None:
+    hazard = HazardousArea.objects.filter(organisation=register.alpha).first()
+    assert hazard is not None
+    client = client_as("clerk")
+
+    # 1. memberships (scope)
+    # 2. the hazard, scoped (accounts.access.access_hazard loads it without its relations)
+    # 3. its organisation (serialised as the code)
+    # 4. its admin area (serialised as the p-code)
+    with django_assert_num_queries(4):
+        response = client.get(f"/api/v1/hazards/{hazard.pk}/")
+
+    assert response.status_code == 200
+
+
+def test_a_page_of_reports_takes_two_queries_for_a_clerk(
+    db: None, register: Cast, django_assert_num_queries: Any
+) -> None:
+    client = client_as("clerk")
+
+    # 1. memberships (scope)
+    # 2. one page of reports with organisation, created_by and approved_by joined
+    with django_assert_num_queries(2):
+        response = client.get("/api/v1/reports/")
+
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == 100
+
+
+def test_a_page_of_reports_takes_three_queries_for_an_im_officer(
+    db: None, register: Cast, django_assert_num_queries: Any
+) -> None:
+    client = client_as("imo")
+
+    # 1. memberships (scope)
+    # 2. one page of reports with organisation, created_by and approved_by joined
+    # 3. one bulk INSERT of personal_data.read audit rows: the IM officer sees the informants
+    with django_assert_num_queries(3):
+        response = client.get("/api/v1/reports/")
+
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == 100
+
+
+def test_an_approval_through_the_api_takes_twenty_one_queries(
+    db: None, register: Cast, django_assert_num_queries: Any
+) -> None:
+    report = create_report(
+        acting_user=register.clerk,
+        organisation=register.alpha,
         kind="nts",
         date_of_information=DAY0,
-        payload=cast.nts_payload(square(20, x=5000)),
+        payload=register.nts_payload(square(20, x=5000)),
         submit=True,
     )
-    c = APIClient()
-    c.force_authenticate(User.objects.get(username="approver"))
-    with CaptureQueriesContext(connection) as q:
-        resp = c.post(f"/api/v1/reports/{r.pk}/approve/", {}, format="json")
-    print(resp.status_code, len(q))
-    for x in q.captured_queries:
-        print("   ", x["sql"][:300])
+    client = client_as("approver")
+
+    # Access check (views.ReportViewSet.approve):
+    #   1. memberships (scope)  2. the report, scoped, with organisation and hazard
+    # approve_report, in one transaction:
+    #   3. SAVEPOINT  4. the report again, SELECT ... FOR UPDATE
+    #   5. transition submitted → validated
+    # projections.apply_report (a new hazard):
+    #   6. admin area containing the polygon  7. next hazard code  8. INSERT hazard
+    #   9. earlier products of the hazard (none for a new one)  10. INSERT activity  11. INSERT evidence
+    #   12. UPDATE hazard (totals, code)  13. INSERT status change  14. next version sequence  15. INSERT version
+    #   16. transition validated → approved  17. UPDATE report  18. audit row  19. RELEASE SAVEPOINT
+    # Rendering the response:
+    #   20. personal_data.read audit row (the approver sees the informant)
+    #   21. created_by, for its username (approve_report reloads the report with its organisation only)
+    with django_assert_num_queries(21):
+        response = client.post(f"/api/v1/reports/{report.pk}/approve/", {}, format="json")
+
+    assert response.status_code == 200
+    assert response.json()["status"] == "approved"
