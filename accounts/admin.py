@@ -1,0 +1,150 @@
+"""Admin for organisations and memberships (editable) and the audit log (read-only).
+
+Also the pieces every Clearground admin shares: `ReadOnlyAdmin` for the register (written only
+through reports/actions.py), `short_geometry` (a line of text instead of a map: the GeoDjango map
+widget loads OpenLayers from a CDN, and servers here run without internet), and `without_personal_data`
+(informants are shown through the audited API only, never in the admin).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.gis.db.models import GeometryField
+from django.contrib.gis.geos import GEOSGeometry
+from django.db.models import Model
+from django.http import HttpRequest
+from django.utils.html import format_html
+
+from accounts.models import AuditEntry, Membership, Organisation
+
+PERSONAL_KEYS = {"informant", "informant_name", "informant_contact"}
+RESTRICTED = {"restricted": "true"}
+
+
+def short_geometry(geom: GEOSGeometry | None) -> str:
+    """One line describing a geometry: type, size and where it is, never its full coordinates."""
+    if geom is None:
+        return "—"
+    if geom.geom_type == "Point":
+        return f"Point {geom.x:.5f}, {geom.y:.5f} (EPSG:{geom.srid})"
+    centroid = geom.centroid
+    parts = f"{geom.num_geom} part{'s' if geom.num_geom != 1 else ''}, " if geom.num_geom > 1 else ""
+    return f"{geom.geom_type}, {parts}{geom.num_points} vertices, centre {centroid.x:.5f}, {centroid.y:.5f} " \
+        f"(EPSG:{geom.srid})"  # fmt: skip
+
+
+def without_personal_data(value: Any) -> Any:
+    """A JSON value with every informant replaced by a marker, at any depth (payloads, audit old/new)."""
+    if isinstance(value, dict):
+        return {k: (RESTRICTED if k in PERSONAL_KEYS and v else without_personal_data(v)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [without_personal_data(v) for v in value]
+    return value
+
+
+def pretty_json(value: Any) -> str:
+    """JSON, informants withheld, in a <pre> block for a read-only page."""
+    return format_html("<pre>{}</pre>", json.dumps(without_personal_data(value), indent=2, ensure_ascii=False))
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Look, filter and search; never add, change or delete: the register is written by actions only.
+
+    Geometry fields appear as one line of text (`geometry`), and `hidden_fields` (personal data,
+    raw JSON shown redacted by a method instead) are left out.
+    """
+
+    hidden_fields: tuple[str, ...] = ()
+    extra_readonly: tuple[str, ...] = ()
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def _geometry_fields(self) -> list[str]:
+        return [f.name for f in self.model._meta.concrete_fields if isinstance(f, GeometryField)]
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        plain = [
+            f.name
+            for f in self.model._meta.concrete_fields
+            if not isinstance(f, GeometryField) and f.name not in self.hidden_fields
+        ]
+        return plain + list(self.extra_readonly) + (["geometry"] if self._geometry_fields() else [])
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return self.get_fields(request, obj)
+
+    @admin.display(description="Geometry")
+    def geometry(self, obj: Model) -> str:
+        return "; ".join(f"{name}: {short_geometry(getattr(obj, name))}" for name in self._geometry_fields())
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """Rows shown under their parent, never edited there."""
+
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 1
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "kind", "country_iso3", "accreditation_scopes")
+    list_filter = ("kind", "country_iso3")
+    search_fields = ("code", "name")
+    ordering = ("code",)
+    inlines = [MembershipInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ("user", "organisation", "role")
+    list_filter = ("role", "organisation")
+    search_fields = ("user__username", "user__first_name", "user__last_name", "organisation__code")
+    autocomplete_fields = ["user", "organisation"]
+    list_select_related = ("user", "organisation")
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    """Who did what to which object; old and new values are shown with informants withheld."""
+
+    list_display = ("at", "actor", "action", "object_type", "object_id", "reason")
+    list_filter = ("action", "object_type")
+    search_fields = ("=object_id", "actor__username", "action", "reason")
+    date_hierarchy = "at"
+    list_select_related = ("actor",)
+    hidden_fields = ("old", "new")
+    extra_readonly = ("old_values", "new_values")
+
+    @admin.display(description="Old")
+    def old_values(self, obj: AuditEntry) -> str:
+        return pretty_json(obj.old)
+
+    @admin.display(description="New")
+    def new_values(self, obj: AuditEntry) -> str:
+        return pretty_json(obj.new)
