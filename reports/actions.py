@@ -73,7 +73,7 @@ def parse_report(report: Report) -> Changes:
 
 
 def _default_reconcile(report: Report) -> str:
-    return Reconcile.NEW if report.hazard_id is None and KINDS[report.kind].hazard != "required" else Reconcile.UPDATE
+    return Reconcile.NEW if report.hazard_id is None and KINDS[report.kind].creates_hazard else Reconcile.UPDATE
 
 
 def _dry_run(report: Report, changes: Changes) -> None:
@@ -84,6 +84,10 @@ def _dry_run(report: Report, changes: Changes) -> None:
 
     try:
         with transaction.atomic():
+            if report.supersedes_id:  # check the correction against the register without what it corrects
+                _withdraw(Report.objects.get(pk=report.supersedes_id))
+                if report.hazard_id is not None:
+                    report.hazard = HazardousArea.objects.get(pk=report.hazard_id)
             projections.apply_report(
                 report,
                 changes,
@@ -237,7 +241,7 @@ def approve_report(
             raise ValidationFailed([Problem("reconcile", f"must be one of {', '.join(Reconcile.values)}")])
         if reconcile == Reconcile.NEW:
             report.hazard = None
-        elif report.hazard_id is None and report.kind != "eod_spot":
+        elif report.hazard_id is None and KINDS[report.kind].hazard != "optional":
             raise ValidationFailed([Problem("hazard", f"'{reconcile}' needs the hazard to reconcile with")])
         if report.hazard_id is not None:
             # Serialises approvals on one hazard: the second waits and then sees the first's result.

@@ -367,6 +367,8 @@ class ReportKindSpec:
     schema_version: int = 1
     #: "required": must target an existing hazard; "optional"; "new": creates one.
     hazard: str = "required"
+    #: Without a hazard, does an approval register a new one (NTS, minefield record) or stand alone (EOD)?
+    creates_hazard: bool = False
     activity_kind: str | None = None
 
     label: str = "report"

@@ -25,6 +25,7 @@ class MinefieldRecordReport(ReportKindSpec):
     kind = "minefield_record"
     label = "minefield record"
     hazard = "new"
+    creates_hazard = True
 
     def parse(self, c: Checker, *, on: dt.date | None, has_hazard: bool) -> Changes:
         changes = Changes()

@@ -12,6 +12,7 @@ class NtsReport(ReportKindSpec):
     kind = "nts"
     label = "NTS report"
     hazard = "optional"
+    creates_hazard = True
     activity_kind = ActivityKind.NTS
 
     def parse(self, c: Checker, *, on: dt.date | None, has_hazard: bool) -> Changes:
