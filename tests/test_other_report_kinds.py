@@ -15,12 +15,14 @@ MINEFIELD = {
     "date_laid": "2022-04-02",
     "perimeter": rect(0, 0, 300, 50),
     "reference_points": [point(0, 0), point(300, 50)],
-    "devices": [{"category": "at_mine", "model": "TM-62", "quantity": 40},
-                {"category": "ap_mine", "model": "PMN-2", "quantity": 120}],
+    "devices": [
+        {"category": "at_mine", "model": "TM-62", "quantity": 40},
+        {"category": "ap_mine", "model": "PMN-2", "quantity": 120},
+    ],
     "self_destructing": False,
     "fenced": True,
     "monitored": True,
-}  # fmt: skip
+}
 
 
 def test_a_minefield_record_creates_a_fenced_cha_with_its_record(cast):
@@ -54,7 +56,14 @@ def test_an_eod_spot_task_outside_any_hazard_records_its_finds(cast):
 def test_finds_during_clearance_are_recorded_on_the_hazard(cast):
     report = approved(cast, "nts", cast.nts_payload(rect(0, 0, 100, 100)))
     hazard = HazardousArea.objects.get(pk=report.hazard_id)
-    approved(cast, "clearance_progress", {"activity": activity(), "cleared": [
-        {"geometry": rect(0, 0, 50, 100), "depth_cm": 20}], "finds": [
-        {"category": "ap_mine", "model": "PFM-1", "quantity": 3, "location": point(10, 10)}]}, hazard=hazard)  # fmt: skip
+    approved(
+        cast,
+        "clearance_progress",
+        {
+            "activity": activity(),
+            "cleared": [{"geometry": rect(0, 0, 50, 100), "depth_cm": 20}],
+            "finds": [{"category": "ap_mine", "model": "PFM-1", "quantity": 3, "location": point(10, 10)}],
+        },
+        hazard=hazard,
+    )
     assert hazard.finds.get().quantity == 3

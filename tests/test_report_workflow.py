@@ -59,9 +59,13 @@ def test_an_approved_report_is_frozen(cast):
 
 
 def test_a_draft_keeps_whatever_was_entered_until_it_is_submitted(cast):
-    draft = create_report(acting_user=cast.clerk, organisation=cast.alpha, kind="nts",
-                          date_of_information=__import__("datetime").date(2024, 1, 15),
-                          payload={"hazard": {"name": "half-typed"}})  # fmt: skip
+    draft = create_report(
+        acting_user=cast.clerk,
+        organisation=cast.alpha,
+        kind="nts",
+        date_of_information=__import__("datetime").date(2024, 1, 15),
+        payload={"hazard": {"name": "half-typed"}},
+    )
     assert Report.objects.get(pk=draft.pk).payload == {"hazard": {"name": "half-typed"}}
     with pytest.raises(ValidationFailed) as excinfo:
         submit_report(draft, acting_user=cast.clerk)
@@ -93,8 +97,12 @@ def test_replaying_the_approved_reports_gives_the_same_hazard(cast):
     hazard = register_hazard(cast)
     approved(cast, "ts_progress", reduce_payload(0, 40), hazard=hazard)
     extra = approved(cast, "ts_progress", reduce_payload(40, 50), hazard=hazard)
-    approved(cast, "clearance_progress", {"activity": activity(), "cleared": [{"geometry": rect(50, 0, 100, 100),
-                                                                              "depth_cm": 30}]}, hazard=hazard)  # fmt: skip
+    approved(
+        cast,
+        "clearance_progress",
+        {"activity": activity(), "cleared": [{"geometry": rect(50, 0, 100, 100), "depth_cm": 30}]},
+        hazard=hazard,
+    )
     expected = snapshot(HazardousArea.objects.get(pk=hazard.pk))
 
     unapprove_report(extra, acting_user=cast.imo, reason="duplicate")
@@ -125,9 +133,16 @@ def test_unapproving_the_only_report_of_a_hazard_removes_the_hazard(cast):
 def test_a_correction_supersedes_the_report_it_corrects(cast):
     hazard = register_hazard(cast)
     wrong = approved(cast, "ts_progress", reduce_payload(0, 40), hazard=hazard)
-    correction = create_report(acting_user=cast.clerk, organisation=cast.alpha, kind="ts_progress",
-                               date_of_information=wrong.date_of_information, payload=reduce_payload(0, 30),
-                               hazard=hazard, supersedes=wrong, submit=True)  # fmt: skip
+    correction = create_report(
+        acting_user=cast.clerk,
+        organisation=cast.alpha,
+        kind="ts_progress",
+        date_of_information=wrong.date_of_information,
+        payload=reduce_payload(0, 30),
+        hazard=hazard,
+        supersedes=wrong,
+        submit=True,
+    )
     approve_report(correction, acting_user=cast.imo)
 
     assert Report.objects.get(pk=wrong.pk).status == "superseded"
@@ -149,7 +164,10 @@ def test_replace_and_combine_reshape_the_hazard_and_link_changes_nothing(cast):
     assert hazard.original_area_m2 == pytest.approx(30_000, rel=0.01)
 
     version = hazard.version
-    approve_report(submitted(cast, "nts", {"hazard": {"marking_status": "fenced"}, "activity": activity()},
-                             hazard=hazard), acting_user=cast.imo, reconcile="link")  # fmt: skip
+    approve_report(
+        submitted(cast, "nts", {"hazard": {"marking_status": "fenced"}, "activity": activity()}, hazard=hazard),
+        acting_user=cast.imo,
+        reconcile="link",
+    )
     hazard.refresh_from_db()
     assert hazard.marking_status == "unmarked" and hazard.version == version + 1
