@@ -13,7 +13,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.gis.db.models import GeometryField
-from django.contrib.gis.geos import GEOSGeometry
+from django.contrib.gis.geos import GEOSGeometry, Point
 from django.db.models import Model
 from django.http import HttpRequest
 from django.utils.html import format_html
@@ -28,7 +28,7 @@ def short_geometry(geom: GEOSGeometry | None) -> str:
     """One line describing a geometry: type, size and where it is, never its full coordinates."""
     if geom is None:
         return "—"
-    if geom.geom_type == "Point":
+    if isinstance(geom, Point):
         return f"Point {geom.x:.5f}, {geom.y:.5f} (EPSG:{geom.srid})"
     centroid = geom.centroid
     parts = f"{geom.num_geom} part{'s' if geom.num_geom != 1 else ''}, " if geom.num_geom > 1 else ""
@@ -72,7 +72,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
     def _geometry_fields(self) -> list[str]:
         return [f.name for f in self.model._meta.concrete_fields if isinstance(f, GeometryField)]
 
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[Any]:
         plain = [
             f.name
             for f in self.model._meta.concrete_fields
@@ -80,7 +80,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         ]
         return plain + list(self.extra_readonly) + (["geometry"] if self._geometry_fields() else [])
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[Any]:
         return self.get_fields(request, obj)
 
     @admin.display(description="Geometry")

@@ -22,10 +22,10 @@ def expected_paths() -> set[str]:
     paths = {"/api/v1/public/land-release/", "/api/v1/auth/token/"}
     for prefix, viewset, _basename in router.registry:
         paths |= {f"/api/v1/{prefix}/", f"/api/v1/{prefix}/{{id}}/"}
-        for extra in viewset.get_extra_actions():
-            paths.add(
-                f"/api/v1/{prefix}/{{id}}/{extra.url_path}/" if extra.detail else f"/api/v1/{prefix}/{extra.url_path}/"
-            )
+        extras: list[Any] = viewset.get_extra_actions()  # methods that @action gave url_path and detail
+        for extra in extras:
+            url_path, detail = extra.url_path, extra.detail
+            paths.add(f"/api/v1/{prefix}/{{id}}/{url_path}/" if detail else f"/api/v1/{prefix}/{url_path}/")
     return paths
 
 

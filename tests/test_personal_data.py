@@ -92,7 +92,7 @@ def test_im_roles_see_informants_and_each_read_is_audited_with_actor_object_and_
     object_type = "hazards.evidence" if door.startswith("evidence") else "reports.report"
     entries = personal_reads()
     assert {(e.actor_id, e.object_type, int(e.object_id)) for e in entries} == {
-        (world.user(role).pk, object_type, pk) for pk in shown(body)
+        (getattr(world.cast, role).pk, object_type, pk) for pk in shown(body)
     }
     assert all(e.reason == f"API GET {path}" for e in entries)
 

@@ -192,7 +192,7 @@ def build_world() -> World:
         ids["hazards"] = set(HazardousArea.objects.filter(organisation__code=code).values_list("id", flat=True))
         ids["reports"] = set(Report.objects.filter(organisation__code=code).values_list("id", flat=True))
         for resource, (model, org_path) in CHILDREN.items():
-            ids[resource] = set(model.objects.filter(**{org_path: code}).values_list("id", flat=True))
+            ids[resource] = set(model._default_manager.filter(**{org_path: code}).values_list("id", flat=True))
     # Every alpha resource has something to hide from the outsider.
     assert all(world.alpha_ids.values()), world.alpha_ids
     return world
