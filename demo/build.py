@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import multiprocessing
 import random
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 
-from demo.people import OPERATORS, People
+from demo.people import OPERATORS, People, load_people
 from demo.scenario import LIGHT, START, Mix, Story, StoryWriter, eod_spot, play
 from demo.shapes import Region, point_in
 from hazards.models import HazardousArea
@@ -66,31 +69,124 @@ def _hazard_area_m2(rng: random.Random) -> float:
     return math.exp(rng.uniform(math.log(5_000), math.log(300_000)))
 
 
-def build(*, scale: int, seed: int, country_iso3: str, people: People, tick: Callable[[], None] = lambda: None) -> None:
-    """Write `scale` hazard stories (and EOD spot tasks) through the report actions; same seed, same stories."""
-    where = places(country_iso3)
-    weights = [p.weight for p in where]
-    operators = {spec.code: spec for spec in OPERATORS}
-    mix = LIGHT if scale > LIGHT_FROM else Mix()
-    today = dt.date.today()
-    with connection.cursor() as cur:
-        # A demo can be rebuilt: don't wait for the disk on every commit (this session only).
-        cur.execute("SET synchronous_commit TO off")
-    for first in range(0, scale, BATCH):
+# EOD call-outs on a hazard: its operator if accredited for EOD, else a partner that is.
+EOD_RESPONDER = {"alpha": "alpha", "bravo": "ses", "ses": "ses", "unmap": "alpha"}
+
+
+class Builder:
+    """Writes and plays hazard stories; one process holds one Builder, for some operators or all."""
+
+    def __init__(self, *, scale: int, seed: int, country_iso3: str, operators: frozenset[str] | None = None) -> None:
+        self.seed = seed
+        self.where = places(country_iso3)
+        self.weights = [p.weight for p in self.where]
+        self.people = load_people()
+        self.scopes = {spec.code: spec.scopes for spec in OPERATORS}
+        self.operators = operators
+        self.mix = LIGHT if scale > LIGHT_FROM else Mix()
+        self.today = dt.date.today()
+
+    def batch(self, first: int, last: int) -> int:
+        """Hazards first … last-1 (of this Builder's operators) in one transaction; returns how many."""
+        with connection.cursor() as cur:
+            # A demo can be rebuilt: don't wait for the disk on every commit (this session only).
+            cur.execute("SET synchronous_commit TO off")
         with transaction.atomic():
-            for i in range(first, min(scale, first + BATCH)):
-                # One generator per hazard: its story does not depend on the ones before it.
-                rng = random.Random(f"{seed}:{i}")
-                place = rng.choices(where, weights)[0]
-                org = rng.choices(list(OPERATOR_WEIGHTS), list(OPERATOR_WEIGHTS.values()))[0]
-                area_m2 = _hazard_area_m2(rng)
-                frame = place.region.spot(rng, 1.3 * math.sqrt(area_m2))
-                writer = StoryWriter(rng, frame=frame, area_m2=area_m2, org=org, scopes=operators[org].scopes, mix=mix)
-                story = Story(writer.write(_story_start(rng, today)))
-                hazard = play(story, people, rng)
-                if i % EOD_EVERY == EOD_EVERY - 1:
-                    _eod_task(rng, writer, story, hazard, people, today)
-                tick()
+            return sum(self.hazard(i) for i in range(first, last))
+
+    def hazard(self, i: int) -> bool:
+        """The story of hazard number i (and, for some, an EOD spot task on it); False if not ours."""
+        # One generator per hazard: its story depends on the seed and i only, not on the order of work.
+        rng = random.Random(f"{self.seed}:{i}")
+        place = rng.choices(self.where, self.weights)[0]
+        org = rng.choices(list(OPERATOR_WEIGHTS), list(OPERATOR_WEIGHTS.values()))[0]
+        if self.operators is not None and org not in self.operators:
+            return False
+        area_m2 = _hazard_area_m2(rng)
+        frame = place.region.spot(rng, 1.3 * math.sqrt(area_m2))
+        writer = StoryWriter(rng, frame=frame, area_m2=area_m2, org=org, scopes=self.scopes[org], mix=self.mix)
+        story = Story(writer.write(_story_start(rng, self.today)))
+        hazard = play(story, self.people, rng)
+        if i % EOD_EVERY == EOD_EVERY - 1:
+            _eod_task(rng, writer, story, hazard, self.people, self.today)
+        return True
+
+
+def operator_groups(n: int) -> list[frozenset[str]]:
+    """Operators split into at most n groups of about equal weight, each with its EOD responders.
+
+    Operators linked by an EOD call-out stay together (their reports lock each other's rows); the
+    linked sets are then packed, heaviest first, into the lightest group.
+    """
+    linked: list[set[str]] = []
+    for org, responder in EOD_RESPONDER.items():
+        touching = [s for s in linked if org in s or responder in s]
+        merged = {org, responder}.union(*touching)
+        linked = [s for s in linked if s not in touching] + [merged]
+    groups: list[tuple[float, set[str]]] = [(0.0, set()) for _ in range(min(n, len(linked)))]
+    for orgs in sorted(linked, key=lambda s: -sum(OPERATOR_WEIGHTS[o] for o in s)):
+        groups.sort(key=lambda g: g[0])
+        groups[0] = (groups[0][0] + sum(OPERATOR_WEIGHTS[o] for o in orgs), groups[0][1] | orgs)
+    return [frozenset(orgs) for _, orgs in groups]
+
+
+def _work(spans: list[tuple[int, int]], operators: frozenset[str], done: Any, **options: Any) -> None:
+    """A worker process: its operators' hazards, batch by batch, reporting each batch on `done`."""
+    try:
+        builder = Builder(operators=operators, **options)
+        for span in spans:
+            done.put(builder.batch(*span))
+        done.put(None)
+    except BaseException:
+        done.put(traceback.format_exc())
+        raise
+    finally:
+        connections.close_all()
+
+
+def build(
+    *, scale: int, seed: int, country_iso3: str, workers: int = 1, tick: Callable[[int], object] = lambda n: None
+) -> None:
+    """Write `scale` hazard stories (and EOD spot tasks) through the report actions; same seed, same stories.
+
+    With workers > 1, forked processes each write the hazards of their own operators, in their own
+    connections and transactions (so never inside a caller's transaction, such as a test's). Giving
+    each process its own operators matters: submit and approve lock the organisation's row
+    (select_for_update with select_related), so two processes writing for one operator deadlock.
+    """
+    options = {"scale": scale, "seed": seed, "country_iso3": country_iso3}
+    spans = [(first, min(scale, first + BATCH)) for first in range(0, scale, BATCH)]
+    # Inside a caller's transaction (a test's), other processes could neither see nor undo its work.
+    if workers <= 1 or len(spans) < 2 or connection.in_atomic_block:
+        builder = Builder(**options)  # type: ignore[arg-type]
+        for span in spans:
+            tick(builder.batch(*span))
+        return
+    # Children must not share the parent's socket; each opens its own connection.
+    connections.close_all()
+    context = multiprocessing.get_context("fork")
+    done = context.Queue()
+    processes = [
+        context.Process(target=_work, args=(spans, group, done), kwargs=options, daemon=True)
+        for group in operator_groups(workers)
+    ]
+    for process in processes:
+        process.start()
+    try:
+        running = len(processes)
+        while running:
+            message = done.get()
+            if message is None:
+                running -= 1
+            elif isinstance(message, str):
+                raise RuntimeError(f"a demo worker failed:\n{message}")
+            else:
+                tick(message)
+    finally:
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+            process.join()
 
 
 def _eod_task(
@@ -104,6 +200,6 @@ def _eod_task(
     on = story.steps[-1].on + dt.timedelta(days=rng.randint(1, 30))
     if hazard is None or on > today:
         return
-    org = rng.choice(["alpha", "ses"])
+    org = EOD_RESPONDER[story.steps[0].org]
     location = writer.place(point_in(rng, writer.local))
     play(Story([eod_spot(rng, location=location, on=on, org=org)]), people, rng, hazard=hazard)

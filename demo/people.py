@@ -6,6 +6,8 @@ real register.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.auth.hashers import make_password
@@ -84,11 +86,11 @@ def ensure_organisations(country_iso3: str) -> dict[str, Organisation]:
     return orgs
 
 
-def _ensure_user(username: str, org: Organisation, role: str, password_hash: str | None) -> User:
+def _ensure_user(username: str, org: Organisation, role: str, password_hash: Callable[[], str] | None) -> User:
     user, created = User.objects.get_or_create(username=username)
     if created:
         if password_hash:
-            user.password = password_hash
+            user.password = password_hash()
         else:
             user.set_unusable_password()
         # Only the authority admin may use the Django admin.
@@ -101,19 +103,24 @@ def _ensure_user(username: str, org: Organisation, role: str, password_hash: str
 def ensure_people(country_iso3: str = "UKR") -> People:
     """Organisations, the demo logins and the field clerks; safe to repeat (passwords are never reset)."""
     orgs = ensure_organisations(country_iso3)
-    # Hashed once: every demo login has the same published password, and hashing costs ~0.3 s.
-    password_hash = make_password(DEMO_PASSWORD)
-    users = {
-        login.username: _ensure_user(login.username, orgs[login.org], login.role, password_hash)
-        for login in DEMO_LOGINS
-    }
-    clerks = {}
+    # Hashed once, and only if a login is missing: every demo login has the same published password.
+    password_hash = functools.cache(lambda: make_password(DEMO_PASSWORD))
+    for login in DEMO_LOGINS:
+        _ensure_user(login.username, orgs[login.org], login.role, password_hash)
     for org, username in FIELD_CLERKS.items():
-        clerks[org] = users.get(username) or _ensure_user(username, orgs[org], Role.DATA_CLERK, None)
+        if username not in {login.username for login in DEMO_LOGINS}:
+            _ensure_user(username, orgs[org], Role.DATA_CLERK, None)
+    return load_people()
+
+
+def load_people() -> People:
+    """The demo's organisations and people as they are in the database (after ensure_people)."""
+    orgs = Organisation.objects.in_bulk([AUTHORITY.code, *(spec.code for spec in OPERATORS)], field_name="code")
+    users = User.objects.in_bulk(["imo", "approver", *FIELD_CLERKS.values()], field_name="username")
     return People(
         authority=orgs[AUTHORITY.code],
         operators={spec.code: orgs[spec.code] for spec in OPERATORS},
-        clerks=clerks,
+        clerks={org: users[username] for org, username in FIELD_CLERKS.items()},
         imo=users["imo"],
         approver=users["approver"],
     )

@@ -41,14 +41,34 @@ class LoadResult:
 def read_features(countries: Iterable[str], path: Path = NATURAL_EARTH_ADMIN1) -> dict[str, list[dict[str, Any]]]:
     """The admin-1 features of each country (ISO 3166-1 alpha-3), keyed by country; a country with none is absent."""
     wanted = {c.upper() for c in countries}
-    with open(path, encoding="utf-8") as f:
-        collection = json.load(f)
     found: dict[str, list[dict[str, Any]]] = {}
-    for feature in collection["features"]:
+    for feature in _features(path, wanted):
         iso3 = (feature.get("properties") or {}).get("adm0_a3")
         if iso3 in wanted and feature.get("geometry"):
             found.setdefault(iso3, []).append(feature)
     return found
+
+
+def _features(path: Path, wanted: set[str]) -> list[dict[str, Any]]:
+    # The package writes one feature per line: parsing only the lines that name a wanted country
+    # takes a fraction of a second instead of ~2 s and ~400 MB for the whole 60 MB collection.
+    needles = [f'"adm0_a3":"{c}"' for c in wanted]
+    features = []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if not any(n in line for n in needles):
+                continue
+            try:
+                feature = json.loads(line.rstrip().rstrip(","))
+            except json.JSONDecodeError:
+                feature = None
+            if not isinstance(feature, dict) or feature.get("type") != "Feature":
+                break  # another layout: read the collection as a whole
+            features.append(feature)
+        else:
+            return features
+    with open(path, encoding="utf-8") as f:
+        return list(json.load(f)["features"])
 
 
 def admin1_pcode(properties: dict[str, Any]) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
@@ -25,6 +26,12 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=1, help="random seed: the same seed tells the same stories")
         parser.add_argument("--if-empty", action="store_true", help="add no data when hazards already exist")
         parser.add_argument("--country", default="UKR", help="ISO 3166-1 alpha-3 (default UKR)")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=min(4, os.cpu_count() or 1),
+            help="processes writing in parallel (default: CPU count, at most 4); 1 inside a test's transaction",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.monotonic()
@@ -37,7 +44,7 @@ class Command(BaseCommand):
                     load_admin_areas([country], progress=lambda total: _reset(bar, total))
             except LookupError as exc:
                 raise CommandError(str(exc)) from exc
-        people = ensure_people(country)
+        ensure_people(country)
         self.stdout.write(
             f"demo logins ready (password for all: {DEMO_PASSWORD}); list them with `clearground demo_logins`"
         )
@@ -46,7 +53,13 @@ class Command(BaseCommand):
             return
         before = {name: model.objects.count() for name, model in COUNTED.items()}
         with tqdm(total=options["scale"], desc="demo hazards", unit="hazard", disable=quiet) as bar:
-            build(scale=options["scale"], seed=options["seed"], country_iso3=country, people=people, tick=bar.update)
+            build(
+                scale=options["scale"],
+                seed=options["seed"],
+                country_iso3=country,
+                workers=options["workers"],
+                tick=bar.update,
+            )
         elapsed = time.monotonic() - started
         created = {name: model.objects.count() - before[name] for name, model in COUNTED.items()}
         self.stdout.write(
