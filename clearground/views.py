@@ -1,11 +1,36 @@
-"""The home page: what this server is and where its doors are (the web application comes later)."""
+"""The home page: who you are, what your role lets you see, and where the doors are.
 
+The full web application (map, workbench, dashboards) is a later piece; this page already applies
+the same access helpers as the API, so each demo login shows exactly its own scope.
+"""
+
+from django.db.models import Count, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from accounts.access import scope_of
+from accounts import access
+from accounts.models import Membership
+from hazards.queries import land_release_summary
+from reports.models import ReportStatus
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """Landing page with links to the API, its schema and the admin."""
-    return render(request, "home.html", {"scope": scope_of(request.user)})
+    """Landing page; signed in, a summary of the register within the user's scope."""
+    context: dict[str, object] = {"public_summary": land_release_summary()[:40]}
+    user = request.user
+    if user.is_authenticated:
+        hazards = access.hazards_for(user)
+        context.update(
+            memberships=Membership.objects.filter(user=user).select_related("organisation"),
+            scope=access.scope_of(user),
+            totals=hazards.aggregate(
+                n=Count("id"), original=Sum("original_area_m2"), remaining=Sum("remaining_area_m2")
+            ),  # fmt: skip
+            by_status=hazards.values("status").annotate(n=Count("id")).order_by("status"),
+            recent=hazards.select_related("organisation", "admin_area").order_by("-date_of_information", "-id")[:15],
+            queue=access.reports_for(user)
+            .filter(status__in=[ReportStatus.SUBMITTED, ReportStatus.VALIDATED])
+            .select_related("organisation")
+            .order_by("id")[:15],
+        )
+    return render(request, "home.html", context)
