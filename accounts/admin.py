@@ -19,9 +19,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 
 from accounts.models import AuditEntry, Membership, Organisation
-
-PERSONAL_KEYS = {"informant", "informant_name", "informant_contact"}
-RESTRICTED = {"restricted": "true"}
+from accounts.personal import without_personal_data
 
 
 def short_geometry(geom: GEOSGeometry | None) -> str:
@@ -34,15 +32,6 @@ def short_geometry(geom: GEOSGeometry | None) -> str:
     parts = f"{geom.num_geom} part{'s' if geom.num_geom != 1 else ''}, " if geom.num_geom > 1 else ""
     return f"{geom.geom_type}, {parts}{geom.num_points} vertices, centre {centroid.x:.5f}, {centroid.y:.5f} " \
         f"(EPSG:{geom.srid})"  # fmt: skip
-
-
-def without_personal_data(value: Any) -> Any:
-    """A JSON value with every informant replaced by a marker, at any depth (payloads, audit old/new)."""
-    if isinstance(value, dict):
-        return {k: (RESTRICTED if k in PERSONAL_KEYS and v else without_personal_data(v)) for k, v in value.items()}
-    if isinstance(value, list):
-        return [without_personal_data(v) for v in value]
-    return value
 
 
 def pretty_json(value: Any) -> str:

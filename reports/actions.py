@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from accounts import audit
 from accounts.models import Organisation
+from accounts.personal import without_personal_data
 from core.errors import Conflict, Problem, ValidationFailed
 from hazards import projections
 from hazards.models import DataVersion, HazardousArea
@@ -130,7 +131,9 @@ def create_report(
         ReportTransition.objects.create(
             report=report, from_status="", to_status=ReportStatus.DRAFT, by=acting_user, at=_now(at)
         )
-        audit.record(acting_user, "report.create", report, new={"kind": kind, "payload": payload})
+        audit.record(
+            acting_user, "report.create", report, new={"kind": kind, "payload": without_personal_data(payload)}
+        )
         if submit:
             report = submit_report(report, acting_user=acting_user, at=at)
     return report
@@ -149,7 +152,7 @@ def update_draft(
         report = Report.objects.select_for_update().get(pk=report.pk)
         if report.status not in EDITABLE:
             raise Conflict("Only a draft or a returned report can be edited.")
-        old = {"payload": report.payload, "date_of_information": str(report.date_of_information)}
+        old = {"payload": without_personal_data(report.payload), "date_of_information": str(report.date_of_information)}
         if payload is not None:
             report.payload = payload
         if date_of_information is not None:
@@ -166,7 +169,10 @@ def update_draft(
             "report.edit",
             report,
             old=old,
-            new={"payload": report.payload, "date_of_information": str(report.date_of_information)},
+            new={
+                "payload": without_personal_data(report.payload),
+                "date_of_information": str(report.date_of_information),
+            },
         )
     return report
 

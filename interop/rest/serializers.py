@@ -8,6 +8,7 @@ from rest_framework import serializers
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from accounts.models import Organisation
+from accounts.personal import without_personal_data
 from hazards.models import (
     Activity,
     Evidence,
@@ -178,23 +179,7 @@ class ReportSerializer(serializers.ModelSerializer):
     def get_payload(self, obj: Report) -> dict[str, Any]:
         if obj.pk in self.context.get("personal_ok", set()):
             return obj.payload
-        return redact(obj.payload)
-
-
-def redact(payload: Any) -> Any:
-    """The payload with every informant replaced by a marker (personal data the reader may not see)."""
-    if not isinstance(payload, dict) or not isinstance(payload.get("evidence"), list):
-        return payload
-    evidence = [
-        {**e, "informant": {"restricted": "true"}} if isinstance(e, dict) and e.get("informant") else e
-        for e in payload["evidence"]
-    ]
-    return {**payload, "evidence": evidence}
-
-
-def has_informant(payload: Any) -> bool:
-    """Does a report payload carry personal data?"""
-    return redact(payload) != payload
+        return without_personal_data(obj.payload)
 
 
 class ReportCreateSerializer(serializers.Serializer):

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 
 from accounts import access, audit
 from accounts.models import Organisation
+from accounts.personal import has_personal_data
 from core.errors import NotAllowed, Problem, ValidationFailed
 from hazards import queries
 from hazards.models import (
@@ -226,7 +227,7 @@ class ReportViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.R
         rows = args[0] if args else []
         rows = list(rows) if isinstance(rows, (list, QuerySet)) else [rows]
         user = self.request.user
-        allowed = [r for r in rows if isinstance(r, Report) and s.has_informant(r.payload) and (
+        allowed = [r for r in rows if isinstance(r, Report) and has_personal_data(r.payload) and (
             access.may_see_personal_data(user, r.organisation_id)
             or (r.created_by_id == user.pk and r.status in EDITABLE))]  # fmt: skip
         if allowed:
