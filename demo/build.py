@@ -18,6 +18,7 @@ from demo.scenario import LIGHT, START, Mix, Story, StoryWriter, eod_spot, play
 from demo.shapes import Region, point_in
 from hazards.models import HazardousArea
 from places.models import AdminArea
+from vocab.choices import HazardStatus
 
 # Ukraine: weight the oblasts where contamination is heaviest (east and south, and the north of 2022).
 OBLAST_WEIGHTS = {
@@ -39,7 +40,7 @@ OTHER_OBLAST_WEIGHT = 0.2
 OPERATOR_WEIGHTS = {"alpha": 40, "bravo": 25, "ses": 25, "unmap": 10}
 # Above this many hazards, stories are shorter (more stop after NTS) so that 100 000 stays feasible.
 LIGHT_FROM = 20_000
-EOD_EVERY = 20  # one EOD spot task per this many hazards
+EOD_EVERY = 8  # an EOD spot task on one in this many hazards (if still open by then)
 BATCH = 20  # hazards per transaction: fewer commits, and an interrupted run keeps whole stories
 
 
@@ -194,11 +195,12 @@ def _eod_task(
 ) -> None:
     """An EOD spot task on an item reported inside the hazard, a few days after the story's last report.
 
-    Always on a hazard: an EOD task outside any hazard cannot be submitted yet (the submit dry run
-    treats it as a new hazard without a polygon; see the note in the final report of this work).
+    Always on an open hazard: an EOD task outside any hazard cannot be submitted yet (the submit dry
+    run reconciles it as a new hazard, which needs a polygon), and one on a closed hazard brings back
+    a floating-point residue of remaining area (projections recompute it without the closure).
     """
     on = story.steps[-1].on + dt.timedelta(days=rng.randint(1, 30))
-    if hazard is None or on > today:
+    if hazard is None or hazard.status == HazardStatus.CLOSED or on > today:
         return
     org = EOD_RESPONDER[story.steps[0].org]
     location = writer.place(point_in(rng, writer.local))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from typing import Any
@@ -52,6 +53,9 @@ class Command(BaseCommand):
             self.stdout.write("hazards already exist: no demo data added")
             return
         before = {name: model.objects.count() for name, model in COUNTED.items()}
+        # Products reprojected to EPSG:4326 are checked and mended with MakeValid; GEOS logs a notice
+        # for each such check, which would only clutter the console of someone waiting for the demo.
+        logging.getLogger("django.contrib.gis").setLevel(logging.ERROR)
         with tqdm(total=options["scale"], desc="demo hazards", unit="hazard", disable=quiet) as bar:
             build(
                 scale=options["scale"],
