@@ -90,10 +90,9 @@ class Step:
 
 @dataclass
 class Story:
-    """The reports of one hazard (or of an EOD task outside any hazard, when `hazard` is False)."""
+    """The reports of one hazard, in the order of their dates."""
 
     steps: list[Step] = field(default_factory=list)
-    hazard: bool = True
 
 
 @dataclass
@@ -412,7 +411,7 @@ def _moment(rng: random.Random, on: dt.date, after: dt.datetime | None, now: dt.
 
 
 def play(story: Story, people: People, rng: random.Random, hazard: HazardousArea | None = None) -> HazardousArea | None:
-    """File each report as the operator's clerk and approve it as an IM officer; returns the hazard."""
+    """File each report as the operator's clerk and approve it as an IM officer; returns the hazard as left."""
     now = dt.datetime.now(dt.UTC)
     last: dt.datetime | None = None
     for step in story.steps:
@@ -432,6 +431,5 @@ def play(story: Story, people: People, rng: random.Random, hazard: HazardousArea
         approver = people.approver if step.org == "alpha" and rng.random() < 0.5 else people.imo
         last = min(submitted_at + dt.timedelta(days=rng.randint(0, 5), minutes=rng.randint(10, 600)), now)
         report = approve_report(report, acting_user=approver, at=last)
-        if story.hazard and hazard is None:
-            hazard = report.hazard
+        hazard = report.hazard  # as this approval left it
     return hazard
