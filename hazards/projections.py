@@ -308,10 +308,9 @@ def apply_report(
                 products.append((remaining, to_wgs84_polygonal(rest), float(rest.area), "all remaining land"))
     for product, _g, area, _n in products:
         setattr(hazard, AREA_FIELD[product.kind], getattr(hazard, AREA_FIELD[product.kind]) + area)
-    hazard.remaining_area_m2 = hazard.original_area_m2 - hazard.released_area_m2()
-    if abs(hazard.remaining_area_m2) < 0.01 or hazard.remaining_area_m2 < 0:
-        # Floating-point residue of the clipping; the check constraint still guards real errors.
-        hazard.remaining_area_m2 = max(0.0, hazard.remaining_area_m2)
+    if products:
+        # Negative only by floating-point residue of the clipping; the check constraint guards real errors.
+        hazard.remaining_area_m2 = max(0.0, hazard.original_area_m2 - hazard.released_area_m2())
 
     if not stale and reconcile != Reconcile.LINK:
         _apply_status(hazard, report, changes, problems)
@@ -352,6 +351,7 @@ def _apply_status(hazard: HazardousArea, report: Report, changes: Changes, probl
             )
             return
         hazard.status = HazardStatus.CLOSED
+        # Closed means nothing remains; the sub-tolerance residue of clipping is not land to release.
         hazard.remaining_area_m2 = 0.0
         return
     if hazard.status == HazardStatus.CLOSED:

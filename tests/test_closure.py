@@ -55,3 +55,16 @@ def test_the_database_itself_refuses_areas_that_do_not_add_up(cast):
     hazard = register_hazard(cast)
     with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cur:
         cur.execute("UPDATE hazards_hazardousarea SET cleared_m2 = 5000 WHERE id = %s", [hazard.pk])
+
+
+def test_a_later_eod_task_on_a_closed_hazard_leaves_it_closed_with_nothing_remaining(cast):
+    from clearground.test import point
+
+    hazard = register_hazard(cast)
+    clear(cast, hazard, 0, 33.3)
+    clear(cast, hazard, 33.3, 100)
+    approved(cast, "completion", {"activity_kind": "clearance"}, hazard=hazard)
+    approved(cast, "eod_spot", {"activity": activity(), "location": point(50, 50),
+                                "finds": [{"category": "uxo", "quantity": 1}]}, hazard=hazard)  # fmt: skip
+    hazard.refresh_from_db()
+    assert hazard.status == "closed" and hazard.remaining_area_m2 == 0
