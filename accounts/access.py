@@ -7,6 +7,7 @@ A missing object and a forbidden one give the same NotFoundOrNoAccess, so ids le
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import QuerySet
 
@@ -43,7 +44,7 @@ class Scope:
         return bool(self.roles_by_org)
 
 
-def scope_of(user: object) -> Scope:
+def scope_of(user: Any) -> Scope:
     """The user's Scope, computed once per request and kept on the user object."""
     cached = getattr(user, "_clearground_scope", None)
     if cached is not None:
@@ -63,7 +64,7 @@ def scope_of(user: object) -> Scope:
     return scope
 
 
-def _scoped(qs: QuerySet, user: object, org_field: str) -> QuerySet:
+def _scoped(qs: QuerySet, user: Any, org_field: str) -> QuerySet:
     scope = scope_of(user)
     if scope.everything:
         return qs
@@ -72,14 +73,14 @@ def _scoped(qs: QuerySet, user: object, org_field: str) -> QuerySet:
     return qs.filter(**{f"{org_field}__in": scope.org_ids()})
 
 
-def hazards_for(user: object) -> QuerySet:
+def hazards_for(user: Any) -> QuerySet:
     """Hazards the user may see."""
     from hazards.models import HazardousArea
 
     return _scoped(HazardousArea.objects.all(), user, "organisation_id")
 
 
-def access_hazard(user: object, pk: object, *, write: bool = False):  # type: ignore[no-untyped-def]
+def access_hazard(user: Any, pk: object, *, write: bool = False):  # type: ignore[no-untyped-def]
     """The hazard if the user may see it (and, with write=True, report on it)."""
     from hazards.models import HazardousArea
 
@@ -92,14 +93,14 @@ def access_hazard(user: object, pk: object, *, write: bool = False):  # type: ig
     return hazard
 
 
-def reports_for(user: object) -> QuerySet:
+def reports_for(user: Any) -> QuerySet:
     """Field reports the user may see."""
     from reports.models import Report
 
     return _scoped(Report.objects.all(), user, "organisation_id")
 
 
-def access_report(user: object, pk: object, *, write: bool = False, approve: bool = False):  # type: ignore[no-untyped-def]
+def access_report(user: Any, pk: object, *, write: bool = False, approve: bool = False):  # type: ignore[no-untyped-def]
     """The report if the user may see it; write=True to edit or submit it, approve=True to decide on it."""
     from reports.models import Report
 
@@ -115,25 +116,25 @@ def access_report(user: object, pk: object, *, write: bool = False, approve: boo
     return report
 
 
-def organisations_for(user: object) -> QuerySet:
+def organisations_for(user: Any) -> QuerySet:
     """Organisations the user may see: all for members (the list of operators is not secret)."""
     from accounts.models import Organisation
 
     return Organisation.objects.all() if scope_of(user).is_member() else Organisation.objects.none()
 
 
-def may_write_for(user: object, org_id: int) -> bool:
+def may_write_for(user: Any, org_id: int) -> bool:
     """May the user create reports on behalf of this organisation?"""
     return bool(scope_of(user).roles_by_org.get(org_id, frozenset()) & WRITERS) or bool(
         scope_of(user).authority_roles & WRITERS
     )
 
 
-def may_see_personal_data(user: object, org_id: int | None) -> bool:
+def may_see_personal_data(user: Any, org_id: int | None) -> bool:
     """May the user read informants' (and later casualties') identities for this organisation's records?"""
     return bool(scope_of(user).roles_for(org_id) & PERSONAL_DATA_ROLES)
 
 
-def scoped(user: object, qs: QuerySet, org_field: str) -> QuerySet:
+def scoped(user: Any, qs: QuerySet, org_field: str) -> QuerySet:
     """Scope any queryset whose rows belong to an organisation through `org_field`."""
     return _scoped(qs, user, org_field)

@@ -122,7 +122,7 @@ def make_cast() -> Cast:
         Membership.objects.create(user=u, organisation=org, role=role)
         return u
 
-    box = GEOSGeometry(
+    box: Any = GEOSGeometry(
         f"SRID=4326;MULTIPOLYGON((({LON0 - 1} {LAT0 - 1},{LON0 + 1} {LAT0 - 1},{LON0 + 1} {LAT0 + 1},"
         f"{LON0 - 1} {LAT0 + 1},{LON0 - 1} {LAT0 - 1})))"
     )

@@ -7,8 +7,9 @@ error of a hazard-sized polygon well under 0.1 %.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.gis.gdal import CoordTransform, GDALException, SpatialReference
 from django.contrib.gis.geos import GEOSException, GEOSGeometry, MultiPolygon, Point, Polygon
@@ -60,11 +61,11 @@ def as_multipolygon(geom: GEOSGeometry) -> MultiPolygon:
     if isinstance(geom, Polygon):
         return MultiPolygon(geom, srid=geom.srid)
     polys: list[Polygon] = []
-    for part in geom:  # a GeometryCollection
+    for part in cast(Iterable[GEOSGeometry], geom):  # a GeometryCollection
         if isinstance(part, Polygon):
             polys.append(part)
         elif isinstance(part, MultiPolygon):
-            polys.extend(part)
+            polys.extend(cast(Iterable[Polygon], part))
     return MultiPolygon(*polys, srid=geom.srid)
 
 

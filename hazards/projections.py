@@ -63,7 +63,7 @@ STATE_FIELDS = (
     "cleared_m2",
     "remaining_area_m2",
 )
-AREA_FIELD = {
+AREA_FIELD: dict[str, str] = {
     ProductKind.CANCELLED: "cancelled_m2",
     ProductKind.REDUCED: "reduced_m2",
     ProductKind.CLEARED: "cleared_m2",
@@ -143,6 +143,7 @@ class _Geometry:
         clipping within tolerance, so that Σ products + remaining = original holds exactly.
         """
         tol = settings.PRODUCT_BOUNDARY_TOLERANCE_M
+        assert product.area is not None  # "all that remains" never goes through fit()
         geom = to_srid(product.area.geom, self.srid)
         outside = geom.difference(self.hazard)
         # Outside by more than the tolerance: a sliver up to `tol` metres wide is digitising error.
@@ -190,7 +191,7 @@ def _new_hazard(
     hazard = HazardousArea(
         # A replay rebuilds the hazard in its own row, keeping its id and national code.
         pk=existing.pk if existing else None,
-        created_at=existing.created_at if existing else None,
+        created_at=existing.created_at if existing else None,  # type: ignore[misc]
         code=existing.code if existing else _next_code(admin.country_iso3 if admin else ""),
         organisation=report.organisation,
         admin_area=admin,

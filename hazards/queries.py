@@ -122,7 +122,14 @@ def land_release_summary() -> list[dict[str, Any]]:
         .order_by("admin_area__pcode")
     )
     return [
-        {"admin_area": r.pop("admin_area__pcode"), "name": r.pop("admin_area__name"),
-         **{k: (round(v, 1) if isinstance(v, float) else v) for k, v in r.items()}}
+        {
+            "admin_area": r["admin_area__pcode"],
+            "name": r["admin_area__name"],
+            **{
+                k: (round(v, 1) if isinstance(v, float) else v)
+                for k, v in r.items()
+                if not k.startswith("admin_area__")
+            },
+        }
         for r in rows
-    ]  # fmt: skip
+    ]

@@ -82,7 +82,7 @@ class ProductKind(models.TextChoices):
 
 
 # Invariant 3: which activity produces which land-release product.
-PRODUCT_ACTIVITY = {
+PRODUCT_ACTIVITY: dict[str, str] = {
     ProductKind.CANCELLED: ActivityKind.NTS,
     ProductKind.REDUCED: ActivityKind.TS,
     ProductKind.CLEARED: ActivityKind.CLEARANCE,

@@ -51,8 +51,8 @@ HAZARD_FIELDS = (
 
 
 class HazardSerializer(GeoFeatureModelSerializer):
-    organisation = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    admin_area = serializers.SlugRelatedField(slug_field="pcode", read_only=True)
+    organisation: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    admin_area: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="pcode", read_only=True)
     benchmark = serializers.SerializerMethodField()
 
     class Meta:
@@ -85,7 +85,7 @@ class ProductSerializer(GeoFeatureModelSerializer):
 
 
 class ActivitySerializer(GeoFeatureModelSerializer):
-    organisation = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    organisation: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
     class Meta:
         model = Activity
@@ -140,7 +140,7 @@ class OrganisationSerializer(serializers.ModelSerializer):
 
 
 class AdminAreaSerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="pcode", read_only=True)
+    parent: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="pcode", read_only=True)  # type: ignore[assignment]  # "parent" shadows Field.parent in the stubs
 
     class Meta:
         model = AdminArea
@@ -148,7 +148,7 @@ class AdminAreaSerializer(serializers.ModelSerializer):
 
 
 class AdminAreaGeoSerializer(GeoFeatureModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="pcode", read_only=True)
+    parent: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="pcode", read_only=True)
 
     class Meta:
         model = AdminArea
@@ -157,7 +157,7 @@ class AdminAreaGeoSerializer(GeoFeatureModelSerializer):
 
 
 class TransitionSerializer(serializers.ModelSerializer):
-    by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
         model = ReportTransition
@@ -165,9 +165,9 @@ class TransitionSerializer(serializers.ModelSerializer):
 
 
 class ReportSerializer(serializers.ModelSerializer):
-    organisation = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    approved_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    organisation: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    created_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    approved_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="username", read_only=True)
     payload = serializers.SerializerMethodField()
 
     class Meta:

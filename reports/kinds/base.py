@@ -38,7 +38,7 @@ MISSING = object()
 @dataclass
 class ProductChange:
     kind: str
-    area: ParsedArea
+    area: ParsedArea | None  # None for "all that remains" (cancel_remaining)
     on: dt.date
     depth_cm: int | None
     field: str
