@@ -54,6 +54,11 @@ def area_m2(geom: GEOSGeometry, srid: int | None = None) -> float:
     return float(to_srid(geom, srid or local_srid(geom)).area)
 
 
+def is_valid(geom: GEOSGeometry) -> bool:
+    """OGC validity, asked through GEOSisValidReason: `.valid` would log a GEOS notice per invalid geometry."""
+    return geom.valid_reason == "Valid Geometry"
+
+
 def as_multipolygon(geom: GEOSGeometry) -> MultiPolygon:
     """Polygonal parts of a geometry as one MultiPolygon (drops lines and points left by a repair)."""
     if isinstance(geom, MultiPolygon):
@@ -76,7 +81,7 @@ def to_wgs84_polygonal(geom: GEOSGeometry) -> MultiPolygon:
     the polygonal parts are kept.
     """
     out = to_srid(geom, WGS84)
-    if not out.valid:
+    if not is_valid(out):
         out = out.make_valid()
     return as_multipolygon(out)
 
@@ -132,7 +137,7 @@ def parse_area(value: Any, field: str) -> tuple[ParsedArea | None, list[Problem]
     if problems:
         return None, problems
     note = ""
-    if not geom.valid:
+    if not is_valid(geom):
         reason = geom.valid_reason
         repaired = as_multipolygon(geom.make_valid())
         if repaired.empty or area_m2(repaired) < 0.01:
