@@ -42,6 +42,7 @@ class Frame:
             return Point(*move([local.coords])[0], srid=self.srid)
         if isinstance(local, MultiPolygon):
             return MultiPolygon(*[self.place(p) for p in local], srid=self.srid)
+        assert isinstance(local, Polygon)
         return Polygon(*[move(ring.coords) for ring in local], srid=self.srid)
 
 
@@ -109,7 +110,9 @@ class Region:
                 continue
             srid = utm_srid(lon, lat)
             centre = to_srid(Point(lon, lat, srid=4326), srid)
-            frame = Frame(srid, centre.x, centre.y, rng.uniform(0, math.pi))
+            assert isinstance(centre, Point)
+            x, y = centre.x, centre.y
+            frame = Frame(srid, x, y, rng.uniform(0, math.pi))
             if self.prepared.contains(to_srid(frame.place(Point(0, 0)).buffer(radius_m, 4), 4326)):
                 return frame
         raise ValueError("no room for a hazard in this area")

@@ -16,7 +16,12 @@ from hazards.models import Find, HazardousArea, LandReleaseProduct
 from places.loaders import has_admin_areas, load_admin_areas
 from reports.models import Report
 
-COUNTED = {"hazards": HazardousArea, "reports": Report, "products": LandReleaseProduct, "finds": Find}
+COUNTED: dict[str, type[HazardousArea | Report | LandReleaseProduct | Find]] = {
+    "hazards": HazardousArea,
+    "reports": Report,
+    "products": LandReleaseProduct,
+    "finds": Find,
+}
 
 
 class Command(BaseCommand):
