@@ -11,11 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.gis.geos import Point
 from django.db import connection, connections, transaction
 
 from demo.people import OPERATORS, People, load_people
 from demo.scenario import LIGHT, START, Mix, Story, StoryWriter, eod_spot, play
-from demo.shapes import Region, point_in
+from demo.shapes import Region, geojson, point_in
 from hazards.models import HazardousArea
 from places.models import AdminArea
 from vocab.choices import HazardStatus
@@ -109,7 +110,7 @@ class Builder:
         story = Story(writer.write(_story_start(rng, self.today)))
         hazard = play(story, self.people, rng)
         if i % EOD_EVERY == EOD_EVERY - 1:
-            _eod_task(rng, writer, story, hazard, self.people, self.today)
+            _eod_task(rng, writer, story, hazard, self.people, self.today, place.region)
         return True
 
 
@@ -191,17 +192,25 @@ def build(
 
 
 def _eod_task(
-    rng: random.Random, writer: StoryWriter, story: Story, hazard: HazardousArea | None, people: People, today: dt.date
+    rng: random.Random,
+    writer: StoryWriter,
+    story: Story,
+    hazard: HazardousArea | None,
+    people: People,
+    today: dt.date,
+    region: Region,
 ) -> None:
-    """An EOD spot task on an item reported inside the hazard, a few days after the story's last report.
+    """An EOD spot task a few days after the story's last report.
 
-    Always on an open hazard: an EOD task outside any hazard cannot be submitted yet (the submit dry
-    run reconciles it as a new hazard, which needs a polygon), and one on a closed hazard brings back
-    a floating-point residue of remaining area (projections recompute it without the closure).
+    On the hazard while it is still open; otherwise on an item reported elsewhere in the province,
+    outside any hazard.
     """
     on = story.steps[-1].on + dt.timedelta(days=rng.randint(1, 30))
-    if hazard is None or hazard.status == HazardStatus.CLOSED or on > today:
+    if on > today:
         return
     org = EOD_RESPONDER[story.steps[0].org]
-    location = writer.place(point_in(rng, writer.local))
+    if hazard is not None and hazard.status != HazardStatus.CLOSED:
+        location = writer.place(point_in(rng, writer.local))
+    else:
+        hazard, location = None, geojson(region.spot(rng, 10).place(Point(0, 0)))
     play(Story([eod_spot(rng, location=location, on=on, org=org)]), people, rng, hazard=hazard)
