@@ -16,7 +16,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon
 from django.db import connection
-from django.db.models import Max
 from django.utils import timezone
 
 from core.errors import Problem, ValidationFailed
@@ -128,10 +127,11 @@ class _Geometry:
     def __init__(self, hazard: HazardousArea) -> None:
         self.srid = hazard.utm_srid
         self.hazard = to_srid(hazard.geom, self.srid)
-        released = [to_srid(p.geom, self.srid) for p in hazard.products.all()] if hazard.pk else []
-        self.released: GEOSGeometry | None = None
-        for g in released:
-            self.released = g if self.released is None else self.released.union(g)
+        parts = [poly for p in hazard.products.all() for poly in p.geom] if hazard.pk else []
+        # One reprojection and one cascaded union, not a pairwise union per earlier product.
+        self.released: GEOSGeometry | None = (
+            to_srid(MultiPolygon(*parts, srid=4326), self.srid).unary_union if parts else None
+        )
 
     def remaining(self) -> GEOSGeometry:
         return self.hazard if self.released is None else self.hazard.difference(self.released)
@@ -179,7 +179,7 @@ class _Geometry:
 
 
 def _new_hazard(
-    report: Report, changes: Changes, problems: list[Problem], existing: HazardousArea | None
+    report: Report, changes: Changes, problems: list[Problem], existing: HazardousArea | None, checking: bool
 ) -> HazardousArea | None:
     if changes.geom is None:
         problems.append(Problem("payload.hazard.geometry", "a new hazard needs a polygon"))
@@ -192,7 +192,8 @@ def _new_hazard(
         # A replay rebuilds the hazard in its own row, keeping its id and national code.
         pk=existing.pk if existing else None,
         created_at=existing.created_at if existing else None,  # type: ignore[misc]
-        code=existing.code if existing else _next_code(admin.country_iso3 if admin else ""),
+        # A dry run takes no number from the sequence: codes stay gap-free for submissions.
+        code=existing.code if existing else ("" if checking else _next_code(admin.country_iso3 if admin else "")),
         organisation=report.organisation,
         admin_area=admin,
         geom=geom,
@@ -255,14 +256,17 @@ def apply_report(
     hazard: HazardousArea | None
     creating = reconcile == Reconcile.NEW
     if creating:
-        hazard = _new_hazard(report, changes, problems, rebuild)
+        hazard = _new_hazard(report, changes, problems, rebuild, checking)
     else:
         hazard = report.hazard
+    if changes.finds and not changes.activity:
+        problems.append(Problem("payload.activity", "finds need the activity during which they were found"))
     if hazard is None:
         if changes.activity and changes.activity["kind"] == ActivityKind.EOD_SPOT:
-            _record_facts(None, report, changes, [], problems)  # an EOD task outside any hazard
             if problems:
                 raise ValidationFailed(problems)
+            if not checking:
+                _record_facts(None, report, changes, [])  # an EOD task outside any hazard
             return None
         raise ValidationFailed(problems or [Problem("hazard", "this report needs a hazard")])
 
@@ -279,7 +283,7 @@ def apply_report(
         _check_classification("" if creating else old_class, hazard.pk, report, changes, override_reason, problems)
     if problems:
         raise ValidationFailed(problems)
-    if creating:
+    if creating and not checking:
         hazard.save(force_insert=rebuild is None)
 
     geometry = _Geometry(hazard)
@@ -317,8 +321,10 @@ def apply_report(
         _apply_status(hazard, report, changes, problems)
     if problems:
         raise ValidationFailed(problems)
+    if checking:
+        return hazard  # every rule has been checked; a dry run writes nothing
 
-    _record_facts(hazard, report, changes, products, problems)
+    _record_facts(hazard, report, changes, products)
     if not stale:
         hazard.date_of_information = max(hazard.date_of_information, report.date_of_information)
     hazard.version += 1
@@ -371,7 +377,6 @@ def _record_facts(
     report: Report,
     changes: Changes,
     products: list[tuple[ProductChange, MultiPolygon, float, str]],
-    problems: list[Problem],
 ) -> None:
     activity = None
     if changes.activity:
@@ -402,9 +407,6 @@ def _record_facts(
         ]
     )
     if changes.finds:
-        if activity is None:
-            problems.append(Problem("payload.activity", "finds need the activity during which they were found"))
-            raise ValidationFailed(problems)
         Find.objects.bulk_create([Find(hazard=hazard, activity=activity, report=report, **f) for f in changes.finds])
     if changes.handover and hazard is not None:
         Handover.objects.create(hazard=hazard, report=report, **changes.handover)
@@ -413,7 +415,6 @@ def _record_facts(
 
 
 def _record_version(hazard: HazardousArea, report: Report, changes: Changes, *, applied: bool, at: dt.datetime) -> None:
-    last = hazard.versions.aggregate(n=Max("sequence"))["n"] or 0
     if applied:
         state = snapshot(hazard)
     else:
@@ -429,7 +430,7 @@ def _record_version(hazard: HazardousArea, report: Report, changes: Changes, *, 
     HazardVersion.objects.create(
         hazard=hazard,
         report=report,
-        sequence=last + 1,
+        sequence=hazard.version,  # versions count from 1 with the hazard's own version number
         valid_from=report.date_of_information,
         recorded_at=at,
         applied=applied,

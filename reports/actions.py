@@ -180,7 +180,7 @@ def update_draft(
 def submit_report(report: Report, *, acting_user: Any, at: dt.datetime | None = None) -> Report:
     """Submit for approval after checking the payload and the register rules; nothing changes on failure."""
     with transaction.atomic():
-        report = Report.objects.select_for_update().select_related("organisation").get(pk=report.pk)
+        report = Report.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=report.pk)
         check_step(report.status, ReportStatus.SUBMITTED)
         changes = parse_report(report)
         _dry_run(report, changes)
@@ -194,7 +194,7 @@ def submit_report(report: Report, *, acting_user: Any, at: dt.datetime | None = 
 def validate_report(report: Report, *, acting_user: Any, at: dt.datetime | None = None) -> Report:
     """An IM officer confirms the report is complete and consistent with the register."""
     with transaction.atomic():
-        report = Report.objects.select_for_update().select_related("organisation").get(pk=report.pk)
+        report = Report.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=report.pk)
         check_step(report.status, ReportStatus.VALIDATED)
         _dry_run(report, parse_report(report))
         _transition(report, ReportStatus.VALIDATED, by=acting_user, at=_now(at))
@@ -237,7 +237,7 @@ def approve_report(
     """
     at = _now(at)
     with transaction.atomic():
-        report = Report.objects.select_for_update().select_related("organisation").get(pk=report.pk)
+        report = Report.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=report.pk)
         if report.status not in (ReportStatus.SUBMITTED, ReportStatus.VALIDATED):
             raise Conflict(f"Only a submitted or validated report can be approved; this one is {report.status}.")
         if hazard is not None:
@@ -334,7 +334,7 @@ def unapprove_report(report: Report, *, acting_user: Any, reason: str, at: dt.da
         raise ValidationFailed([Problem("reason", "say why the approval is taken back")])
     at = _now(at)
     with transaction.atomic():
-        report = Report.objects.select_for_update().select_related("organisation").get(pk=report.pk)
+        report = Report.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=report.pk)
         check_step(report.status, ReportStatus.UNAPPROVED)
         old_hazard = report.hazard_id
         _withdraw(report)
