@@ -1,7 +1,7 @@
 # The two commands of README.md, and a way to stop the private database cluster.
 PYTHON := $(if $(wildcard .venv/bin/python),.venv/bin/python,python3)
 
-.PHONY: run test stop-db
+.PHONY: run test stop-db bench
 
 run:  ## install what is missing, start the private PostGIS, migrate, load the demo, serve :8000
 	bash scripts/run.sh
@@ -11,3 +11,6 @@ test:  ## ruff, then every test on a throwaway PostGIS cluster
 
 stop-db:  ## stop the private PostGIS cluster under var/pg (the data stays)
 	$(PYTHON) -m clearground.dbcluster stop
+
+bench:  ## every benchmark in one run on a throwaway PostGIS (BENCH_SCALE=100000 hazards); see docs/benchmarks.md
+	bash bench/run.sh

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Runs inside the throwaway cluster started by bench/run.sh (DATABASE_URL is set).
+set -euo pipefail
+cg=.venv/bin/clearground
+"$cg" migrate --noinput -v 0
+.venv/bin/python bench/approvals.py
+# The approvals benchmark leaves its own register behind: the demo starts on an empty one.
+"$cg" flush --noinput
+"$cg" migrate --noinput -v 0
+"$cg" demo --scale "${BENCH_SCALE:-100000}" --seed 1
+.venv/bin/python bench/hazard_list.py --min-hazards "${BENCH_SCALE:-100000}"
