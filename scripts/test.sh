@@ -9,6 +9,14 @@ bash scripts/bootstrap.sh
 echo "[test] ruff check ."
 .venv/bin/ruff check --output-format=concise . || { echo "[test] FAILED: ruff found problems (above)" >&2; exit 1; }
 
+echo "[test] ruff format --check ."
+.venv/bin/ruff format --check . >/dev/null || { .venv/bin/ruff format --check . >&2; echo "[test] FAILED: run .venv/bin/ruff format ." >&2; exit 1; }
+
+# mypy reads the settings module, which needs no database to import.
+echo "[test] mypy"
+.venv/bin/mypy clearground core accounts places hazards reports vocab interop demo \
+  || { echo "[test] FAILED: mypy found type errors (above)" >&2; exit 1; }
+
 echo "[test] pytest $*"
 rc=0
 .venv/bin/python -m clearground.dbcluster test -- .venv/bin/pytest "$@" || rc=$?
