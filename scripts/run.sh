@@ -26,11 +26,10 @@ fi
 
 port=${PORT:-8000}
 echo
-echo "Clearground: http://127.0.0.1:${port}/"
 if "$cg" help demo_logins >/dev/null 2>&1; then
   "$cg" demo_logins
 else
-  echo "[run] warning: no 'demo_logins' command yet; no demo logins to show" >&2
+  echo "Clearground: http://127.0.0.1:${port}/"
 fi
 echo
 

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from django.core.management.base import BaseCommand
 
 from demo.people import DEMO_PASSWORD, existing_logins
 
-URL = "http://127.0.0.1:8000/"
-
 
 class Command(BaseCommand):
     help = "Print the local URL and the demo logins that exist in the database."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        self.stdout.write(URL)
+        # The port command 1 serves on (scripts/run.sh reads the same PORT).
+        self.stdout.write(f"Clearground: http://127.0.0.1:{os.environ.get('PORT', '8000')}/")
         rows = existing_logins()
         if not rows:
             self.stdout.write("No demo logins yet: run `clearground demo`.")
