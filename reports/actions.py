@@ -17,7 +17,7 @@ from django.utils import timezone
 from accounts import audit
 from accounts.models import Organisation
 from accounts.personal import without_personal_data
-from core.errors import Conflict, Problem, ValidationFailed
+from core.errors import Conflict, NotAllowed, Problem, ValidationFailed
 from hazards import projections
 from hazards.models import DataVersion, HazardousArea
 from reports.kinds import KINDS
@@ -240,6 +240,9 @@ def approve_report(
         report = Report.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=report.pk)
         if report.status not in (ReportStatus.SUBMITTED, ReportStatus.VALIDATED):
             raise Conflict(f"Only a submitted or validated report can be approved; this one is {report.status}.")
+        if report.created_by_id == getattr(acting_user, "pk", None):
+            # Four eyes (IMAS 05.10 information management): the author never approves their own report.
+            raise NotAllowed("A report is approved by someone other than its author.")
         if hazard is not None:
             report.hazard = hazard
         reconcile = reconcile or _default_reconcile(report)

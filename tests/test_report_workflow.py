@@ -171,3 +171,12 @@ def test_replace_and_combine_reshape_the_hazard_and_link_changes_nothing(cast):
     )
     hazard.refresh_from_db()
     assert hazard.marking_status == "unmarked" and hazard.version == version + 1
+
+
+def test_nobody_approves_their_own_report(cast):
+    from core.errors import NotAllowed
+
+    report = submitted(cast, "nts", cast.nts_payload(), by=cast.approver)
+    with pytest.raises(NotAllowed):
+        approve_report(report, acting_user=cast.approver)
+    assert approve_report(report, acting_user=cast.imo).status == "approved"
