@@ -116,6 +116,9 @@ def create_report(
     """Save a new draft (kept as entered, even incomplete); with submit=True also submit it, or nothing."""
     problems = _check_header(kind, payload, date_of_information)
     if problems:
+        if submit and kind in KINDS and isinstance(payload, dict):
+            # Submitting: list the payload's problems too, not only the header's.
+            problems += KINDS[kind].read(payload, on=None, has_hazard=hazard is not None)[1]
         raise ValidationFailed(problems)
     with transaction.atomic():
         report = Report.objects.create(

@@ -66,3 +66,14 @@ def test_an_invalid_report_returns_every_problem_and_changes_nothing(cast):
     } <= fields
     assert Report.objects.count() == reports_before
     assert HazardousArea.objects.count() == 0
+
+
+def test_a_bad_header_and_a_bad_payload_are_reported_together(cast):
+    response = client_for(cast.clerk).post(
+        "/api/v1/reports/",
+        {"kind": "nts", "date_of_information": "2999-01-01", "payload": {"colour": "red"}, "submit": True},
+        format="json",
+    )
+    fields = {e["field"] for e in response.json()["errors"]}
+    assert response.status_code == 400
+    assert {"date_of_information", "payload.colour", "payload.hazard.geometry", "payload.evidence"} <= fields
