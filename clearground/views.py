@@ -12,21 +12,26 @@ from accounts import access
 from accounts.models import Membership
 from hazards.queries import land_release_summary
 from reports.models import ReportStatus
+from vocab.choices import HazardStatus
 
 
 def home(request: HttpRequest) -> HttpResponse:
     """Landing page; signed in, a summary of the register within the user's scope."""
-    context: dict[str, object] = {"public_summary": land_release_summary()[:40]}
+    summary = sorted(land_release_summary(), key=lambda row: row["name"] or "")
+    context: dict[str, object] = {"public_summary": summary}
     user = request.user
+    context["scope"] = access.scope_of(user)
     if user.is_authenticated:
         hazards = access.hazards_for(user)
         context.update(
             memberships=Membership.objects.filter(user=user).select_related("organisation"),
-            scope=access.scope_of(user),
             totals=hazards.aggregate(
                 n=Count("id"), original=Sum("original_area_m2"), remaining=Sum("remaining_area_m2")
             ),  # fmt: skip
-            by_status=hazards.values("status").annotate(n=Count("id")).order_by("status"),
+            by_status=[
+                {"label": HazardStatus(row["status"]).label, "n": row["n"]}
+                for row in hazards.values("status").annotate(n=Count("id")).order_by("status")
+            ],
             recent=hazards.select_related("organisation", "admin_area").order_by("-date_of_information", "-id")[:15],
             queue=access.reports_for(user)
             .filter(status__in=[ReportStatus.SUBMITTED, ReportStatus.VALIDATED])
