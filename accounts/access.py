@@ -138,3 +138,13 @@ def may_see_personal_data(user: Any, org_id: int | None) -> bool:
 def scoped(user: Any, qs: QuerySet, org_field: str) -> QuerySet:
     """Scope any queryset whose rows belong to an organisation through `org_field`."""
     return _scoped(qs, user, org_field)
+
+
+def may_read_national_reports(user: Any) -> bool:
+    """Article 7 reports and the Article 5 forecast: any member of the national authority."""
+    return scope_of(user).everything
+
+
+def may_generate_national_reports(user: Any) -> bool:
+    """Generating (and so freezing) an Article 7 report: the authority's admin or IM officers."""
+    return bool(scope_of(user).authority_roles & APPROVERS)

@@ -6,6 +6,7 @@ from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from interop.rest import views
+from obligations.api import Article5ForecastView, Article7ViewSet
 
 router = DefaultRouter()
 router.register("hazards", views.HazardViewSet, basename="hazard")
@@ -19,10 +20,13 @@ router.register("minefield-records", views.MinefieldRecordViewSet, basename="min
 router.register("status-changes", views.StatusChangeViewSet, basename="status-change")
 router.register("organisations", views.OrganisationViewSet, basename="organisation")
 router.register("admin-areas", views.AdminAreaViewSet, basename="admin-area")
+router.register("article7-reports", Article7ViewSet, basename="article7-report")
 
 urlpatterns = [
     path("v1/", include(router.urls)),
+    path("v1/treaty/", include("treaty.urls")),
     path("v1/public/land-release/", views.public_land_release, name="public-land-release"),
+    path("v1/article5-forecast/<str:iso3>/", Article5ForecastView.as_view(), name="article5-forecast"),
     path("v1/auth/token/", obtain_auth_token, name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
 ]

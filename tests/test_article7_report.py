@@ -1,0 +1,167 @@
+"""Article 7 reports from the register: figures equal SQL sums, carry lineage, and stay frozen."""
+
+import datetime as dt
+import io
+import json
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from openpyxl import load_workbook
+from pypdf import PdfReader
+from rest_framework.test import APIClient
+
+from clearground.test import point, rect
+from obligations.actions import generate_article7, regenerate
+from tests.helpers import activity, approved
+
+DIRECT = [{"kind": "direct", "source": "observed", "reliability": "high"}]
+
+
+def on(month, day=1):
+    return dt.date(2024, month, day)
+
+
+@pytest.fixture
+def register(cast):
+    """Three hazards in 2024: an SHA untouched, a CHA partly released with finds, one closed."""
+    untouched = approved(cast, "nts", cast.nts_payload(rect(0, 0, 100, 100)), on=on(1)).hazard
+    worked = approved(
+        cast,
+        "nts",
+        {
+            **cast.nts_payload(rect(1000, 0, 1100, 100), classification="CHA", devices_confirmed=["at_mine"]),
+            "evidence": DIRECT,
+        },
+        on=on(1),
+    ).hazard
+    ts = approved(
+        cast,
+        "ts_progress",
+        {
+            "activity": activity("2024-03-01"),
+            "reduced": [{"geometry": rect(1000, 0, 1030, 100)}],
+            "finds": [
+                {"category": "ap_mine", "quantity": 3, "disposal": "destroyed_in_situ", "location": point(1040, 50)}
+            ],
+        },
+        hazard=worked,
+        on=on(3, 5),
+    )
+    clearance = approved(
+        cast,
+        "clearance_progress",
+        {
+            "activity": activity("2024-04-01"),
+            "cleared": [{"geometry": rect(1030, 0, 1050, 100), "depth_cm": 25}],
+            "finds": [{"category": "uxo", "quantity": 1, "disposal": "removed"}],
+        },
+        hazard=worked,
+        on=on(4, 5),
+    )
+    closed = approved(cast, "nts", cast.nts_payload(rect(3000, 0, 3050, 50)), on=on(1)).hazard
+    approved(
+        cast,
+        "clearance_progress",
+        {"activity": activity("2024-05-01"), "cleared": [{"geometry": rect(3000, 0, 3050, 50), "depth_cm": 20}]},
+        hazard=closed,
+        on=on(5, 5),
+    )
+    approved(cast, "completion", {"activity_kind": "clearance"}, hazard=closed, on=on(5, 6))
+    return {"untouched": untouched, "worked": worked, "closed": closed, "ts": ts, "clearance": clearance}
+
+
+def sql(query, *params):
+    with connection.cursor() as cur:
+        cur.execute(query, params)
+        return cur.fetchall()
+
+
+def test_its_figures_equal_direct_sql_sums_over_the_register(cast, register):
+    figures = generate_article7(acting_user=cast.imo, country_iso3="UKR", year=2024).figures
+
+    remaining = dict(
+        (c, (n, round(m2, 1)))
+        for c, n, m2 in sql(
+            "SELECT classification, count(*), sum(remaining_area_m2) FROM hazards_hazardousarea "
+            "WHERE status <> 'closed' GROUP BY classification"
+        )
+    )
+    totals = figures["mined_areas"]["totals"]
+    assert (totals["sha_areas"], totals["sha_remaining_m2"]) == remaining["SHA"]
+    assert (totals["cha_areas"], totals["cha_remaining_m2"]) == remaining["CHA"]
+    released = dict(
+        (k, round(m2, 1))
+        for k, m2 in sql(
+            "SELECT kind, sum(area_m2) FROM hazards_landreleaseproduct "
+            'WHERE extract(year from "on") = 2024 GROUP BY kind'
+        )
+    )
+    assert {r["kind"]: r["area_m2"] for r in figures["land_released"]["rows"] if r["products"]} == released
+    items = dict(sql("SELECT category, sum(quantity) FROM hazards_find GROUP BY category"))
+    assert {r["category"]: r["quantity"] for r in figures["items_destroyed"]["rows"]} == items
+    assert figures["mined_areas"]["rows"][0]["devices_confirmed"] == ["at_mine"]
+
+
+def test_every_figure_names_the_approved_reports_behind_it(cast, register):
+    figures = generate_article7(acting_user=cast.imo, country_iso3="UKR", year=2024).figures
+    reduced = next(r for r in figures["land_released"]["rows"] if r["kind"] == "reduced")
+    assert [pk for pk, _version in reduced["lineage"]] == [register["ts"].pk]
+    mines = next(r for r in figures["items_destroyed"]["rows"] if r["category"] == "ap_mine")
+    assert mines["lineage"][0][0] == register["ts"].pk
+
+
+def test_a_frozen_report_regenerates_identically_after_later_approvals(cast, register):
+    report = generate_article7(acting_user=cast.imo, country_iso3="UKR", year=2024)
+    approved(
+        cast,
+        "clearance_progress",
+        {"activity": activity("2024-06-01"), "cleared": [{"geometry": rect(1050, 0, 1100, 100), "depth_cm": 25}]},
+        hazard=register["worked"],
+        on=on(6, 5),
+    )
+
+    assert regenerate(report) == report.figures
+    fresh = generate_article7(acting_user=cast.imo, country_iso3="UKR", year=2024).figures
+    assert fresh["land_released"]["total_m2"] > report.figures["land_released"]["total_m2"]
+
+
+def test_the_xlsx_and_pdf_carry_the_same_figures(cast, register):
+    client = APIClient()
+    client.force_authenticate(cast.imo)
+    created = client.post("/api/v1/article7-reports/", {"country_iso3": "UKR", "year": 2024}, format="json")
+    assert created.status_code == 201
+    figures = created.json()["figures"]
+    pk = created.json()["id"]
+
+    xlsx = client.get(f"/api/v1/article7-reports/{pk}/xlsx/")
+    book = load_workbook(io.BytesIO(xlsx.content))
+    released = {row[0]: row[1] for row in book["Land released"].iter_rows(min_row=3, values_only=True)}
+    assert released == {r["kind"]: r["area_m2"] for r in figures["land_released"]["rows"]}
+    assert book["Lineage"].max_row > 1
+
+    pdf = client.get(f"/api/v1/article7-reports/{pk}/pdf/")
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert f"{figures['mined_areas']['totals']['cha_remaining_m2']:,.1f}" in text
+    assert "Article 7 report" in text and "UKR" in text
+
+
+def test_only_the_authority_reads_them_and_only_its_im_roles_generate_them(cast, register):
+    def status(user, method="post"):
+        client = APIClient()
+        client.force_authenticate(user)
+        if method == "post":
+            return client.post(
+                "/api/v1/article7-reports/", {"country_iso3": "UKR", "year": 2024}, format="json"
+            ).status_code
+        return client.get("/api/v1/article7-reports/").status_code
+
+    assert status(cast.imo) == 201 and status(cast.admin) == 201
+    assert status(cast.viewer) == 403 and status(cast.viewer, "get") == 200
+    assert status(cast.clerk) == 404 and status(cast.clerk, "get") == 404
+
+
+def test_the_command_writes_the_json(cast, register, capsys):
+    call_command("article7", country="ukr", year=2024, format="json", user="imo")
+    figures = json.loads(capsys.readouterr().out)
+    assert figures["state"] == "UKR" and figures["casualties"]["recorded"] is False
