@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "reports",
     "interop",
     "demo",
+    "treaty",
     "obligations",
 ]
 
