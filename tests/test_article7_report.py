@@ -165,3 +165,28 @@ def test_the_command_writes_the_json(cast, register, capsys):
     call_command("article7", country="ukr", year=2024, format="json", user="imo")
     figures = json.loads(capsys.readouterr().out)
     assert figures["state"] == "UKR" and figures["casualties"]["recorded"] is False
+
+
+def test_on_the_demo_scenario_the_report_matches_the_register(db, capsys):
+    call_command("demo", scale=25, seed=2, workers=1, verbosity=0)
+    from django.contrib.auth.models import User
+
+    this_year = dt.date.today().year
+    imo = User.objects.get(username="imo")
+    current = generate_article7(acting_user=imo, country_iso3="UKR", year=this_year).figures
+    last = generate_article7(acting_user=imo, country_iso3="UKR", year=this_year - 1).figures
+
+    # At the end of this year the register as it stands is the answer.
+    rows = sql(
+        "SELECT classification, count(*), round(sum(remaining_area_m2)::numeric, 1) FROM hazards_hazardousarea "
+        "WHERE status <> 'closed' AND remaining_area_m2 > 0.5 GROUP BY classification"
+    )
+    expected = {c: (n, float(m2)) for c, n, m2 in rows}
+    totals = current["mined_areas"]["totals"]
+    assert (totals["sha_areas"], totals["sha_remaining_m2"]) == expected.get("SHA", (0, 0.0))
+    assert (totals["cha_areas"], totals["cha_remaining_m2"]) == expected.get("CHA", (0, 0.0))
+    [(released,)] = sql(
+        'SELECT coalesce(sum(area_m2), 0) FROM hazards_landreleaseproduct WHERE extract(year from "on") = %s',
+        this_year - 1,
+    )
+    assert last["land_released"]["total_m2"] == pytest.approx(released, abs=0.5)
