@@ -103,3 +103,13 @@ def parse_vague_date(text: str) -> VagueDate:
     earliest = min(start for start, _ in spans)
     latest = max(end for _, end in spans)
     return VagueDate(stripped, earliest, latest, exact)
+
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def parse_iso_day(text: str) -> dt.date:
+    """Strictly YYYY-MM-DD (Python also takes 20260220 or 2026-W08; our users' input should not); ValueError else."""
+    if not _ISO_DAY.fullmatch(text.strip()):
+        raise ValueError(text)
+    return dt.date.fromisoformat(text.strip())

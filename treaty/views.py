@@ -13,6 +13,7 @@ from rest_framework.response import Response
 
 from core.errors import NotFoundOrNoAccess, Problem, ValidationFailed
 from treaty import report
+from treaty.dates import parse_iso_day
 from treaty.engine import Register, StateRecord, UnknownState, default_register
 
 ON = OpenApiParameter("on", OpenApiTypes.DATE, description="the day asked about, YYYY-MM-DD (default: today, UTC)")
@@ -32,7 +33,7 @@ def _day(request: Request, name: str, default: dt.date) -> dt.date:
     if not text:
         return default
     try:
-        return dt.date.fromisoformat(text)
+        return parse_iso_day(text)
     except ValueError:
         raise ValidationFailed([Problem(name, f"'{text}' is not a date; use YYYY-MM-DD, e.g. 2026-02-20")]) from None
 

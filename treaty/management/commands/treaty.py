@@ -15,13 +15,14 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from treaty import report
+from treaty.dates import parse_iso_day
 from treaty.engine import UnknownState, default_register
 
 
 def iso_date(text: str) -> dt.date:
     """argparse type: a YYYY-MM-DD day, or an error naming the bad value."""
     try:
-        return dt.date.fromisoformat(text)
+        return parse_iso_day(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{text}' is not a date; use YYYY-MM-DD, e.g. 2026-02-20") from None
 
