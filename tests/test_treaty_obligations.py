@@ -150,3 +150,11 @@ def test_zero_extensions_leave_the_original_clearance_deadline_in_force_and_an_e
 
     assert none_granted is not None and none_granted.deadline_in_force == D("2009-03-01")
     assert not_retrieved is not None and not_retrieved.deadline_in_force is None
+
+
+def test_the_article_5_deadline_in_force_is_offered_to_other_modules_by_iso3():
+    from treaty.engine import article5_deadline_in_force
+
+    assert article5_deadline_in_force("UKR") == D("2033-12-01")
+    assert article5_deadline_in_force("CAN") is None  # no Art. 5 row in the facts
+    assert article5_deadline_in_force("USA") is None and article5_deadline_in_force("XYZ") is None

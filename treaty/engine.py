@@ -302,3 +302,20 @@ def _with_ordinal(record: StateRecord, ordinal: int) -> StateRecord:
 def default_register() -> Register:
     """The register over the shipped facts, built once per process."""
     return Register(load_facts())
+
+
+def article5_deadline_in_force(iso3: str, facts: Facts | None = None) -> dt.date | None:
+    """The Art. 5 deadline in force after extensions for a state's latest membership, per the facts.
+
+    None when the facts have no Art. 5 row for it, its deadline in force was not retrieved, or the
+    code is unknown. The contract obligations/deadlines.py calls (the Article 5 forecast's default).
+    """
+    from treaty.obligations import article5  # obligations builds on this module
+
+    register = Register(facts) if facts is not None else default_register()
+    try:
+        record = register.state(iso3)
+    except UnknownState:
+        return None
+    result = article5(record.terms[-1], record.article5) if record.terms else None
+    return result.deadline_in_force if result else None
