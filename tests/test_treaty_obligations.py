@@ -158,3 +158,8 @@ def test_the_article_5_deadline_in_force_is_offered_to_other_modules_by_iso3():
     assert article5_deadline_in_force("UKR") == D("2033-12-01")
     assert article5_deadline_in_force("CAN") is None  # no Art. 5 row in the facts
     assert article5_deadline_in_force("USA") is None and article5_deadline_in_force("XYZ") is None
+
+
+def test_polands_stockpile_destroyed_before_ratification_is_on_time(register):
+    verdict = art4(register, "POL").compliance(D("2026-03-01"))
+    assert verdict.value == ob.ON_TIME and "before ratification" in verdict.reason
