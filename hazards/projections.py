@@ -4,7 +4,7 @@ Called inside reports.actions.approve_report's transaction, with the hazard row 
 whose date of information is older than the hazard's current state is kept in history but does not
 overwrite the current attributes (invariant 6); its land-release products, finds and activities
 are still recorded, because they are dated facts that would otherwise be lost.
-See docs/decisions/0003-date-of-information.md.
+See docs/decisions/0003-hazard-state-is-a-projection.md.
 """
 
 from __future__ import annotations
