@@ -232,7 +232,8 @@ def _reshape(hazard: HazardousArea, changes: Changes, reconcile: str, problems: 
     hazard.geom = as_multipolygon(new)
     hazard.geometry_repair = changes.geom.repair_note
     hazard.original_area_m2 = area_m2(new, srid)
-    hazard.remaining_area_m2 = hazard.original_area_m2 - hazard.released_area_m2()
+    # A polygon redrawn tight around released land leaves only floating-point residue below zero.
+    hazard.remaining_area_m2 = max(0.0, hazard.original_area_m2 - hazard.released_area_m2())
 
 
 def apply_report(
@@ -363,7 +364,12 @@ def _apply_status(hazard: HazardousArea, report: Report, changes: Changes, probl
         return
     if hazard.status == HazardStatus.CLOSED:
         if changes.products or (activity and activity["kind"] in (ActivityKind.TS, ActivityKind.CLEARANCE)):
-            problems.append(Problem("hazard", "the hazard is closed; reopen it with a new NTS report"))
+            problems.append(
+                Problem(
+                    "hazard",
+                    "the hazard is closed; record newly found contamination as a new hazard (an NTS report without a hazard)",
+                )
+            )
         return
     if activity and activity["kind"] in (ActivityKind.TS, ActivityKind.CLEARANCE, ActivityKind.BAC):
         if activity["status"] == ActivityStatus.SUSPENDED:
