@@ -367,7 +367,8 @@ def _apply_status(hazard: HazardousArea, report: Report, changes: Changes, probl
             problems.append(
                 Problem(
                     "hazard",
-                    "the hazard is closed; record newly found contamination as a new hazard (an NTS report without a hazard)",
+                    "the hazard is closed; record newly found contamination as a new hazard "
+                    "(an NTS report without a hazard)",
                 )
             )
         return
