@@ -85,7 +85,7 @@ def access_hazard(user: Any, pk: object, *, write: bool = False):  # type: ignor
     from hazards.models import HazardousArea
 
     try:
-        hazard = hazards_for(user).get(pk=pk)
+        hazard = hazards_for(user).select_related("organisation", "admin_area").get(pk=pk)
     except (HazardousArea.DoesNotExist, ValueError, TypeError):
         raise NotFoundOrNoAccess("No such hazard.") from None
     if write and not scope_of(user).roles_for(hazard.organisation_id) & WRITERS:

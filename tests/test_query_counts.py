@@ -70,16 +70,14 @@ def test_a_page_of_hazards_in_a_bbox_takes_two_queries_whatever_its_size(
         assert {f["properties"]["organisation"] for f in features} == {"alpha"}
 
 
-def test_a_hazard_detail_takes_four_queries(db: None, register: Cast, django_assert_num_queries: Any) -> None:
+def test_a_hazard_detail_takes_two_queries(db: None, register: Cast, django_assert_num_queries: Any) -> None:
     hazard = HazardousArea.objects.filter(organisation=register.alpha).first()
     assert hazard is not None
     client = client_as("clerk")
 
     # 1. memberships (scope)
-    # 2. the hazard, scoped (accounts.access.access_hazard loads it without its relations)
-    # 3. its organisation (serialised as the code)
-    # 4. its admin area (serialised as the p-code)
-    with django_assert_num_queries(4):
+    # 2. the hazard, scoped, with its organisation and admin area (serialised as code and p-code)
+    with django_assert_num_queries(2):
         response = client.get(f"/api/v1/hazards/{hazard.pk}/")
 
     assert response.status_code == 200
