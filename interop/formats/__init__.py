@@ -1,0 +1,1 @@
+"""Import and export formats, one folder per format (STYLE habit 15)."""
