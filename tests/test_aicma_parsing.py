@@ -320,3 +320,13 @@ def test_an_event_is_typed_with_its_meaning(events):
     assert first.event_type_meaning is not None and first.event_type_meaning.startswith("Accidente por MAP")
     assert (first.department, first.municipality, first.area_type) == ("ANTIOQUIA", "NECHÍ", "rural")
     assert (first.lon, first.lat) == (-74.776599, 8.095854)
+
+
+def test_snapshots_from_the_two_export_variants_still_compare_row_by_row(snapshots):
+    # 2021 states MAP/MUSE and writes "Masculino"; 2024 states a place type and writes "Hombre", with
+    # more decimals in the coordinates. The fingerprint leaves out what only one variant carries.
+    result = diff(snapshots["2021-11"], snapshots["2024-01-03"])
+
+    assert diff_counts(result) == {"new": 321, "changed": 228, "gone": 20, "unchanged": 11_814}
+    aspects = Counter(aspect for change in result["changed"] for aspect in change["aspects"])
+    assert "event_type" not in aspects and "place_type" not in aspects
