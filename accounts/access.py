@@ -148,3 +148,26 @@ def may_read_national_reports(user: Any) -> bool:
 def may_generate_national_reports(user: Any) -> bool:
     """Generating (and so freezing) an Article 7 report: the authority's admin or IM officers."""
     return bool(scope_of(user).authority_roles & APPROVERS)
+
+
+def access_accident(user: Any, pk: object, *, approve: bool = False):  # type: ignore[no-untyped-def]
+    """An accident if the user may see its organisation's records; approve=True to move its investigation on."""
+    from casualties.models import Accident
+
+    try:
+        accident = _scoped(Accident.objects.select_related("organisation"), user, "organisation_id").get(pk=pk)
+    except (Accident.DoesNotExist, ValueError, TypeError):
+        raise NotFoundOrNoAccess("No such accident.") from None
+    if approve and not scope_of(user).roles_for(accident.organisation_id) & APPROVERS:
+        raise NotAllowed("Only an information-management officer may move an accident investigation on.")
+    return accident
+
+
+def access_casualty(user: Any, pk: object):  # type: ignore[no-untyped-def]
+    """A casualty if the user may see its accident; the identity also needs may_see_personal_data."""
+    from casualties.models import Casualty
+
+    try:
+        return _scoped(Casualty.objects.select_related("accident"), user, "accident__organisation_id").get(pk=pk)
+    except (Casualty.DoesNotExist, ValueError, TypeError):
+        raise NotFoundOrNoAccess("No such casualty.") from None

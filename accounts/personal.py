@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-PERSONAL_KEYS = {"informant", "informant_name", "informant_contact"}
+# "identity": a casualty's name, date of birth, contact and address (accident reports).
+PERSONAL_KEYS = {"informant", "informant_name", "informant_contact", "identity"}
 RESTRICTED = {"restricted": "true"}
 
 

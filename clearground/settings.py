@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "demo",
     "treaty",
     "obligations",
+    "casualties",
 ]
 
 MIDDLEWARE = [
@@ -156,6 +157,9 @@ SPECTACULAR_SETTINGS = {
 
 # Boundary tolerance for "a product lies within its hazard": GPS and digitising error in the field.
 PRODUCT_BOUNDARY_TOLERANCE_M = float(os.environ.get("CLEARGROUND_PRODUCT_TOLERANCE_M", "1.0"))
+# Fernet key(s) encrypting casualty identities at rest (comma-separated: the first encrypts, all decrypt).
+# Empty: a DEVELOPMENT key, accepted only while SECRET_KEY is the development one (casualties/crypto.py).
+CLEARGROUND_FIELD_KEY = os.environ.get("CLEARGROUND_FIELD_KEY", "")
 
 # Debian 12's GDAL 3.6 cannot sandbox file/network access in spatial references (GDAL >= 3.9 can).
 # We build spatial references only from EPSG codes we choose, never from user-supplied text.

@@ -252,6 +252,12 @@ def apply_report(
     hazard row that a replay re-creates from its first report. `checking` is the dry run of
     submission, where decisions that belong to the approver (an SHA → CHA override) are not yet due.
     """
+    if report.kind == "accident":
+        # Accidents and casualties are no hazard's facts: casualties/records.py records them (IMAS 10.60, 13.10).
+        from casualties.records import record_accident
+
+        record_accident(report, changes, checking=checking)
+        return None
     at = at or timezone.now()
     problems: list[Problem] = []
     hazard: HazardousArea | None
@@ -453,6 +459,9 @@ def clear_derived(hazard: HazardousArea) -> None:
 
 
 def clear_report_facts(report: Report) -> None:
-    """Delete the facts of a report that touched no hazard (an EOD spot task outside any hazard)."""
+    """Delete the facts of a report that touched no hazard (an EOD spot task, an accident)."""
+    from casualties.records import clear_accident
+
+    clear_accident(report)
     Find.objects.filter(report=report).delete()
     Activity.objects.filter(report=report).delete()

@@ -15,6 +15,7 @@ class ReportKind(models.TextChoices):
     HANDOVER = "handover", "Handover report"
     EOD_SPOT = "eod_spot", "EOD spot task report"
     MINEFIELD_RECORD = "minefield_record", "Minefield record"
+    ACCIDENT = "accident", "Accident report (with casualties)"
 
 
 class ReportStatus(models.TextChoices):

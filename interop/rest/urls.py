@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from casualties.api import AccidentViewSet, CasualtyViewSet, casualty_statistics
 from interop.rest import views
 from obligations.api import Article5ForecastView, Article7ViewSet
 
@@ -21,12 +22,15 @@ router.register("status-changes", views.StatusChangeViewSet, basename="status-ch
 router.register("organisations", views.OrganisationViewSet, basename="organisation")
 router.register("admin-areas", views.AdminAreaViewSet, basename="admin-area")
 router.register("article7-reports", Article7ViewSet, basename="article7-report")
+router.register("accidents", AccidentViewSet, basename="accident")
+router.register("casualties", CasualtyViewSet, basename="casualty")
 
 urlpatterns = [
     path("v1/", include(router.urls)),
     path("v1/treaty/", include("treaty.urls")),
     path("v1/public/land-release/", views.public_land_release, name="public-land-release"),
     path("v1/article5-forecast/<str:iso3>/", Article5ForecastView.as_view(), name="article5-forecast"),
+    path("v1/casualty-statistics/", casualty_statistics, name="casualty-statistics"),
     path("v1/auth/token/", obtain_auth_token, name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
 ]

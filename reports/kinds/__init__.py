@@ -1,5 +1,6 @@
 """The registry of report kinds: a plain dict from kind code to its spec."""
 
+from reports.kinds.accident import AccidentReport
 from reports.kinds.base import ReportKindSpec
 from reports.kinds.cancellation import CancellationReport
 from reports.kinds.clearance_progress import ClearanceProgressReport
@@ -21,5 +22,6 @@ KINDS: dict[str, ReportKindSpec] = {
         HandoverReport(),
         EodSpotReport(),
         MinefieldRecordReport(),
+        AccidentReport(),
     )
 }

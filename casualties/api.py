@@ -1,0 +1,150 @@
+"""REST doors onto accidents, casualties and their statistics: parse → access → action or query → render.
+
+A casualty's identity is shown only to roles with personal-data access for its organisation, and
+each row shown with it leaves a personal_data.read audit row (who, when, which record, which request).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, viewsets
+from rest_framework.decorators import action, api_view
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework_gis.serializers import GeoFeatureModelSerializer
+
+from accounts import access, audit
+from accounts.personal import RESTRICTED
+from casualties import statistics
+from casualties.choices import STAGE_ORDER
+from casualties.models import Accident, AccidentStageChange, Casualty
+from casualties.records import advance_investigation
+from core.errors import NotFoundOrNoAccess, Problem, ValidationFailed
+from interop.rest.pagination import IdCursorPagination
+
+IDENTITY_FIELDS = ["identity.name", "identity.date_of_birth", "identity.contact", "identity.address"]
+
+
+class StageChangeSerializer(serializers.ModelSerializer):
+    by = serializers.SlugRelatedField[Any](slug_field="username", read_only=True)
+    # Plain strings: the accident's `stage` already names this choice set (StageEnum) in the schema.
+    from_stage = serializers.CharField(read_only=True)
+    to_stage = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = AccidentStageChange
+        fields = ("from_stage", "to_stage", "by", "at", "note")
+
+
+class AccidentSerializer(GeoFeatureModelSerializer):
+    organisation = serializers.SlugRelatedField[Any](slug_field="code", read_only=True)
+    admin_area = serializers.SlugRelatedField[Any](slug_field="pcode", read_only=True)
+    stage_changes = StageChangeSerializer(many=True, read_only=True)
+    casualties: serializers.PrimaryKeyRelatedField[Any] = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = Accident
+        geo_field = "location"
+        fields = ("id", "report", "organisation", "kind", "occurred_at", "admin_area", "device_category", "activity",
+                  "asset", "description", "evidence", "findings", "corrective_actions", "stage", "stage_changes",
+                  "casualties")  # fmt: skip
+
+
+class CasualtySerializer(serializers.ModelSerializer):
+    """A casualty; `identity` is decrypted only when the view says the reader may see it."""
+
+    identity = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Casualty
+        fields = ("id", "accident", "report", "sex", "age", "age_band", "outcome", "category", "activity",
+                  "displacement", "prior_risk_education", "disability", "injury_details", "consent",
+                  "identity")  # fmt: skip
+
+    def get_identity(self, obj: Casualty) -> dict[str, str] | None:
+        if not obj.has_identity:
+            return None
+        if obj.pk in self.context.get("personal_ok", set()):
+            return obj.identity()
+        return RESTRICTED
+
+
+class StageSerializer(serializers.Serializer):
+    to = serializers.CharField(help_text=" → ".join(STAGE_ORDER))  # checked by advance_investigation
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    findings = serializers.CharField(required=False, allow_blank=True)
+    corrective_actions = serializers.CharField(required=False, allow_blank=True)
+
+
+class AccidentViewSet(viewsets.ReadOnlyModelViewSet):
+    """Accidents and incidents with explosive ordnance (GeoJSON points), in the caller's scope. No names."""
+
+    serializer_class = AccidentSerializer
+    pagination_class = IdCursorPagination
+
+    def get_queryset(self) -> QuerySet:
+        qs = Accident.objects.select_related("organisation", "admin_area").prefetch_related(
+            "stage_changes__by", "casualties"
+        )
+        return access.scoped(self.request.user, qs, "organisation_id")
+
+    def get_object(self) -> Any:
+        access.access_accident(self.request.user, self.kwargs["pk"])
+        return self.get_queryset().get(pk=self.kwargs["pk"])
+
+    @extend_schema(request=StageSerializer, responses=AccidentSerializer)
+    @action(detail=True, methods=["post"])
+    def stage(self, request: Request, pk: str) -> Response:
+        """Move the investigation one step on, with findings or corrective actions at their steps."""
+        accident = access.access_accident(request.user, pk, approve=True)
+        data = StageSerializer(data=request.data)
+        if not data.is_valid():
+            raise ValidationFailed([Problem(f, str(m)) for f, msgs in data.errors.items() for m in msgs])
+        fields = dict(data.validated_data)
+        advance_investigation(
+            accident, acting_user=request.user, to=fields.pop("to"), note=fields.pop("note"), **fields
+        )
+        return Response(AccidentSerializer(self.get_queryset().get(pk=pk)).data)
+
+
+class CasualtyViewSet(viewsets.ReadOnlyModelViewSet):
+    """Casualties in the caller's scope. Identities only for personal-data roles, every such read audited."""
+
+    serializer_class = CasualtySerializer
+    pagination_class = IdCursorPagination
+
+    def get_queryset(self) -> QuerySet:
+        qs = access.scoped(self.request.user, Casualty.objects.select_related("accident"), "accident__organisation_id")
+        accident = self.request.query_params.get("accident")
+        if accident:
+            if not accident.isdigit():
+                raise ValidationFailed([Problem("accident", "must be an accident id")])
+            qs = qs.filter(accident_id=int(accident))
+        return qs
+
+    def get_object(self) -> Any:
+        return access.access_casualty(self.request.user, self.kwargs["pk"])
+
+    def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
+        rows = args[0] if args else []
+        rows = list(rows) if isinstance(rows, (list, QuerySet)) else [rows]
+        user = self.request.user
+        allowed = [c for c in rows if isinstance(c, Casualty) and c.has_identity
+                   and access.may_see_personal_data(user, c.accident.organisation_id)]  # fmt: skip
+        if allowed:
+            audit.record_personal_read(user, allowed, fields=IDENTITY_FIELDS,
+                                       why=f"API {self.request.method} {self.request.path}")  # fmt: skip
+        kwargs["context"] = {**self.get_serializer_context(), "personal_ok": {c.pk for c in allowed}}
+        return CasualtySerializer(*args, **kwargs)
+
+
+@extend_schema(responses={200: dict})
+@api_view(["GET"])
+def casualty_statistics(request: Request) -> Response:
+    """Casualties by year, sex, age band, device category, category and outcome; cells of 1–4 suppressed."""
+    if not access.may_read_national_reports(request.user):
+        raise NotFoundOrNoAccess("Casualty statistics are kept by the national authority.")
+    return Response(statistics.casualty_statistics())

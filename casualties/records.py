@@ -1,0 +1,106 @@
+"""Writes accidents and casualties: from an approved accident report, and investigation steps.
+
+`record_accident` and `clear_accident` are called by hazards.projections inside approve_report's
+(or unapprove_report's) transaction; `advance_investigation` is the action for the later steps.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib.gis.geos import Point
+from django.db import transaction
+from django.utils import timezone
+
+from accounts import audit
+from casualties import crypto
+from casualties.choices import STAGE_ORDER, Stage, age_band
+from casualties.models import Accident, AccidentStageChange, Casualty
+from core.errors import Conflict, Problem, ValidationFailed
+from places.models import AdminArea
+from reports.kinds.accident import AccidentChanges
+from reports.kinds.base import Changes
+from reports.models import Report
+
+
+def _admin_area_for(location: Point) -> AdminArea | None:
+    # The deepest admin area containing the point; served by the admin-area GiST index.
+    return AdminArea.objects.filter(geom__intersects=location).order_by("-level").first()
+
+
+def record_accident(report: Report, changes: Changes, *, checking: bool = False) -> None:
+    """Create the accident and its casualties of an approved report (identities encrypted)."""
+    if not isinstance(changes, AccidentChanges):
+        raise TypeError("an accident report's changes are AccidentChanges")
+    if checking:
+        crypto.encrypt({})  # a missing or malformed key is refused at submission, not only at approval
+        return
+    fields = changes.accident
+    accident = Accident.objects.create(
+        report=report,
+        organisation=report.organisation,
+        admin_area=_admin_area_for(fields["location"]),
+        **fields,
+    )
+    # The notification is the report itself: its author, when it was written.
+    AccidentStageChange.objects.create(
+        accident=accident,
+        from_stage="",
+        to_stage=Stage.NOTIFICATION,
+        by=report.created_by,
+        at=report.created_at,
+        note=f"accident report #{report.pk}",
+    )
+    Casualty.objects.bulk_create(
+        [
+            Casualty(
+                accident=accident,
+                report=report,
+                age_band=age_band(c["age"]),
+                identity_encrypted=crypto.encrypt(c["identity"]) if c["identity"] else "",
+                **{k: v for k, v in c.items() if k != "identity"},
+            )
+            for c in changes.casualties
+        ]
+    )
+
+
+def clear_accident(report: Report) -> None:
+    """Delete what an accident report's approval created (unapproval, supersession)."""
+    Accident.objects.filter(report=report).delete()
+
+
+def advance_investigation(
+    accident: Accident, *, acting_user: Any, to: str, note: str = "", at: dt.datetime | None = None, **text: str
+) -> Accident:
+    """Move the investigation one step on (notification → investigation → findings → corrective actions → closed).
+
+    Findings and corrective actions are written with their step (`findings=...`, `corrective_actions=...`).
+    """
+    problems = []
+    if to not in STAGE_ORDER:
+        problems.append(Problem("to", f"'{to}' is not one of {', '.join(STAGE_ORDER)}"))
+    unknown = set(text) - {"findings", "corrective_actions"}
+    problems += [Problem(k, "is not a field of an investigation step") for k in sorted(unknown)]
+    if to == Stage.FINDINGS and not text.get("findings", "").strip():
+        problems.append(Problem("findings", "say what the investigation found"))
+    if to == Stage.CORRECTIVE_ACTIONS and not text.get("corrective_actions", "").strip():
+        problems.append(Problem("corrective_actions", "say which corrective actions were decided"))
+    if problems:
+        raise ValidationFailed(problems)
+    at = at or timezone.now()
+    with transaction.atomic():
+        accident = Accident.objects.select_for_update().get(pk=accident.pk)
+        expected = STAGE_ORDER[STAGE_ORDER.index(accident.stage) + 1] if accident.stage != Stage.CLOSED else None
+        if to != expected:
+            raise Conflict(f"The investigation is at {accident.stage}; the next step is {expected or 'none'}.")
+        old = {"stage": accident.stage}
+        AccidentStageChange.objects.create(accident=accident, from_stage=accident.stage, to_stage=to, by=acting_user,
+                                           at=at, note=note)  # fmt: skip
+        accident.stage = to
+        for key, value in text.items():
+            setattr(accident, key, value.strip())
+        accident.save()
+        audit.record(acting_user, "accident.stage", accident, old=old, new={"stage": to, **text}, reason=note)
+    return accident

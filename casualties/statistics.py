@@ -1,0 +1,56 @@
+"""Casualty statistics for the authority and for publication: counts only, small cells suppressed.
+
+A count from 1 to 4 could point at a person in a small community, so such a cell is shown as "<5"
+with no number ("small"). When a table would then hide exactly one cell, its total would give that
+cell away, so the smallest other shown cell is hidden too ("complementary", shown as "hidden"). Zero is shown: it names
+no one. See docs/decisions/0008-casualty-records-and-encryption.md.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, F, Func, IntegerField, QuerySet
+from django.db.models.functions import ExtractYear
+
+from casualties.models import Casualty
+
+THRESHOLD = 5
+
+DIMENSIONS: dict[str, Func | F] = {
+    "year": ExtractYear("accident__occurred_at"),
+    "sex": F("sex"),
+    "age_band": F("age_band"),
+    "device_category": F("accident__device_category"),
+    "category": F("category"),
+    "outcome": F("outcome"),
+}
+
+
+def _cell(value: Any, count: int) -> dict[str, Any]:
+    if 0 < count < THRESHOLD:
+        return {"value": value, "count": None, "display": f"<{THRESHOLD}", "suppressed": "small"}
+    return {"value": value, "count": count, "display": str(count), "suppressed": None}
+
+
+def suppress(counts: list[tuple[Any, int]]) -> list[dict[str, Any]]:
+    """Cells of one table with the rule applied: 1–4 hidden, and one more if only one would be hidden."""
+    cells = [_cell(value, n) for value, n in counts]
+    hidden = [c for c in cells if c["suppressed"]]
+    shown = sorted(((n, i) for i, (_, n) in enumerate(counts) if not cells[i]["suppressed"] and n > 0))
+    if len(hidden) == 1 and shown:
+        i = shown[0][1]
+        # Not "<5": the hidden count may well be larger; it is hidden only to protect the small one.
+        cells[i] = {**cells[i], "count": None, "display": "hidden", "suppressed": "complementary"}
+    return cells
+
+
+def casualty_statistics(casualties: QuerySet | None = None) -> dict[str, Any]:
+    """Casualties by year, sex, age band, device category, civilian/military/deminer and killed/injured."""
+    qs = casualties if casualties is not None else Casualty.objects.all()
+    total = qs.count()
+    tables = {}
+    for name, expr in DIMENSIONS.items():
+        rows = qs.annotate(key=expr).values("key").annotate(n=Count("id", output_field=IntegerField())).order_by("key")
+        tables[name] = suppress([(r["key"], r["n"]) for r in rows])
+    return {"threshold": THRESHOLD, "total": _cell("total", total), "tables": tables}
