@@ -24,6 +24,8 @@ DIMENSIONS: dict[str, Func | F] = {
     "device_category": F("accident__device_category"),
     "category": F("category"),
     "outcome": F("outcome"),
+    # The deepest admin area containing the accident (counts only: places holds no population for rates).
+    "admin_area": F("accident__admin_area__pcode"),
 }
 
 
@@ -46,7 +48,7 @@ def suppress(counts: list[tuple[Any, int]]) -> list[dict[str, Any]]:
 
 
 def casualty_statistics(casualties: QuerySet | None = None) -> dict[str, Any]:
-    """Casualties by year, sex, age band, device category, civilian/military/deminer and killed/injured."""
+    """Casualties by year, sex, age band, device category, civilian/military/deminer, killed/injured, admin area."""
     qs = casualties if casualties is not None else Casualty.objects.all()
     total = qs.count()
     tables = {}

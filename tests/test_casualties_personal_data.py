@@ -153,3 +153,21 @@ def test_no_name_is_stored_in_plain_text_anywhere_in_the_database(cast: Cast) ->
     # The casualty row holds Fernet tokens (version byte 0x80, base64 "gAAAAA").
     assert all(c.identity_encrypted.startswith("gAAAAA") for c in Casualty.objects.all())
     assert _tables_holding("male") != []  # the search does find what is stored in the clear
+
+
+def test_the_casualty_list_costs_the_same_queries_for_two_casualties_as_for_twelve(
+    cast: Cast, django_assert_num_queries: Any
+) -> None:
+    recorded_and_approved(cast)
+    imo = client_for(cast.imo)
+    imo.get("/api/v1/casualties/")  # warm: the content types and the like
+
+    # The page of casualties with their accidents, and one bulk insert of the audit rows
+    # (the user's scope was computed by the first request and is kept on the user).
+    with django_assert_num_queries(2):
+        assert len(imo.get("/api/v1/casualties/").json()["results"]) == 2
+    for _ in range(5):
+        recorded_and_approved(cast)
+    imo = client_for(cast.imo)
+    with django_assert_num_queries(2):
+        assert len(imo.get("/api/v1/casualties/").json()["results"]) == 12

@@ -84,6 +84,7 @@ def test_statistics_count_casualties_by_each_dimension_with_small_cells_suppress
         "device_category": {"ap_mine": 7, "submunition": 6},
         "category": {"civilian": "hidden", "military": "<5"},
         "outcome": {"injured": "hidden", "killed": "<5"},
+        "admin_area": {"UA63": 13},
     }
 
 
@@ -98,6 +99,8 @@ def _sql_counts(expression: str) -> dict[Any, int]:
         "age_band": "SELECT age_band, count(*) FROM casualties_casualty GROUP BY 1",
         "category": "SELECT category, count(*) FROM casualties_casualty GROUP BY 1",
         "outcome": "SELECT outcome, count(*) FROM casualties_casualty GROUP BY 1",
+        "admin_area": "SELECT p.pcode, count(*) FROM casualties_casualty c JOIN casualties_accident a"
+        " ON a.id = c.accident_id LEFT JOIN places_adminarea p ON p.id = a.admin_area_id GROUP BY 1",
     }
     with connection.cursor() as cur:
         cur.execute(queries[expression])
