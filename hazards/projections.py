@@ -17,6 +17,7 @@ from django.conf import settings
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon
 from django.db import connection
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from core.errors import Problem, ValidationFailed
 from core.geometry import area_m2, as_multipolygon, local_srid, to_srid, to_wgs84_polygonal
@@ -32,6 +33,7 @@ from hazards.models import (
     MinefieldRecord,
 )
 from places.models import AdminArea
+from reports.kinds import KINDS
 from reports.kinds.base import Changes, ProductChange
 from reports.models import Reconcile, Report
 from vocab.choices import (
@@ -252,11 +254,10 @@ def apply_report(
     hazard row that a replay re-creates from its first report. `checking` is the dry run of
     submission, where decisions that belong to the approver (an SHA → CHA override) are not yet due.
     """
-    if report.kind == "accident":
-        # Accidents and casualties are no hazard's facts: casualties/records.py records them (IMAS 10.60, 13.10).
-        from casualties.records import record_accident
-
-        record_accident(report, changes, checking=checking)
+    spec = KINDS[report.kind]
+    if spec.records_with:
+        # No hazard's facts (accidents, risk education, quality management): the kind's own module records them.
+        import_string(spec.records_with[0])(report, changes, checking=checking)
         return None
     at = at or timezone.now()
     problems: list[Problem] = []
@@ -459,9 +460,9 @@ def clear_derived(hazard: HazardousArea) -> None:
 
 
 def clear_report_facts(report: Report) -> None:
-    """Delete the facts of a report that touched no hazard (an EOD spot task, an accident)."""
-    from casualties.records import clear_accident
-
-    clear_accident(report)
+    """Delete the facts of a report that touched no hazard (an EOD spot task, an accident, ...)."""
+    spec = KINDS[report.kind]
+    if spec.records_with:
+        import_string(spec.records_with[1])(report)
     Find.objects.filter(report=report).delete()
     Activity.objects.filter(report=report).delete()

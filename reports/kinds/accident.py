@@ -76,6 +76,7 @@ class AccidentReport(ReportKindSpec):
     kind = "accident"
     label = "report of an accident"  # read as "is not a field of a report of an accident"
     hazard = "optional"  # approval needs no hazard; parse refuses one (an accident is not a hazard's fact)
+    records_with = ("casualties.records.record_accident", "casualties.records.clear_accident")
 
     def parse(self, c: Checker, *, on: dt.date | None, has_hazard: bool) -> Changes:
         if has_hazard:

@@ -370,6 +370,10 @@ class ReportKindSpec:
     #: Without a hazard, does an approval register a new one (NTS, minefield record) or stand alone (EOD)?
     creates_hazard: bool = False
     activity_kind: str | None = None
+    #: Kinds whose facts belong to no hazard (accidents, risk education, QA): dotted paths of the
+    #: function that records an approved report's facts, `(report, changes, *, checking)`, and of the
+    #: one that deletes them again on unapproval or supersession, `(report)`.
+    records_with: tuple[str, str] | None = None
 
     label: str = "report"
 
