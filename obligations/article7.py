@@ -8,7 +8,7 @@ then), so regenerating with the same cutoff after later approvals gives identica
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
 from typing import Any
 
 from django.db.models import Q
@@ -135,6 +135,33 @@ def items_destroyed(iso3: str, year: int, cutoff: dt.datetime) -> list[dict[str,
     ]
 
 
+def casualties(iso3: str, year: int, cutoff: dt.datetime) -> dict[str, Any]:
+    """Casualties of the year's accidents in the state, by outcome and category, small cells suppressed.
+
+    The report is public, so the rule of casualties/statistics.py applies: a count of 1-4 shows as "<5".
+    """
+    from casualties.models import Casualty
+    from casualties.statistics import suppress
+
+    rows = Casualty.objects.filter(
+        accident__admin_area__country_iso3=iso3, accident__occurred_at__year=year, report__approved_at__lte=cutoff
+    )
+    outcomes = Counter(rows.values_list("outcome", flat=True))
+    categories = Counter(rows.values_list("category", flat=True))
+    [total] = suppress([("total", sum(outcomes.values()))])
+    by_outcome = suppress(sorted(outcomes.items()))
+    parts = ", ".join(f"{c['value']} {c['display']}" for c in by_outcome)
+    return {
+        "recorded": True,
+        "year": year,
+        "total": total,
+        "by_outcome": by_outcome,
+        "by_category": suppress(sorted(categories.items())),
+        "note": f"{total['display']} casualties in {year}" + (f" ({parts})" if parts else ""),
+        "lineage": _lineage(set(rows.values_list("report_id", flat=True))),
+    }
+
+
 def compute(iso3: str, year: int, cutoff: dt.datetime) -> dict[str, Any]:
     """Every figure of the report, each with its lineage."""
     year_end = dt.date(year, 12, 31)
@@ -159,5 +186,5 @@ def compute(iso3: str, year: int, cutoff: dt.datetime) -> dict[str, Any]:
         },
         "items_destroyed": {"year": year, "rows": items_destroyed(iso3, year, cutoff)},
         "risk_education": NOT_RECORDED,
-        "casualties": NOT_RECORDED,
+        "casualties": casualties(iso3, year, cutoff),
     }

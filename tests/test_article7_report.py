@@ -13,7 +13,13 @@ from rest_framework.test import APIClient
 
 from clearground.test import point, rect
 from obligations.actions import generate_article7, regenerate
+from reports.actions import approve_report, create_report
 from tests.helpers import activity, approved
+from tests.test_casualties_recording import (
+    accident_payload,
+    casualty,
+    field_key,  # noqa: F401  (the autouse fixture: a fresh field key per test)
+)
 
 DIRECT = [{"kind": "direct", "source": "observed", "reliability": "high"}]
 
@@ -164,7 +170,7 @@ def test_only_the_authority_reads_them_and_only_its_im_roles_generate_them(cast,
 def test_the_command_writes_the_json(cast, register, capsys):
     call_command("article7", country="ukr", year=2024, format="json", user="imo")
     figures = json.loads(capsys.readouterr().out)
-    assert figures["state"] == "UKR" and figures["casualties"]["recorded"] is False
+    assert figures["state"] == "UKR" and figures["casualties"]["total"]["count"] == 0
 
 
 def test_on_the_demo_scenario_the_report_matches_the_register(db):
@@ -193,3 +199,35 @@ def test_on_the_demo_scenario_the_report_matches_the_register(db):
         this_year - 1,
     )
     assert last["land_released"]["total_m2"] == pytest.approx(released, abs=0.5)
+
+
+def test_casualties_of_the_year_are_counted_as_approved_by_the_cutoff_with_small_cells_hidden(cast, register):
+    def accident(occurred_at, people):
+        payload = accident_payload(occurred_at=occurred_at, casualties=people)
+        report = create_report(acting_user=cast.clerk, organisation=cast.alpha, kind="accident",
+                               date_of_information=dt.date.fromisoformat(occurred_at[:10]), payload=payload,
+                               submit=True)  # fmt: skip
+        return approve_report(report, acting_user=cast.imo)
+
+    accident("2024-03-01T10:00:00+00:00", [casualty()] * 6 + [casualty(outcome="killed")] * 2)
+    accident("2023-03-01T10:00:00+00:00", [casualty()] * 9)  # another year
+    first = generate_article7(acting_user=cast.imo, country_iso3="UKR", year=2024)
+    accident("2024-09-01T10:00:00+00:00", [casualty(category="military", activity="military_duty")] * 5)
+    later = generate_article7(acting_user=cast.imo, country_iso3="UKR", year=2024)
+
+    [(n,)] = sql(
+        "SELECT count(*) FROM casualties_casualty c JOIN casualties_accident a ON a.id = c.accident_id "
+        "WHERE extract(year from a.occurred_at) = 2024"
+    )
+    assert later.figures["casualties"]["total"]["count"] == n == 13
+    assert {c["value"]: c["display"] for c in later.figures["casualties"]["by_category"]} == {
+        "civilian": "8",
+        "military": "5",
+    }
+    # The first report was frozen before the September accident was approved; killed (2) is under 5.
+    assert first.figures["casualties"]["total"]["count"] == 8
+    assert {c["value"]: c["display"] for c in first.figures["casualties"]["by_outcome"]} == {
+        "injured": "hidden",
+        "killed": "<5",
+    }
+    assert "8 casualties in 2024" in first.figures["casualties"]["note"]
