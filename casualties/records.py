@@ -57,9 +57,9 @@ def record_accident(report: Report, changes: Changes, *, checking: bool = False)
             Casualty(
                 accident=accident,
                 report=report,
-                age_band=age_band(c["age"]),
+                age_band=c.get("age_band") or age_band(c["age"]),
                 identity_encrypted=crypto.encrypt(c["identity"]) if c["identity"] else "",
-                **{k: v for k, v in c.items() if k != "identity"},
+                **{k: v for k, v in c.items() if k not in ("identity", "age_band")},
             )
             for c in changes.casualties
         ]

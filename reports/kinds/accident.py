@@ -18,6 +18,7 @@ from casualties.choices import (
     DEMINING_KINDS,
     AccidentKind,
     ActivityAtTime,
+    AgeBand,
     CasualtyCategory,
     Displacement,
     EvidenceKind,
@@ -150,6 +151,10 @@ class AccidentReport(ReportKindSpec):
         age = c.number(f"{row}.age", integer=True, maximum=120)
         if age is None and identity.get("date_of_birth") and on:
             age = _age_at(identity["date_of_birth"], on)
+        # A register that states only a band (AICMA: under/over 18) gives age_band instead of an age.
+        band = c.choice(f"{row}.age_band", AgeBand.values, required=False)
+        if band and age is not None:
+            c.problem(f"{row}.age_band", "give the age or its band, not both (the band follows from the age)")
         outcome = c.choice(f"{row}.outcome", Outcome.values)
         disability = c.boolean(f"{row}.disability")
         if disability and outcome == Outcome.KILLED:
@@ -157,6 +162,7 @@ class AccidentReport(ReportKindSpec):
         return {
             "sex": c.choice(f"{row}.sex", Sex.values),
             "age": int(age) if age is not None else None,
+            "age_band": band,
             "outcome": outcome,
             "category": c.choice(f"{row}.category", CasualtyCategory.values),
             "activity": c.choice(f"{row}.activity", ActivityAtTime.values, required=False, default="unknown"),
