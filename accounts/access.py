@@ -150,6 +150,15 @@ def may_generate_national_reports(user: Any) -> bool:
     return bool(scope_of(user).authority_roles & APPROVERS)
 
 
+def audit_entries_for(user: Any) -> QuerySet:
+    """The audit log: the authority's admin and IM officers read all of it; anyone else gets 404."""
+    from accounts.models import AuditEntry
+
+    if not scope_of(user).authority_roles & APPROVERS:
+        raise NotFoundOrNoAccess("The audit log is kept by the national authority.")
+    return AuditEntry.objects.all()
+
+
 def access_accident(user: Any, pk: object, *, approve: bool = False):  # type: ignore[no-untyped-def]
     """An accident if the user may see its organisation's records; approve=True to move its investigation on."""
     from casualties.models import Accident

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from accounts.api import AuditEntryViewSet
 from casualties.api import AccidentViewSet, CasualtyViewSet, casualty_statistics
 from interop.rest import views
 from obligations.api import Article5ForecastView, Article7ViewSet
@@ -24,6 +25,7 @@ router.register("admin-areas", views.AdminAreaViewSet, basename="admin-area")
 router.register("article7-reports", Article7ViewSet, basename="article7-report")
 router.register("accidents", AccidentViewSet, basename="accident")
 router.register("casualties", CasualtyViewSet, basename="casualty")
+router.register("audit-entries", AuditEntryViewSet, basename="audit-entry")
 
 urlpatterns = [
     path("v1/", include(router.urls)),
