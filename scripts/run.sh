@@ -17,20 +17,10 @@ echo "[run] migrating"
 "$cg" migrate --noinput
 "$cg" collectstatic --noinput -v 0
 
-# Guard for the management commands that are still being written.
-if "$cg" help demo >/dev/null 2>&1; then
-  "$cg" demo --if-empty
-else
-  echo "[run] warning: no 'demo' command yet; starting without demo data" >&2
-fi
+"$cg" demo --if-empty
 
-port=${PORT:-8000}
 echo
-if "$cg" help demo_logins >/dev/null 2>&1; then
-  "$cg" demo_logins
-else
-  echo "Clearground: http://127.0.0.1:${port}/"
-fi
+"$cg" demo_logins
 echo
 
-exec .venv/bin/gunicorn clearground.wsgi --bind "127.0.0.1:${port}" --workers 3 --threads 4 --timeout 120 --no-control-socket
+exec .venv/bin/gunicorn clearground.wsgi --bind "127.0.0.1:${PORT:-8000}" --workers 3 --threads 4 --timeout 120 --no-control-socket
