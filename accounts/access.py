@@ -180,3 +180,25 @@ def access_casualty(user: Any, pk: object):  # type: ignore[no-untyped-def]
         return _scoped(Casualty.objects.select_related("accident"), user, "accident__organisation_id").get(pk=pk)
     except (Casualty.DoesNotExist, ValueError, TypeError):
         raise NotFoundOrNoAccess("No such casualty.") from None
+
+
+def referrals_for(user: Any) -> QuerySet:
+    """Victim-assistance referrals the user may read and write: personal-data roles for the casualty's organisation."""
+    from assistance.models import Referral
+
+    scope = scope_of(user)
+    qs = Referral.objects.select_related("casualty__accident")
+    if scope.authority_roles & PERSONAL_DATA_ROLES:
+        return qs
+    orgs = [org for org, roles in scope.roles_by_org.items() if roles & PERSONAL_DATA_ROLES]
+    return qs.filter(casualty__accident__organisation_id__in=orgs)
+
+
+def access_referral(user: Any, pk: object):  # type: ignore[no-untyped-def]
+    """A referral if the user may see its casualty's personal data (to read or to record a follow-up); else 404."""
+    from assistance.models import Referral
+
+    try:
+        return referrals_for(user).get(pk=pk)
+    except (Referral.DoesNotExist, ValueError, TypeError):
+        raise NotFoundOrNoAccess("No such referral.") from None

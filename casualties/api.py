@@ -18,7 +18,7 @@ from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from accounts import access, audit
 from accounts.personal import RESTRICTED
-from casualties import statistics
+from casualties import rates, statistics
 from casualties.choices import STAGE_ORDER
 from casualties.models import Accident, AccidentStageChange, Casualty
 from casualties.records import advance_investigation
@@ -148,3 +148,15 @@ def casualty_statistics(request: Request) -> Response:
     if not access.may_read_national_reports(request.user):
         raise NotFoundOrNoAccess("Casualty statistics are kept by the national authority.")
     return Response(statistics.casualty_statistics())
+
+
+@extend_schema(responses={200: dict})
+@api_view(["GET"])
+def casualty_rates(request: Request) -> Response:
+    """Casualties per 100,000 inhabitants by admin area (?level=0|1|2, ?country=ISO3); cells of 1–4 suppressed."""
+    if not access.may_read_national_reports(request.user):
+        raise NotFoundOrNoAccess("Casualty statistics are kept by the national authority.")
+    level = request.query_params.get("level", "1")
+    if level not in {"0", "1", "2"}:
+        raise ValidationFailed([Problem("level", "must be 0 (country), 1 (province) or 2 (district)")])
+    return Response(rates.casualty_rates(int(level), request.query_params.get("country") or None))

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "treaty",
     "obligations",
     "casualties",
+    "assistance",
 ]
 
 MIDDLEWARE = [

@@ -1,6 +1,20 @@
 """Administrative areas: country → admin1 → admin2, keyed by p-code."""
 
 from django.contrib.gis.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class PopulationSource(models.TextChoices):
+    """Where an area's population figure comes from (loaded by `clearground load_population`)."""
+
+    NATURAL_EARTH = "naturalearth_pop_est", _("Natural Earth pop_est (country estimate)")
+    # Places below 1,000 inhabitants and rural dispersed settlement are missing: a lower bound.
+    GEONAMES_SETTLED = (
+        "geonames_cities1000_sum",
+        _(
+            "Sum of GeoNames populated places (≥ 1,000 inhabitants) inside the area: a lower bound of settled population"
+        ),
+    )
 
 
 class AdminArea(models.Model):
@@ -12,9 +26,19 @@ class AdminArea(models.Model):
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
     country_iso3 = models.CharField(max_length=3, db_index=True)
     geom = models.MultiPolygonField(srid=4326)
+    # Inhabitants, for per-capita rates; null until `clearground load_population` finds a figure.
+    population = models.PositiveBigIntegerField(null=True, blank=True)
+    population_source = models.CharField(max_length=30, choices=PopulationSource.choices, blank=True)
+    # The estimate's year (Natural Earth's is 2019); null for GeoNames sums, whose figures are of mixed vintage.
+    population_year = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["pcode"]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.pcode})"
+
+    @property
+    def population_is_lower_bound(self) -> bool:
+        """True when the figure counts only settled places, so a rate over it is an upper bound."""
+        return self.population_source == PopulationSource.GEONAMES_SETTLED

@@ -6,7 +6,8 @@ from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from accounts.api import AuditEntryViewSet
-from casualties.api import AccidentViewSet, CasualtyViewSet, casualty_statistics
+from assistance.api import ReferralViewSet, referral_statistics
+from casualties.api import AccidentViewSet, CasualtyViewSet, casualty_rates, casualty_statistics
 from interop.rest import views
 from obligations.api import Article5ForecastView, Article7ViewSet
 
@@ -25,6 +26,7 @@ router.register("admin-areas", views.AdminAreaViewSet, basename="admin-area")
 router.register("article7-reports", Article7ViewSet, basename="article7-report")
 router.register("accidents", AccidentViewSet, basename="accident")
 router.register("casualties", CasualtyViewSet, basename="casualty")
+router.register("referrals", ReferralViewSet, basename="referral")
 router.register("audit-entries", AuditEntryViewSet, basename="audit-entry")
 
 urlpatterns = [
@@ -33,6 +35,8 @@ urlpatterns = [
     path("v1/public/land-release/", views.public_land_release, name="public-land-release"),
     path("v1/article5-forecast/<str:iso3>/", Article5ForecastView.as_view(), name="article5-forecast"),
     path("v1/casualty-statistics/", casualty_statistics, name="casualty-statistics"),
+    path("v1/casualty-rates/", casualty_rates, name="casualty-rates"),
+    path("v1/referral-statistics/", referral_statistics, name="referral-statistics"),
     path("v1/auth/token/", obtain_auth_token, name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
 ]
