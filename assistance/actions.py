@@ -102,13 +102,15 @@ def refer_casualty(
     provider: str,
     referred_on: dt.date | str,
     notes: str = "",
+    problems: list[Problem] | None = None,
 ) -> Referral:
     """Refer a casualty to a service for the needs identified; the referral starts `pending`.
 
     The caller needs personal-data access to the casualty (IM officers of its organisation or of the
     authority); a casualty that is missing or out of reach is one problem like any other, worded alike.
+    `problems` are the caller's (unknown request fields), listed with these.
     """
-    problems: list[Problem] = []
+    problems = list(problems or [])
     found = _visible_casualty(acting_user, casualty.pk if isinstance(casualty, Casualty) else casualty)
     if found is None:
         problems.append(Problem("casualty", "no such casualty (or not one whose personal data you may record)"))
@@ -142,14 +144,15 @@ def record_referral_outcome(
     on: dt.date | str,
     note: str = "",
     service_started_on: dt.date | str | None = None,
+    problems: list[Problem] | None = None,
 ) -> Referral:
     """Record a follow-up: the outcome on a day (the same outcome again is a follow-up contact).
 
     `receiving_services` sets when the service started (the day given, or `on`); a closing outcome
     (completed, declined, lost to follow-up, deceased) sets `closed_on = on`, after which the referral
-    takes no more follow-ups (a new need is a new referral).
+    takes no more follow-ups (a new need is a new referral). `problems` are the caller's, listed with these.
     """
-    problems: list[Problem] = []
+    problems = list(problems or [])
     if outcome not in ReferralOutcome.values:
         problems.append(Problem("outcome", f"'{outcome}' is not one of {', '.join(ReferralOutcome.values)}"))
     day = _date(problems, "on", on, required=True)

@@ -69,13 +69,14 @@ class FollowUpSerializer(serializers.Serializer):
     service_started_on = serializers.DateField(required=False, allow_null=True)
 
 
-def _body(request: Request, known: set[str]) -> dict[str, Any]:
-    data = request.data if isinstance(request.data, dict) else {}
-    unknown = sorted(set(data) - known)
-    if unknown or not isinstance(request.data, dict):
-        raise ValidationFailed([Problem(k, "is not a field of this request") for k in unknown]
-                               or [Problem("", "send a JSON object")])  # fmt: skip
-    return {k: data[k] for k in known if k in data}
+def _body(request: Request, known: set[str]) -> tuple[dict[str, Any], list[Problem]]:
+    """The known fields of a JSON object body, and a problem for each unknown one (listed with the action's)."""
+    if not isinstance(request.data, dict):
+        raise ValidationFailed([Problem("", "send a JSON object")])
+    unknown = sorted(set(request.data) - known)
+    return {k: request.data[k] for k in known if k in request.data}, [
+        Problem(k, "is not a field of this request") for k in unknown
+    ]
 
 
 class ReferralViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -122,7 +123,7 @@ class ReferralViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=ReferralCreateSerializer, responses={201: ReferralSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Refer a casualty to a service (IM officers of the casualty's organisation or of the authority)."""
-        data = _body(request, CREATE_FIELDS)
+        data, unknown = _body(request, CREATE_FIELDS)
         referral = actions.refer_casualty(
             acting_user=request.user,
             casualty=data.get("casualty"),
@@ -131,6 +132,7 @@ class ReferralViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             provider=data.get("provider", ""),
             referred_on=data.get("referred_on", ""),
             notes=data.get("notes", ""),
+            problems=unknown,
         )
         return self._render(referral, 201)
 
@@ -139,7 +141,7 @@ class ReferralViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def follow_up(self, request: Request, pk: str) -> Response:
         """Record a follow-up: the outcome on a day, with a note; a closing outcome closes the referral."""
         referral = access.access_referral(request.user, pk)
-        data = _body(request, FOLLOW_UP_FIELDS)
+        data, unknown = _body(request, FOLLOW_UP_FIELDS)
         actions.record_referral_outcome(
             referral,
             acting_user=request.user,
@@ -147,6 +149,7 @@ class ReferralViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             on=data.get("on", ""),
             note=data.get("note", ""),
             service_started_on=data.get("service_started_on"),
+            problems=unknown,
         )
         return self._render(referral)
 
