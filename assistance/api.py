@@ -42,6 +42,8 @@ class ReferralSerializer(serializers.ModelSerializer):
     created_by = serializers.SlugRelatedField[Any](slug_field="username", read_only=True)
     updates = ReferralUpdateSerializer(many=True, read_only=True)
     needs = serializers.ListField(child=serializers.ChoiceField(choices=Need.choices), read_only=True)
+    # A plain string: "outcome" already names the casualty's choice set (OutcomeEnum) in the schema.
+    outcome = serializers.CharField(read_only=True, help_text=", ".join(ReferralOutcome.values))
 
     class Meta:
         model = Referral
@@ -63,7 +65,7 @@ class ReferralCreateSerializer(serializers.Serializer):
 class FollowUpSerializer(serializers.Serializer):
     """The request body of a follow-up (checked by assistance.actions.record_referral_outcome)."""
 
-    outcome = serializers.ChoiceField(choices=ReferralOutcome.choices)
+    outcome = serializers.CharField(help_text=", ".join(ReferralOutcome.values))  # checked by the action
     on = serializers.DateField()
     note = serializers.CharField(required=False, allow_blank=True)
     service_started_on = serializers.DateField(required=False, allow_null=True)

@@ -262,3 +262,22 @@ def test_an_accident_report_whose_casualty_has_a_referral_cannot_be_unapproved_a
     injured.report.refresh_from_db()
     assert injured.report.status == "approved"
     assert Casualty.objects.filter(pk=injured.pk).exists() and Referral.objects.count() == 1
+
+
+def test_the_referral_list_costs_the_same_queries_for_two_referrals_as_for_twelve(
+    cast: Cast, django_assert_num_queries: Any
+) -> None:
+    injured, killed = casualties(cast)
+    referral_of(cast, injured)
+    record_referral_outcome(referral_of(cast, killed), acting_user=cast.imo, outcome="declined", on="2024-01-25")
+    imo = client_for(cast.imo)
+    imo.get("/api/v1/referrals/")  # warm: the user's scope is computed once and kept on the user
+
+    # The page with casualty and author, the follow-ups, their authors, and one bulk insert of the audit rows.
+    with django_assert_num_queries(4):
+        assert len(imo.get("/api/v1/referrals/").json()["results"]) == 2
+    for _ in range(5):
+        referral_of(cast, injured)
+        referral_of(cast, killed, by=cast.imo)
+    with django_assert_num_queries(4):
+        assert len(imo.get("/api/v1/referrals/").json()["results"]) == 12
