@@ -11,9 +11,7 @@ class PopulationSource(models.TextChoices):
     # Places below 1,000 inhabitants and rural dispersed settlement are missing: a lower bound.
     GEONAMES_SETTLED = (
         "geonames_cities1000_sum",
-        _(
-            "Sum of GeoNames populated places (≥ 1,000 inhabitants) inside the area: a lower bound of settled population"
-        ),
+        _("Sum of GeoNames places (1,000+ inhabitants) inside the area: a lower bound of settled population"),
     )
 
 

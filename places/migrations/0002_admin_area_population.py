@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
                     ("naturalearth_pop_est", "Natural Earth pop_est (country estimate)"),
                     (
                         "geonames_cities1000_sum",
-                        "Sum of GeoNames populated places (≥ 1,000 inhabitants) inside the area: a lower bound of settled population",
+                        "Sum of GeoNames places (1,000+ inhabitants) inside the area: a lower bound of settled population",
                     ),
                 ],
                 max_length=30,
