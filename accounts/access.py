@@ -19,6 +19,8 @@ WRITERS = {Role.DATA_CLERK, Role.IM_OFFICER, Role.AUTHORITY_ADMIN}
 APPROVERS = {Role.IM_OFFICER, Role.AUTHORITY_ADMIN}
 # Informant and casualty identities: only the roles that act on them.
 PERSONAL_DATA_ROLES = {Role.IM_OFFICER, Role.AUTHORITY_ADMIN}
+# Quality management (decision 0012): the authority's roles that accredit, inspect and verify.
+QUALITY_ROLES = {Role.QA_OFFICER, Role.IM_OFFICER, Role.AUTHORITY_ADMIN}
 
 
 @dataclass(frozen=True)
@@ -109,7 +111,7 @@ def access_report(user: Any, pk: object, *, write: bool = False, approve: bool =
     except (Report.DoesNotExist, ValueError, TypeError):
         raise NotFoundOrNoAccess("No such report.") from None
     roles = scope_of(user).roles_for(report.organisation_id)
-    if write and not roles & WRITERS:
+    if write and not roles & WRITERS and not _may_write_quality_report(user, report):
         raise NotAllowed("Your role may not edit or submit this report.")
     if approve and not roles & APPROVERS:
         raise NotAllowed("Only an information-management officer may validate, approve or return reports.")
@@ -202,3 +204,56 @@ def access_referral(user: Any, pk: object):  # type: ignore[no-untyped-def]
         return referrals_for(user).get(pk=pk)
     except (Referral.DoesNotExist, ValueError, TypeError):
         raise NotFoundOrNoAccess("No such referral.") from None
+
+
+def _may_write_quality_report(user: Any, report: Any) -> bool:
+    # The one thing a QA officer writes: the authority's own QA visit and QC inspection reports.
+    from quality.choices import QA_KINDS
+
+    return report.kind in QA_KINDS and Role.QA_OFFICER in scope_of(user).roles_by_org.get(report.organisation_id, ())
+
+
+def may_manage_quality(user: Any) -> bool:
+    """Accrediting, authoring QA visits and QC inspections, verifying corrective actions: the authority's QA roles."""
+    return bool(scope_of(user).authority_roles & QUALITY_ROLES)
+
+
+def may_act_on_non_conformity(user: Any, org_id: int) -> bool:
+    """Recording a corrective action: the assessed organisation's writers (and the authority's)."""
+    return bool(scope_of(user).roles_for(org_id) & WRITERS)
+
+
+def access_accreditation(user: Any, pk: object, *, manage: bool = False):  # type: ignore[no-untyped-def]
+    """An accreditation if the user may see it (the authority all, an operator its own); manage=True to change it."""
+    from quality.models import Accreditation
+
+    try:
+        row = _scoped(Accreditation.objects.select_related("organisation", "team"), user, "organisation_id").get(pk=pk)
+    except (Accreditation.DoesNotExist, ValueError, TypeError):
+        raise NotFoundOrNoAccess("No such accreditation.") from None
+    if manage and not may_manage_quality(user):
+        raise NotAllowed("Only the national authority's admin, IM or QA officers manage accreditations.")
+    return row
+
+
+def access_quality_record(user: Any, model: Any, pk: object):  # type: ignore[no-untyped-def]
+    """A QA visit or QC inspection if the user may see the assessed organisation's records."""
+    try:
+        return _scoped(model.objects.select_related("organisation", "activity"), user, "organisation_id").get(pk=pk)
+    except (model.DoesNotExist, ValueError, TypeError):
+        raise NotFoundOrNoAccess(f"No such {model._meta.verbose_name}.") from None
+
+
+def access_non_conformity(user: Any, pk: object, *, act: bool = False, verify: bool = False):  # type: ignore[no-untyped-def]
+    """A non-conformity of the user's scope; act=True to record a corrective action, verify=True to verify it."""
+    from quality.models import NonConformity
+
+    try:
+        nc = _scoped(NonConformity.objects.select_related("organisation"), user, "organisation_id").get(pk=pk)
+    except (NonConformity.DoesNotExist, ValueError, TypeError):
+        raise NotFoundOrNoAccess("No such non-conformity.") from None
+    if act and not may_act_on_non_conformity(user, nc.organisation_id):
+        raise NotAllowed("Only the assessed organisation's clerks and IM officers record corrective actions.")
+    if verify and not may_manage_quality(user):
+        raise NotAllowed("Only the national authority's admin, IM or QA officers verify corrective actions.")
+    return nc

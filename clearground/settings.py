@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "obligations",
     "casualties",
     "assistance",
+    "quality",
 ]
 
 MIDDLEWARE = [

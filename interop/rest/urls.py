@@ -10,6 +10,7 @@ from assistance.api import ReferralViewSet, referral_statistics
 from casualties.api import AccidentViewSet, CasualtyViewSet, casualty_rates, casualty_statistics
 from interop.rest import views
 from obligations.api import Article5ForecastView, Article7ViewSet
+from quality.api import AccreditationViewSet, NonConformityViewSet, QaVisitViewSet, QcInspectionViewSet
 
 router = DefaultRouter()
 router.register("hazards", views.HazardViewSet, basename="hazard")
@@ -28,6 +29,10 @@ router.register("accidents", AccidentViewSet, basename="accident")
 router.register("casualties", CasualtyViewSet, basename="casualty")
 router.register("referrals", ReferralViewSet, basename="referral")
 router.register("audit-entries", AuditEntryViewSet, basename="audit-entry")
+router.register("accreditations", AccreditationViewSet, basename="accreditation")
+router.register("qa-visits", QaVisitViewSet, basename="qa-visit")
+router.register("qc-inspections", QcInspectionViewSet, basename="qc-inspection")
+router.register("non-conformities", NonConformityViewSet, basename="non-conformity")
 
 urlpatterns = [
     path("v1/", include(router.urls)),

@@ -9,6 +9,8 @@ from reports.kinds.eod_spot import EodSpotReport
 from reports.kinds.handover import HandoverReport
 from reports.kinds.minefield_record import MinefieldRecordReport
 from reports.kinds.nts import NtsReport
+from reports.kinds.qa_visit import QaVisitReport
+from reports.kinds.qc_inspection import QcInspectionReport
 from reports.kinds.ts_progress import TsProgressReport
 
 KINDS: dict[str, ReportKindSpec] = {
@@ -23,5 +25,7 @@ KINDS: dict[str, ReportKindSpec] = {
         EodSpotReport(),
         MinefieldRecordReport(),
         AccidentReport(),
+        QaVisitReport(),
+        QcInspectionReport(),
     )
 }

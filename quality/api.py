@@ -1,0 +1,319 @@
+"""REST doors onto quality management: parse → access → action or query → render.
+
+The national authority sees every accreditation, QA visit, QC inspection and non-conformity; an
+operator sees those of its own organisation. QA visits and QC inspections are created as the
+authority's reports (create_report, submitted), to be approved by an IM officer like any report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework_gis.serializers import GeoFeatureModelSerializer
+
+from accounts import access
+from accounts.models import Membership, Organisation
+from core.errors import NotAllowed, Problem, ValidationFailed
+from interop.rest.pagination import IdCursorPagination
+from quality import actions
+from quality.models import (
+    Accreditation,
+    CorrectiveAction,
+    NonConformity,
+    NonConformityStep,
+    QaVisit,
+    QcInspection,
+    Team,
+)
+from reports.actions import create_report
+from vocab.choices import Role
+
+Username = serializers.SlugRelatedField[Any]
+
+
+def _valid(serializer_class: Any, data: Any) -> dict[str, Any]:
+    serializer = serializer_class(data=data)
+    if not serializer.is_valid():
+        raise ValidationFailed([Problem(f, str(m)) for f, msgs in serializer.errors.items() for m in msgs])
+    return dict(serializer.validated_data)
+
+
+class AccreditationSerializer(serializers.ModelSerializer):
+    organisation = serializers.SlugRelatedField[Any](slug_field="code", read_only=True)
+    team = serializers.SlugRelatedField[Any](slug_field="code", read_only=True)
+    issued_by = Username(slug_field="username", read_only=True)
+    changes = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Accreditation
+        fields = ("id", "organisation", "team", "activity_kinds", "methods", "valid_from", "valid_to", "reference",
+                  "status", "status_on", "issued_by", "issued_at", "changes")
+
+    def get_changes(self, obj: Accreditation) -> list[dict[str, Any]]:
+        return [{"from_status": c.from_status, "to_status": c.to_status, "on": c.on, "by": c.by.username, "at": c.at,
+                 "reason": c.reason} for c in obj.changes.all()]
+
+
+class GrantSerializer(serializers.Serializer):
+    organisation = serializers.SlugField()
+    team = serializers.SlugField(required=False, allow_blank=True, default="")
+    activity_kinds = serializers.ListField(child=serializers.CharField())  # checked by grant_accreditation
+    methods = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+    valid_from = serializers.DateField()
+    valid_to = serializers.DateField(required=False, allow_null=True, default=None)
+    reference = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class StatusChangeSerializer(serializers.Serializer):
+    on = serializers.DateField()
+    reason = serializers.CharField()
+
+
+class AccreditationViewSet(viewsets.ReadOnlyModelViewSet):
+    """Accreditations (IMAS 07.30): the authority sees all, an operator its own; the authority grants and suspends."""
+
+    serializer_class = AccreditationSerializer
+    pagination_class = IdCursorPagination
+
+    def get_queryset(self) -> QuerySet:
+        qs = Accreditation.objects.select_related("organisation", "team", "issued_by").prefetch_related("changes__by")
+        return access.scoped(self.request.user, qs, "organisation_id")
+
+    def get_object(self) -> Any:
+        access.access_accreditation(self.request.user, self.kwargs["pk"])
+        return self.get_queryset().get(pk=self.kwargs["pk"])
+
+    @extend_schema(request=GrantSerializer, responses={201: AccreditationSerializer})
+    def create(self, request: Request) -> Response:
+        """Grant an accreditation to an operator (or one of its teams)."""
+        if not access.may_manage_quality(request.user):
+            raise NotAllowed("Only the national authority's admin, IM or QA officers grant accreditations.")
+        data = _valid(GrantSerializer, request.data)
+        org = Organisation.objects.filter(code=data["organisation"]).first()
+        if org is None:
+            raise ValidationFailed([Problem("organisation", f"there is no organisation '{data['organisation']}'")])
+        team = None
+        if data["team"]:
+            team = Team.objects.filter(organisation=org, code=data["team"]).first()
+            if team is None:
+                raise ValidationFailed([Problem("team", f"{org.code} has no team '{data['team']}'")])
+        row = actions.grant_accreditation(
+            org, acting_user=request.user, activity_kinds=data["activity_kinds"], methods=data["methods"],
+            valid_from=data["valid_from"], valid_to=data["valid_to"], team=team, reference=data["reference"],
+        )
+        return Response(AccreditationSerializer(self.get_queryset().get(pk=row.pk)).data, status=201)
+
+    def _change(self, request: Request, pk: str, fn: Any) -> Response:
+        row = access.access_accreditation(request.user, pk, manage=True)
+        data = _valid(StatusChangeSerializer, request.data)
+        fn(row, acting_user=request.user, on=data["on"], reason=data["reason"])
+        return Response(AccreditationSerializer(self.get_queryset().get(pk=pk)).data)
+
+    @extend_schema(request=StatusChangeSerializer, responses=AccreditationSerializer)
+    @action(detail=True, methods=["post"])
+    def suspend(self, request: Request, pk: str) -> Response:
+        """Suspend from a day, with the reason."""
+        return self._change(request, pk, actions.suspend_accreditation)
+
+    @extend_schema(request=StatusChangeSerializer, responses=AccreditationSerializer)
+    @action(detail=True, methods=["post"])
+    def reinstate(self, request: Request, pk: str) -> Response:
+        """Lift a suspension from a day, with the reason."""
+        return self._change(request, pk, actions.reinstate_accreditation)
+
+    @extend_schema(request=StatusChangeSerializer, responses=AccreditationSerializer)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request: Request, pk: str) -> Response:
+        """Withdraw for good from a day, with the reason."""
+        return self._change(request, pk, actions.withdraw_accreditation)
+
+
+class QualityReportSerializer(serializers.Serializer):
+    date_of_information = serializers.DateField(required=False, help_text="Defaults to today")
+    payload = serializers.JSONField()
+
+
+def _authority_of(user: Any) -> Organisation:
+    """The authority organisation on whose behalf a QA officer (or the authority's IM/admin) records."""
+    if not access.may_manage_quality(user):
+        raise NotAllowed("QA visits and QC inspections are recorded by the national authority's QA officers.")
+    membership = (
+        Membership.objects.filter(user=user, organisation__kind="national_authority",
+                                  role__in=[Role.QA_OFFICER, Role.IM_OFFICER, Role.AUTHORITY_ADMIN])
+        .select_related("organisation").first()
+    )
+    assert membership is not None  # may_manage_quality found it
+    return membership.organisation
+
+
+def _record(request: Request, kind: str) -> Response:
+    user = request.user
+    org = _authority_of(user)
+    data = _valid(QualityReportSerializer, request.data)
+    report = create_report(acting_user=user, organisation=org, kind=kind, payload=data["payload"], submit=True,
+                           date_of_information=data.get("date_of_information") or dt.date.today())
+    return Response({"report": report.pk, "status": report.status}, status=201)
+
+
+class _QualityRecordViewSet(viewsets.ReadOnlyModelViewSet):
+    model: Any
+    kind: str
+    pagination_class = IdCursorPagination
+
+    def get_queryset(self) -> QuerySet:
+        qs = self.model.objects.select_related("organisation", "activity", "inspector").prefetch_related(
+            "non_conformities"
+        )
+        qs = access.scoped(self.request.user, qs, "organisation_id")
+        activity = self.request.query_params.get("activity")
+        if activity:
+            if not activity.isdigit():
+                raise ValidationFailed([Problem("activity", "must be an activity id")])
+            qs = qs.filter(activity_id=int(activity))
+        return qs
+
+    def get_object(self) -> Any:
+        access.access_quality_record(self.request.user, self.model, self.kwargs["pk"])
+        return self.get_queryset().get(pk=self.kwargs["pk"])
+
+    def create(self, request: Request) -> Response:
+        return _record(request, self.kind)
+
+
+class QaVisitSerializer(serializers.ModelSerializer):
+    organisation = serializers.SlugRelatedField[Any](slug_field="code", read_only=True)
+    inspector = Username(slug_field="username", read_only=True)
+    non_conformities: serializers.PrimaryKeyRelatedField[Any] = serializers.PrimaryKeyRelatedField(
+        many=True, read_only=True
+    )
+
+    class Meta:
+        model = QaVisit
+        fields = ("id", "report", "activity", "organisation", "visited_on", "inspector", "observations", "accredited",
+                  "accreditation_finding", "non_conformities")
+
+
+class QaVisitViewSet(_QualityRecordViewSet):
+    """QA visits to ongoing activities (IMAS 07.40); POST records one as a submitted authority report."""
+
+    model, kind = QaVisit, "qa_visit"
+    serializer_class = QaVisitSerializer
+
+    @extend_schema(request=QualityReportSerializer, responses={201: dict})
+    def create(self, request: Request) -> Response:
+        """Record a QA visit: {payload: {activity, visited_on, observations?, non_conformities[]}}."""
+        return super().create(request)
+
+
+class QcInspectionSerializer(GeoFeatureModelSerializer):
+    organisation = serializers.SlugRelatedField[Any](slug_field="code", read_only=True)
+    inspector = Username(slug_field="username", read_only=True)
+    non_conformities: serializers.PrimaryKeyRelatedField[Any] = serializers.PrimaryKeyRelatedField(
+        many=True, read_only=True
+    )
+
+    class Meta:
+        model = QcInspection
+        geo_field = "sample"
+        fields = ("id", "report", "activity", "organisation", "inspected_on", "inspector", "sample_area_m2",
+                  "items_found", "result", "remarks", "accredited", "accreditation_finding",
+                  "non_conformities")
+
+
+class QcInspectionViewSet(_QualityRecordViewSet):
+    """Post-clearance QC inspections (IMAS 09.20), GeoJSON sample polygons; POST records one as a submitted report."""
+
+    model, kind = QcInspection, "qc_inspection"
+    serializer_class = QcInspectionSerializer
+
+    @extend_schema(request=QualityReportSerializer, responses={201: dict})
+    def create(self, request: Request) -> Response:
+        """Record a QC inspection: {payload: {activity, inspected_on, sample, items_found, result, ...}}."""
+        return super().create(request)
+
+
+class StepSerializer(serializers.ModelSerializer):
+    by = Username(slug_field="username", read_only=True)
+    from_status = serializers.CharField(read_only=True)
+    to_status = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = NonConformityStep
+        fields = ("from_status", "to_status", "by", "at", "note")
+
+
+class CorrectiveActionSerializer(serializers.ModelSerializer):
+    recorded_by = Username(slug_field="username", read_only=True)
+    verified_by = Username(slug_field="username", read_only=True)
+
+    class Meta:
+        model = CorrectiveAction
+        fields = ("id", "description", "due_on", "done_on", "recorded_by", "recorded_at", "verified_by",
+                  "verified_at")
+
+
+class NonConformitySerializer(serializers.ModelSerializer):
+    organisation = serializers.SlugRelatedField[Any](slug_field="code", read_only=True)
+    steps = StepSerializer(many=True, read_only=True)
+    corrective_actions = CorrectiveActionSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = NonConformity
+        fields = ("id", "activity", "organisation", "qa_visit", "qc_inspection", "severity", "description",
+                  "automatic", "status", "raised_on", "steps", "corrective_actions")
+
+
+class CorrectiveActionInputSerializer(serializers.Serializer):
+    description = serializers.CharField(allow_blank=True)
+    due_on = serializers.DateField()
+    done_on = serializers.DateField()
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class VerifySerializer(serializers.Serializer):
+    accepted = serializers.BooleanField(default=True)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class NonConformityViewSet(viewsets.ReadOnlyModelViewSet):
+    """Non-conformities with their steps and corrective actions: the authority sees all, an operator its own."""
+
+    serializer_class = NonConformitySerializer
+    pagination_class = IdCursorPagination
+
+    def get_queryset(self) -> QuerySet:
+        qs = NonConformity.objects.select_related("organisation").prefetch_related(
+            "steps__by", "corrective_actions__recorded_by", "corrective_actions__verified_by"
+        )
+        qs = access.scoped(self.request.user, qs, "organisation_id")
+        status = self.request.query_params.get("status")
+        return qs.filter(status__in=status.split(",")) if status else qs
+
+    def get_object(self) -> Any:
+        access.access_non_conformity(self.request.user, self.kwargs["pk"])
+        return self.get_queryset().get(pk=self.kwargs["pk"])
+
+    @extend_schema(request=CorrectiveActionInputSerializer, responses=NonConformitySerializer)
+    @action(detail=True, methods=["post"], url_path="corrective-action")
+    def corrective_action(self, request: Request, pk: str) -> Response:
+        """The assessed operator records the corrective action taken: open → action taken."""
+        nc = access.access_non_conformity(request.user, pk, act=True)
+        data = _valid(CorrectiveActionInputSerializer, request.data)
+        actions.record_corrective_action(nc, acting_user=request.user, **data)
+        return Response(NonConformitySerializer(self.get_queryset().get(pk=pk)).data)
+
+    @extend_schema(request=VerifySerializer, responses=NonConformitySerializer)
+    @action(detail=True, methods=["post"])
+    def verify(self, request: Request, pk: str) -> Response:
+        """The authority verifies the corrective action: accepted → closed, not accepted → open again."""
+        nc = access.access_non_conformity(request.user, pk, verify=True)
+        data = _valid(VerifySerializer, request.data)
+        actions.verify_non_conformity(nc, acting_user=request.user, **data)
+        return Response(NonConformitySerializer(self.get_queryset().get(pk=pk)).data)

@@ -1,0 +1,81 @@
+"""QC inspection (IMAS 09.20): post-clearance sampling of released land by the authority; no hazard of its own.
+
+The sample polygon must lie inside the land the assessed activity cleared or reduced (or, before it
+has any, inside its hazard). An inspection that finds items, or lists a critical non-conformity,
+cannot pass; a failed one raises a non-conformity by itself on approval (quality/records.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from core.errors import Problem
+from core.geometry import area_m2, to_srid
+from reports.kinds.base import Changes, Checker, ReportKindSpec
+from reports.kinds.qa_visit import QualityChanges, assessed_activity, dated, non_conformities
+from vocab.choices import ActivityKind, ProductKind
+
+# Land released by these activities can be sampled; an NTS cancels land nobody searched.
+SAMPLED_KINDS = (ActivityKind.CLEARANCE, ActivityKind.TS, ActivityKind.BAC)
+SAMPLE_TOLERANCE_M2 = 1.0  # as the products' own fit to their hazard (hazards.models.AREA_TOLERANCE_M2)
+
+
+def _inside_released_land(c: Checker, activity: Any, sample: Any) -> float | None:
+    """The sample's area in m² (in the hazard's UTM zone); a problem if it leaves the released land."""
+    hazard = activity.hazard
+    if hazard is None:
+        c.problem("sample", f"activity #{activity.pk} has no hazard whose land could be sampled")
+        return None
+    products = list(activity.products.filter(kind__in=(ProductKind.CLEARED, ProductKind.REDUCED)))
+    if products:
+        land, what = products[0].geom, "the land this activity cleared or reduced"
+        for p in products[1:]:
+            land = land.union(p.geom)
+    else:
+        land, what = hazard.geom, f"hazard {hazard.code}"
+    outside = area_m2(to_srid(sample, hazard.utm_srid).difference(to_srid(land, hazard.utm_srid)), hazard.utm_srid)
+    if outside > SAMPLE_TOLERANCE_M2:
+        c.problem("sample", f"{outside:.0f} m² of the sample lies outside {what}")
+    return area_m2(sample, hazard.utm_srid)
+
+
+class QcInspectionReport(ReportKindSpec):
+    kind = "qc_inspection"
+    label = "QC inspection report"
+    hazard = "optional"
+    records_with = ("quality.records.record_quality", "quality.records.clear_quality")
+
+    def parse(self, c: Checker, *, on: dt.date | None, has_hazard: bool) -> Changes:
+        from quality.choices import QcResult, Severity
+
+        if has_hazard:
+            c.problems.append(
+                Problem("hazard", "a QC inspection names the activity it assesses; leave the hazard empty")
+            )
+        changes = QualityChanges()
+        activity = changes.assessed = assessed_activity(c, on)
+        if activity is not None and activity.kind not in SAMPLED_KINDS:
+            c.problem("activity", f"activity #{activity.pk} is {activity.kind}; QC samples land released by "
+                                  f"{', '.join(SAMPLED_KINDS)}")
+        sample = c.area("sample")
+        items = c.number("items_found", required=True, integer=True)
+        result = c.choice("result", QcResult.values)
+        found = non_conformities(c)
+        if result == QcResult.PASS and items:
+            c.problem("result", f"an inspection that found {items} item(s) in its sample fails")
+        if result == QcResult.PASS and any(n["severity"] == Severity.CRITICAL for n in found):
+            c.problem("result", "an inspection with a critical non-conformity fails")
+        sample_m2 = None
+        if sample is not None and activity is not None and activity.kind in SAMPLED_KINDS:
+            sample_m2 = _inside_released_land(c, activity, sample.geom)
+        changes.record = {
+            "inspected_on": dated(c, "inspected_on", on, activity),
+            "sample": sample.geom if sample else None,
+            "sample_area_m2": sample_m2,
+            "items_found": int(items) if items is not None else None,
+            "result": result,
+            "remarks": c.text("remarks", max_len=10000),
+        }
+        changes.non_conformities = found
+        return changes
