@@ -49,8 +49,14 @@ def qc_payload(activity_id: int, **extra: Any) -> dict[str, Any]:
 
 def record(cast: Cast, kind: str, payload: dict[str, Any], *, submit: bool = True) -> Report:
     """The authority's QA officer records (and submits) a QA report."""
-    return create_report(acting_user=cast.qa, organisation=cast.authority, kind=kind, date_of_information=QC_DAY,
-                         payload=payload, submit=submit)  # fmt: skip
+    return create_report(
+        acting_user=cast.qa,
+        organisation=cast.authority,
+        kind=kind,
+        date_of_information=QC_DAY,
+        payload=payload,
+        submit=submit,
+    )
 
 
 def problems_of(exc: pytest.ExceptionInfo[ValidationFailed]) -> dict[str, str]:
@@ -71,8 +77,13 @@ def test_a_failed_qc_inspection_raises_a_non_conformity_the_operator_answers_and
     assert (nc.severity, nc.automatic) == ("critical", True)
     assert nc.description.startswith("QC inspection failed: 1 item(s) found in 40")
 
-    record_corrective_action(nc, acting_user=cast.approver, description="Team retrained; lane re-cleared to 30 cm",
-                             due_on=dt.date(2024, 3, 15), done_on=dt.date(2024, 3, 10))  # fmt: skip
+    record_corrective_action(
+        nc,
+        acting_user=cast.approver,
+        description="Team retrained; lane re-cleared to 30 cm",
+        due_on=dt.date(2024, 3, 15),
+        done_on=dt.date(2024, 3, 10),
+    )
     with pytest.raises(Conflict):  # the action is taken; a second one waits for the verification
         record_corrective_action(nc, acting_user=cast.clerk, description="again", due_on=QC_DAY, done_on=QC_DAY)
     verify_non_conformity(nc, acting_user=cast.qa, note="Re-sampled, nothing found")
@@ -94,30 +105,47 @@ def test_a_failed_qc_inspection_raises_a_non_conformity_the_operator_answers_and
 
 def test_a_qa_visit_records_its_non_conformities_against_the_ongoing_activity(cast: Cast) -> None:
     act = cleared_activity(cast)
-    payload = {"activity": act.pk, "visited_on": "2024-02-05", "observations": "Lane markings missing",
-               "non_conformities": [{"severity": "minor", "description": "Lane markings missing"},
-                                    {"severity": "major", "description": "No medic on site"}]}  # fmt: skip
+    payload = {
+        "activity": act.pk,
+        "visited_on": "2024-02-05",
+        "observations": "Lane markings missing",
+        "non_conformities": [
+            {"severity": "minor", "description": "Lane markings missing"},
+            {"severity": "major", "description": "No medic on site"},
+        ],
+    }
     report = approve_report(record(cast, "qa_visit", payload), acting_user=cast.imo)
 
     visit = QaVisit.objects.get(report=report)
     assert (visit.activity, visit.organisation, visit.inspector, visit.visited_on) == (
-        act, cast.alpha, cast.qa, dt.date(2024, 2, 5)
-    )  # fmt: skip
+        act,
+        cast.alpha,
+        cast.qa,
+        dt.date(2024, 2, 5),
+    )
     assert sorted(visit.non_conformities.values_list("severity", "automatic")) == [("major", False), ("minor", False)]
 
 
 def test_a_passed_inspection_raises_nothing(cast: Cast) -> None:
     act = cleared_activity(cast)
-    approve_report(record(cast, "qc_inspection", qc_payload(act.pk, items_found=0, result="pass")), acting_user=cast.imo)
+    approve_report(
+        record(cast, "qc_inspection", qc_payload(act.pk, items_found=0, result="pass")), acting_user=cast.imo
+    )
     assert QcInspection.objects.get().result == "pass"
     assert not NonConformity.objects.exists()
 
 
 def test_invalid_inspections_list_every_problem_and_change_nothing(cast: Cast) -> None:
     act = cleared_activity(cast)
-    bad = qc_payload(act.pk, sample=rect(40, 10, 70, 30), items_found=2, result="pass",
-                     non_conformities=[{"severity": "critical", "description": "Depth not reached"}],
-                     inspected_on="2024-01-20", colour="red")  # fmt: skip
+    bad = qc_payload(
+        act.pk,
+        sample=rect(40, 10, 70, 30),
+        items_found=2,
+        result="pass",
+        non_conformities=[{"severity": "critical", "description": "Depth not reached"}],
+        inspected_on="2024-01-20",
+        colour="red",
+    )
     reports_before = Report.objects.count()
     with pytest.raises(ValidationFailed) as exc:
         record(cast, "qc_inspection", bad)
@@ -150,8 +178,14 @@ def test_an_nts_activity_cannot_be_sampled(cast: Cast) -> None:
 def test_an_operator_cannot_record_a_qc_inspection_of_its_own_work(cast: Cast) -> None:
     act = cleared_activity(cast)
     with pytest.raises(ValidationFailed) as exc:
-        create_report(acting_user=cast.clerk, organisation=cast.alpha, kind="qc_inspection",
-                      date_of_information=QC_DAY, payload=qc_payload(act.pk), submit=True)  # fmt: skip
+        create_report(
+            acting_user=cast.clerk,
+            organisation=cast.alpha,
+            kind="qc_inspection",
+            date_of_information=QC_DAY,
+            payload=qc_payload(act.pk),
+            submit=True,
+        )
     assert "recorded by the national authority" in problems_of(exc)["organisation"]
 
 
@@ -184,10 +218,17 @@ def test_an_activity_by_an_unaccredited_organisation_is_flagged_on_its_qa_record
         f"Operator Alpha was not accredited for clearance by manual on 2024-02-01 (activity #{act.pk})"
     )
 
-    grant_accreditation(cast.alpha, acting_user=cast.admin, activity_kinds=["clearance"], methods=["manual"],
-                        valid_from=dt.date(2024, 1, 1), valid_to=dt.date(2024, 12, 31))  # fmt: skip
-    report = approve_report(record(cast, "qa_visit", {"activity": act.pk, "visited_on": "2024-02-05"}),
-                            acting_user=cast.imo)  # fmt: skip
+    grant_accreditation(
+        cast.alpha,
+        acting_user=cast.admin,
+        activity_kinds=["clearance"],
+        methods=["manual"],
+        valid_from=dt.date(2024, 1, 1),
+        valid_to=dt.date(2024, 12, 31),
+    )
+    report = approve_report(
+        record(cast, "qa_visit", {"activity": act.pk, "visited_on": "2024-02-05"}), acting_user=cast.imo
+    )
     visit = QaVisit.objects.get(report=report)
     assert (visit.accredited, visit.accreditation_finding) == (True, "")
 
@@ -195,8 +236,9 @@ def test_an_activity_by_an_unaccredited_organisation_is_flagged_on_its_qa_record
 def test_unapproving_an_inspection_is_refused_once_the_operator_has_acted(cast: Cast) -> None:
     act = cleared_activity(cast)
     report = approve_report(record(cast, "qc_inspection", qc_payload(act.pk)), acting_user=cast.imo)
-    record_corrective_action(NonConformity.objects.get(), acting_user=cast.approver, description="Re-cleared",
-                             due_on=QC_DAY, done_on=QC_DAY)  # fmt: skip
+    record_corrective_action(
+        NonConformity.objects.get(), acting_user=cast.approver, description="Re-cleared", due_on=QC_DAY, done_on=QC_DAY
+    )
     with pytest.raises(Conflict):
         unapprove_report(report, acting_user=cast.imo, reason="wrong activity")
     assert QcInspection.objects.exists() and Report.objects.get(pk=report.pk).status == "approved"
