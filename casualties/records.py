@@ -67,7 +67,17 @@ def record_accident(report: Report, changes: Changes, *, checking: bool = False)
 
 
 def clear_accident(report: Report) -> None:
-    """Delete what an accident report's approval created (unapproval, supersession)."""
+    """Delete what an accident report's approval created (unapproval, supersession).
+
+    A casualty already referred for assistance keeps its accident: the referral is a person's case
+    history, and deleting it with the report would lose it, so the step is refused (409) instead.
+    """
+    from assistance.models import Referral
+
+    referred = sorted(Referral.objects.filter(casualty__accident__report=report).values_list("pk", flat=True))
+    if referred:
+        ids = ", ".join(f"#{pk}" for pk in referred)
+        raise Conflict(f"casualties of this report have victim-assistance referrals ({ids}); close or move them first")
     Accident.objects.filter(report=report).delete()
 
 

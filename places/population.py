@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,7 +22,8 @@ from django.db import connection, transaction
 
 from places.models import AdminArea, PopulationSource
 
-SHARED_DATA = Path("/work/shared/data")
+# The workplace's shared data beside the checkout (../shared/data), read in place; CLEARGROUND_SHARED_DATA moves it.
+SHARED_DATA = Path(os.environ.get("CLEARGROUND_SHARED_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data")
 NATURAL_EARTH_COUNTRIES = (
     SHARED_DATA / "naturalearth_lowres_countries_population" / "naturalearth_lowres" / "naturalearth_lowres.shp"
 )

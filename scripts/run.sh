@@ -18,6 +18,10 @@ echo "[run] migrating"
 "$cg" collectstatic --noinput -v 0
 
 "$cg" demo --if-empty
+# Population per admin area (for casualty rates) from the shared Natural Earth and GeoNames files, if present.
+if [ -d "${CLEARGROUND_SHARED_DATA:-../shared/data}" ]; then
+  "$cg" load_population
+fi
 
 echo
 "$cg" demo_logins

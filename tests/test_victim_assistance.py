@@ -11,7 +11,6 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from django.db.models import ProtectedError
 
 from accounts.models import AuditEntry
 from assistance.actions import record_referral_outcome, refer_casualty
@@ -256,9 +255,13 @@ def test_an_accident_report_whose_casualty_has_a_referral_cannot_be_unapproved_a
     injured, _ = casualties(cast)
     referral_of(cast, injured)
 
-    with pytest.raises(ProtectedError):
+    with pytest.raises(Conflict, match=r"victim-assistance referrals \(#\d+\)"):
         unapprove_report(injured.report, acting_user=cast.imo, reason="wrong village")
+    through_the_api = client_for(cast.imo).post(
+        f"/api/v1/reports/{injured.report.pk}/unapprove/", {"reason": "wrong village"}, format="json"
+    )
 
+    assert through_the_api.status_code == 409 and "referrals" in through_the_api.json()["detail"]
     injured.report.refresh_from_db()
     assert injured.report.status == "approved"
     assert Casualty.objects.filter(pk=injured.pk).exists() and Referral.objects.count() == 1
