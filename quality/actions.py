@@ -63,10 +63,14 @@ def grant_accreditation(
         problems.append(Problem("organisation", "the national authority accredits operators, not itself"))
     if not kinds:
         problems.append(Problem("activity_kinds", f"name at least one of {', '.join(ActivityKind.values)}"))
-    problems += [Problem("activity_kinds", f"'{k}' is not one of {', '.join(ActivityKind.values)}")
-                 for k in kinds if k not in ActivityKind.values]
-    problems += [Problem("methods", f"'{m}' is not one of {', '.join(Method.values)}") for m in how
-                 if m not in Method.values]
+    problems += [
+        Problem("activity_kinds", f"'{k}' is not one of {', '.join(ActivityKind.values)}")
+        for k in kinds
+        if k not in ActivityKind.values
+    ]
+    problems += [
+        Problem("methods", f"'{m}' is not one of {', '.join(Method.values)}") for m in how if m not in Method.values
+    ]
     if valid_to is not None and valid_to < valid_from:
         problems.append(Problem("valid_to", f"{valid_to} is before valid_from {valid_from}"))
     if team is not None and team.organisation_id != organisation.pk:
@@ -76,21 +80,49 @@ def grant_accreditation(
     at = at or timezone.now()
     with transaction.atomic():
         accreditation = Accreditation.objects.create(
-            organisation=organisation, team=team, activity_kinds=kinds, methods=how, valid_from=valid_from,
-            valid_to=valid_to, reference=reference.strip(), issued_by=acting_user, issued_at=at,
+            organisation=organisation,
+            team=team,
+            activity_kinds=kinds,
+            methods=how,
+            valid_from=valid_from,
+            valid_to=valid_to,
+            reference=reference.strip(),
+            issued_by=acting_user,
+            issued_at=at,
         )
-        AccreditationChange.objects.create(accreditation=accreditation, from_status="",
-                                           to_status=AccreditationStatus.ACTIVE, on=valid_from, by=acting_user, at=at)
-        audit.record(acting_user, "accreditation.grant", accreditation,
-                     new={"organisation": organisation.code, "team": team.code if team else None,
-                          "activity_kinds": kinds, "methods": how, "valid_from": str(valid_from),
-                          "valid_to": str(valid_to) if valid_to else None})
+        AccreditationChange.objects.create(
+            accreditation=accreditation,
+            from_status="",
+            to_status=AccreditationStatus.ACTIVE,
+            on=valid_from,
+            by=acting_user,
+            at=at,
+        )
+        audit.record(
+            acting_user,
+            "accreditation.grant",
+            accreditation,
+            new={
+                "organisation": organisation.code,
+                "team": team.code if team else None,
+                "activity_kinds": kinds,
+                "methods": how,
+                "valid_from": str(valid_from),
+                "valid_to": str(valid_to) if valid_to else None,
+            },
+        )
     return accreditation
 
 
 def _change_accreditation(
-    accreditation: Accreditation, *, acting_user: Any, to: str, allowed_from: tuple[str, ...], on: dt.date,
-    reason: str, at: dt.datetime | None,
+    accreditation: Accreditation,
+    *,
+    acting_user: Any,
+    to: str,
+    allowed_from: tuple[str, ...],
+    on: dt.date,
+    reason: str,
+    at: dt.datetime | None,
 ) -> Accreditation:
     _require_quality_role(acting_user)
     if not reason.strip():
@@ -105,13 +137,26 @@ def _change_accreditation(
                 [Problem("on", f"{on} is before the accreditation starts ({accreditation.valid_from})")]
             )
         old = {"status": accreditation.status, "status_on": str(accreditation.status_on or "")}
-        AccreditationChange.objects.create(accreditation=accreditation, from_status=accreditation.status, to_status=to,
-                                           on=on, by=acting_user, at=at, reason=reason.strip())
+        AccreditationChange.objects.create(
+            accreditation=accreditation,
+            from_status=accreditation.status,
+            to_status=to,
+            on=on,
+            by=acting_user,
+            at=at,
+            reason=reason.strip(),
+        )
         accreditation.status = to
         accreditation.status_on = None if to == AccreditationStatus.ACTIVE else on
         accreditation.save()
-        audit.record(acting_user, f"accreditation.{to}", accreditation, old=old,
-                     new={"status": to, "status_on": str(on)}, reason=reason)
+        audit.record(
+            acting_user,
+            f"accreditation.{to}",
+            accreditation,
+            old=old,
+            new={"status": to, "status_on": str(on)},
+            reason=reason,
+        )
     return accreditation
 
 
@@ -119,16 +164,30 @@ def suspend_accreditation(
     accreditation: Accreditation, *, acting_user: Any, on: dt.date, reason: str, at: dt.datetime | None = None
 ) -> Accreditation:
     """Suspend from `on`: activities from that day are no longer covered; earlier ones stay covered."""
-    return _change_accreditation(accreditation, acting_user=acting_user, to=AccreditationStatus.SUSPENDED,
-                                 allowed_from=(AccreditationStatus.ACTIVE,), on=on, reason=reason, at=at)
+    return _change_accreditation(
+        accreditation,
+        acting_user=acting_user,
+        to=AccreditationStatus.SUSPENDED,
+        allowed_from=(AccreditationStatus.ACTIVE,),
+        on=on,
+        reason=reason,
+        at=at,
+    )
 
 
 def reinstate_accreditation(
     accreditation: Accreditation, *, acting_user: Any, on: dt.date, reason: str, at: dt.datetime | None = None
 ) -> Accreditation:
     """Lift a suspension (the suspended days stay uncovered only while suspended: a simplification, decision 0012)."""
-    return _change_accreditation(accreditation, acting_user=acting_user, to=AccreditationStatus.ACTIVE,
-                                 allowed_from=(AccreditationStatus.SUSPENDED,), on=on, reason=reason, at=at)
+    return _change_accreditation(
+        accreditation,
+        acting_user=acting_user,
+        to=AccreditationStatus.ACTIVE,
+        allowed_from=(AccreditationStatus.SUSPENDED,),
+        on=on,
+        reason=reason,
+        at=at,
+    )
 
 
 def withdraw_accreditation(
@@ -136,8 +195,13 @@ def withdraw_accreditation(
 ) -> Accreditation:
     """Withdraw for good from `on`."""
     return _change_accreditation(
-        accreditation, acting_user=acting_user, to=AccreditationStatus.WITHDRAWN,
-        allowed_from=(AccreditationStatus.ACTIVE, AccreditationStatus.SUSPENDED), on=on, reason=reason, at=at,
+        accreditation,
+        acting_user=acting_user,
+        to=AccreditationStatus.WITHDRAWN,
+        allowed_from=(AccreditationStatus.ACTIVE, AccreditationStatus.SUSPENDED),
+        on=on,
+        reason=reason,
+        at=at,
     )
 
 
@@ -178,12 +242,29 @@ def record_corrective_action(
         nc = NonConformity.objects.select_for_update().get(pk=nc.pk)
         if nc.status != NonConformityStatus.OPEN:
             raise Conflict(f"The non-conformity is {nc.status}; corrective actions are recorded while it is open.")
-        action = CorrectiveAction.objects.create(non_conformity=nc, description=description.strip(), due_on=due_on,
-                                                 done_on=done_on, recorded_by=acting_user, recorded_at=at)
+        action = CorrectiveAction.objects.create(
+            non_conformity=nc,
+            description=description.strip(),
+            due_on=due_on,
+            done_on=done_on,
+            recorded_by=acting_user,
+            recorded_at=at,
+        )
         _step(nc, NonConformityStatus.ACTION_TAKEN, by=acting_user, at=at, note=note)
-        audit.record(acting_user, "non_conformity.corrective_action", nc, old={"status": NonConformityStatus.OPEN},
-                     new={"status": nc.status, "corrective_action": action.pk, "description": action.description,
-                          "due_on": str(due_on), "done_on": str(done_on)}, reason=note)
+        audit.record(
+            acting_user,
+            "non_conformity.corrective_action",
+            nc,
+            old={"status": NonConformityStatus.OPEN},
+            new={
+                "status": nc.status,
+                "corrective_action": action.pk,
+                "description": action.description,
+                "due_on": str(due_on),
+                "done_on": str(done_on),
+            },
+            reason=note,
+        )
     return action
 
 
@@ -207,6 +288,12 @@ def verify_non_conformity(
         if accepted and action is not None:
             action.verified_by, action.verified_at = acting_user, at
             action.save(update_fields=["verified_by", "verified_at"])
-        audit.record(acting_user, "non_conformity.verify", nc, old={"status": NonConformityStatus.ACTION_TAKEN},
-                     new={"status": to}, reason=note)
+        audit.record(
+            acting_user,
+            "non_conformity.verify",
+            nc,
+            old={"status": NonConformityStatus.ACTION_TAKEN},
+            new={"status": to},
+            reason=note,
+        )
     return nc

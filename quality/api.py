@@ -49,16 +49,41 @@ class AccreditationSerializer(serializers.ModelSerializer):
     organisation = serializers.SlugRelatedField[Any](slug_field="code", read_only=True)
     team = serializers.SlugRelatedField[Any](slug_field="code", read_only=True)
     issued_by = Username(slug_field="username", read_only=True)
+    # Plain codes: the schema names the ActivityKind/Method choice sets once, on organisations and activities.
+    activity_kinds = serializers.ListField(child=serializers.CharField(), read_only=True)
+    methods = serializers.ListField(child=serializers.CharField(), read_only=True)
     changes = serializers.SerializerMethodField()
 
     class Meta:
         model = Accreditation
-        fields = ("id", "organisation", "team", "activity_kinds", "methods", "valid_from", "valid_to", "reference",
-                  "status", "status_on", "issued_by", "issued_at", "changes")
+        fields = (
+            "id",
+            "organisation",
+            "team",
+            "activity_kinds",
+            "methods",
+            "valid_from",
+            "valid_to",
+            "reference",
+            "status",
+            "status_on",
+            "issued_by",
+            "issued_at",
+            "changes",
+        )
 
     def get_changes(self, obj: Accreditation) -> list[dict[str, Any]]:
-        return [{"from_status": c.from_status, "to_status": c.to_status, "on": c.on, "by": c.by.username, "at": c.at,
-                 "reason": c.reason} for c in obj.changes.all()]
+        return [
+            {
+                "from_status": c.from_status,
+                "to_status": c.to_status,
+                "on": c.on,
+                "by": c.by.username,
+                "at": c.at,
+                "reason": c.reason,
+            }
+            for c in obj.changes.all()
+        ]
 
 
 class GrantSerializer(serializers.Serializer):
@@ -71,7 +96,7 @@ class GrantSerializer(serializers.Serializer):
     reference = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class StatusChangeSerializer(serializers.Serializer):
+class AccreditationStepSerializer(serializers.Serializer):
     on = serializers.DateField()
     reason = serializers.CharField()
 
@@ -105,30 +130,36 @@ class AccreditationViewSet(viewsets.ReadOnlyModelViewSet):
             if team is None:
                 raise ValidationFailed([Problem("team", f"{org.code} has no team '{data['team']}'")])
         row = actions.grant_accreditation(
-            org, acting_user=request.user, activity_kinds=data["activity_kinds"], methods=data["methods"],
-            valid_from=data["valid_from"], valid_to=data["valid_to"], team=team, reference=data["reference"],
+            org,
+            acting_user=request.user,
+            activity_kinds=data["activity_kinds"],
+            methods=data["methods"],
+            valid_from=data["valid_from"],
+            valid_to=data["valid_to"],
+            team=team,
+            reference=data["reference"],
         )
         return Response(AccreditationSerializer(self.get_queryset().get(pk=row.pk)).data, status=201)
 
     def _change(self, request: Request, pk: str, fn: Any) -> Response:
         row = access.access_accreditation(request.user, pk, manage=True)
-        data = _valid(StatusChangeSerializer, request.data)
+        data = _valid(AccreditationStepSerializer, request.data)
         fn(row, acting_user=request.user, on=data["on"], reason=data["reason"])
         return Response(AccreditationSerializer(self.get_queryset().get(pk=pk)).data)
 
-    @extend_schema(request=StatusChangeSerializer, responses=AccreditationSerializer)
+    @extend_schema(request=AccreditationStepSerializer, responses=AccreditationSerializer)
     @action(detail=True, methods=["post"])
     def suspend(self, request: Request, pk: str) -> Response:
         """Suspend from a day, with the reason."""
         return self._change(request, pk, actions.suspend_accreditation)
 
-    @extend_schema(request=StatusChangeSerializer, responses=AccreditationSerializer)
+    @extend_schema(request=AccreditationStepSerializer, responses=AccreditationSerializer)
     @action(detail=True, methods=["post"])
     def reinstate(self, request: Request, pk: str) -> Response:
         """Lift a suspension from a day, with the reason."""
         return self._change(request, pk, actions.reinstate_accreditation)
 
-    @extend_schema(request=StatusChangeSerializer, responses=AccreditationSerializer)
+    @extend_schema(request=AccreditationStepSerializer, responses=AccreditationSerializer)
     @action(detail=True, methods=["post"])
     def withdraw(self, request: Request, pk: str) -> Response:
         """Withdraw for good from a day, with the reason."""
@@ -145,9 +176,13 @@ def _authority_of(user: Any) -> Organisation:
     if not access.may_manage_quality(user):
         raise NotAllowed("QA visits and QC inspections are recorded by the national authority's QA officers.")
     membership = (
-        Membership.objects.filter(user=user, organisation__kind="national_authority",
-                                  role__in=[Role.QA_OFFICER, Role.IM_OFFICER, Role.AUTHORITY_ADMIN])
-        .select_related("organisation").first()
+        Membership.objects.filter(
+            user=user,
+            organisation__kind="national_authority",
+            role__in=[Role.QA_OFFICER, Role.IM_OFFICER, Role.AUTHORITY_ADMIN],
+        )
+        .select_related("organisation")
+        .first()
     )
     assert membership is not None  # may_manage_quality found it
     return membership.organisation
@@ -157,8 +192,14 @@ def _record(request: Request, kind: str) -> Response:
     user = request.user
     org = _authority_of(user)
     data = _valid(QualityReportSerializer, request.data)
-    report = create_report(acting_user=user, organisation=org, kind=kind, payload=data["payload"], submit=True,
-                           date_of_information=data.get("date_of_information") or dt.date.today())
+    report = create_report(
+        acting_user=user,
+        organisation=org,
+        kind=kind,
+        payload=data["payload"],
+        submit=True,
+        date_of_information=data.get("date_of_information") or dt.date.today(),
+    )
     return Response({"report": report.pk, "status": report.status}, status=201)
 
 
@@ -196,8 +237,18 @@ class QaVisitSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = QaVisit
-        fields = ("id", "report", "activity", "organisation", "visited_on", "inspector", "observations", "accredited",
-                  "accreditation_finding", "non_conformities")
+        fields = (
+            "id",
+            "report",
+            "activity",
+            "organisation",
+            "visited_on",
+            "inspector",
+            "observations",
+            "accredited",
+            "accreditation_finding",
+            "non_conformities",
+        )
 
 
 class QaVisitViewSet(_QualityRecordViewSet):
@@ -222,9 +273,21 @@ class QcInspectionSerializer(GeoFeatureModelSerializer):
     class Meta:
         model = QcInspection
         geo_field = "sample"
-        fields = ("id", "report", "activity", "organisation", "inspected_on", "inspector", "sample_area_m2",
-                  "items_found", "result", "remarks", "accredited", "accreditation_finding",
-                  "non_conformities")
+        fields = (
+            "id",
+            "report",
+            "activity",
+            "organisation",
+            "inspected_on",
+            "inspector",
+            "sample_area_m2",
+            "items_found",
+            "result",
+            "remarks",
+            "accredited",
+            "accreditation_finding",
+            "non_conformities",
+        )
 
 
 class QcInspectionViewSet(_QualityRecordViewSet):
@@ -255,8 +318,7 @@ class CorrectiveActionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CorrectiveAction
-        fields = ("id", "description", "due_on", "done_on", "recorded_by", "recorded_at", "verified_by",
-                  "verified_at")
+        fields = ("id", "description", "due_on", "done_on", "recorded_by", "recorded_at", "verified_by", "verified_at")
 
 
 class NonConformitySerializer(serializers.ModelSerializer):
@@ -266,8 +328,20 @@ class NonConformitySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = NonConformity
-        fields = ("id", "activity", "organisation", "qa_visit", "qc_inspection", "severity", "description",
-                  "automatic", "status", "raised_on", "steps", "corrective_actions")
+        fields = (
+            "id",
+            "activity",
+            "organisation",
+            "qa_visit",
+            "qc_inspection",
+            "severity",
+            "description",
+            "automatic",
+            "status",
+            "raised_on",
+            "steps",
+            "corrective_actions",
+        )
 
 
 class CorrectiveActionInputSerializer(serializers.Serializer):

@@ -27,9 +27,5 @@ class NonConformityStatus(models.TextChoices):
     CLOSED = "closed", _("Verified and closed")
 
 
-# The one way through a non-conformity: raised open, the operator acts, the authority verifies and closes.
-NC_NEXT: dict[str, str] = {NonConformityStatus.OPEN: NonConformityStatus.ACTION_TAKEN,
-                           NonConformityStatus.ACTION_TAKEN: NonConformityStatus.CLOSED}
-
 # Report kinds written by the authority's QA officers (accounts.access lets them author only these).
 QA_KINDS = frozenset({"qa_visit", "qc_inspection"})

@@ -25,8 +25,12 @@ def _check(report: Report, changes: QualityChanges) -> None:
     if not report.organisation.is_authority:
         problems.append(Problem("organisation", "QA visits and QC inspections are recorded by the national authority"))
     activity = changes.assessed
-    if activity is not None and not access.scoped(report.created_by, type(activity).objects.filter(pk=activity.pk),
-                                                  "organisation_id").exists():
+    if (
+        activity is not None
+        and not access.scoped(
+            report.created_by, type(activity).objects.filter(pk=activity.pk), "organisation_id"
+        ).exists()
+    ):
         # Same words as a missing one: the author learns nothing about activities outside their scope.
         problems.append(Problem("payload.activity", f"there is no activity #{activity.pk}"))
     if problems:
@@ -42,9 +46,14 @@ def record_quality(report: Report, changes: Changes, *, checking: bool = False) 
         return
     activity = changes.assessed
     accredited, finding = accreditation_finding(activity)
-    common: dict[str, Any] = {"report": report, "activity": activity, "organisation": activity.organisation,
-                              "inspector": report.created_by, "accredited": accredited,
-                              "accreditation_finding": finding}
+    common: dict[str, Any] = {
+        "report": report,
+        "activity": activity,
+        "organisation": activity.organisation,
+        "inspector": report.created_by,
+        "accredited": accredited,
+        "accreditation_finding": finding,
+    }
     found = list(changes.non_conformities)
     if report.kind == "qa_visit":
         visit = QaVisit.objects.create(**common, **changes.record)
@@ -55,17 +64,34 @@ def record_quality(report: Report, changes: Changes, *, checking: bool = False) 
         source, on = {"qc_inspection": inspection}, inspection.inspected_on
         if inspection.result == QcResult.FAIL:
             # IMAS 09.20: a failed sample is itself a non-conformity of the clearance it checks.
-            found.insert(0, {"severity": Severity.CRITICAL if inspection.items_found else Severity.MAJOR,
-                             "description": f"QC inspection failed: {inspection.items_found} item(s) found in "
-                                            f"{inspection.sample_area_m2:.0f} m² sampled", "automatic": True})
+            found.insert(
+                0,
+                {
+                    "severity": Severity.CRITICAL if inspection.items_found else Severity.MAJOR,
+                    "description": f"QC inspection failed: {inspection.items_found} item(s) found in "
+                    f"{inspection.sample_area_m2:.0f} m² sampled",
+                    "automatic": True,
+                },
+            )
     now = timezone.now()
     for n in found:
-        nc = NonConformity.objects.create(activity=activity, organisation=activity.organisation, raised_on=on,
-                                          **source, **n)
-        NonConformityStep.objects.create(non_conformity=nc, from_status="", to_status=NonConformityStatus.OPEN,
-                                         by=report.created_by, at=now, note=f"{report.kind} report #{report.pk}")
-        audit.record(report.created_by, "non_conformity.raise", nc,
-                     new={"severity": nc.severity, "activity": activity.pk, "report": report.pk})
+        nc = NonConformity.objects.create(
+            activity=activity, organisation=activity.organisation, raised_on=on, **source, **n
+        )
+        NonConformityStep.objects.create(
+            non_conformity=nc,
+            from_status="",
+            to_status=NonConformityStatus.OPEN,
+            by=report.created_by,
+            at=now,
+            note=f"{report.kind} report #{report.pk}",
+        )
+        audit.record(
+            report.created_by,
+            "non_conformity.raise",
+            nc,
+            new={"severity": nc.severity, "activity": activity.pk, "report": report.pk},
+        )
 
 
 def clear_quality(report: Report) -> None:

@@ -56,8 +56,10 @@ class QcInspectionReport(ReportKindSpec):
         changes = QualityChanges()
         activity = changes.assessed = assessed_activity(c, on)
         if activity is not None and activity.kind not in SAMPLED_KINDS:
-            c.problem("activity", f"activity #{activity.pk} is {activity.kind}; QC samples land released by "
-                                  f"{', '.join(SAMPLED_KINDS)}")
+            c.problem(
+                "activity",
+                f"activity #{activity.pk} is {activity.kind}; QC samples land released by {', '.join(SAMPLED_KINDS)}",
+            )
         sample = c.area("sample")
         items = c.number("items_found", required=True, integer=True)
         result = c.choice("result", QcResult.values)
