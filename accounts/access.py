@@ -161,6 +161,24 @@ def audit_entries_for(user: Any) -> QuerySet:
     return AuditEntry.objects.all()
 
 
+def risk_education_sessions_for(user: Any) -> QuerySet:
+    """Risk education sessions: the authority sees all, an operator its own organisation's."""
+    from risk_education.models import RiskEducationSession
+
+    return _scoped(RiskEducationSession.objects.all(), user, "organisation_id")
+
+
+def access_risk_education_session(user: Any, pk: object):  # type: ignore[no-untyped-def]
+    """A risk education session if the user may see its organisation's records."""
+    from risk_education.models import RiskEducationSession
+
+    try:
+        qs = risk_education_sessions_for(user).select_related("organisation", "admin_area")
+        return qs.prefetch_related("attendance").get(pk=pk)
+    except (RiskEducationSession.DoesNotExist, ValueError, TypeError):
+        raise NotFoundOrNoAccess("No such risk education session.") from None
+
+
 def access_accident(user: Any, pk: object, *, approve: bool = False):  # type: ignore[no-untyped-def]
     """An accident if the user may see its organisation's records; approve=True to move its investigation on."""
     from casualties.models import Accident

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "casualties",
     "assistance",
     "quality",
+    "risk_education",
 ]
 
 MIDDLEWARE = [

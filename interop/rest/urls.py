@@ -11,6 +11,7 @@ from casualties.api import AccidentViewSet, CasualtyViewSet, casualty_rates, cas
 from interop.rest import views
 from obligations.api import Article5ForecastView, Article7ViewSet
 from quality.api import AccreditationViewSet, NonConformityViewSet, QaVisitViewSet, QcInspectionViewSet
+from risk_education.api import RiskEducationSessionViewSet, risk_education_statistics
 
 router = DefaultRouter()
 router.register("hazards", views.HazardViewSet, basename="hazard")
@@ -33,6 +34,7 @@ router.register("accreditations", AccreditationViewSet, basename="accreditation"
 router.register("qa-visits", QaVisitViewSet, basename="qa-visit")
 router.register("qc-inspections", QcInspectionViewSet, basename="qc-inspection")
 router.register("non-conformities", NonConformityViewSet, basename="non-conformity")
+router.register("risk-education-sessions", RiskEducationSessionViewSet, basename="risk-education-session")
 
 urlpatterns = [
     path("v1/", include(router.urls)),
@@ -42,6 +44,7 @@ urlpatterns = [
     path("v1/casualty-statistics/", casualty_statistics, name="casualty-statistics"),
     path("v1/casualty-rates/", casualty_rates, name="casualty-rates"),
     path("v1/referral-statistics/", referral_statistics, name="referral-statistics"),
+    path("v1/risk-education-statistics/", risk_education_statistics, name="risk-education-statistics"),
     path("v1/auth/token/", obtain_auth_token, name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
 ]

@@ -11,6 +11,7 @@ from reports.kinds.minefield_record import MinefieldRecordReport
 from reports.kinds.nts import NtsReport
 from reports.kinds.qa_visit import QaVisitReport
 from reports.kinds.qc_inspection import QcInspectionReport
+from reports.kinds.risk_education_session import RiskEducationSessionReport
 from reports.kinds.ts_progress import TsProgressReport
 
 KINDS: dict[str, ReportKindSpec] = {
@@ -27,5 +28,6 @@ KINDS: dict[str, ReportKindSpec] = {
         AccidentReport(),
         QaVisitReport(),
         QcInspectionReport(),
+        RiskEducationSessionReport(),
     )
 }
