@@ -231,3 +231,31 @@ def test_granting_lists_every_problem_and_only_authority_roles_may_grant(cast: C
             grant_accreditation(
                 cast.alpha, acting_user=user, activity_kinds=["clearance"], valid_from=dt.date(2024, 1, 1)
             )
+
+
+def test_the_non_conformity_list_costs_the_same_queries_for_one_or_three(cast: Cast) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from quality.actions import record_corrective_action
+
+    ids = failed_inspection(cast)
+
+    def queries() -> int:
+        client = client_for(cast.approver)
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get("/api/v1/non-conformities/").status_code == 200
+        return len(ctx.captured_queries)
+
+    one = queries()
+    nc = NonConformity.objects.get(pk=ids["nc"])
+    record_corrective_action(nc, acting_user=cast.approver, description="Re-cleared", due_on=QC_DAY, done_on=QC_DAY)
+    for _ in range(2):
+        failed_again = client_for(cast.qa).post(
+            "/api/v1/qc-inspections/",
+            {"date_of_information": QC_DAY.isoformat(), "payload": qc_payload(ids["activity"])},
+            format="json",
+        )
+        client_for(cast.imo).post(f"/api/v1/reports/{failed_again.json()['report']}/approve/", {}, format="json")
+    assert NonConformity.objects.count() == 3
+    assert queries() == one
