@@ -18,8 +18,6 @@ from places.models import AdminArea
 from reports.models import Report
 from vocab.choices import Classification, DeviceCategory, HazardStatus, ProductKind
 
-NOT_RECORDED = {"recorded": False, "note": "not recorded in this register yet (module not installed)"}
-
 
 def _lineage(report_ids: set[int]) -> list[list[int]]:
     """[[report id, report version], ...] for the reports behind a figure."""
@@ -162,6 +160,34 @@ def casualties(iso3: str, year: int, cutoff: dt.datetime) -> dict[str, Any]:
     }
 
 
+def risk_education(iso3: str, year: int, cutoff: dt.datetime) -> dict[str, Any]:
+    """People reached by risk education in the year in the state (first-time attendees), by sex and age band."""
+    from risk_education.models import RiskEducationSession
+    from risk_education.statistics import reach_statistics
+
+    sessions = RiskEducationSession.objects.filter(
+        admin_area__country_iso3=iso3, held_on__year=year, report__approved_at__lte=cutoff
+    )
+    stats = reach_statistics(sessions)
+    return {
+        "recorded": True,
+        "year": year,
+        "sessions": stats["sessions"],
+        "reached": stats["reached"],
+        "attendances": stats["attendances"],
+        "media_audience_estimate": stats["media_audience_estimate"],
+        "by_sex": stats["tables"]["sex"],
+        "by_age_band": stats["tables"]["age_band"],
+        "note": f"{stats['reached']:,} people reached in {stats['sessions']:,} sessions in {year}"
+        + (
+            f"; media audience estimated at {stats['media_audience_estimate']:,}"
+            if stats["media_audience_estimate"]
+            else ""
+        ),
+        "lineage": _lineage(set(sessions.values_list("report_id", flat=True))),
+    }
+
+
 def compute(iso3: str, year: int, cutoff: dt.datetime) -> dict[str, Any]:
     """Every figure of the report, each with its lineage."""
     year_end = dt.date(year, 12, 31)
@@ -185,6 +211,6 @@ def compute(iso3: str, year: int, cutoff: dt.datetime) -> dict[str, Any]:
             "total_m2": round(sum(r["area_m2"] for r in released), 1),
         },
         "items_destroyed": {"year": year, "rows": items_destroyed(iso3, year, cutoff)},
-        "risk_education": NOT_RECORDED,
+        "risk_education": risk_education(iso3, year, cutoff),
         "casualties": casualties(iso3, year, cutoff),
     }

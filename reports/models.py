@@ -16,6 +16,9 @@ class ReportKind(models.TextChoices):
     EOD_SPOT = "eod_spot", "EOD spot task report"
     MINEFIELD_RECORD = "minefield_record", "Minefield record"
     ACCIDENT = "accident", "Accident report (with casualties)"
+    QA_VISIT = "qa_visit", "QA visit report"
+    QC_INSPECTION = "qc_inspection", "QC inspection report"
+    RISK_EDUCATION = "risk_education", "Risk education session report"
 
 
 class ReportStatus(models.TextChoices):

@@ -231,3 +231,20 @@ def test_casualties_of_the_year_are_counted_as_approved_by_the_cutoff_with_small
         "killed": "<5",
     }
     assert "8 casualties in 2024" in first.figures["casualties"]["note"]
+
+
+def test_risk_education_of_the_year_counts_people_reached_once(cast, register):
+    from tests.test_risk_education import cell, filed_and_approved, session_payload
+
+    filed_and_approved(cast)  # 2024-01-10: 22 children for the first time
+    filed_and_approved(cast, session_payload(held_on="2024-01-12", attendance=[cell("female", "0-11", 2, repeat=20)]))
+    filed_and_approved(cast, session_payload(held_on="2023-12-01"))  # another year
+
+    figures = generate_article7(acting_user=cast.imo, country_iso3="UKR", year=2024).figures["risk_education"]
+
+    [(reached,)] = sql(
+        "SELECT sum(a.first_time) FROM risk_education_attendance a JOIN risk_education_riskeducationsession s"
+        " ON s.id = a.session_id WHERE extract(year from s.held_on) = 2024"
+    )
+    assert (figures["sessions"], figures["reached"], figures["attendances"]) == (2, reached, 44) == (2, 24, 44)
+    assert figures["note"] == "24 people reached in 2 sessions in 2024" and len(figures["lineage"]) == 2

@@ -67,3 +67,10 @@ def test_finds_during_clearance_are_recorded_on_the_hazard(cast):
         hazard=hazard,
     )
     assert hazard.finds.get().quantity == 3
+
+
+def test_every_registered_report_kind_is_a_choice_of_the_report_model_with_its_label() -> None:
+    from reports.kinds import KINDS
+    from reports.models import ReportKind
+
+    assert set(KINDS) == set(ReportKind.values)
