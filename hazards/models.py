@@ -275,3 +275,31 @@ class DataVersion(models.Model):
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     value = models.BigIntegerField(default=0)
+
+
+class HazardIndication(models.Model):
+    """A report from an outside source that land may be contaminated: a point to survey, not yet a hazard.
+
+    A suspicion starts a non-technical survey (IMAS 08.10), which may register a hazard through an `nts`
+    report; until then it stays here, "for survey". Written only by hazards.indications (audited).
+    """
+
+    class Status(models.TextChoices):
+        FOR_SURVEY = "for_survey", "For survey"
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="hazard_indications")
+    source = models.CharField(max_length=40)  # "aicma-events"
+    source_key = models.CharField(max_length=120)  # the source's identity of the point (no source ID: a fingerprint)
+    location = models.PointField(srid=4326)
+    year = models.PositiveSmallIntegerField(null=True, blank=True)  # the AICMA events give the year only
+    place = models.CharField(max_length=300, blank=True)  # municipality and department as the source names them
+    admin_area = models.ForeignKey(AdminArea, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.FOR_SURVEY)
+    recorded_by = models.ForeignKey("auth.User", on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["source", "source_key"], name="hazard_indication_unique_key")]
+
+    def __str__(self) -> str:
+        return f"Hazard indication {self.source} {self.year or ''} ({self.status})"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -57,7 +58,14 @@ def divipola() -> frozenset[str]:
     return read_municipality_codes(DIVIPOLA)
 
 
+# Each full snapshot is ~12,000 reports through submit + approve: measured 530 s for 2021 on this 2-core
+# machine under load, too slow for every suite run. CLEARGROUND_AICMA_FULL=1 runs them.
+FULL = os.environ.get("CLEARGROUND_AICMA_FULL") == "1"
+
+
 def snapshot(name: str) -> Path:
+    if not FULL:
+        pytest.skip("full-snapshot load (~9 min each); set CLEARGROUND_AICMA_FULL=1 to run it")
     path = VICTIMS / f"victims_snapshot_{name}.csv"
     if not path.exists():
         pytest.skip(f"shared data not found at {path} (the tests read the real files in place)")
@@ -235,3 +243,20 @@ def test_an_import_killed_after_two_reports_leaves_no_record_at_all(tmp_path):
 
     assert stored_counts() == (0, 0, 0, 0)
     assert load_victims(path)["reports_created"] == 4
+
+
+@pytest.mark.django_db
+def test_a_hazard_indication_is_recorded_for_survey_once_per_key_with_an_audit_row():
+    from accounts.models import AuditEntry
+    from hazards.indications import Indication, record_hazard_indications
+    from interop.importers.aicma import importer_for
+
+    importer = importer_for("authority")
+    point = Indication(source_key="k1", lon=-75.18, lat=6.14, year=2004, place="GRANADA, ANTIOQUIA")
+    kwargs = {"acting_user": importer.officer, "organisation": importer.organisation, "source": "aicma-events"}
+
+    first = record_hazard_indications([point], **kwargs)
+    again = record_hazard_indications([point], **kwargs)
+
+    assert len(first) == 1 and again == [] and first[0].status == "for_survey"
+    assert AuditEntry.objects.filter(action="hazard_indication.record", object_id=str(first[0].pk)).count() == 1
