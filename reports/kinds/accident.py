@@ -112,7 +112,13 @@ class AccidentReport(ReportKindSpec):
             "evidence": evidence,
         }
         occurred_on = occurred.date() if occurred else on
-        rows = c.rows("casualties", required=kind in (AccidentKind.DEMINING_ACCIDENT, AccidentKind.CIVILIAN_ACCIDENT))
+        # A source that records the event but keeps its victims elsewhere (AICMA's events file: the victims are
+        # in the victims register) says so explicitly rather than leaving the list silently empty.
+        not_stated = c.boolean("casualties_not_stated")
+        needs_casualties = kind in (AccidentKind.DEMINING_ACCIDENT, AccidentKind.CIVILIAN_ACCIDENT) and not not_stated
+        rows = c.rows("casualties", required=needs_casualties)
+        if rows and not_stated:
+            c.problem("casualties_not_stated", "casualties are listed; leave this out")
         if rows and kind == AccidentKind.DEMINING_INCIDENT:
             c.problem("casualties", "a demining incident (near miss) has no casualties; report it as an accident")
         changes.casualties = [self._casualty(c, f"casualties.{i}", occurred_on) for i in rows]

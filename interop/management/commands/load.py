@@ -15,14 +15,14 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from interop.formats.aicma import read_municipality_codes
-from interop.importers import aicma
+from interop.importers import aicma, aicma_events
 
 
 class Command(BaseCommand):
     help = "Load a source file through the report pipeline (aicma-victims)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        sub = parser.add_subparsers(dest="source", required=True, metavar="{aicma-victims}")
+        sub = parser.add_subparsers(dest="source", required=True, metavar="{aicma-victims,aicma-events}")
         victims = sub.add_parser("aicma-victims", help="a snapshot CSV of Colombia's AICMA victims register")
         victims.add_argument("file", type=Path)
         victims.add_argument("--organisation", default="authority",
@@ -32,13 +32,28 @@ class Command(BaseCommand):
         victims.add_argument("--latest-year", type=int, default=None, help="last accident year (default: this year)")
         victims.add_argument("--dry-run", action="store_true", help="read and compare, write nothing")
         victims.add_argument("--json", action="store_true", help="print the account as one JSON object")
+        events = sub.add_parser("aicma-events", help="the AICMA events GeoJSON (accidents, suspected minefields)")
+        events.add_argument("file", type=Path)
+        events.add_argument("--organisation", default="authority",
+                            help="code of the importing national authority (created if missing)")  # fmt: skip
+        events.add_argument("--dry-run", action="store_true", help="read and compare, write nothing")
+        events.add_argument("--json", action="store_true", help="print the account as one JSON object")
 
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["file"]
         if not path.is_file():
             raise CommandError(f"{path} is not a file")
-        codes = read_municipality_codes(options["divipola"]) if options["divipola"] else None
         bar = tqdm(unit="report", file=sys.stderr, disable=not sys.stderr.isatty(), desc="approving")
+        if options["source"] == "aicma-events":
+            try:
+                events = aicma_events.load_events(path, organisation=options["organisation"],
+                                                  dry_run=options["dry_run"], progress=bar.update,
+                                                  on_total=lambda n: setattr(bar, "total", n))  # fmt: skip
+            finally:
+                bar.close()
+            self.stdout.write(json.dumps(events, ensure_ascii=False) if options["json"] else _events_summary(events))
+            return
+        codes = read_municipality_codes(options["divipola"]) if options["divipola"] else None
         try:
             result = aicma.load_victims(
                 path,
@@ -71,4 +86,16 @@ def _summary(r: dict[str, Any]) -> str:
     lines += [f"  rejected row {x['row']} (line {x['line']}) {x['field']}: {x['reason']}" for x in r["rejected_rows"]]
     lines += [f"  changed row {c['row']} ({', '.join(c['aspects'])}): report #{c['report']}" for c in r["changed_rows"]]
     lines += [f"  gone: report #{pk}" for pk in r["gone_reports"]]
+    return "\n".join(lines)
+
+
+def _events_summary(r: dict[str, Any]) -> str:
+    lines = [
+        f"{r['file']}{' (dry run: nothing written)' if r['dry_run'] else ''}",
+        f"  features read {r['read']}: {r['kinds']}; rejected {r['rejected']}; already present {r['already_present']}",
+        f"  accident reports created and approved: {r['accident_reports_created']}; "
+        f"hazard indications for survey created: {r['hazard_indications_created']}; "
+        f"other events counted, not stored: {r['other_events_not_stored']}",
+    ]
+    lines += [f"  rejected feature {x['feature']} {x['field']}: {x['reason']}" for x in r["rejected_rows"]]
     return "\n".join(lines)
