@@ -25,6 +25,7 @@ from casualties.choices import AccidentKind, ActivityAtTime, AgeBand, CasualtyCa
 from interop.formats.aicma import VictimRow, account, diff, diff_counts, read_victims
 from interop.models import ImportedRecord
 from reports import actions
+from reports.models import Report
 from vocab.choices import OrganisationKind, Role
 
 SOURCE = "aicma-victims"
@@ -168,6 +169,21 @@ def importer_for(code: str) -> Importer:
     return Importer(organisation, member("importer", Role.DATA_CLERK), member("import-approver", Role.IM_OFFICER))
 
 
+def enter_accident(
+    importer: Importer, payload: dict[str, Any], *, source: str, key: str, row: dict[str, Any], snapshot: str, on: Any
+) -> Report:
+    """One source record as an approved accident report, with its import key.
+
+    The importer's IM officer approves record by record: the same checks as any accident report.
+    """
+    report = actions.create_report(acting_user=importer.clerk, organisation=importer.organisation, kind="accident",
+                                   date_of_information=on, payload=payload, submit=True)  # fmt: skip
+    actions.approve_report(report, acting_user=importer.officer)
+    ImportedRecord.objects.create(source=source, key=key, report=report, row=row, snapshot=snapshot,
+                                  imported_at=timezone.now())  # fmt: skip
+    return report
+
+
 def load_victims(
     path: str | Path,
     *,
@@ -212,20 +228,8 @@ def load_victims(
     with transaction.atomic():
         importer = importer_for(organisation)
         for row in new_rows:
-            report = actions.create_report(
-                acting_user=importer.clerk,
-                organisation=importer.organisation,
-                kind="accident",
-                date_of_information=today,
-                payload=payload_for(row, path.name),
-                submit=True,
-            )
-            # The IM officer approves the import row by row: the same checks as any accident report.
-            actions.approve_report(report, acting_user=importer.officer)
-            ImportedRecord.objects.create(
-                source=SOURCE, key=key_of(row), report=report, row=_row_data(row), snapshot=path.name,
-                imported_at=timezone.now(),
-            )  # fmt: skip
+            enter_accident(importer, payload_for(row, path.name), source=SOURCE, key=key_of(row),
+                           row=_row_data(row), snapshot=path.name, on=today)  # fmt: skip
             result["reports_created"] += 1
             if progress:
                 progress(1)

@@ -21,9 +21,8 @@ from django.utils import timezone
 from hazards.indications import Indication, record_hazard_indications
 from hazards.models import HazardIndication
 from interop.formats.aicma.events import EventRow, event_account, read_events
-from interop.importers.aicma import COLOMBIA_OFFSET, importer_for
+from interop.importers.aicma import COLOMBIA_OFFSET, enter_accident, importer_for
 from interop.models import ImportedRecord
-from reports import actions
 
 SOURCE = "aicma-events"
 DEVICE = {1: "ap_mine", 2: "uxo"}
@@ -103,19 +102,9 @@ def load_events(
         )  # fmt: skip
         result["hazard_indications_created"] = len(created)
         for row, key in new_accidents:
-            report = actions.create_report(
-                acting_user=importer.clerk,
-                organisation=importer.organisation,
-                kind="accident",
-                date_of_information=today,
-                payload=payload_for(row, path.name),
-                submit=True,
-            )
-            actions.approve_report(report, acting_user=importer.officer)
-            ImportedRecord.objects.create(
-                source=SOURCE, key=key, report=report, snapshot=path.name, imported_at=timezone.now(),
-                row={"feature": row.feature_number, "type": row.event_type, "year": row.year},
-            )  # fmt: skip
+            typed = {"feature": row.feature_number, "type": row.event_type, "year": row.year}
+            enter_accident(importer, payload_for(row, path.name), source=SOURCE, key=key, row=typed,
+                           snapshot=path.name, on=today)  # fmt: skip
             result["accident_reports_created"] += 1
             if progress:
                 progress(1)
