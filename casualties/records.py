@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.contrib.gis.geos import Point
 from django.db import transaction
 from django.utils import timezone
 
@@ -18,15 +17,10 @@ from casualties import crypto
 from casualties.choices import STAGE_ORDER, Stage, age_band
 from casualties.models import Accident, AccidentStageChange, Casualty
 from core.errors import Conflict, Problem, ValidationFailed
-from places.models import AdminArea
+from places.models import admin_area_at
 from reports.kinds.accident import AccidentChanges
 from reports.kinds.base import Changes
 from reports.models import Report
-
-
-def _admin_area_for(location: Point) -> AdminArea | None:
-    # The deepest admin area containing the point; served by the admin-area GiST index.
-    return AdminArea.objects.filter(geom__intersects=location).order_by("-level").first()
 
 
 def record_accident(report: Report, changes: Changes, *, checking: bool = False) -> None:
@@ -40,7 +34,7 @@ def record_accident(report: Report, changes: Changes, *, checking: bool = False)
     accident = Accident.objects.create(
         report=report,
         organisation=report.organisation,
-        admin_area=_admin_area_for(fields["location"]),
+        admin_area=admin_area_at(fields["location"]),
         **fields,
     )
     # The notification is the report itself: its author, when it was written.

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.models import AuditEntry, Organisation
 from hazards.models import HazardIndication
-from places.models import AdminArea
+from places.models import admin_area_at
 
 
 @dataclass(frozen=True)
@@ -24,11 +24,6 @@ class Indication:
     lat: float
     year: int | None
     place: str
-
-
-def _admin_area_for(location: Point) -> AdminArea | None:
-    # The deepest admin area containing the point; served by the admin-area GiST index.
-    return AdminArea.objects.filter(geom__intersects=location).order_by("-level").first()
 
 
 def record_hazard_indications(
@@ -50,7 +45,7 @@ def record_hazard_indications(
                     location=Point(i.lon, i.lat, srid=4326),
                     year=i.year,
                     place=i.place,
-                    admin_area=_admin_area_for(Point(i.lon, i.lat, srid=4326)),
+                    admin_area=admin_area_at(Point(i.lon, i.lat, srid=4326)),
                     recorded_by=acting_user,
                     recorded_at=now,
                 )

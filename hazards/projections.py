@@ -32,7 +32,7 @@ from hazards.models import (
     LandReleaseProduct,
     MinefieldRecord,
 )
-from places.models import AdminArea
+from places.models import admin_area_at
 from reports.kinds import KINDS
 from reports.kinds.base import Changes, ProductChange
 from reports.models import Reconcile, Report
@@ -93,11 +93,6 @@ def _next_code(country: str) -> str:
         cur.execute("SELECT nextval('hazard_code_seq')")
         (n,) = cur.fetchone()
     return f"{country or 'XXX'}-HA-{n:06d}"
-
-
-def _admin_area_for(geom: GEOSGeometry) -> AdminArea | None:
-    # The deepest admin area containing the hazard's centroid; served by the admin-area GiST index.
-    return AdminArea.objects.filter(geom__intersects=geom.point_on_surface).order_by("-level").first()
 
 
 def _check_classification(
@@ -189,7 +184,7 @@ def _new_hazard(
     geom = changes.geom.geom
     srid = local_srid(geom)
     area = area_m2(geom, srid)
-    admin = _admin_area_for(geom)
+    admin = admin_area_at(geom.point_on_surface)
     hazard = HazardousArea(
         # A replay rebuilds the hazard in its own row, keeping its id and national code.
         pk=existing.pk if existing else None,

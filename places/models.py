@@ -1,6 +1,7 @@
 """Administrative areas: country → admin1 → admin2, keyed by p-code."""
 
 from django.contrib.gis.db import models
+from django.contrib.gis.geos import Point
 from django.utils.translation import gettext_lazy as _
 
 
@@ -40,3 +41,14 @@ class AdminArea(models.Model):
     def population_is_lower_bound(self) -> bool:
         """True when the figure counts only settled places, so a rate over it is an upper bound."""
         return self.population_source == PopulationSource.GEONAMES_SETTLED
+
+
+def admin_area_at(point: Point | None) -> AdminArea | None:
+    """The deepest admin area containing the point (None for no point or outside every area).
+
+    One query, served by the admin-area GiST index; accidents, risk education sessions, hazard
+    indications and new hazards (at a point on their surface) are placed by it.
+    """
+    if point is None:
+        return None
+    return AdminArea.objects.filter(geom__intersects=point).order_by("-level").first()

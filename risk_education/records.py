@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from places.models import AdminArea
+from places.models import admin_area_at
 from reports.kinds.base import Changes
 from reports.kinds.risk_education_session import SessionChanges
 from reports.models import Report
@@ -16,13 +16,8 @@ def record_session(report: Report, changes: Changes, *, checking: bool = False) 
     if checking:
         return
     fields = changes.session
-    location = fields["location"]
-    # The deepest admin area containing the point; served by the admin-area GiST index.
-    area = (
-        AdminArea.objects.filter(geom__intersects=location).order_by("-level").first() if location is not None else None
-    )
     session = RiskEducationSession.objects.create(
-        report=report, organisation=report.organisation, admin_area=area, **fields
+        report=report, organisation=report.organisation, admin_area=admin_area_at(fields["location"]), **fields
     )
     # The approval's own audit row (reports.actions) covers these rows: they are the report's payload.
     Attendance.objects.bulk_create([Attendance(session=session, **cell) for cell in changes.attendance])
