@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "assistance",
     "quality",
     "risk_education",
+    "jobs",
 ]
 
 MIDDLEWARE = [
@@ -114,6 +115,10 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": database_from_url(os.environ.get("DATABASE_URL") or embedded_database_url())}
+# A second connection to the same database for job progress (jobs/actions.py): an import runs in one
+# transaction, and progress written on that same connection would stay invisible until the commit.
+# In tests it points at the test database; it is still a separate session (decision 0015).
+DATABASES["progress"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -163,6 +168,15 @@ PRODUCT_BOUNDARY_TOLERANCE_M = float(os.environ.get("CLEARGROUND_PRODUCT_TOLERAN
 # Fernet key(s) encrypting casualty identities at rest (comma-separated: the first encrypts, all decrypt).
 # Empty: a DEVELOPMENT key, accepted only while SECRET_KEY is the development one (casualties/crypto.py).
 CLEARGROUND_FIELD_KEY = os.environ.get("CLEARGROUND_FIELD_KEY", "")
+
+# Background jobs (jobs/, decision 0015): how often a worker polls an empty queue, how often a running
+# job's heartbeat is written, after how long without one a job counts as abandoned (its worker was
+# killed) and is queued again, how many attempts it gets, and the least time between progress writes.
+CLEARGROUND_WORKER_POLL_SECONDS = float(os.environ.get("CLEARGROUND_WORKER_POLL_SECONDS", "1.0"))
+CLEARGROUND_JOB_HEARTBEAT_SECONDS = float(os.environ.get("CLEARGROUND_JOB_HEARTBEAT_SECONDS", "10"))
+CLEARGROUND_JOB_STALE_SECONDS = float(os.environ.get("CLEARGROUND_JOB_STALE_SECONDS", "120"))
+CLEARGROUND_JOB_MAX_ATTEMPTS = int(os.environ.get("CLEARGROUND_JOB_MAX_ATTEMPTS", "3"))
+CLEARGROUND_JOB_PROGRESS_SECONDS = 0.5
 
 # Debian 12's GDAL 3.6 cannot sandbox file/network access in spatial references (GDAL >= 3.9 can).
 # We build spatial references only from EPSG codes we choose, never from user-supplied text.
