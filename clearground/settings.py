@@ -168,6 +168,8 @@ PRODUCT_BOUNDARY_TOLERANCE_M = float(os.environ.get("CLEARGROUND_PRODUCT_TOLERAN
 # Fernet key(s) encrypting casualty identities at rest (comma-separated: the first encrypts, all decrypt).
 # Empty: a DEVELOPMENT key, accepted only while SECRET_KEY is the development one (casualties/crypto.py).
 CLEARGROUND_FIELD_KEY = os.environ.get("CLEARGROUND_FIELD_KEY", "")
+# OGC API – Features (decision 0018): may anonymous callers read the published (non-restricted) collections?
+CLEARGROUND_PUBLISH_ANONYMOUS = env_bool("CLEARGROUND_PUBLISH_ANONYMOUS", True)
 
 # Background jobs (jobs/, decision 0015): how often a worker polls an empty queue, how often a running
 # job's heartbeat is written, after how long without one a job counts as abandoned (its worker was

@@ -12,4 +12,5 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("api/", include("interop.rest.urls")),
+    path("ogc/", include("interop.ogc.urls")),
 ]

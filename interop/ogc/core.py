@@ -1,0 +1,314 @@
+"""What each OGC API – Features endpoint answers, whatever web framework calls it (pygeoapi's split).
+
+Every function takes the API's absolute base URL (…/ogc), a `Caller` (who is asking, resolved only
+when an answer depends on it) and the query parameters; it returns a JSON-ready dict, or for items
+and features the GeoJSON text PostGIS built. Access (decision 0018): public collections are the
+published register (anonymous callers may read them while CLEARGROUND_PUBLISH_ANONYMOUS is on, else
+any signed-in user); restricted ones only members, scoped by organisation as `accounts.access.scoped`
+does, and to anyone else they do not exist (404).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+from urllib.parse import urlencode
+
+from django.conf import settings
+
+from accounts.access import scope_of
+from core.errors import CleargroundError, NotFoundOrNoAccess, Problem, ValidationFailed
+from interop.collections import COLLECTIONS, Collection
+from interop.ogc import crs as crs_mod
+from interop.ogc import params, queries
+
+try:  # the CQL2 reader (interop/ogc/cql2.py); without it, `filter` is refused and not declared
+    from interop.ogc import cql2
+except ImportError:  # pragma: no cover - only while the module is being written
+    cql2 = None  # type: ignore[assignment]
+
+JSON = "application/json"
+GEOJSON = "application/geo+json"
+HTML = "text/html"
+OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
+SCHEMA_JSON = "application/schema+json"
+MVT = "application/vnd.mapbox-vector-tile"
+GREGORIAN = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
+
+_OAF1 = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/"
+_OAF2 = "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/"
+_OAF3 = "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/"
+_CQL2 = "http://www.opengis.net/spec/cql2/1.0/conf/"
+# What this server implements, declared here and nowhere else.
+CONFORMANCE = [
+    _OAF1 + "core",
+    _OAF1 + "oas30",
+    _OAF1 + "html",
+    _OAF1 + "geojson",
+    _OAF2 + "crs",
+    _OAF3 + "queryables",
+    _OAF3 + "queryables-query-parameters",
+] + (
+    [
+        _OAF3 + "filter",
+        _OAF3 + "features-filter",
+        _CQL2 + "cql2-text",
+        _CQL2 + "basic-cql2",
+        _CQL2 + "advanced-comparison-operators",
+        _CQL2 + "basic-spatial-functions",
+        _CQL2 + "basic-spatial-functions-plus",
+        _CQL2 + "spatial-functions",
+        _CQL2 + "temporal-functions",
+        _CQL2 + "case-insensitive-comparison",
+    ]
+    if cql2 is not None
+    else []
+)
+
+
+class SignInRequired(CleargroundError):
+    """The register is published to signed-in users only (CLEARGROUND_PUBLISH_ANONYMOUS off)."""
+
+    status = 401
+
+
+class Caller:
+    """Who is asking: `get_user` runs at most once, and only if an answer depends on the user."""
+
+    def __init__(self, get_user: Callable[[], Any]) -> None:
+        self._get_user = get_user
+        self._user: Any = None
+
+    @property
+    def user(self) -> Any:
+        if self._user is None:
+            self._user = self._get_user()
+        return self._user
+
+
+def org_ids_for(collection: Collection, caller: Caller) -> Sequence[int] | None:
+    """The organisations whose rows of `collection` the caller may read (None = all of them).
+
+    Raises SignInRequired (public collections, anonymous publishing off) or NotFoundOrNoAccess
+    (restricted collection, caller not a member).
+    """
+    if not collection.restricted:
+        if settings.CLEARGROUND_PUBLISH_ANONYMOUS or caller.user.is_authenticated:
+            return None
+        raise SignInRequired("Sign in (session or 'Authorization: Token …') to read the published register.")
+    scope = scope_of(caller.user)
+    if scope.everything:
+        return None
+    if scope.is_member():
+        return scope.org_ids()
+    raise NotFoundOrNoAccess(f"No collection {collection.id!r}.")
+
+
+def collection_for(cid: str, caller: Caller) -> tuple[Collection, Sequence[int] | None]:
+    """The collection and the caller's organisation scope in it; 404 if unknown or not visible."""
+    collection = COLLECTIONS.get(cid)
+    if collection is None:
+        raise NotFoundOrNoAccess(f"No collection {cid!r}.")
+    return collection, org_ids_for(collection, caller)
+
+
+def _link(href: str, rel: str, type_: str, title: str, **extra: Any) -> dict[str, Any]:
+    return {"href": href, "rel": rel, "type": type_, "title": title, **extra}
+
+
+def _with(href: str, **query: Any) -> str:
+    return f"{href}?{urlencode(query)}" if query else href
+
+
+def landing(base: str) -> dict[str, Any]:
+    """The landing page: what this API is and where its parts are."""
+    return {
+        "title": "Clearground OGC API – Features",
+        "description": "The published mine action register: hazardous areas, land release, activities, finds, "
+        "risk education and (for members) accidents.",
+        "links": [
+            _link(_with(f"{base}/", f="json"), "self", JSON, "This document"),
+            _link(_with(f"{base}/", f="html"), "alternate", HTML, "This document as HTML"),
+            _link(f"{base}/api", "service-desc", OPENAPI, "The API definition (OpenAPI 3.0)"),
+            _link(_with(f"{base}/api", f="html"), "service-doc", HTML, "The API documentation"),
+            _link(f"{base}/conformance", "conformance", JSON, "Conformance classes implemented"),
+            _link(f"{base}/collections", "data", JSON, "The collections"),
+        ],
+    }
+
+
+def conformance() -> dict[str, Any]:
+    """The conformance classes implemented."""
+    return {"conformsTo": CONFORMANCE}
+
+
+def _utc(value: dt.datetime | None) -> str | None:
+    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if value is not None else None
+
+
+def _collection_doc(base: str, collection: Collection, extent: queries.Extent | None) -> dict[str, Any]:
+    href = f"{base}/collections/{collection.id}"
+    root = base.removesuffix("/ogc")
+    offered = list(crs_mod.BASE)
+    doc: dict[str, Any] = {
+        "id": collection.id,
+        "title": collection.title,
+        "description": collection.description,
+        "itemType": "feature",
+    }
+    if extent is not None and (extent.bbox is not None or extent.start is not None):
+        doc["extent"] = {}
+        if extent.bbox is not None:
+            doc["extent"]["spatial"] = {"bbox": [list(extent.bbox)], "crs": crs_mod.CRS84}
+            offered += crs_mod.utm_zones(*extent.bbox)
+        if extent.start is not None:
+            doc["extent"]["temporal"] = {"interval": [[_utc(extent.start), _utc(extent.end)]], "trs": GREGORIAN}
+    doc["crs"] = [c.uri for c in offered]
+    doc["storageCrs"] = crs_mod.CRS84
+    doc["links"] = [
+        _link(_with(href, f="json"), "self", JSON, "This collection"),
+        _link(_with(href, f="html"), "alternate", HTML, "This collection as HTML"),
+        _link(_with(f"{href}/items", f="json"), "items", GEOJSON, f"{collection.title}"),
+        _link(_with(f"{href}/items", f="html"), "items", HTML, f"{collection.title} as HTML"),
+        _link(f"{href}/queryables", "http://www.opengis.net/def/rel/ogc/1.0/queryables", SCHEMA_JSON,
+              "The properties one may filter on"),
+        _link(f"{root}/tiles/{collection.id}/tilejson.json", "describedby", JSON, "Vector tiles (TileJSON)"),
+        _link(f"{root}/tiles/{collection.id}/{{z}}/{{x}}/{{y}}", "item", MVT, "Vector tiles", templated=True),
+    ]  # fmt: skip
+    return doc
+
+
+def _visible(caller: Caller) -> dict[str, Sequence[int] | None]:
+    visible: dict[str, Sequence[int] | None] = {}
+    for cid, collection in COLLECTIONS.items():
+        try:
+            visible[cid] = org_ids_for(collection, caller)
+        except NotFoundOrNoAccess:
+            continue
+    return visible
+
+
+def collections(base: str, caller: Caller) -> dict[str, Any]:
+    """Every collection the caller may read, with its extent within the caller's scope."""
+    visible = _visible(caller)
+    found = queries.extents(visible)
+    return {
+        "links": [
+            _link(_with(f"{base}/collections", f="json"), "self", JSON, "The collections"),
+            _link(_with(f"{base}/collections", f="html"), "alternate", HTML, "The collections as HTML"),
+        ],
+        "collections": [_collection_doc(base, COLLECTIONS[cid], found.get(cid)) for cid in visible],
+    }
+
+
+def collection(base: str, cid: str, caller: Caller) -> dict[str, Any]:
+    """One collection's metadata."""
+    found, org_ids = collection_for(cid, caller)
+    return _collection_doc(base, found, queries.extents({cid: org_ids}).get(cid))
+
+
+QUERYABLE_SCHEMA = {
+    "text": {"type": "string"},
+    "integer": {"type": "integer"},
+    "number": {"type": "number"},
+    "date": {"type": "string", "format": "date"},
+    "timestamp": {"type": "string", "format": "date-time"},
+    "boolean": {"type": "boolean"},
+}
+
+
+def queryable_types(collection: Collection) -> dict[str, str]:
+    """Property name → type, for filters: every column of the view (`geom` is the geometry)."""
+    return dict(queries.columns(collection))
+
+
+def queryables(base: str, cid: str, caller: Caller) -> dict[str, Any]:
+    """The JSON Schema of the properties a filter may name."""
+    found, _ = collection_for(cid, caller)
+    props: dict[str, Any] = {}
+    for name, kind in queryable_types(found).items():
+        if kind == "geometry":
+            props[name] = {"title": "Geometry", "format": f"geometry-{found.geometry_type.lower()}",
+                           "x-ogc-role": "primary-geometry"}  # fmt: skip
+        else:
+            props[name] = {"title": name.replace("_", " ").capitalize(), **QUERYABLE_SCHEMA[kind]}
+            if name == "id":
+                props[name]["x-ogc-role"] = "id"
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"{base}/collections/{cid}/queryables",
+        "type": "object",
+        "title": found.title,
+        "properties": props,
+        "additionalProperties": False,
+    }
+
+
+def _cql(collection: Collection, query: params.ItemsQuery) -> Any:
+    if query.filter is None:
+        return None
+    if cql2 is None:
+        raise ValidationFailed([Problem("filter", "is not supported by this server yet")])
+    try:
+        fragment = cql2.to_sql(query.filter, queryable_types(collection), filter_srid=query.filter_crs.srid)
+    except cql2.Cql2Error as e:
+        raise ValidationFailed([Problem("filter", str(e))], f"Invalid parameter: filter {e}") from None
+    return queries.render_cql(fragment)
+
+
+def items(base: str, cid: str, caller: Caller, query: Mapping[str, str]) -> tuple[str, crs_mod.Crs]:
+    """One page of features as GeoJSON text (PostGIS-built), and the CRS of its coordinates."""
+    found, org_ids = collection_for(cid, caller)
+    parsed = params.parse_items(query, queryable_types(found))
+    where = queries.where_for(
+        found,
+        org_ids=org_ids,
+        bbox=parsed.bbox,
+        interval=parsed.datetime,
+        properties=parsed.properties,
+        cql=_cql(found, parsed),
+    )
+    href = f"{base}/collections/{cid}/items"
+    rest = {k: v for k, v in query.items() if k not in ("offset", "f")}
+
+    def page(offset: int, rel: str, type_: str = GEOJSON, f: str = "json") -> dict[str, Any]:
+        extra = {"offset": offset} if offset else {}
+        return _link(_with(href, **rest, **extra, f=f), rel, type_, f"{rel} page")
+
+    links = [
+        page(parsed.offset, "self"),
+        page(parsed.offset, "alternate", HTML, "html"),
+        _link(_with(f"{base}/collections/{cid}", f="json"), "collection", JSON, found.title),
+    ]
+    prev_link = page(max(0, parsed.offset - parsed.limit), "prev") if parsed.offset > 0 else None
+    text = queries.items_document(
+        found,
+        where,
+        limit=parsed.limit,
+        offset=parsed.offset,
+        out=parsed.crs,
+        links=links,
+        prev_link=prev_link,
+        next_link=page(parsed.offset + parsed.limit, "next"),
+    )
+    return text, parsed.crs
+
+
+def feature(base: str, cid: str, fid: str, caller: Caller, query: Mapping[str, str]) -> tuple[str, crs_mod.Crs]:
+    """One feature as GeoJSON text; 404 if it does not exist or is not visible to the caller."""
+    found, org_ids = collection_for(cid, caller)
+    out = params.parse_feature(query)
+    pk = int(fid) if fid.isascii() and fid.isdigit() and len(fid) < 19 else 0  # ids are positive bigints
+    if pk <= 0:
+        raise NotFoundOrNoAccess(f"No feature {fid!r} in {cid!r}.")
+    href = f"{base}/collections/{cid}/items/{pk}"
+    links = [
+        _link(_with(href, f="json"), "self", GEOJSON, "This feature"),
+        _link(_with(href, f="html"), "alternate", HTML, "This feature as HTML"),
+        _link(_with(f"{base}/collections/{cid}", f="json"), "collection", JSON, found.title),
+    ]
+    text = queries.feature_document(found, queries.where_for(found, org_ids=org_ids), pk, out=out, links=links)
+    if text is None:
+        raise NotFoundOrNoAccess(f"No feature {fid!r} in {cid!r}.")
+    return text, out

@@ -1,0 +1,284 @@
+"""The SQL of OGC API – Features: PostGIS builds every GeoJSON document, Python only passes it on.
+
+One statement per items page: the page, its GeoJSON, numberMatched, numberReturned, timeStamp and the
+paging links come back as one text value, sent to the client as it is. Values are always bound
+parameters; names (views, columns) are `sql.Identifier`s of our own registry and catalogue.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection
+from psycopg import sql
+
+from interop.collections import COLLECTIONS, Collection
+from interop.ogc import crs as crs_mod
+from interop.ogc.params import Bbox, Interval
+
+SCHEMA = "publish"
+# PostgreSQL type names → the queryable types that cql2.to_sql and the property filters know.
+TYPES = {
+    "text": "text",
+    "varchar": "text",
+    "bpchar": "text",
+    "int2": "integer",
+    "int4": "integer",
+    "int8": "integer",
+    "float4": "number",
+    "float8": "number",
+    "numeric": "number",
+    "date": "date",
+    "timestamptz": "timestamp",
+    "timestamp": "timestamp",
+    "bool": "boolean",
+    "geometry": "geometry",
+}
+CASTS = {"integer": "bigint", "number": "double precision", "date": "date", "timestamp": "timestamptz",
+         "boolean": "boolean", "text": "text"}  # fmt: skip
+
+_columns: dict[str, dict[str, str]] = {}
+
+
+def columns(collection: Collection) -> dict[str, str]:
+    """The view's columns in order, name → queryable type; read from the catalogue once per process.
+
+    The views change only through migrations, which need a restart, so the cache never goes stale.
+    """
+    if not _columns:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """SELECT c.relname, a.attname, t.typname
+                   FROM pg_attribute a
+                   JOIN pg_class c ON c.oid = a.attrelid
+                   JOIN pg_namespace n ON n.oid = c.relnamespace
+                   JOIN pg_type t ON t.oid = a.atttypid
+                   WHERE n.nspname = %s AND a.attnum > 0 AND NOT a.attisdropped
+                   ORDER BY c.relname, a.attnum""",
+                [SCHEMA],
+            )
+            found: dict[str, dict[str, str]] = {}
+            for view, name, typname in cursor.fetchall():
+                found.setdefault(view, {})[name] = TYPES.get(typname, "text")
+        _columns.update(found)
+    return _columns[collection.id]
+
+
+@dataclass
+class Where:
+    """A WHERE clause built from parts, with its parameters in order."""
+
+    parts: list[sql.Composable]
+    params: list[Any]
+
+    def add(self, part: sql.Composable, *params: Any) -> None:
+        self.parts.append(part)
+        self.params.extend(params)
+
+    def composed(self) -> sql.Composable:
+        return sql.SQL(" AND ").join(self.parts) if self.parts else sql.SQL("TRUE")
+
+
+def where_for(
+    collection: Collection,
+    *,
+    org_ids: Sequence[int] | None,
+    bbox: Bbox | None = None,
+    interval: Interval | None = None,
+    properties: dict[str, str] | None = None,
+    cql: sql.Composable | None = None,
+) -> Where:
+    """The rows a request may see and asked for: role scope, bbox, datetime, property equality, CQL2."""
+    where = Where([], [])
+    if org_ids is not None:
+        where.add(sql.SQL("t.organisation_id = ANY(%s)"), list(org_ids))
+    if bbox is not None:
+        where.add(*_bbox(bbox))
+    if interval is not None:
+        _interval(where, collection, interval)
+    cols = columns(collection)
+    for name, value in (properties or {}).items():
+        where.add(sql.SQL("t.{} = %s::{}").format(sql.Identifier(name), sql.SQL(CASTS[cols[name]])), value)
+    if cql is not None:
+        where.add(sql.SQL("({})").format(cql))
+    return where
+
+
+def _bbox(bbox: Bbox) -> tuple[Any, ...]:
+    # ST_Intersects carries the && that lets the planner use the base table's GiST index through the
+    # view (EXPLAIN in tests/test_ogc_items.py); OGC asks for intersecting geometries, not just boxes.
+    if bbox.crs.srid == crs_mod.STORAGE_SRID:
+        return (
+            sql.SQL("ST_Intersects(t.geom, ST_MakeEnvelope(%s, %s, %s, %s, 4326))"),
+            bbox.xmin, bbox.ymin, bbox.xmax, bbox.ymax,
+        )  # fmt: skip
+    # A projected box: its edges densified so that the transformed outline follows them.
+    step = max(bbox.xmax - bbox.xmin, bbox.ymax - bbox.ymin, 1.0) / 32
+    return (
+        sql.SQL("ST_Intersects(t.geom, ST_Transform(ST_Segmentize(ST_MakeEnvelope(%s, %s, %s, %s, %s), %s), 4326))"),
+        bbox.xmin, bbox.ymin, bbox.xmax, bbox.ymax, bbox.crs.srid, step,
+    )  # fmt: skip
+
+
+def _day_start(value: dt.datetime | dt.date) -> dt.datetime:
+    return dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
+
+
+def _interval(where: Where, collection: Collection, interval: Interval) -> None:
+    column = sql.SQL("t.{}").format(sql.Identifier(collection.datetime_column))
+    if columns(collection)[collection.datetime_column] == "date":
+        # A day column: an instant falls on its (UTC) day; both ends are inclusive.
+        def day(v: dt.datetime | dt.date) -> dt.date:
+            return v.astimezone(dt.UTC).date() if isinstance(v, dt.datetime) else v
+
+        if interval.start is not None:
+            where.add(sql.SQL("{} >= %s").format(column), day(interval.start))
+        if interval.end is not None:
+            where.add(sql.SQL("{} <= %s").format(column), day(interval.end))
+        return
+    # A timestamp column: a day given as a date covers all of that day.
+    if interval.start is not None:
+        start = interval.start if isinstance(interval.start, dt.datetime) else _day_start(interval.start)
+        where.add(sql.SQL("{} >= %s").format(column), start)
+    if interval.end is not None:
+        if isinstance(interval.end, dt.datetime):
+            where.add(sql.SQL("{} <= %s").format(column), interval.end)
+        else:
+            where.add(sql.SQL("{} < %s").format(column), _day_start(interval.end) + dt.timedelta(days=1))
+
+
+def _geometry(out: crs_mod.Crs) -> sql.Composable:
+    geom: sql.Composable
+    if out.srid == crs_mod.STORAGE_SRID:
+        geom = sql.SQL("ST_FlipCoordinates(t.geom)") if out.lat_first else sql.SQL("t.geom")
+    else:
+        geom = sql.SQL("ST_Transform(t.geom, {})").format(sql.Literal(out.srid))
+    return sql.SQL("ST_AsGeoJSON({}, {})::json").format(geom, sql.Literal(out.decimals))
+
+
+def _feature(collection: Collection, out: crs_mod.Crs, links: bool = False) -> sql.Composable:
+    """json_build_object of one feature: id at the top, every column but id and geom as properties.
+
+    With `links`, a `links` member follows, from the next %s parameter.
+    """
+    names = [n for n in columns(collection) if n not in ("id", "geom")]
+    # json_build_object takes at most 100 arguments; a view with more columns needs json_object.
+    assert len(names) <= 50, f"{collection.id} has too many columns for json_build_object"
+    properties = sql.SQL(", ").join(sql.SQL("{}, t.{}").format(sql.Literal(n), sql.Identifier(n)) for n in names)
+    return sql.SQL(
+        "json_build_object('type', 'Feature', 'id', t.id, 'geometry', {}, 'properties', json_build_object({}){})"
+    ).format(_geometry(out), properties, sql.SQL(", 'links', %s::json") if links else sql.SQL(""))
+
+
+def _view(collection: Collection) -> sql.Composable:
+    return sql.Identifier(SCHEMA, collection.id)
+
+
+TIMESTAMP = sql.SQL("""to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')""")
+
+
+def items_document(
+    collection: Collection,
+    where: Where,
+    *,
+    limit: int,
+    offset: int,
+    out: crs_mod.Crs,
+    links: list[dict[str, Any]],
+    prev_link: dict[str, Any] | None,
+    next_link: dict[str, Any],
+) -> str:
+    """The FeatureCollection of one items page, as GeoJSON text built by PostGIS in one statement.
+
+    `next_link` is kept only when more rows match beyond this page (decided in SQL from numberMatched).
+    """
+    statement = sql.SQL(
+        """WITH page AS (
+             SELECT t.id, {feature} AS f FROM {view} t WHERE {where} ORDER BY t.id LIMIT %s OFFSET %s
+           ),
+           matched AS (SELECT count(*) AS n FROM {view} t WHERE {where})
+           SELECT json_build_object(
+             'type', 'FeatureCollection',
+             'numberMatched', matched.n,
+             'numberReturned', returned.n,
+             'timeStamp', {timestamp},
+             'links', (SELECT json_agg(l.link ORDER BY l.i) FROM (
+                         SELECT e.i, e.link FROM json_array_elements(%s::json) WITH ORDINALITY AS e(link, i)
+                         UNION ALL SELECT 1000, %s::json WHERE %s
+                         UNION ALL SELECT 1001, %s::json WHERE matched.n > %s) AS l),
+             'features', returned.features
+           )::text
+           FROM (SELECT count(*) AS n, coalesce(json_agg(page.f ORDER BY page.id), '[]'::json) AS features
+                 FROM page) AS returned, matched"""
+    ).format(feature=_feature(collection, out), view=_view(collection), where=where.composed(), timestamp=TIMESTAMP)
+    params = [
+        *where.params, limit, offset,
+        *where.params,
+        json.dumps(links), json.dumps(prev_link), prev_link is not None, json.dumps(next_link), offset + limit,
+    ]  # fmt: skip
+    return _one_text(statement, params)
+
+
+def feature_document(
+    collection: Collection, where: Where, pk: int, *, out: crs_mod.Crs, links: list[Any]
+) -> str | None:
+    """One Feature as GeoJSON text, or None when no visible row has this id."""
+    statement = sql.SQL("SELECT {feature}::text FROM {view} t WHERE t.id = %s AND {where}").format(
+        feature=_feature(collection, out, links=True), view=_view(collection), where=where.composed()
+    )
+    return _one_text(statement, [json.dumps(links), pk, *where.params])
+
+
+def _one_text(statement: sql.Composable, params: list[Any]) -> Any:
+    connection.ensure_connection()
+    text = statement.as_string(connection.connection)
+    with connection.cursor() as cursor:
+        cursor.execute(text, params)
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+@dataclass(frozen=True)
+class Extent:
+    bbox: tuple[float, float, float, float] | None
+    start: dt.datetime | None
+    end: dt.datetime | None
+
+
+def extents(wanted: dict[str, Sequence[int] | None]) -> dict[str, Extent]:
+    """Spatial (ST_Extent) and temporal (min/max of the datetime column) extent of each collection,
+    within the caller's scope (`wanted` maps collection id → organisation ids, None = all): one statement.
+    """
+    if not wanted:
+        return {}
+    selects: list[sql.Composable] = []
+    params: list[Any] = []
+    for cid, org_ids in wanted.items():
+        collection = COLLECTIONS[cid]
+        where = where_for(collection, org_ids=org_ids)
+        selects.append(
+            sql.SQL(
+                "SELECT %s, ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e), lo, hi FROM "
+                "(SELECT ST_Extent(t.geom) AS e, min(t.{c})::timestamptz AS lo, max(t.{c})::timestamptz AS hi "
+                "FROM {view} t WHERE {where}) AS x"
+            ).format(c=sql.Identifier(collection.datetime_column), view=_view(collection), where=where.composed())
+        )
+        params += [cid, *where.params]
+    connection.ensure_connection()
+    text = sql.SQL(" UNION ALL ").join(selects).as_string(connection.connection)
+    found: dict[str, Extent] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(text, params)
+        for cid, xmin, ymin, xmax, ymax, lo, hi in cursor.fetchall():
+            found[cid] = Extent(None if xmin is None else (xmin, ymin, xmax, ymax), lo, hi)
+    return found
+
+
+def render_cql(fragment: sql.Composable) -> sql.Composable:
+    """A CQL2 fragment (values already merged as literals) made safe to sit beside %s placeholders."""
+    connection.ensure_connection()
+    return sql.SQL(fragment.as_string(connection.connection).replace("%", "%%"))
