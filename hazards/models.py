@@ -303,3 +303,7 @@ class HazardIndication(models.Model):
 
     def __str__(self) -> str:
         return f"Hazard indication {self.source} {self.year or ''} ({self.status})"
+
+
+# Clearance outputs reported in aggregate (no polygon) live in their own module; imported here so Django finds them.
+from hazards.outputs import ClearanceOutput  # noqa: E402, F401

@@ -19,6 +19,7 @@ class ReportKind(models.TextChoices):
     QA_VISIT = "qa_visit", "QA visit report"
     QC_INSPECTION = "qc_inspection", "QC inspection report"
     RISK_EDUCATION = "risk_education", "Risk education session report"
+    CLEARANCE_SUMMARY = "clearance_summary", "Clearance summary (aggregate, no polygon)"
 
 
 class ReportStatus(models.TextChoices):

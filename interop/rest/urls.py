@@ -8,6 +8,7 @@ from rest_framework.routers import DefaultRouter
 from accounts.api import AuditEntryViewSet
 from assistance.api import ReferralViewSet, referral_statistics
 from casualties.api import AccidentViewSet, CasualtyViewSet, casualty_rates, casualty_statistics
+from hazards.outputs_api import ClearanceOutputViewSet
 from interop.rest import views
 from obligations.api import Article5ForecastView, Article7ViewSet
 from quality.api import AccreditationViewSet, NonConformityViewSet, QaVisitViewSet, QcInspectionViewSet
@@ -35,6 +36,7 @@ router.register("qa-visits", QaVisitViewSet, basename="qa-visit")
 router.register("qc-inspections", QcInspectionViewSet, basename="qc-inspection")
 router.register("non-conformities", NonConformityViewSet, basename="non-conformity")
 router.register("risk-education-sessions", RiskEducationSessionViewSet, basename="risk-education-session")
+router.register("clearance-outputs", ClearanceOutputViewSet, basename="clearance-output")
 
 urlpatterns = [
     path("v1/", include(router.urls)),

@@ -4,6 +4,7 @@ from reports.kinds.accident import AccidentReport
 from reports.kinds.base import ReportKindSpec
 from reports.kinds.cancellation import CancellationReport
 from reports.kinds.clearance_progress import ClearanceProgressReport
+from reports.kinds.clearance_summary import ClearanceSummaryReport
 from reports.kinds.completion import CompletionReport
 from reports.kinds.eod_spot import EodSpotReport
 from reports.kinds.handover import HandoverReport
@@ -29,5 +30,6 @@ KINDS: dict[str, ReportKindSpec] = {
         QaVisitReport(),
         QcInspectionReport(),
         RiskEducationSessionReport(),
+        ClearanceSummaryReport(),
     )
 }
