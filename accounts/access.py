@@ -275,3 +275,26 @@ def access_non_conformity(user: Any, pk: object, *, act: bool = False, verify: b
     if verify and not may_manage_quality(user):
         raise NotAllowed("Only the national authority's admin, IM or QA officers verify corrective actions.")
     return nc
+
+
+def imports_for(user: Any) -> QuerySet:
+    """File imports (`clearground import`, the imports API) the user may see."""
+    from interop.models import Import
+
+    return _scoped(Import.objects.all(), user, "organisation_id")
+
+
+def access_import(user: Any, pk: object, *, write: bool = False, approve: bool = False):  # type: ignore[no-untyped-def]
+    """The import if the user may see it; write=True to preview or run it, approve=True to approve it."""
+    from interop.models import Import
+
+    try:
+        import_ = imports_for(user).select_related("organisation", "profile").get(pk=pk)
+    except (Import.DoesNotExist, ValueError, TypeError):
+        raise NotFoundOrNoAccess("No such import.") from None
+    roles = scope_of(user).roles_for(import_.organisation_id)
+    if write and not roles & WRITERS:
+        raise NotAllowed("Your role may not run this import.")
+    if approve and not roles & APPROVERS:
+        raise NotAllowed("Only an information-management officer may approve an import.")
+    return import_

@@ -1,0 +1,231 @@
+"""The import engine: every source row accounted for as imported, repaired, rejected or duplicate.
+
+Reading (readers) gives WKB and a source CRS; here each row's geometry is checked (null, empty, wrong
+type, outside lon/lat with no CRS), reprojected to EPSG:4326, repaired when invalid (noted), mapped to
+a payload (mapping), keyed (the source's ID column or a fingerprint) and compared with the rows before
+it and with what earlier imports stored. The target then enters the accepted rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.gis.gdal import CoordTransform, GDALException
+from django.contrib.gis.geos import GEOSException, GEOSGeometry, WKBWriter
+
+from core.errors import Problem
+from core.geometry import as_multipolygon, parse_area, parse_point
+from interop.imports import mapping as mapping_mod
+from interop.imports.crs import Crs
+from interop.imports.readers import Source
+from interop.imports.targets import EntryContext, Outcome, Row, Target
+
+IMPORTED, REPAIRED, REJECTED, DUPLICATE = "imported", "repaired", "rejected", "duplicate"
+_flat = WKBWriter()
+_flat.outdim = 2  # GPS units and KML give Z; the register is 2D
+
+
+@dataclass
+class RowResult:
+    """The account of one source row."""
+
+    number: int
+    status: str
+    payload: dict[str, Any] | None = None
+    problems: list[Problem] = field(default_factory=list)  # why rejected / duplicate
+    repairs: list[Problem] = field(default_factory=list)
+    record: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        notes = self.problems if self.status in (REJECTED, DUPLICATE) else self.repairs
+        return {"row": self.number, "status": self.status, "payload": self.payload,
+                "problems": [{"field": p.field, "reason": p.message} for p in notes],
+                **({"record": self.record} if self.record else {})}  # fmt: skip
+
+
+def _json_safe(value: Any) -> Any:
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.hex()
+    return str(value)
+
+
+def _geometry(wkb: bytes, transform: CoordTransform | None, target: Target, crs: Crs | None,
+              reason: str | None) -> tuple[GEOSGeometry | None, list[Problem], list[Problem]]:  # fmt: skip
+    """The row's geometry in EPSG:4326, with the problems that reject it and the repairs made."""
+    try:
+        geom = GEOSGeometry(memoryview(wkb))
+    except (GEOSException, ValueError) as exc:
+        return None, [Problem("geometry", f"not readable ({exc})")], []
+    if geom.empty:
+        return None, [Problem("geometry", "empty geometry")], []
+    if geom.hasz:
+        geom = GEOSGeometry(_flat.write(geom))
+    wanted = ("Polygon", "MultiPolygon") if target.geometry == "polygon" else ("Point",)
+    if geom.geom_type not in wanted:
+        return None, [Problem("geometry", f"a {geom.geom_type}; the {target.kind} target takes "
+                                          f"{' or '.join(wanted)} geometries")], []  # fmt: skip
+    if transform is not None:
+        try:
+            geom.transform(transform)
+        except (GDALException, GEOSException) as exc:
+            return None, [Problem("geometry", f"could not be reprojected from {crs and crs.label} ({exc})")], []
+    elif crs is None:
+        xmin, ymin, xmax, ymax = geom.extent
+        if xmin < -180 or xmax > 180 or ymin < -90 or ymax > 90:
+            return None, [Problem("geometry", f"coordinates ({xmin:.0f}, {ymin:.0f}) are outside the longitude/"
+                                              "latitude range and the file states no CRS; give it with "
+                                              "--crs EPSG:<code>")], []  # fmt: skip
+    geom.srid = 4326
+    if target.geometry == "point":
+        point, problems = parse_point(geom, "geometry")
+        return point, problems, []
+    area, problems = parse_area(geom, "geometry")
+    if area is None:
+        return None, problems, []
+    repairs = [Problem("geometry", area.repair_note)] if area.repair_note else []
+    return area.geom, [], repairs
+
+
+def _fingerprint(wkb: bytes, attributes: dict[str, Any]) -> str:
+    digest = hashlib.sha256(wkb)
+    digest.update(json.dumps(attributes, sort_keys=True, default=str).encode())
+    return "fp:" + digest.hexdigest()[:40]
+
+
+@dataclass
+class Evaluation:
+    """The account of every row, and the rows to enter."""
+
+    results: list[RowResult]
+    accepted: list[Row]
+
+    def counts(self) -> dict[str, int]:
+        c = {"read": len(self.results), "imported": 0, "repaired": 0, "rejected": 0, "duplicates": 0}
+        for r in self.results:
+            c["duplicates" if r.status == DUPLICATE else r.status] += 1
+        return c
+
+    def problems(self) -> list[dict[str, Any]]:
+        """Every row's problems and repairs: row, status, field, reason."""
+        out = []
+        for r in self.results:
+            notes = r.problems if r.status in (REJECTED, DUPLICATE) else r.repairs
+            out.extend({"row": r.number, "status": r.status, "field": p.field, "reason": p.message} for p in notes)
+        return out
+
+    def report_csv(self) -> str:
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(["row", "status", "field", "reason"])
+        for p in self.problems():
+            writer.writerow([p["row"], p["status"], p["field"], p["reason"]])
+        return buf.getvalue()
+
+    def apply(self, outcomes: list[Outcome]) -> None:
+        """Fold the entry step's outcomes in: a row the pipeline refused becomes rejected with its reasons."""
+        by_number = {r.number: r for r in self.results}
+        for o in outcomes:
+            r = by_number[o.number]
+            if o.problems:
+                r.status, r.problems = REJECTED, o.problems
+            else:
+                r.record = o.record
+
+
+def evaluate(source: Source, *, target: Target, mapping: dict[str, Any], crs: Crs | None, file_name: str,
+             on: dt.date) -> Evaluation:  # fmt: skip
+    """Account for every row of the source (nothing stored)."""
+    transform = crs.transform_to_wgs84() if crs is not None else None
+    columns = [c for c in source.columns if c not in source.geometry_columns]
+    base = target.base_payload(file_name=file_name, on=on)
+    id_column = mapping.get("id_column")
+    merge = bool(mapping.get("merge_parts"))
+    notes_path = mapping.get("notes_field")
+    results: list[RowResult] = []
+    candidates: list[tuple[RowResult, Row, GEOSGeometry]] = []
+    seen: dict[str, tuple[int, str]] = {}  # key → (row number, content fingerprint)
+    by_number: dict[int, int] = {}  # row number → index in candidates
+    for i, wkb in enumerate(source.wkb):
+        number = i + 1
+        attributes = {c: _json_safe(source.values[c][i]) for c in columns}
+        if wkb is None:
+            reason = source.geometry_reasons.get(i) or "null geometry"
+            results.append(RowResult(number, REJECTED, problems=[Problem("geometry", reason)]))
+            continue
+        geom, problems, repairs = _geometry(wkb, transform, target, crs, source.geometry_reasons.get(i))
+        mapped = mapping_mod.apply(mapping, attributes, base, columns)
+        problems += mapped.problems
+        repairs += mapped.repairs
+        content = _fingerprint(wkb, attributes)
+        key = content
+        if id_column:
+            raw = attributes.get(id_column)
+            key = "" if raw in (None, "") else str(raw).strip()
+            if not key:
+                problems.append(Problem(id_column, "the ID column is empty"))
+            elif len(key) > 120:
+                problems.append(Problem(id_column, "the ID is longer than 120 characters"))
+        if problems or geom is None:
+            results.append(RowResult(number, REJECTED, mapped.payload, problems, repairs))
+            continue
+        if key in seen:
+            first, first_content = seen[key]
+            if first_content == content or not id_column:
+                results.append(RowResult(number, DUPLICATE, mapped.payload,
+                                         [Problem(id_column or "row", f"duplicate of row {first} in the same file")]))  # fmt: skip
+            elif merge:
+                # Amsterdam draws one suspected area (one Kenmerk) as several polygons: one hazard, its parts united.
+                f_result, f_row, f_geom = candidates[by_number[first]]
+                candidates[by_number[first]] = (f_result, f_row, f_geom.union(geom))
+                other = [f"{c}: {v}" for c, v in attributes.items() if v not in (None, "") and v != f_row.attributes.get(c)
+                         and c not in mapping_mod.used_columns(mapping)]  # fmt: skip
+                if notes_path and other:
+                    before = mapping_mod.get_path(f_row.payload, notes_path) or ""
+                    mapping_mod.set_path(
+                        f_row.payload, notes_path, f"{before}; part from row {number}: {'; '.join(other)}"
+                    )
+                results.append(RowResult(number, REPAIRED, mapped.payload, [], [
+                    Problem(id_column, f"another part of {key} (row {first}): entered as one area with it")]))  # fmt: skip
+            else:
+                results.append(RowResult(number, REJECTED, mapped.payload, [Problem(
+                    id_column, f"the ID {key} is also row {first}'s, with a different geometry or attributes "
+                               "(a profile with merge_parts unites the parts of one area)")]))  # fmt: skip
+            continue
+        seen[key] = (number, content)
+        row = Row(number, key, mapped.payload, attributes, repairs)
+        result = RowResult(number, REPAIRED if repairs else IMPORTED, row.payload, [], repairs)
+        results.append(result)
+        by_number[number] = len(candidates)
+        candidates.append((result, row, geom))
+    for _result, row, geom in candidates:
+        target.finish(
+            row, geom if geom.geom_type != "GeometryCollection" else as_multipolygon(geom), file_name=file_name
+        )
+    stored = target.stored(row.key for _, row, _g in candidates)
+    accepted = []
+    for result, row, _geom in candidates:
+        if row.key in stored:
+            result.status = DUPLICATE
+            result.problems = [Problem(id_column or "row", f"already imported ({stored[row.key]}, key {row.key})")]
+        else:
+            accepted.append(row)
+    return Evaluation(results, accepted)
+
+
+def enter(evaluation: Evaluation, target: Target, ctx: EntryContext) -> None:
+    """Enter the accepted rows through the target's strategy and fold the outcomes into the account."""
+    evaluation.apply(list(target.enter_many(evaluation.accepted, ctx)))
+
+
+Progress = Callable[[int, int], None]

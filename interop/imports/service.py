@@ -1,0 +1,286 @@
+"""The import service: the one core every door calls (`clearground import`, the jobs queue, REST).
+
+create_import → preview_import (stores nothing) → run_import (one transaction) → approve_import.
+Contract: /tmp/importapi.md as agreed between the engine and the REST helpers; decision 0014.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.access import APPROVERS, access_import, may_write_for, scope_of
+from accounts.models import Membership, Organisation
+from core.errors import NotAllowed, Problem, ValidationFailed
+from interop.imports import engine, mapping as mapping_mod, readers
+from interop.imports.crs import Crs, identify, parse_override, resolve
+from interop.imports.targets import TARGETS, EntryContext, Target
+from interop.models import Import, ImportProfile
+from vocab.choices import Role
+
+__all__ = ["access_import", "approve_import", "create_import", "preview_import", "run_import"]
+
+# A bare shapefile is several files; these sidecars travel with it into storage.
+SHAPEFILE_SIDECARS = (".shx", ".dbf", ".prj", ".cpg", ".qpj")
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def storage_root() -> Path:
+    """Where imported files are kept: MEDIA_ROOT/imports/<sha256>/<original name>."""
+    return Path(settings.MEDIA_ROOT) / "imports"
+
+
+def _store(path: Path, original_name: str, sha: str) -> Path:
+    folder = storage_root() / sha
+    folder.mkdir(parents=True, exist_ok=True)
+    name = Path(original_name).name or path.name
+    stored = folder / name
+    if not stored.exists():
+        shutil.copyfile(path, stored)
+    if path.suffix.lower() == ".shp":
+        for ext in SHAPEFILE_SIDECARS:
+            for side in (path.with_suffix(ext), path.with_suffix(ext.upper())):
+                if side.exists():
+                    shutil.copyfile(side, stored.with_suffix(ext))
+    return stored
+
+
+def _target(kind: str) -> Target:
+    if kind not in TARGETS:
+        raise ValidationFailed([Problem("kind", f"'{kind}' is not an import kind ({', '.join(TARGETS)})")])
+    return TARGETS[kind]
+
+
+def _mapping_for(target: Target, profile: ImportProfile | None, mapping: dict[str, Any] | None) -> dict[str, Any]:
+    if mapping is not None:
+        return mapping
+    if profile is not None:
+        return dict(profile.mapping)
+    return dict(target.default_mapping)
+
+
+def create_import(
+    *,
+    acting_user: User,
+    organisation: Organisation,
+    path: Path,
+    original_name: str,
+    kind: str,
+    profile: ImportProfile | None = None,
+    mapping: dict[str, Any] | None = None,
+    crs: str | None = None,
+    layer: str | None = None,
+) -> Import:
+    """Store a file and read its layer, CRS and columns; a ValidationFailed naming every problem if unusable."""
+    problems: list[Problem] = []
+    if not may_write_for(acting_user, organisation.pk):
+        raise NotAllowed(f"You may not import for {organisation}.")
+    if kind not in TARGETS:
+        problems.append(Problem("kind", f"'{kind}' is not an import kind ({', '.join(TARGETS)})"))
+    if profile is not None and profile.kind != kind:
+        problems.append(Problem("profile", f"profile '{profile.name}' is for {profile.kind}, not {kind}"))
+    if crs:
+        try:
+            parse_override(crs)
+        except ValidationFailed as exc:
+            problems += exc.problems
+    path = Path(path)
+    if not path.is_file():
+        problems.append(Problem("file", f"{original_name} is not a file"))
+    if problems:
+        raise ValidationFailed(problems)
+    used = _mapping_for(TARGETS[kind], profile, mapping)
+    problems += mapping_mod.check(used)
+    source = None
+    try:
+        source = readers.read_source(path, layer=layer, geometry=used.get("geometry") or {})
+    except ValidationFailed as exc:
+        problems += exc.problems
+    if source is not None:
+        problems += [p for p in mapping_mod.check(used, source.columns) if "is not in the file" in p.message]
+    if problems:
+        raise ValidationFailed(problems)
+    assert source is not None
+    stated = identify(source.stated_crs).label if source.stated_crs else ""
+    sha = _sha256(path)
+    stored = _store(path, original_name, sha)
+    return Import.objects.create(
+        organisation=organisation, created_by=acting_user, kind=kind, original_name=original_name[:255],
+        stored_path=str(stored), sha256=sha, format=source.driver, layer=source.layer, crs=stated,
+        crs_override=crs or "", columns=source.columns, profile=profile, mapping=used,
+    )  # fmt: skip
+
+
+def _read(import_: Import) -> tuple[readers.Source, Crs | None]:
+    source = readers.read_source(Path(import_.stored_path), layer=import_.layer or None,
+                                 geometry=import_.mapping.get("geometry") or {})  # fmt: skip
+    crs = resolve(override=import_.crs_override or None, stated=source.stated_crs,
+                  profile_default=import_.mapping.get("crs"))  # fmt: skip
+    return source, crs
+
+
+def _date_of_information() -> Any:
+    return timezone.localdate()
+
+
+def import_clerk(organisation: Organisation) -> User:
+    """The organisation's import clerk: authors every imported report, so a person can approve it (four eyes)."""
+    user, created = User.objects.get_or_create(username=f"{organisation.code}-importer")
+    if created:
+        user.set_unusable_password()
+        user.save()
+    Membership.objects.get_or_create(user=user, organisation=organisation, role=Role.DATA_CLERK)
+    return user
+
+
+def _may_approve(user: User, organisation: Organisation) -> bool:
+    return bool(scope_of(user).roles_for(organisation.pk) & APPROVERS)
+
+
+class _Rollback(Exception):
+    pass
+
+
+def preview_import(import_: Import, *, rows: int = 20) -> dict[str, Any]:
+    """What the import would do, row by row: entered through the pipeline and rolled back; stores nothing else.
+
+    Only the Import's status and counts change.
+    """
+    source, crs = _read(import_)
+    target = _target(import_.kind)
+    on = _date_of_information()
+    evaluation = engine.evaluate(source, target=target, mapping=import_.mapping, crs=crs,
+                                 file_name=import_.original_name, on=on)  # fmt: skip
+    try:
+        with transaction.atomic():
+            ctx = EntryContext(import_, import_.organisation, import_clerk(import_.organisation), None, on)
+            engine.enter(evaluation, target, ctx)
+            raise _Rollback
+    except _Rollback:
+        pass
+    counts = evaluation.counts()
+    Import.objects.filter(pk=import_.pk).update(status=Import.Status.PREVIEWED, counts=counts)
+    import_.status, import_.counts = Import.Status.PREVIEWED, counts
+    for r in evaluation.results:
+        r.record = ""  # rolled back
+    return {
+        "format": source.driver,
+        "layer": source.layer,
+        "crs": crs.label if crs else None,
+        "crs_note": crs.note if crs else "no CRS in the file: coordinates read as longitude/latitude (EPSG:4326)",
+        "columns": source.columns,
+        "counts": counts,
+        "rows": [r.as_dict() for r in evaluation.results[:rows]],
+        "problems": evaluation.problems(),
+    }
+
+
+def run_import(
+    import_: Import,
+    *,
+    acting_user: User,
+    approve: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> Import:
+    """Enter the import's accepted rows in one transaction; rows already stored are duplicates, not re-entered.
+
+    With approve=True the acting user (an approver of the organisation) approves every entered report in the
+    same transaction. If anything fails, nothing is stored and the Import is marked failed with the error.
+    """
+    if approve and not _may_approve(acting_user, import_.organisation):
+        raise NotAllowed("Only an IM officer of the organisation or the authority approves an import.")
+    target = _target(import_.kind)
+    Import.objects.filter(pk=import_.pk).update(status=Import.Status.RUNNING, started_at=timezone.now())
+    try:
+        source, crs = _read(import_)
+        on = _date_of_information()
+        with transaction.atomic():
+            evaluation = engine.evaluate(source, target=target, mapping=import_.mapping, crs=crs,
+                                         file_name=import_.original_name, on=on)  # fmt: skip
+            total, done = len(evaluation.accepted), 0
+
+            def tick(n: int) -> None:
+                nonlocal done
+                done += n
+                if progress:
+                    progress(done, total)
+
+            if progress:
+                progress(0, total)
+            ctx = EntryContext(import_, import_.organisation, import_clerk(import_.organisation),
+                               acting_user if approve else None, on, tick)  # fmt: skip
+            engine.enter(evaluation, target, ctx)
+            now = timezone.now()
+            import_.counts, import_.report_csv = evaluation.counts(), evaluation.report_csv()
+            import_.status = Import.Status.APPROVED if approve else Import.Status.DONE
+            import_.finished_at, import_.error = now, ""
+            if approve:
+                import_.approved_at = now
+            import_.save(update_fields=["counts", "report_csv", "status", "finished_at", "error", "approved_at"])
+    except Exception as exc:
+        Import.objects.filter(pk=import_.pk).update(status=Import.Status.FAILED, error=str(exc)[:5000],
+                                                    finished_at=timezone.now())  # fmt: skip
+        import_.refresh_from_db()
+        raise
+    return import_
+
+
+def approve_import(import_: Import, *, acting_user: User) -> Import:
+    """An IM officer approves every report the import entered, in one transaction (all or none)."""
+    if not _may_approve(acting_user, import_.organisation):
+        raise NotAllowed("Only an IM officer of the organisation or the authority approves an import.")
+    if import_.status not in (Import.Status.DONE, Import.Status.APPROVED):
+        raise ValidationFailed([Problem("status", f"only a finished import is approved; this one is {import_.status}")])
+    target = _target(import_.kind)
+    with transaction.atomic():
+        target.approve(import_, acting_user=acting_user)
+        import_.status, import_.approved_at = Import.Status.APPROVED, timezone.now()
+        import_.save(update_fields=["status", "approved_at"])
+    return import_
+
+
+def problem_csv_path(import_: Import) -> Path:
+    """Write the import's per-row problem CSV beside its stored file; its path."""
+    path = Path(import_.stored_path).with_name(f"import-{import_.pk}-problems.csv")
+    path.write_text(import_.report_csv, encoding="utf-8")
+    return path
+
+
+PROFILES_DIR = Path(__file__).resolve().parent / "profiles"
+
+
+def shipped_profiles() -> list[dict[str, Any]]:
+    """The profiles shipped as JSON in interop/imports/profiles/ (name, kind, description, mapping)."""
+    import json
+
+    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(PROFILES_DIR.glob("*.json"))]
+
+
+def ensure_shipped_profiles() -> list[ImportProfile]:
+    """Create the shipped profiles that are missing; one already saved (perhaps edited) is left as it is."""
+    out = []
+    for data in shipped_profiles():
+        problems = mapping_mod.check(data["mapping"])
+        if problems:
+            raise ValidationFailed(problems, f"shipped profile {data['name']} is broken")
+        profile, _ = ImportProfile.objects.get_or_create(
+            name=data["name"],
+            defaults={"kind": data["kind"], "description": data.get("description", ""), "mapping": data["mapping"]},
+        )
+        out.append(profile)
+    return out

@@ -1,0 +1,249 @@
+"""Import target `clearance_summary`: each table row becomes a clearance summary report (no geometry).
+
+Built for Colombia's humanitarian demining results table (profile `colombia-clearance-results`): rows
+name their department and municipality, never a code, so the target finds the municipality's DIVIPOLA
+code by name. An exact name is imported as it is; a name that matches only once accents, case and
+punctuation are folded (CHOCO → CHOCÓ, BOGOTA DC → BOGOTÁ, D.C.) or through the short alias list below
+is repaired, with a note saying what it matched; a name that matches nothing is rejected as an unknown
+municipality. The report keeps the names as the source wrote them, and the code it matched.
+
+Keys (decision 0016): a row's import key is a fingerprint of what the row states once typed (country,
+municipality code, year, month, context, m² to the centimetre, the three device counts and their total),
+so the CSV and the XLSX of the same table give the same keys and a second file adds nothing; identical
+rows are one fact (no occurrence counter): a later copy is a duplicate of the first.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import hashlib
+import json
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+from django.contrib.gis.geos import GEOSGeometry
+
+from core.errors import Problem
+from interop.imports import mapping as mapping_mod
+from interop.imports.targets import EntryContext, Outcome, Row, Target, register
+from places.population import SHARED_DATA
+
+DIVIPOLA_DIR = SHARED_DATA / "colombia_divipola_and_departments"
+
+# Names that folding does not reach, per (folded department, folded municipality) → (DIVIPOLA code, why).
+# Each is checked by a test against the DIVIPOLA table; add one only with its reason.
+ALIASES: dict[tuple[str, str], tuple[str, str]] = {
+    ("santander", "el carmen"): (
+        "68235",
+        "Santander's only El Carmen is El Carmen de Chucurí (the municipality's former and common name)",
+    ),
+    ("choco", "el carmen del atrato"): ("27245", "a spelling of El Carmen de Atrato"),
+}
+
+# The attribute `finish` leaves on a Row it found unusable (unknown municipality), read by `check`.
+_UNUSABLE = "clearance_problems"
+
+ZERO_NOTE = (
+    "Nothing cleared and no device destroyed in the month: recorded as reported "
+    "(a task that found nothing, or a reporting placeholder)."
+)
+
+_PUNCTUATION = re.compile(r"[^\w\s]")
+
+
+def fold(text: str) -> str:
+    """A name compared without accents, case or punctuation ('BOGOTÁ, D.C.' → 'bogota dc')."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(_PUNCTUATION.sub("", bare).split()).casefold()
+
+
+@dataclass(frozen=True)
+class Municipality:
+    """One DIVIPOLA municipality: its code and names as DANE spells them."""
+
+    code: str
+    name: str
+    department_code: str
+    department: str
+
+
+@dataclass
+class Gazetteer:
+    """Colombia's departments and municipalities by folded name, read from the DIVIPOLA tables."""
+
+    departments: dict[str, str]  # folded name (aliases included) → department code
+    municipalities: dict[tuple[str, str], Municipality]  # (department code, folded name) → municipality
+    by_code: dict[str, Municipality]
+
+    def resolve(self, department: str, municipality: str) -> tuple[Municipality | None, list[Problem]]:
+        """The municipality a row names, with a repair note when only folding or an alias found it.
+
+        None (and no note) when nothing matches; the caller rejects the row then.
+        """
+        dept_code = self.departments.get(fold(department))
+        if dept_code is None:
+            return None, []
+        found = self.municipalities.get((dept_code, fold(municipality)))
+        how = "after folding accents, case and punctuation"
+        if found is None:
+            alias = ALIASES.get((fold(department), fold(municipality)))
+            if alias is None:
+                return None, []
+            found, how = self.by_code[alias[0]], f"through the alias list: {alias[1]}"
+        repairs = []
+        if department != found.department:
+            matched = f"DIVIPOLA {found.department_code} {found.department}"
+            repairs.append(Problem("admin_area.parent_name", f"'{department}' matched {matched} {how}"))
+        if municipality != found.name:
+            matched = f"DIVIPOLA {found.code} {found.name}"
+            repairs.append(Problem("admin_area.name", f"'{municipality}' matched {matched} {how}"))
+        return found, repairs
+
+
+def read_gazetteer(directory: Path) -> Gazetteer:
+    """Read the DIVIPOLA department and populated-centre tables (one row per centre; first name wins)."""
+    departments: dict[str, str] = {}
+    with open(directory / "divipola_departamentos.csv", encoding="utf-8-sig", newline="") as handle:
+        for row in csv.DictReader(handle):
+            departments.setdefault(fold(row["name"]), row["code"].strip().zfill(2))
+    by_code: dict[str, Municipality] = {}
+    with open(directory / "divipola_centros_poblados.csv", encoding="utf-8-sig", newline="") as handle:
+        for row in csv.DictReader(handle):
+            code = row["codigo_municipio"].strip().zfill(5)
+            if code not in by_code:
+                dept_code = row["codigo_departamento"].strip().zfill(2)
+                by_code[code] = Municipality(code, row["nombre_municipio"].strip(), dept_code,
+                                             row["nombre_departamento"].strip())  # fmt: skip
+                departments.setdefault(fold(row["nombre_departamento"]), dept_code)
+    municipalities = {(m.department_code, fold(m.name)): m for m in by_code.values()}
+    return Gazetteer(departments, municipalities, by_code)
+
+
+@functools.cache
+def divipola() -> Gazetteer | None:
+    """The shared DIVIPOLA tables, read once a process; None when they are not beside the checkout."""
+    if not (DIVIPOLA_DIR / "divipola_centros_poblados.csv").exists():
+        return None
+    return read_gazetteer(DIVIPOLA_DIR)
+
+
+def complete(payload: dict[str, Any], gazetteer: Gazetteer | None) -> tuple[list[Problem], list[Problem]]:
+    """Give a mapped row its municipality code and the zero-output note: (problems that reject it, repairs).
+
+    A row that already carries a p-code (another partner's profile maps a code column) is left as it is.
+    """
+    area = payload.setdefault("admin_area", {})
+    if not isinstance(area, dict):
+        return [Problem("admin_area", "must be an object")], []
+    problems: list[Problem] = []
+    repairs: list[Problem] = []
+    if not area.get("pcode"):
+        department, name = str(area.get("parent_name") or ""), str(area.get("name") or "")
+        if not name:
+            problems.append(Problem("admin_area.name", "is empty: the municipality is required"))
+        elif area.get("country_iso3", "COL") != "COL":
+            problems.append(Problem("admin_area.pcode", "a municipality outside Colombia needs its p-code column"))
+        elif gazetteer is None:
+            missing = f"cannot be matched: the DIVIPOLA tables are not in {DIVIPOLA_DIR}"
+            problems.append(Problem("admin_area.name", missing))
+        else:
+            found, repairs = gazetteer.resolve(department, name)
+            if found is None:
+                unknown = (f"unknown municipality '{name}' in department '{department}' "
+                           "(not in DIVIPOLA, even with accents and case folded)")  # fmt: skip
+                problems.append(Problem("admin_area.name", unknown))
+            else:
+                area["pcode"], area["parent_pcode"] = found.code, found.department_code
+    devices = payload.get("devices")
+    counts = [payload.get("total_devices"), payload.get("area_cleared_m2"),
+              *(devices.values() if isinstance(devices, dict) else [])]  # fmt: skip
+    if not problems and counts and all(v == 0 for v in counts):
+        notes = str(payload.get("notes") or "")
+        payload["notes"] = f"{notes} {ZERO_NOTE}".strip()
+    return problems, repairs
+
+
+def fingerprint(payload: dict[str, Any]) -> str:
+    """The import key of a completed payload: what the row states, typed, so CSV and XLSX agree."""
+    area = payload.get("admin_area") or {}
+    devices = payload.get("devices") or {}
+    period = payload.get("period") or {}
+    m2 = payload.get("area_cleared_m2")
+    stated = [
+        area.get("country_iso3") or "",
+        area.get("pcode") or "",
+        period.get("year"),
+        period.get("month"),
+        payload.get("context"),
+        f"{float(m2):.2f}" if isinstance(m2, (int, float)) else m2,
+        devices.get("ap_mines"),
+        devices.get("uxo"),
+        devices.get("ied"),
+        payload.get("total_devices"),
+    ]
+    return "cs:" + hashlib.sha256(json.dumps(stated, default=str).encode()).hexdigest()[:40]
+
+
+def map_row(
+    attributes: dict[str, Any], mapping: dict[str, Any], gazetteer: Gazetteer | None, columns: list[str]
+) -> tuple[mapping_mod.Mapped, str]:
+    """One source row as the target sees it, without the engine: the mapped payload (problems, repairs) and key."""
+    mapped = mapping_mod.apply(mapping, attributes, ClearanceSummaryTarget().base_payload(), columns)
+    problems, repairs = complete(mapped.payload, gazetteer)
+    mapped.problems += problems
+    mapped.repairs += repairs
+    return mapped, fingerprint(mapped.payload)
+
+
+class ClearanceSummaryTarget(Target):
+    """Each table row files a clearance summary report (docs/reports.md, `clearance_summary`); no geometry."""
+
+    kind = "clearance_summary"
+    label = "Clearance summary: one month's m² cleared and devices destroyed in a municipality (no polygon)"
+    geometry = "none"
+    geometry_path = ""
+    default_mapping: ClassVar[dict[str, Any]] = {"notes_field": "notes"}
+
+    def base_payload(self, **_: Any) -> dict[str, Any]:
+        return {"admin_area": {"country_iso3": "COL"}, "notes": ""}
+
+    def finish(self, row: Row, geom: GEOSGeometry | None, *, file_name: str) -> None:
+        problems, repairs = complete(row.payload, divipola())
+        row.repairs.extend(repairs)  # the engine's account reads the same list: the row counts as repaired
+        # The engine's own key hashes the cells as read ("2010" in a CSV, 2010 in an XLSX); ours hashes the
+        # typed facts, so the XLSX after the CSV finds every row stored.
+        row.key = fingerprint(row.payload)
+        setattr(row, _UNUSABLE, problems)  # rejected by enter_many (the engine's account has no hook here)
+        note = f"Imported from {file_name}, row {row.number}."
+        row.payload["notes"] = f"{note} {row.payload.get('notes') or ''}".strip()
+
+    def check(self, row: Row) -> list[Problem]:
+        """The problems `finish` found that reject the row (unknown municipality), for an engine that asks."""
+        return list(getattr(row, _UNUSABLE, []))
+
+    def enter_many(self, rows: list[Row], ctx: EntryContext) -> Iterator[Outcome]:
+        """Reject rows whose municipality is unknown or whose facts repeat an earlier row; enter the rest."""
+        first: dict[str, int] = {}
+        good: list[Row] = []
+        for row in rows:
+            problems = self.check(row)
+            if problems:
+                yield Outcome(row.number, problems)
+                ctx.progress(1)
+            elif row.key in first:
+                # Cells that differ only in spelling (BOLIVAR / BOLÍVAR) state the same facts.
+                yield Outcome(row.number, [Problem("row", f"duplicate of row {first[row.key]} in the same file")])
+                ctx.progress(1)
+            else:
+                first[row.key] = row.number
+                good.append(row)
+        yield from super().enter_many(good, ctx)
+
+
+register(ClearanceSummaryTarget())

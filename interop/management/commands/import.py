@@ -1,0 +1,136 @@
+"""`clearground import FILE --kind KIND [--profile NAME] [--dry-run] [--crs EPSG:n] [--layer L]
+[--organisation CODE] [--approve] [--json]`: a partner's file through the import service.
+
+Shows a progress bar on stderr; --dry-run prints the preview (the first rows as they would be stored
+and every problem) and stores nothing; a run prints the counts and where the per-row problem CSV is.
+Reports are authored by the organisation's import clerk and, with --approve, approved by its import
+approver (an IM officer), so the four-eyes rule holds. See README ("Importing files") and decision 0014.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from tqdm import tqdm
+
+from accounts.models import Membership, Organisation
+from core.errors import CleargroundError
+from interop.imports import service
+from interop.imports.targets import TARGETS
+from interop.models import ImportProfile
+from vocab.choices import OrganisationKind, Role
+
+
+def _officer(organisation: Organisation) -> User:
+    """The organisation's import approver: an IM officer account without a password, used only by this command."""
+    user, created = User.objects.get_or_create(username=f"{organisation.code}-import-approver")
+    if created:
+        user.set_unusable_password()
+        user.save()
+    Membership.objects.get_or_create(user=user, organisation=organisation, role=Role.IM_OFFICER)
+    return user
+
+
+def _organisation(code: str | None) -> Organisation:
+    if code:
+        try:
+            return Organisation.objects.get(code=code)
+        except Organisation.DoesNotExist:
+            raise CommandError(f"no organisation with code '{code}'") from None
+    authorities = list(Organisation.objects.filter(kind=OrganisationKind.NATIONAL_AUTHORITY)[:2])
+    if len(authorities) != 1:
+        raise CommandError("name the importing organisation with --organisation CODE")
+    return authorities[0]
+
+
+class Command(BaseCommand):
+    help = (
+        "Import a GeoPackage, shapefile (zip), KML/KMZ, GeoJSON, FlatGeobuf, CSV or XLSX through the report pipeline."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", type=Path)
+        parser.add_argument("--kind", required=True, choices=sorted(TARGETS), help="what each row becomes")
+        parser.add_argument("--profile", default=None, help="a saved import profile (shipped ones load on first use)")
+        parser.add_argument("--dry-run", action="store_true", help="print the preview and every problem; store nothing")
+        parser.add_argument("--crs", default=None, help="the source CRS, overriding the file's (EPSG:28992)")
+        parser.add_argument("--layer", default=None, help="the layer to read when the file has several")
+        parser.add_argument("--organisation", default=None, help="code of the importing organisation")
+        parser.add_argument("--approve", action="store_true", help="approve every entered report in the same run")
+        parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
+        parser.add_argument("--rows", type=int, default=10, help="rows shown in a dry run's preview")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        path: Path = options["file"]
+        if not path.is_file():
+            raise CommandError(f"{path} is not a file")
+        organisation = _organisation(options["organisation"])
+        officer = _officer(organisation)
+        profile = None
+        if options["profile"]:
+            service.ensure_shipped_profiles()
+            try:
+                profile = ImportProfile.objects.get(name=options["profile"])
+            except ImportProfile.DoesNotExist:
+                names = ", ".join(ImportProfile.objects.order_by("name").values_list("name", flat=True))
+                raise CommandError(f"no import profile '{options['profile']}' (there are: {names})") from None
+        try:
+            import_ = service.create_import(acting_user=officer, organisation=organisation, path=path,
+                                            original_name=path.name, kind=options["kind"], profile=profile,
+                                            crs=options["crs"], layer=options["layer"])  # fmt: skip
+            if options["dry_run"]:
+                preview = service.preview_import(import_, rows=options["rows"])
+                self.stdout.write(json.dumps(preview, ensure_ascii=False, indent=1) if options["json"]
+                                  else _preview_text(preview))  # fmt: skip
+                return
+            bar = tqdm(unit="row", file=sys.stderr, desc="importing", disable=None)
+
+            def progress(done: int, total: int) -> None:
+                bar.total = total
+                bar.n = done
+                bar.refresh()
+
+            try:
+                import_ = service.run_import(import_, acting_user=officer, approve=options["approve"],
+                                             progress=progress)  # fmt: skip
+            finally:
+                bar.close()
+        except CleargroundError as exc:
+            lines = [exc.message, *(f"  {p.field}: {p.message}" for p in exc.problems)]
+            raise CommandError("\n".join(lines)) from None
+        csv_path = service.problem_csv_path(import_)
+        result = {
+            "import": import_.pk,
+            "status": import_.status,
+            "counts": import_.counts,
+            "problems_csv": str(csv_path),
+        }
+        if options["json"]:
+            self.stdout.write(json.dumps(result))
+            return
+        c = import_.counts
+        self.stdout.write(f"import {import_.pk} {import_.status}: read {c['read']}, imported {c['imported']}, "
+                          f"repaired {c['repaired']}, rejected {c['rejected']}, duplicates {c['duplicates']}")  # fmt: skip
+        self.stdout.write(f"per-row problems: {csv_path}")
+
+
+def _preview_text(preview: dict[str, Any]) -> str:
+    c = preview["counts"]
+    lines = [
+        f"format {preview['format']}, layer {preview['layer']}, CRS {preview['crs'] or 'none'} ({preview['crs_note']})",
+        f"columns: {', '.join(preview['columns'])}",
+        f"dry run, nothing stored: read {c['read']}, imported {c['imported']}, repaired {c['repaired']}, "
+        f"rejected {c['rejected']}, duplicates {c['duplicates']}",
+        "first rows as they would be stored:",
+    ]
+    for r in preview["rows"]:
+        payload = json.dumps(r["payload"], ensure_ascii=False)
+        lines.append(f"  row {r['row']} {r['status']}: {payload[:300]}{'…' if len(payload) > 300 else ''}")
+    lines.append(f"problems ({len(preview['problems'])}):")
+    lines += [f"  row {p['row']} {p['status']} {p['field']}: {p['reason']}" for p in preview["problems"]]
+    return "\n".join(lines)

@@ -1,0 +1,34 @@
+"""Shared pieces of the import tests: the Amsterdam files read in place, and a run of one file."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from interop.imports import service
+from interop.models import Import, ImportProfile
+
+SHARED_DATA = Path(os.environ.get("CLEARGROUND_SHARED_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data")
+AMSTERDAM = SHARED_DATA / "amsterdam_wwii_uxo"
+
+needs_amsterdam = pytest.mark.skipif(
+    not AMSTERDAM.is_dir(), reason=f"the Amsterdam bommenkaart sample is not at {AMSTERDAM} (CLEARGROUND_SHARED_DATA)"
+)
+
+
+@pytest.fixture(autouse=True)
+def media_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def profile(name: str) -> ImportProfile:
+    service.ensure_shipped_profiles()
+    return ImportProfile.objects.get(name=name)
+
+
+def new_import(cast: Any, path: Path, kind: str, *, user: Any = None, **kw: Any) -> Import:
+    return service.create_import(acting_user=user or cast.imo, organisation=kw.pop("organisation", cast.authority),
+                                 path=path, original_name=path.name, kind=kind, **kw)  # fmt: skip
