@@ -40,6 +40,13 @@ def in_thread(fn: Callable[[], Any]) -> threading.Thread:
     return thread
 
 
+@pytest.fixture(autouse=True)
+def close_progress_connection() -> Any:
+    # A mirror alias is not closed by the test teardown; left open, it blocks dropping the test database.
+    yield
+    connections["progress"].close()
+
+
 @pytest.fixture
 def echo(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """A 'test.echo' job kind that reports progress 1/1 and returns its args; records the job ids it ran."""

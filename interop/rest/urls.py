@@ -40,6 +40,7 @@ router.register("clearance-outputs", ClearanceOutputViewSet, basename="clearance
 
 urlpatterns = [
     path("v1/", include(router.urls)),
+    path("v1/", include("interop.rest.imports")),  # imports, their jobs, import profiles
     path("v1/treaty/", include("treaty.urls")),
     path("v1/public/land-release/", views.public_land_release, name="public-land-release"),
     path("v1/article5-forecast/<str:iso3>/", Article5ForecastView.as_view(), name="article5-forecast"),

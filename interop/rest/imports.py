@@ -1,0 +1,458 @@
+"""REST doors onto file imports, their jobs and saved profiles: parse → access → service/action → render.
+
+Upload (POST /imports/) stores and reads the file at once; preview runs the rows through the
+pipeline and rolls back; run queues an `import.run` job for the worker (202 + the job's URL to
+poll); report.csv is the per-row account of problems; approve is the IM officer's one step over
+the whole import. The service (interop/imports/service.py) does the work; these views only adapt.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpResponse
+from django.urls import include, path, reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.routers import SimpleRouter
+
+from accounts import access, audit
+from accounts.models import Organisation
+from core.errors import Conflict, NotAllowed, NotFoundOrNoAccess, Problem, ValidationFailed
+from interop.imports import mapping as mapping_mod
+from interop.imports import service
+from interop.imports.targets import TARGETS
+from interop.models import Import, ImportProfile
+from interop.rest.pagination import IdCursorPagination
+from jobs.access import access_job
+from jobs.actions import enqueue
+from jobs.models import Job
+
+RUN_KIND = "import.run"
+
+
+# ---------------------------------------------------------------- serializers
+
+
+class ProgressSerializer(serializers.Serializer):
+    done = serializers.IntegerField()
+    total = serializers.IntegerField(allow_null=True)
+    percent = serializers.FloatField(allow_null=True)
+
+
+def _progress(job: Job | None) -> dict[str, Any]:
+    if job is None:
+        return {"done": 0, "total": None, "percent": None}
+    return {"done": job.progress_done, "total": job.progress_total, "percent": job.percent}
+
+
+class JobSerializer(serializers.ModelSerializer):
+    created_by = serializers.SlugRelatedField[Any](slug_field="username", read_only=True)
+    progress = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Job
+        fields = ("id", "kind", "args", "status", "progress", "message", "error", "result", "attempts",
+                  "created_by", "created_at", "started_at", "finished_at", "url")  # fmt: skip
+
+    @extend_schema_field(ProgressSerializer)
+    def get_progress(self, job: Job) -> dict[str, Any]:
+        return _progress(job)
+
+    def get_url(self, job: Job) -> str:
+        return reverse("job-detail", args=[job.pk])
+
+
+class ImportSerializer(serializers.ModelSerializer):
+    organisation = serializers.SlugRelatedField[Any](slug_field="code", read_only=True)
+    created_by = serializers.SlugRelatedField[Any](slug_field="username", read_only=True)
+    profile = serializers.SlugRelatedField[Any](slug_field="name", read_only=True)
+    job = serializers.SerializerMethodField()
+    progress = serializers.SerializerMethodField()
+    links = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Import
+        fields = ("id", "organisation", "created_by", "kind", "original_name", "sha256", "format", "layer", "crs",
+                  "crs_override", "columns", "profile", "mapping", "status", "counts", "error", "created_at",
+                  "started_at", "finished_at", "approved_at", "job", "progress", "links")  # fmt: skip
+
+    def _job(self, import_: Import) -> Job | None:
+        jobs: dict[int, Job] | None = self.context.get("jobs")
+        return jobs.get(import_.pk) if jobs is not None else latest_jobs([import_.pk]).get(import_.pk)
+
+    @extend_schema_field(JobSerializer(allow_null=True))
+    def get_job(self, import_: Import) -> dict[str, Any] | None:
+        job = self._job(import_)
+        return JobSerializer(job).data if job else None
+
+    @extend_schema_field(ProgressSerializer)
+    def get_progress(self, import_: Import) -> dict[str, Any]:
+        return _progress(self._job(import_))
+
+    @extend_schema_field({"type": "object", "additionalProperties": {"type": "string"}})
+    def get_links(self, import_: Import) -> dict[str, str]:
+        detail = reverse("import-detail", args=[import_.pk])
+        return {"self": detail, "preview": f"{detail}preview/", "run": f"{detail}run/",
+                "report_csv": f"{detail}report.csv", "approve": f"{detail}approve/"}  # fmt: skip
+
+
+class ImportUploadSerializer(serializers.Serializer):
+    """The multipart form of an upload (documentation only: the view parses it to name every problem)."""
+
+    file = serializers.FileField()
+    kind = serializers.ChoiceField(choices=sorted(TARGETS))
+    organisation = serializers.CharField(required=False, help_text="the organisation's code (default: your own)")
+    profile = serializers.CharField(required=False, help_text="a saved import profile's name")
+    crs = serializers.CharField(required=False, help_text="override the file's CRS, e.g. EPSG:28992")
+    layer = serializers.CharField(required=False, help_text="the layer to read (default: the first)")
+    mapping = serializers.JSONField(required=False, help_text="a mapping object (JSON); overrides the profile's")
+
+
+class RunSerializer(serializers.Serializer):
+    approve = serializers.BooleanField(default=False, help_text="approve every entered report in the same run")
+
+
+class RunAcceptedSerializer(serializers.Serializer):
+    job = JobSerializer()
+    status_url = serializers.CharField()
+    import_url = serializers.CharField()
+
+
+class ImportProfileSerializer(serializers.ModelSerializer):
+    created_by = serializers.SlugRelatedField[Any](slug_field="username", read_only=True)
+
+    class Meta:
+        model = ImportProfile
+        fields = ("id", "name", "kind", "description", "mapping", "created_by", "created_at")
+        read_only_fields = ("created_by", "created_at")
+        # Uniqueness is checked with the other problems in save_profile, in the project's error shape.
+        extra_kwargs: dict[str, Any] = {"name": {"validators": []}}
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def latest_jobs(import_ids: list[int]) -> dict[int, Job]:
+    """The newest run job of each import, in one query (the list shows each import's progress)."""
+    found: dict[int, Job] = {}
+    if not import_ids:
+        return found
+    for job in Job.objects.filter(kind=RUN_KIND, args__import_id__in=import_ids).order_by("id"):
+        found[int(job.args["import_id"])] = job  # ordered by id: the last one wins
+    return found
+
+
+def _writable_organisation(user: Any, code: str, problems: list[Problem]) -> Organisation | None:
+    orgs = [o for o in access.organisations_for(user) if access.may_write_for(user, o.pk)]
+    if not orgs:  # QA officers and viewers: a refusal, not a question about which organisation
+        raise NotAllowed("Your role may not import files.")
+    if code:
+        chosen = [o for o in orgs if o.code == code]
+        if not chosen:
+            problems.append(Problem("organisation", f"'{code}' is not an organisation you may import for"))
+            return None
+        return chosen[0]
+    own = [o for o in orgs if o.pk in access.scope_of(user).roles_by_org]
+    if len(own) != 1:
+        problems.append(Problem("organisation", "say which organisation (its code) this import is for"))
+        return None
+    return own[0]
+
+
+def _user(request: Request) -> User:
+    # IsAuthenticated (the default permission) has let only signed-in users this far.
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _text(data: Any, name: str) -> str:
+    value = data.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _mapping(data: Any, problems: list[Problem]) -> dict[str, Any] | None:
+    raw = data.get("mapping")
+    if raw is None or raw == "":
+        return None
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            problems.append(Problem("mapping", f"is not JSON: {exc.msg} at character {exc.pos}"))
+            return None
+    if not isinstance(raw, dict):
+        problems.append(Problem("mapping", "must be a JSON object"))
+        return None
+    problems += mapping_mod.check(raw)
+    return raw
+
+
+def _access_profile(user: Any, pk: Any, *, write: bool = False) -> ImportProfile:
+    """A profile: any member reads it; its author or the authority's IM officers and admins change it."""
+    scope = access.scope_of(user)
+    try:
+        profile = ImportProfile.objects.select_related("created_by").get(pk=pk) if scope.is_member() else None
+    except (ImportProfile.DoesNotExist, ValueError, TypeError):
+        profile = None
+    if profile is None:
+        raise NotFoundOrNoAccess("No such import profile.")
+    if write and profile.created_by_id != user.pk and not scope.authority_roles & access.APPROVERS:
+        raise NotAllowed("Only the profile's author or the authority's IM officers change an import profile.")
+    return profile
+
+
+def _may_write_somewhere(user: Any) -> bool:
+    scope = access.scope_of(user)
+    return any(roles & access.WRITERS for roles in scope.roles_by_org.values())
+
+
+@transaction.atomic
+def save_profile(
+    *, acting_user: Any, data: dict[str, Any], profile: ImportProfile | None = None, partial: bool = False
+) -> ImportProfile:
+    """Create or change an import profile: every problem (name taken, unknown kind, mapping) named at once."""
+    problems: list[Problem] = []
+    current = profile or ImportProfile()
+    fields = ("name", "kind", "description", "mapping")
+    values = {f: data[f] if f in data else getattr(current, f) for f in fields} if partial else dict(data)
+    name = values.get("name")
+    if not isinstance(name, str) or not name.strip():
+        problems.append(Problem("name", "is required"))
+    elif ImportProfile.objects.filter(name=name.strip()).exclude(pk=current.pk).exists():
+        problems.append(Problem("name", f"a profile named '{name.strip()}' already exists"))
+    kind = values.get("kind")
+    if kind not in TARGETS:
+        problems.append(Problem("kind", f"'{kind or ''}' is not an import kind ({', '.join(TARGETS)})"))
+    mapping = values.get("mapping", {})
+    problems += mapping_mod.check(mapping)
+    description = values.get("description") or ""
+    if not isinstance(description, str):
+        problems.append(Problem("description", "must be text"))
+    if problems:
+        raise ValidationFailed(problems)
+    assert isinstance(name, str) and isinstance(kind, str)
+    old = {f: getattr(current, f) for f in fields} if current.pk else None
+    current.name, current.kind, current.description, current.mapping = name.strip(), kind, description, mapping
+    if current.pk is None:
+        current.created_by = acting_user
+    current.save()
+    audit.record(acting_user, "import_profile.save", current, old=old, new={f: getattr(current, f) for f in fields})
+    return current
+
+
+# ---------------------------------------------------------------- views
+
+
+class NewestFirst(IdCursorPagination):
+    ordering = "-id"
+
+
+class ImportViewSet(viewsets.GenericViewSet):
+    """File imports of the caller's organisations: upload, preview, run (as a job), problems CSV, approve."""
+
+    serializer_class = ImportSerializer
+    pagination_class = NewestFirst
+    queryset = Import.objects.none()  # for the schema; get_queryset scopes to the caller
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    def get_queryset(self) -> QuerySet:
+        qs = access.imports_for(self.request.user).select_related("organisation", "created_by", "profile")
+        params = self.request.query_params
+        for key in ("status", "kind"):
+            if params.get(key):
+                qs = qs.filter(**{f"{key}__in": params[key].split(",")})
+        if params.get("organisation"):
+            qs = qs.filter(organisation__code=params["organisation"])
+        return qs
+
+    def _render(self, import_: Import, status: int = 200) -> Response:
+        return Response(ImportSerializer(import_).data, status=status)
+
+    @extend_schema(parameters=[OpenApiParameter("status", str), OpenApiParameter("kind", str),
+                               OpenApiParameter("organisation", str, description="organisation code")])  # fmt: skip
+    def list(self, request: Request) -> Response:
+        """Imports in the caller's scope, newest first, each with its latest job's progress."""
+        page = self.paginate_queryset(self.get_queryset())
+        rows = list(page if page is not None else self.get_queryset())
+        jobs = latest_jobs([i.pk for i in rows])
+        data = ImportSerializer(rows, many=True, context={"jobs": jobs}).data
+        return self.get_paginated_response(data)
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        """One import: status, counts, and the progress of its latest run."""
+        return self._render(access.access_import(request.user, pk))
+
+    @extend_schema(request={"multipart/form-data": ImportUploadSerializer}, responses={201: ImportSerializer})
+    def create(self, request: Request) -> Response:
+        """Upload a file to import (multipart): stored, its format, layer, CRS and columns read; not yet entered."""
+        data: Any = request.data
+        problems: list[Problem] = []
+        upload = request.FILES.get("file")
+        if upload is None:
+            problems.append(Problem("file", "attach the file to import (multipart field 'file')"))
+        kind = _text(data, "kind")
+        if kind not in TARGETS:
+            problems.append(Problem("kind", f"'{kind}' is not an import kind ({', '.join(TARGETS)})"))
+        organisation = _writable_organisation(request.user, _text(data, "organisation"), problems)
+        profile = None
+        if name := _text(data, "profile"):
+            profile = ImportProfile.objects.filter(name=name).first()
+            if profile is None:
+                problems.append(Problem("profile", f"there is no import profile named '{name}'"))
+        mapping = _mapping(data, problems)
+        if problems:
+            raise ValidationFailed(problems)
+        assert upload is not None and organisation is not None
+        with tempfile.TemporaryDirectory(prefix="clearground-upload-") as tmp:
+            # The reader picks the driver by the file's extension: keep the uploaded name.
+            local = Path(tmp) / (Path(upload.name or "upload").name or "upload")
+            with local.open("wb") as fh:
+                for chunk in upload.chunks():
+                    fh.write(chunk)
+            import_ = service.create_import(
+                acting_user=_user(request), organisation=organisation, path=local, original_name=upload.name or "",
+                kind=kind, profile=profile, mapping=mapping, crs=_text(data, "crs") or None,
+                layer=_text(data, "layer") or None,
+            )  # fmt: skip
+        return self._render(import_, 201)
+
+    @extend_schema(parameters=[OpenApiParameter("rows", int, description="rows to show (default 20)")],
+                   responses={200: OpenApiTypes.OBJECT})  # fmt: skip
+    @action(detail=True, methods=["get"])
+    def preview(self, request: Request, pk: str) -> Response:
+        """What running the import would do, row by row, over the whole file; stores nothing but its counts."""
+        import_ = access.access_import(request.user, pk, write=True)
+        raw = request.query_params.get("rows", "20")
+        if not raw.isdigit() or not 0 < int(raw) <= 1000:
+            raise ValidationFailed([Problem("rows", f"'{raw}' is not a number of rows from 1 to 1000")])
+        return Response(service.preview_import(import_, rows=int(raw)))
+
+    @extend_schema(request=RunSerializer, responses={202: RunAcceptedSerializer})
+    @action(detail=True, methods=["post"])
+    def run(self, request: Request, pk: str) -> Response:
+        """Queue the import for the worker; poll the job's URL for progress (the import shows it too)."""
+        problems: list[Problem] = []
+        data: Any = request.data
+        approve = data.get("approve", False)
+        if isinstance(approve, str) and approve.lower() in {"true", "false", "1", "0", "yes", "no"}:
+            approve = approve.lower() in {"true", "1", "yes"}
+        if not isinstance(approve, bool):
+            problems.append(Problem("approve", "must be true or false"))
+        if problems:
+            raise ValidationFailed(problems)
+        import_ = access.access_import(request.user, pk, write=True, approve=approve)
+        with transaction.atomic():
+            # Lock the import so two clicks on "run" queue one job, not two.
+            Import.objects.select_for_update().filter(pk=import_.pk).first()
+            pending = latest_jobs([import_.pk]).get(import_.pk)
+            if pending is not None and not pending.finished:
+                raise Conflict(f"This import is already {pending.status} as job {pending.pk}.")
+            if import_.status == Import.Status.RUNNING:
+                raise Conflict("This import is running.")
+            job = enqueue(RUN_KIND, {"import_id": import_.pk, "approve": approve}, acting_user=request.user)
+        status_url = reverse("job-detail", args=[job.pk])
+        body = {"job": JobSerializer(job).data, "status_url": status_url,
+                "import_url": reverse("import-detail", args=[import_.pk])}  # fmt: skip
+        return Response(body, status=202, headers={"Location": status_url})
+
+    @extend_schema(request=None, responses={200: ImportSerializer})
+    @action(detail=True, methods=["post"])
+    def approve(self, request: Request, pk: str) -> Response:
+        """An IM officer approves every report the import entered, in one step."""
+        import_ = access.access_import(request.user, pk, approve=True)
+        return self._render(service.approve_import(import_, acting_user=_user(request)))
+
+    @extend_schema(responses={(200, "text/csv"): OpenApiTypes.STR})
+    def report_csv(self, request: Request, pk: str) -> HttpResponse:
+        """The per-row account of problems: row, status (repaired, rejected, duplicate), field, reason."""
+        import_ = access.access_import(request.user, pk)
+        if not import_.report_csv and import_.status not in (Import.Status.DONE, Import.Status.APPROVED):
+            raise Conflict(f"The problem report is written when the import has run; it is {import_.status}.")
+        response = HttpResponse(import_.report_csv or "row,status,field,reason\n", content_type="text/csv")
+        response["Content-Disposition"] = f'attachment; filename="import-{import_.pk}-problems.csv"'
+        return response
+
+
+class JobViewSet(viewsets.GenericViewSet):
+    """Background jobs: poll one for its status and progress."""
+
+    serializer_class = JobSerializer
+    queryset = Job.objects.none()
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        """A job's status, progress (done, total, percent), error and result."""
+        return Response(JobSerializer(access_job(request.user, pk)).data)
+
+
+class ImportProfileViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Saved import profiles (how one partner's columns map to a report kind): list, create, read, change."""
+
+    serializer_class = ImportProfileSerializer
+    pagination_class = IdCursorPagination
+    queryset = ImportProfile.objects.none()
+
+    def get_queryset(self) -> QuerySet:
+        if not access.scope_of(self.request.user).is_member():
+            return ImportProfile.objects.none()
+        qs = ImportProfile.objects.select_related("created_by")
+        kind = self.request.query_params.get("kind")
+        return qs.filter(kind=kind) if kind else qs
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        """One profile."""
+        return Response(ImportProfileSerializer(_access_profile(request.user, pk)).data)
+
+    def create(self, request: Request) -> Response:
+        """Save a new profile; every problem (name taken, unknown kind, mapping) named at once."""
+        if not _may_write_somewhere(request.user):
+            raise NotAllowed("Your role may not save import profiles.")
+        profile = save_profile(acting_user=request.user, data=_profile_data(request.data))
+        return Response(ImportProfileSerializer(profile).data, status=201)
+
+    def update(self, request: Request, pk: str) -> Response:
+        """Replace a profile (its author or the authority's IM officers)."""
+        profile = _access_profile(request.user, pk, write=True)
+        profile = save_profile(acting_user=request.user, data=_profile_data(request.data), profile=profile)
+        return Response(ImportProfileSerializer(profile).data)
+
+    def partial_update(self, request: Request, pk: str) -> Response:
+        """Change some of a profile's fields."""
+        profile = _access_profile(request.user, pk, write=True)
+        data = _profile_data(request.data)
+        profile = save_profile(acting_user=request.user, data=data, profile=profile, partial=True)
+        return Response(ImportProfileSerializer(profile).data)
+
+
+def _profile_data(raw: Any) -> dict[str, Any]:
+    data = {k: raw[k] for k in ("name", "kind", "description", "mapping") if k in raw}
+    if isinstance(data.get("mapping"), str):  # a form post sends JSON as text
+        try:
+            data["mapping"] = json.loads(data["mapping"])
+        except json.JSONDecodeError as exc:
+            raise ValidationFailed([Problem("mapping", f"is not JSON: {exc.msg} at character {exc.pos}")]) from None
+    return data
+
+
+router = SimpleRouter()
+router.register("imports", ImportViewSet, basename="import")
+router.register("jobs", JobViewSet, basename="job")
+router.register("import-profiles", ImportProfileViewSet, basename="import-profile")
+
+urlpatterns = [
+    # A file name, not a folder: no trailing slash.
+    path("imports/<int:pk>/report.csv", ImportViewSet.as_view({"get": "report_csv"}), name="import-report-csv"),
+    path("", include(router.urls)),
+]
