@@ -11,6 +11,9 @@ Keys (decision 0016): a row's import key is a fingerprint of what the row states
 municipality code, year, month, context, m² to the centimetre, the three device counts and their total),
 so the CSV and the XLSX of the same table give the same keys and a second file adds nothing; identical
 rows are one fact (no occurrence counter): a later copy is a duplicate of the first.
+
+What the target needs from the engine: `geometry = "none"`, i.e. a table read without a geometry
+column, rows not rejected for having none, and `finish` called with geom None.
 """
 
 from __future__ import annotations
