@@ -48,6 +48,7 @@ urlpatterns = [
     path("v1/casualty-rates/", casualty_rates, name="casualty-rates"),
     path("v1/referral-statistics/", referral_statistics, name="referral-statistics"),
     path("v1/risk-education-statistics/", risk_education_statistics, name="risk-education-statistics"),
+    path("v1/exports/", include("interop.rest.exports")),
     path("v1/auth/token/", obtain_auth_token, name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
 ]

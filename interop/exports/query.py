@@ -1,0 +1,152 @@
+"""The core every export door calls: which collections the caller may export, and one SQL per collection.
+
+Reads only the `publish` views (interop/collections.py). Public collections go to any signed-in
+user in full, as the OGC API shows them; a restricted collection (accidents) only to members with
+a working role, scoped like accounts/access.py: the authority's reach everything, an operator's
+only its own organisation's rows (decision 0020).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection
+from psycopg import sql
+
+from accounts.access import scope_of
+from accounts.models import Organisation
+from core.errors import Problem, ValidationFailed
+from interop.collections import COLLECTIONS, Collection
+from interop.exports.base import BOOL, DATE, DATETIME, FLOAT, INT, TEXT, Layer
+from interop.exports.columns import columns
+from vocab.choices import Role
+
+# PostgreSQL type OIDs → column kinds (everything else is text).
+_KINDS = {20: INT, 21: INT, 23: INT, 16: BOOL, 700: FLOAT, 701: FLOAT, 1700: FLOAT, 1082: DATE, 1114: DATETIME,
+          1184: DATETIME}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    """A checked export request: the collections (in registry order), an optional bbox and organisations."""
+
+    collections: tuple[Collection, ...]
+    bbox: tuple[float, float, float, float] | None = None
+    organisation_ids: tuple[int, ...] | None = None
+
+
+def restricted_reach(user: Any) -> list[int] | None:
+    """Organisations whose restricted rows the user may export: None = all, [] = none.
+
+    Viewers are left out even in the authority: an export is a bulk copy that leaves Clearground,
+    and a viewer's role is to look, not to take restricted records away (decision 0020).
+    """
+    scope = scope_of(user)
+    if scope.authority_roles - {Role.VIEWER}:
+        return None
+    return [org for org, roles in scope.roles_by_org.items() if roles - {Role.VIEWER}]
+
+
+def exportable(user: Any) -> list[Collection]:
+    """The collections this user may export, in registry order."""
+    restricted_ok = restricted_reach(user) != []
+    return [c for c in COLLECTIONS.values() if not c.restricted or restricted_ok]
+
+
+def parse_request(
+    user: Any, *, collections: str | None = None, bbox: str | None = None, organisation: str | None = None
+) -> ExportRequest:
+    """Check the optional filters (comma-separated text, as a URL or a command line gives them).
+
+    Every problem is listed at once. A collection the caller may not export is named as unknown,
+    like one that does not exist, so the answer reveals nothing about restricted data.
+    """
+    problems: list[Problem] = []
+    allowed = exportable(user)
+    chosen: list[Collection] = allowed
+    if collections:
+        names = [n.strip() for n in collections.split(",") if n.strip()]
+        by_id = {c.id: c for c in allowed}
+        unknown = [n for n in names if n not in by_id]
+        if unknown:
+            problems.append(Problem("collections", f"{', '.join(unknown)}: not a collection you may export "
+                                                   f"(you may export: {', '.join(by_id)})"))  # fmt: skip
+        chosen = [c for c in allowed if c.id in names]
+    box = _bbox(problems, bbox) if bbox else None
+    org_ids: tuple[int, ...] | None = None
+    if organisation:
+        codes = [c.strip() for c in organisation.split(",") if c.strip()]
+        found = dict(Organisation.objects.filter(code__in=codes).values_list("code", "id"))
+        missing = [c for c in codes if c not in found]
+        if missing:
+            problems.append(Problem("organisation", f"{', '.join(missing)}: no organisation has this code"))
+        org_ids = tuple(found[c] for c in codes if c in found)
+    if problems:
+        raise ValidationFailed(problems)
+    return ExportRequest(tuple(chosen), box, org_ids)
+
+
+def _bbox(problems: list[Problem], raw: str) -> tuple[float, float, float, float] | None:
+    parts = raw.split(",")
+    try:
+        a, b, c, d = (float(p) for p in parts)
+    except ValueError:
+        problems.append(Problem("bbox", f"must be 4 comma-separated numbers (west,south,east,north), not {raw!r}"))
+        return None
+    if not all(math.isfinite(v) for v in (a, b, c, d)) or not (-180 <= a <= c <= 180 and -90 <= b <= d <= 90):
+        problems.append(
+            Problem("bbox", "must be west,south,east,north in degrees (WGS 84), west ≤ east and south ≤ north")
+        )
+        return None
+    return a, b, c, d
+
+
+def fetch(
+    collection: Collection,
+    *,
+    user: Any,
+    bbox: tuple[float, float, float, float] | None = None,
+    organisation_ids: Sequence[int] | None = None,
+    wkt: bool = False,
+) -> Layer:
+    """One collection's rows the user may export, in one SQL statement over its publish view (ordered by id)."""
+    names = columns(collection.id)
+    select = [sql.Identifier(n) for n in names] + [sql.SQL("ST_AsBinary(geom)")]
+    if wkt:
+        select.append(sql.SQL("ST_AsText(geom)"))
+    where: list[sql.Composable] = []
+    params: list[Any] = []
+    if collection.restricted:
+        reach = restricted_reach(user)
+        if reach is not None:
+            where.append(sql.SQL("organisation_id = ANY(%s)"))
+            params.append(reach)
+    if organisation_ids is not None:
+        where.append(sql.SQL("organisation_id = ANY(%s)"))
+        params.append(list(organisation_ids))
+    if bbox is not None:
+        where.append(sql.SQL("ST_Intersects(geom, ST_MakeEnvelope(%s, %s, %s, %s, 4326))"))
+        params.extend(bbox)
+    query = sql.SQL("SELECT {} FROM {}").format(sql.SQL(", ").join(select), sql.Identifier("publish", collection.id))
+    if where:
+        query += sql.SQL(" WHERE ") + sql.SQL(" AND ").join(where)
+    query += sql.SQL(" ORDER BY id")
+    with connection.cursor() as cur:
+        cur.execute(query.as_string(cur.connection), params)
+        kinds = [_KINDS.get(d.type_code, TEXT) for d in cur.description[: len(names)]]
+        rows = cur.fetchall()
+    n = len(names)
+    values = [list(col) for col in zip(*(r[:n] for r in rows), strict=True)] if rows else [[] for _ in names]
+    wkb = [None if r[n] is None else bytes(r[n]) for r in rows]
+    return Layer(collection, names, kinds, values, wkb, [r[n + 1] for r in rows] if wkt else None)
+
+
+def layers_for(user: Any, request: ExportRequest, *, wkt: bool = False) -> list[Layer]:
+    """Every requested collection as a Layer: the data an Exporter writes."""
+    return [
+        fetch(c, user=user, bbox=request.bbox, organisation_ids=request.organisation_ids, wkt=wkt)
+        for c in request.collections
+    ]
