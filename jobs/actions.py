@@ -166,7 +166,11 @@ def describe_error(exc: BaseException) -> tuple[str, list[dict[str, str]]]:
 
 
 def run_job(job: Job) -> Job:
-    """Run a claimed job's handler and record done (with its result) or failed (with its error)."""
+    """Run a claimed job's handler and record done (with its result) or failed (with its error).
+
+    Call it outside any transaction that wrote the job's row: the progress connection would wait for
+    that row lock (claim_next in autocommit, as the worker does, is fine).
+    """
     handler = HANDLERS.get(job.kind)
     try:
         if handler is None:
@@ -199,17 +203,25 @@ def work(worker_id: str, *, once: bool = False, burst: bool = False, stop: threa
     stop = stop or threading.Event()
     ran = 0
     while not stop.is_set():
-        if not connection.in_atomic_block:  # inside a test's transaction, closing would break it
-            close_old_connections()  # a long-lived worker: drop broken or too-old connections
-        requeue_stale()
-        job = claim_next(worker_id)
-        if job is None:
+        try:
+            if not connection.in_atomic_block:  # inside a test's transaction, closing would break it
+                close_old_connections()  # a long-lived worker: drop broken or too-old connections
+            requeue_stale()
+            job = claim_next(worker_id)
+            if job is not None:
+                run_job(job)
+                ran += 1
+        except DatabaseError:
             if once or burst:
-                break
+                raise
+            # The database restarted or the network dropped: keep the worker up beside the web server
+            # and try again; a job caught mid-run is queued again by the stale sweep.
+            logger.exception("jobs: the database failed; trying again in a moment")
+            connection.close()
             stop.wait(settings.CLEARGROUND_WORKER_POLL_SECONDS)
             continue
-        run_job(job)
-        ran += 1
-        if once:
+        if once or (burst and job is None):
             break
+        if job is None:
+            stop.wait(settings.CLEARGROUND_WORKER_POLL_SECONDS)
     return ran

@@ -27,4 +27,16 @@ echo
 "$cg" demo_logins
 echo
 
-exec .venv/bin/gunicorn clearground.wsgi --bind "127.0.0.1:${PORT:-8000}" --workers 3 --threads 4 --timeout 120 --no-control-socket
+# The job worker (imports; docs/decisions/0015-job-queue.md) runs beside gunicorn, and each stops with
+# the other. The worker gets its own session (setsid) so a Ctrl-C reaches it once, from here: on TERM it
+# finishes the job it is running, then exits.
+setsid "$cg" worker &
+worker=$!
+.venv/bin/gunicorn clearground.wsgi --bind "127.0.0.1:${PORT:-8000}" --workers 3 --threads 4 --timeout 120 --no-control-socket &
+web=$!
+trap 'kill -TERM "$web" 2>/dev/null || true' INT TERM
+status=0
+wait -n "$web" "$worker" || status=$?
+kill -TERM "$web" "$worker" 2>/dev/null || true
+wait "$web" "$worker" 2>/dev/null || true
+exit "$status"
