@@ -12,3 +12,5 @@ cg=.venv/bin/clearground
 "$cg" demo --scale "${BENCH_DEMO_SCALE:-2000}" --seed 1
 .venv/bin/python bench/replicate_register.py --to "${BENCH_SCALE:-100000}"
 .venv/bin/python bench/hazard_list.py --min-hazards "${BENCH_SCALE:-100000}"
+# OGC API items and tiles against tipg and pygeoapi on the same register, and the raw SQL floor.
+.venv/bin/python bench/ogc_peers.py

@@ -4,4 +4,6 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/bootstrap.sh
+# The OGC peers (tipg, pygeoapi) in their own venvs, and wrk.
+bash bench/peers/setup.sh
 exec .venv/bin/python -m clearground.dbcluster test -- bash bench/inside.sh
