@@ -147,8 +147,10 @@ def read_source(path: Path, *, layer: str | None = None, geometry: dict[str, str
     info = pyogrio.read_info(str(path), layer=name)
     driver = str(info.get("driver") or "")
     table = driver in TABLE_DRIVERS or info.get("geometry_type") in (None, "None")
+    # A sheet whose cells are all text would have its header row taken for data; the first row names the columns.
+    options = {"HEADERS": "FORCE"} if driver in ("XLSX", "ODS") else {}
     try:
-        meta, _fids, wkb, data = raw_read(str(path), layer=name, read_geometry=not table)
+        meta, _fids, wkb, data = raw_read(str(path), layer=name, read_geometry=not table, **options)
     except Exception as exc:  # noqa: BLE001 - see layers()
         raise ValidationFailed([Problem("file", f"could not be read ({exc})".replace("\n", " "))]) from None
     columns = [str(c) for c in meta["fields"]]
