@@ -12,8 +12,11 @@ municipality code, year, month, context, m² to the centimetre, the three device
 so the CSV and the XLSX of the same table give the same keys and a second file adds nothing; identical
 rows are one fact (no occurrence counter): a later copy is a duplicate of the first.
 
-What the target needs from the engine: `geometry = "none"`, i.e. a table read without a geometry
-column, rows not rejected for having none, and `finish` called with geom None.
+What the target needs from the engine: `geometry = "none"` (a table read without a geometry column,
+rows not rejected for having none, `finish` called with geom None), and, for the account to count a
+name-matched row as repaired and an unknown municipality as rejected before entry, a call of
+`prepare(payload)` right after mapping. Without `prepare`, `finish` does the same work: the notes are
+kept and unknown municipalities are rejected at entry, but matched rows count as imported.
 """
 
 from __future__ import annotations
@@ -166,8 +169,8 @@ def complete(payload: dict[str, Any], gazetteer: Gazetteer | None) -> tuple[list
     devices = payload.get("devices")
     counts = [payload.get("total_devices"), payload.get("area_cleared_m2"),
               *(devices.values() if isinstance(devices, dict) else [])]  # fmt: skip
-    if not problems and counts and all(v == 0 for v in counts):
-        notes = str(payload.get("notes") or "")
+    notes = str(payload.get("notes") or "")
+    if not problems and counts and all(v == 0 for v in counts) and ZERO_NOTE not in notes:
         payload["notes"] = f"{notes} {ZERO_NOTE}".strip()
     return problems, repairs
 
@@ -216,7 +219,16 @@ class ClearanceSummaryTarget(Target):
     def base_payload(self, **_: Any) -> dict[str, Any]:
         return {"admin_area": {"country_iso3": "COL"}, "notes": ""}
 
+    def prepare(self, payload: dict[str, Any]) -> tuple[list[Problem], list[Problem]]:
+        """Complete a mapped payload before the engine keys and counts its row: (problems, repairs)."""
+        return complete(payload, divipola())
+
+    def key(self, payload: dict[str, Any]) -> str:
+        """The row's import key (see the module docstring), for an engine that asks before its duplicate check."""
+        return fingerprint(payload)
+
     def finish(self, row: Row, geom: GEOSGeometry | None, *, file_name: str) -> None:
+        # Idempotent: after `prepare` the payload has its code and nothing is matched or noted again.
         problems, repairs = complete(row.payload, divipola())
         row.repairs.extend(repairs)  # the engine's account reads the same list: the row counts as repaired
         # The engine's own key hashes the cells as read ("2010" in a CSV, 2010 in an XLSX); ours hashes the
