@@ -88,7 +88,7 @@ class Command(BaseCommand):
                 self.stdout.write(json.dumps(preview, ensure_ascii=False, indent=1) if options["json"]
                                   else _preview_text(preview))  # fmt: skip
                 return
-            bar = tqdm(unit="row", file=sys.stderr, desc="importing", disable=None)
+            bar = tqdm(unit="row", file=sys.stderr, desc="importing", mininterval=0.2)
 
             def progress(done: int, total: int) -> None:
                 bar.total = total
