@@ -13,4 +13,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("interop.rest.urls")),
     path("ogc/", include("interop.ogc.urls")),
+    path("tiles/", include("interop.tiles.urls")),
 ]

@@ -1,0 +1,114 @@
+"""The SQL of vector tiles: PostGIS clips, simplifies and encodes each tile in one statement.
+
+Values (z, x, y, tolerance, cap, scope) are bound parameters; names (view, columns) are
+`sql.Identifier`s of the collection registry and the catalogue (interop.ogc.queries.columns).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import connection
+from psycopg import sql
+
+from hazards.models import DataVersion
+from interop.collections import Collection
+from interop.ogc.queries import columns
+from interop.publish_access import rows_filter
+
+EXTENT = 4096  # tile units per side, the MVT default that MapLibre expects
+BUFFER = 64  # tile units drawn beyond each edge, so lines and icons join seamlessly across tiles
+MAX_ZOOM = 22
+# tipg's default cap (TIPG_MAX_FEATURES_PER_TILE): beyond ~10,000 features a tile passes the ~500 KB
+# that MapLibre handles smoothly, and at the zooms where that happens (a province on one tile) the
+# map shows density, not individual hazards. Which features are kept is left to the scan order:
+# sorting would cost every low-zoom tile a full sort for the rare tile that overflows.
+MAX_FEATURES = 10_000
+# Below this zoom polygons are simplified in Web Mercator by one tile unit before clipping; from z13
+# a unit is ≤ 1.2 m, finer than hazard vertices are drawn, so simplifying would only cost time.
+SIMPLIFY_BELOW_ZOOM = 13
+WEB_MERCATOR_WIDTH = 2 * 20037508.342789244  # metres
+
+# How each queryable type travels in a tile: MVT values are strings, numbers and booleans only.
+_CASTS = {"number": "::float8", "date": "::text", "timestamp": "::text"}
+# TileJSON's vector_layers[].fields names these types.
+FIELD_TYPES = {"text": "String", "number": "Number", "integer": "Number", "date": "String", "timestamp": "String"}
+FIELD_TYPES["boolean"] = "Boolean"
+
+
+def tolerance(z: int) -> float:
+    """One tile unit at zoom z, in Web Mercator metres: detail finer than this is snapped away anyway."""
+    return WEB_MERCATOR_WIDTH / (2**z) / EXTENT
+
+
+def attributes(collection: Collection) -> dict[str, str]:
+    """The view's non-geometry columns, name → queryable type: every one becomes a feature attribute."""
+    return {name: kind for name, kind in columns(collection).items() if kind != "geometry"}
+
+
+def tile(collection: Collection, z: int, x: int, y: int, org_ids: Sequence[int] | None) -> bytes:
+    """The MVT of one tile (empty bytes when no feature falls in it): one SQL statement."""
+    attrs = sql.SQL(", ").join(
+        sql.SQL("t.{name}{cast} AS {name}").format(name=sql.Identifier(name), cast=sql.SQL(_CASTS.get(kind, "")))
+        for name, kind in attributes(collection).items()
+    )
+    geom: sql.Composable = sql.SQL("ST_Transform(t.geom, 3857)")
+    params: list[Any] = [z, x, y]
+    if collection.geometry_type != "Point" and z < SIMPLIFY_BELOW_ZOOM:
+        # preserveCollapsed: a hazard of about a unit stays a speck rather than vanishing here.
+        geom = sql.SQL("ST_Simplify({}, %s, true)").format(geom)
+        params.append(tolerance(z))
+    # The search box includes the buffer, so a point just over the edge still draws its icon here.
+    params += [z, x, y, BUFFER / EXTENT]
+    scope, scope_params = rows_filter(org_ids)
+    statement = sql.SQL(
+        """WITH bounds AS (SELECT ST_TileEnvelope(%s, %s, %s) AS geom),
+           mvtgeom AS (
+             SELECT ST_AsMVTGeom({geom}, bounds.geom, {extent}, {buffer}) AS geom, {attrs}
+             FROM {view} t, bounds
+             WHERE t.geom && ST_Transform(ST_TileEnvelope(%s, %s, %s, margin => %s), 4326) AND {scope}
+             LIMIT %s
+           )
+           SELECT ST_AsMVT(mvtgeom.*, %s, {extent}, 'geom') FROM mvtgeom"""
+    ).format(
+        geom=geom,
+        extent=sql.Literal(EXTENT),
+        buffer=sql.Literal(BUFFER),
+        attrs=attrs,
+        view=sql.Identifier("publish", collection.id),
+        scope=scope,
+    )
+    params += [*scope_params, MAX_FEATURES, collection.id]
+    connection.ensure_connection()
+    text = statement.as_string(connection.connection)
+    with connection.cursor() as cursor:
+        cursor.execute(text, params)
+        row = cursor.fetchone()
+    return bytes(row[0]) if row and row[0] is not None else b""
+
+
+def data_version() -> int:
+    """The register's data version (bumped on commit of every approval): what tiles' ETags key on."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql.SQL("SELECT value FROM {} WHERE id = 1")
+            .format(sql.Identifier(DataVersion._meta.db_table))
+            .as_string(None)
+        )
+        row = cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+def tile_in_range(z: int, x: int, y: int) -> bool:
+    """Is z/x/y a tile of the WebMercatorQuad matrix up to MAX_ZOOM?"""
+    return 0 <= z <= MAX_ZOOM and 0 <= x < 2**z and 0 <= y < 2**z
+
+
+def lonlat_to_tile(lon: float, lat: float, z: int) -> tuple[int, int]:
+    """The x, y of the tile at zoom z holding this longitude/latitude (the slippy-map formula)."""
+    n = 2**z
+    x = int((lon + 180.0) / 360.0 * n)
+    y = int((1.0 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2.0 * n)
+    return min(max(x, 0), n - 1), min(max(y, 0), n - 1)

@@ -1,0 +1,123 @@
+"""Vector tiles and their TileJSON: parse → access (interop.publish_access) → version → one tile statement.
+
+Caching: the ETag is the register's data version (hazards.models.DataVersion, bumped on commit of
+every approval) and the caller's scope, so an approval changes every ETag and a revalidation with
+the current one is a 304 after reading only the version. `Cache-Control: no-cache` lets browsers and
+shared caches keep tiles but ask each time, which costs one tiny query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified, JsonResponse
+from django.urls import reverse
+from django.views.decorators.http import require_safe
+from rest_framework.exceptions import AuthenticationFailed
+
+from core.errors import CleargroundError, NotFoundOrNoAccess
+from interop.collections import Collection
+from interop.ogc.queries import extents
+from interop.publish_access import publish_anonymous, published_collection, request_user, scope_key
+from interop.tiles import queries
+
+MVT = "application/vnd.mapbox-vector-tile"
+WORLD = [-180.0, -85.0511287798066, 180.0, 85.0511287798066]  # WebMercatorQuad's square
+
+
+def _errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """GET/HEAD only; a Clearground or authentication error becomes {"detail": …} with its status."""
+
+    @require_safe
+    def wrapped(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, **kwargs)
+        except CleargroundError as e:
+            return JsonResponse({"detail": e.message}, status=e.status)
+        except AuthenticationFailed as e:
+            return JsonResponse({"detail": str(e.detail)}, status=401)
+
+    wrapped.__name__ = view.__name__
+    wrapped.__doc__ = view.__doc__
+    return wrapped
+
+
+def _cache_headers(collection: Collection, org_ids: Sequence[int] | None, version: int) -> dict[str, str]:
+    # Public rows are the same for everyone while anonymous publishing is on; otherwise what a tile
+    # holds depends on who asks (or that they signed in), so only their own browser may keep it.
+    shared = not collection.restricted and publish_anonymous()
+    headers = {
+        "ETag": f'W/"v{version}-{scope_key(org_ids)}"',
+        "Cache-Control": "public, no-cache" if shared else "private, no-cache",
+    }
+    if not shared:
+        headers["Vary"] = "Cookie, Authorization"
+    return headers
+
+
+def _not_modified(request: HttpRequest, etag: str) -> bool:
+    wanted = request.META.get("HTTP_IF_NONE_MATCH", "")
+    # Weak comparison (RFC 9110 §13.1.2): W/"x" and "x" name the same tile.
+    tags = {t.strip().removeprefix("W/") for t in wanted.split(",") if t.strip()}
+    return "*" in tags or etag.removeprefix("W/") in tags
+
+
+def _prepared(request: HttpRequest, cid: str) -> tuple[Collection, Sequence[int] | None, dict[str, str], bool]:
+    """Access check, then the version read: the collection, its scope, cache headers, and whether to 304."""
+    collection, org_ids = published_collection(request_user(request), cid)
+    headers = _cache_headers(collection, org_ids, queries.data_version())
+    return collection, org_ids, headers, _not_modified(request, headers["ETag"])
+
+
+@_errors
+def tile(request: HttpRequest, collection: str, z: int, x: int, y: int) -> HttpResponse:
+    """One Mapbox vector tile of a collection; an empty tile is a 200 with an empty body (as tipg)."""
+    if not queries.tile_in_range(z, x, y):
+        last = 2**z - 1 if 0 <= z <= queries.MAX_ZOOM else None
+        hint = f"x and y run from 0 to {last} at zoom {z}" if last is not None else f"zoom runs 0–{queries.MAX_ZOOM}"
+        raise NotFoundOrNoAccess(f"No tile {z}/{x}/{y}: {hint}.")
+    coll, org_ids, headers, not_modified = _prepared(request, collection)
+    if not_modified:
+        return _with(HttpResponseNotModified(), headers)
+    return _with(HttpResponse(queries.tile(coll, z, x, y, org_ids), content_type=MVT), headers)
+
+
+@_errors
+def tilejson(request: HttpRequest, collection: str) -> HttpResponse:
+    """TileJSON 3.0.0 of a collection: the tile URL template, zooms, bounds within the caller's scope, fields."""
+    coll, org_ids, headers, not_modified = _prepared(request, collection)
+    if not_modified:
+        return _with(HttpResponseNotModified(), headers)
+    extent = extents({coll.id: org_ids}).get(coll.id)
+    bounds = list(extent.bbox) if extent is not None and extent.bbox is not None else WORLD
+    template = request.build_absolute_uri(reverse("tiles:tile", args=[coll.id, 0, 0, 0]))
+    template = template.removesuffix("0/0/0") + "{z}/{x}/{y}"
+    fields = {name: queries.FIELD_TYPES[kind] for name, kind in queries.attributes(coll).items()}
+    doc = {
+        "tilejson": "3.0.0",
+        "name": coll.title,
+        "description": coll.description,
+        "scheme": "xyz",
+        "tiles": [template],
+        "minzoom": 0,
+        "maxzoom": queries.MAX_ZOOM,
+        "bounds": bounds,
+        "center": [(bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2, 8 if bounds != WORLD else 1],
+        "vector_layers": [
+            {
+                "id": coll.id,
+                "description": coll.description,
+                "minzoom": 0,
+                "maxzoom": queries.MAX_ZOOM,
+                "fields": fields,
+            }
+        ],
+    }
+    return _with(JsonResponse(doc, json_dumps_params={"ensure_ascii": False}), headers)
+
+
+def _with(response: HttpResponse, headers: dict[str, str]) -> HttpResponse:
+    for name, value in headers.items():
+        response[name] = value
+    return response
