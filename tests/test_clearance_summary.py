@@ -208,6 +208,23 @@ def test_statistics_by_year_and_department_equal_a_direct_sql_sum(cast: Cast) ->
     assert got == [(2022, "05", 54370.0, 87, 0), (2023, "05", 54470.5, 89, 2)]
 
 
+def test_the_output_list_costs_the_same_queries_for_one_output_or_three(cast: Cast) -> None:
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        client = client_for(cast.clerk)
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get("/api/v1/clearance-outputs/").status_code == 200
+        return len(ctx.captured_queries)
+
+    filed_and_approved(cast)
+    one = queries()
+    for month in (9, 10):
+        filed_and_approved(cast, summary(period={"year": 2023, "month": month}))
+
+    assert ClearanceOutput.objects.count() == 3 and queries() == one
+
+
 # The import: Colombia's results table ----------------------------------------------------------------------
 
 
