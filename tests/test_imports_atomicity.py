@@ -17,7 +17,7 @@ from django.conf import settings
 from django.contrib.gis.geos import GEOSGeometry
 from pyogrio.raw import write
 
-from clearground.test import LAT0, LON0, make_cast, m_to_deg
+from clearground.test import LAT0, LON0, m_to_deg, make_cast
 from core.errors import NotAllowed
 from hazards.models import HazardousArea
 from interop.imports import service
@@ -30,8 +30,11 @@ __all__ = ["media_in_tmp"]
 
 def squares(n: int, start: int = 0) -> list[str]:
     d = m_to_deg(50, 50)[0]
-    return [f"POLYGON(({LON0 + i * 2 * d} {LAT0},{LON0 + (i * 2 + 1) * d} {LAT0},{LON0 + (i * 2 + 1) * d} "
-            f"{LAT0 + d},{LON0 + i * 2 * d} {LAT0 + d},{LON0 + i * 2 * d} {LAT0}))" for i in range(start, start + n)]  # fmt: skip
+    return [
+        f"POLYGON(({LON0 + i * 2 * d} {LAT0},{LON0 + (i * 2 + 1) * d} {LAT0},{LON0 + (i * 2 + 1) * d} "
+        f"{LAT0 + d},{LON0 + i * 2 * d} {LAT0 + d},{LON0 + i * 2 * d} {LAT0}))"
+        for i in range(start, start + n)
+    ]
 
 
 def gpkg(path: Path, wkts: list[str], ids: list[str]) -> Path:

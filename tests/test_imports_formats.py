@@ -1,4 +1,4 @@
-"""Every format through one reader, and the engine's account of bad rows: repaired with a note or rejected with a reason.
+"""Every format through one reader; the engine's account of bad rows: repaired with a note or rejected with a reason.
 
 Files are written with pyogrio in a temporary folder, so each test shows the exact input it reads.
 """
@@ -17,7 +17,7 @@ import pytest
 from django.contrib.gis.geos import GEOSGeometry
 from pyogrio.raw import write
 
-from clearground.test import BOWTIE, LON0, LAT0, m_to_deg
+from clearground.test import BOWTIE, LAT0, LON0, m_to_deg
 from core.errors import ValidationFailed
 from hazards.models import HazardousArea
 from interop.imports import readers, service
@@ -60,7 +60,7 @@ def test_each_vector_format_is_read_with_its_geometry_as_wkb(tmp_path, suffix, d
 
 def test_a_csv_with_longitude_and_latitude_columns_gives_points(tmp_path):
     path = tmp_path / "points.csv"
-    path.write_text("id,Longitude,Latitude,note\n1,36.2,49.95,a\n2,\"36,21\",49.96,b\n3,abc,49.9,c\n4,,,d\n")
+    path.write_text('id,Longitude,Latitude,note\n1,36.2,49.95,a\n2,"36,21",49.96,b\n3,abc,49.9,c\n4,,,d\n')
     source = readers.read_source(path)
 
     assert source.geometry_columns == ["Longitude", "Latitude"]

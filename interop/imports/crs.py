@@ -116,7 +116,7 @@ def identify(wkt: str) -> Crs:
         srs.identify_epsg()
     except (GDALException, SRSException):
         pass
-    if srs.srid and srs.auth_name(None) == "EPSG":
+    if srs.srid and srs.auth_name(None) == "EPSG":  # type: ignore[type-var]
         return Crs(int(srs.srid), "", "stated in the file")
     matches = [m for m in _find_matches(srs) if m[1] >= MIN_CONFIDENCE]
     if matches and (len(matches) == 1 or matches[0][1] > matches[1][1]):

@@ -118,7 +118,7 @@ class Evaluation:
 
     def problems(self) -> list[dict[str, Any]]:
         """Every row's problems and repairs: row, status, field, reason."""
-        out = []
+        out: list[dict[str, Any]] = []
         for r in self.results:
             notes = r.problems if r.status in (REJECTED, DUPLICATE) else r.repairs
             out.extend({"row": r.number, "status": r.status, "field": p.field, "reason": p.message} for p in notes)
@@ -182,21 +182,38 @@ def evaluate(source: Source, *, target: Target, mapping: dict[str, Any], crs: Cr
         if key in seen:
             first, first_content = seen[key]
             if first_content == content or not id_column:
-                results.append(RowResult(number, DUPLICATE, mapped.payload,
-                                         [Problem(id_column or "row", f"duplicate of row {first} in the same file")]))  # fmt: skip
+                results.append(
+                    RowResult(
+                        number,
+                        DUPLICATE,
+                        mapped.payload,
+                        [Problem(id_column or "row", f"duplicate of row {first} in the same file")],
+                    )
+                )
             elif merge:
                 # Amsterdam draws one suspected area (one Kenmerk) as several polygons: one hazard, its parts united.
                 f_result, f_row, f_geom = candidates[by_number[first]]
                 candidates[by_number[first]] = (f_result, f_row, f_geom.union(geom))
-                other = [f"{c}: {v}" for c, v in attributes.items() if v not in (None, "") and v != f_row.attributes.get(c)
-                         and c not in mapping_mod.used_columns(mapping)]  # fmt: skip
+                used = mapping_mod.used_columns(mapping)
+                other = [
+                    f"{c}: {v}"
+                    for c, v in attributes.items()
+                    if v not in (None, "") and v != f_row.attributes.get(c) and c not in used
+                ]
                 if notes_path and other:
                     before = mapping_mod.get_path(f_row.payload, notes_path) or ""
                     mapping_mod.set_path(
                         f_row.payload, notes_path, f"{before}; part from row {number}: {'; '.join(other)}"
                     )
-                results.append(RowResult(number, REPAIRED, mapped.payload, [], [
-                    Problem(id_column, f"another part of {key} (row {first}): entered as one area with it")]))  # fmt: skip
+                results.append(
+                    RowResult(
+                        number,
+                        REPAIRED,
+                        mapped.payload,
+                        [],
+                        [Problem(id_column, f"another part of {key} (row {first}): entered as one area with it")],
+                    )
+                )
             else:
                 results.append(RowResult(number, REJECTED, mapped.payload, [Problem(
                     id_column, f"the ID {key} is also row {first}'s, with a different geometry or attributes "

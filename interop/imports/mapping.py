@@ -202,7 +202,7 @@ def _value(spec: dict[str, Any], row: dict[str, Any], where: str, out: Mapped) -
         return int(iso[:4])
     if kind in ("number", "integer", "year"):
         try:
-            number = float(str(raw).replace(",", ".")) if isinstance(raw, str) else float(raw)
+            number = float(str(raw).replace(",", ".")) if isinstance(raw, str) else float(raw)  # type: ignore[arg-type]
         except (TypeError, ValueError):
             out.problems.append(Problem(where, f"'{raw}' is not a number"))
             return None

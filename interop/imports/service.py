@@ -20,7 +20,8 @@ from django.utils import timezone
 from accounts.access import APPROVERS, access_import, may_write_for, scope_of
 from accounts.models import Membership, Organisation
 from core.errors import NotAllowed, Problem, ValidationFailed
-from interop.imports import engine, mapping as mapping_mod, readers
+from interop.imports import engine, readers
+from interop.imports import mapping as mapping_mod
 from interop.imports.crs import Crs, identify, parse_override, resolve
 from interop.imports.targets import TARGETS, EntryContext, Target
 from interop.models import Import, ImportProfile

@@ -110,8 +110,9 @@ class Target:
 
     def approve(self, import_: Import, *, acting_user: User) -> int:
         """Approve every still-unapproved report the import entered; the number approved."""
-        reports = Report.objects.filter(import_key__import_run=import_,
-                                        status__in=(ReportStatus.SUBMITTED, ReportStatus.VALIDATED)).order_by("id")  # fmt: skip
+        reports = Report.objects.filter(
+            import_key__import_run=import_, status__in=(ReportStatus.SUBMITTED, ReportStatus.VALIDATED)
+        ).order_by("id")
         n = 0
         for report in reports:
             actions.approve_report(report, acting_user=acting_user)
@@ -239,8 +240,10 @@ class ReleasedAreaTarget(Target):
             if hazard is None:
                 reason = "no hazard in the register contains this released area"
             else:
-                reason = (f"lies in hazard {hazard.code} ({hazard.name}): enter it as a clearance or technical "
-                          "survey report on that hazard, stating method and depth (the file gives them as free text)")  # fmt: skip
+                reason = (
+                    f"lies in hazard {hazard.code} ({hazard.name}): enter it as a clearance or technical "
+                    "survey report on that hazard, stating method and depth (the file gives them as free text)"
+                )
             yield Outcome(row.number, [Problem("geometry", reason)])
             ctx.progress(1)
 

@@ -114,8 +114,10 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(result))
             return
         c = import_.counts
-        self.stdout.write(f"import {import_.pk} {import_.status}: read {c['read']}, imported {c['imported']}, "
-                          f"repaired {c['repaired']}, rejected {c['rejected']}, duplicates {c['duplicates']}")  # fmt: skip
+        self.stdout.write(
+            f"import {import_.pk} {import_.status}: read {c['read']}, imported {c['imported']}, "
+            f"repaired {c['repaired']}, rejected {c['rejected']}, duplicates {c['duplicates']}"
+        )
         self.stdout.write(f"per-row problems: {csv_path}")
 
 
