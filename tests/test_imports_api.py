@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
-from django.db import connections
+from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from clearground.test import Cast, square
@@ -265,3 +266,21 @@ def test_the_import_endpoints_are_in_the_openapi_schema(db: None) -> None:
     assert "get" in paths["/api/v1/imports/{id}/preview/"] and "get" in paths["/api/v1/imports/{id}/report.csv"]
     assert "get" in paths["/api/v1/jobs/{id}/"]
     assert {"get", "put", "patch"} <= set(paths["/api/v1/import-profiles/{id}/"])
+
+
+def test_the_import_list_costs_the_same_queries_for_one_import_or_three(cast: Cast, tmp_path: Path) -> None:
+    def queries_to_list() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client(cast.clerk).get("/api/v1/imports/").status_code == 200
+        return len(queries)
+
+    path = two_polygons(tmp_path)
+    first = upload(cast.clerk, path).json()["id"]
+    client(cast.clerk).post(f"/api/v1/imports/{first}/run/", {}, format="json")
+    one = queries_to_list()
+    for _ in range(2):
+        again = upload(cast.clerk, path).json()["id"]
+        client(cast.clerk).post(f"/api/v1/imports/{again}/run/", {}, format="json")
+
+    assert queries_to_list() == one
+    assert len(client(cast.clerk).get("/api/v1/imports/").json()["results"]) == 3

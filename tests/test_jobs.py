@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -291,3 +292,34 @@ def test_progress_writes_are_throttled_but_the_last_one_always_lands(monkeypatch
     call_command("worker", "--once", verbosity=0)
 
     assert recorded == [(1, 5), (1, 5), (1, 5), (1, 5), (5, 5)]
+
+
+@pytest.mark.django_db(transaction=True, databases=BOTH)
+def test_a_long_step_without_progress_still_beats_so_its_job_is_not_taken_for_lost(
+    monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    settings.CLEARGROUND_JOB_HEARTBEAT_SECONDS = 0.05
+    beats: list[dt.datetime | None] = []
+
+    def read_heartbeat(job_id: int) -> None:
+        def read() -> None:
+            beats.append(Job.objects.get(pk=job_id).heartbeat_at)
+
+        in_thread(read).join(30)
+
+    def handler(job: Job, progress: Callable[[int, int], None]) -> None:
+        read_heartbeat(job.pk)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and len(beats) < 2:  # a long read of a file, say
+            time.sleep(0.2)
+            read_heartbeat(job.pk)
+            if beats[-1] == beats[0]:
+                beats.pop()
+
+    monkeypatch.setitem(HANDLERS, "test.long", handler)
+    enqueue("test.long", {}, acting_user=None)
+
+    call_command("worker", "--once", verbosity=0)
+
+    assert len(beats) == 2 and beats[0] is not None and beats[1] is not None and beats[1] > beats[0]
+    assert Job.objects.get().status == JobStatus.DONE

@@ -150,7 +150,8 @@ def latest_jobs(import_ids: list[int]) -> dict[int, Job]:
     found: dict[int, Job] = {}
     if not import_ids:
         return found
-    for job in Job.objects.filter(kind=RUN_KIND, args__import_id__in=import_ids).order_by("id"):
+    jobs = Job.objects.filter(kind=RUN_KIND, args__import_id__in=import_ids).select_related("created_by")
+    for job in jobs.order_by("id"):
         found[int(job.args["import_id"])] = job  # ordered by id: the last one wins
     return found
 
