@@ -284,3 +284,13 @@ def test_the_import_list_costs_the_same_queries_for_one_import_or_three(cast: Ca
 
     assert queries_to_list() == one
     assert len(client(cast.clerk).get("/api/v1/imports/").json()["results"]) == 3
+
+
+def test_run_refuses_an_approve_that_is_not_true_or_false(cast: Cast, tmp_path: Path) -> None:
+    import_id = upload(cast.clerk, two_polygons(tmp_path)).json()["id"]
+
+    response = client(cast.clerk).post(f"/api/v1/imports/{import_id}/run/", {"approve": "maybe"}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == [{"field": "approve", "message": "must be true or false"}]
+    assert Job.objects.count() == 0

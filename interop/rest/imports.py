@@ -300,6 +300,8 @@ class ImportViewSet(viewsets.GenericViewSet):
     def create(self, request: Request) -> Response:
         """Upload a file to import (multipart): stored, its format, layer, CRS and columns read; not yet entered."""
         data: Any = request.data
+        if not hasattr(data, "get"):
+            raise ValidationFailed([Problem("body", "must be a form (multipart) with the file and its fields")])
         problems: list[Problem] = []
         upload = request.FILES.get("file")
         if upload is None:
@@ -345,15 +347,12 @@ class ImportViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def run(self, request: Request, pk: str) -> Response:
         """Queue the import for the worker; poll the job's URL for progress (the import shows it too)."""
-        problems: list[Problem] = []
         data: Any = request.data
-        approve = data.get("approve", False)
+        approve = data.get("approve", False) if hasattr(data, "get") else None
         if isinstance(approve, str) and approve.lower() in {"true", "false", "1", "0", "yes", "no"}:
-            approve = approve.lower() in {"true", "1", "yes"}
+            approve = approve.lower() in {"true", "1", "yes"}  # a form post
         if not isinstance(approve, bool):
-            problems.append(Problem("approve", "must be true or false"))
-        if problems:
-            raise ValidationFailed(problems)
+            raise ValidationFailed([Problem("approve", "must be true or false")])
         import_ = access.access_import(request.user, pk, write=True, approve=approve)
         with transaction.atomic():
             # Lock the import so two clicks on "run" queue one job, not two.
@@ -438,6 +437,8 @@ class ImportProfileViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
 
 def _profile_data(raw: Any) -> dict[str, Any]:
+    if not hasattr(raw, "get"):
+        raise ValidationFailed([Problem("body", "must be a JSON object with name, kind, description, mapping")])
     data = {k: raw[k] for k in ("name", "kind", "description", "mapping") if k in raw}
     if isinstance(data.get("mapping"), str):  # a form post sends JSON as text
         try:
