@@ -72,9 +72,10 @@ SPATIAL = {
     "S_OVERLAPS": "ST_Overlaps",
     "S_CROSSES": "ST_Crosses",
 }
-TEMPORAL = {"T_BEFORE", "T_AFTER", "T_DURING", "T_INTERSECTS", "T_EQUALS"}
+TEMPORAL = {"T_BEFORE", "T_AFTER", "T_DURING", "T_INTERSECTS", "T_EQUALS", "T_DISJOINT", "T_CONTAINS"}
 SCALAR_FUNCTIONS = {"DATE", "TIMESTAMP", "CASEI"}
-GEOMETRY_WORDS = {"POINT", "LINESTRING", "POLYGON", "MULTIPOINT", "MULTILINESTRING", "MULTIPOLYGON", "BBOX", "ENVELOPE"}
+WKT_WORDS = {"POINT", "LINESTRING", "POLYGON", "MULTIPOINT", "MULTILINESTRING", "MULTIPOLYGON", "GEOMETRYCOLLECTION"}
+GEOMETRY_WORDS = WKT_WORDS | {"BBOX", "ENVELOPE"}
 KEYWORDS = {"AND", "OR", "NOT", "LIKE", "BETWEEN", "IN", "IS", "NULL", "TRUE", "FALSE"}
 COMPARISONS = {"=", "<>", "<", ">", "<=", ">="}
 
@@ -465,18 +466,38 @@ class _Parser:
                 )
             env = sql.SQL("ST_MakeEnvelope({}, {}, {}, {}, {})").format(*(sql.Literal(v) for v in (w, s, e, n)), srid)
             return self.to_storage(env)
-        if self.is_word("Z"):
-            self.take()
         self.dims = 0  # every position of one geometry has the same number of coordinates
-        lp = self.expect("LP", f"'(' and coordinates after {kind}", after=word)
-        body = self.wkt_body(kind, lp)
-        self.expect("RP", f"')' to close {kind}(")
-        wkt = f"{kind}({body})"
+        wkt = self.wkt_geometry(word)
         geom = sql.SQL("ST_GeomFromText({}, {})").format(sql.Literal(wkt), srid)
-        if kind in ("POLYGON", "MULTIPOLYGON"):
+        if kind in ("POLYGON", "MULTIPOLYGON", "GEOMETRYCOLLECTION"):
             # A self-intersecting polygon from a user would make GEOS raise mid-query; repair it once.
             geom = sql.SQL("ST_MakeValid({})").format(geom)
         return self.to_storage(geom)
+
+    def wkt_geometry(self, word: _Token) -> str:
+        """One WKT geometry after its type word (already taken), rebuilt as text from parsed numbers."""
+        kind = word.text.upper()
+        if self.is_word("Z"):
+            self.take()
+        lp = self.expect("LP", f"'(' and coordinates after {kind}", after=word)
+        if kind == "GEOMETRYCOLLECTION":
+            members = [self.collection_member()]
+            while self.tok.kind == "COMMA":
+                self.take()
+                members.append(self.collection_member())
+            body = ", ".join(members)
+        else:
+            body = self.wkt_body(kind, lp)
+        self.expect("RP", f"')' to close {kind}(")
+        return f"{kind}({body})"
+
+    def collection_member(self) -> str:
+        t = self.tok
+        if not (t.kind == "NAME" and t.text.upper() in WKT_WORDS):
+            self.fail("a WKT geometry (POINT, LINESTRING, POLYGON, …) inside GEOMETRYCOLLECTION")
+        self.take()
+        with _Deeper(self):
+            return self.wkt_geometry(t)
 
     def to_storage(self, geom: sql.Composable) -> sql.Composable:
         if self.filter_srid == STORAGE_SRID:
@@ -581,12 +602,22 @@ class _Parser:
         b = self.temporal_operand(after=comma)
         self.expect("RP", f"')' to close {name}(")
         if a.family == "interval" and b.family != "interval":  # T_AFTER(interval, x) = T_BEFORE(x, interval)
-            swap = {"T_BEFORE": "T_AFTER", "T_AFTER": "T_BEFORE"}
+            swap = {"T_BEFORE": "T_AFTER", "T_AFTER": "T_BEFORE", "T_CONTAINS": "T_DURING"}
             if name == "T_DURING":
                 raise Cql2Error(f"T_DURING at position {fn.pos} takes an instant or a property first, then an interval")
             a, b, name = b, a, swap.get(name, name)
         if a.family == "interval":
             raise Cql2Error(f"{name} at position {fn.pos}: comparing two intervals is not supported")
+        if name == "T_CONTAINS":
+            raise Cql2Error(f"T_CONTAINS at position {fn.pos}: an instant contains no interval; put the interval first")
+        if name == "T_DISJOINT":  # every instant and interval either intersects or is disjoint
+            if b.family == "interval" and b.start is None and b.end is None:
+                return sql.SQL("FALSE")  # '..' to '..' is all of time
+            return sql.SQL("(NOT {})").format(self.instant_relation("T_INTERSECTS", a, b, fn))
+        return self.instant_relation(name, a, b, fn)
+
+    def instant_relation(self, name: str, a: _Operand, b: _Operand, fn: _Token) -> sql.Composable:
+        """An instant (a) against an instant or an interval (b): <, >, = or a range test."""
         x = a.expr
         if b.family != "interval":
             if name == "T_DURING":

@@ -48,8 +48,11 @@ def attributes(collection: Collection) -> dict[str, str]:
     return {name: kind for name, kind in columns(collection).items() if kind != "geometry"}
 
 
-def tile(collection: Collection, z: int, x: int, y: int, org_ids: Sequence[int] | None) -> bytes:
-    """The MVT of one tile (empty bytes when no feature falls in it): one SQL statement."""
+def tile(collection: Collection, z: int, x: int, y: int, org_ids: Sequence[int] | None) -> tuple[int, bytes]:
+    """The data version and the MVT of one tile (empty bytes when no feature falls in it): one statement.
+
+    The version is read in the same statement, so the ETag names exactly the snapshot the tile shows.
+    """
     attrs = sql.SQL(", ").join(
         sql.SQL("t.{name}{cast} AS {name}").format(name=sql.Identifier(name), cast=sql.SQL(_CASTS.get(kind, "")))
         for name, kind in attributes(collection).items()
@@ -71,7 +74,7 @@ def tile(collection: Collection, z: int, x: int, y: int, org_ids: Sequence[int] 
              WHERE t.geom && ST_Transform(ST_TileEnvelope(%s, %s, %s, margin => %s), 4326) AND {scope}
              LIMIT %s
            )
-           SELECT ST_AsMVT(mvtgeom.*, %s, {extent}, 'geom') FROM mvtgeom"""
+           SELECT ({version}), ST_AsMVT(mvtgeom.*, %s, {extent}, 'geom') FROM mvtgeom"""
     ).format(
         geom=geom,
         extent=sql.Literal(EXTENT),
@@ -79,6 +82,7 @@ def tile(collection: Collection, z: int, x: int, y: int, org_ids: Sequence[int] 
         attrs=attrs,
         view=sql.Identifier("publish", collection.id),
         scope=scope,
+        version=VERSION,
     )
     params += [*scope_params, MAX_FEATURES, collection.id]
     connection.ensure_connection()
@@ -86,19 +90,19 @@ def tile(collection: Collection, z: int, x: int, y: int, org_ids: Sequence[int] 
     with connection.cursor() as cursor:
         cursor.execute(text, params)
         row = cursor.fetchone()
-    return bytes(row[0]) if row and row[0] is not None else b""
+    assert row is not None  # an aggregate without GROUP BY always returns one row
+    return int(row[0] or 0), bytes(row[1]) if row[1] is not None else b""
+
+
+VERSION = sql.SQL("SELECT value FROM {} WHERE id = 1").format(sql.Identifier(DataVersion._meta.db_table))
 
 
 def data_version() -> int:
     """The register's data version (bumped on commit of every approval): what tiles' ETags key on."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            sql.SQL("SELECT value FROM {} WHERE id = 1")
-            .format(sql.Identifier(DataVersion._meta.db_table))
-            .as_string(None)
-        )
+        cursor.execute(VERSION.as_string(None))
         row = cursor.fetchone()
-    return int(row[0]) if row else 0
+    return int(row[0]) if row and row[0] is not None else 0
 
 
 def tile_in_range(z: int, x: int, y: int) -> bool:

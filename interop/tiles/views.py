@@ -2,7 +2,8 @@
 
 Caching: the ETag is the register's data version (hazards.models.DataVersion, bumped on commit of
 every approval) and the caller's scope, so an approval changes every ETag and a revalidation with
-the current one is a 304 after reading only the version. `Cache-Control: no-cache` lets browsers and
+the current one is a 304 after reading only the version; otherwise the version comes with the tile,
+in its one statement. `Cache-Control: no-cache` lets browsers and
 shared caches keep tiles but ask each time, which costs one tiny query.
 """
 
@@ -63,32 +64,44 @@ def _not_modified(request: HttpRequest, etag: str) -> bool:
     return "*" in tags or etag.removeprefix("W/") in tags
 
 
-def _prepared(request: HttpRequest, cid: str) -> tuple[Collection, Sequence[int] | None, dict[str, str], bool]:
-    """Access check, then the version read: the collection, its scope, cache headers, and whether to 304."""
+def _prepared(request: HttpRequest, cid: str) -> tuple[Collection, Sequence[int] | None, dict[str, str] | None]:
+    """Access check, then — only for a conditional request — the version read.
+
+    Returns the collection, its scope, and the 304's headers when the caller's copy is current.
+    """
     collection, org_ids = published_collection(request_user(request), cid)
-    headers = _cache_headers(collection, org_ids, queries.data_version())
-    return collection, org_ids, headers, _not_modified(request, headers["ETag"])
+    if "HTTP_IF_NONE_MATCH" in request.META:
+        headers = _cache_headers(collection, org_ids, queries.data_version())
+        if _not_modified(request, headers["ETag"]):
+            return collection, org_ids, headers
+    return collection, org_ids, None
 
 
 @_errors
 def tile(request: HttpRequest, collection: str, z: int, x: int, y: int) -> HttpResponse:
-    """One Mapbox vector tile of a collection; an empty tile is a 200 with an empty body (as tipg)."""
+    """One Mapbox vector tile of a collection; an empty tile is a 200 with an empty body (as tipg).
+
+    One statement reads the tile and the version together; a conditional request reads the version
+    first, and a current copy gets its 304 without the tile statement.
+    """
     if not queries.tile_in_range(z, x, y):
         last = 2**z - 1 if 0 <= z <= queries.MAX_ZOOM else None
         hint = f"x and y run from 0 to {last} at zoom {z}" if last is not None else f"zoom runs 0–{queries.MAX_ZOOM}"
         raise NotFoundOrNoAccess(f"No tile {z}/{x}/{y}: {hint}.")
-    coll, org_ids, headers, not_modified = _prepared(request, collection)
-    if not_modified:
-        return _with(HttpResponseNotModified(), headers)
-    return _with(HttpResponse(queries.tile(coll, z, x, y, org_ids), content_type=MVT), headers)
+    coll, org_ids, not_modified = _prepared(request, collection)
+    if not_modified is not None:
+        return _with(HttpResponseNotModified(), not_modified)
+    version, data = queries.tile(coll, z, x, y, org_ids)
+    return _with(HttpResponse(data, content_type=MVT), _cache_headers(coll, org_ids, version))
 
 
 @_errors
 def tilejson(request: HttpRequest, collection: str) -> HttpResponse:
     """TileJSON 3.0.0 of a collection: the tile URL template, zooms, bounds within the caller's scope, fields."""
-    coll, org_ids, headers, not_modified = _prepared(request, collection)
-    if not_modified:
-        return _with(HttpResponseNotModified(), headers)
+    coll, org_ids, not_modified = _prepared(request, collection)
+    if not_modified is not None:
+        return _with(HttpResponseNotModified(), not_modified)
+    headers = _cache_headers(coll, org_ids, queries.data_version())
     extent = extents({coll.id: org_ids}).get(coll.id)
     bounds = list(extent.bbox) if extent is not None and extent.bbox is not None else WORLD
     template = request.build_absolute_uri(reverse("tiles:tile", args=[coll.id, 0, 0, 0]))
