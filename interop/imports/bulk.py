@@ -1,0 +1,451 @@
+"""The set-based entry strategy of the `nts` import target: the per-row projection, done for all rows at once.
+
+The per-row strategy (Target.enter_many) calls create_report → submit_report → approve_report for every
+row: about twenty statements a row. For a file of thousands of new hazards this path does the same
+work set-wise:
+
+1. In Python, per row, the checks that decide whether a row is accepted, with the very functions the
+   per-row path runs: `reports.actions.parse_report` (header, accreditation, the NTS kind's payload
+   checks, the polygon's validity) and, when approving, `hazards.projections._check_classification`
+   (SHA → CHA only on direct evidence). The values that need no database are computed as
+   hazards/projections.py computes them (point on surface, the hazard's attribute defaults, the
+   HazardVersion snapshot apart from its areas and admin area).
+2. One COPY of the accepted rows into a temporary table (psycopg's `cursor.copy()`).
+3. In SQL, what the projection asks of the database: the local UTM zone (core.geometry.utm_srid of
+   the centroid), the area measured in it (core.geometry.area_m2), the deepest admin area at the point
+   on surface (places.models.admin_area_at), report and hazard ids and national codes in row order.
+4. INSERT … SELECT of every row the per-row path writes for a new-hazard NTS report: Report,
+   ReportTransition (draft, submitted and, when approving, validated and approved), audit rows,
+   HazardousArea, HazardVersion, HazardStatusChange, Evidence, Activity, ImportedRecord; and the data
+   version bumped on commit by the number of approvals, as that many approve_report calls would.
+
+Everything runs in the caller's transaction (run_import holds one for the whole import): an error or
+an interrupted run leaves nothing. A row whose NTS report carries land-release products (an NTS that
+also cancels land) goes through the per-row path, which fits products inside the hazard.
+tests/test_bulk_import.py imports one dirty file both ways and compares the register row by row;
+docs/decisions/0017-bulk-import.md says why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.gis.geos import GEOSGeometry
+from django.db import connection, transaction
+from django.db.models import F, Field
+from django.utils import timezone
+from psycopg import sql
+
+from accounts.models import AuditEntry
+from accounts.personal import without_personal_data
+from core.errors import Problem, ValidationFailed
+from hazards.models import (
+    Activity,
+    DataVersion,
+    Evidence,
+    HazardousArea,
+    HazardStatusChange,
+    HazardVersion,
+)
+from hazards.projections import STATE_FIELDS, _check_classification
+from interop.imports.targets import EntryContext, NtsTarget, Outcome, Row, register
+from interop.models import ImportedRecord
+from places.models import AdminArea
+from reports.actions import parse_report
+from reports.kinds import KINDS
+from reports.models import Reconcile, Report, ReportStatus, ReportTransition
+from vocab.choices import HazardStatus
+
+#: Files with fewer accepted rows than this go row by row: the set-based path pays for its temporary
+#: tables and COPY only on large files, and small files keep the per-row path's exact behaviour.
+BULK_FROM = 1000
+
+# The hazard attributes an NTS report can set, with the model's defaults for those it leaves out.
+_HAZARD_FIELDS = (
+    "name",
+    "classification",
+    "devices_suspected",
+    "devices_confirmed",
+    "evidence_summary",
+    "land_use",
+    "blockages",
+    "beneficiaries",
+    "marking_status",
+)
+
+_STAGING = [
+    ("n", "int4"),
+    ("key", "text"),
+    ("payload", "jsonb"),
+    ("audit_payload", "jsonb"),
+    ("attributes", "jsonb"),
+    ("wkb", "bytea"),
+    ("pos", "bytea"),
+    ("benchmark", "bytea"),
+    ("state", "jsonb"),
+    ("name", "text"),
+    ("classification", "text"),
+    ("devices_suspected", "text[]"),
+    ("devices_confirmed", "text[]"),
+    ("evidence_summary", "text"),
+    ("land_use", "text[]"),
+    ("blockages", "text"),
+    ("beneficiaries", "int4"),
+    ("marking_status", "text"),
+    ("geometry_repair", "text"),
+    ("evidence", "jsonb"),
+    ("activity", "jsonb"),
+]
+
+
+@dataclass
+class _Prepared:
+    """One accepted row as the staging table holds it."""
+
+    row: Row
+    values: tuple[Any, ...]
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, default=_iso)
+
+
+def _geojson(geom: GEOSGeometry) -> Any:
+    # As hazards.projections.json_geom: GDAL's GeoJSON of the geometry, the form HazardVersion.state keeps.
+    return json.loads(geom.geojson)
+
+
+class BulkNtsTarget(NtsTarget):
+    """The `nts` target with the set-based entry for large files (the per-row path below BULK_FROM rows)."""
+
+    bulk_from = BULK_FROM
+
+    def enter_many(self, rows: list[Row], ctx: EntryContext) -> Iterator[Outcome]:
+        """Enter the rows set-wise when there are many; yield one Outcome per row, as the per-row path does."""
+        if len(rows) < self.bulk_from:
+            yield from super().enter_many(rows, ctx)
+            return
+        yield from enter_set_wise(self, rows, ctx)
+
+
+def _default(name: str) -> Any:
+    field = HazardousArea._meta.get_field(name)
+    assert isinstance(field, Field)
+    return field.get_default()
+
+
+def _defaults() -> dict[str, Any]:
+    return {f: _default(f) for f in _HAZARD_FIELDS}
+
+
+def _prepare(row: Row, ctx: EntryContext, defaults: dict[str, Any]) -> tuple[_Prepared | None, list[Problem], bool]:
+    """Check one row as submit and approve would; (staging values, problems, needs the per-row path)."""
+    report = Report(kind="nts", schema_version=KINDS["nts"].schema_version, organisation=ctx.organisation,
+                    date_of_information=ctx.date_of_information, payload=row.payload)  # fmt: skip
+    try:
+        changes = parse_report(report)
+    except ValidationFailed as exc:
+        return None, exc.problems, False
+    if changes.products or changes.cancel_remaining or changes.geom is None:
+        return None, [], True  # land released in the same report: the per-row path fits it inside the hazard
+    if ctx.approver is not None:
+        problems: list[Problem] = []
+        _check_classification("", None, report, changes, "", problems)
+        if problems:
+            return None, problems, False
+    geom = changes.geom.geom
+    pos = geom.point_on_surface
+    benchmark = changes.benchmark or pos
+    fields = {**defaults, **changes.hazard_fields}
+    # hazards.projections.snapshot() of the new hazard; areas and admin area are added in SQL.
+    state = {f: fields.get(f) for f in STATE_FIELDS if f in fields}
+    state.update(
+        status=HazardStatus.OPEN.value,
+        date_of_information=ctx.date_of_information.isoformat(),
+        cancelled_m2=_default("cancelled_m2"),
+        reduced_m2=_default("reduced_m2"),
+        cleared_m2=_default("cleared_m2"),
+        geometry=_geojson(geom),
+        benchmark=_geojson(benchmark),
+        organisation=ctx.organisation.pk,
+        version=1,
+    )
+    activity = changes.activity or {}
+    values = (
+        row.number,
+        row.key,
+        _json(row.payload),
+        _json({"kind": "nts", "payload": without_personal_data(row.payload)}),
+        _json(row.attributes),
+        bytes(geom.wkb),
+        bytes(pos.wkb),
+        bytes(benchmark.wkb),
+        _json(state),
+        fields["name"],
+        fields["classification"],
+        fields["devices_suspected"],
+        fields["devices_confirmed"],
+        fields["evidence_summary"],
+        fields["land_use"],
+        fields["blockages"],
+        fields["beneficiaries"],
+        fields["marking_status"],
+        changes.geom.repair_note,
+        _json(changes.evidence),
+        _json({k: v for k, v in activity.items() if k != "location"}) if changes.activity else None,
+    )
+    return _Prepared(row, values), [], False
+
+
+def enter_set_wise(target: NtsTarget, rows: list[Row], ctx: EntryContext) -> Iterator[Outcome]:
+    """Enter new-hazard NTS rows in a few statements; rows the checks refuse are rejected with their reasons."""
+    defaults = _defaults()
+    outcomes: dict[int, Outcome] = {}
+    prepared: list[_Prepared] = []
+    per_row: list[Row] = []
+    for row in rows:
+        ready, problems, fallback = _prepare(row, ctx, defaults)
+        if fallback:
+            per_row.append(row)
+        elif ready is None:
+            outcomes[row.number] = Outcome(row.number, problems)
+        else:
+            prepared.append(ready)
+    ctx.progress(len(rows) - len(prepared) - len(per_row))
+    if prepared:
+        ids = _write(target, prepared, ctx)
+        for p in prepared:
+            outcomes[p.row.number] = Outcome(p.row.number, record=f"report {ids[p.row.number]}")
+        ctx.progress(len(prepared))
+    if per_row:
+        for outcome in NtsTarget.enter_many(target, per_row, ctx):
+            outcomes[outcome.number] = outcome
+    for row in rows:
+        yield outcomes[row.number]
+
+
+def _table(model: Any) -> sql.Identifier:
+    return sql.Identifier(model._meta.db_table)
+
+
+def _id_sequence(model: Any) -> str:
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_get_serial_sequence(%s, 'id')", [model._meta.db_table])
+        (name,) = cur.fetchone()
+    return str(name)
+
+
+def _write(target: NtsTarget, prepared: list[_Prepared], ctx: EntryContext) -> dict[int, int]:
+    """COPY the rows and write the register set-wise; row number → report id."""
+    approving = ctx.approver is not None
+    now = timezone.now()
+    params: dict[str, Any] = {
+        "report_seq": _id_sequence(Report),
+        "hazard_seq": _id_sequence(HazardousArea),
+        "org": ctx.organisation.pk,
+        "author": ctx.author.pk,
+        "approver": ctx.approver.pk if ctx.approver is not None else None,
+        "doi": ctx.date_of_information,
+        "now": now,
+        "schema": KINDS["nts"].schema_version,
+        "source": target.source,
+        "snapshot": ctx.import_.original_name[:200],
+        "import_run": ctx.import_.pk,
+        "object_type": Report._meta.label_lower,
+        # What create_report + submit_report (+ approve_report) leave on the report.
+        "status": ReportStatus.APPROVED.value if approving else ReportStatus.SUBMITTED.value,
+        "reconcile": Reconcile.NEW.value if approving else "",
+        "approved_at": now if approving else None,
+        "version": 3 if approving else 2,
+        "steps": 4 if approving else 2,
+        "audits": 3 if approving else 2,
+    }
+    tables = {
+        "report": _table(Report),
+        "transition": _table(ReportTransition),
+        "audit": _table(AuditEntry),
+        "hazard": _table(HazardousArea),
+        "version": _table(HazardVersion),
+        "status_change": _table(HazardStatusChange),
+        "evidence": _table(Evidence),
+        "activity": _table(Activity),
+        "record": _table(ImportedRecord),
+        "admin_area": _table(AdminArea),
+    }
+    columns = sql.SQL(", ").join(sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(t)) for c, t in _STAGING)
+    with connection.cursor() as django_cursor:
+        cur = django_cursor.cursor  # the psycopg cursor, for COPY
+        cur.execute(sql.SQL("CREATE TEMP TABLE bulk_nts_rows ({}) ON COMMIT DROP").format(columns))
+        names = sql.SQL(", ").join(sql.Identifier(c) for c, _ in _STAGING)
+        with cur.copy(sql.SQL("COPY bulk_nts_rows ({}) FROM STDIN").format(names)) as copy:
+            # JSON goes in as the text json.dumps made (dates as ISO strings), which the jsonb columns parse.
+            copy.set_types(["text" if t == "jsonb" else t for _, t in _STAGING])
+            for p in prepared:
+                copy.write_row(p.values)
+        for statement in _statements(approving):
+            cur.execute(statement.format(**tables), params)
+        cur.execute("SELECT n, report_id FROM bulk_nts_ids")
+        ids = {int(n): int(pk) for n, pk in cur.fetchall()}
+        cur.execute("DROP TABLE bulk_nts_rows, bulk_nts_ids")
+    if approving:
+        count = len(prepared)
+        # approve_report bumps the data version once per approval; so many approvals, so many bumps.
+        transaction.on_commit(lambda: DataVersion.objects.filter(pk=1).update(value=F("value") + count))
+    return ids
+
+
+# The UTM zone of the centroid, as core.geometry.utm_srid: zones 1-60, 326xx north and 327xx south.
+_UTM = """
+    LEAST(60, GREATEST(1, floor((ST_X(c.centroid) + 180) / 6)::int + 1))
+    + CASE WHEN ST_Y(c.centroid) >= 0 THEN 32600 ELSE 32700 END
+"""
+
+
+def _statements(approving: bool) -> list[sql.SQL]:
+    """The INSERT … SELECTs of one import, in the order the per-row path writes its rows."""
+    ids = sql.SQL(
+        """
+        CREATE TEMP TABLE bulk_nts_ids ON COMMIT DROP AS
+        SELECT o.*,
+               nextval(%(report_seq)s::regclass) AS report_id,
+               CASE WHEN %(approver)s::int IS NOT NULL THEN nextval(%(hazard_seq)s::regclass) END AS hazard_id,
+               CASE WHEN %(approver)s::int IS NOT NULL THEN nextval('hazard_code_seq') END AS code_n
+        FROM (
+            SELECT r.n, g.geom, g.pos, g.benchmark, z.srid, ST_Area(ST_Transform(g.geom, z.srid)) AS area,
+                   a.id AS admin_id, a.country_iso3
+            FROM bulk_nts_rows r
+            CROSS JOIN LATERAL (SELECT ST_GeomFromWKB(r.wkb, 4326) AS geom, ST_GeomFromWKB(r.pos, 4326) AS pos,
+                                       ST_GeomFromWKB(r.benchmark, 4326) AS benchmark) g
+            CROSS JOIN LATERAL (SELECT ST_Centroid(g.geom) AS centroid) c
+            CROSS JOIN LATERAL (SELECT """
+        + _UTM
+        + """ AS srid) z
+            -- places.models.admin_area_at: the deepest admin area containing the point.
+            LEFT JOIN LATERAL (SELECT id, country_iso3 FROM {admin_area}
+                               WHERE ST_Intersects(geom, g.pos) ORDER BY level DESC LIMIT 1) a ON true
+            ORDER BY r.n
+        ) o
+        """
+    )
+    report = sql.SQL(
+        """
+        INSERT INTO {report} (id, kind, schema_version, status, organisation_id, created_by_id, hazard_id,
+                              date_of_information, payload, reconcile, override_reason, supersedes_id,
+                              approved_at, approved_by_id, version, created_at, updated_at)
+        SELECT i.report_id, 'nts', %(schema)s, %(status)s, %(org)s, %(author)s, i.hazard_id, %(doi)s, r.payload,
+               %(reconcile)s, '', NULL, %(approved_at)s, %(approver)s, %(version)s, %(now)s, %(now)s
+        FROM bulk_nts_ids i JOIN bulk_nts_rows r USING (n) ORDER BY i.n
+        """
+    )
+    transitions = sql.SQL(
+        """
+        INSERT INTO {transition} (report_id, from_status, to_status, by_id, at, reason)
+        SELECT i.report_id, t.from_status, t.to_status, CASE WHEN t.approving THEN %(approver)s ELSE %(author)s END,
+               %(now)s, t.reason
+        FROM bulk_nts_ids i
+        CROSS JOIN (VALUES (1, '', 'draft', false, ''), (2, 'draft', 'submitted', false, ''),
+                           (3, 'submitted', 'validated', true, 'validated on approval'),
+                           (4, 'validated', 'approved', true, '')) AS t(step, from_status, to_status, approving, reason)
+        WHERE t.step <= %(steps)s
+        ORDER BY i.n, t.step
+        """
+    )
+    audit = sql.SQL(
+        """
+        INSERT INTO {audit} (at, actor_id, action, object_type, object_id, old, new, reason)
+        SELECT %(now)s, CASE WHEN a.step = 3 THEN %(approver)s ELSE %(author)s END, a.action, %(object_type)s,
+               i.report_id::text, NULL,
+               CASE a.step WHEN 1 THEN r.audit_payload
+                           WHEN 2 THEN '{{"status": "submitted"}}'::jsonb
+                           ELSE jsonb_build_object('status', 'approved', 'reconcile', 'new',
+                                                   'hazard', i.hazard_id, 'hazard_version', 1) END,
+               ''
+        FROM bulk_nts_ids i JOIN bulk_nts_rows r USING (n)
+        CROSS JOIN (VALUES (1, 'report.create'), (2, 'report.submit'), (3, 'report.approve')) AS a(step, action)
+        WHERE a.step <= %(audits)s
+        ORDER BY i.n, a.step
+        """
+    )
+    record = sql.SQL(
+        """
+        INSERT INTO {record} (source, key, report_id, row, snapshot, imported_at, import_run_id)
+        SELECT %(source)s, r.key, i.report_id, r.attributes, %(snapshot)s, %(now)s, %(import_run)s
+        FROM bulk_nts_ids i JOIN bulk_nts_rows r USING (n) ORDER BY i.n
+        """
+    )
+    out = [ids, report, transitions, audit, record]
+    if not approving:
+        return out
+    hazard = sql.SQL(
+        """
+        INSERT INTO {hazard} (id, code, name, classification, status, organisation_id, admin_area_id, geom, benchmark,
+                              utm_srid, geometry_repair, original_area_m2, cancelled_m2, reduced_m2, cleared_m2,
+                              remaining_area_m2, devices_suspected, devices_confirmed, evidence_summary, land_use,
+                              blockages, beneficiaries, marking_status, date_of_information, version,
+                              created_at, updated_at)
+        SELECT i.hazard_id,
+               -- hazards.projections._next_code: <ISO3 or XXX>-HA-<number, at least 6 digits>
+               COALESCE(NULLIF(i.country_iso3, ''), 'XXX') || '-HA-'
+                   || lpad(i.code_n::text, GREATEST(6, length(i.code_n::text)), '0'),
+               r.name, r.classification, 'open', %(org)s, i.admin_id, ST_Multi(i.geom), i.benchmark, i.srid,
+               r.geometry_repair, i.area, 0, 0, 0, i.area, r.devices_suspected, r.devices_confirmed,
+               r.evidence_summary, r.land_use, r.blockages, r.beneficiaries, r.marking_status, %(doi)s, 1,
+               %(now)s, %(now)s
+        FROM bulk_nts_ids i JOIN bulk_nts_rows r USING (n) ORDER BY i.n
+        """
+    )
+    version = sql.SQL(
+        """
+        INSERT INTO {version} (hazard_id, report_id, sequence, valid_from, recorded_at, applied, state)
+        SELECT i.hazard_id, i.report_id, 1, %(doi)s, %(now)s, true,
+               r.state || jsonb_build_object('admin_area', i.admin_id, 'original_area_m2', i.area,
+                                             'remaining_area_m2', i.area)
+        FROM bulk_nts_ids i JOIN bulk_nts_rows r USING (n) ORDER BY i.n
+        """
+    )
+    status_change = sql.SQL(
+        """
+        INSERT INTO {status_change} (hazard_id, report_id, from_status, to_status, from_classification,
+                                     to_classification, "on", at, reason)
+        SELECT i.hazard_id, i.report_id, '', 'open', '', r.classification, %(doi)s, %(now)s, ''
+        FROM bulk_nts_ids i JOIN bulk_nts_rows r USING (n) ORDER BY i.n
+        """
+    )
+    activity = sql.SQL(
+        """
+        INSERT INTO {activity} (hazard_id, report_id, organisation_id, kind, method, status, start_date, end_date,
+                                search_depth_cm, person_days, machine_hours, location)
+        SELECT i.hazard_id, i.report_id, %(org)s, a.kind, a.method, a.status, COALESCE(a.start_date, %(doi)s),
+               a.end_date, a.search_depth_cm, a.person_days, a.machine_hours, NULL
+        FROM bulk_nts_ids i JOIN bulk_nts_rows r USING (n)
+        CROSS JOIN LATERAL jsonb_to_record(r.activity) AS a(kind text, method text, status text, start_date date,
+                                                            end_date date, search_depth_cm int, person_days float8,
+                                                            machine_hours float8)
+        WHERE r.activity IS NOT NULL
+        ORDER BY i.n
+        """
+    )
+    evidence = sql.SQL(
+        """
+        INSERT INTO {evidence} (hazard_id, report_id, kind, source, reliability, description, "on",
+                                informant_name, informant_contact)
+        SELECT i.hazard_id, i.report_id, e.value->>'kind', e.value->>'source', e.value->>'reliability',
+               e.value->>'description', COALESCE((e.value->>'on')::date, %(doi)s), e.value->>'informant_name',
+               e.value->>'informant_contact'
+        FROM bulk_nts_ids i JOIN bulk_nts_rows r USING (n)
+        CROSS JOIN LATERAL jsonb_array_elements(r.evidence) WITH ORDINALITY AS e(value, position)
+        ORDER BY i.n, e.position
+        """
+    )
+    return [ids, hazard, report, transitions, audit, version, status_change, activity, evidence, record]
+
+
+register(BulkNtsTarget())
