@@ -161,8 +161,11 @@ def test_spatial_filters_read_longitude_first_and_match_postgis(cast: Cast) -> N
     assert _ids(_cql(f"S_INTERSECTS(geometry, {line})")) == sorted([west.pk, east.pk])
     collection = f"GEOMETRYCOLLECTION(POINT({px} {py}), POLYGON(({w} {s}, {e} {s}, {e} {n}, {w} {s})))"
     assert _ids(_cql(f"S_INTERSECTS(geometry, {collection})")) == sorted([west.pk, east.pk])
-    # lat/lon order would put the box in the Indian Ocean: nothing there.
+    # lat/lon order would put the box in the Indian Ocean: nothing there, unless the caller says so
+    # (filter-crs EPSG:4326, whose first axis is latitude).
     assert _ids(_cql(f"S_INTERSECTS(geometry, BBOX({s}, {w}, {n}, {e}))")) == []
+    assert _ids(_cql(f"S_INTERSECTS(geometry, BBOX({s}, {w}, {n}, {e}))", lat_first=True)) == [west.pk]
+    assert _ids(_cql(f"S_CONTAINS(geometry, POINT({py} {px}))", lat_first=True)) == [east.pk]
     # The same box given in Web Mercator (filter-crs 3857) selects the same hazard.
     with connection.cursor() as cur:
         cur.execute(

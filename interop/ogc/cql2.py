@@ -11,14 +11,15 @@ for a WHERE clause over a `publish` view. The subset understood:
 - Property names bare (``status``) or double-quoted (``"status"``); they must be keys of `queryables`.
 - Basic spatial: S_INTERSECTS, S_WITHIN, S_CONTAINS, S_DISJOINT, S_EQUALS, S_TOUCHES, S_OVERLAPS,
   S_CROSSES over a geometry property and WKT (POINT, LINESTRING, POLYGON, MULTIPOINT, MULTILINESTRING,
-  MULTIPOLYGON, optional Z), BBOX(west, south, east, north) or ENVELOPE(west, east, north, south) — the
-  latter in the argument order of the CQL2 drafts and ECQL.
-- Temporal: T_BEFORE, T_AFTER, T_DURING, T_INTERSECTS, T_EQUALS between a date/timestamp property
-  and an instant or an interval.
+  MULTIPOLYGON, GEOMETRYCOLLECTION, optional Z), BBOX(west, south, east, north) or
+  ENVELOPE(west, east, north, south) — the latter in the argument order of the CQL2 drafts and ECQL.
+- Temporal: T_BEFORE, T_AFTER, T_DURING, T_INTERSECTS, T_EQUALS, T_DISJOINT, T_CONTAINS between a
+  date/timestamp property (an instant) and an instant or an interval; other Allen relations are not.
 
-Coordinates are read in `filter_srid`. For 4326 the axis order is longitude, latitude (that is CRS84,
-which is what OGC API – Features means by default, and what PostGIS stores), never EPSG's lat/lon.
-A literal in another SRID is transformed to the views' 4326 before comparing.
+Coordinates are read in `filter_srid`. By default the axis order is x, y: for 4326 longitude,
+latitude (that is CRS84, which OGC API – Features means by default, and what PostGIS stores). A
+caller whose filter-crs is EPSG:4326 proper (latitude first) passes `lat_first=True` and every
+position and BBOX is read y, x. A literal in another SRID is transformed to the views' 4326.
 
 Safety: property names become `sql.Identifier`s and must be queryables; every value becomes a
 `sql.Literal` (psycopg quotes it), never text pasted into SQL. The output contains no ``%`` character
@@ -190,12 +191,15 @@ def _text_literal(value: str) -> sql.Composable:
 
 
 class _Parser:
-    def __init__(self, text: str, queryables: dict[str, str], geometry_column: str, filter_srid: int) -> None:
+    def __init__(
+        self, text: str, queryables: dict[str, str], geometry_column: str, filter_srid: int, lat_first: bool
+    ) -> None:
         self.tokens = _tokenize(text)
         self.i = 0
         self.queryables = queryables
         self.geometry_column = geometry_column
         self.filter_srid = filter_srid
+        self.lat_first = lat_first
         self.depth = 0
         self.dims = 0
 
@@ -459,6 +463,8 @@ class _Parser:
                 if len(nums) != 4:
                     raise Cql2Error(f"ENVELOPE at position {word.pos} takes 4 numbers: west, east, north, south")
                 w, e, n, s = nums
+            if self.lat_first:  # the box was given south, west, north, east
+                w, s, e, n = s, w, n, e
             if w > e or s > n:
                 raise Cql2Error(
                     f"{kind} at position {word.pos}: west must not exceed east nor south north "
@@ -586,6 +592,8 @@ class _Parser:
         if self.dims and len(nums) != self.dims:
             raise Cql2Error(f"positions before position {self.tok.pos} mix 2 and 3 coordinates")
         self.dims = len(nums)
+        if self.lat_first:
+            nums[0], nums[1] = nums[1], nums[0]
         return " ".join(repr(v) for v in nums)
 
     def coordinate(self) -> float:
@@ -702,12 +710,17 @@ def _any_instant(s: _Token) -> dt.date | dt.datetime:
 
 
 def to_sql(
-    text: str, queryables: dict[str, str], *, geometry_column: str = "geom", filter_srid: int = 4326
+    text: str,
+    queryables: dict[str, str],
+    *,
+    geometry_column: str = "geom",
+    filter_srid: int = 4326,
+    lat_first: bool = False,
 ) -> sql.Composable:
     """The CQL2 text filter as a boolean SQL expression over `queryables` (name → type); Cql2Error if it is not.
 
     Properties of type 'geometry' are read from `geometry_column`; coordinates in the text are in
-    `filter_srid` (4326 = CRS84, longitude first).
+    `filter_srid`, x first (4326 = CRS84, longitude first) unless `lat_first`.
     """
     for name, kind in queryables.items():
         if kind not in QUERYABLE_TYPES:
@@ -722,7 +735,7 @@ def to_sql(
         text.encode("utf-8")
     except UnicodeEncodeError as e:
         raise Cql2Error(f"the filter is not valid Unicode at position {e.start + 1}") from None
-    parser = _Parser(text, queryables, geometry_column, filter_srid)
+    parser = _Parser(text, queryables, geometry_column, filter_srid, lat_first)
     result = parser.expression()
     if parser.tok.kind != "END":
         t = parser.tok
