@@ -401,16 +401,23 @@ def test_the_real_csv_accounts_for_all_333_rows_and_stores_the_files_sums_withou
     lines = _report_lines(imp)
     for row in (202, 269, 331):
         assert (row, "duplicate", "row", "duplicate of row 52 in the same file") in lines
-    assert any(reason == "'BAHÍA SOLANO' matched DIVIPOLA 27075 BAHÍA SOLANO after folding accents, case and "
-               "punctuation" for *_, reason in lines)  # fmt: skip
+    reasons = {reason for *_, reason in lines}
+    assert "'CHOCO' matched DIVIPOLA 27 CHOCÓ after folding accents, case and punctuation" in reasons
+    assert "'Bogotá DC' matched DIVIPOLA 11001 BOGOTÁ, D.C. after folding accents, case and punctuation" in reasons
+    assert any(r.startswith("'EL CARMEN' matched DIVIPOLA 68235 EL CARMEN DE CHUCURÍ through the alias list")
+               for r in reasons)  # fmt: skip
     count, area, devices = _stored_sums()
     expected = _file_sums_without_duplicates(rows)
     assert (count, devices) == (expected[0], expected[2]) and area == pytest.approx(expected[1], abs=0.005)
     assert Report.objects.filter(kind="clearance_summary", status=ReportStatus.APPROVED).count() == 330
-    # The Dagua placeholder (0 devices, 0 m²) is a fact, imported once and noted.
-    [nothing] = ClearanceOutput.objects.filter(area_cleared_m2=0, total_devices=0)
-    assert (nothing.pcode, nothing.year, nothing.month, nothing.context) == ("76233", 2008, 11, "military_base")
-    assert targets_clearance.ZERO_NOTE in nothing.notes
+    # Months with nothing cleared and nothing found are facts, imported (the four Dagua copies once) and noted.
+    nothing = ClearanceOutput.objects.filter(area_cleared_m2=0, total_devices=0).order_by("year", "month")
+    assert [(o.pcode, o.year, o.month, o.context) for o in nothing] == [
+        ("76233", 2007, 10, "military_base"),
+        ("76233", 2008, 11, "military_base"),
+        ("50270", 2014, 2, "community"),
+    ]
+    assert all(targets_clearance.ZERO_NOTE in o.notes for o in nothing)
 
 
 @needs_divipola
