@@ -71,18 +71,29 @@ class Layer:
         }
 
 
+_NAT = np.iinfo(np.int64).min
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_EPOCH_ORDINAL = _EPOCH.date().toordinal()
+_MS = dt.timedelta(milliseconds=1)
+
+
 def _array(kind: str, values: list[Any]) -> tuple[np.ndarray, np.ndarray | None]:
     if kind in (INT, BOOL):
         mask = np.array([v is None for v in values], dtype=bool)
         data = np.array([0 if v is None else v for v in values], dtype=np.int64 if kind == INT else np.bool_)
         return data, (mask if mask.any() else None)
     if kind == FLOAT:
-        return np.array([np.nan if v is None else float(v) for v in values], dtype=np.float64), None
+        return np.array(values, dtype=np.float64), None  # None becomes NaN, written as null
+    # Dates and timestamps through integers: numpy converts Python date objects one by one, slowly
+    # (a second per 100,000 timestamps); NaT is written as null.
     if kind == DATE:
-        return np.array(values, dtype="datetime64[D]"), None  # None becomes NaT, written as null
+        days = [_NAT if v is None else v.toordinal() - _EPOCH_ORDINAL for v in values]
+        return np.array(days, dtype=np.int64).view("datetime64[D]"), None
     if kind == DATETIME:
-        naive = [None if v is None else v.astimezone(dt.UTC).replace(tzinfo=None) for v in values]
-        return np.array(naive, dtype="datetime64[ms]"), None
+        ms = [_NAT if v is None else (v - _EPOCH) // _MS for v in values]
+        return np.array(ms, dtype=np.int64).view("datetime64[ms]"), None
+    if all(v is None or isinstance(v, str) for v in values):
+        return np.array(values, dtype=object), None
     return np.array([None if v is None else str(v) for v in values], dtype=object), None
 
 

@@ -1,11 +1,32 @@
-"""GeoPackage: one layer per collection in one file (OGC GeoPackage 1.x, opens in QGIS, ArcGIS and GDAL)."""
+"""GeoPackage: one layer per collection in one file (OGC GeoPackage 1.x, opens in QGIS, ArcGIS and GDAL).
+
+The hazardous_areas layer carries everything an NTS report needs to register a hazard (name,
+classification, suspected devices, land use, beneficiaries, geometry) and the hazard's national
+`code`, its ID. REIMPORT_MAPPING is the import mapping (interop/imports/mapping.py) that reads the
+layer back with `clearground import FILE --kind nts --layer hazardous_areas`: `code` is the import
+key, so a re-import can recognise every hazard it already holds (tests/test_export_roundtrip.py).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from interop.exports.base import Exporter, Layer, ogr_write
+
+REIMPORT_LAYER = "hazardous_areas"
+REIMPORT_MAPPING: dict[str, Any] = {
+    "id_column": "code",
+    "fields": {
+        "hazard.name": {"column": "name"},
+        "hazard.classification": {"column": "classification"},
+        "hazard.devices_suspected": {"column": "devices_suspected", "type": "list", "split": ","},
+        "hazard.land_use": {"column": "land_use", "type": "list", "split": ","},
+        "hazard.beneficiaries": {"column": "beneficiaries", "type": "integer"},
+        "evidence.0.description": {"template": "Clearground export of {organisation}, hazard {code}"},
+    },
+}
 
 
 class GeoPackageExporter(Exporter):

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg
 from django.db import connection
 from psycopg import sql
 
@@ -134,8 +135,13 @@ def fetch(
     if where:
         query += sql.SQL(" WHERE ") + sql.SQL(" AND ").join(where)
     query += sql.SQL(" ORDER BY id")
-    with connection.cursor() as cur:
-        cur.execute(query.as_string(cur.connection), params)
+    connection.ensure_connection()
+    # Binary results: psycopg reads numbers and timestamps from binary several times faster than from
+    # text, which is most of an export's time at national scale (100,000 hazards).
+    # (Django's own cursors bind client-side, which cannot ask for binary results.)
+    with psycopg.Cursor(connection.connection) as cur:
+        cur.execute(query, params, binary=True)
+        assert cur.description is not None
         kinds = [_KINDS.get(d.type_code, TEXT) for d in cur.description[: len(names)]]
         rows = cur.fetchall()
     n = len(names)
