@@ -289,17 +289,50 @@ def check_same_pages(bases: dict[str, str], s: dict[str, list[Any]]) -> dict[str
 # --- the raw floor: the same statement in pgbench ------------------------------------------------------
 
 
-def raw_sql() -> dict[str, str]:
-    """pgbench scripts running the statement Clearground runs for an items page (interop/ogc)."""
-    from interop.ogc.bench_sql import items_statement  # the OGC module names its own statement
+def outside_literals(statement: str, pattern: str, repl: str) -> str:
+    """re.sub only outside the statement's '...' literals (the page's links hold the same numbers)."""
+    parts = re.split(r"('(?:[^']|'')*')", statement)
+    return "".join(p if p.startswith("'") else re.sub(pattern, repl, p) for p in parts)
 
-    bbox = items_statement(bbox=True)
-    paging = items_statement(bbox=False)
-    return {
-        "bbox": f"\\set i random(0, {BOXES - 1})\n"
-        f"SELECT x0, y0, x1, y1 FROM bench_ogc_box WHERE i = :i \\gset\n{bbox};\n",
-        "paging": f"\\set o random(0, {PAGES - 1}) * {LIMIT}\n{paging};\n",
-    }
+
+def raw_sql() -> dict[str, str]:
+    """pgbench scripts running exactly the statement Clearground runs for an items page.
+
+    The statement is captured from a real request (so it cannot drift from interop/ogc/queries.py),
+    and its marker values are swapped for pgbench variables.
+    """
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    marker_box = ("11.11111", "22.22222", "33.33333", "44.44444")
+    marker_offset = "98765"
+    client = Client()
+    scripts = {}
+    for workload, query in (
+        ("bbox", f"limit={LIMIT}&bbox={','.join(marker_box)}"),
+        ("paging", f"limit={LIMIT}&offset={marker_offset}"),
+    ):
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(f"/ogc/collections/hazardous_areas/items?{query}")
+        assert response.status_code == 200, response.content[:300]
+        markers = marker_box if workload == "bbox" else (marker_offset,)
+        statement = next(q["sql"] for q in captured.captured_queries if "FeatureCollection" in q["sql"])
+        if workload == "bbox":
+            for marker, var in zip(marker_box, (":x0", ":y0", ":x1", ":y1"), strict=True):
+                statement = outside_literals(statement, re.escape(marker), var)
+            scripts[workload] = (
+                f"\\set i random(0, {BOXES - 1})\n"
+                f"SELECT x0, y0, x1, y1 FROM bench_ogc_box WHERE i = :i \\gset\n{statement};\n"
+            )
+        else:
+            statement = outside_literals(statement, rf"\b{marker_offset}\b", ":o")
+            statement = outside_literals(statement, rf"\b{int(marker_offset) + LIMIT}\b", f"(:o + {LIMIT})")
+            scripts[workload] = f"\\set o random(0, {PAGES - 1}) * {LIMIT}\n{statement};\n"
+        code = "".join(p for p in re.split(r"('(?:[^']|'')*')", scripts[workload]) if not p.startswith("'"))
+        unreplaced = [m for m in markers if m in code]
+        assert not unreplaced, f"markers left in the captured statement: {unreplaced}"
+    return scripts
 
 
 def pgbench(db: dict[str, Any], script: str, concurrency: int) -> dict[str, Any]:
@@ -319,7 +352,7 @@ def pgbench(db: dict[str, Any], script: str, concurrency: int) -> dict[str, Any]
                 "pgbench",
                 "-n",
                 "-M",
-                "extended",
+                "simple",
                 "-c",
                 str(concurrency),
                 "-j",
