@@ -59,7 +59,8 @@ def test_the_suspected_areas_shapefile_without_an_epsg_code_is_read_as_rd_new(ca
 def test_the_prj_is_read_as_epsg_28992_with_its_datum_shift_not_as_written(cast):
     shp = AMSTERDAM / "shapefiles_sample" / "Verdachte_gebieden_test.shp"
     imp = new_import(cast, shp, "nts")  # no profile: each polygon on its own, vertices in file order
-    lon, lat = service.preview_import(imp, rows=1)["rows"][0]["payload"]["hazard"]["geometry"]["coordinates"][0][0][0]
+    stored = GEOSGeometry(service.preview_import(imp, rows=1)["rows"][0]["payload"]["hazard"]["geometry"])
+    lon, lat = stored.coords[0][0] if stored.geom_type == "Polygon" else stored.coords[0][0][0]
     _meta, _fids, wkb, _data = read(str(shp), max_features=1)
     first = GEOSGeometry(memoryview(wkb[0]))
     x, y = first.coords[0][0][0] if first.geom_type == "MultiPolygon" else first.coords[0][0]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -116,7 +117,7 @@ def test_the_users_crs_overrides_and_reprojects(cast, tmp_path):
     preview = service.preview_import(new_import(cast, path, "nts", crs="EPSG:28992"))
 
     assert preview["crs"] == "EPSG:28992" and preview["counts"]["imported"] == 1
-    lon, lat = preview["rows"][0]["payload"]["hazard"]["geometry"]["coordinates"][0][0][0]
+    lon, lat = GEOSGeometry(preview["rows"][0]["payload"]["hazard"]["geometry"]).coords[0][0]
     assert 4.8 < lon < 5.0 and 52.3 < lat < 52.4
 
 
@@ -155,3 +156,20 @@ def test_an_unusable_file_kind_or_crs_is_refused_naming_every_problem(cast, tmp_
     with pytest.raises(ValidationFailed) as excinfo:
         new_import(cast, path, "nts")
     assert [p.field for p in excinfo.value.problems] == ["file"]
+
+
+def test_a_zipped_shapefile_and_a_kmz_are_read_from_their_containers(tmp_path):
+    shp = write_layer(tmp_path / "areas.shp", "ESRI Shapefile", [square_wkt(0), square_wkt(500)], ["a", "b"])
+    with zipfile.ZipFile(tmp_path / "areas.zip", "w") as zf:
+        for part in tmp_path.glob("areas.*"):
+            if part.suffix != ".zip":
+                zf.write(part, part.name)
+    kml = write_layer(tmp_path / "doc.kml", "KML", [square_wkt(0)], ["a"])
+    with zipfile.ZipFile(tmp_path / "track.kmz", "w") as zf:
+        zf.write(kml, "doc.kml")
+
+    zipped = readers.read_source(tmp_path / "areas.zip")
+    assert zipped.driver == "ESRI Shapefile" and len(zipped) == 2 and zipped.stated_crs
+    kmz = readers.read_source(tmp_path / "track.kmz")
+    assert len(kmz) == 1 and GEOSGeometry(memoryview(kmz.wkb[0])).geom_type in ("Polygon", "MultiPolygon")
+    assert shp.exists()

@@ -17,19 +17,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib.gis.gdal import CoordTransform, GDALException
-from django.contrib.gis.geos import GEOSException, GEOSGeometry, WKBWriter
+import numpy as np
+import shapely
 
 from core.errors import Problem
-from core.geometry import as_multipolygon, parse_area, parse_point
+from interop.imports import geometries
 from interop.imports import mapping as mapping_mod
 from interop.imports.crs import Crs
 from interop.imports.readers import Source
 from interop.imports.targets import EntryContext, Outcome, Row, Target
 
 IMPORTED, REPAIRED, REJECTED, DUPLICATE = "imported", "repaired", "rejected", "duplicate"
-_flat = WKBWriter()
-_flat.outdim = 2  # GPS units and KML give Z; the register is 2D
 
 
 @dataclass
@@ -58,43 +56,6 @@ def _json_safe(value: Any) -> Any:
     if isinstance(value, bytes):
         return value.hex()
     return str(value)
-
-
-def _geometry(wkb: bytes, transform: CoordTransform | None, target: Target, crs: Crs | None,
-              reason: str | None) -> tuple[GEOSGeometry | None, list[Problem], list[Problem]]:  # fmt: skip
-    """The row's geometry in EPSG:4326, with the problems that reject it and the repairs made."""
-    try:
-        geom = GEOSGeometry(memoryview(wkb))
-    except (GEOSException, ValueError) as exc:
-        return None, [Problem("geometry", f"not readable ({exc})")], []
-    if geom.empty:
-        return None, [Problem("geometry", "empty geometry")], []
-    if geom.hasz:
-        geom = GEOSGeometry(_flat.write(geom))
-    wanted = ("Polygon", "MultiPolygon") if target.geometry == "polygon" else ("Point",)
-    if geom.geom_type not in wanted:
-        return None, [Problem("geometry", f"a {geom.geom_type}; the {target.kind} target takes "
-                                          f"{' or '.join(wanted)} geometries")], []  # fmt: skip
-    if transform is not None:
-        try:
-            geom.transform(transform)
-        except (GDALException, GEOSException) as exc:
-            return None, [Problem("geometry", f"could not be reprojected from {crs and crs.label} ({exc})")], []
-    elif crs is None:
-        xmin, ymin, xmax, ymax = geom.extent
-        if xmin < -180 or xmax > 180 or ymin < -90 or ymax > 90:
-            return None, [Problem("geometry", f"coordinates ({xmin:.0f}, {ymin:.0f}) are outside the longitude/"
-                                              "latitude range and the file states no CRS; give it with "
-                                              "--crs EPSG:<code>")], []  # fmt: skip
-    geom.srid = 4326
-    if target.geometry == "point":
-        point, problems = parse_point(geom, "geometry")
-        return point, problems, []
-    area, problems = parse_area(geom, "geometry")
-    if area is None:
-        return None, problems, []
-    repairs = [Problem("geometry", area.repair_note)] if area.repair_note else []
-    return area.geom, [], repairs
 
 
 def _fingerprint(wkb: bytes, attributes: dict[str, Any]) -> str:
@@ -146,37 +107,46 @@ class Evaluation:
 def evaluate(source: Source, *, target: Target, mapping: dict[str, Any], crs: Crs | None, file_name: str,
              on: dt.date) -> Evaluation:  # fmt: skip
     """Account for every row of the source (nothing stored)."""
-    transform = crs.transform_to_wgs84() if crs is not None else None
+    no_geometry = target.geometry == "none"  # a table of facts without places (the clearance summaries)
+    checked = (geometries.Checked(np.full(len(source), None, dtype=object), [None] * len(source)) if no_geometry
+               else geometries.check(source.wkb, wanted=target.geometry, kind=target.kind, crs=crs,
+                                     reasons=source.geometry_reasons))  # fmt: skip
     columns = [c for c in source.columns if c not in source.geometry_columns]
     base = target.base_payload(file_name=file_name, on=on)
     id_column = mapping.get("id_column")
     merge = bool(mapping.get("merge_parts"))
     notes_path = mapping.get("notes_field")
     results: list[RowResult] = []
-    candidates: list[tuple[RowResult, Row, GEOSGeometry]] = []
+    candidates: list[tuple[RowResult, Row, Any, bool]] = []  # with the row's shapely geometry, merged?
     seen: dict[str, tuple[int, str]] = {}  # key → (row number, content fingerprint)
     by_number: dict[int, int] = {}  # row number → index in candidates
     for i, wkb in enumerate(source.wkb):
         number = i + 1
         attributes = {c: _json_safe(source.values[c][i]) for c in columns}
-        if wkb is None:
-            reason = source.geometry_reasons.get(i) or "null geometry"
-            results.append(RowResult(number, REJECTED, problems=[Problem("geometry", reason)]))
+        if wkb is None and not no_geometry:
+            results.append(RowResult(number, REJECTED, problems=checked.problems[i]))
             continue
-        geom, problems, repairs = _geometry(wkb, transform, target, crs, source.geometry_reasons.get(i))
+        geom = checked.shapes[i]
+        problems, repairs = list(checked.problems.get(i, [])), list(checked.repairs.get(i, []))
         mapped = mapping_mod.apply(mapping, attributes, base, columns)
         problems += mapped.problems
         repairs += mapped.repairs
-        content = _fingerprint(wkb, attributes)
+        more_problems, more_repairs = target.prepare(mapped.payload)
+        problems += more_problems
+        repairs += more_repairs
+        content = _fingerprint(wkb or b"", attributes)
         key = content
-        if id_column:
+        own_key = target.key(mapped.payload)
+        if own_key:
+            key = content = own_key
+        elif id_column:
             raw = attributes.get(id_column)
             key = "" if raw in (None, "") else str(raw).strip()
             if not key:
                 problems.append(Problem(id_column, "the ID column is empty"))
             elif len(key) > 120:
                 problems.append(Problem(id_column, "the ID is longer than 120 characters"))
-        if problems or geom is None:
+        if problems or (geom is None and not no_geometry):
             results.append(RowResult(number, REJECTED, mapped.payload, problems, repairs))
             continue
         if key in seen:
@@ -192,8 +162,8 @@ def evaluate(source: Source, *, target: Target, mapping: dict[str, Any], crs: Cr
                 )
             elif merge:
                 # Amsterdam draws one suspected area (one Kenmerk) as several polygons: one hazard, its parts united.
-                f_result, f_row, f_geom = candidates[by_number[first]]
-                candidates[by_number[first]] = (f_result, f_row, f_geom.union(geom))
+                f_result, f_row, f_geom, _merged = candidates[by_number[first]]
+                candidates[by_number[first]] = (f_result, f_row, shapely.union(f_geom, geom), True)
                 used = mapping_mod.used_columns(mapping)
                 other = [
                     f"{c}: {v}"
@@ -224,14 +194,23 @@ def evaluate(source: Source, *, target: Target, mapping: dict[str, Any], crs: Cr
         result = RowResult(number, REPAIRED if repairs else IMPORTED, row.payload, [], repairs)
         results.append(result)
         by_number[number] = len(candidates)
-        candidates.append((result, row, geom))
-    for _result, row, geom in candidates:
-        target.finish(
-            row, geom if geom.geom_type != "GeometryCollection" else as_multipolygon(geom), file_name=file_name
-        )
-    stored = target.stored(row.key for _, row, _g in candidates)
+        candidates.append((result, row, geom, False))
+    finished = []
+    for result, row, geom, merged in candidates:
+        wkt = shapely.to_wkt(geom, rounding_precision=-1) if merged else checked.wkt[row.number - 1]
+        row.wkt = str(wkt) if wkt is not None else ""
+        target.finish(row, geom, file_name=file_name)
+        late = target.check(row)
+        if late:
+            result.status, result.problems = REJECTED, late
+            continue
+        result.status = REPAIRED if row.repairs else IMPORTED
+        result.repairs = row.repairs
+        finished.append((result, row, geom, merged))
+    candidates = finished
+    stored = target.stored(row.key for _, row, _g, _m in candidates)
     accepted = []
-    for result, row, _geom in candidates:
+    for result, row, _geom, _merged in candidates:
         if row.key in stored:
             result.status = DUPLICATE
             result.problems = [Problem(id_column or "row", f"already imported ({stored[row.key]}, key {row.key})")]

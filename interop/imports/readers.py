@@ -98,7 +98,7 @@ def _number(value: Any) -> float | None:
     return float(text)
 
 
-def _table_geometry(source: Source, geometry: dict[str, str]) -> list[Problem]:
+def _table_geometry(source: Source, geometry: dict[str, str], *, needed: bool = True) -> list[Problem]:
     """Build a table's geometry from its WKT column or lon/lat columns (found by name, or named in `geometry`)."""
     cols = source.columns
     problems: list[Problem] = []
@@ -135,14 +135,19 @@ def _table_geometry(source: Source, geometry: dict[str, str]) -> list[Problem]:
                 source.geometry_reasons[i] = f"columns {lon}/{lat}: one of the two coordinates is missing"
                 continue
             source.wkb[i] = struct.pack("<BIdd", 1, 1, fx, fy)  # WKB Point, little-endian
-    else:
+    elif needed:
         problems.append(Problem("file", "no geometry: the table has no WKT column and no longitude/latitude columns "
                                         "(name them in the profile's mapping.geometry)"))  # fmt: skip
     return problems
 
 
-def read_source(path: Path, *, layer: str | None = None, geometry: dict[str, str] | None = None) -> Source:
-    """Read one layer of a file; a ValidationFailed naming every problem if it cannot be read as geodata."""
+def read_source(
+    path: Path, *, layer: str | None = None, geometry: dict[str, str] | None = None, needs_geometry: bool = True
+) -> Source:
+    """Read one layer of a file; a ValidationFailed naming every problem if it cannot be read as geodata.
+
+    needs_geometry=False reads a table of facts without places (every geometry None).
+    """
     name = choose_layer(path, layer)
     info = pyogrio.read_info(str(path), layer=name)
     driver = str(info.get("driver") or "")
@@ -157,7 +162,7 @@ def read_source(path: Path, *, layer: str | None = None, geometry: dict[str, str
     values = {c: _plain(col) for c, col in zip(columns, data, strict=True)}
     source = Source(driver, name, meta.get("crs") or None, columns, [], [], values)
     if table:
-        problems = _table_geometry(source, geometry or {})
+        problems = _table_geometry(source, geometry or {}, needed=needs_geometry)
         if problems:
             raise ValidationFailed(problems)
     else:

@@ -109,7 +109,8 @@ def create_import(
     problems += mapping_mod.check(used)
     source = None
     try:
-        source = readers.read_source(path, layer=layer, geometry=used.get("geometry") or {})
+        source = readers.read_source(path, layer=layer, geometry=used.get("geometry") or {},
+                                     needs_geometry=TARGETS[kind].geometry != "none")  # fmt: skip
     except ValidationFailed as exc:
         problems += exc.problems
     if source is not None:
@@ -129,7 +130,8 @@ def create_import(
 
 def _read(import_: Import) -> tuple[readers.Source, Crs | None]:
     source = readers.read_source(Path(import_.stored_path), layer=import_.layer or None,
-                                 geometry=import_.mapping.get("geometry") or {})  # fmt: skip
+                                 geometry=import_.mapping.get("geometry") or {},
+                                 needs_geometry=_target(import_.kind).geometry != "none")  # fmt: skip
     crs = resolve(override=import_.crs_override or None, stated=source.stated_crs,
                   profile_default=import_.mapping.get("crs"))  # fmt: skip
     return source, crs

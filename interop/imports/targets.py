@@ -11,7 +11,6 @@ docs/howto/add-an-import-format.md.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -39,6 +38,7 @@ class Row:
     payload: dict[str, Any]
     attributes: dict[str, Any]  # the source row as read (JSON-safe), kept with the record
     repairs: list[Problem] = field(default_factory=list)
+    wkt: str = ""  # the geometry in EPSG:4326, full precision ("" for a target without geometry)
 
 
 @dataclass
@@ -67,7 +67,7 @@ class Target:
 
     kind: ClassVar[str]
     label: ClassVar[str]
-    geometry: ClassVar[str]  # "polygon" or "point": what a row's geometry must be
+    geometry: ClassVar[str]  # "polygon", "point", or "none" (a table without geometry): what a row's must be
     geometry_path: ClassVar[str]  # where the row's geometry goes in the payload
     default_mapping: ClassVar[dict[str, Any]] = {}
 
@@ -80,8 +80,20 @@ class Target:
         """The payload every row starts from, before the profile's fields."""
         return {}
 
-    def finish(self, row: Row, geom: GEOSGeometry, *, file_name: str) -> None:
-        """Put the geometry (EPSG:4326) into the payload and fill what the mapping left empty."""
+    def prepare(self, payload: dict[str, Any]) -> tuple[list[Problem], list[Problem]]:
+        """Complete a mapped payload before the row is keyed and counted: (problems that reject it, repairs)."""
+        return [], []
+
+    def key(self, payload: dict[str, Any]) -> str | None:
+        """The row's import key from its payload, or None for the engine's (the ID column, else a fingerprint)."""
+        return None
+
+    def finish(self, row: Row, geom: Any, *, file_name: str) -> None:
+        """Put the geometry (shapely, EPSG:4326; its WKT is row.wkt) into the payload; fill what is left empty."""
+
+    def check(self, row: Row) -> list[Problem]:
+        """Problems found by `finish` that reject the row (none by default)."""
+        return []
 
     def stored(self, keys: Iterable[str]) -> dict[str, str]:
         """Import keys already stored by an earlier import, with what each became."""
@@ -120,10 +132,6 @@ class Target:
         return n
 
 
-def _geojson(geom: GEOSGeometry) -> dict[str, Any]:
-    return json.loads(geom.json)
-
-
 class NtsTarget(Target):
     """Each polygon row registers a new SHA/CHA through an NTS report (docs/reports.md, `nts`)."""
 
@@ -142,9 +150,9 @@ class NtsTarget(Target):
             "activity": {"start_date": on.isoformat(), "end_date": on.isoformat()},
         }
 
-    def finish(self, row: Row, geom: GEOSGeometry, *, file_name: str) -> None:
+    def finish(self, row: Row, geom: Any, *, file_name: str) -> None:
         hazard = row.payload.setdefault("hazard", {})
-        hazard["geometry"] = _geojson(geom)
+        hazard["geometry"] = row.wkt
         hazard.setdefault("name", f"{file_name} row {row.number}")
         evidence = row.payload.get("evidence") or []
         if evidence and isinstance(evidence[0], dict):
@@ -168,8 +176,8 @@ class HazardIndicationTarget(Target):
     def base_payload(self, *, file_name: str, on: dt.date) -> dict[str, Any]:
         return {"year": None, "place": ""}
 
-    def finish(self, row: Row, geom: GEOSGeometry, *, file_name: str) -> None:
-        row.payload["location"] = _geojson(geom)
+    def finish(self, row: Row, geom: Any, *, file_name: str) -> None:
+        row.payload["location"] = {"type": "Point", "coordinates": [geom.x, geom.y]}
         notes = "; ".join(f"{p.field}: {p.message}" for p in row.repairs)
         if notes:
             row.payload["place"] = f"{row.payload.get('place') or ''} (repaired on import: {notes})".strip()
@@ -228,14 +236,14 @@ class ReleasedAreaTarget(Target):
     def base_payload(self, *, file_name: str, on: dt.date) -> dict[str, Any]:
         return {"description": ""}
 
-    def finish(self, row: Row, geom: GEOSGeometry, *, file_name: str) -> None:
-        row.payload["geometry"] = _geojson(geom)
+    def finish(self, row: Row, geom: Any, *, file_name: str) -> None:
+        row.payload["geometry"] = row.wkt
 
     def enter_many(self, rows: list[Row], ctx: EntryContext) -> Iterator[Outcome]:
         from hazards.models import HazardousArea
 
         for row in rows:
-            geom = GEOSGeometry(json.dumps(row.payload["geometry"]), srid=4326)
+            geom = GEOSGeometry(row.payload["geometry"], srid=4326)
             hazard = HazardousArea.objects.filter(geom__covers=geom).exclude(status="closed").first()
             if hazard is None:
                 reason = "no hazard in the register contains this released area"
