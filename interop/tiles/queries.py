@@ -30,6 +30,13 @@ MAX_FEATURES = 10_000
 # a unit is ≤ 1.2 m, finer than hazard vertices are drawn, so simplifying would only cost time.
 SIMPLIFY_BELOW_ZOOM = 13
 WEB_MERCATOR_WIDTH = 2 * 20037508.342789244  # metres
+# From this zoom a tile is drawn straight from longitude/latitude, mapped linearly onto the tile,
+# without projecting each geometry to Web Mercator (ST_Transform, the costliest step per row).
+# Longitude maps linearly onto Mercator x exactly; latitude onto y nearly: within one tile the
+# linearised y is off by at most 2π·4096·sin φ / (8·2^z) units, ≤ 0.39 of a unit at z13 and ≤ 0.2
+# from z14 anywhere on Earth — below the half-unit rounding onto the tile's integer grid — and
+# exact on tile edges, so neighbouring tiles still meet.
+LINEAR_FROM_ZOOM = 13
 
 # How each queryable type travels in a tile: MVT values are strings, numbers and booleans only.
 _CASTS = {"number": "::float8", "date": "::text", "timestamp": "::text"}
@@ -58,6 +65,9 @@ def tile(collection: Collection, z: int, x: int, y: int, org_ids: Sequence[int] 
         for name, kind in attributes(collection).items()
     )
     geom: sql.Composable = sql.SQL("ST_Transform(t.geom, 3857)")
+    bounds = sql.SQL("ST_TileEnvelope(%s, %s, %s)")
+    if z >= LINEAR_FROM_ZOOM:
+        geom, bounds = sql.SQL("t.geom"), sql.SQL("ST_Transform(ST_TileEnvelope(%s, %s, %s), 4326)::box2d")
     params: list[Any] = [z, x, y]
     if collection.geometry_type != "Point" and z < SIMPLIFY_BELOW_ZOOM:
         # preserveCollapsed: a hazard of about a unit stays a speck rather than vanishing here.
@@ -67,7 +77,7 @@ def tile(collection: Collection, z: int, x: int, y: int, org_ids: Sequence[int] 
     params += [z, x, y, BUFFER / EXTENT]
     scope, scope_params = rows_filter(org_ids)
     statement = sql.SQL(
-        """WITH bounds AS (SELECT ST_TileEnvelope(%s, %s, %s) AS geom),
+        """WITH bounds AS (SELECT {bounds} AS geom),
            mvtgeom AS (
              SELECT ST_AsMVTGeom({geom}, bounds.geom, {extent}, {buffer}) AS geom, {attrs}
              FROM {view} t, bounds
@@ -77,6 +87,7 @@ def tile(collection: Collection, z: int, x: int, y: int, org_ids: Sequence[int] 
            SELECT ({version}), ST_AsMVT(mvtgeom.*, %s, {extent}, 'geom') FROM mvtgeom"""
     ).format(
         geom=geom,
+        bounds=bounds,
         extent=sql.Literal(EXTENT),
         buffer=sql.Literal(BUFFER),
         attrs=attrs,
