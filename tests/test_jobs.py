@@ -8,21 +8,30 @@ hides every row from every other session.
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.db import connections, transaction
 from django.utils import timezone
 
-from clearground.test import Cast
+from clearground.test import Cast, square
 from core.errors import Problem, ValidationFailed
 from jobs.actions import claim_next, enqueue, requeue_stale, run_job
 from jobs.models import Job, JobStatus
 from jobs.registry import HANDLERS
+from reports.models import Report
 
 BOTH = ["default", "progress"]
 
@@ -323,3 +332,61 @@ def test_a_long_step_without_progress_still_beats_so_its_job_is_not_taken_for_lo
 
     assert len(beats) == 2 and beats[0] is not None and beats[1] is not None and beats[1] > beats[0]
     assert Job.objects.get().status == JobStatus.DONE
+
+
+@pytest.mark.django_db(transaction=True, databases=BOTH)
+def test_a_worker_killed_mid_import_leaves_nothing_and_the_next_worker_enters_every_row_once(
+    cast: Cast, tmp_path: Path, settings: Any
+) -> None:
+    from interop.imports.service import create_import
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    n = 600  # enough rows that the import is still running when the worker is killed
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"ref": f"K-{i}"},
+            "geometry": square(50, x=(i % 25) * 100, y=(i // 25) * 100),
+        }
+        for i in range(n)
+    ]
+    path = tmp_path / "many.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    mapping = {"id_column": "ref", "fields": {"hazard.devices_suspected": {"value": ["ap_mine"]},
+                                              "hazard.land_use": {"value": ["agriculture"]}}}  # fmt: skip
+    import_ = create_import(acting_user=cast.clerk, organisation=cast.alpha, path=path, original_name=path.name,
+                            kind="nts", mapping=mapping)  # fmt: skip
+    job = enqueue("import.run", {"import_id": import_.pk, "approve": False}, acting_user=cast.clerk)
+
+    # A worker process of its own on the test database (committed rows: transaction=True).
+    base = urlparse(os.environ["DATABASE_URL"])
+    url = base._replace(path="/" + str(django_settings.DATABASES["default"]["NAME"])).geturl()
+    child = subprocess.Popen([str(Path(sys.executable).with_name("clearground")), "worker", "--once"],
+                             env={**os.environ, "DATABASE_URL": url}, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, cwd=Path(__file__).resolve().parents[1])  # fmt: skip
+    try:
+        deadline, seen = time.monotonic() + 300, 0
+        while time.monotonic() < deadline and child.poll() is None:
+            seen = Job.objects.get(pk=job.pk).progress_done  # read while the import's transaction is open
+            if seen >= 10:
+                break
+            time.sleep(0.1)
+        assert child.poll() is None, "the import ended before the worker could be killed"
+        child.send_signal(signal.SIGKILL)
+        child.wait(30)
+    finally:
+        if child.poll() is None:
+            child.kill()
+
+    lost = Job.objects.get(pk=job.pk)
+    assert lost.status == JobStatus.RUNNING and 10 <= lost.progress_done < n and lost.progress_total == n
+    assert Report.objects.count() == 0  # the killed transaction entered nothing
+
+    settings.CLEARGROUND_JOB_STALE_SECONDS = 0
+    time.sleep(0.01)
+    assert requeue_stale() == (1, 0)
+    call_command("worker", "--once", verbosity=0)
+
+    done = Job.objects.get(pk=job.pk)
+    assert (done.status, done.attempts, done.progress_done) == (JobStatus.DONE, 2, n), done.error
+    assert Report.objects.filter(kind="nts", organisation=cast.alpha).count() == n

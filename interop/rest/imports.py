@@ -358,10 +358,10 @@ class ImportViewSet(viewsets.GenericViewSet):
             # Lock the import so two clicks on "run" queue one job, not two.
             Import.objects.select_for_update().filter(pk=import_.pk).first()
             pending = latest_jobs([import_.pk]).get(import_.pk)
+            # The job, not the import's status, says whether a run is under way: a worker killed mid-run
+            # leaves the import "running", and its job is queued again (or failed) by the stale sweep.
             if pending is not None and not pending.finished:
                 raise Conflict(f"This import is already {pending.status} as job {pending.pk}.")
-            if import_.status == Import.Status.RUNNING:
-                raise Conflict("This import is running.")
             job = enqueue(RUN_KIND, {"import_id": import_.pk, "approve": approve}, acting_user=request.user)
         status_url = reverse("job-detail", args=[job.pk])
         body = {"job": JobSerializer(job).data, "status_url": status_url,
