@@ -12,11 +12,9 @@ municipality code, year, month, context, m² to the centimetre, the three device
 so the CSV and the XLSX of the same table give the same keys and a second file adds nothing; identical
 rows are one fact (no occurrence counter): a later copy is a duplicate of the first.
 
-What the target needs from the engine: `geometry = "none"` (a table read without a geometry column,
-rows not rejected for having none, `finish` called with geom None), and, for the account to count a
-name-matched row as repaired and an unknown municipality as rejected before entry, a call of
-`prepare(payload)` right after mapping. Without `prepare`, `finish` does the same work: the notes are
-kept and unknown municipalities are rejected at entry, but matched rows count as imported.
+The engine reads the table without a geometry (`geometry = "none"`), calls `prepare` right after
+mapping (the municipality code and the zero-output note, so the row is counted as repaired or
+rejected before anything is entered) and keys rows with `key`.
 """
 
 from __future__ import annotations
@@ -27,16 +25,13 @@ import hashlib
 import json
 import re
 import unicodedata
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from django.contrib.gis.geos import GEOSGeometry
-
 from core.errors import Problem
 from interop.imports import mapping as mapping_mod
-from interop.imports.targets import EntryContext, Outcome, Row, Target, register
+from interop.imports.targets import Row, Target, register
 from places.population import SHARED_DATA
 
 DIVIPOLA_DIR = SHARED_DATA / "colombia_divipola_and_departments"
@@ -50,9 +45,6 @@ ALIASES: dict[tuple[str, str], tuple[str, str]] = {
     ),
     ("choco", "el carmen del atrato"): ("27245", "a spelling of El Carmen de Atrato"),
 }
-
-# The attribute `finish` leaves on a Row it found unusable (unknown municipality), read by `check`.
-_UNUSABLE = "clearance_problems"
 
 ZERO_NOTE = (
     "Nothing cleared and no device destroyed in the month: recorded as reported "
@@ -152,7 +144,7 @@ def complete(payload: dict[str, Any], gazetteer: Gazetteer | None) -> tuple[list
     if not area.get("pcode"):
         department, name = str(area.get("parent_name") or ""), str(area.get("name") or "")
         if not name:
-            problems.append(Problem("admin_area.name", "is empty: the municipality is required"))
+            pass  # the profile marks the column required; without a code the kind refuses the row at entry
         elif area.get("country_iso3", "COL") != "COL":
             problems.append(Problem("admin_area.pcode", "a municipality outside Colombia needs its p-code column"))
         elif gazetteer is None:
@@ -224,41 +216,13 @@ class ClearanceSummaryTarget(Target):
         return complete(payload, divipola())
 
     def key(self, payload: dict[str, Any]) -> str:
-        """The row's import key (see the module docstring), for an engine that asks before its duplicate check."""
+        """The row's import key: the typed fingerprint of the module docstring (CSV and XLSX agree)."""
         return fingerprint(payload)
 
-    def finish(self, row: Row, geom: GEOSGeometry | None, *, file_name: str) -> None:
-        # Idempotent: after `prepare` the payload has its code and nothing is matched or noted again.
-        problems, repairs = complete(row.payload, divipola())
-        row.repairs.extend(repairs)  # the engine's account reads the same list: the row counts as repaired
-        # The engine's own key hashes the cells as read ("2010" in a CSV, 2010 in an XLSX); ours hashes the
-        # typed facts, so the XLSX after the CSV finds every row stored.
-        row.key = fingerprint(row.payload)
-        setattr(row, _UNUSABLE, problems)  # rejected by enter_many (the engine's account has no hook here)
+    def finish(self, row: Row, geom: Any, *, file_name: str) -> None:
+        # No geometry to place; the report says where it came from (the file and its row).
         note = f"Imported from {file_name}, row {row.number}."
         row.payload["notes"] = f"{note} {row.payload.get('notes') or ''}".strip()
-
-    def check(self, row: Row) -> list[Problem]:
-        """The problems `finish` found that reject the row (unknown municipality), for an engine that asks."""
-        return list(getattr(row, _UNUSABLE, []))
-
-    def enter_many(self, rows: list[Row], ctx: EntryContext) -> Iterator[Outcome]:
-        """Reject rows whose municipality is unknown or whose facts repeat an earlier row; enter the rest."""
-        first: dict[str, int] = {}
-        good: list[Row] = []
-        for row in rows:
-            problems = self.check(row)
-            if problems:
-                yield Outcome(row.number, problems)
-                ctx.progress(1)
-            elif row.key in first:
-                # Cells that differ only in spelling (BOLIVAR / BOLÍVAR) state the same facts.
-                yield Outcome(row.number, [Problem("row", f"duplicate of row {first[row.key]} in the same file")])
-                ctx.progress(1)
-            else:
-                first[row.key] = row.number
-                good.append(row)
-        yield from super().enter_many(good, ctx)
 
 
 register(ClearanceSummaryTarget())
