@@ -328,10 +328,11 @@ def test_100000_hazards_export_in_seconds(world: Cast, tmp_path: Path):
             SELECT code || '-' || g, ST_Translate(geom, (g % 300) * 0.002, (g / 300) * 0.002), {cols}
             FROM hazards_hazardousarea, generate_series(1, 99998) g
             WHERE id = (SELECT min(id) FROM hazards_hazardousarea)""")
-    for fmt in ("gpkg", "fgb", "geojson", "csv"):
+    # Generous bounds for a shared 2-core machine; the numbers measured are in decision 0020.
+    for fmt, bound in (("gpkg", 40), ("fgb", 40), ("shp", 40), ("csv", 40), ("xlsx", 90), ("geojson", 90)):
         started = time.monotonic()
         path = write(world.imo, fmt, tmp_path, collections="hazardous_areas")
         took = time.monotonic() - started
         print(f"\n{fmt}: 100,000 hazards in {took:.1f} s, {path.stat().st_size / 1e6:.1f} MB")
-        assert took < 30
+        assert took < bound, fmt
         path.unlink()

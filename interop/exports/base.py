@@ -154,7 +154,7 @@ class ZippedExporter(Exporter):
 
     def write_to(self, layers: Sequence[Layer], path: Path) -> None:
         with tempfile.TemporaryDirectory(prefix="clearground-layer-") as tmp:
-            with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as z:
+            with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as z:
                 for layer in layers:
                     folder = Path(tmp) / layer.name
                     folder.mkdir()
