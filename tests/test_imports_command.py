@@ -6,6 +6,7 @@ import io
 import json
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
@@ -23,14 +24,16 @@ def run(*args: str) -> str:
 
 
 @needs_amsterdam
-def test_a_dry_run_prints_the_first_rows_and_every_problem_and_stores_nothing(cast):
+def test_a_dry_run_prints_the_first_rows_and_every_problem_and_stores_nothing(cast, settings):
     out = run(str(AMSTERDAM / "verdachte_gebieden.csv"), "--kind", "nts", "--profile", "amsterdam-suspected-areas",
               "--organisation", "nmaa", "--dry-run")  # fmt: skip
 
     assert "CRS EPSG:28992 (the profile's CRS (the file states none))" in out
     assert "dry run, nothing stored: read 4, imported 4, repaired 0, rejected 0, duplicates 0" in out
     assert "row 1 imported:" in out and "problems (0):" in out
-    assert Report.objects.count() == 0
+    assert Report.objects.count() == 0 and Import.objects.count() == 0
+    assert not User.objects.filter(username__startswith="nmaa-import").exists()
+    assert not list((settings.MEDIA_ROOT / "imports").glob("*/*"))  # nor a stored copy of the file
     assert ImportProfile.objects.filter(name="amsterdam-bomb-impacts").exists()  # shipped profiles loaded
 
 

@@ -10,19 +10,21 @@ approver (an IM officer), so the four-eyes rule holds. See README ("Importing fi
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
 from tqdm import tqdm
 
 from accounts.models import Membership, Organisation
 from core.errors import CleargroundError
 from interop.imports import service
 from interop.imports.targets import TARGETS
-from interop.models import ImportProfile
+from interop.models import Import, ImportProfile
 from vocab.choices import OrganisationKind, Role
 
 
@@ -70,7 +72,6 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(f"{path} is not a file")
         organisation = _organisation(options["organisation"])
-        officer = _officer(organisation)
         profile = None
         if options["profile"]:
             service.ensure_shipped_profiles()
@@ -79,15 +80,19 @@ class Command(BaseCommand):
             except ImportProfile.DoesNotExist:
                 names = ", ".join(ImportProfile.objects.order_by("name").values_list("name", flat=True))
                 raise CommandError(f"no import profile '{options['profile']}' (there are: {names})") from None
+        if options["dry_run"]:
+            try:
+                preview = _dry_run(organisation, path, profile, options)
+            except CleargroundError as exc:
+                raise CommandError(_problems(exc)) from None
+            self.stdout.write(json.dumps(preview, ensure_ascii=False, indent=1) if options["json"]
+                              else _preview_text(preview))  # fmt: skip
+            return
+        officer = _officer(organisation)
         try:
             import_ = service.create_import(acting_user=officer, organisation=organisation, path=path,
                                             original_name=path.name, kind=options["kind"], profile=profile,
                                             crs=options["crs"], layer=options["layer"])  # fmt: skip
-            if options["dry_run"]:
-                preview = service.preview_import(import_, rows=options["rows"])
-                self.stdout.write(json.dumps(preview, ensure_ascii=False, indent=1) if options["json"]
-                                  else _preview_text(preview))  # fmt: skip
-                return
             bar = tqdm(unit="row", file=sys.stderr, desc="importing", mininterval=0.2)
 
             def progress(done: int, total: int) -> None:
@@ -101,8 +106,7 @@ class Command(BaseCommand):
             finally:
                 bar.close()
         except CleargroundError as exc:
-            lines = [exc.message, *(f"  {p.field}: {p.message}" for p in exc.problems)]
-            raise CommandError("\n".join(lines)) from None
+            raise CommandError(_problems(exc)) from None
         csv_path = service.problem_csv_path(import_)
         result = {
             "import": import_.pk,
@@ -119,6 +123,38 @@ class Command(BaseCommand):
             f"repaired {c['repaired']}, rejected {c['rejected']}, duplicates {c['duplicates']}"
         )
         self.stdout.write(f"per-row problems: {csv_path}")
+
+
+def _problems(exc: CleargroundError) -> str:
+    return "\n".join([exc.message, *(f"  {p.field}: {p.message}" for p in exc.problems)])
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _dry_run(organisation: Organisation, path: Path, profile: ImportProfile | None,
+             options: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
+    """The preview with nothing left behind: the Import row and import users rolled back, the stored copy removed if
+    new (the shipped profiles stay: they are configuration)."""
+    preview: dict[str, Any] = {}
+    stored: Path | None = None
+    existed = True
+    try:
+        with transaction.atomic():
+            officer = _officer(organisation)
+            import_ = service.create_import(acting_user=officer, organisation=organisation, path=path,
+                                            original_name=path.name, kind=options["kind"], profile=profile,
+                                            crs=options["crs"], layer=options["layer"])  # fmt: skip
+            stored = Path(import_.stored_path).parent
+            existed = Import.objects.filter(sha256=import_.sha256).exclude(pk=import_.pk).exists()
+            preview = service.preview_import(import_, rows=options["rows"])
+            raise _Rollback
+    except _Rollback:
+        pass
+    if stored is not None and not existed:
+        shutil.rmtree(stored, ignore_errors=True)
+    return preview
 
 
 def _preview_text(preview: dict[str, Any]) -> str:
