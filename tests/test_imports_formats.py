@@ -20,7 +20,7 @@ from pyogrio.raw import write
 
 from clearground.test import BOWTIE, LAT0, LON0, m_to_deg
 from core.errors import ValidationFailed
-from hazards.models import HazardousArea
+from hazards.models import HazardIndication, HazardousArea
 from interop.imports import readers, service
 from reports.models import Report
 from tests.imports_helpers import media_in_tmp, new_import
@@ -173,3 +173,14 @@ def test_a_zipped_shapefile_and_a_kmz_are_read_from_their_containers(tmp_path):
     kmz = readers.read_source(tmp_path / "track.kmz")
     assert len(kmz) == 1 and GEOSGeometry(memoryview(kmz.wkb[0])).geom_type in ("Polygon", "MultiPolygon")
     assert shp.exists()
+
+
+def test_gps_points_with_heights_become_hazard_indications_in_2d(cast, tmp_path):
+    pts = [f"POINT Z ({LON0} {LAT0} 152.5)", f"POINT Z ({LON0 + 0.01} {LAT0} 149)"]
+    path = write_layer(tmp_path / "gps.kml", "KML", pts, ["wp1", "wp2"], geometry_type="Point Z")
+    imp = service.run_import(new_import(cast, path, "hazard_indication", mapping={"id_column": "Name",
+                             "notes_field": "place"}), acting_user=cast.imo)  # fmt: skip
+
+    assert imp.counts == {"read": 2, "imported": 2, "repaired": 0, "rejected": 0, "duplicates": 0}
+    wp1 = HazardIndication.objects.get(source="import:hazard_indication", source_key="wp1")
+    assert not wp1.location.hasz and abs(wp1.location.x - LON0) < 1e-9
