@@ -296,6 +296,28 @@ def test_the_rest_door_refuses_a_bad_format_or_collection_with_400_naming_it(wor
     assert "accidents, nope" in response.json()["errors"][0]["message"]
 
 
+def test_the_rest_door_accepts_an_api_token_like_every_other_endpoint(world: Cast):
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    token = Token.objects.create(user=world.outsider)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    response = client.get("/api/v1/exports/geojson/?collections=accidents")
+    assert response.status_code == 200 and response["Content-Type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content))) as z:
+        assert z.namelist() == ["accidents.geojson"]
+        assert b"Operator Bravo" in z.read("accidents.geojson") and b"Operator Alpha" not in z.read("accidents.geojson")
+
+
+def test_an_exporter_writes_into_a_buffer_as_well_as_a_file(world: Cast):
+    from interop.exports.query import layers_for
+
+    buffer = io.BytesIO()
+    exporter_for("gpkg").write(layers_for(world.imo, parse_request(world.imo, collections="finds")), buffer)
+    assert buffer.getvalue().startswith(b"SQLite format 3")
+
+
 def test_the_rest_door_needs_a_signed_in_user(world: Cast):
     from rest_framework.test import APIClient
 
