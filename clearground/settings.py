@@ -178,7 +178,7 @@ CLEARGROUND_WORKER_POLL_SECONDS = float(os.environ.get("CLEARGROUND_WORKER_POLL_
 CLEARGROUND_JOB_HEARTBEAT_SECONDS = float(os.environ.get("CLEARGROUND_JOB_HEARTBEAT_SECONDS", "10"))
 CLEARGROUND_JOB_STALE_SECONDS = float(os.environ.get("CLEARGROUND_JOB_STALE_SECONDS", "120"))
 CLEARGROUND_JOB_MAX_ATTEMPTS = int(os.environ.get("CLEARGROUND_JOB_MAX_ATTEMPTS", "3"))
-CLEARGROUND_JOB_PROGRESS_SECONDS = 0.5
+CLEARGROUND_JOB_PROGRESS_SECONDS = float(os.environ.get("CLEARGROUND_JOB_PROGRESS_SECONDS", "0.5"))
 
 # Debian 12's GDAL 3.6 cannot sandbox file/network access in spatial references (GDAL >= 3.9 can).
 # We build spatial references only from EPSG codes we choose, never from user-supplied text.
