@@ -14,3 +14,5 @@ cg=.venv/bin/clearground
 .venv/bin/python bench/hazard_list.py --min-hazards "${BENCH_SCALE:-100000}"
 # OGC API items and tiles against tipg and pygeoapi on the same register, and the raw SQL floor.
 .venv/bin/python bench/ogc_peers.py
+# The import benchmark empties the register it reads (hazards, reports) and keeps the admin areas.
+.venv/bin/python bench/import_100k.py --truncate

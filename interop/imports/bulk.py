@@ -34,7 +34,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.gis.geos import GEOSGeometry
+import shapely
 from django.db import connection, transaction
 from django.db.models import F, Field
 from django.utils import timezone
@@ -104,10 +104,13 @@ _STAGING = [
 
 @dataclass
 class _Prepared:
-    """One accepted row as the staging table holds it."""
+    """One accepted row: its checked values, and its polygon (and benchmark point, if given) as WKB."""
 
     row: Row
-    values: tuple[Any, ...]
+    values: list[Any]
+    state: dict[str, Any]
+    wkb: bytes
+    benchmark: bytes | None
 
 
 def _iso(value: Any) -> Any:
@@ -118,9 +121,10 @@ def _json(value: Any) -> str:
     return json.dumps(value, default=_iso)
 
 
-def _geojson(geom: GEOSGeometry) -> Any:
-    # As hazards.projections.json_geom: GDAL's GeoJSON of the geometry, the form HazardVersion.state keeps.
-    return json.loads(geom.geojson)
+def _geojson(geom: Any) -> Any:
+    # hazards.projections.json_geom is GDAL's GeoJSON, which writes every coordinate to full precision:
+    # the same numbers as shapely's exact coordinates (tests/test_bulk_import.py compares the states).
+    return json.loads(json.dumps(geom.__geo_interface__))
 
 
 class BulkNtsTarget(NtsTarget):
@@ -161,9 +165,6 @@ def _prepare(row: Row, ctx: EntryContext, defaults: dict[str, Any]) -> tuple[_Pr
         _check_classification("", None, report, changes, "", problems)
         if problems:
             return None, problems, False
-    geom = changes.geom.geom
-    pos = geom.point_on_surface
-    benchmark = changes.benchmark or pos
     fields = {**defaults, **changes.hazard_fields}
     # hazards.projections.snapshot() of the new hazard; areas and admin area are added in SQL.
     state = {f: fields.get(f) for f in STATE_FIELDS if f in fields}
@@ -173,22 +174,20 @@ def _prepare(row: Row, ctx: EntryContext, defaults: dict[str, Any]) -> tuple[_Pr
         cancelled_m2=_default("cancelled_m2"),
         reduced_m2=_default("reduced_m2"),
         cleared_m2=_default("cleared_m2"),
-        geometry=_geojson(geom),
-        benchmark=_geojson(benchmark),
         organisation=ctx.organisation.pk,
         version=1,
     )
     activity = changes.activity or {}
-    values = (
+    values = [
         row.number,
         row.key,
         _json(row.payload),
         _json({"kind": "nts", "payload": without_personal_data(row.payload)}),
         _json(row.attributes),
-        bytes(geom.wkb),
-        bytes(pos.wkb),
-        bytes(benchmark.wkb),
-        _json(state),
+        None,  # wkb, pos, benchmark and state: filled for all rows at once by _geometries()
+        None,
+        None,
+        None,
         fields["name"],
         fields["classification"],
         fields["devices_suspected"],
@@ -201,8 +200,24 @@ def _prepare(row: Row, ctx: EntryContext, defaults: dict[str, Any]) -> tuple[_Pr
         changes.geom.repair_note,
         _json(changes.evidence),
         _json({k: v for k, v in activity.items() if k != "location"}) if changes.activity else None,
-    )
-    return _Prepared(row, values), [], False
+    ]
+    benchmark = bytes(changes.benchmark.wkb) if changes.benchmark else None
+    return _Prepared(row, values, state, bytes(changes.geom.geom.wkb), benchmark), [], False
+
+
+def _geometries(prepared: list[_Prepared]) -> None:
+    """Point on surface, benchmark and the snapshot's GeoJSON of every row, in one pass of vectorised GEOS.
+
+    shapely calls the same GEOS functions as hazards.projections (point_on_surface), without a
+    ctypes round trip per coordinate.
+    """
+    geoms = shapely.from_wkb([p.wkb for p in prepared])
+    points = shapely.point_on_surface(geoms)
+    points_wkb = shapely.to_wkb(points)
+    for p, geom, point, point_wkb in zip(prepared, geoms, points, points_wkb, strict=True):
+        benchmark = shapely.from_wkb(p.benchmark) if p.benchmark else point
+        p.state["geometry"], p.state["benchmark"] = _geojson(geom), _geojson(benchmark)
+        p.values[5:9] = [p.wkb, bytes(point_wkb), p.benchmark or bytes(point_wkb), _json(p.state)]
 
 
 def enter_set_wise(target: NtsTarget, rows: list[Row], ctx: EntryContext) -> Iterator[Outcome]:
@@ -221,6 +236,7 @@ def enter_set_wise(target: NtsTarget, rows: list[Row], ctx: EntryContext) -> Ite
             prepared.append(ready)
     ctx.progress(len(rows) - len(prepared) - len(per_row))
     if prepared:
+        _geometries(prepared)
         ids = _write(target, prepared, ctx)
         for p in prepared:
             outcomes[p.row.number] = Outcome(p.row.number, record=f"report {ids[p.row.number]}")
