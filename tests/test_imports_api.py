@@ -220,7 +220,7 @@ def test_import_profiles_are_saved_listed_and_changed_with_every_problem_named(c
     assert created.status_code == 201, created.json()
     profile_id = created.json()["id"]
 
-    bad = clerk.post("/api/v1/import-profiles/", {"name": "partner-x", "kind": "nope", "mapping": {"colour": 1}},
+    bad = clerk.post("/api/v1/import-profiles/", {"name": "partner-x", "kind": ["nts"], "mapping": {"colour": 1}},
                      format="json")  # fmt: skip
     assert bad.status_code == 400
     assert [e["field"] for e in bad.json()["errors"]] == ["name", "kind", "mapping.colour"]

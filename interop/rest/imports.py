@@ -235,7 +235,7 @@ def save_profile(
     elif ImportProfile.objects.filter(name=name.strip()).exclude(pk=current.pk).exists():
         problems.append(Problem("name", f"a profile named '{name.strip()}' already exists"))
     kind = values.get("kind")
-    if kind not in TARGETS:
+    if not isinstance(kind, str) or kind not in TARGETS:
         problems.append(Problem("kind", f"'{kind or ''}' is not an import kind ({', '.join(TARGETS)})"))
     mapping = values.get("mapping", {})
     problems += mapping_mod.check(mapping)
@@ -244,7 +244,7 @@ def save_profile(
         problems.append(Problem("description", "must be text"))
     if problems:
         raise ValidationFailed(problems)
-    assert isinstance(name, str) and isinstance(kind, str)
+    assert isinstance(name, str) and isinstance(kind, str)  # for the type checker: problems caught both
     old = {f: getattr(current, f) for f in fields} if current.pk else None
     current.name, current.kind, current.description, current.mapping = name.strip(), kind, description, mapping
     if current.pk is None:
