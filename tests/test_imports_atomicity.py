@@ -130,3 +130,14 @@ def test_an_import_killed_mid_way_leaves_no_record(tmp_path):
     assert Report.objects.count() == 0
     assert ImportedRecord.objects.count() == 0 and HazardousArea.objects.count() == 0
     assert Import.objects.get().status == "running"  # the Import says it never finished
+
+
+def test_previewing_a_finished_import_shows_a_re_run_and_keeps_its_status(cast, tmp_path):
+    imp = new_import(cast, gpkg(tmp_path / "a.gpkg", squares(2), ["1", "2"]), "nts", mapping=MAPPING)
+    imp = service.run_import(imp, acting_user=cast.imo, approve=True)
+
+    preview = service.preview_import(imp)
+
+    assert preview["counts"]["duplicates"] == 2
+    imp.refresh_from_db()
+    assert imp.status == "approved" and imp.counts["imported"] == 2

@@ -118,7 +118,7 @@ def create_import(
     if problems:
         raise ValidationFailed(problems)
     assert source is not None
-    stated = identify(source.stated_crs).label if source.stated_crs else ""
+    stated = identify(source.stated_crs).label[:2000] if source.stated_crs else ""
     sha = _sha256(path)
     stored = _store(path, original_name, sha)
     return Import.objects.create(
@@ -177,8 +177,10 @@ def preview_import(import_: Import, *, rows: int = 20) -> dict[str, Any]:
     except _Rollback:
         pass
     counts = evaluation.counts()
-    Import.objects.filter(pk=import_.pk).update(status=Import.Status.PREVIEWED, counts=counts)
-    import_.status, import_.counts = Import.Status.PREVIEWED, counts
+    # Previewing a finished import again shows what a re-run would do; it does not take back its status.
+    fresh = Import.objects.filter(pk=import_.pk, status__in=(Import.Status.UPLOADED, Import.Status.PREVIEWED))
+    if fresh.update(status=Import.Status.PREVIEWED, counts=counts):
+        import_.status, import_.counts = Import.Status.PREVIEWED, counts
     for r in evaluation.results:
         r.record = ""  # rolled back
     return {
