@@ -270,6 +270,7 @@ def test_bad_filters_are_all_named_at_once(world: Cast):
     messages = {p.field: p.message for p in excinfo.value.problems}
     assert set(messages) == {"collections", "bbox", "organisation"}
     assert "minefields, victims" in messages["collections"] and "zulu" in messages["organisation"]
+    assert parse_request(world.imo, collections=" , ").collections == tuple(COLLECTIONS.values())
     with pytest.raises(ValidationFailed) as excinfo:
         exporter_for("dwg")
     assert "'dwg'" in excinfo.value.problems[0].message

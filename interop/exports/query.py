@@ -68,8 +68,8 @@ def parse_request(
     problems: list[Problem] = []
     allowed = exportable(user)
     chosen: list[Collection] = allowed
-    if collections:
-        names = [n.strip() for n in collections.split(",") if n.strip()]
+    names = [n.strip() for n in (collections or "").split(",") if n.strip()]
+    if names:  # none named (or only commas): every collection the caller may export
         by_id = {c.id: c for c in allowed}
         unknown = [n for n in names if n not in by_id]
         if unknown:
