@@ -274,3 +274,6 @@ try:  # pragma: no cover - present once the clearance helper's module lands
 except ModuleNotFoundError as exc:
     if exc.name != "interop.imports.targets_clearance":
         raise
+
+# The set-based entry of large NTS files replaces the `nts` target (interop/imports/bulk.py, decision 0017).
+from interop.imports import bulk  # noqa: E402, F401
