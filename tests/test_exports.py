@@ -95,7 +95,7 @@ def norm(kind: str, v: Any) -> Any:
 def layer_names(path: Path, fmt: str) -> list[str]:
     if EXPORTERS[fmt].media_type == "application/zip":
         with zipfile.ZipFile(path) as z:
-            suffix = {"geojson": ".geojson", "fgb": ".fgb", "shp": ".shp", "csv": ".csv"}[fmt]
+            suffix = "." + EXPORTERS[fmt].extension.removesuffix(".zip")  # geojson.zip holds .geojson files
             return [Path(n).stem for n in z.namelist() if n.endswith(suffix)]
     return [str(name) for name, _ in pyogrio.list_layers(path)]
 
@@ -103,7 +103,7 @@ def layer_names(path: Path, fmt: str) -> list[str]:
 def read_layer(path: Path, fmt: str, layer: str) -> tuple[dict[str, Any], list[Any], list[list[Any]]]:
     """(info, geometries, columns as lists keyed like the view) read back through GDAL."""
     if EXPORTERS[fmt].media_type == "application/zip":
-        ext = {"geojson": "geojson", "fgb": "fgb", "shp": "shp", "csv": "csv"}[fmt]
+        ext = EXPORTERS[fmt].extension.removesuffix(".zip")
         source, name = f"/vsizip/{path}/{layer}.{ext}", None
     else:
         source, name = str(path), layer
