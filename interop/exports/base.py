@@ -49,9 +49,6 @@ class Layer:
     def __len__(self) -> int:
         return len(self.wkb)
 
-    def column(self, name: str) -> list[Any]:
-        return self.values[self.fields.index(name)]
-
     def arrays(self) -> list[tuple[np.ndarray, np.ndarray | None]]:
         """Each field as (numpy array, null mask or None), typed for pyogrio.raw.write."""
         if self._arrays is None:
