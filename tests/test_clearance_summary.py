@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from rest_framework.test import APIClient
 
 from clearground.test import DAY0, Cast
 from core.errors import ValidationFailed
@@ -20,7 +21,6 @@ from interop.imports import targets_clearance
 from reports import actions
 from reports.models import Report, ReportStatus
 from tests.helpers import register_hazard
-from tests.test_casualties_recording import client_for
 
 DEMINING = targets_clearance.SHARED_DATA / "colombia_humanitarian_demining_2005_2014"
 CSV_FILE = DEMINING / "anti-personnel-mines.csv"
@@ -30,6 +30,12 @@ needs_divipola = pytest.mark.skipif(
     targets_clearance.divipola() is None, reason=f"DIVIPOLA tables not in {targets_clearance.DIVIPOLA_DIR}"
 )
 needs_table = pytest.mark.skipif(not CSV_FILE.exists(), reason=f"the demining results table is not in {DEMINING}")
+
+
+def client_for(user: Any) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
 
 
 def summary(**extra: Any) -> dict[str, Any]:
