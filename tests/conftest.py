@@ -12,3 +12,13 @@ def fast_password_hashing(settings):
 @pytest.fixture
 def cast(db) -> Cast:
     return make_cast()
+
+
+@pytest.fixture(autouse=True)
+def close_progress_connection():
+    # The "progress" alias (jobs' second session, decision 0015) mirrors the test database; a session
+    # left open after a test would block dropping that database at the end of the run.
+    yield
+    from django.db import connections
+
+    connections["progress"].close()
