@@ -95,8 +95,8 @@ def test_a_tile_holds_the_hazards_that_fall_in_it_drawn_where_they_are(
     if z >= 10:
         assert set(features) == in_tile
     else:
-        # At z6 a unit is 150 m: a 100 m hazard is smaller than a pixel and PostGIS leaves it out of
-        # the tile (as every MVT server does); the 3 km forest is drawn.
+        # At z6 a unit is 150 m: a 100 m hazard is an eighth of a pixel, which draws nothing, so it is
+        # left out of the tile (tipg sends it: ~1 MB a tile at national scale); the 3 km forest shows.
         assert set(features) == {three[3].pk} and three[3].pk in in_tile
     assert (three[2].pk in in_tile) == (z == 6)  # 30 km east: another tile at z10 and z14
     for pk, feature in features.items():

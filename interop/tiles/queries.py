@@ -50,6 +50,14 @@ def tolerance(z: int) -> float:
     return WEB_MERCATOR_WIDTH / (2**z) / EXTENT
 
 
+def unit_degrees(z: int, y: int) -> tuple[float, float]:
+    """One tile unit at zoom z in degrees of longitude and (at the tile's poleward edge) latitude."""
+    n = 2**z
+    dlon = 360.0 / n / EXTENT
+    poleward = max(abs(math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * edge / n))))) for edge in (y, y + 1))
+    return dlon, dlon * math.cos(math.radians(poleward))
+
+
 def attributes(collection: Collection) -> dict[str, str]:
     """The view's non-geometry columns, name → queryable type: every one becomes a feature attribute."""
     return {name: kind for name, kind in columns(collection).items() if kind != "geometry"}
@@ -69,19 +77,26 @@ def tile(collection: Collection, z: int, x: int, y: int, org_ids: Sequence[int] 
     if z >= LINEAR_FROM_ZOOM:
         geom, bounds = sql.SQL("t.geom"), sql.SQL("ST_Transform(ST_TileEnvelope(%s, %s, %s), 4326)::box2d")
     params: list[Any] = [z, x, y]
+    speck: sql.Composable = sql.SQL("TRUE")
+    speck_params: list[float] = []
     if collection.geometry_type != "Point" and z < SIMPLIFY_BELOW_ZOOM:
-        # preserveCollapsed: a hazard of about a unit stays a speck rather than vanishing here.
+        # preserveCollapsed: a hazard of about a unit is left for ST_AsMVTGeom to snap, not dropped here.
         geom = sql.SQL("ST_Simplify({}, %s, true)").format(geom)
         params.append(tolerance(z))
+        # A polygon under one unit both ways (an eighth of a pixel on a 512-pixel tile) draws nothing,
+        # and simplified it collapses anyway: skip it before projecting it, so that the feature cap
+        # counts only what shows.
+        speck = sql.SQL("(ST_XMax(t.geom) - ST_XMin(t.geom) >= %s OR ST_YMax(t.geom) - ST_YMin(t.geom) >= %s)")
+        speck_params = list(unit_degrees(z, y))
     # The search box includes the buffer, so a point just over the edge still draws its icon here.
-    params += [z, x, y, BUFFER / EXTENT]
+    params += [z, x, y, BUFFER / EXTENT, *speck_params]
     scope, scope_params = rows_filter(org_ids)
     statement = sql.SQL(
         """WITH bounds AS (SELECT {bounds} AS geom),
            mvtgeom AS (
              SELECT ST_AsMVTGeom({geom}, bounds.geom, {extent}, {buffer}) AS geom, {attrs}
              FROM {view} t, bounds
-             WHERE t.geom && ST_Transform(ST_TileEnvelope(%s, %s, %s, margin => %s), 4326) AND {scope}
+             WHERE t.geom && ST_Transform(ST_TileEnvelope(%s, %s, %s, margin => %s), 4326) AND {speck} AND {scope}
              LIMIT %s
            )
            SELECT ({version}), ST_AsMVT(mvtgeom.*, %s, {extent}, 'geom') FROM mvtgeom"""
@@ -93,6 +108,7 @@ def tile(collection: Collection, z: int, x: int, y: int, org_ids: Sequence[int] 
         attrs=attrs,
         view=sql.Identifier("publish", collection.id),
         scope=scope,
+        speck=speck,
         version=VERSION,
     )
     params += [*scope_params, MAX_FEATURES, collection.id]
