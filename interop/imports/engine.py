@@ -58,6 +58,16 @@ def _json_safe(value: Any) -> Any:
     return str(value)
 
 
+def _plain_column(values: list[Any]) -> bool:
+    """True when a column holds only JSON values already (text, numbers, None): no per-cell conversion."""
+    sample = next((v for v in values if v is not None), None)
+    return (
+        sample is None
+        or isinstance(sample, (str, int, float, bool))
+        and all(v is None or isinstance(v, (str, int, float, bool)) for v in values)
+    )
+
+
 def _fingerprint(wkb: bytes, attributes: dict[str, Any]) -> str:
     digest = hashlib.sha256(wkb)
     digest.update(json.dumps(attributes, sort_keys=True, default=str).encode())
@@ -118,28 +128,40 @@ def evaluate(source: Source, *, target: Target, mapping: dict[str, Any], crs: Cr
     notes_path = mapping.get("notes_field")
     results: list[RowResult] = []
     candidates: list[tuple[RowResult, Row, Any, bool]] = []  # with the row's shapely geometry, merged?
-    seen: dict[str, tuple[int, str]] = {}  # key → (row number, content fingerprint)
+    seen: dict[str, int] = {}  # key → the row index that first had it
     by_number: dict[int, int] = {}  # row number → index in candidates
+    base_json = json.dumps(base)
+    used = mapping_mod.used_columns(mapping)
+    unused = [c for c in columns if c not in used]
+    # JSON-safe columns, converted once per column (dates, bytes), then one dict per row by zip.
+    cells = [source.values[c] if _plain_column(source.values[c]) else [_json_safe(v) for v in source.values[c]]
+             for c in columns]  # fmt: skip
+    all_attributes = [dict(zip(columns, values, strict=True)) for values in zip(*cells, strict=True)] if columns \
+        else [{} for _ in source.wkb]  # fmt: skip
+
+    def content_of(index: int) -> str:
+        return _fingerprint(source.wkb[index] or b"", all_attributes[index])
+
     for i, wkb in enumerate(source.wkb):
         number = i + 1
-        attributes = {c: _json_safe(source.values[c][i]) for c in columns}
+        attributes = all_attributes[i]
         if wkb is None and not no_geometry:
             results.append(RowResult(number, REJECTED, problems=checked.problems[i]))
             continue
         geom = checked.shapes[i]
         problems, repairs = list(checked.problems.get(i, [])), list(checked.repairs.get(i, []))
-        mapped = mapping_mod.apply(mapping, attributes, base, columns)
+        mapped = mapping_mod.apply(mapping, attributes, base_json, columns, unused)
         problems += mapped.problems
         repairs += mapped.repairs
         more_problems, more_repairs = target.prepare(mapped.payload)
         problems += more_problems
         repairs += more_repairs
-        content = _fingerprint(wkb or b"", attributes)
-        key = content
         own_key = target.key(mapped.payload)
         if own_key:
-            key = content = own_key
-        elif id_column:
+            key = own_key
+        elif not id_column:
+            key = content_of(i)
+        else:
             raw = attributes.get(id_column)
             key = "" if raw in (None, "") else str(raw).strip()
             if not key:
@@ -150,8 +172,8 @@ def evaluate(source: Source, *, target: Target, mapping: dict[str, Any], crs: Cr
             results.append(RowResult(number, REJECTED, mapped.payload, problems, repairs))
             continue
         if key in seen:
-            first, first_content = seen[key]
-            if first_content == content or not id_column:
+            first = seen[key] + 1
+            if own_key or not id_column or content_of(seen[key]) == content_of(i):
                 results.append(
                     RowResult(
                         number,
@@ -189,7 +211,7 @@ def evaluate(source: Source, *, target: Target, mapping: dict[str, Any], crs: Cr
                     id_column, f"the ID {key} is also row {first}'s, with a different geometry or attributes "
                                "(a profile with merge_parts unites the parts of one area)")]))  # fmt: skip
             continue
-        seen[key] = (number, content)
+        seen[key] = i
         row = Row(number, key, mapped.payload, attributes, repairs)
         result = RowResult(number, REPAIRED if repairs else IMPORTED, row.payload, [], repairs)
         results.append(result)

@@ -23,6 +23,7 @@ into vocabulary values; a value not in the map rejects the row, unless the map h
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -223,9 +224,19 @@ def _value(spec: dict[str, Any], row: dict[str, Any], where: str, out: Mapped) -
     return raw if table else str(raw).strip()
 
 
-def apply(mapping: dict[str, Any], row: dict[str, Any], base: dict[str, Any], source_columns: list[str]) -> Mapped:
-    """A row as a payload: the target's base, the mapped fields, and every unused column in the notes field."""
-    out = Mapped(_copy(base))
+def apply(
+    mapping: dict[str, Any],
+    row: dict[str, Any],
+    base: dict[str, Any] | str,
+    source_columns: list[str],
+    unused: list[str] | None = None,
+) -> Mapped:
+    """A row as a payload: the target's base, the mapped fields, and every unused column in the notes field.
+
+    `unused`: the source columns no field reads, when the caller has worked them out once for all rows;
+    `base` may be given as JSON text (json.loads copies it faster than a Python walk).
+    """
+    out = Mapped(json.loads(base) if isinstance(base, str) else _copy(base))
     for path, spec in mapping.get("fields", {}).items():
         spec = {"column": spec} if isinstance(spec, str) else spec
         value = _value(spec, row, path, out)
@@ -233,8 +244,10 @@ def apply(mapping: dict[str, Any], row: dict[str, Any], base: dict[str, Any], so
             set_path(out.payload, path, value)
     notes_path = mapping.get("notes_field")
     if notes_path:
-        used = used_columns(mapping)
-        rest = [f"{c}: {row[c]}" for c in source_columns if c not in used and not _empty(row.get(c))]
+        if unused is None:
+            used = used_columns(mapping)
+            unused = [c for c in source_columns if c not in used]
+        rest = [f"{c}: {v}" for c in unused if (v := row[c]) is not None and (not isinstance(v, str) or v.strip())]
         if rest:
             before = get_path(out.payload, notes_path)
             text = "; ".join(rest)
