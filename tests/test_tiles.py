@@ -217,6 +217,23 @@ def test_accidents_are_hidden_from_anonymous_callers_and_scoped_by_organisation(
     assert "name" not in attributes(COLLECTIONS["accidents"]) and "injured" in attributes(COLLECTIONS["accidents"])
 
 
+def test_a_drf_token_reads_as_its_user_and_a_wrong_one_is_refused_even_for_public_tiles(cast: Cast) -> None:
+    from rest_framework.authtoken.models import Token
+
+    accident(cast, cast.clerk, cast.alpha, 200)
+    z, x, y = tile_of(LON0, LAT0 + 0.0027, 14)
+    token = Token.objects.create(user=cast.clerk)
+    assert get(Client(), z, x, y, "accidents", Authorization=f"Token {token.key}").status_code == 200
+    assert get(Client(), z, x, y, "accidents", Authorization="Token nonsense").status_code == 401
+    assert get(Client(), z, x, y, Authorization="Token nonsense").status_code == 401
+
+
+def test_a_head_request_gets_the_headers_without_the_tile(three: Any) -> None:
+    z, x, y = tile_of(LON0, LAT0, 14)
+    response = Client().head(f"/tiles/hazardous_areas/{z}/{x}/{y}")
+    assert response.status_code == 200 and response["ETag"].startswith('W/"v') and response.content == b""
+
+
 def test_with_anonymous_publishing_off_a_tile_needs_a_signed_in_user(three: Any, settings: Any, cast: Cast) -> None:
     settings.CLEARGROUND_PUBLISH_ANONYMOUS = False
     assert get(Client(), 14, 0, 0).status_code == 401

@@ -68,29 +68,49 @@ def tile(collection: Collection, z: int, x: int, y: int, org_ids: Sequence[int] 
 
     The version is read in the same statement, so the ETag names exactly the snapshot the tile shows.
     """
+    linear = z >= LINEAR_FROM_ZOOM
+    simplify = collection.geometry_type != "Point" and z < SIMPLIFY_BELOW_ZOOM
+    _scope, scope_params = rows_filter(org_ids)
+    params: list[Any] = [z, x, y]
+    if simplify:
+        params.append(tolerance(z))
+    # The search box includes the buffer, so a point just over the edge still draws its icon here.
+    params += [z, x, y, BUFFER / EXTENT]
+    if simplify:
+        params += unit_degrees(z, y)
+    params += [*scope_params, MAX_FEATURES, collection.id]
+    with connection.cursor() as cursor:
+        cursor.execute(_statement(collection, linear, simplify, org_ids is None), params)
+        row = cursor.fetchone()
+    assert row is not None  # an aggregate without GROUP BY always returns one row
+    return int(row[0] or 0), bytes(row[1]) if row[1] is not None else b""
+
+
+# The text of each statement shape, composed once per process: only its parameters vary per tile.
+_statements: dict[tuple[str, bool, bool, bool], str] = {}
+
+
+def _statement(collection: Collection, linear: bool, simplify: bool, everyone: bool) -> str:
+    key = (collection.id, linear, simplify, everyone)
+    if key in _statements:
+        return _statements[key]
     attrs = sql.SQL(", ").join(
         sql.SQL("t.{name}{cast} AS {name}").format(name=sql.Identifier(name), cast=sql.SQL(_CASTS.get(kind, "")))
         for name, kind in attributes(collection).items()
     )
     geom: sql.Composable = sql.SQL("ST_Transform(t.geom, 3857)")
     bounds = sql.SQL("ST_TileEnvelope(%s, %s, %s)")
-    if z >= LINEAR_FROM_ZOOM:
+    if linear:
         geom, bounds = sql.SQL("t.geom"), sql.SQL("ST_Transform(ST_TileEnvelope(%s, %s, %s), 4326)::box2d")
-    params: list[Any] = [z, x, y]
     speck: sql.Composable = sql.SQL("TRUE")
-    speck_params: list[float] = []
-    if collection.geometry_type != "Point" and z < SIMPLIFY_BELOW_ZOOM:
+    if simplify:
         # preserveCollapsed: a hazard of about a unit is left for ST_AsMVTGeom to snap, not dropped here.
         geom = sql.SQL("ST_Simplify({}, %s, true)").format(geom)
-        params.append(tolerance(z))
         # A polygon under one unit both ways (an eighth of a pixel on a 512-pixel tile) draws nothing,
         # and simplified it collapses anyway: skip it before projecting it, so that the feature cap
         # counts only what shows.
         speck = sql.SQL("(ST_XMax(t.geom) - ST_XMin(t.geom) >= %s OR ST_YMax(t.geom) - ST_YMin(t.geom) >= %s)")
-        speck_params = list(unit_degrees(z, y))
-    # The search box includes the buffer, so a point just over the edge still draws its icon here.
-    params += [z, x, y, BUFFER / EXTENT, *speck_params]
-    scope, scope_params = rows_filter(org_ids)
+    scope, _params = rows_filter(None if everyone else [0])  # the condition's shape; tile() binds the ids
     statement = sql.SQL(
         """WITH bounds AS (SELECT {bounds} AS geom),
            mvtgeom AS (
@@ -111,14 +131,9 @@ def tile(collection: Collection, z: int, x: int, y: int, org_ids: Sequence[int] 
         speck=speck,
         version=VERSION,
     )
-    params += [*scope_params, MAX_FEATURES, collection.id]
     connection.ensure_connection()
-    text = statement.as_string(connection.connection)
-    with connection.cursor() as cursor:
-        cursor.execute(text, params)
-        row = cursor.fetchone()
-    assert row is not None  # an aggregate without GROUP BY always returns one row
-    return int(row[0] or 0), bytes(row[1]) if row[1] is not None else b""
+    _statements[key] = text = statement.as_string(connection.connection)
+    return text
 
 
 VERSION = sql.SQL("SELECT value FROM {} WHERE id = 1").format(sql.Identifier(DataVersion._meta.db_table))
