@@ -184,3 +184,18 @@ def test_gps_points_with_heights_become_hazard_indications_in_2d(cast, tmp_path)
     assert imp.counts == {"read": 2, "imported": 2, "repaired": 0, "rejected": 0, "duplicates": 0}
     wp1 = HazardIndication.objects.get(source="import:hazard_indication", source_key="wp1")
     assert not wp1.location.hasz and abs(wp1.location.x - LON0) < 1e-9
+
+
+def test_a_released_area_inside_a_registered_hazard_is_listed_for_a_land_release_report_on_it(cast, tmp_path):
+    from tests.helpers import register_hazard
+
+    hazard = register_hazard(cast, size_m=200)
+    path = tmp_path / "released.csv"
+    path.write_text(f'ref,WKT\nin,"{square_wkt(50, size_m=50)}"\nout,"{square_wkt(5000, size_m=50)}"\n')
+    imp = service.run_import(new_import(cast, path, "released_area", mapping={"id_column": "ref"}),
+                             acting_user=cast.imo)  # fmt: skip
+
+    assert imp.counts["rejected"] == 2 and HazardousArea.objects.count() == 1
+    header, inside, outside = list(csv.reader(io.StringIO(imp.report_csv)))
+    assert inside[3].startswith(f"lies in hazard {hazard.code} ({hazard.name}): enter it as a clearance")
+    assert outside[3] == "no hazard in the register contains this released area"
