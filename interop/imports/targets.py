@@ -62,6 +62,18 @@ class EntryContext:
     progress: Callable[[int], None] = lambda n: None
 
 
+def _chunks(keys: Iterable[str], size: int = 10_000) -> Iterator[list[str]]:
+    """Keys in lists of `size`: one IN list per query stays well below PostgreSQL's 65,535 parameters."""
+    chunk: list[str] = []
+    for key in keys:
+        chunk.append(key)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
 class Target:
     """Base of every import target: one mapped row → one report (or another record)."""
 
@@ -97,8 +109,11 @@ class Target:
 
     def stored(self, keys: Iterable[str]) -> dict[str, str]:
         """Import keys already stored by an earlier import, with what each became."""
-        found = ImportedRecord.objects.filter(source=self.source, key__in=list(keys)).values_list("key", "report_id")
-        return {k: f"report {pk}" for k, pk in found}
+        out: dict[str, str] = {}
+        for chunk in _chunks(keys):
+            found = ImportedRecord.objects.filter(source=self.source, key__in=chunk).values_list("key", "report_id")
+            out.update((k, f"report {pk}") for k, pk in found)
+        return out
 
     def enter_many(self, rows: list[Row], ctx: EntryContext) -> Iterator[Outcome]:
         """Enter rows through the report pipeline, one savepoint each; yield one Outcome per row."""
@@ -183,10 +198,11 @@ class HazardIndicationTarget(Target):
             row.payload["place"] = f"{row.payload.get('place') or ''} (repaired on import: {notes})".strip()
 
     def stored(self, keys: Iterable[str]) -> dict[str, str]:
-        found = HazardIndication.objects.filter(source=self.source, source_key__in=list(keys)).values_list(
-            "source_key", "pk"
-        )
-        return {k: f"hazard indication {pk}" for k, pk in found}
+        out: dict[str, str] = {}
+        for chunk in _chunks(keys):
+            found = HazardIndication.objects.filter(source=self.source, source_key__in=chunk)
+            out.update((k, f"hazard indication {pk}") for k, pk in found.values_list("source_key", "pk"))
+        return out
 
     def enter_many(self, rows: list[Row], ctx: EntryContext) -> Iterator[Outcome]:
         problems: dict[int, list[Problem]] = {}
