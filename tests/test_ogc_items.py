@@ -301,6 +301,15 @@ def test_a_cql2_filter_selects_what_sql_selects_and_a_bad_one_is_a_400_naming_fi
     near = "S_INTERSECTS(geom, POLYGON((36.1 49.9, 36.3 49.9, 36.3 50.0, 36.1 50.0, 36.1 49.9)))"
     assert ids(get("/ogc/collections/risk_education_sessions/items", filter=near)) == sql_ids("risk_education_sessions")
     assert ids(get(ITEMS, filter="T_AFTER(date_of_information, DATE('2025-01-01'))")) == []
+    with connection.cursor() as cur:
+        cur.execute("SELECT ST_X(p), ST_Y(p) FROM ST_Transform(ST_SetSRID(ST_MakePoint(%s, %s), 4326), 3857) p",
+                    [LON0, LAT0])  # fmt: skip
+        x, y = cur.fetchone()
+    in_metres = f"S_INTERSECTS(geom, BBOX({x - 500}, {y - 500}, {x + 500}, {y + 500}))"
+    assert ids(get(ITEMS, filter=in_metres, **{"filter-crs": "EPSG:3857"})) == sql_ids("hazardous_areas")
+    lat_first = f"S_INTERSECTS(geom, BBOX({LAT0 - 0.01}, {LON0 - 0.01}, {LAT0 + 0.01}, {LON0 + 0.01}))"
+    assert ids(get(ITEMS, filter=lat_first, **{"filter-crs": "EPSG:4326"})) == sql_ids("hazardous_areas")
+    assert ids(get(ITEMS, filter=lat_first)) == []  # read as CRS84, that box is elsewhere
     bad = get(ITEMS, filter="beneficiaries >>> 3")
     assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "filter"
     assert get(ITEMS, filter="colour = 'red'").json()["errors"][0]["field"] == "filter"

@@ -1,7 +1,7 @@
 """What each OGC API – Features endpoint answers, whatever web framework calls it (pygeoapi's split).
 
-Every function takes the API's absolute base URL (…/ogc), a `Caller` (who is asking, resolved only
-when an answer depends on it) and the query parameters; it returns a JSON-ready dict, or for items
+Every function takes the API's absolute base URL (…/ogc), the user asking (Django's lazy user or a
+token's user: interop/publish_access.py) and the query parameters; it returns a JSON-ready dict, or for items
 and features the GeoJSON text PostGIS built. Access (decision 0018): public collections are the
 published register (anonymous callers may read them while CLEARGROUND_PUBLISH_ANONYMOUS is on, else
 any signed-in user); restricted ones only members, scoped by organisation as `accounts.access.scoped`
@@ -11,17 +11,15 @@ does, and to anyone else they do not exist (404).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
-from django.conf import settings
-
-from accounts.access import scope_of
-from core.errors import CleargroundError, NotFoundOrNoAccess, Problem, ValidationFailed
+from core.errors import NotFoundOrNoAccess, Problem, ValidationFailed
 from interop.collections import COLLECTIONS, Collection
 from interop.ogc import crs as crs_mod
 from interop.ogc import params, queries
+from interop.publish_access import published_collection, readable_org_ids
 
 try:  # the CQL2 reader (interop/ogc/cql2.py); without it, `filter` is refused and not declared
     from interop.ogc import cql2
@@ -67,50 +65,9 @@ CONFORMANCE = [
 )
 
 
-class SignInRequired(CleargroundError):
-    """The register is published to signed-in users only (CLEARGROUND_PUBLISH_ANONYMOUS off)."""
-
-    status = 401
-
-
-class Caller:
-    """Who is asking: `get_user` runs at most once, and only if an answer depends on the user."""
-
-    def __init__(self, get_user: Callable[[], Any]) -> None:
-        self._get_user = get_user
-        self._user: Any = None
-
-    @property
-    def user(self) -> Any:
-        if self._user is None:
-            self._user = self._get_user()
-        return self._user
-
-
-def org_ids_for(collection: Collection, caller: Caller) -> Sequence[int] | None:
-    """The organisations whose rows of `collection` the caller may read (None = all of them).
-
-    Raises SignInRequired (public collections, anonymous publishing off) or NotFoundOrNoAccess
-    (restricted collection, caller not a member).
-    """
-    if not collection.restricted:
-        if settings.CLEARGROUND_PUBLISH_ANONYMOUS or caller.user.is_authenticated:
-            return None
-        raise SignInRequired("Sign in (session or 'Authorization: Token …') to read the published register.")
-    scope = scope_of(caller.user)
-    if scope.everything:
-        return None
-    if scope.is_member():
-        return scope.org_ids()
-    raise NotFoundOrNoAccess(f"No collection {collection.id!r}.")
-
-
-def collection_for(cid: str, caller: Caller) -> tuple[Collection, Sequence[int] | None]:
-    """The collection and the caller's organisation scope in it; 404 if unknown or not visible."""
-    collection = COLLECTIONS.get(cid)
-    if collection is None:
-        raise NotFoundOrNoAccess(f"No collection {cid!r}.")
-    return collection, org_ids_for(collection, caller)
+def collection_for(cid: str, user: Any) -> tuple[Collection, Sequence[int] | None]:
+    """The collection and the caller's organisation scope in it (interop/publish_access.py, the one rule)."""
+    return published_collection(user, cid)
 
 
 def _link(href: str, rel: str, type_: str, title: str, **extra: Any) -> dict[str, Any]:
@@ -179,19 +136,19 @@ def _collection_doc(base: str, collection: Collection, extent: queries.Extent | 
     return doc
 
 
-def _visible(caller: Caller) -> dict[str, Sequence[int] | None]:
+def _visible(user: Any) -> dict[str, Sequence[int] | None]:
     visible: dict[str, Sequence[int] | None] = {}
     for cid, collection in COLLECTIONS.items():
         try:
-            visible[cid] = org_ids_for(collection, caller)
+            visible[cid] = readable_org_ids(user, collection)
         except NotFoundOrNoAccess:
             continue
     return visible
 
 
-def collections(base: str, caller: Caller) -> dict[str, Any]:
+def collections(base: str, user: Any) -> dict[str, Any]:
     """Every collection the caller may read, with its extent within the caller's scope."""
-    visible = _visible(caller)
+    visible = _visible(user)
     found = queries.extents(visible)
     return {
         "links": [
@@ -202,9 +159,9 @@ def collections(base: str, caller: Caller) -> dict[str, Any]:
     }
 
 
-def collection(base: str, cid: str, caller: Caller) -> dict[str, Any]:
+def collection(base: str, cid: str, user: Any) -> dict[str, Any]:
     """One collection's metadata."""
-    found, org_ids = collection_for(cid, caller)
+    found, org_ids = collection_for(cid, user)
     return _collection_doc(base, found, queries.extents({cid: org_ids}).get(cid))
 
 
@@ -223,9 +180,9 @@ def queryable_types(collection: Collection) -> dict[str, str]:
     return dict(queries.columns(collection))
 
 
-def queryables(base: str, cid: str, caller: Caller) -> dict[str, Any]:
+def queryables(base: str, cid: str, user: Any) -> dict[str, Any]:
     """The JSON Schema of the properties a filter may name."""
-    found, _ = collection_for(cid, caller)
+    found, _ = collection_for(cid, user)
     props: dict[str, Any] = {}
     for name, kind in queryable_types(found).items():
         if kind == "geometry":
@@ -251,15 +208,18 @@ def _cql(collection: Collection, query: params.ItemsQuery) -> Any:
     if cql2 is None:
         raise ValidationFailed([Problem("filter", "is not supported by this server yet")])
     try:
-        fragment = cql2.to_sql(query.filter, queryable_types(collection), filter_srid=query.filter_crs.srid)
+        fragment = cql2.to_sql(
+            query.filter, queryable_types(collection), filter_srid=query.filter_crs.srid,
+            lat_first=query.filter_crs.lat_first,
+        )  # fmt: skip
     except cql2.Cql2Error as e:
         raise ValidationFailed([Problem("filter", str(e))], f"Invalid parameter: filter {e}") from None
     return queries.render_cql(fragment)
 
 
-def items(base: str, cid: str, caller: Caller, query: Mapping[str, str]) -> tuple[str, crs_mod.Crs]:
+def items(base: str, cid: str, user: Any, query: Mapping[str, str]) -> tuple[str, crs_mod.Crs]:
     """One page of features as GeoJSON text (PostGIS-built), and the CRS of its coordinates."""
-    found, org_ids = collection_for(cid, caller)
+    found, org_ids = collection_for(cid, user)
     parsed = params.parse_items(query, queryable_types(found))
     where = queries.where_for(
         found,
@@ -295,9 +255,9 @@ def items(base: str, cid: str, caller: Caller, query: Mapping[str, str]) -> tupl
     return text, parsed.crs
 
 
-def feature(base: str, cid: str, fid: str, caller: Caller, query: Mapping[str, str]) -> tuple[str, crs_mod.Crs]:
+def feature(base: str, cid: str, fid: str, user: Any, query: Mapping[str, str]) -> tuple[str, crs_mod.Crs]:
     """One feature as GeoJSON text; 404 if it does not exist or is not visible to the caller."""
-    found, org_ids = collection_for(cid, caller)
+    found, org_ids = collection_for(cid, user)
     out = params.parse_feature(query)
     pk = int(fid) if fid.isascii() and fid.isdigit() and len(fid) < 19 else 0  # ids are positive bigints
     if pk <= 0:

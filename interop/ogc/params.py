@@ -171,12 +171,7 @@ def parse_items(query: Mapping[str, str], queryables: Mapping[str, str]) -> Item
         if query.get("filter-lang", "cql2-text") != "cql2-text":
             problems.append(Problem("filter-lang", "only cql2-text is supported"))
     if "filter-crs" in query:
-        filter_crs = _crs(problems, "filter-crs", query["filter-crs"])
-        if filter_crs is not None and filter_crs.lat_first:
-            # The CQL2 reader takes coordinates x first; CRS84 says the same place in that order.
-            problems.append(Problem("filter-crs", f"EPSG:4326 (latitude first) is not supported; use {crs_mod.CRS84}"))
-        elif filter_crs is not None:
-            parsed.filter_crs = filter_crs
+        parsed.filter_crs = _crs(problems, "filter-crs", query["filter-crs"]) or crs_mod.DEFAULT
     for name, value in query.items():
         kind = queryables.get(name)
         if name in ITEMS_PARAMS or kind in (None, "geometry"):

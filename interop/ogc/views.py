@@ -14,25 +14,15 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
-from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
 from core.errors import CleargroundError, Problem, ValidationFailed
 from interop.ogc import core, openapi
 from interop.ogc import crs as crs_mod
+from interop.publish_access import request_user
 
 FORMATS = {"json", "geojson", "html"}
 CODES = {400: "InvalidParameterValue", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound"}
-
-
-def _caller(request: HttpRequest) -> core.Caller:
-    if request.META.get("HTTP_AUTHORIZATION", "")[:6].lower() == "token ":
-        # A presented token is checked at once, even for public data: a wrong one must not pass silently.
-        found = TokenAuthentication().authenticate(request)  # type: ignore[arg-type]
-        if found is not None:
-            user = found[0]
-            return core.Caller(lambda: user)
-    return core.Caller(lambda: request.user)
 
 
 def _base(request: HttpRequest) -> str:
@@ -117,19 +107,19 @@ def conformance(request: HttpRequest) -> HttpResponse:
 @endpoint
 def collections(request: HttpRequest) -> HttpResponse:
     """The collections the caller may read."""
-    return _json(request, core.collections(_base(request), _caller(request)), "ogc/collections.html")
+    return _json(request, core.collections(_base(request), request_user(request)), "ogc/collections.html")
 
 
 @endpoint
 def collection(request: HttpRequest, cid: str) -> HttpResponse:
     """One collection."""
-    return _json(request, core.collection(_base(request), cid, _caller(request)), "ogc/collection.html")
+    return _json(request, core.collection(_base(request), cid, request_user(request)), "ogc/collection.html")
 
 
 @endpoint
 def queryables(request: HttpRequest, cid: str) -> HttpResponse:
     """The queryables of a collection (JSON Schema)."""
-    doc = core.queryables(_base(request), cid, _caller(request))
+    doc = core.queryables(_base(request), cid, request_user(request))
     return _json(request, doc, "ogc/queryables.html", core.SCHEMA_JSON)
 
 
@@ -151,12 +141,12 @@ def _geojson(request: HttpRequest, text: str, out: crs_mod.Crs, template: str, c
 @endpoint
 def items(request: HttpRequest, cid: str) -> HttpResponse:
     """A page of features."""
-    text, out = core.items(_base(request), cid, _caller(request), _query(request))
+    text, out = core.items(_base(request), cid, request_user(request), _query(request))
     return _geojson(request, text, out, "ogc/items.html", cid)
 
 
 @endpoint
 def feature(request: HttpRequest, cid: str, fid: str) -> HttpResponse:
     """One feature."""
-    text, out = core.feature(_base(request), cid, fid, _caller(request), _query(request))
+    text, out = core.feature(_base(request), cid, fid, request_user(request), _query(request))
     return _geojson(request, text, out, "ogc/feature.html", cid)
