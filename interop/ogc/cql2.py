@@ -174,6 +174,7 @@ class _Operand:
     # For intervals: the two ends (None = open, '..').
     start: sql.Composable | None = None
     end: sql.Composable | None = None
+    value: str | None = None  # a text literal's value (LIKE checks its pattern)
 
 
 def _text_literal(value: str) -> sql.Composable:
@@ -202,6 +203,7 @@ class _Parser:
         self.lat_first = lat_first
         self.depth = 0
         self.dims = 0
+        self.collections = 0
 
     # -- token helpers ------------------------------------------------------------------------
     @property
@@ -317,6 +319,9 @@ class _Parser:
                     f"LIKE at position {t.pos} compares a text property with a 'pattern' string; "
                     f"got {left.what} LIKE {pattern.what}"
                 )
+            trailing = len(pattern.value or "") - len((pattern.value or "").rstrip("\\"))
+            if trailing % 2:  # PostgreSQL refuses a pattern ending in its escape character
+                raise Cql2Error(f"the LIKE pattern after position {t.pos} ends with an escape character '\\'")
             op = "NOT LIKE" if negate else "LIKE"
             return sql.SQL("({} {} {})").format(left.expr, sql.SQL(op), pattern.expr)
         if self.is_word("BETWEEN"):
@@ -362,7 +367,7 @@ class _Parser:
             return _Operand(sql.Literal(_number(t)), "number", f"the number {t.text}", False)
         if t.kind == "STR":
             self.take()
-            return _Operand(_text_literal(t.text), "text", f"the string '{t.text}'", False)
+            return _Operand(_text_literal(t.text), "text", f"the string '{t.text}'", False, value=t.text)
         if t.kind == "QNAME":
             self.take()
             return self.property(t)
@@ -418,16 +423,23 @@ class _Parser:
         self.expect("RP", "')' to close CASEI(", after=fn)
         if inner.family != "text":
             raise Cql2Error(f"CASEI at position {fn.pos} takes text, not {inner.what}")
-        return _Operand(sql.SQL("lower({})").format(inner.expr), "text", f"CASEI({inner.what})", inner.is_property)
+        lowered = sql.SQL("lower({})").format(inner.expr)
+        return _Operand(lowered, "text", f"CASEI({inner.what})", inner.is_property, value=inner.value)
 
     # -- spatial --------------------------------------------------------------------------------
     def spatial(self) -> sql.Composable:
         fn = self.take()
         self.call_args(fn)
+        self.collections = 0
         a = self.geometry(after=fn)
         comma = self.expect("COMMA", f"',' and a second geometry in {fn.text.upper()}(…)")
         b = self.geometry(after=comma)
         self.expect("RP", f"')' to close {fn.text.upper()}(")
+        if self.collections and fn.text.upper() != "S_INTERSECTS":
+            # GEOS's relate-based predicates refuse GeometryCollection arguments at run time.
+            raise Cql2Error(
+                f"{fn.text.upper()} at position {fn.pos} cannot take a GEOMETRYCOLLECTION; use S_INTERSECTS"
+            )
         return sql.SQL("{}({}, {})").format(sql.SQL(SPATIAL[fn.text.upper()]), a, b)
 
     def geometry(self, after: _Token) -> sql.Composable:
@@ -475,9 +487,13 @@ class _Parser:
         self.dims = 0  # every position of one geometry has the same number of coordinates
         wkt = self.wkt_geometry(word)
         geom = sql.SQL("ST_GeomFromText({}, {})").format(sql.Literal(wkt), srid)
-        if kind in ("POLYGON", "MULTIPOLYGON", "GEOMETRYCOLLECTION"):
-            # A self-intersecting polygon from a user would make GEOS raise mid-query; repair it once.
+        if kind == "GEOMETRYCOLLECTION":
+            self.collections += 1
             geom = sql.SQL("ST_MakeValid({})").format(geom)
+        elif kind in ("POLYGON", "MULTIPOLYGON"):
+            # A self-intersecting polygon from a user would make GEOS raise mid-query: repair it once,
+            # keeping only its polygons (a repair may add lines, and a collection would upset GEOS).
+            geom = sql.SQL("ST_CollectionExtract(ST_MakeValid({}), 3)").format(geom)
         return self.to_storage(geom)
 
     def wkt_geometry(self, word: _Token) -> str:
