@@ -203,16 +203,22 @@ def test_accidents_are_hidden_from_anonymous_callers_and_scoped_by_organisation(
     assert get(Client(), z, x, y, "accidents").status_code == 404
     assert Client().get("/tiles/accidents/tilejson.json").status_code == 404
 
+    etags: dict[str, str] = {}
+
     def seen_by(user: User) -> set[int]:
         client = Client()
         client.force_login(user)
         response = get(client, z, x, y, "accidents")
         assert response.status_code == 200 and response["Cache-Control"] == "private, no-cache"
+        assert "Cookie" in response["Vary"]
+        etags[user.username] = response["ETag"]
         return {f["id"] for f in decode(response.content, z, x, y, "accidents", tmp_path)}
 
     assert seen_by(cast.viewer) == {alphas, bravos}  # the national authority sees every accident
     assert seen_by(cast.clerk) == {alphas}
     assert seen_by(cast.outsider) == {bravos}
+    # Different rows, different ETags: one caller's copy never revalidates as another's.
+    assert len(set(etags.values())) == 3
     # Killed and injured counts travel; who they were does not.
     assert "name" not in attributes(COLLECTIONS["accidents"]) and "injured" in attributes(COLLECTIONS["accidents"])
 
