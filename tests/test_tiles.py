@@ -23,7 +23,6 @@ from interop.collections import COLLECTIONS
 from interop.tiles.queries import attributes, lonlat_to_tile
 from reports.actions import approve_report, create_report
 from tests.helpers import approved
-from tests.test_casualties_recording import accident_payload
 
 MVT = "application/vnd.mapbox-vector-tile"
 
@@ -185,7 +184,16 @@ def accident(cast: Cast, by: User, org: Any, x: float) -> int:
         organisation=org,
         kind="accident",
         date_of_information=dt.date(2024, 1, 15),
-        payload=accident_payload(location=point(x, 300)),
+        payload={
+            "accident_kind": "civilian_accident",
+            "occurred_at": "2024-01-12T10:30:00+02:00",
+            "location": point(x, 300),
+            "device_category": "at_mine",
+            "activity": "agriculture",
+            "description": "A tractor hit a mine while ploughing",
+            "evidence": [{"kind": "witness", "description": "A neighbour saw the explosion"}],
+            "casualties_not_stated": True,  # who was hurt never reaches a tile anyway
+        },
         submit=True,
     )
     approve_report(report, acting_user=cast.imo)
