@@ -145,6 +145,25 @@ def test_from_z13_drawing_lon_lat_straight_onto_the_tile_is_within_a_unit_of_pro
         assert cur.fetchone()[0] <= 1.0
 
 
+@pytest.mark.parametrize("z", [14, 10])
+def test_a_point_collection_draws_each_point_inside_its_hazard(
+    three: list[HazardousArea], tmp_path: Path, z: int
+) -> None:
+    z, x, y = tile_of(LON0 + 0.0005, LAT0 + 0.0005, z)
+    response = get(Client(), z, x, y, "activities")
+    features = decode(response.content, z, x, y, "activities", tmp_path)
+    assert {f["id"] for f in features} == ids_in_tile_by_sql("activities", z, x, y) != set()
+    for feature in features:
+        hazard = next(h for h in three if h.pk == feature["hazard_id"])
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT ST_AsBinary(ST_Transform(geom, 3857)) FROM publish.hazardous_areas WHERE id = %s", [hazard.pk]
+            )
+            outline = GEOSGeometry(memoryview(bytes(cur.fetchone()[0])))
+        assert feature["geometry"].geom_type == "Point"
+        assert outline.buffer(unit(z)).contains(feature["geometry"])
+
+
 def test_a_tile_with_nothing_in_it_is_an_empty_200_as_tipg_answers(three: Any) -> None:
     z, x, y = tile_of(LON0 - 5, LAT0 - 5, 12)
     response = get(Client(), z, x, y)
