@@ -48,6 +48,10 @@ def database_from_url(url: str) -> dict[str, object]:
         "PORT": str(parts.port or ""),
         "CONN_MAX_AGE": int(os.environ.get("CLEARGROUND_CONN_MAX_AGE", "60")),
         "CONN_HEALTH_CHECKS": True,
+        # No parallel query: on a server's few cores, concurrent requests already use them all, and a
+        # parallel plan made a 0.1° bbox count 50× slower at 100,000 hazards (decision 0018). No JIT:
+        # it spent 200 ms compiling each low-zoom tile statement that runs in 600 (decision 0019).
+        "OPTIONS": {"options": "-c max_parallel_workers_per_gather=0 -c jit=off"},
         "TEST": {"NAME": "test_clearground"},
     }
 
