@@ -180,7 +180,9 @@ def main() -> int:
     admin_areas = AdminArea.objects.count()
     print(f"{args.count} features, {admin_areas} admin areas loaded; {args.runs} runs each", flush=True)
 
-    raw, imports, counts = [], [], {}
+    raw: list[float] = []
+    imports: list[float] = []
+    counts: dict[str, int] = {}
     for run in range(args.runs):
         print(f"run {run + 1}", flush=True)
         raw.append(raw_load(args.file))
