@@ -15,15 +15,6 @@ from interop.models import Import
 from reports.models import Report
 from tests.helpers import register_hazard
 
-# The engine keys an NTS row by the file's ID column against what earlier *imports* stored
-# (ImportedRecord); a hazard registered in Clearground itself has no such record, so its code is not
-# yet recognised as "already present". Strict: this turns into a failure the day the engine matches
-# hazard codes, so the mark is removed then.
-ENGINE_GAP = pytest.mark.xfail(
-    strict=True,
-    reason="interop/imports/targets.py NtsTarget.stored() looks up ImportedRecord keys only, not HazardousArea.code",
-)
-
 
 def exported_gpkg(cast: Cast, tmp_path: Path) -> Path:
     path = tmp_path / "clearground.gpkg"
@@ -58,12 +49,15 @@ def test_the_hazard_layer_maps_onto_a_complete_nts_row(register: Cast, tmp_path:
     assert got == want
 
 
-@ENGINE_GAP
 def test_a_geopackage_exported_from_clearground_re_imports_with_zero_changes(register: Cast, tmp_path: Path):
     hazards, reports = HazardousArea.objects.count(), Report.objects.count()
+    before = list(HazardousArea.objects.order_by("pk").values())
     import_ = reimport(register, exported_gpkg(register, tmp_path))
     preview = preview_import(import_)
     assert preview["counts"]["imported"] == 0 and preview["counts"]["duplicates"] == 2, preview["counts"]
     done = run_import(import_, acting_user=register.imo, approve=True)
     assert done.counts["imported"] == 0
     assert (HazardousArea.objects.count(), Report.objects.count()) == (hazards, reports)
+    assert list(HazardousArea.objects.order_by("pk").values()) == before
+    problem_rows = done.report_csv.splitlines()[1:]
+    assert len(problem_rows) == 2 and all("in the register" in line for line in problem_rows), done.report_csv

@@ -23,7 +23,7 @@ from django.utils import timezone
 from accounts.models import Organisation
 from core.errors import CleargroundError, Problem
 from hazards.indications import Indication, record_hazard_indications
-from hazards.models import HazardIndication
+from hazards.models import HazardIndication, HazardousArea
 from interop.models import Import, ImportedRecord
 from reports import actions
 from reports.models import Report, ReportStatus
@@ -164,6 +164,19 @@ class NtsTarget(Target):
             "evidence": [{"kind": "indirect", "source": "records", "description": ""}],
             "activity": {"start_date": on.isoformat(), "end_date": on.isoformat()},
         }
+
+    def stored(self, keys: Iterable[str]) -> dict[str, str]:
+        """Earlier imports' keys, and keys that are the code of a hazard already in the register.
+
+        A file exported from Clearground (interop/exports/gpkg.py) carries each hazard's national code as
+        its ID: re-importing it must find every hazard it holds and enter nothing (decision 0020).
+        """
+        keys = list(keys)
+        out = super().stored(keys)
+        for chunk in _chunks([k for k in keys if k not in out]):
+            found = HazardousArea.objects.filter(code__in=chunk).values_list("code", "pk")
+            out.update((code, f"hazard {code} (id {pk}) in the register") for code, pk in found)
+        return out
 
     def finish(self, row: Row, geom: Any, *, file_name: str) -> None:
         hazard = row.payload.setdefault("hazard", {})
