@@ -17,13 +17,12 @@ import psycopg
 from django.db import connection
 from psycopg import sql
 
-from accounts.access import scope_of
 from accounts.models import Organisation
-from core.errors import Problem, ValidationFailed
+from core.errors import NotFoundOrNoAccess, Problem, ValidationFailed
 from interop.collections import COLLECTIONS, Collection
 from interop.exports.base import BOOL, DATE, DATETIME, FLOAT, INT, TEXT, Layer
 from interop.exports.columns import columns
-from vocab.choices import Role
+from interop.publish_access import SignInRequired, readable_org_ids
 
 # PostgreSQL type OIDs → column kinds (everything else is text).
 _KINDS = {20: INT, 21: INT, 23: INT, 16: BOOL, 700: FLOAT, 701: FLOAT, 1700: FLOAT, 1082: DATE, 1114: DATETIME,
@@ -39,22 +38,22 @@ class ExportRequest:
     organisation_ids: tuple[int, ...] | None = None
 
 
-def restricted_reach(user: Any) -> list[int] | None:
-    """Organisations whose restricted rows the user may export: None = all, [] = none.
+def restricted_reach(user: Any, collection: Collection) -> list[int] | None:
+    """Organisations whose rows of a restricted collection the user may export: None = all, [] = none.
 
-    Viewers are left out even in the authority: an export is a bulk copy that leaves Clearground,
-    and a viewer's role is to look, not to take restricted records away (decision 0020).
+    The one rule of every door on the publish views (interop/publish_access.py): what the OGC API and
+    the tiles show a user is what the user may export, no more and no less (decision 0020).
     """
-    scope = scope_of(user)
-    if scope.authority_roles - {Role.VIEWER}:
-        return None
-    return [org for org, roles in scope.roles_by_org.items() if roles - {Role.VIEWER}]
+    try:
+        ids = readable_org_ids(user, collection)
+    except (NotFoundOrNoAccess, SignInRequired):
+        return []
+    return None if ids is None else list(ids)
 
 
 def exportable(user: Any) -> list[Collection]:
     """The collections this user may export, in registry order."""
-    restricted_ok = restricted_reach(user) != []
-    return [c for c in COLLECTIONS.values() if not c.restricted or restricted_ok]
+    return [c for c in COLLECTIONS.values() if not c.restricted or restricted_reach(user, c) != []]
 
 
 def parse_request(
@@ -121,7 +120,7 @@ def fetch(
     where: list[sql.Composable] = []
     params: list[Any] = []
     if collection.restricted:
-        reach = restricted_reach(user)
+        reach = restricted_reach(user, collection)
         if reach is not None:
             where.append(sql.SQL("organisation_id = ANY(%s)"))
             params.append(reach)
