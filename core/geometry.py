@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from ctypes import POINTER, byref, c_double, c_int
 from dataclasses import dataclass
 from typing import Any, cast
 
 from django.contrib.gis.gdal import CoordTransform, GDALException, SpatialReference
 from django.contrib.gis.geos import GEOSException, GEOSGeometry, MultiPolygon, Point, Polygon
+from django.contrib.gis.geos.libgeos import GEOM_PTR, GEOSFuncFactory
 
 from core.errors import Problem
 
@@ -107,8 +109,29 @@ def _load(value: Any) -> GEOSGeometry:
     return geom
 
 
+class _Bound(GEOSFuncFactory):
+    argtypes = [GEOM_PTR, POINTER(c_double)]
+    restype = c_int
+
+
+# GEOSGeom_getXMin & co. read the envelope in C; Django's `.extent` builds Python ring and coordinate
+# objects for it, which dominated the check of a large import (the same four numbers either way).
+_BOUNDS = tuple(_Bound(f"GEOSGeom_get{b}") for b in ("XMin", "YMin", "XMax", "YMax"))
+
+
+def _extent(geom: GEOSGeometry) -> tuple[float, float, float, float]:
+    """(xmin, ymin, xmax, ymax) of a non-empty geometry, as `geom.extent`."""
+    out = []
+    for bound in _BOUNDS:
+        value = c_double()
+        if not bound(geom.ptr, byref(value)):
+            raise GEOSException("could not read the geometry's extent")
+        out.append(value.value)
+    return out[0], out[1], out[2], out[3]
+
+
 def _check_lonlat(geom: GEOSGeometry, field: str) -> list[Problem]:
-    xmin, ymin, xmax, ymax = geom.extent
+    xmin, ymin, xmax, ymax = _extent(geom)
     if xmin < -180 or xmax > 180 or ymin < -90 or ymax > 90:
         return [Problem(field, "coordinates must be longitude/latitude in EPSG:4326 (lon -180..180, lat -90..90)")]
     return []

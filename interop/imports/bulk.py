@@ -124,7 +124,8 @@ def _json(value: Any) -> str:
 def _geojson(geom: Any) -> Any:
     # hazards.projections.json_geom is GDAL's GeoJSON, which writes every coordinate to full precision:
     # the same numbers as shapely's exact coordinates (tests/test_bulk_import.py compares the states).
-    return json.loads(json.dumps(geom.__geo_interface__))
+    # The state only goes on to json.dumps, which writes shapely's coordinate tuples as JSON arrays.
+    return geom.__geo_interface__
 
 
 class BulkNtsTarget(NtsTarget):
@@ -150,10 +151,18 @@ def _defaults() -> dict[str, Any]:
     return {f: _default(f) for f in _HAZARD_FIELDS}
 
 
-def _prepare(row: Row, ctx: EntryContext, defaults: dict[str, Any]) -> tuple[_Prepared | None, list[Problem], bool]:
+def _draft(ctx: EntryContext) -> Report:
+    """The unsaved report parse_report checks; one for all rows, each row's payload put in turn."""
+    return Report(kind="nts", schema_version=KINDS["nts"].schema_version, organisation=ctx.organisation,
+                  date_of_information=ctx.date_of_information)  # fmt: skip
+
+
+def _prepare(
+    row: Row, ctx: EntryContext, defaults: dict[str, Any], report: Report | None = None
+) -> tuple[_Prepared | None, list[Problem], bool]:
     """Check one row as submit and approve would; (staging values, problems, needs the per-row path)."""
-    report = Report(kind="nts", schema_version=KINDS["nts"].schema_version, organisation=ctx.organisation,
-                    date_of_information=ctx.date_of_information, payload=row.payload)  # fmt: skip
+    report = report or _draft(ctx)
+    report.payload = row.payload
     try:
         changes = parse_report(report)
     except ValidationFailed as exc:
@@ -226,8 +235,9 @@ def enter_set_wise(target: NtsTarget, rows: list[Row], ctx: EntryContext) -> Ite
     outcomes: dict[int, Outcome] = {}
     prepared: list[_Prepared] = []
     per_row: list[Row] = []
+    draft = _draft(ctx)
     for row in rows:
-        ready, problems, fallback = _prepare(row, ctx, defaults)
+        ready, problems, fallback = _prepare(row, ctx, defaults, draft)
         if fallback:
             per_row.append(row)
         elif ready is None:

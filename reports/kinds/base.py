@@ -10,9 +10,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from django.contrib.gis.geos import Point
+from django.db.models import Choices
 
 from core.errors import Problem
 from core.geometry import ParsedArea, parse_area, parse_point
@@ -33,6 +35,21 @@ from vocab.choices import (
 )
 
 MISSING = object()
+
+#: A vocabulary: a Choices class (its values, read once per process) or the allowed values themselves.
+Vocabulary = type[Choices] | Iterable[str]
+
+
+@cache
+def _choice_values(choices: type[Choices]) -> list[str]:
+    # Choices.values rebuilds the (value, label) pairs on every read: once per class, not per field checked.
+    return list(choices.values)
+
+
+def _allowed(choices: Vocabulary) -> list[str]:
+    if isinstance(choices, type) and issubclass(choices, Choices):
+        return _choice_values(choices)
+    return list(choices)
 
 
 @dataclass
@@ -90,7 +107,13 @@ class Checker:
 
     def unknown_fields(self, kind_label: str) -> None:
         """Flag every payload field that the kind did not read: nothing entered is silently dropped."""
-        prefixes = {p.rsplit(".", i)[0] for p in self.read for i in range(p.count(".") + 1)}
+        prefixes: set[str] = set()  # every path read and each of its parents ("a.b.c" → a.b.c, a.b, a)
+        for p in self.read:
+            prefixes.add(p)
+            dot = p.find(".")
+            while dot != -1:
+                prefixes.add(p[:dot])
+                dot = p.find(".", dot + 1)
 
         def walk(node: Any, path: str) -> None:
             if path in self.read:
@@ -145,9 +168,9 @@ class Checker:
             self.problem(path, f"{parsed} is in the future")
         return parsed
 
-    def choice(self, path: str, choices: Iterable[str], *, required: bool = True, default: str = "") -> str:
+    def choice(self, path: str, choices: Vocabulary, *, required: bool = True, default: str = "") -> str:
         """One value of a vocabulary."""
-        allowed = list(choices)
+        allowed = _allowed(choices)
         value = self._get(path)
         if value in (MISSING, None, ""):
             if required:
@@ -158,9 +181,9 @@ class Checker:
             return default
         return str(value)
 
-    def choice_list(self, path: str, choices: Iterable[str]) -> list[str] | None:
+    def choice_list(self, path: str, choices: Vocabulary) -> list[str] | None:
         """A list of vocabulary values; None when not given."""
-        allowed = list(choices)
+        allowed = _allowed(choices)
         value = self._get(path)
         if value in (MISSING, None):
             return None
@@ -255,14 +278,14 @@ class Checker:
         name = self.text(f"{path}.name", required=creating, max_len=200)
         if name:
             out["name"] = name
-        cls = self.choice(f"{path}.classification", Classification.values, required=creating)
+        cls = self.choice(f"{path}.classification", Classification, required=creating)
         if cls:
             out["classification"] = cls
         for key in ("devices_suspected", "devices_confirmed"):
-            devices = self.choice_list(f"{path}.{key}", DeviceCategory.values)
+            devices = self.choice_list(f"{path}.{key}", DeviceCategory)
             if devices is not None:
                 out[key] = devices
-        land_use = self.choice_list(f"{path}.land_use", LandUse.values)
+        land_use = self.choice_list(f"{path}.land_use", LandUse)
         if land_use is not None:
             out["land_use"] = land_use
         for key in ("blockages", "evidence_summary"):
@@ -270,7 +293,7 @@ class Checker:
                 out[key] = self.text(f"{path}.{key}")
         if self.present(f"{path}.beneficiaries"):
             out["beneficiaries"] = self.number(f"{path}.beneficiaries", integer=True)
-        marking = self.choice(f"{path}.marking_status", MarkingStatus.values, required=False)
+        marking = self.choice(f"{path}.marking_status", MarkingStatus, required=False)
         if marking:
             out["marking_status"] = marking
         return out
@@ -282,10 +305,10 @@ class Checker:
             row = f"{path}.{i}"
             out.append(
                 {
-                    "kind": self.choice(f"{row}.kind", EvidenceKind.values),
-                    "source": self.choice(f"{row}.source", EvidenceSource.values),
+                    "kind": self.choice(f"{row}.kind", EvidenceKind),
+                    "source": self.choice(f"{row}.source", EvidenceSource),
                     "reliability": self.choice(
-                        f"{row}.reliability", Reliability.values, required=False, default=Reliability.MEDIUM
+                        f"{row}.reliability", Reliability, required=False, default=Reliability.MEDIUM
                     ),
                     "description": self.text(f"{row}.description"),
                     "informant_name": self.text(f"{row}.informant.name", max_len=200),
@@ -309,10 +332,8 @@ class Checker:
             self.problem(f"{path}.end_date", f"{end} is before the start date {start}")
         return {
             "kind": kind,
-            "method": self.choice(
-                f"{path}.method", Method.values, required=kind in (ActivityKind.TS, ActivityKind.CLEARANCE)
-            ),
-            "status": self.choice(f"{path}.status", ActivityStatus.values, required=False, default=default_status),
+            "method": self.choice(f"{path}.method", Method, required=kind in (ActivityKind.TS, ActivityKind.CLEARANCE)),
+            "status": self.choice(f"{path}.status", ActivityStatus, required=False, default=default_status),
             "start_date": start,
             "end_date": end,
             "search_depth_cm": self.number(f"{path}.search_depth_cm", integer=True, maximum=10000),
@@ -345,15 +366,15 @@ class Checker:
             row = f"{path}.{i}"
             out.append(
                 {
-                    "category": self.choice(f"{row}.category", DeviceCategory.values),
+                    "category": self.choice(f"{row}.category", DeviceCategory),
                     "model": self.text(f"{row}.model", max_len=100),
                     "quantity": self.number(f"{row}.quantity", required=True, integer=True, minimum=1),
                     "condition": self.choice(
-                        f"{row}.condition", FindCondition.values, required=False, default=FindCondition.UNKNOWN
+                        f"{row}.condition", FindCondition, required=False, default=FindCondition.UNKNOWN
                     ),
                     "depth_cm": self.number(f"{row}.depth_cm", integer=True, maximum=10000),
                     "location": self.point(f"{row}.location"),
-                    "disposal": self.choice(f"{row}.disposal", Disposal.values, required=False),
+                    "disposal": self.choice(f"{row}.disposal", Disposal, required=False),
                     "on": self.date(f"{row}.date", required=False) or on,
                 }
             )
