@@ -298,3 +298,25 @@ def access_import(user: Any, pk: object, *, write: bool = False, approve: bool =
     if approve and not roles & APPROVERS:
         raise NotAllowed("Only an information-management officer may approve an import.")
     return import_
+
+
+def access_import_profile(user: Any, pk: Any, *, write: bool = False):  # type: ignore[no-untyped-def]
+    """A profile: any member reads it; its author or the authority's IM officers and admins change it."""
+    from interop.models import ImportProfile
+
+    scope = scope_of(user)
+    try:
+        profile = ImportProfile.objects.select_related("created_by").get(pk=pk) if scope.is_member() else None
+    except (ImportProfile.DoesNotExist, ValueError, TypeError):
+        profile = None
+    if profile is None:
+        raise NotFoundOrNoAccess("No such import profile.")
+    if write and profile.created_by_id != user.pk and not scope.authority_roles & APPROVERS:
+        raise NotAllowed("Only the profile's author or the authority's IM officers change an import profile.")
+    return profile
+
+
+def may_write_somewhere(user: Any) -> bool:
+    """Does the user hold a writing role in any organisation (e.g. to save an import profile)?"""
+    scope = scope_of(user)
+    return any(roles & WRITERS for roles in scope.roles_by_org.values())

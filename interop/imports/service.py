@@ -17,6 +17,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
+from accounts import audit
 from accounts.access import APPROVERS, access_import, may_write_for, scope_of
 from accounts.models import Membership, Organisation
 from core.errors import NotAllowed, Problem, ValidationFailed
@@ -289,3 +290,37 @@ def ensure_shipped_profiles() -> list[ImportProfile]:
         )
         out.append(profile)
     return out
+
+
+@transaction.atomic
+def save_profile(
+    *, acting_user: Any, data: dict[str, Any], profile: ImportProfile | None = None, partial: bool = False
+) -> ImportProfile:
+    """Create or change an import profile: every problem (name taken, unknown kind, mapping) named at once."""
+    problems: list[Problem] = []
+    current = profile or ImportProfile()
+    fields = ("name", "kind", "description", "mapping")
+    values = {f: data[f] if f in data else getattr(current, f) for f in fields} if partial else dict(data)
+    name = values.get("name")
+    if not isinstance(name, str) or not name.strip():
+        problems.append(Problem("name", "is required"))
+    elif ImportProfile.objects.filter(name=name.strip()).exclude(pk=current.pk).exists():
+        problems.append(Problem("name", f"a profile named '{name.strip()}' already exists"))
+    kind = values.get("kind")
+    if not isinstance(kind, str) or kind not in TARGETS:
+        problems.append(Problem("kind", f"'{kind or ''}' is not an import kind ({', '.join(TARGETS)})"))
+    mapping = values.get("mapping", {})
+    problems += mapping_mod.check(mapping)
+    description = values.get("description") or ""
+    if not isinstance(description, str):
+        problems.append(Problem("description", "must be text"))
+    if problems:
+        raise ValidationFailed(problems)
+    assert isinstance(name, str) and isinstance(kind, str)  # for the type checker: problems caught both
+    old = {f: getattr(current, f) for f in fields} if current.pk else None
+    current.name, current.kind, current.description, current.mapping = name.strip(), kind, description, mapping
+    if current.pk is None:
+        current.created_by = acting_user
+    current.save()
+    audit.record(acting_user, "import_profile.save", current, old=old, new={f: getattr(current, f) for f in fields})
+    return current

@@ -27,9 +27,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from accounts import access, audit
+from accounts import access
 from accounts.models import Organisation
-from core.errors import Conflict, NotAllowed, NotFoundOrNoAccess, Problem, ValidationFailed
+from core.errors import Conflict, NotAllowed, Problem, ValidationFailed
 from interop.imports import mapping as mapping_mod
 from interop.imports import service
 from interop.imports.targets import TARGETS
@@ -201,59 +201,6 @@ def _mapping(data: Any, problems: list[Problem]) -> dict[str, Any] | None:
     return raw
 
 
-def _access_profile(user: Any, pk: Any, *, write: bool = False) -> ImportProfile:
-    """A profile: any member reads it; its author or the authority's IM officers and admins change it."""
-    scope = access.scope_of(user)
-    try:
-        profile = ImportProfile.objects.select_related("created_by").get(pk=pk) if scope.is_member() else None
-    except (ImportProfile.DoesNotExist, ValueError, TypeError):
-        profile = None
-    if profile is None:
-        raise NotFoundOrNoAccess("No such import profile.")
-    if write and profile.created_by_id != user.pk and not scope.authority_roles & access.APPROVERS:
-        raise NotAllowed("Only the profile's author or the authority's IM officers change an import profile.")
-    return profile
-
-
-def _may_write_somewhere(user: Any) -> bool:
-    scope = access.scope_of(user)
-    return any(roles & access.WRITERS for roles in scope.roles_by_org.values())
-
-
-@transaction.atomic
-def save_profile(
-    *, acting_user: Any, data: dict[str, Any], profile: ImportProfile | None = None, partial: bool = False
-) -> ImportProfile:
-    """Create or change an import profile: every problem (name taken, unknown kind, mapping) named at once."""
-    problems: list[Problem] = []
-    current = profile or ImportProfile()
-    fields = ("name", "kind", "description", "mapping")
-    values = {f: data[f] if f in data else getattr(current, f) for f in fields} if partial else dict(data)
-    name = values.get("name")
-    if not isinstance(name, str) or not name.strip():
-        problems.append(Problem("name", "is required"))
-    elif ImportProfile.objects.filter(name=name.strip()).exclude(pk=current.pk).exists():
-        problems.append(Problem("name", f"a profile named '{name.strip()}' already exists"))
-    kind = values.get("kind")
-    if not isinstance(kind, str) or kind not in TARGETS:
-        problems.append(Problem("kind", f"'{kind or ''}' is not an import kind ({', '.join(TARGETS)})"))
-    mapping = values.get("mapping", {})
-    problems += mapping_mod.check(mapping)
-    description = values.get("description") or ""
-    if not isinstance(description, str):
-        problems.append(Problem("description", "must be text"))
-    if problems:
-        raise ValidationFailed(problems)
-    assert isinstance(name, str) and isinstance(kind, str)  # for the type checker: problems caught both
-    old = {f: getattr(current, f) for f in fields} if current.pk else None
-    current.name, current.kind, current.description, current.mapping = name.strip(), kind, description, mapping
-    if current.pk is None:
-        current.created_by = acting_user
-    current.save()
-    audit.record(acting_user, "import_profile.save", current, old=old, new={f: getattr(current, f) for f in fields})
-    return current
-
-
 # ---------------------------------------------------------------- views
 
 
@@ -413,26 +360,26 @@ class ImportProfileViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def retrieve(self, request: Request, pk: str) -> Response:
         """One profile."""
-        return Response(ImportProfileSerializer(_access_profile(request.user, pk)).data)
+        return Response(ImportProfileSerializer(access.access_import_profile(request.user, pk)).data)
 
     def create(self, request: Request) -> Response:
         """Save a new profile; every problem (name taken, unknown kind, mapping) named at once."""
-        if not _may_write_somewhere(request.user):
+        if not access.may_write_somewhere(request.user):
             raise NotAllowed("Your role may not save import profiles.")
-        profile = save_profile(acting_user=request.user, data=_profile_data(request.data))
+        profile = service.save_profile(acting_user=request.user, data=_profile_data(request.data))
         return Response(ImportProfileSerializer(profile).data, status=201)
 
     def update(self, request: Request, pk: str) -> Response:
         """Replace a profile (its author or the authority's IM officers)."""
-        profile = _access_profile(request.user, pk, write=True)
-        profile = save_profile(acting_user=request.user, data=_profile_data(request.data), profile=profile)
+        profile = access.access_import_profile(request.user, pk, write=True)
+        profile = service.save_profile(acting_user=request.user, data=_profile_data(request.data), profile=profile)
         return Response(ImportProfileSerializer(profile).data)
 
     def partial_update(self, request: Request, pk: str) -> Response:
         """Change some of a profile's fields."""
-        profile = _access_profile(request.user, pk, write=True)
+        profile = access.access_import_profile(request.user, pk, write=True)
         data = _profile_data(request.data)
-        profile = save_profile(acting_user=request.user, data=data, profile=profile, partial=True)
+        profile = service.save_profile(acting_user=request.user, data=data, profile=profile, partial=True)
         return Response(ImportProfileSerializer(profile).data)
 
 
