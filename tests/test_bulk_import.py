@@ -343,3 +343,25 @@ class _Sink:
 
     def flush(self) -> None:
         pass
+
+
+def test_the_progress_bar_moves_through_the_check_and_the_write_and_ends_at_its_total(
+    cast, dirty, demo_profile, bulk, monkeypatch
+):
+    bulk(True)
+    monkeypatch.setattr("interop.imports.bulk.PROGRESS_EVERY", 5)
+    seen: list[tuple[int, int, bool]] = []
+
+    def record(done: int, total: int) -> None:
+        seen.append((done, total, HazardousArea.objects.exists()))
+
+    service.run_import(new_import(cast, dirty, "nts", profile=demo_profile), acting_user=cast.imo,
+                       approve=True, progress=record)  # fmt: skip
+    dones = [d for d, _, _ in seen]
+    assert dones == sorted(dones), "progress never goes back"
+    total = seen[-1][1]
+    assert seen[-1][0] == total and total > 0
+    assert len(set(dones)) >= 8, f"the bar should move in many steps, not jump: {dones}"
+    # Both passes show: halfway is reached before any hazard exists, the end only after they are written.
+    assert any(d >= total // 2 and not written for d, _, written in seen)
+    assert all(written for d, _, written in seen if d == total)

@@ -113,6 +113,10 @@ class _Prepared:
     benchmark: bytes | None
 
 
+# Rows between two progress updates in the check pass (a bar refresh costs far less than 1,000 checks).
+PROGRESS_EVERY = 1000
+
+
 def _iso(value: Any) -> Any:
     return value.isoformat() if isinstance(value, dt.date) else value
 
@@ -132,6 +136,10 @@ class BulkNtsTarget(NtsTarget):
     """The `nts` target with the set-based entry for large files (the per-row path below BULK_FROM rows)."""
 
     bulk_from = BULK_FROM
+
+    def progress_steps(self, rows: int) -> int:
+        """Set-wise, every row is counted twice: once checked, once written (so the bar moves through both)."""
+        return rows if rows < self.bulk_from else 2 * rows
 
     def enter_many(self, rows: list[Row], ctx: EntryContext) -> Iterator[Outcome]:
         """Enter the rows set-wise when there are many; yield one Outcome per row, as the per-row path does."""
@@ -236,7 +244,9 @@ def enter_set_wise(target: NtsTarget, rows: list[Row], ctx: EntryContext) -> Ite
     prepared: list[_Prepared] = []
     per_row: list[Row] = []
     draft = _draft(ctx)
-    for row in rows:
+    for i, row in enumerate(rows, 1):
+        if i % PROGRESS_EVERY == 0:
+            ctx.progress(PROGRESS_EVERY)  # first pass: rows checked
         ready, problems, fallback = _prepare(row, ctx, defaults, draft)
         if fallback:
             per_row.append(row)
@@ -244,13 +254,14 @@ def enter_set_wise(target: NtsTarget, rows: list[Row], ctx: EntryContext) -> Ite
             outcomes[row.number] = Outcome(row.number, problems)
         else:
             prepared.append(ready)
+    ctx.progress(len(rows) % PROGRESS_EVERY)
+    # Second pass: refused rows are done; the per-row path counts its own rows one by one.
     ctx.progress(len(rows) - len(prepared) - len(per_row))
     if prepared:
         _geometries(prepared)
         ids = _write(target, prepared, ctx)
         for p in prepared:
             outcomes[p.row.number] = Outcome(p.row.number, record=f"report {ids[p.row.number]}")
-        ctx.progress(len(prepared))
     if per_row:
         for outcome in NtsTarget.enter_many(target, per_row, ctx):
             outcomes[outcome.number] = outcome
@@ -316,8 +327,16 @@ def _write(target: NtsTarget, prepared: list[_Prepared], ctx: EntryContext) -> d
             copy.set_types(["text" if t == "jsonb" else t for _, t in _STAGING])
             for p in prepared:
                 copy.write_row(p.values)
-        for statement in _statements(approving):
+        statements = _statements(approving)
+        # Second pass of the bar: the written rows, spread over the COPY and each statement.
+        share, ticked = len(prepared) // (len(statements) + 1), 0
+        ctx.progress(share)
+        ticked += share
+        for i, statement in enumerate(statements, 1):
             cur.execute(statement.format(**tables), params)
+            step = share if i < len(statements) else len(prepared) - ticked
+            ctx.progress(step)
+            ticked += step
         cur.execute("SELECT n, report_id FROM bulk_nts_ids")
         ids = {int(n): int(pk) for n, pk in cur.fetchall()}
         cur.execute("DROP TABLE bulk_nts_rows, bulk_nts_ids")

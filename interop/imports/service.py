@@ -218,7 +218,7 @@ def run_import(
         with transaction.atomic():
             evaluation = engine.evaluate(source, target=target, mapping=import_.mapping, crs=crs,
                                          file_name=import_.original_name, on=on)  # fmt: skip
-            total, done = len(evaluation.accepted), 0
+            total, done = target.progress_steps(len(evaluation.accepted)), 0
 
             def tick(n: int) -> None:
                 nonlocal done

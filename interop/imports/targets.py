@@ -107,6 +107,10 @@ class Target:
         """Problems found by `finish` that reject the row (none by default)."""
         return []
 
+    def progress_steps(self, rows: int) -> int:
+        """How many progress steps entering `rows` rows takes (one per row; more for several passes)."""
+        return rows
+
     def stored(self, keys: Iterable[str]) -> dict[str, str]:
         """Import keys already stored by an earlier import, with what each became."""
         out: dict[str, str] = {}

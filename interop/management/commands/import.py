@@ -93,7 +93,9 @@ class Command(BaseCommand):
             import_ = service.create_import(acting_user=officer, organisation=organisation, path=path,
                                             original_name=path.name, kind=options["kind"], profile=profile,
                                             crs=options["crs"], layer=options["layer"])  # fmt: skip
-            bar = tqdm(unit="row", file=sys.stderr, desc="importing", mininterval=0.2)
+            # Steps, not rows: a large file is counted twice, once as its rows are checked, once as they are
+            # written (interop/imports/bulk.py), so the bar also moves while PostgreSQL works.
+            bar = tqdm(unit="step", file=sys.stderr, desc="importing", mininterval=0.2)
 
             def progress(done: int, total: int) -> None:
                 bar.total = total
