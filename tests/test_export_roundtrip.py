@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import io
+import json
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 
 from clearground.test import Cast
 from hazards.models import HazardousArea
@@ -61,3 +64,19 @@ def test_a_geopackage_exported_from_clearground_re_imports_with_zero_changes(reg
     assert list(HazardousArea.objects.order_by("pk").values()) == before
     problem_rows = done.report_csv.splitlines()[1:]
     assert len(problem_rows) == 2 and all("in the register" in line for line in problem_rows), done.report_csv
+
+
+def test_the_commands_round_trip_a_geopackage_with_the_shipped_profile(register: Cast, tmp_path: Path):
+    # What a user types: export the register, import the file back with the `clearground-export` profile.
+    path = tmp_path / "register.gpkg"
+    call_command("export", "--format", "gpkg", "--out", str(path), "--as-user", register.imo.username)
+    before = list(HazardousArea.objects.order_by("pk").values())
+    reports = Report.objects.count()
+    out = io.StringIO()
+    call_command("import", str(path), "--kind", "nts", "--layer", "hazardous_areas", "--profile",
+                 "clearground-export", "--organisation", register.alpha.code, "--approve", "--json",
+                 stdout=out, stderr=io.StringIO())  # fmt: skip
+    counts = json.loads(out.getvalue())["counts"]
+    assert counts["read"] == 2 and counts["duplicates"] == 2 and counts["imported"] == 0, counts
+    assert list(HazardousArea.objects.order_by("pk").values()) == before
+    assert Report.objects.count() == reports

@@ -3,12 +3,13 @@
 The hazardous_areas layer carries everything an NTS report needs to register a hazard (name,
 classification, suspected devices, land use, beneficiaries, geometry) and the hazard's national
 `code`, its ID. REIMPORT_MAPPING is the import mapping (interop/imports/mapping.py) that reads the
-layer back with `clearground import FILE --kind nts --layer hazardous_areas`: `code` is the import
-key, so a re-import can recognise every hazard it already holds (tests/test_export_roundtrip.py).
+layer back with `clearground import FILE --kind nts --layer hazardous_areas --profile clearground-export`:
+`code` is the import key, so a re-import recognises every hazard it holds (tests/test_export_roundtrip.py).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -16,17 +17,12 @@ from typing import Any
 from interop.exports.base import Exporter, Layer, ogr_write
 
 REIMPORT_LAYER = "hazardous_areas"
-REIMPORT_MAPPING: dict[str, Any] = {
-    "id_column": "code",
-    "fields": {
-        "hazard.name": {"column": "name"},
-        "hazard.classification": {"column": "classification"},
-        "hazard.devices_suspected": {"column": "devices_suspected", "type": "list", "split": ","},
-        "hazard.land_use": {"column": "land_use", "type": "list", "split": ","},
-        "hazard.beneficiaries": {"column": "beneficiaries", "type": "integer"},
-        "evidence.0.description": {"template": "Clearground export of {organisation}, hazard {code}"},
-    },
-}
+# The shipped import profile `clearground-export` (interop/imports/profiles/) is the one statement of
+# how this layer reads back: `clearground import FILE --kind nts --layer hazardous_areas --profile clearground-export`.
+REIMPORT_PROFILE = "clearground-export"
+REIMPORT_MAPPING: dict[str, Any] = json.loads(
+    (Path(__file__).resolve().parents[1] / "imports" / "profiles" / f"{REIMPORT_PROFILE}.json").read_text()
+)["mapping"]
 
 
 class GeoPackageExporter(Exporter):
