@@ -23,7 +23,9 @@ def access_job(user: Any, pk: Any) -> Job:
         return job
     if access.scope_of(user).everything:
         return job
-    import_id = job.args.get("import_id") if job.kind == "import.run" and isinstance(job.args, dict) else None
+    # An import's jobs (its run, its preview) are visible to whoever may see the import.
+    is_import_job = job.kind.startswith("import.") and isinstance(job.args, dict)
+    import_id = job.args.get("import_id") if is_import_job else None
     if import_id is not None and access.imports_for(user).filter(pk=import_id).exists():
         return job
     raise NotFoundOrNoAccess("No such job.")

@@ -24,3 +24,18 @@ def run_import(job: Job, progress: Callable[[int, int], None]) -> dict[str, Any]
         raise ValidationFailed([Problem("created_by", "the user who queued this import no longer exists")])
     done = run(import_, acting_user=job.created_by, approve=bool(job.args.get("approve")), progress=progress)
     return {"import_id": done.pk, "status": done.status, "counts": done.counts}
+
+
+def preview_import(job: Job, progress: Callable[[int, int], None]) -> dict[str, Any]:
+    """Preview an uploaded import in the background (args: import_id, rows); the preview is the job's result.
+
+    A large file's preview runs the whole pipeline and rolls it back: minutes, longer than a web request may.
+    """
+    from interop.imports.service import preview_import as preview
+    from interop.models import Import
+
+    try:
+        import_ = Import.objects.get(pk=job.args["import_id"])
+    except (KeyError, TypeError, ValueError, Import.DoesNotExist):
+        raise ValidationFailed([Problem("args.import_id", "names no import")]) from None
+    return preview(import_, rows=int(job.args.get("rows", 20)), progress=progress)

@@ -20,4 +20,5 @@ Handler = Callable[["Job", Progress], "dict[str, Any] | None"]
 
 HANDLERS: dict[str, Handler] = {
     "import.run": handlers.run_import,
+    "import.preview": handlers.preview_import,
 }

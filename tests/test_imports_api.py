@@ -294,3 +294,23 @@ def test_run_refuses_an_approve_that_is_not_true_or_false(cast: Cast, tmp_path: 
     assert response.status_code == 400
     assert response.json()["errors"] == [{"field": "approve", "message": "must be true or false"}]
     assert Job.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True, databases=BOTH)
+def test_a_large_files_preview_runs_in_the_background_and_is_the_jobs_result(cast: Cast, tmp_path: Path) -> None:
+    links = upload(cast.clerk, two_polygons(tmp_path)).json()["links"]
+    queued = client(cast.clerk).post(links["preview"], {"rows": 1}, format="json")
+    assert queued.status_code == 202, queued.json()
+    status_url = queued.json()["status_url"]
+    assert client(cast.outsider).get(status_url).status_code == 404
+
+    worker = worker_in_a_thread()
+    worker.join(60)
+
+    job = client(cast.clerk).get(status_url).json()
+    assert job["status"] == "done", job
+    assert job["progress"]["done"] == job["progress"]["total"] == 2
+    assert job["result"]["counts"]["read"] == 2 and len(job["result"]["rows"]) == 1
+    assert Report.objects.count() == 0  # a preview stores nothing
+    bad = client(cast.clerk).post(links["preview"], {"rows": "all"}, format="json")
+    assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "rows"

@@ -160,19 +160,31 @@ class _Rollback(Exception):
     pass
 
 
-def preview_import(import_: Import, *, rows: int = 20) -> dict[str, Any]:
+def preview_import(
+    import_: Import, *, rows: int = 20, progress: Callable[[int, int], None] | None = None
+) -> dict[str, Any]:
     """What the import would do, row by row: entered through the pipeline and rolled back; stores nothing else.
 
-    Only the Import's status and counts change.
+    Only the Import's status and counts change. `progress(done, total)` as in run_import.
     """
     source, crs = _read(import_)
     target = _target(import_.kind)
     on = _date_of_information()
     evaluation = engine.evaluate(source, target=target, mapping=import_.mapping, crs=crs,
                                  file_name=import_.original_name, on=on)  # fmt: skip
+    total, done = target.progress_steps(len(evaluation.accepted)), 0
+
+    def tick(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress:
+            progress(done, total)
+
+    if progress:
+        progress(0, total)
     try:
         with transaction.atomic():
-            ctx = EntryContext(import_, import_.organisation, import_clerk(import_.organisation), None, on)
+            ctx = EntryContext(import_, import_.organisation, import_clerk(import_.organisation), None, on, tick)
             engine.enter(evaluation, target, ctx)
             raise _Rollback
     except _Rollback:

@@ -40,6 +40,7 @@ from jobs.actions import enqueue
 from jobs.models import Job
 
 RUN_KIND = "import.run"
+PREVIEW_KIND = "import.preview"
 
 
 # ---------------------------------------------------------------- serializers
@@ -281,14 +282,26 @@ class ImportViewSet(viewsets.GenericViewSet):
 
     @extend_schema(parameters=[OpenApiParameter("rows", int, description="rows to show (default 20)")],
                    responses={200: OpenApiTypes.OBJECT})  # fmt: skip
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get", "post"])
     def preview(self, request: Request, pk: str) -> Response:
-        """What running the import would do, row by row, over the whole file; stores nothing but its counts."""
+        """What running the import would do, row by row, over the whole file; stores nothing but its counts.
+
+        GET answers at once (a file of a few thousand rows); POST queues the same preview for the worker
+        (202 and a job to poll, its result is the preview) for a file too large for one web request.
+        """
         import_ = access.access_import(request.user, pk, write=True)
-        raw = request.query_params.get("rows", "20")
+        raw = str(request.query_params.get("rows", "20"))
+        if request.method == "POST" and hasattr(request.data, "get") and "rows" in request.data:
+            raw = str(request.data.get("rows"))
         if not raw.isdigit() or not 0 < int(raw) <= 1000:
             raise ValidationFailed([Problem("rows", f"'{raw}' is not a number of rows from 1 to 1000")])
-        return Response(service.preview_import(import_, rows=int(raw)))
+        if request.method == "GET":
+            return Response(service.preview_import(import_, rows=int(raw)))
+        job = enqueue(PREVIEW_KIND, {"import_id": import_.pk, "rows": int(raw)}, acting_user=request.user)
+        status_url = reverse("job-detail", args=[job.pk])
+        body = {"job": JobSerializer(job).data, "status_url": status_url,
+                "import_url": reverse("import-detail", args=[import_.pk])}  # fmt: skip
+        return Response(body, status=202, headers={"Location": status_url})
 
     @extend_schema(request=RunSerializer, responses={202: RunAcceptedSerializer})
     @action(detail=True, methods=["post"])
