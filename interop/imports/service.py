@@ -160,6 +160,21 @@ class _Rollback(Exception):
     pass
 
 
+def _ticker(total: int, progress: Callable[[int, int], None] | None) -> Callable[[int], None]:
+    """EntryContext.progress for a run or a preview: adds up rows done and reports (done, total)."""
+    done = 0
+
+    def tick(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress:
+            progress(done, total)
+
+    if progress:
+        progress(0, total)
+    return tick
+
+
 def preview_import(
     import_: Import, *, rows: int = 20, progress: Callable[[int, int], None] | None = None
 ) -> dict[str, Any]:
@@ -172,16 +187,7 @@ def preview_import(
     on = _date_of_information()
     evaluation = engine.evaluate(source, target=target, mapping=import_.mapping, crs=crs,
                                  file_name=import_.original_name, on=on)  # fmt: skip
-    total, done = target.progress_steps(len(evaluation.accepted)), 0
-
-    def tick(n: int) -> None:
-        nonlocal done
-        done += n
-        if progress:
-            progress(done, total)
-
-    if progress:
-        progress(0, total)
+    tick = _ticker(target.progress_steps(len(evaluation.accepted)), progress)
     try:
         with transaction.atomic():
             ctx = EntryContext(import_, import_.organisation, import_clerk(import_.organisation), None, on, tick)
@@ -230,16 +236,7 @@ def run_import(
         with transaction.atomic():
             evaluation = engine.evaluate(source, target=target, mapping=import_.mapping, crs=crs,
                                          file_name=import_.original_name, on=on)  # fmt: skip
-            total, done = target.progress_steps(len(evaluation.accepted)), 0
-
-            def tick(n: int) -> None:
-                nonlocal done
-                done += n
-                if progress:
-                    progress(done, total)
-
-            if progress:
-                progress(0, total)
+            tick = _ticker(target.progress_steps(len(evaluation.accepted)), progress)
             ctx = EntryContext(import_, import_.organisation, import_clerk(import_.organisation),
                                acting_user if approve else None, on, tick)  # fmt: skip
             engine.enter(evaluation, target, ctx)
