@@ -13,7 +13,6 @@ Then one more import in-process, timed by phase, says where the time goes. See d
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import os
 import shutil
@@ -128,7 +127,8 @@ def phases(path: Path, profile_name: str) -> dict[str, float]:
     engine.evaluate = timed("evaluate rows (geometry, mapping, keys)", engine.evaluate)  # type: ignore[method-assign]
     bulk._prepare = timed("check rows as the NTS kind (parse_report)", bulk._prepare)  # type: ignore[method-assign]
     bulk._write = timed("COPY + set-based SQL", bulk._write)  # type: ignore[method-assign]
-    officer = importlib.import_module("interop.management.commands.import")._officer  # "import" is a keyword
+    from interop.imports.service import import_approver as officer
+
     try:
         organisation = Organisation.objects.get(code=ORG)
         user = officer(organisation)

@@ -142,14 +142,24 @@ def _date_of_information() -> Any:
     return timezone.localdate()
 
 
-def import_clerk(organisation: Organisation) -> User:
-    """The organisation's import clerk: authors every imported report, so a person can approve it (four eyes)."""
-    user, created = User.objects.get_or_create(username=f"{organisation.code}-importer")
+def _service_account(organisation: Organisation, suffix: str, role: str) -> User:
+    """A passwordless account of the organisation with one role, made on first use (nobody signs in as it)."""
+    user, created = User.objects.get_or_create(username=f"{organisation.code}-{suffix}")
     if created:
         user.set_unusable_password()
         user.save()
-    Membership.objects.get_or_create(user=user, organisation=organisation, role=Role.DATA_CLERK)
+    Membership.objects.get_or_create(user=user, organisation=organisation, role=role)
     return user
+
+
+def import_clerk(organisation: Organisation) -> User:
+    """The organisation's import clerk: authors every imported report, so a person can approve it (four eyes)."""
+    return _service_account(organisation, "importer", Role.DATA_CLERK)
+
+
+def import_approver(organisation: Organisation) -> User:
+    """The IM officer account `clearground import --approve` approves as (a command has no signed-in user)."""
+    return _service_account(organisation, "import-approver", Role.IM_OFFICER)
 
 
 def _may_approve(user: User, organisation: Organisation) -> bool:

@@ -205,6 +205,14 @@ def _mapping(data: Any, problems: list[Problem]) -> dict[str, Any] | None:
 # ---------------------------------------------------------------- views
 
 
+def _queued(job: Job, import_: Import) -> Response:
+    """202 Accepted for a job of an import: the job, the URL to poll it at, and the import."""
+    status_url = reverse("job-detail", args=[job.pk])
+    body = {"job": JobSerializer(job).data, "status_url": status_url,
+            "import_url": reverse("import-detail", args=[import_.pk])}  # fmt: skip
+    return Response(body, status=202, headers={"Location": status_url})
+
+
 class NewestFirst(IdCursorPagination):
     ordering = "-id"
 
@@ -298,10 +306,7 @@ class ImportViewSet(viewsets.GenericViewSet):
         if request.method == "GET":
             return Response(service.preview_import(import_, rows=int(raw)))
         job = enqueue(PREVIEW_KIND, {"import_id": import_.pk, "rows": int(raw)}, acting_user=request.user)
-        status_url = reverse("job-detail", args=[job.pk])
-        body = {"job": JobSerializer(job).data, "status_url": status_url,
-                "import_url": reverse("import-detail", args=[import_.pk])}  # fmt: skip
-        return Response(body, status=202, headers={"Location": status_url})
+        return _queued(job, import_)
 
     @extend_schema(request=RunSerializer, responses={202: RunAcceptedSerializer})
     @action(detail=True, methods=["post"])
@@ -323,10 +328,7 @@ class ImportViewSet(viewsets.GenericViewSet):
             if pending is not None and not pending.finished:
                 raise Conflict(f"This import is already {pending.status} as job {pending.pk}.")
             job = enqueue(RUN_KIND, {"import_id": import_.pk, "approve": approve}, acting_user=request.user)
-        status_url = reverse("job-detail", args=[job.pk])
-        body = {"job": JobSerializer(job).data, "status_url": status_url,
-                "import_url": reverse("import-detail", args=[import_.pk])}  # fmt: skip
-        return Response(body, status=202, headers={"Location": status_url})
+        return _queued(job, import_)
 
     @extend_schema(request=None, responses={200: ImportSerializer})
     @action(detail=True, methods=["post"])

@@ -15,27 +15,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from tqdm import tqdm
 
-from accounts.models import Membership, Organisation
+from accounts.models import Organisation
 from core.errors import CleargroundError
 from interop.imports import service
 from interop.imports.targets import TARGETS
 from interop.models import Import, ImportProfile
-from vocab.choices import OrganisationKind, Role
-
-
-def _officer(organisation: Organisation) -> User:
-    """The organisation's import approver: an IM officer account without a password, used only by this command."""
-    user, created = User.objects.get_or_create(username=f"{organisation.code}-import-approver")
-    if created:
-        user.set_unusable_password()
-        user.save()
-    Membership.objects.get_or_create(user=user, organisation=organisation, role=Role.IM_OFFICER)
-    return user
+from vocab.choices import OrganisationKind
 
 
 def _organisation(code: str | None) -> Organisation:
@@ -88,7 +77,7 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(preview, ensure_ascii=False, indent=1) if options["json"]
                               else _preview_text(preview))  # fmt: skip
             return
-        officer = _officer(organisation)
+        officer = service.import_approver(organisation)
         try:
             import_ = service.create_import(acting_user=officer, organisation=organisation, path=path,
                                             original_name=path.name, kind=options["kind"], profile=profile,
@@ -144,7 +133,7 @@ def _dry_run(organisation: Organisation, path: Path, profile: ImportProfile | No
     existed = True
     try:
         with transaction.atomic():
-            officer = _officer(organisation)
+            officer = service.import_approver(organisation)
             import_ = service.create_import(acting_user=officer, organisation=organisation, path=path,
                                             original_name=path.name, kind=options["kind"], profile=profile,
                                             crs=options["crs"], layer=options["layer"])  # fmt: skip
