@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.gis",
+    "django.contrib.humanize",
     "rest_framework",
     "rest_framework.authtoken",
     "rest_framework_gis",
@@ -87,12 +88,23 @@ INSTALLED_APPS = [
     "quality",
     "risk_education",
     "jobs",
+    # The web application (issue 6): one app per area of pages, each with its templates, static files
+    # and translations (web/<area>/locale), so each area can be changed and translated on its own.
+    "web.shell",
+    "web.atlas",
+    "web.workbench",
+    "web.dashboard",
+    "web.treaty_pages",
+    "web.transfers",
+    "web.administration",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # After sessions (the chosen language is kept there and in a cookie), before common (URL handling).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -131,12 +143,22 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en"
+# The four languages of the web application (issue 6); Arabic is laid out right to left.
+LANGUAGES = [("en", "English"), ("uk", "Українська"), ("es", "Español"), ("ar", "العربية")]
+LANGUAGE_COOKIE_NAME = "clearground_language"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+# Browser libraries and the basemap come from npm (package.json, installed by command 1) and are served
+# by the app itself: no page fetches anything from the internet (issue 6).
+STATICFILES_DIRS = [
+    ("vendor/maplibre-gl", BASE_DIR / "node_modules" / "maplibre-gl" / "dist"),
+    ("vendor/topojson-client", BASE_DIR / "node_modules" / "topojson-client" / "dist"),
+    ("vendor/world-atlas", BASE_DIR / "node_modules" / "world-atlas"),
+]
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"

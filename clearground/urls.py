@@ -1,4 +1,4 @@
-"""URL map: sign-in, the home page, the admin, the REST API and its schema."""
+"""URL map: the web application's pages, the admin, the REST API, OGC API and tiles."""
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
@@ -10,6 +10,13 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(template_name="login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),  # set_language: the language switcher posts here
+    path("map/", include("web.atlas.urls")),
+    path("reports/", include("web.workbench.urls")),
+    path("", include("web.transfers.urls")),  # imports/ and exports/
+    path("dashboard/", include("web.dashboard.urls")),
+    path("treaty/", include("web.treaty_pages.urls")),
+    path("administration/", include("web.administration.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("interop.rest.urls")),
     path("ogc/", include("interop.ogc.urls")),

@@ -9,8 +9,9 @@ die() { printf '[bootstrap] error: %s\n' "$*" >&2; exit 1; }
 
 # --- Debian packages ------------------------------------------------------------------------------
 # postgresql-15-postgis-3 brings the PostgreSQL 15 server and GDAL/GEOS/PROJ that GeoDjango loads;
-# acl gives setfacl (dbcluster.py grants postgres traverse rights with it); gettext for translations.
-debs=(postgresql-15-postgis-3 acl gettext)
+# acl gives setfacl (dbcluster.py grants postgres traverse rights with it); gettext compiles the
+# translations; chromium is the browser the browser tests drive (Playwright, tests/browser/).
+debs=(postgresql-15-postgis-3 acl gettext chromium)
 command -v npm >/dev/null 2>&1 || debs+=(nodejs npm)
 missing=()
 for pkg in "${debs[@]}"; do
@@ -75,4 +76,12 @@ if [ -f package.json ]; then
     npm install --no-audit --no-fund --loglevel=error >/dev/null
     cat package.json package-lock.json | sha256sum | cut -d' ' -f1 >"$js_stamp"
   fi
+fi
+
+# --- Translations: web/*/locale/*.po → .mo (the .mo files are built, not committed) ---------------
+if find web -name '*.po' -newer .venv/.clearground-messages.stamp 2>/dev/null | grep -q . \
+   || [ ! -f .venv/.clearground-messages.stamp ] && find web -name '*.po' | grep -q .; then
+  say "compiling translations"
+  (cd web && ../.venv/bin/django-admin compilemessages -v 0) || die "compilemessages failed"
+  touch .venv/.clearground-messages.stamp
 fi

@@ -1,0 +1,6 @@
+"""Pages of web.workbench."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "workbench"
+urlpatterns: list = []
