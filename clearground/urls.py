@@ -4,17 +4,14 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from clearground import views
-
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", include("web.dashboard.urls")),  # the home dashboard
     path("login/", auth_views.LoginView.as_view(template_name="login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),  # set_language: the language switcher posts here
     path("map/", include("web.atlas.urls")),
     path("reports/", include("web.workbench.urls")),
     path("", include("web.transfers.urls")),  # imports/ and exports/
-    path("dashboard/", include("web.dashboard.urls")),
     path("treaty/", include("web.treaty_pages.urls")),
     path("administration/", include("web.administration.urls")),
     path("admin/", admin.site.urls),

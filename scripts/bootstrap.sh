@@ -78,10 +78,12 @@ if [ -f package.json ]; then
   fi
 fi
 
-# --- Translations: web/*/locale/*.po → .mo (the .mo files are built, not committed) ---------------
-if find web -name '*.po' -newer .venv/.clearground-messages.stamp 2>/dev/null | grep -q . \
-   || [ ! -f .venv/.clearground-messages.stamp ] && find web -name '*.po' | grep -q .; then
+# --- Translations: every <app>/locale/*/LC_MESSAGES/django.po → .mo (built here, not committed) ----
+po_files() { find . \( -path ./.venv -o -path ./node_modules -o -path ./var \) -prune -o -name '*.po' -print; }
+mo_stamp=.venv/.clearground-messages.stamp
+if [ -n "$(po_files)" ] && { [ ! -f "$mo_stamp" ] || [ -n "$(find . \( -path ./.venv -o -path ./node_modules -o -path ./var \) -prune -o -name '*.po' -newer "$mo_stamp" -print)" ]; }; then
   say "compiling translations"
-  (cd web && ../.venv/bin/django-admin compilemessages -v 0) || die "compilemessages failed"
-  touch .venv/.clearground-messages.stamp
+  .venv/bin/django-admin compilemessages -v 0 --ignore=.venv --ignore=node_modules --ignore=var \
+    || die "compilemessages failed"
+  touch "$mo_stamp"
 fi

@@ -1,6 +1,9 @@
-"""Pages of web.dashboard."""
+"""Pages of web.dashboard: the home dashboard at /."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-app_name = "dashboard"
-urlpatterns: list = []
+from clearground import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+]
