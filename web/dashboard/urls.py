@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from clearground import views
+from web.dashboard import views
 
 urlpatterns = [
     path("", views.home, name="home"),
