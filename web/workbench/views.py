@@ -1,0 +1,408 @@
+"""Report forms and the approval workbench: parse → access check → action → render.
+
+Every write goes through reports/actions.py, as the REST API's does (interop/rest/views.py); the
+actions are atomic and list every problem at once, which the form shows next to each field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.gis.db.models import Extent
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts import access
+from accounts.personal import without_personal_data
+from core.errors import CleargroundError, Conflict, NotAllowed, NotFoundOrNoAccess, Problem, ValidationFailed
+from hazards.models import HazardousArea
+from reports import actions
+from reports.kinds import KINDS
+from reports.models import Reconcile, Report, ReportKind, ReportStatus
+from reports.workflow import ALLOWED, EDITABLE
+from vocab.choices import HazardStatus
+from web.workbench import binding
+from web.workbench import review as review_data
+from web.workbench.spec import FORMS, KindForm
+from web.workbench.upload import read_uploads
+
+QUEUE = (ReportStatus.SUBMITTED, ReportStatus.VALIDATED)
+
+
+def _get_report(user: Any, pk: int, **kwargs: Any) -> Report:
+    """access_report, with its refusals as the HTTP answers pages give (404 hides existence)."""
+    try:
+        return access.access_report(user, pk, **kwargs)
+    except NotFoundOrNoAccess:
+        raise Http404(_("No such report.")) from None
+    except NotAllowed as exc:
+        raise PermissionDenied(exc.message) from None
+
+
+def _writable_organisations(user: Any) -> list[Any]:
+    return [o for o in access.organisations_for(user).order_by("name") if access.may_write_for(user, o.pk)]
+
+
+def _hazard_choices(user: Any, organisations: list[Any]) -> list[HazardousArea]:
+    qs = access.hazards_for(user).exclude(status=HazardStatus.CLOSED).order_by("code")
+    if not access.scope_of(user).everything:
+        qs = qs.filter(organisation__in=organisations)
+    return list(qs.only("pk", "code", "name")[:1000])
+
+
+@login_required
+def report_list(request: HttpRequest) -> HttpResponse:
+    """The reports in the user's scope, filtered by status, and a way to start each kind they may write."""
+    qs = access.reports_for(request.user).select_related("organisation", "hazard", "created_by")
+    status = request.GET.get("status", "")
+    if status in ReportStatus.values:
+        qs = qs.filter(status=status)
+    kinds = [(k, ReportKind(k).label) for k in FORMS] if _writable_organisations(request.user) else []
+    return render(
+        request,
+        "workbench/list.html",
+        {
+            "reports": qs[:200],
+            "statuses": ReportStatus.choices,
+            "status": status,
+            "kinds": kinds,
+            "may_approve": _queue(request.user).exists(),
+        },
+    )
+
+
+def _parse_date(raw: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(raw.strip())
+    except ValueError:
+        return None
+
+
+def _polygon_inputs(form: KindForm, data: Any) -> list[str]:
+    names = list(form.polygon_paths())
+    for group_path, field_path in form.polygon_groups():
+        group = next(g for s in form.sections for g in s.items if getattr(g, "path", None) == group_path)
+        names += [f"{group_path}.{n}.{field_path}" for n in binding.row_numbers(group, data)]  # type: ignore[arg-type]
+    return names
+
+
+def _form_page(
+    request: HttpRequest,
+    form: KindForm,
+    *,
+    report: Report | None,
+    payload: dict[str, Any],
+    header: dict[str, str],
+    problems: list[Problem] | None = None,
+    extra_rows: set[str] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    organisations = _writable_organisations(request.user)
+    sections = binding.layout(form, payload, extra_rows=extra_rows)
+    header_errors: dict[str, tuple[list[str], str]] = {
+        "organisation": ([], _("Organisation")),
+        "date_of_information": ([], _("Date of information")),
+        "hazard": ([], _("Hazard")),
+    }
+    summary = binding.attach(sections, header_errors, problems or [])
+    return render(
+        request,
+        "workbench/form.html",
+        {
+            "form": form,
+            "kind_label": ReportKind(form.kind).label,
+            "report": report,
+            "sections": sections,
+            "header": header,
+            "header_errors": {k: v[0] for k, v in header_errors.items()},
+            "summary": summary,
+            "organisations": organisations,
+            "hazards": _hazard_choices(request.user, organisations) if form.hazard else [],
+            "bounds": _bounds(request.user),
+        },
+        status=status,
+    )
+
+
+def _bounds(user: Any) -> str:
+    """Where the drawing maps open: around the hazards the user can see (the whole world if none)."""
+    extent = access.hazards_for(user).aggregate(e=Extent("geom"))["e"]
+    return json.dumps(extent) if extent else ""
+
+
+def _read_form(request: HttpRequest, form: KindForm) -> tuple[dict[str, Any], dict[str, str], list[Problem]]:
+    """The posted payload, the header as typed, and the problems found before any action (bad uploads)."""
+    uploads, problems = read_uploads(request.FILES, _polygon_inputs(form, request.POST))
+    payload = binding.read_payload(form, request.POST, uploads)
+    header = {k: request.POST.get(k, "").strip() for k in ("organisation", "date_of_information", "hazard")}
+    return payload, header, problems
+
+
+def _header_values(
+    request: HttpRequest, form: KindForm, header: dict[str, str], *, new: bool
+) -> tuple[Any, dt.date | None, HazardousArea | None, list[Problem]]:
+    problems = []
+    organisation = None
+    if new:
+        orgs = {str(o.pk): o for o in _writable_organisations(request.user)}
+        organisation = orgs.get(header["organisation"])
+        if organisation is None:
+            problems.append(Problem("organisation", _("choose the organisation this report is for")))
+    on = _parse_date(header["date_of_information"])
+    hazard = None
+    if form.hazard and header["hazard"]:
+        try:
+            hazard = access.access_hazard(request.user, header["hazard"], write=True)
+        except CleargroundError:
+            problems.append(Problem("hazard", _("choose a hazard you may report on")))
+    elif form.hazard == "required":
+        problems.append(Problem("hazard", _("choose the hazard this report is about")))
+    return organisation, on, hazard, problems
+
+
+def _dry_problems(form: KindForm, payload: dict[str, Any], on: dt.date | None, hazard: Any) -> list[Problem]:
+    """The kind's own check of a payload, writing nothing: to list its problems beside the header's."""
+    return KINDS[form.kind].read(payload, on=on, has_hazard=hazard is not None)[1]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_new(request: HttpRequest, kind: str) -> HttpResponse:
+    """A new report of one kind: save it as a draft, or create and submit it in one step."""
+    form = FORMS.get(kind)
+    if form is None:
+        raise Http404(_("No such report kind."))
+    organisations = _writable_organisations(request.user)
+    if not organisations:
+        raise PermissionDenied(_("Your role may not create reports."))
+    if request.method == "GET":
+        header = {
+            "organisation": str(organisations[0].pk) if len(organisations) == 1 else "",
+            "date_of_information": dt.date.today().isoformat(),
+            "hazard": request.GET.get("hazard", ""),
+        }
+        return _form_page(request, form, report=None, payload={}, header=header)
+    payload, header, problems = _read_form(request, form)
+    if request.POST.get("add_row") in _group_paths(form):
+        return _form_page(
+            request, form, report=None, payload=payload, header=header, extra_rows={request.POST["add_row"]}
+        )
+    organisation, on, hazard, header_problems = _header_values(request, form, header, new=True)
+    problems += header_problems
+    submit = "submit" in request.POST
+    if problems:
+        if submit:
+            problems += _dry_problems(form, payload, on, hazard)
+        return _form_page(request, form, report=None, payload=payload, header=header, problems=problems, status=400)
+    try:
+        report = actions.create_report(
+            acting_user=request.user,
+            organisation=organisation,
+            kind=kind,
+            date_of_information=on,  # type: ignore[arg-type]  # None → the action's own "is required"
+            payload=payload,
+            hazard=hazard,
+            submit=submit,
+        )
+    except ValidationFailed as exc:
+        return _form_page(request, form, report=None, payload=payload, header=header, problems=exc.problems, status=400)
+    messages.success(request, _("Report submitted for approval.") if submit else _("Draft saved."))
+    return redirect("workbench:detail", pk=report.pk)
+
+
+def _group_paths(form: KindForm) -> set[str]:
+    return {g.path for s in form.sections for g in s.items if hasattr(g, "fields")}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Edit a draft or returned report; Submit saves the edit and submits it, or changes nothing."""
+    report = _get_report(request.user, pk, write=True)
+    form = FORMS[report.kind]
+    if report.status not in EDITABLE:
+        messages.error(request, _("Only a draft or a returned report can be edited."))
+        return redirect("workbench:detail", pk=report.pk)
+    if request.method == "GET":
+        header = {
+            "organisation": str(report.organisation_id),
+            "date_of_information": report.date_of_information.isoformat(),
+            "hazard": str(report.hazard_id or ""),
+        }
+        return _form_page(request, form, report=report, payload=report.payload, header=header)
+    payload, header, problems = _read_form(request, form)
+    header["organisation"] = str(report.organisation_id)
+    if request.POST.get("add_row") in _group_paths(form):
+        return _form_page(
+            request, form, report=report, payload=payload, header=header, extra_rows={request.POST["add_row"]}
+        )
+    _org, on, hazard, header_problems = _header_values(request, form, header, new=False)
+    problems += header_problems
+    if on is None:
+        problems.append(Problem("date_of_information", _("is required (a date, YYYY-MM-DD)")))
+    submit = "submit" in request.POST
+    if problems:
+        if submit:
+            problems += _dry_problems(form, payload, on, hazard)
+        return _form_page(request, form, report=report, payload=payload, header=header, problems=problems, status=400)
+    try:
+        with transaction.atomic():  # an edit that cannot be submitted is not half-saved either
+            report = actions.update_draft(
+                report, acting_user=request.user, payload=payload, date_of_information=on, hazard=hazard
+            )
+            if submit:
+                report = actions.submit_report(report, acting_user=request.user)
+    except ValidationFailed as exc:
+        return _form_page(
+            request, form, report=report, payload=payload, header=header, problems=exc.problems, status=400
+        )
+    except Conflict as exc:
+        messages.error(request, exc.message)
+        return redirect("workbench:detail", pk=report.pk)
+    messages.success(request, _("Report submitted for approval.") if submit else _("Draft saved."))
+    return redirect("workbench:detail", pk=report.pk)
+
+
+@login_required
+def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One report: its payload (informants withheld), its workflow history, and what may be done next."""
+    report = _get_report(request.user, pk)
+    roles = access.scope_of(request.user).roles_for(report.organisation_id)
+    return render(
+        request,
+        "workbench/detail.html",
+        {
+            "report": report,
+            "rows": review_data.payload_rows(FORMS[report.kind], without_personal_data(report.payload)),
+            "transitions": report.transitions.select_related("by"),
+            "may_edit": report.status in EDITABLE and bool(roles & access.WRITERS),
+            "may_review": report.status in QUEUE and bool(roles & access.APPROVERS),
+        },
+    )
+
+
+def _queue(user: Any) -> Any:
+    scope = access.scope_of(user)
+    qs = access.reports_for(user).filter(status__in=QUEUE)
+    if scope.authority_roles & access.APPROVERS:
+        return qs
+    orgs = [org for org, roles in scope.roles_by_org.items() if roles & access.APPROVERS]
+    return qs.filter(organisation_id__in=orgs)
+
+
+@login_required
+def queue(request: HttpRequest) -> HttpResponse:
+    """Submitted and validated reports the user may decide on, oldest first."""
+    reports = _queue(request.user).select_related("organisation", "hazard", "created_by").order_by("updated_at", "id")
+    return render(request, "workbench/queue.html", {"reports": reports})
+
+
+def _reconcile_choices(report: Report) -> list[tuple[str, str]]:
+    spec = KINDS[report.kind]
+    if spec.records_with or (report.hazard_id is None and not spec.creates_hazard):
+        return []  # facts of their own (accidents, QA, summaries) or an EOD task outside any hazard
+    values = [Reconcile.UPDATE, Reconcile.REPLACE, Reconcile.COMBINE, Reconcile.LINK]
+    if spec.creates_hazard:
+        values.insert(0, Reconcile.NEW)
+    return [(str(v.value), str(v.label)) for v in values]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def review(request: HttpRequest, pk: int) -> HttpResponse:
+    """The change a report makes, on a map and as a table, and the decision: approve, validate or return."""
+    report = _get_report(request.user, pk, approve=True)
+    problems: list[Problem] = []
+    posted: dict[str, str] = {}
+    if request.method == "POST":
+        posted = {k: request.POST.get(k, "") for k in ("decision", "reconcile", "hazard", "override_reason", "reason")}
+        try:
+            return _decide(request, report, posted)
+        except ValidationFailed as exc:
+            problems = exc.problems
+        except (Conflict, NotAllowed) as exc:
+            problems = [Problem("decision", exc.message)]
+    choices = _reconcile_choices(report)
+    default = report.reconcile or ("new" if report.hazard_id is None else "update")
+    return render(
+        request,
+        "workbench/review.html",
+        {
+            "report": report,
+            "map_data": review_data.map_layers(FORMS[report.kind], report),
+            "table": review_data.change_table(FORMS[report.kind], report),
+            "reconcile_choices": choices,
+            "reconcile": posted.get("reconcile") or default,
+            "may_validate": ReportStatus.VALIDATED in ALLOWED[report.status],
+            "hazards": list(access.hazards_for(request.user).order_by("code").only("pk", "code", "name")[:1000])
+            if choices
+            else [],
+            "posted": posted,
+            "problems": problems,
+            "problem_fields": {p.field for p in problems},
+        },
+        status=400 if problems else 200,
+    )
+
+
+def _decide(request: HttpRequest, report: Report, posted: dict[str, str]) -> HttpResponse:
+    user = request.user
+    decision = posted["decision"]
+    if decision == "return":
+        actions.return_report(report, acting_user=user, reason=posted["reason"])
+        messages.success(request, _("Report #%(pk)s returned for correction.") % {"pk": report.pk})
+    elif decision == "validate":
+        actions.validate_report(report, acting_user=user)
+        messages.success(request, _("Report #%(pk)s validated.") % {"pk": report.pk})
+        return redirect("workbench:review", pk=report.pk)
+    elif decision == "approve":
+        hazard = None
+        if posted["hazard"]:
+            try:
+                hazard = access.access_hazard(user, posted["hazard"])
+            except CleargroundError:
+                raise ValidationFailed([Problem("hazard", _("choose a hazard you may see"))]) from None
+        approved = actions.approve_report(
+            report,
+            acting_user=user,
+            reconcile=posted["reconcile"] or None,
+            hazard=hazard,
+            override_reason=posted["override_reason"],
+        )
+        if approved.hazard_id:
+            messages.success(
+                request,
+                _("Report #%(pk)s approved; hazard %(code)s is up to date.")
+                % {"pk": report.pk, "code": approved.hazard.code if approved.hazard else ""},
+            )
+        else:
+            messages.success(request, _("Report #%(pk)s approved.") % {"pk": report.pk})
+    else:
+        raise ValidationFailed([Problem("decision", _("choose Approve, Validate or Return"))])
+    return redirect(reverse("workbench:queue"))
+
+
+@login_required
+@require_POST
+def submit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Submit a saved draft as it is (from its page)."""
+    report = _get_report(request.user, pk, write=True)
+    try:
+        actions.submit_report(report, acting_user=request.user)
+    except ValidationFailed:
+        messages.error(request, _("The report has problems; correct them and submit again."))
+        return redirect("workbench:edit", pk=report.pk)
+    except Conflict as exc:
+        messages.error(request, exc.message)
+        return redirect("workbench:detail", pk=report.pk)
+    messages.success(request, _("Report submitted for approval."))
+    return redirect("workbench:detail", pk=report.pk)
