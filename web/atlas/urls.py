@@ -1,6 +1,11 @@
-"""Pages of web.atlas."""
+"""Pages of web.atlas: the map (/map/) and the hazard page (/map/hazards/<pk>/)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from web.atlas import views
 
 app_name = "atlas"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.map_page, name="map"),
+    path("hazards/<int:pk>/", views.hazard_page, name="hazard"),
+]

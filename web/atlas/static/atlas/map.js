@@ -1,0 +1,164 @@
+// The map page: Clearground's vector tiles in MapLibre, filters as MapLibre filter expressions,
+// a popup per clicked feature. No hazard geometry is embedded: tiles do the work (100,000 hazards).
+(function (C) {
+  const cfg = JSON.parse(document.getElementById("atlas-config").textContent);
+  const L = cfg.labels;
+  const container = document.getElementById("atlas-map");
+  // A view in the address (#zoom/lat/lon, MapLibre's hash) wins over the fit to the user's hazards:
+  // shared links and the benchmark (bench/map_render.py) open exactly where they point.
+  const fromHash = /^#\d/.test(window.location.hash);
+  const options = { hash: true, maxZoom: 20 };
+  if (!fromHash) Object.assign(options, { bounds: cfg.bounds, fitBoundsOptions: { padding: 40, maxZoom: 16 } });
+  const map = C.createMap(container, options);
+  window.cgMap = map;
+
+  const groups = {
+    hazards: ["hazards-fill", "hazards-hatch", "hazards-line-open", "hazards-line-worked", "hazards-line-suspended",
+      "hazards-line-closed"],
+    products: ["products-fill", "products-line"],
+    finds: ["finds"],
+    accidents: ["accidents"],
+  };
+  const base = {}; // each layer's own filter (the symbology), combined with the form's
+  const clickable = [];
+
+  function source(id, collection) {
+    // maxzoom 16: deeper views overzoom the z16 tile (a tile unit is then ~15 cm), so zooming in
+    // to one hazard costs no new requests.
+    map.addSource(id, { type: "vector", tiles: [cfg.tiles[collection]], minzoom: 0, maxzoom: 16, promoteId: "id" });
+  }
+
+  function add(specs) {
+    specs.forEach((spec) => { base[spec.id] = spec.filter || null; map.addLayer(spec); });
+  }
+
+  map.on("load", () => {
+    C.addPatterns(map);
+    source("hazards", "hazardous_areas");
+    source("products", "land_release_products");
+    source("finds", "finds");
+    add(C.hazardFillLayers("hazards", "hazardous_areas"));
+    add(C.productLayers("products", "land_release_products"));
+    add(C.hazardOutlineLayers("hazards", "hazardous_areas"));
+    add([C.pointLayer("finds", "finds", "finds", C.symbologyColours.find, 4.5)]);
+    clickable.push("hazards-fill", "products-fill", "finds");
+    if (cfg.tiles.accidents) {
+      source("accidents", "accidents");
+      add([C.pointLayer("accidents", "accidents", "accidents", C.symbologyColours.accident, 6)]);
+      clickable.push("accidents");
+    }
+    applyFilters();
+    map.on("idle", function ready() {
+      if (!map.isSourceLoaded("hazards")) return;
+      window.cgMapReadyAt = performance.now();
+      window.cgMapReady = true;
+      map.off("idle", ready);
+    });
+  });
+
+  // ---- Filters: the form beside the map sets each layer's filter; nothing is fetched again.
+  const form = document.getElementById("atlas-filters");
+
+  function checked(name) {
+    return Array.from(form.querySelectorAll(`input[name="${name}"]:checked`)).map((i) => i.value);
+  }
+
+  function applyFilters() {
+    const org = form.elements.organisation.value;
+    const byOrg = org ? ["==", ["to-string", ["get", "organisation_id"]], org] : null;
+    const hazardOnly = [
+      ["in", ["get", "classification"], ["literal", checked("classification")]],
+      ["in", ["get", "status"], ["literal", checked("status")]],
+    ];
+    const layersShown = checked("layer");
+    Object.entries(groups).forEach(([group, ids]) => {
+      ids.forEach((id) => {
+        if (!map.getLayer(id)) return;
+        const parts = [base[id], byOrg, ...(group === "hazards" ? hazardOnly : [])].filter(Boolean);
+        map.setFilter(id, parts.length ? ["all", ...parts] : null);
+        map.setLayoutProperty(id, "visibility", layersShown.includes(group) ? "visible" : "none");
+      });
+    });
+  }
+
+  form.addEventListener("change", () => { if (map.loaded() || map.isStyleLoaded()) applyFilters(); });
+  form.addEventListener("submit", (e) => { e.preventDefault(); applyFilters(); });
+
+  // ---- Popups: built from text nodes (feature values are data, never markup).
+  function hazardLink(id, code, orgId) {
+    const mayOpen = cfg.linkable === null || cfg.linkable.includes(Number(orgId));
+    if (!mayOpen || id === undefined || id === null) return document.createTextNode(code || "");
+    const a = document.createElement("a");
+    a.href = cfg.hazard_url.replace("{id}", String(id));
+    a.textContent = code;
+    return a;
+  }
+
+  function table(rows) {
+    const t = document.createElement("table");
+    rows.forEach(([label, value]) => {
+      if (value === undefined || value === null || value === "") return;
+      const tr = t.insertRow();
+      const th = document.createElement("th");
+      th.scope = "row";
+      th.textContent = label;
+      tr.appendChild(th);
+      const td = tr.insertCell();
+      if (value instanceof Node) td.appendChild(value); else td.textContent = value;
+      if (typeof value === "string" && /^[\d\s.,\u00a0\u202f]+$/.test(value)) td.className = "n";
+    });
+    return t;
+  }
+
+  const num = (v, digits) => (v === undefined || v === null ? "" : C.number(Number(v), digits));
+  const day = (iso) => (iso ? C.date(String(iso).slice(0, 10)) : "");
+
+  function popupFor(f) {
+    const p = f.properties;
+    const box = document.createElement("div");
+    box.className = "atlas-popup";
+    const h = document.createElement("h2");
+    let rows = [];
+    if (f.layer.id === "hazards-fill") {
+      h.textContent = L.hazard;
+      rows = [
+        [L.code, hazardLink(p.id, p.code, p.organisation_id)], [L.name, p.name],
+        [L.classification_label, L.classification[p.classification] || p.classification],
+        [L.status_label, L.status[p.status] || p.status], [L.organisation, p.organisation],
+        [L.admin_area, p.admin_area], [L.original, num(p.original_area_m2)],
+        [L.remaining, num(p.remaining_area_m2)], [L.cancelled, num(p.cancelled_m2)],
+        [L.reduced, num(p.reduced_m2)], [L.cleared, num(p.cleared_m2)],
+      ];
+    } else if (f.layer.id === "products-fill") {
+      h.textContent = L.product + " · " + (L.kind[p.kind] || p.kind);
+      rows = [[L.hazard, hazardLink(p.hazard_id, p.hazard_code, p.organisation_id)], [L.area, num(p.area_m2)],
+        [L.date, day(p.on)], [L.organisation, p.organisation]];
+    } else if (f.layer.id === "finds") {
+      h.textContent = L.find;
+      rows = [[L.category, L.device[p.category] || p.category], [L.quantity, num(p.quantity)], [L.date, day(p.on)],
+        [L.hazard, p.hazard_id ? hazardLink(p.hazard_id, p.hazard_code, p.organisation_id) : ""],
+        [L.organisation, p.organisation]];
+    } else {
+      h.textContent = L.accident;
+      rows = [[L.date, day(p.occurred_at)], [L.category, L.device[p.device_category] || p.device_category], [L.killed, num(p.killed)],
+        [L.injured, num(p.injured)], [L.admin_area, p.admin_area], [L.organisation, p.organisation]];
+    }
+    box.appendChild(h);
+    box.appendChild(table(rows));
+    return box;
+  }
+
+  let popup = null;
+  map.on("click", (e) => {
+    const features = map.queryRenderedFeatures(e.point, { layers: clickable.filter((id) => map.getLayer(id)) });
+    if (popup) popup.remove();
+    if (!features.length) return;
+    popup = new maplibregl.Popup({ maxWidth: "22rem" }).setLngLat(e.lngLat).setDOMContent(popupFor(features[0]))
+      .addTo(map);
+  });
+  map.on("mousemove", (e) => {
+    if (!map.isStyleLoaded()) return;
+    const over = map.queryRenderedFeatures(e.point, { layers: clickable.filter((id) => map.getLayer(id)) }).length;
+    map.getCanvas().style.cursor = over ? "pointer" : "";
+  });
+})(window.Clearground);

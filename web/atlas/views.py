@@ -1,0 +1,61 @@
+"""The map and the hazard page: parse → access check → read → render."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+
+from accounts.access import access_hazard
+from core.errors import NotFoundOrNoAccess, ValidationFailed
+from interop.publish_access import publish_anonymous
+from vocab.choices import Classification, HazardStatus
+from web.atlas import dossier, mapping
+
+
+@require_safe
+def map_page(request: HttpRequest) -> HttpResponse:
+    """The register on a map: hazards, products, finds (and accidents for those who may read them)."""
+    # The tiles answer 401 to anonymous callers when the register is not published to them.
+    if not publish_anonymous() and not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    config = mapping.map_config(request)
+    context = {
+        "config": config,
+        "classifications": Classification.choices,
+        "statuses": HazardStatus.choices,
+        "organisations": mapping.organisations(),
+        "show_accidents": "accidents" in config["tiles"],
+    }
+    return render(request, "atlas/map.html", context)
+
+
+def _parse_on(raw: str | None) -> tuple[dt.date | None, str]:
+    """The "as known on" date from the query string, or the reason it cannot be read."""
+    if not raw:
+        return None, ""
+    try:
+        return dt.date.fromisoformat(raw), ""
+    except ValueError:
+        return None, _("Enter a date as YYYY-MM-DD.")
+
+
+@require_safe
+def hazard_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """One hazard: its state (now or as known on a date), history, products, activities and finds."""
+    try:
+        hazard = access_hazard(request.user, pk)
+    except NotFoundOrNoAccess:
+        raise Http404(_("No such hazard.")) from None
+    on, on_error = _parse_on(request.GET.get("on"))
+    try:
+        facts = dossier.dossier(hazard, on)
+    except ValidationFailed:
+        on_error = _("Nothing was known of %(code)s on %(date)s.") % {"code": hazard.code, "date": on}
+        facts = dossier.dossier(hazard)
+    context = {"d": facts, "hazard": hazard, "on_raw": request.GET.get("on", ""), "on_error": on_error}
+    return render(request, "atlas/hazard.html", context, status=400 if on_error else 200)
