@@ -173,3 +173,21 @@ def test_no_request_of_the_anonymous_map_is_refused(live_cast, live_server, page
     page.on("response", lambda r: refused.append(f"{r.status} {r.url}") if r.status >= 400 else None)
     open_map(page, live_server)
     assert refused == []
+
+
+def test_the_map_benchmark_signs_in_and_measures_a_render_against_a_small_register(live_cast, live_server):
+    import json
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    register_hazard(live_cast, 400)
+    argv = [sys.executable, str(settings.BASE_DIR / "bench" / "map_render.py"), "--url", live_server.url,
+            "--username", "viewer", "--password", "test-password-1", "--runs", "1", "--min-visible", "1",
+            "--bbox", f"{LON0 - 0.01},{LAT0 - 0.01},{LON0 + 0.02},{LAT0 + 0.02}"]  # fmt: skip
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["hazards_visible"] == 1 and result["user"] == "viewer"
+    assert 0 < result["median_ms"] == result["p95_ms"]

@@ -97,8 +97,6 @@ def labels() -> dict[str, Any]:
         "quantity": _("Quantity"),
         "killed": _("Killed"),
         "injured": _("Injured"),
-        "open_page": _("Open the hazard page"),
-        "shown": _("Hazardous areas shown"),
     }
 
 
