@@ -90,7 +90,7 @@ class AgeBand(models.TextChoices):
     B18_29 = "18-29", "18–29"
     B30_44 = "30-44", "30–44"
     B45_59 = "45-59", "45–59"
-    B60 = "60+", "60 and over"
+    B60 = "60+", _("60 and over")
     # Coarse bands of registers that state only child or adult (Colombia's AICMA: "Menor/Mayor de 18 años").
     MINOR = "0-17", _("Under 18")
     ADULT = "18+", _("18 and over")

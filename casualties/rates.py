@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Case, Count, F, IntegerField, QuerySet, When
+from django.utils import translation
 
 from casualties.models import Casualty
 from casualties.statistics import THRESHOLD, suppress
@@ -55,9 +56,15 @@ def casualty_rates(level: int = 1, country_iso3: str | None = None) -> dict[str,
         "threshold": THRESHOLD,
         "per": PER,
         "level": level,
-        "population_sources": {s.value: str(s.label) for s in PopulationSource},
+        "population_sources": _english_population_sources(),
         "areas": rows,
     }
+
+
+def _english_population_sources() -> dict[str, str]:
+    """The sources' labels in English whatever the caller's language: API output does not translate."""
+    with translation.override("en"):
+        return {s.value: str(s.label) for s in PopulationSource}
 
 
 def _row(area: AdminArea, cell: dict[str, Any]) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.contrib.gis.db import models
 from django.contrib.postgres.fields import ArrayField
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
 from places.models import AdminArea
@@ -285,7 +286,7 @@ class HazardIndication(models.Model):
     """
 
     class Status(models.TextChoices):
-        FOR_SURVEY = "for_survey", "For survey"
+        FOR_SURVEY = "for_survey", _("For survey")
 
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="hazard_indications")
     source = models.CharField(max_length=40)  # "aicma-events"

@@ -4,42 +4,43 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class ReportKind(models.TextChoices):
-    NTS = "nts", "Non-technical survey report"
-    TS_PROGRESS = "ts_progress", "Technical survey progress"
-    CLEARANCE_PROGRESS = "clearance_progress", "Clearance progress"
-    COMPLETION = "completion", "Completion report"
-    CANCELLATION = "cancellation", "Cancellation report"
-    HANDOVER = "handover", "Handover report"
-    EOD_SPOT = "eod_spot", "EOD spot task report"
-    MINEFIELD_RECORD = "minefield_record", "Minefield record"
-    ACCIDENT = "accident", "Accident report (with casualties)"
-    QA_VISIT = "qa_visit", "QA visit report"
-    QC_INSPECTION = "qc_inspection", "QC inspection report"
-    RISK_EDUCATION = "risk_education", "Risk education session report"
-    CLEARANCE_SUMMARY = "clearance_summary", "Clearance summary (aggregate, no polygon)"
+    NTS = "nts", _("Non-technical survey report")
+    TS_PROGRESS = "ts_progress", _("Technical survey progress")
+    CLEARANCE_PROGRESS = "clearance_progress", _("Clearance progress")
+    COMPLETION = "completion", _("Completion report")
+    CANCELLATION = "cancellation", _("Cancellation report")
+    HANDOVER = "handover", _("Handover report")
+    EOD_SPOT = "eod_spot", _("EOD spot task report")
+    MINEFIELD_RECORD = "minefield_record", _("Minefield record")
+    ACCIDENT = "accident", _("Accident report (with casualties)")
+    QA_VISIT = "qa_visit", _("QA visit report")
+    QC_INSPECTION = "qc_inspection", _("QC inspection report")
+    RISK_EDUCATION = "risk_education", _("Risk education session report")
+    CLEARANCE_SUMMARY = "clearance_summary", _("Clearance summary (aggregate, no polygon)")
 
 
 class ReportStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    SUBMITTED = "submitted", "Submitted"
-    RETURNED = "returned", "Returned for correction"
-    VALIDATED = "validated", "Validated"
-    APPROVED = "approved", "Approved"
-    SUPERSEDED = "superseded", "Superseded"
-    UNAPPROVED = "unapproved", "Unapproved"
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    RETURNED = "returned", _("Returned for correction")
+    VALIDATED = "validated", _("Validated")
+    APPROVED = "approved", _("Approved")
+    SUPERSEDED = "superseded", _("Superseded")
+    UNAPPROVED = "unapproved", _("Unapproved")
 
 
 class Reconcile(models.TextChoices):
     """What an approval does to the register (chosen by the approver)."""
 
-    NEW = "new", "Create a new hazard"
-    UPDATE = "update", "Update the hazard (keep its geometry)"
-    REPLACE = "replace", "Update the hazard and replace its geometry"
-    COMBINE = "combine", "Update the hazard and combine the geometries"
-    LINK = "link", "Link to the hazard only (no change to its state)"
+    NEW = "new", _("Create a new hazard")
+    UPDATE = "update", _("Update the hazard (keep its geometry)")
+    REPLACE = "replace", _("Update the hazard and replace its geometry")
+    COMBINE = "combine", _("Update the hazard and combine the geometries")
+    LINK = "link", _("Link to the hazard only (no change to its state)")
 
 
 class Report(models.Model):

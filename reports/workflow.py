@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils import translation
+
 from core.errors import Conflict
 from reports.models import ReportStatus as S
 
@@ -20,4 +22,6 @@ EDITABLE = {S.DRAFT, S.RETURNED}
 def check_step(current: str, target: str) -> None:
     """Raise Conflict unless `current → target` is a step of the workflow."""
     if target not in ALLOWED.get(current, set()):
-        raise Conflict(f"A report that is {S(current).label.lower()} cannot become {S(target).label.lower()}.")
+        with translation.override("en"):  # the API's problems stay English; the labels translate on pages
+            now, then = str(S(current).label).lower(), str(S(target).label).lower()
+        raise Conflict(f"A report that is {now} cannot become {then}.")

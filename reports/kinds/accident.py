@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from casualties import crypto
 from casualties.choices import (
@@ -75,7 +76,7 @@ def _age_at(dob: str, on: dt.date) -> int:
 
 class AccidentReport(ReportKindSpec):
     kind = "accident"
-    label = "report of an accident"  # read as "is not a field of a report of an accident"
+    label = gettext_lazy("report of an accident")  # read as "is not a field of a report of an accident"
     hazard = "optional"  # approval needs no hazard; parse refuses one (an accident is not a hazard's fact)
     records_with = ("casualties.records.record_accident", "casualties.records.clear_accident")
 
@@ -145,7 +146,7 @@ class AccidentReport(ReportKindSpec):
         identity: dict[str, Any] = {}
         raw = c.payload["casualties"][int(row.rsplit(".", 1)[1])].get("identity")
         if crypto.is_sealed(raw):
-            identity = _sealed_identity(c, f"{row}.identity", on, self.label)
+            identity = _sealed_identity(c, f"{row}.identity", on, self.english_label)
         elif isinstance(raw, dict) and raw:
             identity = _identity(c, f"{row}.identity", on)
         elif raw not in (None, {}):

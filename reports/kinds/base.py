@@ -15,6 +15,9 @@ from typing import Any
 
 from django.contrib.gis.geos import Point
 from django.db.models import Choices
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
 
 from core.errors import Problem
 from core.geometry import ParsedArea, parse_area, parse_point
@@ -396,13 +399,20 @@ class ReportKindSpec:
     #: one that deletes them again on unapproval or supersession, `(report)`.
     records_with: tuple[str, str] | None = None
 
-    label: str = "report"
+    #: What the pages call the kind; translated in the reader's language (a lazy string).
+    label: str | Promise = gettext_lazy("report")
+
+    @property
+    def english_label(self) -> str:
+        """The label in English, for validation problems: the API and its problems stay English."""
+        with translation.override("en"):
+            return str(self.label)
 
     def read(self, payload: Any, *, on: dt.date | None, has_hazard: bool) -> tuple[Changes, list[Problem]]:
         """Check the payload and say what it changes; every problem, unknown fields included, is listed."""
         checker = Checker(payload)
         changes = self.parse(checker, on=on, has_hazard=has_hazard)
-        checker.unknown_fields(self.label)
+        checker.unknown_fields(self.english_label)
         return changes, checker.problems
 
     def parse(self, c: Checker, *, on: dt.date | None, has_hazard: bool) -> Changes:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils.translation import gettext_lazy
+
 from reports.kinds.base import Changes, Checker, ReportKindSpec
 from vocab.choices import ActivityKind, ActivityStatus, ProductKind
 
 
 class CancellationReport(ReportKindSpec):
     kind = "cancellation"
-    label = "cancellation report"
+    label = gettext_lazy("cancellation report")
     activity_kind = ActivityKind.NTS
 
     def parse(self, c: Checker, *, on: dt.date | None, has_hazard: bool) -> Changes:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy
+
 from reports.kinds.ts_progress import SurveyOrClearanceProgress
 from vocab.choices import ActivityKind, ProductKind
 
 
 class ClearanceProgressReport(SurveyOrClearanceProgress):
     kind = "clearance_progress"
-    label = "clearance progress report"
+    label = gettext_lazy("clearance progress report")
     activity_kind = ActivityKind.CLEARANCE
     product_kind = ProductKind.CLEARED
     product_field = "cleared"

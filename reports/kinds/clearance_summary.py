@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 from core.errors import Problem
 from reports.kinds.base import Changes, Checker, ReportKindSpec
@@ -41,7 +42,7 @@ class SummaryChanges(Changes):
 
 class ClearanceSummaryReport(ReportKindSpec):
     kind = "clearance_summary"
-    label = "clearance summary"
+    label = gettext_lazy("clearance summary")
     hazard = "optional"  # parse refuses one: the summary is of an admin area, not of a hazard polygon
     records_with = ("hazards.outputs.record_output", "hazards.outputs.clear_output")
 

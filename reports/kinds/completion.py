@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils.translation import gettext_lazy
+
 from reports.kinds.base import Changes, Checker, ReportKindSpec
 from vocab.choices import ActivityKind, ActivityStatus
 
 
 class CompletionReport(ReportKindSpec):
     kind = "completion"
-    label = "completion report"
+    label = gettext_lazy("completion report")
 
     def parse(self, c: Checker, *, on: dt.date | None, has_hazard: bool) -> Changes:
         changes = Changes(close=True)

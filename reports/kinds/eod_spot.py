@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils.translation import gettext_lazy
+
 from reports.kinds.base import Changes, Checker, ReportKindSpec
 from vocab.choices import ActivityKind, ActivityStatus
 
 
 class EodSpotReport(ReportKindSpec):
     kind = "eod_spot"
-    label = "EOD spot task report"
+    label = gettext_lazy("EOD spot task report")
     hazard = "optional"
     activity_kind = ActivityKind.EOD_SPOT
 

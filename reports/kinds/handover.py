@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils.translation import gettext_lazy
+
 from reports.kinds.base import Changes, Checker, ReportKindSpec
 
 
 class HandoverReport(ReportKindSpec):
     kind = "handover"
-    label = "handover report"
+    label = gettext_lazy("handover report")
 
     def parse(self, c: Checker, *, on: dt.date | None, has_hazard: bool) -> Changes:
         changes = Changes(close=True)

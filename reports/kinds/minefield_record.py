@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.gis.geos import MultiPoint
+from django.utils.translation import gettext_lazy
 
 from reports.kinds.base import Changes, Checker, ReportKindSpec
 from vocab.choices import (
@@ -23,7 +24,7 @@ from vocab.choices import (
 
 class MinefieldRecordReport(ReportKindSpec):
     kind = "minefield_record"
-    label = "minefield record"
+    label = gettext_lazy("minefield record")
     hazard = "new"
     creates_hazard = True
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils.translation import gettext_lazy
+
 from reports.kinds.base import Changes, Checker, ReportKindSpec
 from vocab.choices import ActivityKind, ActivityStatus, ProductKind
 
 
 class NtsReport(ReportKindSpec):
     kind = "nts"
-    label = "NTS report"
+    label = gettext_lazy("NTS report")
     hazard = "optional"
     creates_hazard = True
     activity_kind = ActivityKind.NTS

@@ -10,6 +10,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext_lazy
+
 from core.errors import Problem
 from reports.kinds.base import Changes, Checker, ReportKindSpec
 
@@ -63,7 +65,7 @@ def non_conformities(c: Checker) -> list[dict[str, Any]]:
 
 class QaVisitReport(ReportKindSpec):
     kind = "qa_visit"
-    label = "QA visit report"
+    label = gettext_lazy("QA visit report")
     hazard = "optional"  # the assessed activity names its hazard; the report names none
     records_with = ("quality.records.record_quality", "quality.records.clear_quality")
 

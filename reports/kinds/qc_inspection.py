@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.utils.translation import gettext_lazy
+
 from core.errors import Problem
 from core.geometry import area_m2, to_srid
 from reports.kinds.base import Changes, Checker, ReportKindSpec
@@ -42,7 +44,7 @@ def _inside_released_land(c: Checker, activity: Any, sample: Any) -> float | Non
 
 class QcInspectionReport(ReportKindSpec):
     kind = "qc_inspection"
-    label = "QC inspection report"
+    label = gettext_lazy("QC inspection report")
     hazard = "optional"
     records_with = ("quality.records.record_quality", "quality.records.clear_quality")
 

@@ -11,6 +11,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext_lazy
+
 from core.errors import Problem
 from reports.kinds.base import Changes, Checker, ReportKindSpec
 from risk_education.choices import INDIRECT_METHODS, AgeBand, Method, Sex, TargetGroup
@@ -26,7 +28,7 @@ class SessionChanges(Changes):
 
 class RiskEducationSessionReport(ReportKindSpec):
     kind = "risk_education"
-    label = "risk education session report"
+    label = gettext_lazy("risk education session report")
     hazard = "optional"  # parse refuses one: risk education is a community's fact, not a hazard's
     records_with = ("risk_education.records.record_session", "risk_education.records.clear_session")
 

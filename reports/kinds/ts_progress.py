@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils.translation import gettext_lazy
+
 from reports.kinds.base import Changes, Checker, ReportKindSpec
 from vocab.choices import ActivityKind, ActivityStatus, Classification, DeviceCategory, ProductKind
 
@@ -34,7 +36,7 @@ class SurveyOrClearanceProgress(ReportKindSpec):
 
 class TsProgressReport(SurveyOrClearanceProgress):
     kind = "ts_progress"
-    label = "TS progress report"
+    label = gettext_lazy("TS progress report")
     activity_kind = ActivityKind.TS
     product_kind = ProductKind.REDUCED
     product_field = "reduced"
