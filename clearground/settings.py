@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "rest_framework_gis",
     "drf_spectacular",
     "clearground",
+    "vocab",  # no models: listed so that vocab/locale (the IMAS vocabulary's translations) is loaded
     "accounts",
     "places",
     "hazards",

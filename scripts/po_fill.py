@@ -24,7 +24,11 @@ def _quote(text: str) -> str:
 
 def fill(po_path: Path, translations: dict[str, str]) -> list[str]:
     """Fill empty (or fuzzy) entries of `po_path` from `translations`; return the msgids still empty."""
-    blocks = po_path.read_text(encoding="utf-8").split("\n\n")
+    text = po_path.read_text(encoding="utf-8")
+    # makemessages writes a new catalogue with Plural-Forms where the blank line after the header was:
+    # put it back, or the first message is read as part of the header and never filled.
+    text = re.sub(r'^(msgid ""\nmsgstr ""\n(?:".*"\n)*)(?=msgid )', r"\1\n", text, count=1, flags=re.M)
+    blocks = text.split("\n\n")
     missing: list[str] = []
     out: list[str] = []
     for block in blocks:
