@@ -1,0 +1,65 @@
+"""Words for the treaty engine's codes (timeline events, compliance verdicts), in the reader's language."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+EVENTS: dict[str, Any] = {
+    "signature": _("Signed the Convention"),
+    "consent_deposited": _("Instrument of consent deposited"),
+    "entry_into_force": _("Entry into force for the state"),
+    "art7_initial_report_due": _("Article 7 initial report due"),
+    "art7_annual_report_due": _("Article 7 annual report due"),
+    "art4_deadline": _("Article 4 deadline: stockpiles destroyed"),
+    "art4_completed": _("Article 4 stockpile destruction completed"),
+    "art5_original_deadline": _("Article 5 original deadline: mined areas cleared"),
+    "art5_deadline_in_force": _("Article 5 deadline in force after extensions"),
+    "art5_completed": _("Article 5 clearance completed"),
+    "art20_six_months_end": _("Six months after the withdrawal notice (Article 20)"),
+    "armed_conflict_end_recorded": _("End of armed conflict recorded"),
+    "withdrawal_effective": _("Withdrawal takes effect"),
+    "withdrawal_pending_art20_3": _("Withdrawal pending under Article 20(3)"),
+    "notice_withdrawal": _("Withdrawal notice received"),
+    "notice_suspension": _("Suspension notice received"),
+}
+
+COMPLIANCE: dict[str, Any] = {
+    "on_time": _("Met on time"),
+    "late": _("Met late"),
+    "uncertain": _("Uncertain"),
+    "outstanding": _("Outstanding: deadline passed"),
+    "not_yet_due": _("Not yet due"),
+    "not_recorded": _("Not recorded in the facts"),
+    "not_applicable": _("Not applicable"),
+}
+
+
+def event(code: str) -> Any:
+    """The words for a timeline event code; an unknown notice kind reads as a notice."""
+    if code in EVENTS:
+        return EVENTS[code]
+    return _("Notice received") if code.startswith("notice_") else code
+
+
+DATE_KEYS = frozenset(
+    {"deadline", "original_deadline", "deadline_in_force", "initial_report_due", "last_annual_report_due",
+     "next_annual_report_due", "entry_into_force", "p10", "p50", "p90"}
+)  # fmt: skip
+
+
+def with_dates(row: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The dict with its ISO date strings (treaty.report's shape) as dates, so templates localise them."""
+    if row is None:
+        return None
+    return {k: dt.date.fromisoformat(v) if k in DATE_KEYS and isinstance(v, str) else v for k, v in row.items()}
+
+
+def obligation(row: dict[str, Any] | None) -> dict[str, Any] | None:
+    """An article's dict from treaty.report.status, with dates as dates and its compliance verdict in words."""
+    row = with_dates(row)
+    if row is None:
+        return None
+    return {**row, "compliance_label": COMPLIANCE.get(row.get("compliance", ""), row.get("compliance"))}
