@@ -104,7 +104,6 @@ def _form_page(
     header: dict[str, str],
     problems: list[Problem] | None = None,
     extra_rows: set[str] | None = None,
-    status: int = 200,
 ) -> HttpResponse:
     organisations = _writable_organisations(request.user)
     sections = binding.layout(form, payload, extra_rows=extra_rows)
@@ -129,8 +128,7 @@ def _form_page(
             "hazards": _hazard_choices(request.user, organisations) if form.hazard else [],
             "bounds": _bounds(request.user),
         },
-        status=status,
-    )
+    )  # 200 even with problems, as Django forms answer: the page is the answer, and a 4xx is a console error
 
 
 def _bounds(user: Any) -> str:
@@ -202,7 +200,7 @@ def report_new(request: HttpRequest, kind: str) -> HttpResponse:
     if problems:
         if submit:
             problems += _dry_problems(form, payload, on, hazard)
-        return _form_page(request, form, report=None, payload=payload, header=header, problems=problems, status=400)
+        return _form_page(request, form, report=None, payload=payload, header=header, problems=problems)
     try:
         report = actions.create_report(
             acting_user=request.user,
@@ -214,7 +212,7 @@ def report_new(request: HttpRequest, kind: str) -> HttpResponse:
             submit=submit,
         )
     except ValidationFailed as exc:
-        return _form_page(request, form, report=None, payload=payload, header=header, problems=exc.problems, status=400)
+        return _form_page(request, form, report=None, payload=payload, header=header, problems=exc.problems)
     messages.success(request, _("Report submitted for approval.") if submit else _("Draft saved."))
     return redirect("workbench:detail", pk=report.pk)
 
@@ -253,7 +251,7 @@ def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if problems:
         if submit:
             problems += _dry_problems(form, payload, on, hazard)
-        return _form_page(request, form, report=report, payload=payload, header=header, problems=problems, status=400)
+        return _form_page(request, form, report=report, payload=payload, header=header, problems=problems)
     try:
         with transaction.atomic():  # an edit that cannot be submitted is not half-saved either
             report = actions.update_draft(
@@ -262,9 +260,7 @@ def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
             if submit:
                 report = actions.submit_report(report, acting_user=request.user)
     except ValidationFailed as exc:
-        return _form_page(
-            request, form, report=report, payload=payload, header=header, problems=exc.problems, status=400
-        )
+        return _form_page(request, form, report=report, payload=payload, header=header, problems=exc.problems)
     except Conflict as exc:
         messages.error(request, exc.message)
         return redirect("workbench:detail", pk=report.pk)
@@ -350,7 +346,6 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
             "problems": problems,
             "problem_fields": {p.field for p in problems},
         },
-        status=400 if problems else 200,
     )
 
 
