@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Case, Count, F, Q, QuerySet, Sum, When
-from django.db.models.functions import Coalesce, ExtractYear
+from django.db.models import Count, F, QuerySet, Sum
+from django.db.models.functions import ExtractYear
 
 from accounts import access
+from accounts.models import Organisation
 from casualties import statistics as casualty_stats
 from casualties.models import Casualty
 from hazards.models import Activity, LandReleaseProduct
+from places.models import AdminArea
 from reports.models import ReportStatus
 from risk_education.statistics import reach_statistics
 from vocab.choices import ActivityKind, ProductKind
@@ -28,51 +30,69 @@ AWAITING = [ReportStatus.SUBMITTED, ReportStatus.VALIDATED]
 RELEASE_ACTIVITIES = [ActivityKind.NTS, ActivityKind.TS, ActivityKind.CLEARANCE, ActivityKind.BAC]
 
 
-def province(prefix: str) -> tuple[Case, Case]:
-    """(pcode, name) of the province of the admin area at `prefix`: a district rolls up to its parent.
+def provinces(area_ids: set[int | None]) -> dict[int | None, tuple[str | None, str | None]]:
+    """(pcode, name) of the province of each admin area: a district rolls up to its parent; one query.
 
     Hazards are placed in the deepest admin area (places.admin_area_at); a national chart by district
     would have hundreds of bars, so figures are shown by province (level 1), as the public summary.
     """
-    deep = Q(**{f"{prefix}__level__gte": 2})
-    return (
-        Case(When(deep, then=F(f"{prefix}__parent__pcode")), default=F(f"{prefix}__pcode")),
-        Case(When(deep, then=F(f"{prefix}__parent__name")), default=F(f"{prefix}__name")),
-    )
+    found: dict[int | None, tuple[str | None, str | None]] = {None: (None, None)}
+    rows = AdminArea.objects.filter(id__in=[i for i in area_ids if i is not None])
+    for a in rows.values("id", "level", "pcode", "name", "parent__pcode", "parent__name"):
+        deep = a["level"] >= 2 and a["parent__pcode"]
+        found[a["id"]] = (a["parent__pcode"], a["parent__name"]) if deep else (a["pcode"], a["name"])
+    return found
 
 
-def headline(user: Any) -> dict[str, float]:
-    """Hazards, original / remaining / cancelled / reduced / cleared m², reports awaiting approval."""
-    figures = access.hazards_for(user).aggregate(
-        hazards=Count("id"),
-        original=Coalesce(Sum("original_area_m2"), 0.0),
-        remaining=Coalesce(Sum("remaining_area_m2"), 0.0),
-        cancelled=Coalesce(Sum("cancelled_m2"), 0.0),
-        reduced=Coalesce(Sum("reduced_m2"), 0.0),
-        cleared=Coalesce(Sum("cleared_m2"), 0.0),
-    )
-    figures["released"] = figures["cancelled"] + figures["reduced"] + figures["cleared"]
-    figures["awaiting"] = access.reports_for(user).filter(status__in=AWAITING).count()
-    return figures
+HAZARD_SUMS = ("original", "remaining", "cancelled", "reduced", "cleared")
 
 
-def land_release_by_area(user: Any) -> list[dict[str, Any]]:
-    """Remaining / cancelled / reduced / cleared m² of the hazards in scope, by province."""
-    pcode, name = province("admin_area")
-    rows = (
+def hazard_figures(user: Any) -> list[dict[str, Any]]:
+    """Count and m² sums of the hazards in scope, one row per admin area (the only scan of the register).
+
+    Grouped by admin_area_id alone, so PostgreSQL reads web_dashboard's covering index
+    (dashboard_hazard_figures_idx) rather than the 100,000 rows with their geometries; the headline
+    and the chart by province are summed from these few rows.
+    """
+    return list(
         access.hazards_for(user)
-        .annotate(area_pcode=pcode, area_name=name)
-        .values("area_pcode", "area_name")
+        .values("admin_area_id")
         .annotate(
             hazards=Count("id"),
+            original=Sum("original_area_m2"),
             remaining=Sum("remaining_area_m2"),
             cancelled=Sum("cancelled_m2"),
             reduced=Sum("reduced_m2"),
             cleared=Sum("cleared_m2"),
         )
-        .order_by("area_name", "area_pcode")
+        .order_by()
     )
-    return list(rows)
+
+
+def headline(user: Any, figures: list[dict[str, Any]] | None = None) -> dict[str, float]:
+    """Hazards, original / remaining / cancelled / reduced / cleared m², reports awaiting approval."""
+    rows = hazard_figures(user) if figures is None else figures
+    totals: dict[str, float] = {"hazards": sum(r["hazards"] for r in rows)}
+    for key in HAZARD_SUMS:
+        totals[key] = sum(r[key] or 0.0 for r in rows)
+    totals["released"] = totals["cancelled"] + totals["reduced"] + totals["cleared"]
+    totals["awaiting"] = access.reports_for(user).filter(status__in=AWAITING).count()
+    return totals
+
+
+def land_release_by_area(user: Any, figures: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """Remaining / cancelled / reduced / cleared m² of the hazards in scope, by province."""
+    rows = hazard_figures(user) if figures is None else figures
+    names = provinces({r["admin_area_id"] for r in rows})
+    by_province: dict[str | None, dict[str, Any]] = {}
+    for r in rows:
+        pcode, name = names.get(r["admin_area_id"], (None, None))
+        into = by_province.setdefault(pcode, {"area_pcode": pcode, "area_name": name, "hazards": 0,
+                                              **dict.fromkeys(HAZARD_SUMS, 0.0)})  # fmt: skip
+        into["hazards"] += r["hazards"]
+        for key in HAZARD_SUMS:
+            into[key] += r[key] or 0.0
+    return sorted(by_province.values(), key=lambda r: (r["area_name"] is None, r["area_name"] or "", r["area_pcode"]))
 
 
 def _products(user: Any) -> QuerySet:
@@ -105,24 +125,41 @@ def fill_years(by_year: dict[int, Any], empty: Any) -> dict[int, Any]:
 def who_does_what_where(user: Any) -> list[dict[str, Any]]:
     """Activities by organisation × province × kind: how many, and the m² they released.
 
-    Two grouped queries (counts, then products' m²) rather than one join with COUNT(DISTINCT),
-    which would sort every activity row; a task with no hazard (an EOD spot task) has no province.
+    Two grouped queries on ids (counts, then products' m²) rather than one join with COUNT(DISTINCT),
+    which would sort every activity row; names are looked up for the few groups. A task with no
+    hazard (an EOD spot task) has no province.
     """
-    activities = access.scoped(user, Activity.objects.all(), "organisation_id")
-    pcode, name = province("hazard__admin_area")
-    keys = ("organisation__code", "organisation__name", "area_pcode", "area_name", "kind")
-    counts = activities.annotate(area_pcode=pcode, area_name=name).values(*keys).annotate(n=Count("id"))
-    p_pcode, p_name = province("activity__hazard__admin_area")
+    keys = ("organisation_id", "area_id", "task_kind")
+    counts = (
+        access.scoped(user, Activity.objects.all(), "organisation_id")
+        .values("organisation_id", area_id=F("hazard__admin_area_id"), task_kind=F("kind"))
+        .annotate(n=Count("id"))
+        .order_by()
+    )
     released = (
         access.scoped(user, LandReleaseProduct.objects.all(), "activity__organisation_id")
-        .annotate(area_pcode=p_pcode, area_name=p_name)
-        .values("activity__organisation__code", "area_pcode", "activity__kind")
+        .values(
+            organisation_id=F("activity__organisation_id"),
+            area_id=F("hazard__admin_area_id"),
+            task_kind=F("activity__kind"),
+        )
         .annotate(m2=Sum("area_m2"))
+        .order_by()
     )
-    m2 = {(r["activity__organisation__code"], r["area_pcode"], r["activity__kind"]): r["m2"] for r in released}
-    rows = [{**row, "m2": m2.get((row["organisation__code"], row["area_pcode"], row["kind"]), 0.0)} for row in counts]
-    rows.sort(key=lambda r: (r["organisation__name"], r["area_name"] or "", r["kind"]))
-    return rows
+    m2 = {tuple(r[k] for k in keys): r["m2"] for r in released}
+    groups = list(counts)
+    names = provinces({r["area_id"] for r in groups})
+    orgs = {o["id"]: o for o in Organisation.objects.filter(id__in={r["organisation_id"] for r in groups}).values()}
+    merged: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for r in groups:
+        pcode, name = names.get(r["area_id"], (None, None))
+        org = orgs[r["organisation_id"]]
+        empty = {"organisation__code": org["code"], "organisation__name": org["name"], "area_pcode": pcode,
+                 "area_name": name, "kind": r["task_kind"], "n": 0, "m2": 0.0}  # fmt: skip
+        row = merged.setdefault((r["organisation_id"], pcode, r["task_kind"]), empty)
+        row["n"] += r["n"]
+        row["m2"] += m2.get(tuple(r[k] for k in keys)) or 0.0
+    return sorted(merged.values(), key=lambda r: (r["organisation__name"], r["area_name"] or "", r["kind"]))
 
 
 def productivity(user: Any) -> list[dict[str, Any]]:

@@ -31,11 +31,12 @@ def home(request: HttpRequest) -> HttpResponse:
         if user.is_authenticated:
             context["memberships"] = []
         return render(request, "dashboard/home.html", context)
+    hazards = queries.hazard_figures(user)  # one scan of the register for the headline and by province
     member_id: int = user.pk  # type: ignore[assignment]  # a member is signed in
     context.update(
         memberships=Membership.objects.filter(user_id=member_id).select_related("organisation"),
-        figures=queries.headline(user),
-        area_chart=_area_chart(queries.land_release_by_area(user)),
+        figures=queries.headline(user, hazards),
+        area_chart=_area_chart(queries.land_release_by_area(user, hazards)),
         year_chart=_year_chart(queries.land_release_by_year(user)),
         latest=queries.latest_hazards(user),
     )
@@ -51,23 +52,32 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "dashboard/home.html", context)
 
 
+#: One colour per land-release state on every chart (Okabe–Ito, colour-blind safe).
+COLORS = {"remaining": "#D55E00", "cancelled": "#E69F00", "reduced": "#0072B2", "cleared": "#009E73"}
+
+
 def _kind_label(kind: str) -> str:
     return str(ProductKind(kind).label)
+
+
+def _m2(value: float | None) -> int:
+    # Whole square metres: the charts' tables show a float's ".0" otherwise.
+    return round(value or 0)
 
 
 def _area_chart(rows: list[dict[str, Any]]) -> SafeString | None:
     if not rows:
         return None
     categories = [r["area_name"] or _("No admin area") for r in rows]
-    series = [Series(_("Remaining"), [r["remaining"] for r in rows], color="#D55E00")]
-    series += [Series(_kind_label(k), [r[k] for r in rows]) for k in queries.KINDS]
+    series = [Series(_("Remaining"), [_m2(r["remaining"]) for r in rows], color=COLORS["remaining"])]
+    series += [Series(_kind_label(k), [_m2(r[k]) for r in rows], color=COLORS[k]) for k in queries.KINDS]
     return stacked_bars(categories, series, title=_("Land release status by province (m²)"), unit="m²")
 
 
 def _year_chart(by_year: dict[int, dict[str, float]]) -> SafeString | None:
     if not by_year:
         return None
-    series = [Series(_kind_label(k), [v.get(k, 0.0) for v in by_year.values()]) for k in queries.KINDS]
+    series = [Series(_kind_label(k), [_m2(v.get(k)) for v in by_year.values()], color=COLORS[k]) for k in queries.KINDS]
     return stacked_bars([str(y) for y in by_year], series, title=_("Land released by year (m²)"), unit="m²")
 
 
