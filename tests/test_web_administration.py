@@ -75,7 +75,7 @@ def test_an_organisation_form_shows_every_problem_next_to_its_field(cast: Cast) 
         {"code": "alpha", "name": "", "kind": "pirates", "country_iso3": "U1", "accreditation_scopes": ["juggling"]},
     )
 
-    assert response.status_code == 400
+    assert response.status_code == 200
     assert set(response.context["org_errors"]) == {"code", "name", "kind", "country_iso3", "accreditation_scopes"}
     assert response.content.decode().count('class="field-error"') >= 5
     assert Organisation.objects.count() == 3 and not AuditEntry.objects.filter(action="organisation.create").exists()
@@ -118,7 +118,7 @@ def test_a_user_form_names_every_problem_and_never_sends_the_password_back(cast:
         "/administration/users/new/", {"username": "clerk", "password": "short", "email": "nope"}
     )
 
-    assert response.status_code == 400
+    assert response.status_code == 200
     assert set(response.context["user_errors"]) == {"username", "password", "email"}
     assert "short" not in response.content.decode().split('id="user-password"')[1][:80]
 
@@ -149,8 +149,8 @@ def test_granting_a_role_twice_or_without_a_user_names_the_problems(cast: Cast) 
                         {"user": cast.clerk.pk, "organisation": cast.alpha.pk, "role": Role.DATA_CLERK})  # fmt: skip
     empty = client.post("/administration/memberships/new/", {"user": "", "organisation": "", "role": ""})
 
-    assert twice.status_code == 400 and set(twice.context["grant_errors"]) == {"role"}
-    assert empty.status_code == 400 and set(empty.context["grant_errors"]) == {"user", "organisation", "role"}
+    assert twice.status_code == 200 and set(twice.context["grant_errors"]) == {"role"}
+    assert empty.status_code == 200 and set(empty.context["grant_errors"]) == {"user", "organisation", "role"}
     assert not AuditEntry.objects.filter(action="membership.grant").exists()
 
 
@@ -183,3 +183,21 @@ def test_an_action_refuses_anyone_who_may_not_administer(cast: Cast) -> None:
     with pytest.raises(NotAllowed):
         actions.create_user(acting_user=cast.clerk, username="zulu", password="long-enough-pass-1")
     assert actions.may_administer(cast.admin) and not actions.may_administer(cast.imo)
+
+
+@pytest.mark.parametrize(("code", "heading"), [("uk", "Адміністрування"), ("es", "Administración"), ("ar", "الإدارة")])
+def test_the_administration_page_and_its_problems_speak_the_chosen_language(
+    cast: Cast, code: str, heading: str
+) -> None:
+    client = signed_in(cast.admin)
+    client.cookies["clearground_language"] = code
+
+    assert f"<h1>{heading}</h1>" in client.get("/administration/").content.decode()
+    taken = client.post("/administration/users/new/", {"username": "clerk", "password": "mine-free-fields-2026"})
+    assert taken.context["user_errors"]["username"] != ["This user name is taken."]
+
+
+def test_every_vocabulary_label_the_page_shows_is_in_its_catalogue() -> None:
+    from web.administration.vocabulary import missing_labels
+
+    assert missing_labels() == []

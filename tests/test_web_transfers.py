@@ -82,7 +82,7 @@ def test_an_uploaded_file_is_previewed_row_by_row_and_nothing_is_stored(cast: Ca
 def test_a_bad_file_is_refused_with_a_clear_error_and_nothing_is_stored(cast: Cast) -> None:
     response = upload(signed_in(cast.clerk), b"this is not a map", name="notes.geojson", crs="EPSG:nonsense")
 
-    assert response.status_code == 400
+    assert response.status_code == 200
     html = response.content.decode()
     assert "The file was not stored" in html or "field-error" in html
     assert 'class="field-error"' in html
@@ -92,7 +92,7 @@ def test_a_bad_file_is_refused_with_a_clear_error_and_nothing_is_stored(cast: Ca
 def test_an_upload_without_a_file_or_kind_names_both_problems_at_once(cast: Cast) -> None:
     response = signed_in(cast.clerk).post("/imports/", {"kind": "", "organisation": ""})
 
-    assert response.status_code == 400
+    assert response.status_code == 200
     errors = response.context["errors"]
     assert set(errors) >= {"file", "kind"}
     assert Import.objects.count() == 0
@@ -181,3 +181,13 @@ def test_the_export_form_leads_to_the_export_endpoint_with_the_chosen_collection
     assert response.status_code == 302
     assert response["Location"] == "/api/v1/exports/gpkg/?collections=hazardous_areas%2Cfinds"
     assert client.get("/exports/download/", {"format": "dwg"}).status_code == 404
+
+
+@pytest.mark.parametrize(("code", "heading"), [("uk", "Імпорт"), ("es", "Importaciones"), ("ar", "الاستيراد")])
+def test_the_imports_page_speaks_the_chosen_language(cast: Cast, code: str, heading: str) -> None:
+    client = signed_in(cast.clerk)
+    client.cookies["clearground_language"] = code
+
+    html = client.get("/imports/").content.decode()
+
+    assert f"<h1>{heading}</h1>" in html

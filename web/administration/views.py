@@ -47,7 +47,8 @@ def _choices() -> dict[str, Any]:
     return {"org_kinds": OrganisationKind.choices, "activity_kinds": ActivityKind.choices, "roles": Role.choices}
 
 
-def _index(request: HttpRequest, status: int = 200, **forms: Any) -> HttpResponse:
+def _index(request: HttpRequest, **forms: Any) -> HttpResponse:
+    # A form with problems is re-rendered with 200, as Django does (see web/transfers/views.py).
     memberships = Membership.objects.select_related("organisation").order_by("organisation__name", "role")
     users = User.objects.order_by("username").prefetch_related(Prefetch("memberships", queryset=memberships))
     organisations = list(Organisation.objects.order_by("name"))
@@ -65,7 +66,7 @@ def _index(request: HttpRequest, status: int = 200, **forms: Any) -> HttpRespons
     for name in ("org", "user", "grant"):
         context[f"{name}_values"] = forms.get(f"{name}_values", {})
         context[f"{name}_errors"] = forms.get(f"{name}_errors", {})
-    return render(request, "administration/index.html", context, status=status)
+    return render(request, "administration/index.html", context)
 
 
 @admin_only
@@ -89,7 +90,7 @@ def organisation_create(request: HttpRequest) -> HttpResponse:
     try:
         org = actions.create_organisation(acting_user=request.user, **values)
     except ValidationFailed as exc:
-        return _index(request, 400, org_values=values, org_errors=by_field(exc.problems, ORG_FIELDS)[0])
+        return _index(request, org_values=values, org_errors=by_field(exc.problems, ORG_FIELDS)[0])
     messages.success(request, _("Organisation %(name)s registered.") % {"name": org.name})
     return redirect("administration:index")
 
@@ -113,7 +114,7 @@ def organisation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         values = {f: getattr(org, f) for f in ORG_FIELDS}
     context = {"org": org, "values": values, "errors": errors, **_choices()}
-    return render(request, "administration/organisation.html", context, status=400 if errors else 200)
+    return render(request, "administration/organisation.html", context)
 
 
 @admin_only
@@ -125,7 +126,7 @@ def user_create(request: HttpRequest) -> HttpResponse:
         user = actions.create_user(acting_user=request.user, **values)
     except ValidationFailed as exc:
         shown = {k: v for k, v in values.items() if k != "password"}  # a password is never sent back
-        return _index(request, 400, user_values=shown, user_errors=by_field(exc.problems, USER_FIELDS)[0])
+        return _index(request, user_values=shown, user_errors=by_field(exc.problems, USER_FIELDS)[0])
     messages.success(request, _("User %(name)s created. Grant them a role below.") % {"name": user.username})
     return redirect("administration:index")
 
@@ -156,7 +157,7 @@ def membership_create(request: HttpRequest) -> HttpResponse:
     try:
         membership = actions.grant_role(acting_user=request.user, user=user, organisation=org, role=values["role"])
     except ValidationFailed as exc:
-        return _index(request, 400, grant_values=values, grant_errors=by_field(exc.problems, GRANT_FIELDS)[0])
+        return _index(request, grant_values=values, grant_errors=by_field(exc.problems, GRANT_FIELDS)[0])
     messages.success(request, _("Role granted: %(what)s.") % {"what": _describe(membership)})
     return redirect("administration:index")
 

@@ -94,7 +94,9 @@ def imports(request: HttpRequest) -> HttpResponse:
     except ValidationFailed as exc:
         errors, other = by_field(exc.problems, UPLOAD_FIELDS)
         context = {**_list_context(request), "values": values, "errors": errors, "other_errors": other}
-        return render(request, "transfers/imports.html", context, status=400)
+        # 200, as Django re-renders an invalid form: the page is an answer, not a failed load (a browser logs
+        # a 4xx document as a console error, which the browser tests rightly treat as a fault).
+        return render(request, "transfers/imports.html", context)
     except NotAllowed as exc:
         raise PermissionDenied(exc.message) from None
     return redirect("transfers:import", pk=import_.pk)
