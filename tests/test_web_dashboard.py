@@ -226,3 +226,12 @@ def test_numbers_and_areas_are_localised(cast: Cast, register: dict[str, Any]) -
     cleared = figure(page, "cleared")
     with translation.override("es"):
         assert f'data-value="{cleared}">{m2(cleared)}<' in page
+
+
+@pytest.mark.parametrize(("code", "heading"), [("uk", "Основні показники"), ("es", "Cifras principales"),
+                                               ("ar", "الأرقام الرئيسية")])  # fmt: skip
+def test_the_dashboard_speaks_the_readers_language(cast: Cast, code: str, heading: str) -> None:
+    client = Client()
+    client.force_login(cast.imo)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = code
+    assert heading in client.get("/").content.decode()
