@@ -182,3 +182,12 @@ def test_the_map_page_speaks_the_readers_language(db, code, words):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = code
     html = client.get("/treaty/", {"on": "2020-01-01"}).content.decode()
     assert f'lang="{code}"' in html and words in html
+
+
+def test_a_states_timeline_words_the_engines_fixed_details_in_the_readers_language(db):
+    client = client_for()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
+    events = {e["event"]: e for e in client.get("/treaty/UKR/").context["events"]}
+    assert events["consent_deposited"]["detail_text"] == "ratificación"
+    assert f"Estado Parte n.º {default_register().state('UKR').ordinal}" in events["entry_into_force"]["detail_text"]
+    assert events["art4_deadline"]["detail_text"] == ""

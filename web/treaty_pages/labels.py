@@ -37,6 +37,48 @@ COMPLIANCE: dict[str, Any] = {
 }
 
 
+CONSENT_TYPES: dict[str, Any] = {
+    "ratification": _("ratification"),
+    "acceptance": _("acceptance"),
+    "approval": _("approval"),
+    "accession": _("accession"),
+    "succession": _("succession"),
+}
+
+EIF_RULES: dict[str, Any] = {
+    "art17_1": _("Article 17(1): among the first 40 instruments"),
+    "art17_2": _("Article 17(2): first day of the sixth month after the deposit"),
+    "succession_recorded": _("succession: the effective day on record"),
+}
+
+#: Details the engine words only to say what the event's own label already says.
+REDUNDANT_DETAILS = frozenset({"art4_deadline", "art5_original_deadline"})
+
+
+def detail(event: dict[str, Any], ordinal: int | None) -> tuple[str, bool]:
+    """An event's detail in the reader's language where the engine's words are fixed; else its English.
+
+    Returns (text, is_english). The free texts (extension histories, notice effects, vague
+    completion dates) come from the facts in English and are marked so (lang="en").
+    """
+    code, text = event["event"], event["detail"] or ""
+    if code in REDUNDANT_DETAILS:
+        return "", False
+    if code == "consent_deposited" and text in CONSENT_TYPES:
+        return str(CONSENT_TYPES[text]), False
+    if code == "art7_annual_report_due" and event["date"]:
+        return str(_("covering %(year)s")) % {"year": event["date"].year - 1}, False
+    if code == "entry_into_force":
+        rule, _sep, nth = text.partition("; ")
+        parts = [str(EIF_RULES.get(rule, rule))] if rule else []
+        if nth.startswith("State Party no.") and ordinal:
+            parts.append(str(_("State Party no. %(ordinal)s")) % {"ordinal": ordinal})
+        elif nth == "joins again":
+            parts.append(str(_("joins again")))
+        return "; ".join(parts), False
+    return text, bool(text)
+
+
 def event(code: str) -> Any:
     """The words for a timeline event code; an unknown notice kind reads as a notice."""
     if code in EVENTS:

@@ -108,10 +108,11 @@ def state(request: HttpRequest, iso3: str) -> HttpResponse:
     today = _today()
     status = report.status(register, record.iso3, today)
     timeline = report.timeline(register, record.iso3, dt.date(today.year + 1, 12, 31))
-    events = [
-        {**e, "date": dt.date.fromisoformat(e["date"]) if e["date"] else None, "label": labels.event(e["event"])}
-        for e in timeline["events"]
-    ]
+    events = []
+    for e in timeline["events"]:
+        e = {**e, "date": dt.date.fromisoformat(e["date"]) if e["date"] else None, "label": labels.event(e["event"])}
+        e["detail_text"], e["detail_english"] = labels.detail(e, record.ordinal)
+        events.append(e)
     context: dict[str, Any] = {
         "record": record,
         "status": status,
