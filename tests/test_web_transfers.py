@@ -80,12 +80,19 @@ def test_an_uploaded_file_is_previewed_row_by_row_and_nothing_is_stored(cast: Ca
 
 
 def test_a_bad_file_is_refused_with_a_clear_error_and_nothing_is_stored(cast: Cast) -> None:
-    response = upload(signed_in(cast.clerk), b"this is not a map", name="notes.geojson", crs="EPSG:nonsense")
+    response = upload(signed_in(cast.clerk), b"this is not a map", name="notes.geojson")
 
     assert response.status_code == 200
-    html = response.content.decode()
-    assert "The file was not stored" in html or "field-error" in html
-    assert 'class="field-error"' in html
+    errors = response.context["errors"]
+    assert list(errors) == ["file"], (errors, response.context.get("other_errors"))
+    assert "The file was not stored" in response.content.decode()
+    assert Import.objects.count() == 0
+
+
+def test_an_unknown_crs_is_named_next_to_its_field(cast: Cast) -> None:
+    response = upload(signed_in(cast.clerk), geojson("North field"), crs="EPSG:nonsense")
+
+    assert response.status_code == 200 and "EPSG:nonsense" in response.context["errors"]["crs"][0]
     assert Import.objects.count() == 0
 
 
