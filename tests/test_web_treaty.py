@@ -191,3 +191,8 @@ def test_a_states_timeline_words_the_engines_fixed_details_in_the_readers_langua
     assert events["consent_deposited"]["detail_text"] == "ratificación"
     assert f"Estado Parte n.º {default_register().state('UKR').ordinal}" in events["entry_into_force"]["detail_text"]
     assert events["art4_deadline"]["detail_text"] == ""
+
+
+def test_the_status_json_asks_the_database_nothing(db, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        assert client_for().get("/treaty/statuses/", {"on": "2015-05-05"}).status_code == 200
