@@ -7,11 +7,36 @@ window.Clearground = window.Clearground || {};
   maplibregl.setWorkerUrl(STATIC + "vendor/maplibre-gl/maplibre-gl-csp-worker.js");
   let countries = null;
 
+  // Shapes that cross the 180° line (Chukotka, Fiji) come back from topojson with longitudes that
+  // jump by 360°, which a flat map draws as a band right round the world: keep each ring continuous.
+  function unwrapRing(ring) {
+    let shift = 0;
+    return ring.map(([lon, lat], i) => {
+      if (i > 0) {
+        const previous = ring[i - 1][0] + shift;
+        while (lon + shift - previous > 180) shift -= 360;
+        while (lon + shift - previous < -180) shift += 360;
+      }
+      return [lon + shift, lat];
+    });
+  }
+  function unwrap(geometry) {
+    if (geometry.type === "Polygon") return { type: "Polygon", coordinates: geometry.coordinates.map(unwrapRing) };
+    if (geometry.type === "MultiPolygon") {
+      return { type: "MultiPolygon", coordinates: geometry.coordinates.map((p) => p.map(unwrapRing)) };
+    }
+    return geometry;
+  }
+
   /** Natural Earth countries (1:50m) as GeoJSON; feature ids are ISO 3166-1 numeric codes. */
   C.countries = function () {
     countries = countries || fetch(STATIC + "vendor/world-atlas/countries-50m.json")
       .then((r) => r.json())
-      .then((topo) => topojson.feature(topo, topo.objects.countries));
+      .then((topo) => {
+        const fc = topojson.feature(topo, topo.objects.countries);
+        fc.features = fc.features.filter((f) => f.geometry).map((f) => Object.assign(f, { geometry: unwrap(f.geometry) }));
+        return fc;
+      });
     return countries;
   };
 

@@ -44,30 +44,11 @@
   // world-atlas is cut for d3's spherical projections: rings that cross the antimeridian (Russia's
   // Chukotka, Fiji) jump from 180° to -180°, which a flat MapLibre map draws as a band round the world.
   // Unwrapping each ring's longitudes (consecutive points less than 180° apart) draws them past 180°.
-  function unwrapRing(ring) {
-    let shift = 0;
-    return ring.map(([lon, lat], i) => {
-      if (i > 0) {
-        const previous = ring[i - 1][0] + shift;
-        while (lon + shift - previous > 180) shift -= 360;
-        while (lon + shift - previous < -180) shift += 360;
-      }
-      return [lon + shift, lat];
-    });
-  }
-  function unwrap(geometry) {
-    if (geometry.type === "Polygon") return { type: "Polygon", coordinates: geometry.coordinates.map(unwrapRing) };
-    if (geometry.type === "MultiPolygon") {
-      return { type: "MultiPolygon", coordinates: geometry.coordinates.map((p) => p.map(unwrapRing)) };
-    }
-    return geometry;
-  }
-
   const map = C.createMap("treaty-map", { center: [15, 20], zoom: 0.9, minZoom: 0, renderWorldCopies: false });
   const ready = new Promise((resolve) => {
     const start = () => C.countries().then((fc) => {
       const features = fc.features.filter((f) => f.geometry).map((f) => ({
-        type: "Feature", geometry: unwrap(f.geometry),
+        type: "Feature", geometry: f.geometry,
         properties: { iso3: config.numericToIso3[f.id] || "", name: f.properties.name },
       }));
       map.addSource("treaty", { type: "geojson", data: { type: "FeatureCollection", features } });
@@ -75,7 +56,7 @@
                      paint: { "fill-color": colorExpression(current.statuses) } });
       map.addLayer({ id: "treaty-borders", type: "line", source: "treaty",
                      paint: { "line-color": "#6e6e6e", "line-width": 0.6 } });
-      // This layer colours every country, so the basemap's own land and borders (uncut) are not needed.
+      // This layer colours every country, so the basemap's own land and borders are not needed.
       map.setLayoutProperty("land", "visibility", "none");
       map.setLayoutProperty("borders", "visibility", "none");
       resolve();
