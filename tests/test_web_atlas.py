@@ -147,12 +147,17 @@ def test_a_date_before_anything_was_known_is_explained_next_to_the_field(cast):
     assert bad.status_code == 400 and 'aria-invalid="true"' in bad.content.decode()
 
 
-def test_the_hazard_page_is_translated(cast, settings):
+@pytest.mark.parametrize(
+    ("code", "words"), [("uk", ["Поточний стан", "У роботі"]), ("ar", ["الحالة الحالية", "قيد العمل"])]
+)
+def test_the_hazard_page_is_translated_with_its_vocabulary(cast, settings, code, words):
     hazard = register_hazard(cast, 100)
+    reduce(cast, hazard, dt.date(2024, 2, 5))  # a technical survey: the hazard is now worked on
     client = client_for(cast.imo)
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "uk"
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = code
     page = client.get(f"/map/hazards/{hazard.pk}/").content.decode()
-    assert "Поточний стан" in page
+    for word in words:
+        assert word in page
 
 
 def history(cast, hazard, n: int) -> None:

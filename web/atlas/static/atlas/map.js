@@ -156,9 +156,15 @@
     popup = new maplibregl.Popup({ maxWidth: "22rem" }).setLngLat(e.lngLat).setDOMContent(popupFor(features[0]))
       .addTo(map);
   });
+  // The pointer cursor over features: one query per animation frame at most (20,000 hazards in view).
+  let hover = null;
   map.on("mousemove", (e) => {
-    if (!map.isStyleLoaded()) return;
-    const over = map.queryRenderedFeatures(e.point, { layers: clickable.filter((id) => map.getLayer(id)) }).length;
-    map.getCanvas().style.cursor = over ? "pointer" : "";
+    if (hover !== null) { hover = e.point; return; }
+    hover = e.point;
+    requestAnimationFrame(() => {
+      const over = map.queryRenderedFeatures(hover, { layers: clickable.filter((id) => map.getLayer(id)) }).length;
+      map.getCanvas().style.cursor = over ? "pointer" : "";
+      hover = null;
+    });
   });
 })(window.Clearground);

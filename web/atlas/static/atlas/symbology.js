@@ -77,7 +77,7 @@ window.Clearground = window.Clearground || {};
     return [
       layer("products-fill", "fill", source, sourceLayer, {
         "fill-color": ["match", kind, "cancelled", COLOURS.cancelled, "reduced", COLOURS.reduced, COLOURS.cleared],
-        "fill-opacity": 0.6,
+        "fill-opacity": 0.85,
       }),
       layer("products-line", "line", source, sourceLayer, {
         "line-color": ["match", kind, "cancelled", COLOURS.cancelled_line, "reduced", COLOURS.reduced_line,
