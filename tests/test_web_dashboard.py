@@ -235,3 +235,21 @@ def test_the_dashboard_speaks_the_readers_language(cast: Cast, code: str, headin
     client.force_login(cast.imo)
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = code
     assert heading in client.get("/").content.decode()
+
+
+def test_land_release_by_province_and_by_year_equal_direct_sql_sums(cast: Cast, register: dict[str, Any]) -> None:
+    from web.dashboard.queries import land_release_by_area, land_release_by_year
+
+    (row,) = land_release_by_area(cast.imo)
+    expected = sql("SELECT sum(remaining_area_m2), sum(cancelled_m2), sum(reduced_m2), sum(cleared_m2)"
+                   " FROM hazards_hazardousarea WHERE admin_area_id = %s", cast.area.pk)  # fmt: skip
+    assert row["area_name"] == "Test Oblast"
+    assert (row["remaining"], row["cancelled"], row["reduced"], row["cleared"]) == pytest.approx(expected)
+    by_year = land_release_by_year(cast.imo)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT extract(year FROM p.on)::int, p.kind, sum(p.area_m2) FROM hazards_landreleaseproduct p"
+                       " GROUP BY 1, 2")  # fmt: skip
+        direct = {(year, kind): m2 for year, kind, m2 in cursor.fetchall()}
+    assert {(y, k): v for y, kinds in by_year.items() for k, v in kinds.items()} == pytest.approx(direct)
+    assert {r["area_name"] for r in land_release_by_area(cast.outsider)} == {"Test Oblast"}
+    assert land_release_by_area(cast.outsider)[0]["cleared"] == 0
