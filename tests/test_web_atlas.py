@@ -181,3 +181,14 @@ def test_the_hazard_page_costs_the_same_few_queries_however_long_its_history(cas
     for hazard in (small, large):
         with django_assert_num_queries(expected):
             assert client.get(f"/map/hazards/{hazard.pk}/{on}").status_code == 200
+
+
+def test_the_map_page_costs_five_queries_however_many_hazards(cast, django_assert_num_queries):
+    register_hazard(cast, 100)
+    client = client_for(cast.imo)
+    client.get("/map/")  # warm
+    for size in (200, 300):
+        register_hazard(cast, size)
+        # session, user, memberships, the start extent, the organisations with hazards
+        with django_assert_num_queries(5):
+            assert client.get("/map/").status_code == 200
