@@ -332,3 +332,79 @@ def test_the_detail_page_shows_the_payload_readably_and_withholds_informants(cas
     assert "Suspected hazardous area" in html
     assert "Olena K." not in html
     assert "Submitted" in html  # the history
+
+
+def test_an_eod_spot_task_is_reported_with_a_typed_point_and_its_finds(cast, clerk):
+    data = {
+        "organisation": cast.alpha.pk,
+        "date_of_information": DAY0.isoformat(),
+        "location": "36.201, 49.951",
+        "finds.0.category": "uxo",
+        "finds.0.quantity": "2",
+        "finds.0.disposal": "destroyed_in_situ",
+        "activity.start_date": "2024-01-12",
+        "submit": "1",
+    }
+    response = clerk.post("/reports/new/eod_spot/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    report = Report.objects.get()
+    assert report.status == ReportStatus.SUBMITTED
+    assert report.payload["location"] == {"type": "Point", "coordinates": [36.201, 49.951]}
+    assert report.payload["finds"] == [{"category": "uxo", "quantity": 2, "disposal": "destroyed_in_situ"}]
+
+
+def test_the_author_edits_the_informant_and_a_colleague_who_may_not_see_it_cannot_lose_it(cast, clerk):
+    from django.contrib.auth.models import User
+
+    from accounts.models import Membership
+
+    draft = create_draft(cast)
+    assert "Olena K." in clerk.get(f"/reports/{draft.pk}/edit/").content.decode()
+    colleague = User.objects.create_user("colleague", password="test-password-1")
+    Membership.objects.create(user=colleague, organisation=cast.alpha, role="data_clerk")
+    c = client_for(colleague)
+    page = c.get(f"/reports/{draft.pk}/edit/").content.decode()
+    assert "Olena K." not in page
+    data = {"date_of_information": DAY0.isoformat(), **form_data(cast.nts_payload()), "save": "1"}
+    del data["evidence.0.informant.name"], data["evidence.0.informant.contact"]
+    data["hazard.name"] = "Renamed by a colleague"
+    assert c.post(f"/reports/{draft.pk}/edit/", data).status_code == 302
+    draft.refresh_from_db()
+    assert draft.payload["hazard"]["name"] == "Renamed by a colleague"
+    assert draft.payload["evidence"][0]["informant"] == {"name": "Olena K.", "contact": "+380 00 000"}
+
+
+def test_a_saved_draft_is_submitted_from_its_page(cast, clerk):
+    draft = create_draft(cast)
+    assert clerk.post(f"/reports/{draft.pk}/submit/").status_code == 302
+    draft.refresh_from_db()
+    assert draft.status == ReportStatus.SUBMITTED
+
+
+def create_draft(cast: Cast) -> Report:
+    from reports.actions import create_report
+
+    return create_report(
+        acting_user=cast.clerk,
+        organisation=cast.alpha,
+        kind="nts",
+        date_of_information=DAY0,
+        payload=cast.nts_payload(),
+    )
+
+
+@pytest.mark.parametrize(
+    "code, label, vocabulary",
+    [
+        ("uk", "Назва небезпечної території", "Підозріла небезпечна територія"),
+        ("es", "Nombre del área peligrosa", "Área peligrosa sospechosa"),
+        ("ar", "اسم المنطقة الخطرة", "منطقة خطرة مشتبه بها"),
+    ],
+)
+def test_the_form_and_its_vocabularies_are_translated(clerk, code, label, vocabulary):
+    from django.conf import settings
+
+    clerk.cookies[settings.LANGUAGE_COOKIE_NAME] = code
+    html = clerk.get("/reports/new/nts/").content.decode()
+    assert label in html
+    assert vocabulary in html

@@ -21,8 +21,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import access
-from accounts.personal import without_personal_data
+from accounts import access, audit
+from accounts.personal import has_personal_data, without_personal_data
 from core.errors import CleargroundError, Conflict, NotAllowed, NotFoundOrNoAccess, Problem, ValidationFailed
 from hazards.models import HazardousArea
 from reports import actions
@@ -30,7 +30,7 @@ from reports.kinds import KINDS
 from reports.models import Reconcile, Report, ReportKind, ReportStatus
 from reports.workflow import ALLOWED, EDITABLE
 from vocab.choices import HazardStatus
-from web.workbench import binding
+from web.workbench import binding, personal
 from web.workbench import review as review_data
 from web.workbench.spec import FORMS, KindForm
 from web.workbench.upload import read_uploads
@@ -236,8 +236,18 @@ def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "date_of_information": report.date_of_information.isoformat(),
             "hazard": str(report.hazard_id or ""),
         }
-        return _form_page(request, form, report=report, payload=report.payload, header=header)
+        if personal.may_see(request.user, report):
+            shown = personal.unsealed(report.payload)
+            if has_personal_data(report.payload):
+                audit.record_personal_read(
+                    request.user, [report], fields=["payload.personal"], why=f"edit form {request.path}"
+                )
+        else:
+            shown = without_personal_data(report.payload)
+        return _form_page(request, form, report=report, payload=shown, header=header)
     payload, header, problems = _read_form(request, form)
+    if not personal.may_see(request.user, report):
+        personal.keep(report.payload, payload)
     header["organisation"] = str(report.organisation_id)
     if request.POST.get("add_row") in _group_paths(form):
         return _form_page(
