@@ -10,6 +10,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.html import format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
@@ -18,6 +19,7 @@ from accounts.models import Membership
 from hazards.queries import land_release_summary
 from vocab.choices import ActivityKind, Method, ProductKind
 from web.dashboard import queries
+from web.dashboard.templatetags.humanize_area import count, m2
 from web.shell.charts import Series, line_chart, stacked_bars
 
 
@@ -41,7 +43,7 @@ def home(request: HttpRequest) -> HttpResponse:
         latest=queries.latest_hazards(user),
     )
     who = [{**r, "kind_label": ActivityKind(r["kind"]).label} for r in queries.who_does_what_where(user)]
-    context.update(who_rows=who, who_chart=_who_chart(who))
+    context.update(who_rows=_who_rows(who), who_chart=_who_chart(who))
     productivity = [{**r, "label": _method_label(r["method"])} for r in queries.productivity(user)]
     context.update(productivity=productivity, productivity_chart=_productivity_chart(productivity))
     casualties = queries.casualties_by_year(user)
@@ -91,6 +93,18 @@ def _who_chart(rows: list[dict[str, Any]]) -> SafeString | None:
         counts[(r["organisation__code"], r["kind"])] = counts.get((r["organisation__code"], r["kind"]), 0) + r["n"]
     series = [Series(str(ActivityKind(k).label), [counts.get((code, k), 0) for _n, code in orgs]) for k in kinds]
     return stacked_bars([name for name, _c in orgs], series, title=_("Activities by organisation and kind"))
+
+
+def _who_rows(rows: list[dict[str, Any]]) -> SafeString:
+    # Built here rather than in a template loop: a national register has hundreds of these rows.
+    return format_html_join(
+        "",
+        '<tr><th scope="row">{}</th><td>{}</td><td>{}</td><td class="n">{}</td><td class="n">{}</td></tr>',
+        (
+            (r["organisation__name"], r["area_name"] or _("No admin area"), r["kind_label"], count(r["n"]), m2(r["m2"]))
+            for r in rows
+        ),
+    )
 
 
 def _method_label(method: str) -> str:
