@@ -28,7 +28,8 @@ class Series:
 def _num(value: float | None, digits: int = 0) -> str:
     if value is None:
         return "—"
-    return number_format(round(value, digits), decimal_pos=digits or None, use_l10n=True, force_grouping=True)
+    rounded: float | int = round(value, digits) if digits else round(value)  # round(x, 0) would print "1.0"
+    return number_format(rounded, decimal_pos=digits or None, use_l10n=True, force_grouping=True)
 
 
 def _colors(series: Sequence[Series]) -> list[str]:
