@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from clearground.test import DAY0, Cast, square
 from hazards.models import HazardousArea
@@ -408,3 +410,40 @@ def test_the_form_and_its_vocabularies_are_translated(clerk, code, label, vocabu
     html = clerk.get("/reports/new/nts/").content.decode()
     assert label in html
     assert vocabulary in html
+
+
+def test_an_approval_is_taken_back_with_a_reason_from_the_report_page(cast):
+    report = submitted(cast, "nts", cast.nts_payload())
+    c = client_for(cast.imo)
+    c.post(f"/reports/{report.pk}/review/", {"decision": "approve", "reconcile": "new"})
+    assert f'action="/reports/{report.pk}/unapprove/"' in c.get(f"/reports/{report.pk}/").content.decode()
+    c.post(f"/reports/{report.pk}/unapprove/", {"reason": ""})
+    report.refresh_from_db()
+    assert report.status == ReportStatus.APPROVED
+    c.post(f"/reports/{report.pk}/unapprove/", {"reason": "Wrong field"})
+    report.refresh_from_db()
+    assert report.status == ReportStatus.SUBMITTED
+    assert not HazardousArea.objects.exists()
+
+
+def test_a_decided_report_offers_no_decision(cast):
+    report = submitted(cast, "nts", cast.nts_payload())
+    c = client_for(cast.imo)
+    c.post(f"/reports/{report.pk}/review/", {"decision": "approve", "reconcile": "new"})
+    html = c.get(f"/reports/{report.pk}/review/").content.decode()
+    assert 'value="approve"' not in html
+
+
+def test_the_list_and_the_queue_take_the_same_number_of_queries_for_one_report_or_five(cast, django_assert_num_queries):
+    submitted(cast, "nts", cast.nts_payload())
+    c = client_for(cast.imo)
+    counts = {}
+    for url in ("/reports/", "/reports/queue/"):
+        with CaptureQueriesContext(connection) as one:
+            c.get(url)
+        counts[url] = len(one)
+    for i in range(4):
+        submitted(cast, "nts", cast.nts_payload(square(50, x=300 * (i + 1))))
+    for url, expected in counts.items():
+        with django_assert_num_queries(expected):
+            c.get(url)

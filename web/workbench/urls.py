@@ -13,4 +13,5 @@ urlpatterns = [
     path("<int:pk>/edit/", views.report_edit, name="edit"),
     path("<int:pk>/submit/", views.submit, name="submit"),
     path("<int:pk>/review/", views.review, name="review"),
+    path("<int:pk>/unapprove/", views.unapprove, name="unapprove"),
 ]

@@ -292,6 +292,7 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "transitions": report.transitions.select_related("by"),
             "may_edit": report.status in EDITABLE and bool(roles & access.WRITERS),
             "may_review": report.status in QUEUE and bool(roles & access.APPROVERS),
+            "may_unapprove": report.status == ReportStatus.APPROVED and bool(roles & access.APPROVERS),
         },
     )
 
@@ -349,6 +350,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
             "reconcile_choices": choices,
             "reconcile": posted.get("reconcile") or default,
             "may_validate": ReportStatus.VALIDATED in ALLOWED[report.status],
+            "decidable": report.status in QUEUE,
             "hazards": list(access.hazards_for(request.user).order_by("code").only("pk", "code", "name")[:1000])
             if choices
             else [],
@@ -394,6 +396,22 @@ def _decide(request: HttpRequest, report: Report, posted: dict[str, str]) -> Htt
     else:
         raise ValidationFailed([Problem("decision", _("choose Approve, Validate or Return"))])
     return redirect(reverse("workbench:queue"))
+
+
+@login_required
+@require_POST
+def unapprove(request: HttpRequest, pk: int) -> HttpResponse:
+    """Take an approval back, with the reason; the hazard is rebuilt without the report."""
+    report = _get_report(request.user, pk, approve=True)
+    try:
+        actions.unapprove_report(report, acting_user=request.user, reason=request.POST.get("reason", ""))
+    except ValidationFailed:
+        messages.error(request, _("Say why the approval is taken back."))
+    except Conflict as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Approval taken back; report #%(pk)s is in the queue again.") % {"pk": report.pk})
+    return redirect("workbench:detail", pk=report.pk)
 
 
 @login_required
