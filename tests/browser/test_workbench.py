@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from clearground.test import square
 from hazards.models import HazardousArea
 from reports.models import Report, ReportStatus
 from tests.browser.conftest import serious_axe_violations, shot, sign_in, use_language
@@ -100,3 +101,15 @@ def test_the_form_queue_and_review_have_no_serious_accessibility_violation(live_
     page.wait_for_selector("#review-map[data-ready=true]")
     assert serious_axe_violations(page) == [], "review"
     shot(page, f"workbench-review-{code}")
+
+
+def test_a_polygon_pasted_into_the_field_is_drawn_on_the_map(live_cast, live_server, page):
+    register_hazard(live_cast)
+    sign_in(page, live_server, "clerk")
+    page.goto(live_server.url + "/reports/new/nts/")
+    page.wait_for_selector(DRAW_MAP + "[data-draw-ready=true]")
+    page.locator("#f-hazard-geometry").fill(json.dumps(square(60, x=200)))
+    shown = page.evaluate(
+        """() => document.querySelector("[data-draw-for='f-hazard-geometry'] .draw-map").dataset.shown"""
+    )
+    assert shown == "Polygon"

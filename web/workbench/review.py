@@ -6,10 +6,12 @@ Only for showing: the kinds (reports/kinds) remain the judges of what a payload 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
 from django.contrib.gis.geos import GEOSException, GEOSGeometry
+from django.utils import formats
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
@@ -57,6 +59,11 @@ def shown(f: Field, value: Any) -> str:
         return ", ".join(labels.get(str(v), str(v)) for v in value)
     if f.type == "polygon":
         return _area_text(_geometry(value))
+    if f.type == "date" and isinstance(value, str):
+        try:
+            return formats.date_format(dt.date.fromisoformat(value), "DATE_FORMAT")
+        except ValueError:
+            return value  # a draft's date as typed
     if f.type == "point" and isinstance(value, dict):
         return ", ".join(str(c) for c in value.get("coordinates") or [])
     if f.type == "points" and isinstance(value, list):

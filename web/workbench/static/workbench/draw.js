@@ -54,6 +54,7 @@
     }
 
     function redraw() {
+      box.querySelector(".draw-map").dataset.shown = shown && shown.type ? shown.type : "";
       const source = map.getSource("draw");
       if (source) source.setData(data());
     }
