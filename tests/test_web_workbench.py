@@ -18,7 +18,7 @@ from hazards.models import HazardousArea
 from reports.kinds import KINDS
 from reports.models import Report, ReportStatus
 from tests.helpers import register_hazard, submitted
-from web.workbench.spec import FORMS
+from web.workbench.spec import FORMS, TYPES, Group
 
 
 def client_for(user: Any) -> Client:
@@ -49,8 +49,14 @@ def clerk(cast: Cast) -> Client:
     return client_for(cast.clerk)
 
 
-def test_every_report_kind_has_a_form(cast):
+def test_every_report_kind_has_a_form_and_every_field_a_known_type():
     assert set(FORMS) == set(KINDS)
+    for form in FORMS.values():
+        for section in form.sections:
+            for item in section.items:
+                for f in item.fields if isinstance(item, Group) else (item,):
+                    assert f.type in TYPES, (form.kind, f.path)
+                    assert (f.vocab is not None) == (f.type in ("choice", "multi")), (form.kind, f.path)
 
 
 @pytest.mark.parametrize("kind", sorted(KINDS))
@@ -447,3 +453,41 @@ def test_the_list_and_the_queue_take_the_same_number_of_queries_for_one_report_o
     for url, expected in counts.items():
         with django_assert_num_queries(expected):
             c.get(url)
+
+
+def _sample(f: Any) -> Any:
+    from clearground.test import point
+
+    return {
+        "number": 1,
+        "integer": 1,
+        "date": "2024-01-01",
+        "datetime": "2024-01-01T10:00",
+        "boolean": True,
+        "polygon": square(50),
+        "point": point(),
+        "points": [point()],
+        "choice": f.options()[0][0] if f.options() else "",
+        "multi": [f.options()[0][0]] if f.options() else [],
+    }.get(f.type, "x")
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_every_field_of_a_form_is_a_field_its_kind_reads(db, kind):
+    from web.workbench.binding import _set
+
+    form = FORMS[kind]
+    payload: dict[str, Any] = {}
+    for section in form.sections:
+        for item in section.items:
+            if isinstance(item, Group):
+                row: dict[str, Any] = {}
+                for f in item.fields:
+                    _set(row, f.path, _sample(f))
+                _set(payload, item.path, [row])
+            else:
+                _set(payload, item.path, _sample(item))
+    if "activity" in payload and isinstance(payload["activity"], dict) and "status" in payload["activity"]:
+        payload["activity"]["status"] = "suspended"  # suspend_reason is read only for a suspended activity
+    problems = KINDS[kind].read(payload, on=DAY0, has_hazard=False)[1]
+    assert [p for p in problems if "is not a field" in p.message] == []

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from core.geometry import area_m2, parse_area
 from reports.models import Report
 from web.workbench.binding import geometry_from_text, point_from_text
-from web.workbench.spec import Field, Group, KindForm
+from web.workbench.spec import Field, KindForm
 
 
 def _get(payload: Any, path: str) -> Any:
@@ -91,7 +91,7 @@ def payload_rows(form: KindForm, payload: Any) -> list[tuple[str, str]]:
 
 
 def _group_label(form: KindForm, path: str) -> str:
-    return next(str(g.label) for s in form.sections for g in s.items if isinstance(g, Group) and g.path == path)
+    return str(form.groups()[path].label)
 
 
 def _m2(value: float) -> str:

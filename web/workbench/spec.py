@@ -102,6 +102,10 @@ class KindForm:
     hazard: str | None = None
     intro: Any = ""
 
+    def groups(self) -> dict[str, Group]:
+        """The repeating groups by path."""
+        return {g.path: g for s in self.sections for g in s.items if isinstance(g, Group)}
+
     def polygon_paths(self) -> list[str]:
         """Top-level polygon fields (the report's own geometry, not its products)."""
         return [f.path for s in self.sections for f in s.items if isinstance(f, Field) and f.type == "polygon"]

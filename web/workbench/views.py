@@ -88,10 +88,11 @@ def _parse_date(raw: str) -> dt.date | None:
 
 
 def _polygon_inputs(form: KindForm, data: Any) -> list[str]:
+    """Every polygon input posted, group rows included: where a file may have been uploaded."""
     names = list(form.polygon_paths())
+    groups = form.groups()
     for group_path, field_path in form.polygon_groups():
-        group = next(g for s in form.sections for g in s.items if getattr(g, "path", None) == group_path)
-        names += [f"{group_path}.{n}.{field_path}" for n in binding.row_numbers(group, data)]  # type: ignore[arg-type]
+        names += [f"{group_path}.{n}.{field_path}" for n in binding.row_numbers(groups[group_path], data)]
     return names
 
 
@@ -190,7 +191,7 @@ def report_new(request: HttpRequest, kind: str) -> HttpResponse:
         }
         return _form_page(request, form, report=None, payload={}, header=header)
     payload, header, problems = _read_form(request, form)
-    if request.POST.get("add_row") in _group_paths(form):
+    if request.POST.get("add_row") in form.groups():
         return _form_page(
             request, form, report=None, payload=payload, header=header, extra_rows={request.POST["add_row"]}
         )
@@ -215,10 +216,6 @@ def report_new(request: HttpRequest, kind: str) -> HttpResponse:
         return _form_page(request, form, report=None, payload=payload, header=header, problems=exc.problems)
     messages.success(request, _("Report submitted for approval.") if submit else _("Draft saved."))
     return redirect("workbench:detail", pk=report.pk)
-
-
-def _group_paths(form: KindForm) -> set[str]:
-    return {g.path for s in form.sections for g in s.items if hasattr(g, "fields")}
 
 
 @login_required
@@ -249,7 +246,7 @@ def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if not personal.may_see(request.user, report):
         personal.keep(report.payload, payload)
     header["organisation"] = str(report.organisation_id)
-    if request.POST.get("add_row") in _group_paths(form):
+    if request.POST.get("add_row") in form.groups():
         return _form_page(
             request, form, report=report, payload=payload, header=header, extra_rows={request.POST["add_row"]}
         )
