@@ -491,3 +491,36 @@ def test_every_field_of_a_form_is_a_field_its_kind_reads(db, kind):
         payload["activity"]["status"] = "suspended"  # suspend_reason is read only for a suspended activity
     problems = KINDS[kind].read(payload, on=DAY0, has_hazard=False)[1]
     assert [p for p in problems if "is not a field" in p.message] == []
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_every_field_a_kind_reads_has_an_input_in_its_form(db, kind):
+    import re
+
+    from reports.kinds.base import Checker
+    from web.workbench.binding import _set
+
+    form = FORMS[kind]
+    payload: dict[str, Any] = {}
+    inputs = set()
+    for section in form.sections:
+        for item in section.items:
+            if isinstance(item, Group):
+                row: dict[str, Any] = {}
+                for f in item.fields:
+                    _set(row, f.path, _sample(f))
+                    inputs.add(f"{item.path}.N.{f.path}")
+                _set(payload, item.path, [row])
+                inputs.add(item.path)
+            else:
+                _set(payload, item.path, _sample(item))
+                inputs.add(item.path)
+    if isinstance(payload.get("activity"), dict) and "status" in payload["activity"]:
+        payload["activity"]["status"] = "suspended"
+    checker = Checker(payload)
+    KINDS[kind].parse(checker, on=DAY0, has_hazard=False)
+    read = {re.sub(r"\.\d+(?=\.|$)", ".N", p) for p in checker.read}
+    # A list of points (minefield reference points) is one input.
+    read = {p.removesuffix(".N") if p.removesuffix(".N") in inputs else p for p in read}
+    parents = {p.rsplit(".", 1)[0] for p in inputs if "." in p}  # "activity" is read to see if it is given
+    assert read - inputs - parents == set()
