@@ -524,3 +524,12 @@ def test_every_field_a_kind_reads_has_an_input_in_its_form(db, kind):
     read = {p.removesuffix(".N") if p.removesuffix(".N") in inputs else p for p in read}
     parents = {p.rsplit(".", 1)[0] for p in inputs if "." in p}  # "activity" is read to see if it is given
     assert read - inputs - parents == set()
+
+
+def test_the_drawing_map_shows_the_hazards_in_scope_and_not_others(cast, clerk):
+    hazard = register_hazard(cast)
+    html = clerk.get("/reports/new/nts/").content.decode()
+    data = json.loads(html.split('id="scope-hazards" type="application/json">')[1].split("</script>")[0])
+    assert [f["properties"]["code"] for f in data["features"]] == [hazard.code]
+    outsider = client_for(cast.outsider).get("/reports/new/nts/").content.decode()
+    assert hazard.code not in outsider

@@ -13,6 +13,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.gis.db.models import Extent
+from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
@@ -128,8 +129,24 @@ def _form_page(
             "organisations": organisations,
             "hazards": _hazard_choices(request.user, organisations) if form.hazard else [],
             "bounds": _bounds(request.user),
+            "scope_hazards": _scope_hazards(request.user) if form.polygon_paths() or form.polygon_groups() else None,
         },
     )  # 200 even with problems, as Django forms answer: the page is the answer, and a 4xx is a console error
+
+
+def _scope_hazards(user: Any) -> dict[str, Any]:
+    """The hazards in the user's scope (the latest 300), drawn under the drawing map for orientation."""
+    rows = (
+        access.hazards_for(user)
+        .exclude(status=HazardStatus.CLOSED)
+        .order_by("-updated_at")
+        .values("code", "name", gj=AsGeoJSON("geom", precision=6))[:300]
+    )
+    features = [
+        {"type": "Feature", "geometry": json.loads(r["gj"]), "properties": {"code": r["code"], "name": r["name"]}}
+        for r in rows
+    ]
+    return {"type": "FeatureCollection", "features": features}
 
 
 def _bounds(user: Any) -> str:

@@ -7,6 +7,8 @@
   const form = document.querySelector("form.report-form");
   if (!form || !window.maplibregl) return;
   const bounds = form.dataset.bounds ? JSON.parse(form.dataset.bounds) : null;
+  const scope = document.getElementById("scope-hazards");
+  const registered = scope ? JSON.parse(scope.textContent) : { type: "FeatureCollection", features: [] };
 
   function ringOf(geometry) {
     if (!geometry) return null;
@@ -64,6 +66,10 @@
     }
 
     map.on("load", () => {
+      // The hazards already registered, under the drawing, so a new one is drawn where it belongs.
+      map.addSource("registered", { type: "geojson", data: registered });
+      map.addLayer({ id: "registered-fill", type: "fill", source: "registered", paint: { "fill-color": "#d9d9d9", "fill-opacity": 0.6 } });
+      map.addLayer({ id: "registered-line", type: "line", source: "registered", paint: { "line-color": "#757575", "line-width": 1 } });
       map.addSource("draw", { type: "geojson", data: data() });
       map.addLayer({ id: "draw-fill", type: "fill", source: "draw", filter: ["==", ["get", "role"], "polygon"], paint: { "fill-color": "#1f6fb2", "fill-opacity": 0.3 } });
       map.addLayer({ id: "draw-outline", type: "line", source: "draw", filter: ["in", ["get", "role"], ["literal", ["polygon", "line"]]], paint: { "line-color": "#0b3d66", "line-width": 2 } });
