@@ -533,3 +533,11 @@ def test_the_drawing_map_shows_the_hazards_in_scope_and_not_others(cast, clerk):
     assert [f["properties"]["code"] for f in data["features"]] == [hazard.code]
     outsider = client_for(cast.outsider).get("/reports/new/nts/").content.decode()
     assert hazard.code not in outsider
+
+
+def test_a_problem_of_an_object_without_its_own_input_is_shown_on_the_fieldset_of_its_fields(cast, clerk):
+    data = {"organisation": cast.alpha.pk, "date_of_information": DAY0.isoformat(), "submit": "1"}
+    html = clerk.post("/reports/new/nts/", data).content.decode()
+    # "activity is required": the activity is its fields (method, start date ...), which share a fieldset.
+    assert 'id="section-3-error">is required' in html
+    assert '<a href="#section-3">Activity</a>' in html

@@ -213,6 +213,12 @@ class GroupBlock:
 class SectionBlock:
     legend: Any
     items: list[Widget | GroupBlock]
+    number: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        return f"section-{self.number}"
 
 
 def _widget(f: Field, name: str, payload: Any) -> Widget:
@@ -230,7 +236,7 @@ def _widget(f: Field, name: str, payload: Any) -> Widget:
 def layout(form: KindForm, payload: dict[str, Any], *, extra_rows: set[str] | None = None) -> list[SectionBlock]:
     """The form's sections filled from `payload`; each group has at least one (blank) row."""
     extra_rows = extra_rows or set()
-    sections = []
+    sections: list[SectionBlock] = []
     for section in form.sections:
         items: list[Widget | GroupBlock] = []
         for item in section.items:
@@ -242,7 +248,7 @@ def layout(form: KindForm, payload: dict[str, Any], *, extra_rows: set[str] | No
             count = max(count + (1 if item.path in extra_rows else 0), 1)
             rows = [[_widget(f, f"{item.path}.{n}.{f.path}", payload) for f in item.fields] for n in range(count)]
             items.append(GroupBlock(item, rows, count))
-        sections.append(SectionBlock(section.legend, items))
+        sections.append(SectionBlock(section.legend, items, len(sections) + 1))
     return sections
 
 
@@ -266,6 +272,12 @@ def attach(
                 for n, row in enumerate(item.rows, start=1):
                     for w in row:
                         targets[w.name] = (w.errors, w.id, f"{item.spec.label} {n}: {w.spec.label}")
+    for s in sections:
+        # An object whose fields are inputs ("activity" for activity.start_date, ...) but has no input
+        # of its own: its problems ("activity is required") go to the fieldset that holds its fields.
+        for item in s.items:
+            if isinstance(item, Widget) and "." in item.name:
+                targets.setdefault(item.name.split(".", 1)[0], (s.errors, s.id, str(s.legend)))
     summary = []
     for p in problems:
         path = p.field.removeprefix("payload.")
