@@ -541,3 +541,9 @@ def test_a_problem_of_an_object_without_its_own_input_is_shown_on_the_fieldset_o
     # "activity is required": the activity is its fields (method, start date ...), which share a fieldset.
     assert 'id="section-3-error">is required' in html
     assert '<a href="#section-3">Activity</a>' in html
+
+
+def test_a_visitor_who_is_not_signed_in_is_sent_to_sign_in(cast):
+    for url in ("/reports/", "/reports/new/nts/", "/reports/queue/"):
+        response = Client().get(url)
+        assert response.status_code == 302 and "/login/" in response["Location"], url

@@ -113,3 +113,17 @@ def test_a_polygon_pasted_into_the_field_is_drawn_on_the_map(live_cast, live_ser
         """() => document.querySelector("[data-draw-for='f-hazard-geometry'] .draw-map").dataset.shown"""
     )
     assert shown == "Polygon"
+
+
+def test_a_point_is_picked_on_the_map(live_cast, live_server, page):
+    register_hazard(live_cast)
+    sign_in(page, live_server, "clerk")
+    page.goto(live_server.url + "/reports/new/eod_spot/")
+    page.locator("[data-pick-for='f-location']").click()
+    page.wait_for_selector("#pick-dialog .pick-map[data-ready=true]")
+    box = page.locator("#pick-dialog .pick-map canvas").bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    lon, lat = (float(v) for v in page.locator("#f-location").input_value().split(","))
+    assert 35 < lon < 37 and 49 < lat < 51  # the map opened around the clerk's hazards near Kharkiv
+    assert page.evaluate("() => document.activeElement.id") == "f-location"
+    assert serious_axe_violations(page) == []

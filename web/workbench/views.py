@@ -129,7 +129,7 @@ def _form_page(
             "organisations": organisations,
             "hazards": _hazard_choices(request.user, organisations) if form.hazard else [],
             "bounds": _bounds(request.user),
-            "scope_hazards": _scope_hazards(request.user) if form.polygon_paths() or form.polygon_groups() else None,
+            "scope_hazards": _scope_hazards(request.user),
         },
     )  # 200 even with problems, as Django forms answer: the page is the answer, and a 4xx is a console error
 

@@ -128,4 +128,34 @@
   }
 
   document.querySelectorAll(".draw[data-draw-for]").forEach(setup);
+
+  // Points: one shared map in a dialog; a click writes "longitude, latitude" into the point's field.
+  const dialog = document.getElementById("pick-dialog");
+  let pickMap = null;
+  let target = null;
+  document.querySelectorAll("[data-pick-for]").forEach((button) => {
+    button.hidden = false;
+    button.addEventListener("click", () => {
+      target = document.getElementById(button.dataset.pickFor);
+      dialog.showModal();
+      if (!pickMap) {
+        const options = { center: [0, 20], zoom: 1 };
+        if (bounds) Object.assign(options, { bounds: [[bounds[0], bounds[1]], [bounds[2], bounds[3]]], fitBoundsOptions: { padding: 40, maxZoom: 15 } });
+        pickMap = C.createMap(dialog.querySelector(".pick-map"), options);
+        pickMap.on("load", () => {
+          pickMap.addSource("registered", { type: "geojson", data: registered });
+          pickMap.addLayer({ id: "registered-fill", type: "fill", source: "registered", paint: { "fill-color": "#d9d9d9", "fill-opacity": 0.6 } });
+          dialog.querySelector(".pick-map").dataset.ready = "true";
+        });
+        pickMap.on("click", (event) => {
+          target.value = event.lngLat.lng.toFixed(7) + ", " + event.lngLat.lat.toFixed(7);
+          dialog.close();
+          target.focus();
+        });
+      } else {
+        pickMap.resize();
+      }
+    });
+  });
+  if (dialog) dialog.querySelector("[data-pick=cancel]").addEventListener("click", () => dialog.close());
 })(window.Clearground);
