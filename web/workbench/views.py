@@ -210,7 +210,13 @@ def report_new(request: HttpRequest, kind: str) -> HttpResponse:
     payload, header, problems = _read_form(request, form)
     if request.POST.get("add_row") in form.groups():
         return _form_page(
-            request, form, report=None, payload=payload, header=header, extra_rows={request.POST["add_row"]}
+            request,
+            form,
+            report=None,
+            payload=payload,
+            header=header,
+            problems=problems,
+            extra_rows={request.POST["add_row"]},
         )
     organisation, on, hazard, header_problems = _header_values(request, form, header, new=True)
     problems += header_problems
@@ -265,7 +271,13 @@ def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
     header["organisation"] = str(report.organisation_id)
     if request.POST.get("add_row") in form.groups():
         return _form_page(
-            request, form, report=report, payload=payload, header=header, extra_rows={request.POST["add_row"]}
+            request,
+            form,
+            report=report,
+            payload=payload,
+            header=header,
+            problems=problems,
+            extra_rows={request.POST["add_row"]},
         )
     _org, on, hazard, header_problems = _header_values(request, form, header, new=False)
     problems += header_problems
