@@ -14,5 +14,7 @@ cg=.venv/bin/clearground
 .venv/bin/python bench/hazard_list.py --min-hazards "${BENCH_SCALE:-100000}"
 # OGC API items and tiles against tipg and pygeoapi on the same register, and the raw SQL floor.
 .venv/bin/python bench/ogc_peers.py
+# The web application: the map's first render in Chromium and the dashboard's response, on the same register.
+bash bench/web.sh
 # The import benchmark empties the register it reads (hazards, reports) and keeps the admin areas.
 .venv/bin/python bench/import_100k.py --truncate
