@@ -38,7 +38,7 @@ ARGS = [
     "--enable-unsafe-swiftshader",
 ]
 TARGET_MS = 2000.0
-VISIBLE = """() => new Set(window.cgMap.queryRenderedFeatures({layers: ['hazards-fill']})
+VISIBLE = """() => new Set(window.cgMap.queryRenderedFeatures({layers: ['hazards-fill', 'hazards-points']})
   .map((f) => f.id ?? f.properties.id)).size"""
 
 

@@ -348,3 +348,53 @@ def test_tilejson_names_the_tile_url_zooms_bounds_and_fields(three: list[Hazardo
 def test_tilejson_of_an_empty_collection_covers_the_world(db: None) -> None:
     doc = Client().get("/tiles/finds/tilejson.json").json()
     assert doc["bounds"] == [-180.0, -85.0511287798066, 180.0, 85.0511287798066]
+
+
+def test_as_points_every_hazard_is_one_point_inside_it_even_those_too_small_for_a_polygon(
+    three: list[HazardousArea], tmp_path: Path
+) -> None:
+    # The map's dots at national scale: at z6 the 100 m hazards are dropped as polygons (above), but
+    # as points each hazard in the tile is there once, on its own surface.
+    z, x, y = tile_of(LON0 + 0.0005, LAT0 + 0.0005, 6)
+    response = Client().get(f"/tiles/hazardous_areas/{z}/{x}/{y}?geometry=point")
+    assert response.status_code == 200
+    features = decode(response.content, z, x, y, "hazardous_areas", tmp_path)
+    assert sorted(f["id"] for f in features) == sorted(ids_in_tile_by_sql("hazardous_areas", z, x, y))
+    for feature in features:
+        assert feature["geometry"].geom_type == "Point"
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT ST_AsBinary(ST_Transform(geom, 3857)) FROM publish.hazardous_areas WHERE id = %s",
+                [feature["id"]],
+            )
+            hazard = GEOSGeometry(memoryview(bytes(cur.fetchone()[0])))
+        assert hazard.buffer(2 * unit(z)).contains(feature["geometry"])
+
+
+def test_chosen_properties_leave_the_rest_out_and_carry_the_id_as_the_feature_id(
+    three: list[HazardousArea], tmp_path: Path
+) -> None:
+    z, x, y = tile_of(LON0 + 0.0005, LAT0 + 0.0005, 14)
+    full = Client().get(f"/tiles/hazardous_areas/{z}/{x}/{y}")
+    slim = Client().get(f"/tiles/hazardous_areas/{z}/{x}/{y}?properties=status,classification")
+    assert slim.status_code == 200 and len(slim.content) < len(full.content)
+    features = decode(slim.content, z, x, y, "hazardous_areas", tmp_path)
+    assert {name for f in features for name in f if name != "geometry"} == {"mvt_id", "status", "classification"}
+    assert {int(f["mvt_id"]) for f in features} == {three[0].pk, three[1].pk}
+
+
+@pytest.mark.parametrize(
+    ("query", "named"),
+    [
+        ("geometry=polygon", "geometry='polygon'"),
+        ("properties=status,secret_name", "secret_name"),
+        ("properties=", "none"),
+    ],
+)
+def test_an_unknown_geometry_or_property_is_a_400_that_names_it(
+    three: list[HazardousArea], query: str, named: str
+) -> None:
+    z, x, y = tile_of(LON0, LAT0, 14)
+    response = Client().get(f"/tiles/hazardous_areas/{z}/{x}/{y}?{query}")
+    assert response.status_code == 400
+    assert named in response.json()["detail"]

@@ -63,13 +63,27 @@ def attributes(collection: Collection) -> dict[str, str]:
     return {name: kind for name, kind in columns(collection).items() if kind != "geometry"}
 
 
-def tile(collection: Collection, z: int, x: int, y: int, org_ids: Sequence[int] | None) -> tuple[int, bytes]:
+def tile(
+    collection: Collection,
+    z: int,
+    x: int,
+    y: int,
+    org_ids: Sequence[int] | None,
+    *,
+    points: bool = False,
+    properties: tuple[str, ...] | None = None,
+) -> tuple[int, bytes]:
     """The data version and the MVT of one tile (empty bytes when no feature falls in it): one statement.
 
     The version is read in the same statement, so the ETag names exactly the snapshot the tile shows.
+    `points`: each polygon as one point on its surface (a hazard marker at small scales, where a
+    200 m hazard is a few pixels and its outline, hatch and fill would cost the browser far more).
+    `properties`: only these attributes (checked by the caller against `attributes()`), since at
+    national scale the attributes, not the geometry, are most of a tile's bytes; the id is then the
+    MVT feature id.
     """
     linear = z >= LINEAR_FROM_ZOOM
-    simplify = collection.geometry_type != "Point" and z < SIMPLIFY_BELOW_ZOOM
+    simplify = collection.geometry_type != "Point" and z < SIMPLIFY_BELOW_ZOOM and not points
     _scope, scope_params = rows_filter(org_ids)
     params: list[Any] = [z, x, y]
     if simplify:
@@ -80,28 +94,37 @@ def tile(collection: Collection, z: int, x: int, y: int, org_ids: Sequence[int] 
         params += unit_degrees(z, y)
     params += [*scope_params, MAX_FEATURES, collection.id]
     with connection.cursor() as cursor:
-        cursor.execute(_statement(collection, linear, simplify, org_ids is None), params)
+        cursor.execute(_statement(collection, linear, simplify, org_ids is None, points, properties), params)
         row = cursor.fetchone()
     assert row is not None  # an aggregate without GROUP BY always returns one row
     return int(row[0] or 0), bytes(row[1]) if row[1] is not None else b""
 
 
 # The text of each statement shape, composed once per process: only its parameters vary per tile.
-_statements: dict[tuple[str, bool, bool, bool], str] = {}
+_statements: dict[tuple[str, bool, bool, bool, bool, tuple[str, ...] | None], str] = {}
 
 
-def _statement(collection: Collection, linear: bool, simplify: bool, everyone: bool) -> str:
-    key = (collection.id, linear, simplify, everyone)
+def _statement(
+    collection: Collection,
+    linear: bool,
+    simplify: bool,
+    everyone: bool,
+    points: bool,
+    properties: tuple[str, ...] | None,
+) -> str:
+    key = (collection.id, linear, simplify, everyone, points, properties)
     if key in _statements:
         return _statements[key]
     attrs = sql.SQL(", ").join(
         sql.SQL("t.{name}{cast} AS {name}").format(name=sql.Identifier(name), cast=sql.SQL(_CASTS.get(kind, "")))
         for name, kind in attributes(collection).items()
+        if properties is None or name in properties or name == "id"
     )
-    geom: sql.Composable = sql.SQL("ST_Transform(t.geom, 3857)")
+    source: sql.Composable = sql.SQL("ST_PointOnSurface(t.geom)" if points else "t.geom")
+    geom: sql.Composable = sql.SQL("ST_Transform({}, 3857)").format(source)
     bounds = sql.SQL("ST_TileEnvelope(%s, %s, %s)")
     if linear:
-        geom, bounds = sql.SQL("t.geom"), sql.SQL("ST_Transform(ST_TileEnvelope(%s, %s, %s), 4326)::box2d")
+        geom, bounds = source, sql.SQL("ST_Transform(ST_TileEnvelope(%s, %s, %s), 4326)::box2d")
     speck: sql.Composable = sql.SQL("TRUE")
     if simplify:
         # preserveCollapsed: a hazard of about a unit is left for ST_AsMVTGeom to snap, not dropped here.
@@ -119,7 +142,7 @@ def _statement(collection: Collection, linear: bool, simplify: bool, everyone: b
              WHERE t.geom && ST_Transform(ST_TileEnvelope(%s, %s, %s, margin => %s), 4326) AND {speck} AND {scope}
              LIMIT %s
            )
-           SELECT ({version}), ST_AsMVT(mvtgeom.*, %s, {extent}, 'geom') FROM mvtgeom"""
+           SELECT ({version}), ST_AsMVT(mvtgeom.*, %s, {extent}, 'geom'{feature_id}) FROM mvtgeom"""
     ).format(
         geom=geom,
         bounds=bounds,
@@ -130,6 +153,9 @@ def _statement(collection: Collection, linear: bool, simplify: bool, everyone: b
         scope=scope,
         speck=speck,
         version=VERSION,
+        # With a chosen set of properties the id travels as the MVT feature id, not as an attribute
+        # (a unique value per feature is the dearest attribute there is).
+        feature_id=sql.SQL(", 'id'" if properties is not None else ""),
     )
     connection.ensure_connection()
     _statements[key] = text = statement.as_string(connection.connection)

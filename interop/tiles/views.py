@@ -89,10 +89,32 @@ def tile(request: HttpRequest, collection: str, z: int, x: int, y: int) -> HttpR
         hint = f"x and y run from 0 to {last} at zoom {z}" if last is not None else f"zoom runs 0–{queries.MAX_ZOOM}"
         raise NotFoundOrNoAccess(f"No tile {z}/{x}/{y}: {hint}.")
     coll, org_ids, not_modified = _prepared(request, collection)
+    points, properties = _geometry_as_points(request, coll), _properties(request, coll)
     if not_modified is not None:
         return _with(HttpResponseNotModified(), not_modified)
-    version, data = queries.tile(coll, z, x, y, org_ids)
+    version, data = queries.tile(coll, z, x, y, org_ids, points=points, properties=properties)
     return _with(HttpResponse(data, content_type=MVT), _cache_headers(coll, org_ids, version))
+
+
+def _geometry_as_points(request: HttpRequest, collection: Collection) -> bool:
+    """`?geometry=point`: polygons as one point each (the map's hazard markers at small scales)."""
+    wanted = request.GET.get("geometry", "")
+    if wanted not in ("", "point"):
+        raise CleargroundError(f"geometry={wanted!r} is not known: leave it out, or give geometry=point.")
+    return wanted == "point" and collection.geometry_type != "Point"
+
+
+def _properties(request: HttpRequest, collection: Collection) -> tuple[str, ...] | None:
+    """`?properties=id,code,…`: only these attributes in the tile (the map's dots need five of 22)."""
+    raw = request.GET.get("properties")
+    if raw is None:
+        return None
+    wanted = tuple(sorted({name.strip() for name in raw.split(",") if name.strip()}))
+    known = queries.attributes(collection)
+    unknown = [name for name in wanted if name not in known]
+    if unknown or not wanted:
+        raise CleargroundError(f"properties: {', '.join(unknown) or 'none given'} not among {', '.join(known)}.")
+    return wanted
 
 
 @_errors

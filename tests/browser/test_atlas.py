@@ -91,6 +91,26 @@ def test_clicking_the_hazard_opens_a_popup_with_its_code_linked_to_its_page(live
     page.wait_for_url(f"{live_server.url}/map/hazards/{hazard.pk}/")
 
 
+def test_zoomed_out_each_hazard_is_a_dot_whose_popup_fetches_its_details(live_cast, live_server, page):
+    hazard = register_hazard(live_cast, 400)
+    sign_in(page, live_server, "clerk")
+    page.goto(f"{live_server.url}/map/#7/{LAT0}/{LON0}")
+    page.wait_for_function(READY)
+    dots = "() => window.cgMap.queryRenderedFeatures({layers: ['hazards-points']}).map((f) => f.id)"
+    assert page.evaluate(dots) == [hazard.pk]
+    # Below zoom 10 no polygon tiles are asked for: the dots are all a national view draws.
+    assert page.evaluate("() => window.cgMap.queryRenderedFeatures({layers: ['hazards-fill']}).length") == 0
+    xy = page.evaluate(
+        f"() => {{ const p = window.cgMap.project([{LON0 + 0.0025}, {LAT0 + 0.0018}]); return [p.x, p.y]; }}"
+    )
+    page.locator("#atlas-map canvas").click(position={"x": xy[0], "y": xy[1]})
+    popup = page.locator(".maplibregl-popup")
+    popup.wait_for()
+    assert popup.get_by_role("link", name=hazard.code).get_attribute("href") == f"/map/hazards/{hazard.pk}/"
+    assert hazard.name in popup.inner_text()
+    shot(page, "atlas-map-dots")
+
+
 def test_the_filters_hide_the_hazard_and_show_it_again(live_cast, live_server, page):
     hazard = register_hazard(live_cast, 400)
     sign_in(page, live_server, "viewer")

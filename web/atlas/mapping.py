@@ -108,6 +108,8 @@ def map_config(request: HttpRequest) -> dict[str, Any]:
         "bounds": start_bounds(user),
         "tiles": {c: tile_template(request, c) for c in layers},
         "hazard_url": reverse("atlas:hazard", args=[0]).removesuffix("0/") + "{id}/",
+        # A dot's details (the dots' tiles carry five attributes): the same published row, by id.
+        "hazard_item_url": reverse("ogc:feature", args=["hazardous_areas", "0"]).removesuffix("0") + "{id}?f=json",
         "linkable": linkable_org_ids(user),
         "labels": labels(),
     }

@@ -9,11 +9,14 @@
   const fromHash = /^#\d/.test(window.location.hash);
   const options = { hash: true, maxZoom: 20 };
   if (!fromHash) Object.assign(options, { bounds: cfg.bounds, fitBoundsOptions: { padding: 40, maxZoom: 16 } });
-  const map = C.createMap(container, options);
-  window.cgMap = map;
 
+  // From this zoom hazards are drawn as polygons (fill, hatch, outline by status) with their land
+  // release products; below it, where a typical 200 m hazard is a few pixels, as one dot each: at
+  // national scale that is 20,000+ dots instead of 120,000 polygon layers' worth of triangles.
+  const POLYGONS_FROM_ZOOM = 10;
+  const DOT_PROPERTIES = ["classification", "status", "organisation_id"]; // the id comes as the feature id
   const groups = {
-    hazards: ["hazards-fill", "hazards-hatch", "hazards-line-open", "hazards-line-worked", "hazards-line-suspended",
+    hazards: ["hazards-points", "hazards-fill", "hazards-hatch", "hazards-line-open", "hazards-line-worked", "hazards-line-suspended",
       "hazards-line-closed"],
     products: ["products-fill", "products-line"],
     finds: ["finds"],
@@ -22,34 +25,49 @@
   const base = {}; // each layer's own filter (the symbology), combined with the form's
   const clickable = [];
 
-  function source(id, collection) {
+  function source(id, collection, minzoom, query) {
     // maxzoom 16: deeper views overzoom the z16 tile (a tile unit is then ~15 cm), so zooming in
     // to one hazard costs no new requests.
-    map.addSource(id, { type: "vector", tiles: [cfg.tiles[collection]], minzoom: 0, maxzoom: 16, promoteId: "id" });
+    const spec = { type: "vector", tiles: [cfg.tiles[collection] + (query || "")], minzoom: minzoom || 0, maxzoom: 16 };
+    if (!query) spec.promoteId = "id"; // a tile with chosen properties carries the id as its feature id
+    style.sources[id] = spec;
   }
 
-  function add(specs) {
-    specs.forEach((spec) => { base[spec.id] = spec.filter || null; map.addLayer(spec); });
+  function add(specs, minzoom) {
+    specs.forEach((spec) => {
+      if (minzoom) spec.minzoom = minzoom;
+      base[spec.id] = spec.filter || null;
+      style.layers.push(spec);
+    });
   }
 
+  // The register's sources and layers are part of the style the map starts with, so their first
+  // tile requests leave as soon as MapLibre's workers are up, not after the map's "load".
+  const style = C.baseStyle();
+  // The dots carry what their style and the filters read; a click fetches the rest (popupFor).
+  source("hazard-points", "hazardous_areas", 0, "?geometry=point&properties=" + DOT_PROPERTIES.join(","));
+  source("hazards", "hazardous_areas", POLYGONS_FROM_ZOOM);
+  source("products", "land_release_products", POLYGONS_FROM_ZOOM);
+  source("finds", "finds");
+  add([C.hazardPointLayer("hazards-points", "hazard-points", "hazardous_areas", POLYGONS_FROM_ZOOM)]);
+  add(C.hazardFillLayers("hazards", "hazardous_areas"), POLYGONS_FROM_ZOOM);
+  add(C.productLayers("products", "land_release_products"), POLYGONS_FROM_ZOOM);
+  add(C.hazardOutlineLayers("hazards", "hazardous_areas"), POLYGONS_FROM_ZOOM);
+  add([C.pointLayer("finds", "finds", "finds", C.symbologyColours.find, 4.5)]);
+  clickable.push("hazards-points", "hazards-fill", "products-fill", "finds");
+  if (cfg.tiles.accidents) {
+    source("accidents", "accidents");
+    add([C.pointLayer("accidents", "accidents", "accidents", C.symbologyColours.accident, 6)]);
+    clickable.push("accidents");
+  }
+  const map = C.createMap(container, Object.assign(options, { style: style }));
+  window.cgMap = map;
+  // The SHA hatch is drawn on a canvas (no sprite server): given the moment a layer asks for it.
+  map.on("styleimagemissing", (e) => { if (e.id === "hatch-sha") C.addPatterns(map); });
   map.on("load", () => {
-    C.addPatterns(map);
-    source("hazards", "hazardous_areas");
-    source("products", "land_release_products");
-    source("finds", "finds");
-    add(C.hazardFillLayers("hazards", "hazardous_areas"));
-    add(C.productLayers("products", "land_release_products"));
-    add(C.hazardOutlineLayers("hazards", "hazardous_areas"));
-    add([C.pointLayer("finds", "finds", "finds", C.symbologyColours.find, 4.5)]);
-    clickable.push("hazards-fill", "products-fill", "finds");
-    if (cfg.tiles.accidents) {
-      source("accidents", "accidents");
-      add([C.pointLayer("accidents", "accidents", "accidents", C.symbologyColours.accident, 6)]);
-      clickable.push("accidents");
-    }
     applyFilters();
     map.on("idle", function ready() {
-      if (!map.isSourceLoaded("hazards")) return;
+      if (!map.isSourceLoaded("hazards") || !map.isSourceLoaded("hazard-points")) return;
       window.cgMapReadyAt = performance.now();
       window.cgMapReady = true;
       map.off("idle", ready);
@@ -119,7 +137,7 @@
     box.className = "atlas-popup";
     const h = document.createElement("h2");
     let rows = [];
-    if (f.layer.id === "hazards-fill") {
+    if (f.layer.id === "hazards-fill" || f.layer.id === "hazards-points") {
       h.textContent = L.hazard;
       rows = [
         [L.code, hazardLink(p.id, p.code, p.organisation_id)], [L.name, p.name],
@@ -153,8 +171,17 @@
     const features = map.queryRenderedFeatures(e.point, { layers: clickable.filter((id) => map.getLayer(id)) });
     if (popup) popup.remove();
     if (!features.length) return;
-    popup = new maplibregl.Popup({ maxWidth: "22rem" }).setLngLat(e.lngLat).setDOMContent(popupFor(features[0]))
-      .addTo(map);
+    const f = features[0];
+    const show = (feature) => {
+      popup = new maplibregl.Popup({ maxWidth: "22rem" }).setLngLat(e.lngLat).setDOMContent(popupFor(feature))
+        .addTo(map);
+    };
+    if (f.layer.id !== "hazards-points") { show(f); return; }
+    // A dot knows its code, class and status; its names and areas come from the published row.
+    fetch(cfg.hazard_item_url.replace("{id}", String(f.id)), { credentials: "same-origin" })
+      .then((r) => (r.ok ? r.json() : null))
+      .catch(() => null)
+      .then((item) => show({ layer: f.layer, properties: Object.assign({ id: f.id }, item ? item.properties : {}, f.properties) }));
   });
   // The pointer cursor over features: one query per animation frame at most (20,000 hazards in view).
   let hover = null;

@@ -87,6 +87,19 @@ window.Clearground = window.Clearground || {};
     ];
   };
 
+  /** Hazards as dots, for small scales (the tiles' ?geometry=point): fill by class, ring by status. */
+  C.hazardPointLayer = function (id, source, sourceLayer, maxzoom) {
+    const spec = layer(id, "circle", source, sourceLayer, {
+      "circle-color": ["case", isClosed, "#bdbdbd", ["==", ["get", "classification"], "CHA"], COLOURS.CHA, COLOURS.SHA],
+      "circle-radius": ["interpolate", ["linear"], ["zoom"], 5, 2, 9, 4],
+      "circle-stroke-color": ["match", ["get", "status"], "worked_on", COLOURS.worked_on, "suspended", COLOURS.suspended,
+        "closed", COLOURS.closed, ["case", ["==", ["get", "classification"], "CHA"], COLOURS.CHA_LINE, COLOURS.SHA_LINE]],
+      "circle-stroke-width": 1,
+    });
+    spec.maxzoom = maxzoom;
+    return spec;
+  };
+
   C.pointLayer = function (id, source, sourceLayer, colour, radius) {
     return layer(id, "circle", source, sourceLayer, {
       "circle-color": colour, "circle-radius": radius, "circle-stroke-color": "#ffffff", "circle-stroke-width": 1.5,

@@ -5,7 +5,7 @@ window.Clearground = window.Clearground || {};
 (function (C) {
   const STATIC = document.documentElement.dataset.static || "/static/";
   maplibregl.setWorkerUrl(STATIC + "vendor/maplibre-gl/maplibre-gl-csp-worker.js");
-  let countries = null;
+  const countries = {};
 
   // Shapes that cross the 180° line (Chukotka, Fiji) come back from topojson with longitudes that
   // jump by 360°, which a flat map draws as a band right round the world: keep each ring continuous.
@@ -28,16 +28,17 @@ window.Clearground = window.Clearground || {};
     return geometry;
   }
 
-  /** Natural Earth countries (1:50m) as GeoJSON; feature ids are ISO 3166-1 numeric codes. */
-  C.countries = function () {
-    countries = countries || fetch(STATIC + "vendor/world-atlas/countries-50m.json")
+  /** Natural Earth countries as GeoJSON (scale "50m" or "110m"); feature ids are ISO 3166-1 numeric codes. */
+  C.countries = function (scale) {
+    scale = scale || "50m";
+    countries[scale] = countries[scale] || fetch(STATIC + "vendor/world-atlas/countries-" + scale + ".json")
       .then((r) => r.json())
       .then((topo) => {
         const fc = topojson.feature(topo, topo.objects.countries);
         fc.features = fc.features.filter((f) => f.geometry).map((f) => Object.assign(f, { geometry: unwrap(f.geometry) }));
         return fc;
       });
-    return countries;
+    return countries[scale];
   };
 
   C.baseStyle = function () {
@@ -52,7 +53,9 @@ window.Clearground = window.Clearground || {};
     };
   };
 
-  /** A map in `container` with the basemap; options go to maplibregl.Map (center, zoom, bounds...). */
+  /** A map in `container` with the basemap; options go to maplibregl.Map (center, zoom, bounds...).
+   * The basemap is 1:110m (100 kB): it is context under the register's own data, and the 1:50m file
+   * (750 kB) cost the map page a third of a second before its first tile request. */
   C.createMap = function (container, options) {
     const map = new maplibregl.Map(Object.assign({
       container: container,
@@ -61,7 +64,7 @@ window.Clearground = window.Clearground || {};
       dragRotate: false,
     }, options || {}));
     map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
-    C.countries().then((fc) => {
+    C.countries("110m").then((fc) => {
       const apply = () => map.getSource("countries").setData(fc);
       if (map.isStyleLoaded()) apply(); else map.once("load", apply);
     });
