@@ -24,19 +24,8 @@ import statistics
 import sys
 from typing import Any
 
-# The same flags as tests/browser/conftest.py ARGS: without the background-networking ones Chromium
-# calls Google's hosts at start, which a closed network refuses and which would add to the time.
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--use-angle=swiftshader",
-    "--enable-unsafe-swiftshader",
-]
+from web.shell.chromium import ARGS, CHROMIUM
+
 TARGET_MS = 2000.0
 VISIBLE = """() => new Set(window.cgMap.queryRenderedFeatures({layers: ['hazards-fill', 'hazards-points']})
   .map((f) => f.id ?? f.properties.id)).size"""
@@ -52,7 +41,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--center", help="start centre as lon,lat (with --zoom)")
     p.add_argument("--bbox", help="start view fitted to west,south,east,north (instead of --zoom/--center)")
     p.add_argument("--min-visible", type=int, default=20_000, help="hazards that must be visible")
-    p.add_argument("--chromium", default="/usr/bin/chromium", help="Debian's chromium binary")
+    p.add_argument("--chromium", default=CHROMIUM, help="Debian's chromium binary")
     p.add_argument("--width", type=int, default=1280)
     p.add_argument("--height", type=int, default=900)
     p.add_argument("--timeout", type=float, default=60.0, help="seconds to wait for one render")

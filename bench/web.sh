@@ -20,9 +20,9 @@ trap 'kill -TERM "$web" 2>/dev/null || true; wait "$web" 2>/dev/null || true' EX
 for _ in $(seq 60); do curl -fs -o /dev/null "http://127.0.0.1:$port/login/" && break; sleep 1; done
 echo "[bench] map first render (runs: ${BENCH_MAP_RUNS:-7})"
 .venv/bin/python bench/map_render.py --url "http://127.0.0.1:$port" --username imo --password bench-password \
-  --bbox "$bbox" --runs "${BENCH_MAP_RUNS:-7}" | tee bench/results/map-render-latest.json
+  --bbox "$bbox" --runs "${BENCH_MAP_RUNS:-7}" | tee "bench/results/map_render-$(date +%F).json"
 echo "[bench] dashboard over HTTP"
 .venv/bin/python bench/dashboard.py --url "http://127.0.0.1:$port/" --username imo --password bench-password \
-  --requests "${BENCH_DASHBOARD_REQUESTS:-100}" | tee bench/results/dashboard-http-latest.json
+  --requests "${BENCH_DASHBOARD_REQUESTS:-100}" | tee "bench/results/dashboard_http-$(date +%F).json"
 echo "[bench] dashboard in process"
 .venv/bin/python bench/dashboard.py --requests "${BENCH_DASHBOARD_REQUESTS:-100}" --save

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -74,6 +75,17 @@ def _mapping_for(target: Target, profile: ImportProfile | None, mapping: dict[st
     if profile is not None:
         return dict(profile.mapping)
     return dict(target.default_mapping)
+
+
+def create_import_from_upload(*, upload: Any, **import_args: Any) -> Import:
+    """create_import for a file uploaded to a page or the API (Django's UploadedFile), under its own name."""
+    with tempfile.TemporaryDirectory(prefix="clearground-upload-") as tmp:
+        # The reader picks the driver by the file's extension: keep the uploaded name.
+        local = Path(tmp) / (Path(upload.name or "upload").name or "upload")
+        with local.open("wb") as fh:
+            for chunk in upload.chunks():
+                fh.write(chunk)
+        return create_import(path=local, original_name=upload.name or "", **import_args)
 
 
 def create_import(

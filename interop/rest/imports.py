@@ -9,8 +9,6 @@ the whole import. The service (interop/imports/service.py) does the work; these 
 from __future__ import annotations
 
 import json
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -275,17 +273,10 @@ class ImportViewSet(viewsets.GenericViewSet):
         if problems:
             raise ValidationFailed(problems)
         assert upload is not None and organisation is not None
-        with tempfile.TemporaryDirectory(prefix="clearground-upload-") as tmp:
-            # The reader picks the driver by the file's extension: keep the uploaded name.
-            local = Path(tmp) / (Path(upload.name or "upload").name or "upload")
-            with local.open("wb") as fh:
-                for chunk in upload.chunks():
-                    fh.write(chunk)
-            import_ = service.create_import(
-                acting_user=_user(request), organisation=organisation, path=local, original_name=upload.name or "",
-                kind=kind, profile=profile, mapping=mapping, crs=_text(data, "crs") or None,
-                layer=_text(data, "layer") or None,
-            )  # fmt: skip
+        import_ = service.create_import_from_upload(
+            upload=upload, acting_user=_user(request), organisation=organisation, kind=kind, profile=profile,
+            mapping=mapping, crs=_text(data, "crs") or None, layer=_text(data, "layer") or None,
+        )  # fmt: skip
         return self._render(import_, 201)
 
     @extend_schema(parameters=[OpenApiParameter("rows", int, description="rows to show (default 20)")],

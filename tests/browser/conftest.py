@@ -18,27 +18,14 @@ from django.conf import settings
 from django.test import Client
 
 from clearground.test import Cast, make_cast
+from web.shell.chromium import ARGS, CHROMIUM
 
 # Playwright's sync API runs an event loop in this thread; the test's own ORM calls (fixtures, checks)
 # are still plain synchronous code, so Django's guard against ORM calls inside a loop does not apply.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-CHROMIUM = os.environ.get("CLEARGROUND_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts" / "screenshots"
 AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
-# Flags as this machine needs them: without the background-networking ones Chromium calls Google's
-# hosts at start, which the closed network refuses (and which a field office may not have either).
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--use-angle=swiftshader",
-    "--enable-unsafe-swiftshader",
-]
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import tempfile
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -139,16 +137,10 @@ def _upload(request: HttpRequest, values: dict[str, str]) -> Import:
     if problems:
         raise ValidationFailed(problems)
     assert upload is not None and organisation is not None
-    with tempfile.TemporaryDirectory(prefix="clearground-upload-") as tmp:
-        # The reader picks the driver by the file's extension: keep the uploaded name.
-        local = Path(tmp) / (Path(upload.name or "upload").name or "upload")
-        with local.open("wb") as fh:
-            for chunk in upload.chunks():
-                fh.write(chunk)
-        return service.create_import(
-            acting_user=_user(request), organisation=organisation, path=local, original_name=upload.name or "",
-            kind=kind, profile=profile, mapping=mapping, crs=values["crs"] or None,
-        )  # fmt: skip
+    return service.create_import_from_upload(
+        upload=upload, acting_user=_user(request), organisation=organisation, kind=kind, profile=profile,
+        mapping=mapping, crs=values["crs"] or None,
+    )  # fmt: skip
 
 
 def _short(value: Any) -> Any:
