@@ -53,7 +53,8 @@
   add(C.hazardFillLayers("hazards", "hazardous_areas"), POLYGONS_FROM_ZOOM);
   add(C.productLayers("products", "land_release_products"), POLYGONS_FROM_ZOOM);
   add(C.hazardOutlineLayers("hazards", "hazardous_areas"), POLYGONS_FROM_ZOOM);
-  add([C.pointLayer("finds", "finds", "finds", C.symbologyColours.find, 4.5)]);
+  // Finds shrink when zoomed out, so that they do not hide the hazards they were found in.
+  add([C.pointLayer("finds", "finds", "finds", C.symbologyColours.find, ["interpolate", ["linear"], ["zoom"], 5, 1.5, 11, 4.5])]);
   clickable.push("hazards-points", "hazards-fill", "products-fill", "finds");
   if (cfg.tiles.accidents) {
     source("accidents", "accidents");

@@ -102,7 +102,7 @@ window.Clearground = window.Clearground || {};
 
   C.pointLayer = function (id, source, sourceLayer, colour, radius) {
     return layer(id, "circle", source, sourceLayer, {
-      "circle-color": colour, "circle-radius": radius, "circle-stroke-color": "#ffffff", "circle-stroke-width": 1.5,
+      "circle-color": colour, "circle-radius": radius, "circle-stroke-color": "#ffffff", "circle-stroke-width": ["interpolate", ["linear"], ["zoom"], 5, 0.5, 11, 1.5],
     });
   };
 
