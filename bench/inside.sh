@@ -16,5 +16,7 @@ cg=.venv/bin/clearground
 .venv/bin/python bench/ogc_peers.py
 # The web application: the map's first render in Chromium and the dashboard's response, on the same register.
 bash bench/web.sh
+# The load test: 200 API clients for 60 s, mixed reads and writes (issue 7, docs/reliability.md).
+bash bench/load.sh
 # The import benchmark empties the register it reads (hazards, reports) and keeps the admin areas.
 .venv/bin/python bench/import_100k.py --truncate
