@@ -45,7 +45,9 @@ class Membership(models.Model):
 
 
 class AuditEntry(models.Model):
-    """One row per write of domain state and per read of personal data. Rows are never updated."""
+    """One row per write of domain state and per read of personal data. Rows are append-only: a trigger
+    refuses UPDATE and DELETE except the one sealing update that links the row into the hash chain
+    (accounts/chain.py, decision 0032)."""
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT)
@@ -55,10 +57,27 @@ class AuditEntry(models.Model):
     old = models.JSONField(null=True, blank=True)
     new = models.JSONField(null=True, blank=True)
     reason = models.TextField(blank=True)
+    # The hash chain, filled once by accounts.chain.seal() after the row committed: NULL until then.
+    # `seq` is the chain order (sealing order, not id order: ids can commit out of order).
+    seq = models.BigIntegerField(null=True, unique=True, editable=False)
+    prev_hash = models.CharField(max_length=64, null=True, editable=False)
+    hash = models.CharField(max_length=64, null=True, editable=False)
 
     class Meta:
-        # Serves "what happened to this object", the audit view of any record.
-        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object_idx")]
+        indexes = [
+            # Serves "what happened to this object", the audit view of any record.
+            models.Index(fields=["object_type", "object_id"], name="audit_object_idx"),
+            # Serves the sealer's "committed rows not yet in the chain, in id order"; stays tiny.
+            models.Index(fields=["id"], condition=models.Q(seq__isnull=True), name="audit_unsealed_idx"),
+        ]
+        constraints = [
+            # A row is either unsealed or fully linked, never half.
+            models.CheckConstraint(
+                condition=models.Q(seq__isnull=True, prev_hash__isnull=True, hash__isnull=True)
+                | models.Q(seq__gte=1, prev_hash__isnull=False, hash__isnull=False),
+                name="audit_sealed_whole",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.object_type}#{self.object_id}"

@@ -10,6 +10,7 @@ from django.contrib.gis.geos import Point
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.chain import seal_after_commit
 from accounts.models import AuditEntry, Organisation
 from hazards.models import HazardIndication
 from places.models import admin_area_at
@@ -65,4 +66,5 @@ def record_hazard_indications(
                 for h in created
             ]
         )
+        seal_after_commit()
     return created
