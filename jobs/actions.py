@@ -21,6 +21,8 @@ from django.db import DatabaseError, close_old_connections, connection, connecti
 from django.db.models.functions import Now
 from django.utils import timezone
 
+from accounts.chain import seal
+from clearground.middleware import database_unreachable
 from core.errors import CleargroundError, Problem, ValidationFailed
 from jobs.models import Job, JobStatus
 from jobs.registry import HANDLERS
@@ -178,6 +180,8 @@ def run_job(job: Job) -> Job:
         with Heartbeat(job):
             result = handler(job, ProgressWriter(job))
     except Exception as exc:
+        if database_unreachable(exc):
+            raise  # not the job's fault: the worker loop hands it back once the database answers (decision 0028)
         logger.exception("jobs: %s failed", job)
         error, problems = describe_error(exc)
         _finish(job, JobStatus.FAILED, error=error, result={"problems": problems} if problems else None)
@@ -197,26 +201,49 @@ def _finish(job: Job, status: str, **fields: Any) -> None:
         logger.warning("jobs: %s was taken from worker %s before it finished; result dropped", job, job.claimed_by)
 
 
+def hand_back(worker_id: str) -> int:
+    """Queue again the job this worker was running when the database went away; how many (0 or 1).
+
+    Its transaction died with the connection, so running it again is safe, as for a killed worker;
+    a job already out of attempts fails instead, so one that brings the database down cannot loop.
+    """
+    mine = Job.objects.filter(status=JobStatus.RUNNING, claimed_by=worker_id)
+    now = timezone.now()
+    mine.filter(attempts__gte=settings.CLEARGROUND_JOB_MAX_ATTEMPTS).update(
+        status=JobStatus.FAILED, finished_at=now, error="The database was not reachable on each attempt."
+    )
+    message = f"Queued again at {now:%Y-%m-%d %H:%M:%S} UTC: the database was not reachable."
+    queued = mine.update(status=JobStatus.QUEUED, claimed_by="", heartbeat_at=None, message=message)
+    if queued:
+        logger.warning("jobs: the database is back; the interrupted job is queued again")
+    return queued
+
+
 def work(worker_id: str, *, once: bool = False, burst: bool = False, stop: threading.Event | None = None) -> int:
     """The worker loop: sweep stale jobs, claim, run; forever, or until the queue is empty (burst) or after one
     job (once). Returns how many jobs it ran."""
     stop = stop or threading.Event()
-    ran = 0
+    ran, interrupted = 0, False
     while not stop.is_set():
         try:
             if not connection.in_atomic_block:  # inside a test's transaction, closing would break it
                 close_old_connections()  # a long-lived worker: drop broken or too-old connections
+            if interrupted:
+                hand_back(worker_id)
+                interrupted = False
             requeue_stale()
             job = claim_next(worker_id)
             if job is not None:
                 run_job(job)
                 ran += 1
+            seal()  # audit rows written without an on-commit seal (bulk imports) join the chain here
         except DatabaseError:
             if once or burst:
                 raise
             # The database restarted or the network dropped: keep the worker up beside the web server
-            # and try again; a job caught mid-run is queued again by the stale sweep.
+            # and try again; a job caught mid-run is handed back to the queue once the database answers.
             logger.exception("jobs: the database failed; trying again in a moment")
+            interrupted = True
             connection.close()
             stop.wait(settings.CLEARGROUND_WORKER_POLL_SECONDS)
             continue

@@ -20,6 +20,7 @@ from typing import IO, Any, ClassVar
 import numpy as np
 
 from interop.collections import Collection
+from interop.exports import scratch
 
 # Column kinds, from the PostgreSQL type of the view's column (interop/exports/query.py).
 INT, FLOAT, BOOL, DATE, DATETIME, TEXT = "int", "float", "bool", "date", "datetime", "text"
@@ -126,7 +127,8 @@ class Exporter(ABC):
 
     def write(self, layers: Sequence[Layer], target: Target) -> None:
         """Write the layers to `target`: a file path (replaced if present) or a writable binary buffer."""
-        with tempfile.TemporaryDirectory(prefix="clearground-export-") as tmp:
+        scratch.sweep()  # what exports killed with -9 left behind (decision 0028)
+        with tempfile.TemporaryDirectory(prefix="clearground-export-", dir=scratch.folder()) as tmp:
             path = Path(tmp) / f"export.{self.extension}"
             self.write_to(layers, path)
             if isinstance(target, str | Path):
@@ -150,7 +152,7 @@ class ZippedExporter(Exporter):
         return {}
 
     def write_to(self, layers: Sequence[Layer], path: Path) -> None:
-        with tempfile.TemporaryDirectory(prefix="clearground-layer-") as tmp:
+        with tempfile.TemporaryDirectory(prefix="clearground-layer-", dir=scratch.folder()) as tmp:
             with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as z:
                 for layer in layers:
                     folder = Path(tmp) / layer.name

@@ -16,6 +16,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from pathlib import Path
 
+from interop.exports import scratch
 from interop.exports.base import Exporter, Layer, ogr_write
 
 RENAMED = {"id": "record_id"}
@@ -33,7 +34,7 @@ class KmlExporter(Exporter):
     def write_to(self, layers: Sequence[Layer], path: Path) -> None:
         ET.register_namespace("", KML_NS)
         merged: ET.ElementTree[ET.Element] | None = None
-        with tempfile.TemporaryDirectory(prefix="clearground-kml-") as tmp:
+        with tempfile.TemporaryDirectory(prefix="clearground-kml-", dir=scratch.folder()) as tmp:
             for layer in layers:
                 part = Path(tmp) / f"{layer.name}.kml"
                 ogr_write(layer, part, "KML", fields=[RENAMED.get(f, f) for f in layer.fields],
