@@ -56,10 +56,42 @@ def database_from_url(url: str) -> dict[str, object]:
     }
 
 
-SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret-change-me-for-any-server")
+DEVELOPMENT_SECRET_KEY = "dev-only-not-secret-change-me-for-any-server"
+SECRET_KEY = os.environ.get("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+# Production (decision 0031): served over TLS, so cookies travel only over TLS, plain http redirects to
+# https, and browsers are told (HSTS) never to try http again. `make run` (http on 127.0.0.1) leaves it off.
+CLEARGROUND_HTTPS = env_bool("CLEARGROUND_HTTPS", False)
+if CLEARGROUND_HTTPS and SECRET_KEY == DEVELOPMENT_SECRET_KEY:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("CLEARGROUND_HTTPS is on but SECRET_KEY is the development key: set SECRET_KEY")
+SECURE_SSL_REDIRECT = CLEARGROUND_HTTPS
+SESSION_COOKIE_SECURE = CLEARGROUND_HTTPS
+CSRF_COOKIE_SECURE = CLEARGROUND_HTTPS
+# One year by default; a first roll-out may start lower (an hour) and raise it once https is known to hold.
+SECURE_HSTS_SECONDS = int(os.environ.get("CLEARGROUND_HSTS_SECONDS", "31536000")) if CLEARGROUND_HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+# Behind a reverse proxy that terminates TLS (nginx, a load balancer), which must set X-Forwarded-Proto and
+# append the client's address to X-Forwarded-For, overwriting what the client sent. Off: a client could
+# claim https or any address by sending those headers itself.
+CLEARGROUND_BEHIND_PROXY = env_bool("CLEARGROUND_BEHIND_PROXY", False)
+if CLEARGROUND_BEHIND_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Django's defaults, stated because decision 0031 relies on them (SecurityMiddleware sends them).
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Login throttling (accounts/throttle.py): failed sign-ins counted from the audit log over a sliding window.
+CLEARGROUND_LOGIN_WINDOW_SECONDS = int(os.environ.get("CLEARGROUND_LOGIN_WINDOW_SECONDS", "900"))
+CLEARGROUND_LOGIN_FAILURES_PER_USER = int(os.environ.get("CLEARGROUND_LOGIN_FAILURES_PER_USER", "5"))
+CLEARGROUND_LOGIN_FAILURES_PER_IP = int(os.environ.get("CLEARGROUND_LOGIN_FAILURES_PER_IP", "30"))
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -102,6 +134,12 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The content security policy and permissions policy on every response (decision 0031).
+    "clearground.security.SecurityHeadersMiddleware",
+    # A lost database connection answers 503 with Retry-After, not 500 (decision 0028).
+    "clearground.middleware.DatabaseOutageMiddleware",
+    # A body over the upload limit (413) or a NUL in the URL (400) is refused before anything reads it (decision 0033).
+    "clearground.input_guard.InputGuardMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # After sessions (the chosen language is kept there and in a cookie), before common (URL handling).
@@ -139,9 +177,19 @@ DATABASES["progress"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Argon2 for new passwords (decision 0031); PBKDF2 stays so older hashes verify and are rehashed on sign-in.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+]
+# Django's model backend, refusing while an account or address is throttled (accounts/throttle.py).
+AUTHENTICATION_BACKENDS = ["accounts.throttle.ThrottledModelBackend"]
 
 LANGUAGE_CODE = "en"
 # The four languages of the web application (issue 6); Arabic is laid out right to left.
@@ -161,6 +209,11 @@ STATICFILES_DIRS = [
     ("vendor/world-atlas", BASE_DIR / "node_modules" / "world-atlas"),
 ]
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+# The largest file an import or a form may upload (a larger one is a 413); an archive may unpack to ten
+# times this (interop/imports/uploads.py, decision 0033). Django keeps uploads over 2.5 MB on disk, not in
+# memory, and refuses a form whose fields other than files pass DATA_UPLOAD_MAX_MEMORY_SIZE (its default).
+CLEARGROUND_UPLOAD_MAX_BYTES = int(os.environ.get("CLEARGROUND_UPLOAD_MAX_BYTES", str(200 * 1024 * 1024)))
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # Django's default, stated: what counts as a small upload
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
@@ -178,6 +231,12 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "EXCEPTION_HANDLER": "interop.rest.errors.exception_handler",
+    # DRF's parsers, refusing text with a NUL character (PostgreSQL cannot store one) as a 400 (decision 0030).
+    "DEFAULT_PARSER_CLASSES": [
+        "interop.rest.parsers.JSONParser",
+        "interop.rest.parsers.FormParser",
+        "interop.rest.parsers.MultiPartParser",
+    ],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Clearground API",
@@ -188,6 +247,11 @@ SPECTACULAR_SETTINGS = {
         "HazardStatusEnum": "vocab.choices.HazardStatus",
         "ReportStatusEnum": "reports.models.ReportStatus",
     },
+    # Every operation's error answers, in one place (decision 0030); the default enum hook stays first.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "interop.rest.schema.add_error_responses",
+    ],
 }
 
 # Boundary tolerance for "a product lies within its hazard": GPS and digitising error in the field.

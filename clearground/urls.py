@@ -4,9 +4,11 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from web.shell.views import ThrottledLoginView
+
 urlpatterns = [
     path("", include("web.dashboard.urls")),  # the home dashboard
-    path("login/", auth_views.LoginView.as_view(template_name="login.html"), name="login"),
+    path("login/", ThrottledLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),  # set_language: the language switcher posts here
     path("map/", include("web.atlas.urls")),
@@ -19,3 +21,6 @@ urlpatterns = [
     path("ogc/", include("interop.ogc.urls")),
     path("tiles/", include("interop.tiles.urls")),
 ]
+
+# An address no route matches answers JSON under /api/, /ogc/ and /tiles/ (decision 0030).
+handler404 = "interop.rest.errors.not_found"

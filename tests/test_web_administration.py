@@ -163,7 +163,9 @@ def test_the_admin_deactivates_and_reactivates_a_user(cast: Cast) -> None:
 
     client.post(f"/administration/users/{cast.clerk.pk}/active/", {"active": "1"})
     assert User.objects.get(pk=cast.clerk.pk).is_active
-    assert [e.action for e in AuditEntry.objects.order_by("id")] == ["user.deactivate", "user.reactivate"]
+    # The deactivated user's refused sign-in is an audit row too (login throttling, decision 0031).
+    expected = ["user.deactivate", "auth.login_failed", "user.reactivate"]
+    assert [e.action for e in AuditEntry.objects.order_by("id")] == expected
     assert AuditEntry.objects.get(action="user.deactivate").old["is_active"] is True
 
 
