@@ -38,6 +38,12 @@ class ValidationFailed(CleargroundError):
         super().__init__(message or f"{n} problem{'s' if n != 1 else ''} found; nothing was changed.", problems)
 
 
+class TooLarge(ValidationFailed):
+    """An uploaded file (or what its archive unpacks to) is over the size limit; nothing was stored."""
+
+    status = 413
+
+
 class NotFoundOrNoAccess(CleargroundError):
     """Missing or not visible to this user; the two are deliberately indistinguishable."""
 
@@ -54,3 +60,21 @@ class Conflict(CleargroundError):
     """The action does not fit the object's current state (workflow step, stale version)."""
 
     status = 409
+
+
+class Stale(Conflict):
+    """The caller read an older version of the record than the one it would overwrite; nothing was changed.
+
+    `current` is the record as it is now (locked and read inside the refusing transaction), `field` says
+    which expectation failed ("version" of the report, "hazard_version" of the hazard it would change).
+    """
+
+    status = 409
+
+    def __init__(self, current: object, *, field: str, sent: int) -> None:
+        now = int(getattr(current, "version", 0))
+        super().__init__(
+            "This record was changed by someone else since you read it; nothing was changed.",
+            [Problem(field, f"you sent version {sent}; it is now version {now}")],
+        )
+        self.current, self.field, self.sent, self.current_version = current, field, sent, now

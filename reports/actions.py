@@ -17,7 +17,7 @@ from django.utils import timezone
 from accounts import audit
 from accounts.models import Organisation
 from accounts.personal import without_personal_data
-from core.errors import Conflict, NotAllowed, Problem, ValidationFailed
+from core.errors import Conflict, NotAllowed, Problem, Stale, ValidationFailed
 from hazards import projections
 from hazards.models import DataVersion, HazardousArea
 from reports.kinds import KINDS
@@ -71,6 +71,12 @@ def parse_report(report: Report) -> Changes:
     if problems:
         raise ValidationFailed(problems)
     return changes
+
+
+def _check_version(record: Report | HazardousArea, expected: int | None, field: str = "version") -> None:
+    """Refuse a write based on an older read (decision 0027); call with the row locked, inside the action."""
+    if expected is not None and record.version != expected:
+        raise Stale(record, field=field, sent=expected)
 
 
 def _default_reconcile(report: Report) -> str:
@@ -149,10 +155,12 @@ def update_draft(
     payload: dict[str, Any] | None = None,
     date_of_information: dt.date | None = None,
     hazard: HazardousArea | None = None,
+    expected_version: int | None = None,
 ) -> Report:
-    """Change a draft or a returned report; any other status is frozen."""
+    """Change a draft or a returned report; any other status is frozen. A stale expected_version is refused."""
     with transaction.atomic():
         report = Report.objects.select_for_update().get(pk=report.pk)
+        _check_version(report, expected_version)
         if report.status not in EDITABLE:
             raise Conflict("Only a draft or a returned report can be edited.")
         old = {"payload": without_personal_data(report.payload), "date_of_information": str(report.date_of_information)}
@@ -180,10 +188,13 @@ def update_draft(
     return report
 
 
-def submit_report(report: Report, *, acting_user: Any, at: dt.datetime | None = None) -> Report:
+def submit_report(
+    report: Report, *, acting_user: Any, at: dt.datetime | None = None, expected_version: int | None = None
+) -> Report:
     """Submit for approval after checking the payload and the register rules; nothing changes on failure."""
     with transaction.atomic():
         report = Report.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=report.pk)
+        _check_version(report, expected_version)
         check_step(report.status, ReportStatus.SUBMITTED)
         changes = parse_report(report)
         _dry_run(report, changes)
@@ -194,10 +205,13 @@ def submit_report(report: Report, *, acting_user: Any, at: dt.datetime | None = 
     return report
 
 
-def validate_report(report: Report, *, acting_user: Any, at: dt.datetime | None = None) -> Report:
+def validate_report(
+    report: Report, *, acting_user: Any, at: dt.datetime | None = None, expected_version: int | None = None
+) -> Report:
     """An IM officer confirms the report is complete and consistent with the register."""
     with transaction.atomic():
         report = Report.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=report.pk)
+        _check_version(report, expected_version)
         check_step(report.status, ReportStatus.VALIDATED)
         _dry_run(report, parse_report(report))
         _transition(report, ReportStatus.VALIDATED, by=acting_user, at=_now(at))
@@ -207,12 +221,20 @@ def validate_report(report: Report, *, acting_user: Any, at: dt.datetime | None 
     return report
 
 
-def return_report(report: Report, *, acting_user: Any, reason: str, at: dt.datetime | None = None) -> Report:
+def return_report(
+    report: Report,
+    *,
+    acting_user: Any,
+    reason: str,
+    at: dt.datetime | None = None,
+    expected_version: int | None = None,
+) -> Report:
     """Send a report back to its organisation for correction, with the reason."""
     if not reason.strip():
         raise ValidationFailed([Problem("reason", "say what needs correcting")])
     with transaction.atomic():
         report = Report.objects.select_for_update().get(pk=report.pk)
+        _check_version(report, expected_version)
         _transition(report, ReportStatus.RETURNED, by=acting_user, at=_now(at), reason=reason)
         report.version += 1
         report.save()
@@ -232,15 +254,19 @@ def approve_report(
     hazard: HazardousArea | None = None,
     override_reason: str = "",
     at: dt.datetime | None = None,
+    expected_version: int | None = None,
+    expected_hazard_version: int | None = None,
 ) -> Report:
     """Approve and apply a report to the register in one transaction.
 
     The approver reconciles: a new hazard, an update of the report's (or another) hazard — keeping,
-    replacing or combining its polygon — or a link only. If anything fails, nothing changes.
+    replacing or combining its polygon — or a link only. If anything fails, nothing changes. An approval
+    decided on an older report (expected_version) or hazard (expected_hazard_version) is refused as Stale.
     """
     at = _now(at)
     with transaction.atomic():
         report = Report.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=report.pk)
+        _check_version(report, expected_version)
         if report.status not in (ReportStatus.SUBMITTED, ReportStatus.VALIDATED):
             raise Conflict(f"Only a submitted or validated report can be approved; this one is {report.status}.")
         if report.created_by_id == getattr(acting_user, "pk", None):
@@ -258,6 +284,7 @@ def approve_report(
         if report.hazard_id is not None:
             # Serialises approvals on one hazard: the second waits and then sees the first's result.
             report.hazard = HazardousArea.objects.select_for_update().get(pk=report.hazard_id)
+            _check_version(report.hazard, expected_hazard_version, "hazard_version")
         report.reconcile, report.override_reason = reconcile, override_reason
         changes = parse_report(report)
         if report.status == ReportStatus.SUBMITTED:
@@ -334,13 +361,21 @@ def _supersede(pk: int, *, acting_user: Any, at: dt.datetime) -> None:
     audit.record(acting_user, "report.supersede", old, new={"status": old.status})
 
 
-def unapprove_report(report: Report, *, acting_user: Any, reason: str, at: dt.datetime | None = None) -> Report:
+def unapprove_report(
+    report: Report,
+    *,
+    acting_user: Any,
+    reason: str,
+    at: dt.datetime | None = None,
+    expected_version: int | None = None,
+) -> Report:
     """Take back an approval: the hazard is rebuilt without the report, which returns to the queue."""
     if not reason.strip():
         raise ValidationFailed([Problem("reason", "say why the approval is taken back")])
     at = _now(at)
     with transaction.atomic():
         report = Report.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=report.pk)
+        _check_version(report, expected_version)
         check_step(report.status, ReportStatus.UNAPPROVED)
         old_hazard = report.hazard_id
         _withdraw(report)

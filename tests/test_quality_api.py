@@ -127,7 +127,10 @@ def test_a_qa_officer_may_edit_and_submit_a_returned_qa_report_but_no_other_kind
     report = created.json()["report"]
     client_for(cast.imo).post(f"/api/v1/reports/{report}/return/", {"reason": "say the depth"}, format="json")
     fixed = qc_payload(act.pk, remarks="PMN-2 at 10 cm; clearance depth 30 cm")
-    patched = client_for(cast.qa).patch(f"/api/v1/reports/{report}/", {"payload": fixed}, format="json")
+    read = client_for(cast.qa).get(f"/api/v1/reports/{report}/")
+    patched = client_for(cast.qa).patch(
+        f"/api/v1/reports/{report}/", {"payload": fixed}, format="json", headers={"If-Match": read["ETag"]}
+    )
     assert patched.status_code == 200, patched.json()
     assert client_for(cast.qa).post(f"/api/v1/reports/{report}/submit/").status_code == 200
     # A clearance report stays out of reach.

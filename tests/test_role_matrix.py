@@ -334,8 +334,11 @@ def write_request(world: World, door: str) -> tuple[str, str, dict[str, Any], in
         }
         return "post", "/api/v1/reports/", body, None, "draft"
     if door == "patch":
-        return "patch", f"/api/v1/reports/{world.draft_report}/", {"date_of_information": "2024-02-11"}, \
-            world.draft_report, "draft"  # fmt: skip
+        body = {
+            "date_of_information": "2024-02-11",
+            "version": Report.objects.get(pk=world.draft_report).version,
+        }  # every edit names the version it read
+        return "patch", f"/api/v1/reports/{world.draft_report}/", body, world.draft_report, "draft"  # fmt: skip
     if door == "submit":
         return "post", f"/api/v1/reports/{world.draft_report}/submit/", {}, world.draft_report, "submitted"
     if door == "validate":

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from core.errors import Problem, ValidationFailed
 from interop.imports.readers import read_source
+from interop.imports.uploads import receive
 
 MAX_BYTES = 20 * 1024 * 1024  # a hazard polygon file; anything bigger belongs in an import
 SUFFIXES = (".geojson", ".json", ".kml", ".kmz", ".gpkg", ".zip")
@@ -31,17 +32,15 @@ def _readable(folder: Path, upload: Any) -> Path:
     suffix = next((s for s in SUFFIXES if name.endswith(s)), "")
     if not suffix:
         raise ValueError(_("is not a GeoJSON, KML, GeoPackage or zipped shapefile file"))
-    path = folder / f"upload{suffix}"
-    with path.open("wb") as out:
-        for chunk in upload.chunks():
-            out.write(chunk)
+    # The checks every upload passes (size, zip bombs and paths, DTDs, encodings): interop/imports/uploads.py.
+    try:
+        path = receive(upload, folder, limit=MAX_BYTES)
+    except ValidationFailed as exc:
+        raise ValueError("; ".join(p.message for p in exc.problems)) from None
     if suffix != ".zip":
         return path
-    try:
-        with zipfile.ZipFile(path) as archive:
-            archive.extractall(folder / "unzipped")
-    except zipfile.BadZipFile:
-        raise ValueError(_("is not a readable zip file")) from None
+    with zipfile.ZipFile(path) as archive:  # receive has read it through: sizes, names and checksums hold
+        archive.extractall(folder / "unzipped")
     inner = sorted(p for p in (folder / "unzipped").rglob("*") if p.suffix.lower() in _INNER)
     if not inner:
         raise ValueError(_("the zip file holds no shapefile, GeoPackage, GeoJSON or KML"))
@@ -50,8 +49,6 @@ def _readable(folder: Path, upload: Any) -> Path:
 
 def polygon_geojson(upload: Any) -> dict[str, Any]:
     """The uploaded file's polygons as one GeoJSON geometry in EPSG:4326; ValueError saying why not."""
-    if upload.size > MAX_BYTES:
-        raise ValueError(_("is larger than 20 MB"))
     with tempfile.TemporaryDirectory(prefix="clearground-upload-") as tmp:
         path = _readable(Path(tmp), upload)
         try:

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import access, audit
 from accounts.personal import has_personal_data, without_personal_data
-from core.errors import CleargroundError, Conflict, NotAllowed, NotFoundOrNoAccess, Problem, ValidationFailed
+from core.errors import CleargroundError, Conflict, NotAllowed, NotFoundOrNoAccess, Problem, Stale, ValidationFailed
 from hazards.models import HazardousArea
 from reports import actions
 from reports.kinds import KINDS
@@ -47,6 +47,22 @@ def _get_report(user: Any, pk: int, **kwargs: Any) -> Report:
         raise Http404(_("No such report.")) from None
     except NotAllowed as exc:
         raise PermissionDenied(exc.message) from None
+
+
+def _posted_version(request: HttpRequest, name: str = "version") -> int | None:
+    """The version a form was opened on (its hidden input); None when a hand-made POST leaves it out."""
+    raw = request.POST.get(name, "").strip()
+    return int(raw) if raw.isdigit() else None
+
+
+def _stale_state(form: KindForm, exc: Stale) -> dict[str, Any]:
+    """What someone else saved meanwhile, for the page that keeps the user's own values beside it."""
+    current = exc.current
+    assert isinstance(current, Report)  # an edit is only ever stale against its report
+    return {
+        "report": current,
+        "rows": review_data.payload_rows(form, without_personal_data(current.payload)),
+    }
 
 
 def _writable_organisations(user: Any) -> list[Any]:
@@ -106,6 +122,8 @@ def _form_page(
     header: dict[str, str],
     problems: list[Problem] | None = None,
     extra_rows: set[str] | None = None,
+    version: int | None = None,
+    stale: dict[str, Any] | None = None,
 ) -> HttpResponse:
     organisations = _writable_organisations(request.user)
     sections = binding.layout(form, payload, extra_rows=extra_rows)
@@ -130,6 +148,9 @@ def _form_page(
             "hazards": _hazard_choices(request.user, organisations) if form.hazard else [],
             "bounds": _bounds(request.user),
             "scope_hazards": _scope_hazards(request.user),
+            # The version the user's edit is based on, sent back as a hidden input (decision 0027).
+            "version": version if version is not None else getattr(report, "version", None),
+            "stale": stale,
         },
     )  # 200 even with problems, as Django forms answer: the page is the answer, and a 4xx is a console error
 
@@ -247,7 +268,9 @@ def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Edit a draft or returned report; Submit saves the edit and submits it, or changes nothing."""
     report = _get_report(request.user, pk, write=True)
     form = FORMS[report.kind]
-    if report.status not in EDITABLE:
+    based_on = _posted_version(request) if request.method == "POST" else None
+    # A stale POST goes on to the action, which refuses it; the page then keeps what the user typed.
+    if report.status not in EDITABLE and based_on in (None, report.version):
         messages.error(request, _("Only a draft or a returned report can be edited."))
         return redirect("workbench:detail", pk=report.pk)
     if request.method == "GET":
@@ -278,6 +301,7 @@ def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
             header=header,
             problems=problems,
             extra_rows={request.POST["add_row"]},
+            version=based_on,
         )
     _org, on, hazard, header_problems = _header_values(request, form, header, new=False)
     problems += header_problems
@@ -287,16 +311,37 @@ def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if problems:
         if submit:
             problems += _dry_problems(form, payload, on, hazard)
-        return _form_page(request, form, report=report, payload=payload, header=header, problems=problems)
+        return _form_page(
+            request, form, report=report, payload=payload, header=header, problems=problems, version=based_on
+        )
     try:
         with transaction.atomic():  # an edit that cannot be submitted is not half-saved either
             report = actions.update_draft(
-                report, acting_user=request.user, payload=payload, date_of_information=on, hazard=hazard
+                report,
+                acting_user=request.user,
+                payload=payload,
+                date_of_information=on,
+                hazard=hazard,
+                expected_version=based_on,
             )
             if submit:
                 report = actions.submit_report(report, acting_user=request.user)
+    except Stale as exc:
+        # Someone saved first. Keep every value this user typed, show what is there now, and base the
+        # next save on the current version: saving again is then a choice made knowing both.
+        return _form_page(
+            request,
+            form,
+            report=report,
+            payload=payload,
+            header=header,
+            version=exc.current_version,
+            stale=_stale_state(form, exc),
+        )
     except ValidationFailed as exc:
-        return _form_page(request, form, report=report, payload=payload, header=header, problems=exc.problems)
+        return _form_page(
+            request, form, report=report, payload=payload, header=header, problems=exc.problems, version=based_on
+        )
     except Conflict as exc:
         messages.error(request, exc.message)
         return redirect("workbench:detail", pk=report.pk)
@@ -356,10 +401,16 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
     report = _get_report(request.user, pk, approve=True)
     problems: list[Problem] = []
     posted: dict[str, str] = {}
+    stale = False
     if request.method == "POST":
         posted = {k: request.POST.get(k, "") for k in ("decision", "reconcile", "hazard", "override_reason", "reason")}
         try:
             return _decide(request, report, posted)
+        except Stale:
+            # The page below is drawn again from the report and hazard as they are now (and carries their
+            # new versions); what the approver typed stays in `posted`.
+            stale = True
+            report = _get_report(request.user, pk, approve=True)
         except ValidationFailed as exc:
             problems = exc.problems
         except (Conflict, NotAllowed) as exc:
@@ -383,6 +434,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
             "posted": posted,
             "problems": problems,
             "problem_fields": {p.field for p in problems},
+            "stale": stale,
         },
     )
 
@@ -390,11 +442,12 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
 def _decide(request: HttpRequest, report: Report, posted: dict[str, str]) -> HttpResponse:
     user = request.user
     decision = posted["decision"]
+    based_on = _posted_version(request)
     if decision == "return":
-        actions.return_report(report, acting_user=user, reason=posted["reason"])
+        actions.return_report(report, acting_user=user, reason=posted["reason"], expected_version=based_on)
         messages.success(request, _("Report #%(pk)s returned for correction.") % {"pk": report.pk})
     elif decision == "validate":
-        actions.validate_report(report, acting_user=user)
+        actions.validate_report(report, acting_user=user, expected_version=based_on)
         messages.success(request, _("Report #%(pk)s validated.") % {"pk": report.pk})
         return redirect("workbench:review", pk=report.pk)
     elif decision == "approve":
@@ -410,6 +463,9 @@ def _decide(request: HttpRequest, report: Report, posted: dict[str, str]) -> Htt
             reconcile=posted["reconcile"] or None,
             hazard=hazard,
             override_reason=posted["override_reason"],
+            expected_version=based_on,
+            # The page showed the report's own hazard; another chosen hazard was not reviewed as "current".
+            expected_hazard_version=None if hazard else _posted_version(request, "hazard_version"),
         )
         if approved.hazard_id:
             messages.success(
@@ -429,10 +485,20 @@ def _decide(request: HttpRequest, report: Report, posted: dict[str, str]) -> Htt
 def unapprove(request: HttpRequest, pk: int) -> HttpResponse:
     """Take an approval back, with the reason; the hazard is rebuilt without the report."""
     report = _get_report(request.user, pk, approve=True)
+    reason = request.POST.get("reason", "")
     try:
-        actions.unapprove_report(report, acting_user=request.user, reason=request.POST.get("reason", ""))
+        actions.unapprove_report(
+            report, acting_user=request.user, reason=reason, expected_version=_posted_version(request)
+        )
     except ValidationFailed:
         messages.error(request, _("Say why the approval is taken back."))
+    except Stale:
+        # The page it came from is shown again as the report is now; the reason typed goes with the notice.
+        messages.error(
+            request,
+            _("This report was changed by someone else since you opened it; nothing was done. Your reason: %(r)s")
+            % {"r": reason},
+        )
     except Conflict as exc:
         messages.error(request, exc.message)
     else:
@@ -446,7 +512,12 @@ def submit(request: HttpRequest, pk: int) -> HttpResponse:
     """Submit a saved draft as it is (from its page)."""
     report = _get_report(request.user, pk, write=True)
     try:
-        actions.submit_report(report, acting_user=request.user)
+        actions.submit_report(report, acting_user=request.user, expected_version=_posted_version(request))
+    except Stale:
+        messages.error(
+            request, _("This report was changed by someone else since you opened it; here it is now. Nothing was done.")
+        )
+        return redirect("workbench:detail", pk=report.pk)
     except ValidationFailed:
         messages.error(request, _("The report has problems; correct them and submit again."))
         return redirect("workbench:edit", pk=report.pk)
