@@ -24,6 +24,7 @@ from casualties.models import Accident, AccidentStageChange, Casualty
 from casualties.records import advance_investigation
 from core.errors import NotFoundOrNoAccess, Problem, ValidationFailed
 from interop.rest.pagination import IdCursorPagination
+from interop.rest.preconditions import etag
 
 IDENTITY_FIELDS = ["identity.name", "identity.date_of_birth", "identity.contact", "identity.address"]
 
@@ -79,6 +80,15 @@ class StageSerializer(serializers.Serializer):
     corrective_actions = serializers.CharField(required=False, allow_blank=True)
 
 
+def accident_etag(accident: Accident) -> str:
+    """An accident has no version of its own: its report's version and how many investigation steps it has.
+
+    Its recorded facts change only with its report (approval, unapproval, correction), and its
+    investigation only by appending a stage change; together they name every state it can be in.
+    """
+    return f'"{accident.report.version}.{len(accident.stage_changes.all())}"'
+
+
 class AccidentViewSet(viewsets.ReadOnlyModelViewSet):
     """Accidents and incidents with explosive ordnance (GeoJSON points), in the caller's scope. No names."""
 
@@ -95,6 +105,10 @@ class AccidentViewSet(viewsets.ReadOnlyModelViewSet):
         access.access_accident(self.request.user, self.kwargs["pk"])
         return self.get_queryset().get(pk=self.kwargs["pk"])
 
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        accident = self.get_object()
+        return Response(self.get_serializer(accident).data, headers={"ETag": accident_etag(accident)})
+
     @extend_schema(request=StageSerializer, responses=AccidentSerializer)
     @action(detail=True, methods=["post"])
     def stage(self, request: Request, pk: str) -> Response:
@@ -107,7 +121,8 @@ class AccidentViewSet(viewsets.ReadOnlyModelViewSet):
         advance_investigation(
             accident, acting_user=request.user, to=fields.pop("to"), note=fields.pop("note"), **fields
         )
-        return Response(AccidentSerializer(self.get_queryset().get(pk=pk)).data)
+        accident = self.get_queryset().get(pk=pk)
+        return Response(AccidentSerializer(accident).data, headers={"ETag": accident_etag(accident)})
 
 
 class CasualtyViewSet(viewsets.ReadOnlyModelViewSet):
@@ -127,6 +142,11 @@ class CasualtyViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_object(self) -> Any:
         return access.access_casualty(self.request.user, self.kwargs["pk"])
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # A casualty is recorded from its accident report and changes only with it: the report's version is its own.
+        casualty = self.get_object()
+        return Response(self.get_serializer(casualty).data, headers={"ETag": etag(casualty.report.version)})
 
     def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
         rows = args[0] if args else []
@@ -159,4 +179,7 @@ def casualty_rates(request: Request) -> Response:
     level = request.query_params.get("level", "1")
     if level not in {"0", "1", "2"}:
         raise ValidationFailed([Problem("level", "must be 0 (country), 1 (province) or 2 (district)")])
-    return Response(rates.casualty_rates(int(level), request.query_params.get("country") or None))
+    country = request.query_params.get("country") or None
+    if country is not None and not (len(country) == 3 and country.isascii() and country.isalpha()):
+        raise ValidationFailed([Problem("country", "must be a country's ISO 3166 alpha-3 code, e.g. COL")])
+    return Response(rates.casualty_rates(int(level), country))

@@ -9,8 +9,10 @@ from typing import Any
 from django.contrib.gis.geos import Polygon
 from django.db.models import Count, Q, QuerySet, Sum
 
+from accounts.models import Organisation
 from core.errors import Problem, ValidationFailed
 from hazards.models import HazardousArea, HazardVersion, LandReleaseProduct
+from places.models import AdminArea
 from vocab.choices import Classification, HazardStatus
 
 
@@ -36,6 +38,13 @@ def _choices(params: Mapping[str, str], key: str, allowed: list[str], problems: 
     return values
 
 
+def _known(params: Mapping[str, str], key: str, lookup: Any, field: str, why: str, problems: list[Problem]) -> None:
+    """A code the register must have (an unknown one is a 400, not an empty list that hides the typo)."""
+    code = params.get(key)
+    if code and ("\0" in code or len(code) > 200 or not lookup(**{field: code}).exists()):
+        problems.append(Problem(key, f"{code[:40]!r}: {why}"))
+
+
 def parse_bbox(raw: str | None, problems: list[Problem]) -> Polygon | None:
     """`minlon,minlat,maxlon,maxlat` in EPSG:4326 as a polygon."""
     if not raw:
@@ -59,6 +68,8 @@ def filter_hazards(qs: QuerySet, params: Mapping[str, str]) -> QuerySet:
     classes = _choices(params, "classification", Classification.values, problems)
     after = _date(params, "date_of_information_after", problems)
     before = _date(params, "date_of_information_before", problems)
+    _known(params, "organisation", Organisation.objects.filter, "code", "no organisation has this code", problems)
+    _known(params, "admin_area", AdminArea.objects.filter, "pcode", "no admin area has this p-code", problems)
     if problems:
         raise ValidationFailed(problems)
     if bbox is not None:

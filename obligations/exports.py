@@ -13,6 +13,8 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from core.spreadsheet import xlsx_text_cells
+
 AREA_COLUMNS = [
     ("admin_area", "Admin area"),
     ("name", "Name"),
@@ -96,6 +98,8 @@ def to_xlsx(figures: dict[str, Any]) -> bytes:
             for report_id, version in row["lineage"]:
                 lineage.append([sheet_name, _cell(row[columns[0][0]]), report_id, version])
     book.move_sheet("Lineage", offset=3)
+    for each in book.worksheets:
+        xlsx_text_cells(each)  # an admin area named '=...' stays text, not a formula
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -22,7 +22,9 @@ from accounts import access
 from accounts.models import Membership, Organisation
 from core.errors import NotAllowed, Problem, ValidationFailed
 from interop.rest.pagination import IdCursorPagination
+from interop.rest.params import choices
 from quality import actions
+from quality.choices import NonConformityStatus
 from quality.models import (
     Accreditation,
     CorrectiveAction,
@@ -367,8 +369,8 @@ class NonConformityViewSet(viewsets.ReadOnlyModelViewSet):
             "steps__by", "corrective_actions__recorded_by", "corrective_actions__verified_by"
         )
         qs = access.scoped(self.request.user, qs, "organisation_id")
-        status = self.request.query_params.get("status")
-        return qs.filter(status__in=status.split(",")) if status else qs
+        statuses = choices(self.request.query_params, "status", NonConformityStatus.values)
+        return qs.filter(status__in=statuses) if statuses else qs
 
     def get_object(self) -> Any:
         access.access_non_conformity(self.request.user, self.kwargs["pk"])

@@ -19,7 +19,9 @@ from rest_framework_gis.fields import GeometryField
 from accounts import access
 from core.errors import Problem, ValidationFailed
 from interop.rest.pagination import IdCursorPagination
+from interop.rest.params import choices, organisation_code
 from risk_education import statistics
+from risk_education.choices import Method
 from risk_education.models import Attendance, RiskEducationSession
 
 
@@ -72,10 +74,10 @@ class RiskEducationSessionViewSet(viewsets.ReadOnlyModelViewSet):
         if year is not None:
             qs = qs.filter(held_on__year=year)
         params = self.request.query_params
-        if params.get("method"):
-            qs = qs.filter(method=params["method"])
-        if params.get("organisation"):
-            qs = qs.filter(organisation__code=params["organisation"])
+        if methods := choices(params, "method", Method.values):
+            qs = qs.filter(method__in=methods)
+        if code := organisation_code(params):
+            qs = qs.filter(organisation__code=code)
         return qs
 
     def get_object(self) -> Any:

@@ -13,7 +13,8 @@ import csv
 import struct
 from pathlib import Path
 
-from interop.exports.base import Layer, ZippedExporter, as_text
+from core.spreadsheet import csv_text
+from interop.exports.base import TEXT, Layer, ZippedExporter, as_text
 from interop.exports.columns import GEOMETRY_HXL, HXL, LAT, LON, WKT
 
 
@@ -43,7 +44,9 @@ class HxlCsvExporter(ZippedExporter):
             out = csv.writer(f)
             out.writerow([*layer.fields, *geometry])
             out.writerow([tags[n] for n in layer.fields] + [GEOMETRY_HXL[g] for g in geometry])
-            texts = [[as_text(kind, v) for v in values] for kind, values in zip(layer.kinds, layer.values, strict=True)]
+            # Text is neutralised for spreadsheets ('=...' shown as text); numbers and dates stay as written.
+            texts = [[csv_text(as_text(kind, v)) if kind == TEXT else as_text(kind, v) for v in values]
+                     for kind, values in zip(layer.kinds, layer.values, strict=True)]  # fmt: skip
             shapes: list[tuple[str, ...]]
             if points:
                 shapes = [point_lat_lon(g) for g in layer.wkb]

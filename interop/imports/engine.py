@@ -21,6 +21,7 @@ import numpy as np
 import shapely
 
 from core.errors import Problem
+from core.spreadsheet import csv_text
 from interop.imports import geometries
 from interop.imports import mapping as mapping_mod
 from interop.imports.crs import Crs
@@ -100,7 +101,7 @@ class Evaluation:
         writer = csv.writer(buf, lineterminator="\n")
         writer.writerow(["row", "status", "field", "reason"])
         for p in self.problems():
-            writer.writerow([p["row"], p["status"], p["field"], p["reason"]])
+            writer.writerow([p["row"], p["status"], csv_text(p["field"]), csv_text(p["reason"])])
         return buf.getvalue()
 
     def apply(self, outcomes: list[Outcome]) -> None:

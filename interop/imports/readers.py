@@ -57,17 +57,24 @@ def _plain(values: Any) -> list[Any]:
     return out
 
 
+def _said(exc: Exception, path: Path) -> str:
+    """GDAL's message, on one line, naming the file without the server's folder."""
+    return str(exc).replace(str(path.parent) + "/", "").replace("\n", " ")[:500]
+
+
 def layers(path: Path) -> list[str]:
     """Layer names of a file; a ValidationFailed naming the file when GDAL cannot open it."""
     try:
         return [str(name) for name, _ in pyogrio.list_layers(str(path))]
     except Exception as exc:  # noqa: BLE001 - pyogrio raises DataSourceError and friends; all mean "unreadable"
-        raise ValidationFailed([Problem("file", f"not a readable geodata file ({exc})".replace("\n", " "))]) from None
+        raise ValidationFailed([Problem("file", f"not a readable geodata file ({_said(exc, path)})")]) from None
 
 
 def choose_layer(path: Path, layer: str | None) -> str:
     """The layer to read: the one named, or the only one; a problem naming the layers otherwise."""
     names = layers(path)
+    if not names:
+        raise ValidationFailed([Problem("file", "holds no layer that can be read as geodata")])
     if layer:
         if layer not in names:
             raise ValidationFailed([Problem("layer", f"'{layer}' is not a layer of the file ({', '.join(names)})")])
@@ -149,15 +156,19 @@ def read_source(
     needs_geometry=False reads a table of facts without places (every geometry None).
     """
     name = choose_layer(path, layer)
-    info = pyogrio.read_info(str(path), layer=name)
-    driver = str(info.get("driver") or "")
-    table = driver in TABLE_DRIVERS or info.get("geometry_type") in (None, "None")
-    # A sheet whose cells are all text would have its header row taken for data; the first row names the columns.
-    options = {"HEADERS": "FORCE"} if driver in ("XLSX", "ODS") else {}
     try:
+        info = pyogrio.read_info(str(path), layer=name)
+        driver = str(info.get("driver") or "")
+        table = driver in TABLE_DRIVERS or info.get("geometry_type") in (None, "None")
+        # A sheet whose cells are all text would have its header row taken for data; the first row names the columns.
+        options = {"HEADERS": "FORCE"} if driver in ("XLSX", "ODS") else {}
         meta, _fids, wkb, data = raw_read(str(path), layer=name, read_geometry=not table, **options)
+    except UnicodeDecodeError:
+        # A shapefile's .dbf (or a layer GDAL does not recode) in an encoding other than the one it states.
+        why = "holds text that is not UTF-8 and states no other encoding (a shapefile: add a .cpg naming it)"
+        raise ValidationFailed([Problem("file", why)]) from None
     except Exception as exc:  # noqa: BLE001 - see layers()
-        raise ValidationFailed([Problem("file", f"could not be read ({exc})".replace("\n", " "))]) from None
+        raise ValidationFailed([Problem("file", f"could not be read ({_said(exc, path)})")]) from None
     columns = [str(c) for c in meta["fields"]]
     values = {c: _plain(col) for c, col in zip(columns, data, strict=True)}
     source = Source(driver, name, meta.get("crs") or None, columns, [], [], values)

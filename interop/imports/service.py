@@ -22,7 +22,7 @@ from accounts import audit
 from accounts.access import APPROVERS, access_import, may_write_for, scope_of
 from accounts.models import Membership, Organisation
 from core.errors import NotAllowed, Problem, ValidationFailed
-from interop.imports import engine, readers
+from interop.imports import engine, readers, uploads
 from interop.imports import mapping as mapping_mod
 from interop.imports.crs import Crs, identify, parse_override, resolve
 from interop.imports.targets import TARGETS, EntryContext, Target
@@ -46,6 +46,12 @@ def _sha256(path: Path) -> str:
 def storage_root() -> Path:
     """Where imported files are kept: MEDIA_ROOT/imports/<sha256>/<original name>."""
     return Path(settings.MEDIA_ROOT) / "imports"
+
+
+def stored_file(import_: Import) -> Path:
+    """The import's stored file under this instance's MEDIA_ROOT (a restore may have moved MEDIA_ROOT)."""
+    stored = Path(import_.stored_path)
+    return storage_root() / stored.parent.name / stored.name
 
 
 def _store(path: Path, original_name: str, sha: str) -> Path:
@@ -80,11 +86,8 @@ def _mapping_for(target: Target, profile: ImportProfile | None, mapping: dict[st
 def create_import_from_upload(*, upload: Any, **import_args: Any) -> Import:
     """create_import for a file uploaded to a page or the API (Django's UploadedFile), under its own name."""
     with tempfile.TemporaryDirectory(prefix="clearground-upload-") as tmp:
-        # The reader picks the driver by the file's extension: keep the uploaded name.
-        local = Path(tmp) / (Path(upload.name or "upload").name or "upload")
-        with local.open("wb") as fh:
-            for chunk in upload.chunks():
-                fh.write(chunk)
+        # The reader picks the driver by the file's extension: receive keeps the uploaded name.
+        local = uploads.receive(upload, Path(tmp))
         return create_import(path=local, original_name=upload.name or "", **import_args)
 
 
@@ -118,6 +121,7 @@ def create_import(
         problems.append(Problem("file", f"{original_name} is not a file"))
     if problems:
         raise ValidationFailed(problems)
+    uploads.check_file(path)  # a local file (clearground import) passes the checks an upload does
     used = _mapping_for(TARGETS[kind], profile, mapping)
     problems += mapping_mod.check(used)
     source = None
@@ -142,7 +146,7 @@ def create_import(
 
 
 def _read(import_: Import) -> tuple[readers.Source, Crs | None]:
-    source = readers.read_source(Path(import_.stored_path), layer=import_.layer or None,
+    source = readers.read_source(stored_file(import_), layer=import_.layer or None,
                                  geometry=import_.mapping.get("geometry") or {},
                                  needs_geometry=_target(import_.kind).geometry != "none")  # fmt: skip
     crs = resolve(override=import_.crs_override or None, stated=source.stated_crs,
@@ -293,7 +297,7 @@ def approve_import(import_: Import, *, acting_user: User) -> Import:
 
 def problem_csv_path(import_: Import) -> Path:
     """Write the import's per-row problem CSV beside its stored file; its path."""
-    path = Path(import_.stored_path).with_name(f"import-{import_.pk}-problems.csv")
+    path = stored_file(import_).with_name(f"import-{import_.pk}-problems.csv")
     path.write_text(import_.report_csv, encoding="utf-8")
     return path
 

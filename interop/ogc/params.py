@@ -166,10 +166,10 @@ def parse_items(query: Mapping[str, str], queryables: Mapping[str, str]) -> Item
         parsed.bbox = _bbox(problems, query["bbox"], bbox_crs)
     if "datetime" in query:
         parsed.datetime = _datetime(problems, query["datetime"])
+    if query.get("filter-lang", "cql2-text") != "cql2-text":
+        problems.append(Problem("filter-lang", "only cql2-text is supported"))
     if "filter" in query:
         parsed.filter = query["filter"]
-        if query.get("filter-lang", "cql2-text") != "cql2-text":
-            problems.append(Problem("filter-lang", "only cql2-text is supported"))
     if "filter-crs" in query:
         parsed.filter_crs = _crs(problems, "filter-crs", query["filter-crs"]) or crs_mod.DEFAULT
     for name, value in query.items():

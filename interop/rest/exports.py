@@ -2,7 +2,8 @@
 
 Parse → access (interop.exports.query: public collections for any signed-in user, the restricted
 one scoped to the caller's organisation) → write → download. The file is written to a temporary
-file first, so a failure is a JSON error, never half a download.
+file first, so a failure is a JSON error, never half a download. Temporary files live in the exports'
+own folder (interop/exports/scratch.py), swept of what a server killed mid-export left (decision 0028).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.decorators import api_view
 from rest_framework.request import Request
 
-from interop.exports import EXPORTERS, export, exporter_for, parse_request
+from interop.exports import EXPORTERS, export, exporter_for, parse_request, scratch
 
 
 def download_name(extension: str) -> str:
@@ -33,7 +34,8 @@ def download_name(extension: str) -> str:
         OpenApiParameter("bbox", str, description="west,south,east,north in WGS 84 degrees"),
         OpenApiParameter("organisation", str, description="comma-separated organisation codes"),
     ],
-    responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+    # Each format's own media type (several are zip archives of one file per collection).
+    responses={(200, media): OpenApiTypes.BINARY for media in sorted({e.media_type for e in EXPORTERS.values()})},
 )
 @api_view(["GET"])
 def export_collections(request: Request, export_format: str) -> FileResponse:
@@ -42,7 +44,7 @@ def export_collections(request: Request, export_format: str) -> FileResponse:
     q = request.query_params
     export_request = parse_request(request.user, collections=q.get("collections"), bbox=q.get("bbox"),
                                    organisation=q.get("organisation"))  # fmt: skip
-    fd, name = tempfile.mkstemp(prefix="clearground-export-", suffix=f".{exporter.extension}")
+    fd, name = tempfile.mkstemp(prefix="clearground-download-", suffix=f".{exporter.extension}", dir=scratch.folder())
     os.close(fd)
     try:
         export(request.user, exporter, export_request, name)

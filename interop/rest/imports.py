@@ -20,7 +20,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
@@ -32,7 +31,9 @@ from interop.imports import mapping as mapping_mod
 from interop.imports import service
 from interop.imports.targets import TARGETS
 from interop.models import Import, ImportProfile
+from interop.rest import params as params_
 from interop.rest.pagination import IdCursorPagination
+from interop.rest.parsers import FormParser, JSONParser, MultiPartParser
 from jobs.access import access_job
 from jobs.actions import enqueue
 from jobs.models import Job
@@ -226,11 +227,12 @@ class ImportViewSet(viewsets.GenericViewSet):
     def get_queryset(self) -> QuerySet:
         qs = access.imports_for(self.request.user).select_related("organisation", "created_by", "profile")
         params = self.request.query_params
-        for key in ("status", "kind"):
-            if params.get(key):
-                qs = qs.filter(**{f"{key}__in": params[key].split(",")})
-        if params.get("organisation"):
-            qs = qs.filter(organisation__code=params["organisation"])
+        if statuses := params_.choices(params, "status", Import.Status.values):
+            qs = qs.filter(status__in=statuses)
+        if kinds := params_.choices(params, "kind", TARGETS):
+            qs = qs.filter(kind__in=kinds)
+        if code := params_.organisation_code(params):
+            qs = qs.filter(organisation__code=code)
         return qs
 
     def _render(self, import_: Import, status: int = 200) -> Response:
@@ -361,8 +363,8 @@ class ImportProfileViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         if not access.scope_of(self.request.user).is_member():
             return ImportProfile.objects.none()
         qs = ImportProfile.objects.select_related("created_by")
-        kind = self.request.query_params.get("kind")
-        return qs.filter(kind=kind) if kind else qs
+        kinds = params_.choices(self.request.query_params, "kind", TARGETS)
+        return qs.filter(kind__in=kinds) if kinds else qs
 
     def retrieve(self, request: Request, pk: str) -> Response:
         """One profile."""

@@ -140,7 +140,10 @@ class OrganisationSerializer(serializers.ModelSerializer):
 
 
 class AdminAreaSerializer(serializers.ModelSerializer):
-    parent: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="pcode", read_only=True)  # type: ignore[assignment]  # "parent" shadows Field.parent in the stubs
+    # "parent" shadows Field.parent in the stubs
+    parent: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(  # type: ignore[assignment]
+        slug_field="pcode", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = AdminArea
@@ -148,7 +151,9 @@ class AdminAreaSerializer(serializers.ModelSerializer):
 
 
 class AdminAreaGeoSerializer(GeoFeatureModelSerializer):
-    parent: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="pcode", read_only=True)
+    parent: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="pcode", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = AdminArea
@@ -167,7 +172,9 @@ class TransitionSerializer(serializers.ModelSerializer):
 class ReportSerializer(serializers.ModelSerializer):
     organisation: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="code", read_only=True)
     created_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    approved_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    approved_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
     payload = serializers.SerializerMethodField()
 
     class Meta:
@@ -192,17 +199,28 @@ class ReportCreateSerializer(serializers.Serializer):
     submit = serializers.BooleanField(default=False)
 
 
-class ReportUpdateSerializer(serializers.Serializer):
+class VersionedWriteSerializer(serializers.Serializer):
+    """A workflow step's body: the report version it was decided on (or send If-Match instead)."""
+
+    version = serializers.IntegerField(
+        required=False, min_value=1, help_text="The report's version you read; a stale one answers 409"
+    )
+
+
+class ReportUpdateSerializer(VersionedWriteSerializer):
     hazard = serializers.IntegerField(required=False, allow_null=True)
     date_of_information = serializers.DateField(required=False)
     payload = serializers.JSONField(required=False)
 
 
-class ApproveSerializer(serializers.Serializer):
+class ApproveSerializer(VersionedWriteSerializer):
     reconcile = serializers.CharField(required=False, allow_blank=True)
     hazard = serializers.IntegerField(required=False, allow_null=True)
     override_reason = serializers.CharField(required=False, allow_blank=True, default="")
+    hazard_version = serializers.IntegerField(
+        required=False, min_value=1, help_text="The hazard's version you reviewed against; a stale one answers 409"
+    )
 
 
-class ReasonSerializer(serializers.Serializer):
+class ReasonSerializer(VersionedWriteSerializer):
     reason = serializers.CharField(allow_blank=True, default="")

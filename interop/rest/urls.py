@@ -2,7 +2,6 @@
 
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from accounts.api import AuditEntryViewSet
@@ -10,11 +9,15 @@ from assistance.api import ReferralViewSet, referral_statistics
 from casualties.api import AccidentViewSet, CasualtyViewSet, casualty_rates, casualty_statistics
 from hazards.outputs_api import ClearanceOutputViewSet
 from interop.rest import views
+from interop.rest.token import obtain_auth_token
 from obligations.api import Article5ForecastView, Article7ViewSet
 from quality.api import AccreditationViewSet, NonConformityViewSet, QaVisitViewSet, QcInspectionViewSet
 from risk_education.api import RiskEducationSessionViewSet, risk_education_statistics
 
 router = DefaultRouter()
+# No `.json` suffix routes: responses are chosen by the Accept header, and the suffix variants of the
+# workflow actions answered 500 (their views take no `format` argument).
+router.include_format_suffixes = False
 router.register("hazards", views.HazardViewSet, basename="hazard")
 router.register("reports", views.ReportViewSet, basename="report")
 router.register("products", views.ProductViewSet, basename="product")

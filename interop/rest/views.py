@@ -23,15 +23,19 @@ from hazards.models import (
     Evidence,
     Find,
     Handover,
+    HazardousArea,
     HazardStatusChange,
     LandReleaseProduct,
     MinefieldRecord,
 )
+from interop.rest import preconditions as pre
 from interop.rest import serializers as s
 from interop.rest.pagination import IdCursorPagination
+from interop.rest.params import choices, object_id
 from places.models import AdminArea
 from reports import actions
-from reports.models import Report
+from reports.kinds import KINDS
+from reports.models import Report, ReportStatus
 from reports.workflow import EDITABLE
 
 HAZARD_FILTERS = [
@@ -60,12 +64,17 @@ class HazardViewSet(viewsets.ReadOnlyModelViewSet):
     def get_object(self) -> Any:
         return access.access_hazard(self.request.user, self.kwargs["pk"])
 
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """One hazard; its ETag names its version (what an approval's `hazard_version` refers to)."""
+        hazard = self.get_object()
+        return pre.with_etag(Response(self.get_serializer(hazard).data), hazard)
+
     @extend_schema(parameters=HAZARD_FILTERS)
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().list(request, *args, **kwargs)
 
     @extend_schema(responses=s.HazardVersionSerializer(many=True))
-    @action(detail=True)
+    @action(detail=True, pagination_class=None)  # the whole history, one list (the schema said a page)
     def history(self, request: Request, pk: str) -> Response:
         """Every recorded state of the hazard, in the order recorded."""
         hazard = self.get_object()
@@ -79,7 +88,7 @@ class HazardViewSet(viewsets.ReadOnlyModelViewSet):
         hazard = self.get_object()
         problems: list[Problem] = []
         on = _parse(dt.date.fromisoformat, request.query_params.get("on"), "on", problems, required=True)
-        known_at = _parse(dt.datetime.fromisoformat, request.query_params.get("known_at"), "known_at", problems)
+        known_at = _parse(_instant, request.query_params.get("known_at"), "known_at", problems)
         if problems:
             raise ValidationFailed(problems)
         return Response(queries.state_as_known_on(hazard, on, known_at))
@@ -92,9 +101,15 @@ def _parse(fn: Any, raw: str | None, field: str, problems: list[Problem], requir
         return None
     try:
         return fn(raw)
-    except ValueError:
+    except (ValueError, OverflowError):
         problems.append(Problem(field, f"'{raw}' is not a valid value"))
         return None
+
+
+def _instant(raw: str) -> dt.datetime:
+    # In UTC: PostgreSQL refuses offsets beyond ±15:59 that Python accepts (up to ±23:59).
+    value = dt.datetime.fromisoformat(raw)
+    return value.astimezone(dt.UTC) if value.tzinfo is not None else value
 
 
 class _HazardChildViewSet(viewsets.ReadOnlyModelViewSet):
@@ -199,8 +214,12 @@ class AdminAreaViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self) -> QuerySet:
         qs = super().get_queryset()
-        level = self.request.query_params.get("level")
-        return qs.filter(level=int(level)) if level and level.isdigit() else qs
+        level = choices(self.request.query_params, "level", ("0", "1", "2"))
+        return qs.filter(level__in=[int(v) for v in level]) if level else qs
+
+
+# A versioned write's answers: 409 and 412 carry the current state when the version it named was stale.
+VERSIONED_WRITE = pre.write_responses(s.ReportSerializer)
 
 
 class ReportViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -213,11 +232,12 @@ class ReportViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.R
     def get_queryset(self) -> QuerySet:
         qs = access.reports_for(self.request.user).select_related("organisation", "created_by", "approved_by")
         params = self.request.query_params
-        for key in ("status", "kind"):
-            if params.get(key):
-                qs = qs.filter(**{f"{key}__in": params[key].split(",")})
-        if params.get("hazard", "").isdigit():
-            qs = qs.filter(hazard_id=int(params["hazard"]))
+        if statuses := choices(params, "status", ReportStatus.values):
+            qs = qs.filter(status__in=statuses)
+        if kinds := choices(params, "kind", KINDS):
+            qs = qs.filter(kind__in=kinds)
+        if (hazard := object_id(params, "hazard", "a hazard")) is not None:
+            qs = qs.filter(hazard_id=hazard)
         return qs
 
     def get_object(self) -> Any:
@@ -237,7 +257,17 @@ class ReportViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.R
         return s.ReportSerializer(*args, **kwargs)
 
     def _render(self, report: Report, status: int = 200) -> Response:
-        return Response(self.get_serializer(report).data, status=status)
+        return pre.with_etag(Response(self.get_serializer(report).data, status=status), report)
+
+    def current_state(self, record: Report | HazardousArea) -> dict[str, Any]:
+        """The record a stale write lost to, as this caller may see it (interop/rest/errors.py renders it)."""
+        if isinstance(record, HazardousArea):
+            return dict(s.HazardSerializer(record, context=self.get_serializer_context()).data)
+        return dict(self.get_serializer(record).data)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """One report; its ETag names its version, which every write of it must send back."""
+        return self._render(self.get_object())
 
     @extend_schema(request=s.ReportCreateSerializer, responses={201: s.ReportSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -258,13 +288,16 @@ class ReportViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.R
         )
         return self._render(report, 201)
 
-    @extend_schema(request=s.ReportUpdateSerializer)
+    @extend_schema(request=s.ReportUpdateSerializer, parameters=[pre.IF_MATCH], responses=VERSIONED_WRITE)
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Edit a draft or returned report; send the version you read (If-Match or `version`), or it is refused."""
         report = access.access_report(request.user, kwargs["pk"], write=True)
         data = _valid(s.ReportUpdateSerializer, request.data)
+        expected = pre.expected_version(request, data.get("version"), required=True)
         hazard = access.access_hazard(request.user, data["hazard"], write=True) if data.get("hazard") else None
         report = actions.update_draft(report, acting_user=request.user, payload=data.get("payload"),
-                                      date_of_information=data.get("date_of_information"), hazard=hazard)  # fmt: skip
+                                      date_of_information=data.get("date_of_information"), hazard=hazard,
+                                      expected_version=expected)  # fmt: skip
         return self._render(report)
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -272,54 +305,69 @@ class ReportViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.R
             return Response({"detail": "Use PATCH to edit a draft."}, status=405)
         return super().update(request, *args, **kwargs)
 
-    @extend_schema(request=None)
+    @extend_schema(request=s.VersionedWriteSerializer, parameters=[pre.IF_MATCH], responses=VERSIONED_WRITE)
     @action(detail=True, methods=["post"])
     def submit(self, request: Request, pk: str) -> Response:
         """Submit a draft or returned report for approval (all problems listed, nothing changed, on failure)."""
         report = access.access_report(request.user, pk, write=True)
-        return self._render(actions.submit_report(report, acting_user=request.user))
+        expected = _expected(request, _valid(s.VersionedWriteSerializer, request.data))
+        return self._render(actions.submit_report(report, acting_user=request.user, expected_version=expected))
 
-    @extend_schema(request=None)
+    @extend_schema(request=s.VersionedWriteSerializer, parameters=[pre.IF_MATCH], responses=VERSIONED_WRITE)
     @action(detail=True, methods=["post"])
     def validate(self, request: Request, pk: str) -> Response:
         """An IM officer marks a submitted report as validated."""
         report = access.access_report(request.user, pk, approve=True)
-        return self._render(actions.validate_report(report, acting_user=request.user))
+        expected = _expected(request, _valid(s.VersionedWriteSerializer, request.data))
+        return self._render(actions.validate_report(report, acting_user=request.user, expected_version=expected))
 
-    @extend_schema(request=s.ApproveSerializer)
+    @extend_schema(request=s.ApproveSerializer, parameters=[pre.IF_MATCH], responses=VERSIONED_WRITE)
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str) -> Response:
-        """Approve and apply to the register: reconcile as new, update, replace, combine or link."""
+        """Approve and apply to the register: reconcile as new, update, replace, combine or link.
+
+        `hazard_version` refuses the approval (409, with the hazard as it is now) if the hazard changed
+        since the approver reviewed the report against it.
+        """
         report = access.access_report(request.user, pk, approve=True)
         data = _valid(s.ApproveSerializer, request.data)
         hazard = access.access_hazard(request.user, data["hazard"]) if data.get("hazard") else None
         report = actions.approve_report(report, acting_user=request.user, reconcile=data.get("reconcile") or None,
-                                        hazard=hazard, override_reason=data.get("override_reason", ""))  # fmt: skip
+                                        hazard=hazard, override_reason=data.get("override_reason", ""),
+                                        expected_version=_expected(request, data),
+                                        expected_hazard_version=data.get("hazard_version"))  # fmt: skip
         return self._render(report)
 
-    @extend_schema(request=s.ReasonSerializer)
+    @extend_schema(request=s.ReasonSerializer, parameters=[pre.IF_MATCH], responses=VERSIONED_WRITE)
     @action(detail=True, methods=["post"], url_path="return")
     def return_(self, request: Request, pk: str) -> Response:
         """Send back for correction with a reason."""
         report = access.access_report(request.user, pk, approve=True)
-        reason = _valid(s.ReasonSerializer, request.data)["reason"]
-        return self._render(actions.return_report(report, acting_user=request.user, reason=reason))
+        data = _valid(s.ReasonSerializer, request.data)
+        return self._render(actions.return_report(report, acting_user=request.user, reason=data["reason"],
+                                                  expected_version=_expected(request, data)))  # fmt: skip
 
-    @extend_schema(request=s.ReasonSerializer)
+    @extend_schema(request=s.ReasonSerializer, parameters=[pre.IF_MATCH], responses=VERSIONED_WRITE)
     @action(detail=True, methods=["post"])
     def unapprove(self, request: Request, pk: str) -> Response:
         """Take back an approval; the hazard is rebuilt without the report."""
         report = access.access_report(request.user, pk, approve=True)
-        reason = _valid(s.ReasonSerializer, request.data)["reason"]
-        return self._render(actions.unapprove_report(report, acting_user=request.user, reason=reason))
+        data = _valid(s.ReasonSerializer, request.data)
+        return self._render(actions.unapprove_report(report, acting_user=request.user, reason=data["reason"],
+                                                     expected_version=_expected(request, data)))  # fmt: skip
 
     @extend_schema(responses=s.TransitionSerializer(many=True))
-    @action(detail=True)
+    @action(detail=True, pagination_class=None)  # every step, one list (the schema said a page)
     def transitions(self, request: Request, pk: str) -> Response:
         """Every workflow step of the report: who, when, from which status to which, why."""
         report = self.get_object()
         rows = report.transitions.select_related("by")
         return Response(s.TransitionSerializer(rows, many=True).data)
+
+
+def _expected(request: Request, data: dict[str, Any]) -> int | None:
+    """A workflow step's version check is optional: honoured when the caller names the version it read."""
+    return pre.expected_version(request, data.get("version"), required=False)
 
 
 def _valid(serializer_class: Any, data: Any) -> dict[str, Any]:

@@ -137,7 +137,7 @@ def _dry_run(organisation: Organisation, path: Path, profile: ImportProfile | No
             import_ = service.create_import(acting_user=officer, organisation=organisation, path=path,
                                             original_name=path.name, kind=options["kind"], profile=profile,
                                             crs=options["crs"], layer=options["layer"])  # fmt: skip
-            stored = Path(import_.stored_path).parent
+            stored = service.stored_file(import_).parent
             existed = Import.objects.filter(sha256=import_.sha256).exclude(pk=import_.pk).exists()
             preview = service.preview_import(import_, rows=options["rows"])
             raise _Rollback

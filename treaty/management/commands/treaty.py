@@ -14,6 +14,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from core.spreadsheet import csv_text
 from treaty import report
 from treaty.dates import parse_iso_day
 from treaty.engine import UnknownState, default_register
@@ -84,7 +85,7 @@ class Command(BaseCommand):
         elif options["csv"]:
             writer = csv.DictWriter(self.stdout, fieldnames=report.TABLE_COLUMNS, lineterminator="\n")
             writer.writeheader()
-            writer.writerows(rows)
+            writer.writerows({k: csv_text(v) for k, v in r.items()} for r in rows)
         else:
             self.stdout.write(f"{'ISO3':5} {'status':19} {'no.':>4} {'in force':10} {'withdrawal':10}  state")
             for r in rows:
