@@ -22,3 +22,13 @@ def close_progress_connection():
     from django.db import connections
 
     connections["progress"].close()
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    # A page request through the test client leaves its language active in this thread (LocaleMiddleware
+    # activates it, nothing deactivates it): without this, a test after a Ukrainian page ran in Ukrainian.
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
