@@ -13,6 +13,16 @@ from interop.models import Import, ImportProfile
 
 SHARED_DATA = Path(os.environ.get("CLEARGROUND_SHARED_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data")
 AMSTERDAM = SHARED_DATA / "amsterdam_wwii_uxo"
+# An uploaded file of NTS hazards with a `ref` and a `name` per feature, as the upload tests write them.
+NAMED_SHA_MAPPING = {
+    "id_column": "ref",
+    "fields": {
+        "hazard.name": {"column": "name"},
+        "hazard.classification": {"value": "SHA"},
+        "hazard.devices_suspected": {"value": ["ap_mine"]},
+        "hazard.land_use": {"value": ["agriculture"]},
+    },
+}
 
 needs_amsterdam = pytest.mark.skipif(
     not AMSTERDAM.is_dir(), reason=f"the Amsterdam bommenkaart sample is not at {AMSTERDAM} (CLEARGROUND_SHARED_DATA)"

@@ -18,7 +18,9 @@ CLEARGROUND = str(Path(sys.executable).with_name("clearground"))
 
 
 def production_env(**overrides: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "CLEARGROUND_HSTS_SECONDS"}}
+    # DJANGO_ALLOW_ASYNC_UNSAFE is the browser tests' (tests/browser/conftest.py), not a server's.
+    unset = {"DEBUG", "SECRET_KEY", "CLEARGROUND_HSTS_SECONDS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {k: v for k, v in os.environ.items() if k not in unset}
     env.update(
         DEBUG="0",
         SECRET_KEY=secrets.token_urlsafe(60),

@@ -32,18 +32,11 @@ from hazards.models import HazardousArea
 from interop.models import Import
 from jobs.models import Job
 from reports.models import Report
+from tests.imports_helpers import NAMED_SHA_MAPPING
 
 LIMIT = 300_000  # bytes, for these tests (CLEARGROUND_UPLOAD_MAX_BYTES)
 MARKER = "SECRET-MARKER-0033-c4f1"
-MAPPING = {
-    "id_column": "ref",
-    "fields": {
-        "hazard.name": {"column": "name"},
-        "hazard.classification": {"value": "SHA"},
-        "hazard.devices_suspected": {"value": ["ap_mine"]},
-        "hazard.land_use": {"value": ["agriculture"]},
-    },
-}
+MAPPING = NAMED_SHA_MAPPING
 
 
 @pytest.fixture(autouse=True)

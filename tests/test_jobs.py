@@ -362,7 +362,8 @@ def test_a_worker_killed_mid_import_leaves_nothing_and_the_next_worker_enters_ev
     # progress of every row: the run is slower and its progress seen early, however fast the engine gets.
     base = urlparse(os.environ["DATABASE_URL"])
     url = base._replace(path="/" + str(django_settings.DATABASES["default"]["NAME"])).geturl()
-    env = {**os.environ, "DATABASE_URL": url, "CLEARGROUND_JOB_PROGRESS_SECONDS": "0"}
+    env = {**os.environ, "DATABASE_URL": url, "CLEARGROUND_JOB_PROGRESS_SECONDS": "0",
+           "MEDIA_ROOT": str(settings.MEDIA_ROOT)}  # fmt: skip
     child = subprocess.Popen([str(Path(sys.executable).with_name("clearground")), "worker", "--once"], env=env,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                              cwd=Path(__file__).resolve().parents[1])  # fmt: skip

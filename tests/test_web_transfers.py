@@ -15,16 +15,9 @@ from clearground.test import Cast, square
 from interop.models import Import
 from jobs.models import Job
 from reports.models import Report, ReportStatus
+from tests.imports_helpers import NAMED_SHA_MAPPING
 
-MAPPING = {
-    "id_column": "ref",
-    "fields": {
-        "hazard.name": {"column": "name"},
-        "hazard.classification": {"value": "SHA"},
-        "hazard.devices_suspected": {"value": ["ap_mine"]},
-        "hazard.land_use": {"value": ["agriculture"]},
-    },
-}
+MAPPING = NAMED_SHA_MAPPING
 BOTH = ["default", "progress"]
 
 

@@ -12,18 +12,11 @@ from django.core.management import call_command
 from clearground.test import square
 from interop.models import Import
 from tests.browser.conftest import serious_axe_violations, shot, sign_in, use_language
+from tests.imports_helpers import NAMED_SHA_MAPPING
 
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "progress"])
 
-MAPPING = {
-    "id_column": "ref",
-    "fields": {
-        "hazard.name": {"column": "name"},
-        "hazard.classification": {"value": "SHA"},
-        "hazard.devices_suspected": {"value": ["ap_mine"]},
-        "hazard.land_use": {"value": ["agriculture"]},
-    },
-}
+MAPPING = NAMED_SHA_MAPPING
 
 
 @pytest.fixture(autouse=True)
