@@ -23,14 +23,16 @@ import tarfile
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import IO, Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.core.management.base import CommandError
+from django.db import DatabaseError, connection, transaction
 
 from clearground import dbcluster
 
@@ -399,3 +401,17 @@ class ProgressBars:
         if self.bar is not None:
             self.bar.close()
             self.bar = None
+
+
+@contextmanager
+def command_progress(verbosity: int) -> Iterator[ProgressBars]:
+    """Progress bars for `clearground backup` / `restore`, and their failures as one CommandError line."""
+    bars = ProgressBars(enabled=verbosity > 0)
+    try:
+        yield bars
+    except BackupError as exc:
+        raise CommandError(str(exc)) from None
+    except DatabaseError as exc:  # e.g. the database named by DATABASE_URL does not exist
+        raise CommandError(f"cannot use the database: {str(exc).strip()}") from None
+    finally:
+        bars.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -42,3 +43,24 @@ def profile(name: str) -> ImportProfile:
 def new_import(cast: Any, path: Path, kind: str, *, user: Any = None, **kw: Any) -> Import:
     return service.create_import(acting_user=user or cast.imo, organisation=kw.pop("organisation", cast.authority),
                                  path=path, original_name=path.name, kind=kind, **kw)  # fmt: skip
+
+
+def grid_import(cast: Any, folder: Path, n: int, *, user: Any) -> Import:
+    """An uploaded NTS import of `n` 50 m squares on a grid, by `user` for alpha: rows enough for a run
+    to be caught (and killed) half-way."""
+    from clearground.test import square
+
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"ref": f"G-{i}"},
+            "geometry": square(50, x=(i % 25) * 100, y=(i // 25) * 100),
+        }
+        for i in range(n)
+    ]
+    path = folder / "grid.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    mapping = {"id_column": "ref", "fields": {"hazard.devices_suspected": {"value": ["ap_mine"]},
+                                              "hazard.land_use": {"value": ["agriculture"]}}}  # fmt: skip
+    return service.create_import(acting_user=user, organisation=cast.alpha, path=path, original_name=path.name,
+                                 kind="nts", mapping=mapping)  # fmt: skip

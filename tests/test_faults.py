@@ -9,7 +9,6 @@ that lock (and, for a write, that its transaction has already written rows), and
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import threading
@@ -30,12 +29,12 @@ from accounts.models import AuditEntry
 from clearground.test import Cast, square
 from hazards.models import DataVersion, HazardousArea, HazardVersion
 from interop.exports import scratch
-from interop.imports.service import create_import
 from interop.models import Import, ImportedRecord
 from jobs.actions import enqueue, requeue_stale
 from jobs.models import Job, JobStatus
 from reports.models import Report, ReportStatus, ReportTransition
 from tests.helpers import register_hazard, submitted
+from tests.imports_helpers import grid_import
 from tests.processes import Gunicorn, Worker, backend_gone, dead, lock_waiter, wait_for
 
 BOTH = ["default", "progress"]
@@ -210,20 +209,7 @@ def test_a_worker_killed_mid_approving_import_leaves_nothing_and_the_retry_enter
     media = tmp_path / "media"
     settings.MEDIA_ROOT = media
     n = 80  # row by row (below the set-wise path's threshold): each row is entered and approved
-    features = [
-        {
-            "type": "Feature",
-            "properties": {"ref": f"A-{i}"},
-            "geometry": square(50, x=(i % 25) * 100, y=(i // 25) * 100),
-        }
-        for i in range(n)
-    ]
-    path = tmp_path / "approve.geojson"
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
-    mapping = {"id_column": "ref", "fields": {"hazard.devices_suspected": {"value": ["ap_mine"]},
-                                              "hazard.land_use": {"value": ["agriculture"]}}}  # fmt: skip
-    import_ = create_import(acting_user=cast.approver, organisation=cast.alpha, path=path, original_name=path.name,
-                            kind="nts", mapping=mapping)  # fmt: skip
+    import_ = grid_import(cast, tmp_path, n, user=cast.approver)
     job = enqueue("import.run", {"import_id": import_.pk, "approve": True}, acting_user=cast.approver)
     before = register_state()
 

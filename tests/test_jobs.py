@@ -8,7 +8,6 @@ hides every row from every other session.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import signal
 import subprocess
@@ -26,12 +25,13 @@ from django.core.management import call_command
 from django.db import connections, transaction
 from django.utils import timezone
 
-from clearground.test import Cast, square
+from clearground.test import Cast
 from core.errors import Problem, ValidationFailed
 from jobs.actions import claim_next, enqueue, requeue_stale, run_job
 from jobs.models import Job, JobStatus
 from jobs.registry import HANDLERS
 from reports.models import Report
+from tests.imports_helpers import grid_import
 
 BOTH = ["default", "progress"]
 
@@ -338,24 +338,9 @@ def test_a_long_step_without_progress_still_beats_so_its_job_is_not_taken_for_lo
 def test_a_worker_killed_mid_import_leaves_nothing_and_the_next_worker_enters_every_row_once(
     cast: Cast, tmp_path: Path, settings: Any
 ) -> None:
-    from interop.imports.service import create_import
-
     settings.MEDIA_ROOT = tmp_path / "media"
     n = 600  # enough rows that the import is still running when the worker is killed
-    features = [
-        {
-            "type": "Feature",
-            "properties": {"ref": f"K-{i}"},
-            "geometry": square(50, x=(i % 25) * 100, y=(i // 25) * 100),
-        }
-        for i in range(n)
-    ]
-    path = tmp_path / "many.geojson"
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
-    mapping = {"id_column": "ref", "fields": {"hazard.devices_suspected": {"value": ["ap_mine"]},
-                                              "hazard.land_use": {"value": ["agriculture"]}}}  # fmt: skip
-    import_ = create_import(acting_user=cast.clerk, organisation=cast.alpha, path=path, original_name=path.name,
-                            kind="nts", mapping=mapping)  # fmt: skip
+    import_ = grid_import(cast, tmp_path, n, user=cast.clerk)
     job = enqueue("import.run", {"import_id": import_.pk, "approve": False}, acting_user=cast.clerk)
 
     # A worker process of its own on the test database (committed rows: transaction=True), writing the

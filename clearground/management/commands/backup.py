@@ -9,10 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import DatabaseError
+from django.core.management.base import BaseCommand, CommandParser
 
-from clearground.backup import BackupError, ProgressBars, create_backup
+from clearground.backup import command_progress, create_backup
 
 
 class Command(BaseCommand):
@@ -22,15 +21,8 @@ class Command(BaseCommand):
         parser.add_argument("--output", type=Path, default=None, help="a file, or a folder for the default name")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        bars = ProgressBars(enabled=options["verbosity"] > 0)
-        try:
+        with command_progress(options["verbosity"]) as bars:
             result = create_backup(options["output"], progress=bars)
-        except BackupError as exc:
-            raise CommandError(str(exc)) from None
-        except DatabaseError as exc:  # e.g. the database named by DATABASE_URL does not exist
-            raise CommandError(f"cannot use the database: {str(exc).strip()}") from None
-        finally:
-            bars.close()
         m = result.manifest
         rows = sum(t["rows"] for t in m["tables"].values())
         self.stdout.write(

@@ -12,9 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import DatabaseError
 
-from clearground.backup import BackupError, ProgressBars
+from clearground.backup import command_progress
 from clearground.restore import iter_lines, restore_backup
 
 
@@ -26,15 +25,8 @@ class Command(BaseCommand):
         parser.add_argument("--yes", action="store_true", help="replace a database and MEDIA_ROOT that hold data")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        bars = ProgressBars(enabled=options["verbosity"] > 0)
-        try:
+        with command_progress(options["verbosity"]) as bars:
             result = restore_backup(options["path"], overwrite=options["yes"], progress=bars)
-        except BackupError as exc:
-            raise CommandError(str(exc)) from None
-        except DatabaseError as exc:  # e.g. the database named by DATABASE_URL does not exist
-            raise CommandError(f"cannot use the database: {str(exc).strip()}") from None
-        finally:
-            bars.close()
         for line in iter_lines(result):
             self.stdout.write(line)
         if result.differences:
