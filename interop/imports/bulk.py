@@ -288,6 +288,7 @@ def _write(target: NtsTarget, prepared: list[_Prepared], ctx: EntryContext) -> d
         "report_seq": _id_sequence(Report),
         "hazard_seq": _id_sequence(HazardousArea),
         "org": ctx.organisation.pk,
+        "org_country": ctx.organisation.country_iso3 or "",
         "author": ctx.author.pk,
         "approver": ctx.approver.pk if ctx.approver is not None else None,
         "doi": ctx.date_of_information,
@@ -437,8 +438,9 @@ def _statements(approving: bool) -> list[sql.SQL]:
                               blockages, beneficiaries, marking_status, date_of_information, version,
                               created_at, updated_at)
         SELECT i.hazard_id,
-               -- hazards.projections._next_code: <ISO3 or XXX>-HA-<number, at least 6 digits>
-               COALESCE(NULLIF(i.country_iso3, ''), 'XXX') || '-HA-'
+               -- hazards.projections._next_code: <ISO3 or XXX>-HA-<number, at least 6 digits>; the country of the
+               -- admin area, else the organisation's (projections.hazard_country)
+               COALESCE(NULLIF(i.country_iso3, ''), NULLIF(%(org_country)s, ''), 'XXX') || '-HA-'
                    || lpad(i.code_n::text, GREATEST(6, length(i.code_n::text)), '0'),
                r.name, r.classification, 'open', %(org)s, i.admin_id, ST_Multi(i.geom), i.benchmark, i.srid,
                r.geometry_repair, i.area, 0, 0, 0, i.area, r.devices_suspected, r.devices_confirmed,
