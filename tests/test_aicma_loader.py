@@ -133,7 +133,9 @@ def test_a_victim_row_becomes_an_approved_accident_report_with_one_casualty_and_
 
     accident = Accident.objects.get()
     assert accident.report.status == ReportStatus.APPROVED
-    assert accident.occurred_at == dt.datetime(2006, 3, 1, 5, 0, tzinfo=dt.UTC)  # 1 March, midnight in Colombia
+    # Only the month is known (decision 0041): stored on the 1st at 00:00 UTC, with its precision.
+    assert accident.occurred_at == dt.datetime(2006, 3, 1, 0, 0, tzinfo=dt.UTC)
+    assert accident.date_precision == "month"
     assert (accident.kind, accident.device_category, accident.activity) == ("civilian_accident", "ap_mine",
                                                                            "military_duty")  # fmt: skip
     assert "GRANADA (DANE 05313)" in accident.description
@@ -159,15 +161,16 @@ def test_an_accident_gets_the_admin_area_containing_it_when_colombias_areas_are_
 
 
 @pytest.mark.django_db
-def test_re_importing_the_same_file_adds_nothing_and_identical_rows_stay_separate_victims(tmp_path):
+def test_re_importing_the_same_file_adds_nothing_and_identical_rows_are_two_victims_of_one_accident(tmp_path):
     path = write(tmp_path / "v.csv", [row(), row(), row(site="Otro sitio")])
 
     first = load_victims(path)
     again = load_victims(path)
 
-    assert (first["reports_created"], first["duplicates_flagged"]) == (3, 1)
+    # Identical rows stay separate victims, of one accident (decision 0041): 2 accidents, 3 casualties.
+    assert (first["reports_created"], first["duplicates_flagged"]) == (2, 1)
     assert again["reports_created"] == 0 and again["against_stored"]["unchanged"] == 3
-    assert stored_counts() == (3, 3, 3, 3)
+    assert stored_counts() == (2, 2, 3, 3)
 
 
 @pytest.mark.django_db
@@ -215,7 +218,7 @@ def test_a_dry_run_writes_nothing_and_prints_the_same_account_as_one_json_object
     assert stored_counts() == (0, 0, 0, 0)
     written = io.StringIO()
     call_command("load", "aicma-victims", str(path), "--json", stdout=written)
-    assert json.loads(written.getvalue())["reports_created"] == 2
+    assert json.loads(written.getvalue())["reports_created"] == 1  # the two accepted rows are one accident's victims
 
 
 @pytest.mark.django_db

@@ -21,6 +21,7 @@ from casualties.choices import (
     ActivityAtTime,
     AgeBand,
     CasualtyCategory,
+    DatePrecision,
     Displacement,
     EvidenceKind,
     Outcome,
@@ -97,9 +98,19 @@ class AccidentReport(ReportKindSpec):
             for i in c.rows("evidence")
         ]
         changes = AccidentChanges()
+        precision = c.choice("date_precision", DatePrecision.values, required=False, default=DatePrecision.DAY)
+        if (
+            occurred
+            and precision != DatePrecision.DAY
+            and (occurred.day != 1 or (precision == DatePrecision.YEAR and occurred.month != 1))
+        ):
+            # Stored on the first of its month (year): a 15th with "month" would be read as two different claims.
+            first = "first day of the month" if precision == DatePrecision.MONTH else "1 January"
+            c.problem("occurred_at", f"a date known to the {precision} only is given as the {first}")
         changes.accident = {
             "kind": kind,
             "occurred_at": occurred,
+            "date_precision": precision,
             "location": c.point("location", required=True),
             "device_category": c.choice("device_category", DeviceCategory.values),
             "activity": c.choice(
