@@ -355,7 +355,7 @@ FORMS: dict[str, KindForm] = {
                     (
                         Field("accident_kind", _("Kind of accident"), "choice", cas.AccidentKind, required=True),
                         Field("occurred_at", _("Occurred at"), "datetime", required=True),
-                        Field("date_precision", _("Date known to the"), "choice", cas.DatePrecision),
+                        Field("date_precision", _("Date precision"), "choice", cas.DatePrecision),
                         Field("location", _("Location"), "point", required=True),
                         Field("device_category", _("Device category"), "choice", DeviceCategory, required=True),
                         Field("activity", _("Activity at the time"), "choice", cas.ActivityAtTime),
