@@ -364,11 +364,14 @@ def load_victims(
     with transaction.atomic():
         importer = importer_for(organisation)
         for key, rows in new_groups.items():
-            earlier = [_stored_row(rec.row) for rec in stored_groups.get(key, [])]
+            # Registers loaded before decision 0041 hold one report per victim: only the first report's rows are
+            # rewritten, the others keep their own accident (never counted twice).
+            first_report = stored_groups[key][0].report_id if key in stored_groups else 0
+            earlier = [_stored_row(r.row) for r in stored_groups.get(key, []) if r.report_id == first_report]
             found = by_group.get(key)
             supersedes, event = None, found.event if found else None
             if earlier:
-                supersedes = Report.objects.get(pk=stored_groups[key][0].report_id)
+                supersedes = Report.objects.get(pk=first_report)
                 joined = ImportedRecord.objects.filter(source=EVENTS_SOURCE, report=supersedes).first()
                 event = event_accident(supersedes.pk, joined.row) if joined else None
             elif found is not None:
