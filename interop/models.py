@@ -22,7 +22,8 @@ class ImportedRecord(models.Model):
     row = models.JSONField()
     snapshot = models.CharField(max_length=200)  # file name of the import that entered it
     # Why this record joined a report that other records also became (which rows, which event, on what rule).
-    note = models.TextField(blank=True)
+    # db_default: set-based writers (interop/imports/bulk.py) insert rows in SQL without naming it.
+    note = models.TextField(blank=True, default="", db_default="")
     imported_at = models.DateTimeField()
     # The `clearground import` run that entered it (None for the AICMA loaders): what approve_import approves.
     import_run = models.ForeignKey("Import", null=True, blank=True, on_delete=models.PROTECT, related_name="records")

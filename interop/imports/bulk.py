@@ -422,8 +422,8 @@ def _statements(approving: bool) -> list[sql.SQL]:
     )
     record = sql.SQL(
         """
-        INSERT INTO {record} (source, key, report_id, row, snapshot, imported_at, import_run_id)
-        SELECT %(source)s, r.key, i.report_id, r.attributes, %(snapshot)s, %(now)s, %(import_run)s
+        INSERT INTO {record} (source, key, report_id, row, snapshot, imported_at, import_run_id, note)
+        SELECT %(source)s, r.key, i.report_id, r.attributes, %(snapshot)s, %(now)s, %(import_run)s, ''
         FROM bulk_nts_ids i JOIN bulk_nts_rows r USING (n) ORDER BY i.n
         """
     )
