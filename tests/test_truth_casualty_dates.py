@@ -198,12 +198,13 @@ def test_point_11_a_later_snapshot_with_one_more_victim_of_a_stored_accident_ext
 
 
 @pytest.mark.django_db
-def test_point_11_an_event_of_another_device_or_year_is_not_matched_to_victims(tmp_path: Path) -> None:
+def test_point_11_an_event_of_another_device_or_year_or_25_km_away_is_not_matched_to_victims(tmp_path: Path) -> None:
     load_victims(victims_file(tmp_path, VICTIMS))
 
-    result = load_events(events_file(tmp_path, [event(kind=2), event(year=2007)]))
+    # About 33 km east of the victims' point: one of the two is not where the accident was.
+    result = load_events(events_file(tmp_path, [event(kind=2), event(year=2007), event(lon=-74.89)]))
 
-    assert result["accidents_matched_to_victims"] == 0 and result["accident_reports_created"] == 2
+    assert result["accidents_matched_to_victims"] == 0 and result["accident_reports_created"] == 3
 
 
 @pytest.mark.django_db
