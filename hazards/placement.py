@@ -1,9 +1,10 @@
 """Place hazards in admin areas loaded after them: the action `place_hazards_in_admin_areas`.
 
 A hazard approved before its country's boundaries were loaded has no admin area, and its code was
-numbered `XXX-HA-…`. Once the areas are loaded this action gives each such hazard the deepest area
-containing a point on its surface (as a new hazard gets at approval, projections._new_hazard) and
-replaces the `XXX` of its code with the area's country (or its organisation's). The number is kept:
+numbered `XXX-HA-…` (or, since decision 0041, with its organisation's country). Once the areas are
+loaded this action gives each such hazard the deepest area containing a point on its surface (as a
+new hazard gets at approval, projections._new_hazard) and gives its code the area's country (an `XXX`
+code outside every area takes its organisation's). The number is kept:
 it is the national sequence, so the code stays unique and a reader of an old list still finds it.
 One audit row per hazard, with old and new values. Decision 0041.
 """
@@ -52,14 +53,18 @@ def place_hazards_in_admin_areas(*, acting_user: Any, reason: str, country_iso3:
             if country_iso3 and hazard_country(area, hazard.organisation) != country_iso3.upper():
                 continue
             old = {"admin_area": hazard.admin_area_id, "code": hazard.code}
-            if area is not None and hazard.admin_area_id is None:
+            placed_now = area is not None and hazard.admin_area_id is None
+            if placed_now:
                 hazard.admin_area = area
                 result.placed.append(hazard.code)
             elif area is None:
                 result.outside.append(hazard.code)
             country = hazard_country(area, hazard.organisation)
-            if hazard.code.startswith(UNKNOWN_COUNTRY) and country:
-                new_code = country + hazard.code.removeprefix("XXX")
+            prefix, _, rest = hazard.code.partition("-")
+            # A code numbered before the hazard had an area took its country from the operator (or none: XXX);
+            # the area's country is the one the code states from now on. The number is kept.
+            if country and rest and prefix != country and (prefix == "XXX" or placed_now):
+                new_code = f"{country}-{rest}"
                 result.recoded[hazard.code] = new_code
                 hazard.code = new_code
             new = {"admin_area": hazard.admin_area_id, "code": hazard.code}

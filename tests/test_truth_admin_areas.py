@@ -203,6 +203,18 @@ def test_point_14_a_hazard_outside_loaded_areas_takes_its_code_from_its_organisa
 
 
 @pytest.mark.django_db
+def test_point_14_a_hazard_numbered_with_its_operators_country_takes_its_areas_country_once_placed(cast, tmp_path):
+    hazard = _bosnian_hazard(cast)
+    number = hazard.code.removeprefix("UKR-HA-")
+
+    load(cod_admin1(tmp_path), "--country", "BIH", "--level", "1", "--assign-hazards")
+
+    hazard.refresh_from_db()
+    assert (hazard.code, hazard.admin_area.pcode) == (f"BIH-HA-{number}", "BA01")
+    assert HazardousArea.objects.filter(admin_area=cast.area).count() == 0  # nothing else moved
+
+
+@pytest.mark.django_db
 def test_point_14_assign_hazards_places_a_hazard_approved_before_its_country_was_loaded_and_fixes_its_xxx_code(
     cast, tmp_path
 ):
