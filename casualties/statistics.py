@@ -20,22 +20,22 @@ THRESHOLD = 5
 
 # A month- or year-precision accident is stored at 00:00 UTC of its first day (casualties.records), so its
 # month and year read the same in UTC whatever the offset it was reported in.
-_LOCAL = "accident__occurred_at"
+_OCCURRED = "accident__occurred_at"
 
 
 def _month() -> Func | Case:
     """'YYYY-MM' of an accident known to the day or month; 'YYYY-unknown' when only its year is known."""
-    year = Cast(ExtractYear(_LOCAL), CharField())
+    year = Cast(ExtractYear(_OCCURRED), CharField())
     return Case(
         When(accident__date_precision=DatePrecision.YEAR, then=Concat(year, Value("-unknown"))),
-        default=Func(F(_LOCAL), Value("YYYY-MM"), function="to_char", output_field=CharField()),
+        default=Func(F(_OCCURRED), Value("YYYY-MM"), function="to_char", output_field=CharField()),
         output_field=CharField(),
     )
 
 
 DIMENSIONS: dict[str, Func | F | Case] = {
     # Every accident has at least its year; counting by year is right whatever the precision.
-    "year": ExtractYear(_LOCAL),
+    "year": ExtractYear(_OCCURRED),
     # A year-precision accident is never put in a month (it would all land in January).
     "month": _month(),
     "sex": F("sex"),
