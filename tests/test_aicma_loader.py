@@ -85,13 +85,14 @@ def test_the_2021_snapshot_loads_every_row_once_and_its_statistics_by_year_match
 
     assert (result["read"], result["imported"], result["repaired"], result["rejected"]) == (12062, 12062, 0, 0)
     assert result["duplicates_flagged"] == 3784
-    assert result["reports_created"] == 12062
-    assert Report.objects.filter(kind="accident", status=ReportStatus.APPROVED).count() == 12062
+    # Victims of one accident are one report (decision 0041): 6,926 accidents of 12,062 victims.
+    assert result["reports_created"] == result["accidents_created"] == 6926
+    assert Report.objects.filter(kind="accident", status=ReportStatus.APPROVED).count() == 6926
     assert Casualty.objects.count() == 12062 and Casualty.objects.filter(age_band="0-17").count() == 1255
     again = load_victims(snapshot("2021-11"), municipality_codes=divipola, latest_year=2025)
     assert again["reports_created"] == 0
     assert again["against_stored"] == {"new": 0, "changed": 0, "gone": 0, "unchanged": 12062}
-    assert Report.objects.count() == 12062
+    assert Report.objects.count() == 6926
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT extract(year FROM a.occurred_at AT TIME ZONE 'UTC')::int, count(*) FROM casualties_casualty c "
@@ -109,14 +110,16 @@ def test_the_2025_snapshot_over_the_2024_one_reports_27_new_35_changed_0_gone_an
     assert first["rejected"] == 1 and first["rejected_rows"][0]["row"] == 12238
     assert "1984" in first["rejected_rows"][0]["reason"]
     entered = first["reports_created"]
-    assert entered == first["read"] - 1
+    assert entered == first["accidents"] == 7114  # the 12,363 accepted victims' accidents (decision 0041)
 
     second = load_victims(snapshot("2025-09"), municipality_codes=divipola, latest_year=2025)
 
     assert second["read"] == second["imported"] + second["repaired"] + second["rejected"]
     assert {k: second["against_stored"][k] for k in ("new", "changed", "gone")} == {"new": 27, "changed": 35, "gone": 0}
-    assert second["reports_created"] == 27
-    assert Report.objects.count() == ImportedRecord.objects.count() == entered + 27
+    # The 27 new victims are 17 new accidents; none of them joins an accident already stored.
+    assert (second["reports_created"], second["accidents_extended"]) == (17, 0)
+    assert Report.objects.count() == entered + 17
+    assert ImportedRecord.objects.count() == Casualty.objects.count() == first["read"] - 1 + 27
     assert all(c["report"] for c in second["changed_rows"])
 
 
