@@ -41,7 +41,7 @@ def area_tolerance(original_m2: float) -> float:
     return max(AREA_TOLERANCE_M2, AREA_TOLERANCE_RATIO * original_m2)
 
 
-def device_array() -> ArrayField:
+def device_array() -> ArrayField[list[str], list[str]]:
     """A list of device categories (suspected or confirmed)."""
     return ArrayField(models.CharField(max_length=20, choices=DeviceCategory.choices), default=list, blank=True)
 

@@ -85,7 +85,8 @@ def snapshot(hazard: HazardousArea) -> dict[str, Any]:
 
 def json_geom(geom: GEOSGeometry) -> dict[str, Any]:
     """GeoJSON of a geometry as a dict."""
-    return json.loads(geom.geojson)
+    parsed: dict[str, Any] = json.loads(geom.geojson)
+    return parsed
 
 
 def _next_code(country: str) -> str:
@@ -309,7 +310,7 @@ def apply_report(
                     ProductKind.CANCELLED,
                     None,
                     report.date_of_information,
-                    None,  # type: ignore[arg-type]
+                    None,
                     "payload.cancel_remaining",
                 )
                 geometry.released = geometry.hazard

@@ -60,7 +60,7 @@ def parse_bbox(raw: str | None, problems: list[Problem]) -> Polygon | None:
     return Polygon.from_bbox((xmin, ymin, xmax, ymax))
 
 
-def filter_hazards(qs: QuerySet, params: Mapping[str, str]) -> QuerySet:
+def filter_hazards(qs: QuerySet[HazardousArea], params: Mapping[str, str]) -> QuerySet[HazardousArea]:
     """Apply the list filters: bbox, status, classification, admin_area, organisation, date of information."""
     problems: list[Problem] = []
     bbox = parse_bbox(params.get("bbox"), problems)
