@@ -198,6 +198,7 @@ REFUSAL_TWINS = [
     ),
     ("TRUE > FALSE", op(">", True, False)),
     ("NOT " * 60 + "name = 'a'", _nots(60, op("=", N, "a"))),
+    ("NOT " * 200 + "name = 'a'", _nots(200, op("=", N, "a"))),
     ("beneficiaries = 1" + "0" * 100, op("=", B, 10**100)),
     ("name = 'a\x00b'", op("=", N, "a\x00b")),
 ]
@@ -215,6 +216,14 @@ def test_a_json_filter_is_refused_as_its_text_twin_is_with_a_pointer_for_a_posit
         _json(tree)
     assert _where_stripped(str(said_for_json.value)) == _where_stripped(str(said_for_text.value))
     assert not re.search(r"position \d", str(said_for_json.value))
+
+
+def test_json_nests_as_deep_as_text_may() -> None:
+    assert _json(_nots(49, op("=", N, "a"))).as_string(None) == _cql("NOT " * 49 + "name = 'a'").as_string(None)
+    with pytest.raises(Cql2Error, match="nests deeper than 50 levels"):
+        _cql("NOT " * 51 + "name = 'a'")
+    with pytest.raises(Cql2Error, match="nests deeper than 50 levels"):
+        _json(_nots(51, op("=", N, "a")))
 
 
 def test_a_refusal_points_at_the_json_member_it_is_about() -> None:

@@ -80,7 +80,9 @@ class _Writer:
     def node(self, path: tuple[str | int, ...], write: Callable[[], None]) -> None:
         """Write one JSON member and record where its text starts and ends; bound the nesting."""
         self.depth += 1
-        if self.depth > cql2.MAX_DEPTH:
+        # A guard for Python's stack only: operands count here and not in the text, so the translator
+        # applies the exact limit (cql2.MAX_DEPTH) to the written text, as it does to a text filter.
+        if self.depth > 2 * cql2.MAX_DEPTH:
             self.fail(f"the filter nests deeper than {cql2.MAX_DEPTH} levels", path)
         start = self.length
         write()
