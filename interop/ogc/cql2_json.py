@@ -35,6 +35,8 @@ _LOGICAL = {"and": "AND", "or": "OR"}
 _PREDICATE_ARITY = {"=": 2, "<>": 2, "<": 2, ">": 2, "<=": 2, ">=": 2, "like": 2, "between": 3, "in": 2, "isnull": 1}
 # The spatial and temporal functions the translator knows, by their JSON names (s_intersects → S_INTERSECTS).
 _FUNCTIONS = {name.lower(): name for name in sorted(cql2.SPATIAL) + sorted(cql2.TEMPORAL)}
+_CONDITIONS = {*_LOGICAL, "not", *_PREDICATE_ARITY, *_FUNCTIONS}
+_ARITHMETIC = {"+", "-", "*", "/", "^", "%", "div"}
 _SUPPORTED = ", ".join(["and", "or", "not", *_PREDICATE_ARITY, "casei", *_FUNCTIONS]).replace("isnull", "isNull")
 # GeoJSON type → WKT word and how deep its coordinates nest above one position.
 _GEOJSON = {
@@ -127,6 +129,8 @@ class _Writer:
             self.emit(")")
         elif op == "casei":
             self.fail('casei gives a value, not a condition; compare it, as in {"op": "like", …}', path)
+        elif op in _ARITHMETIC:
+            self.fail(f"arithmetic ({_shown(value['op'])}) is not supported", path)
         else:
             self.fail(f"unknown or unsupported operator {_shown(value['op'])}", path, f"; supported are {_SUPPORTED}")
 
@@ -189,8 +193,14 @@ class _Writer:
         keys = set(value)
         if "op" in keys:
             op, args = self.op_and_args(value, path)
-            if op != "casei":
+            if op in _ARITHMETIC:
+                self.fail(f"arithmetic ({_shown(value['op'])}) is not supported", path)
+            if op != "casei" and op in _CONDITIONS:
                 self.fail(f"{_shown(value['op'])} is a condition where a value or a property is expected", path)
+            if op != "casei":
+                self.fail(
+                    f"unknown or unsupported function {_shown(value['op'])}", path, f"; supported are {_SUPPORTED}"
+                )
             self.arity(value, args, 1, path)
             self.emit("CASEI(")
             self.operand(args[0], (*path, "args", 0))
