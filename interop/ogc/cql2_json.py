@@ -178,7 +178,7 @@ class _Writer:
     def value(self, value: Any, path: tuple[str | int, ...]) -> None:
         if isinstance(value, bool):
             self.emit("TRUE" if value else "FALSE")
-        elif isinstance(value, int | float):
+        elif _is_number(value):
             self.emit(self.number(value, path))
         elif isinstance(value, str):
             self.emit(_quote(value, "'"))
@@ -261,14 +261,22 @@ class _Writer:
             return " ".join(self.number(n, path) for n in value)
         return "(" + ", ".join(self.coordinates(c, levels - 1, (*path, k)) for k, c in enumerate(value)) + ")"
 
-    def number(self, value: int | float, path: tuple[str | int, ...]) -> str:
+    def number(self, value: int | float | _Digits, path: tuple[str | int, ...]) -> str:
         if isinstance(value, float) and not math.isfinite(value):
             self.fail("the number is out of range", path)
-        return repr(value)
+        return str(value) if isinstance(value, _Digits) else repr(value)
+
+
+class _Digits(str):
+    """An integer too long to convert (int() refuses > 4,300 digits): kept as written for the translator to refuse."""
+
+
+def _integer(digits: str) -> int | _Digits:
+    return _Digits(digits) if len(digits) > cql2.MAX_NUMBER_LENGTH else int(digits)
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    return isinstance(value, int | float | _Digits) and not isinstance(value, bool)
 
 
 def _quote(value: str, quote: str) -> str:
@@ -296,9 +304,15 @@ def to_text(filter_json: str) -> tuple[str, Callable[[int], str]]:
     if len(filter_json) > MAX_LENGTH:
         raise Cql2Error(f"the CQL2-JSON filter is longer than {MAX_LENGTH} characters")
     try:
-        tree = json.loads(filter_json, parse_constant=_refuse_constant, object_pairs_hook=_no_duplicates)
+        tree = json.loads(
+            filter_json, parse_int=_integer, parse_constant=_refuse_constant, object_pairs_hook=_no_duplicates
+        )
     except json.JSONDecodeError as e:
         raise Cql2Error(f"the filter is not JSON: {e.msg} at character {e.pos + 1}") from None
+    except Cql2Error:
+        raise
+    except ValueError as e:  # nothing the decoder raises may escape as anything but a Cql2Error
+        raise Cql2Error(f"the filter is not JSON CQL2 can read: {e}") from None
     except RecursionError:  # the C decoder stops deep nesting itself; past that it is no filter
         raise Cql2Error(f"the filter nests deeper than {cql2.MAX_DEPTH} levels") from None
     if not isinstance(tree, dict | bool):
