@@ -19,6 +19,7 @@ from core.errors import NotFoundOrNoAccess, Problem, ValidationFailed
 from interop.collections import COLLECTIONS, Collection
 from interop.ogc import crs as crs_mod
 from interop.ogc import params, queries
+from interop.ogc.cql2_json import LANGUAGES
 from interop.publish_access import published_collection, readable_org_ids
 
 try:  # the CQL2 reader (interop/ogc/cql2.py); without it, `filter` is refused and not declared
@@ -52,6 +53,7 @@ CONFORMANCE = [
         _OAF3 + "filter",
         _OAF3 + "features-filter",
         _CQL2 + "cql2-text",
+        _CQL2 + "cql2-json",  # read into the text form and translated by the same code (interop/ogc/cql2_json.py)
         _CQL2 + "basic-cql2",
         _CQL2 + "advanced-comparison-operators",
         _CQL2 + "basic-spatial-functions",
@@ -208,7 +210,7 @@ def _cql(collection: Collection, query: params.ItemsQuery) -> Any:
     if cql2 is None:
         raise ValidationFailed([Problem("filter", "is not supported by this server yet")])
     try:
-        fragment = cql2.to_sql(
+        fragment = LANGUAGES[query.filter_lang](
             query.filter, queryable_types(collection), filter_srid=query.filter_crs.srid,
             lat_first=query.filter_crs.lat_first,
         )  # fmt: skip
