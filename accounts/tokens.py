@@ -124,7 +124,7 @@ def revoke_on_user_change(sender: Any, instance: Any, created: bool, **kwargs: A
     Django sets `_password` only for a real change (set_password), not when it rehashes a password on
     sign-in, so a hasher upgrade revokes nothing.
     """
-    if created:
+    if created or kwargs.get("raw"):  # a new user has no token; loaddata's raw saves are no change of anyone's
         return
     if getattr(instance, "_password", None) is not None:
         revoke_user_tokens(instance, acting_user=None, reason=RevokeReason.PASSWORD_CHANGED)
