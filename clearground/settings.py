@@ -92,6 +92,10 @@ X_FRAME_OPTIONS = "DENY"
 CLEARGROUND_LOGIN_WINDOW_SECONDS = int(os.environ.get("CLEARGROUND_LOGIN_WINDOW_SECONDS", "900"))
 CLEARGROUND_LOGIN_FAILURES_PER_USER = int(os.environ.get("CLEARGROUND_LOGIN_FAILURES_PER_USER", "5"))
 CLEARGROUND_LOGIN_FAILURES_PER_IP = int(os.environ.get("CLEARGROUND_LOGIN_FAILURES_PER_IP", "30"))
+# API tokens (accounts/tokens.py, decision 0038) work this long after they are issued, unless revoked
+# first. A week: a QGIS connection holds a pasted token for a working week, and no token outlives a
+# web session (Django's 2 weeks); logout, a password change and a deactivation revoke them at once.
+CLEARGROUND_TOKEN_TTL_HOURS = float(os.environ.get("CLEARGROUND_TOKEN_TTL_HOURS", "168"))
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -103,7 +107,6 @@ INSTALLED_APPS = [
     "django.contrib.gis",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "rest_framework_gis",
     "drf_spectacular",
     "clearground",
@@ -221,7 +224,8 @@ LOGOUT_REDIRECT_URL = "/"
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        # Our own tokens, stored as digests, expiring and revocable (decision 0038), not DRF's authtoken.
+        "interop.rest.authentication.ApiTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

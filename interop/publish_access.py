@@ -34,16 +34,16 @@ def publish_anonymous() -> bool:
 
 
 def request_user(request: HttpRequest) -> Any:
-    """The caller: a DRF token (`Authorization: Token …`, as QGIS and GDAL send it) or the session user.
+    """The caller: an API token (`Authorization: Token …`, as QGIS and GDAL send it) or the session user.
 
     A presented token is checked at once, even for public data: a wrong one must not pass silently
-    (DRF's AuthenticationFailed propagates). Without a token the session user stays lazy, so reading
+    (AuthenticationFailed propagates). Without a token the session user stays lazy, so reading
     a public collection anonymously costs no session query.
     """
     if request.META.get("HTTP_AUTHORIZATION", "")[:6].lower() == "token ":
-        from rest_framework.authentication import TokenAuthentication
+        from interop.rest.authentication import ApiTokenAuthentication
 
-        found = TokenAuthentication().authenticate(request)  # type: ignore[arg-type]
+        found = ApiTokenAuthentication().authenticate(request)
         if found is not None:
             return found[0]
     return request.user

@@ -17,9 +17,9 @@ from django.db import transaction
 from django.db.models import Model
 from django.test import Client
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 
 from accounts.models import AuditEntry
+from accounts.tokens import issue_token
 from hazards.models import Evidence, HazardousArea
 from places.models import AdminArea
 from reports.models import Report
@@ -35,6 +35,7 @@ READ_ONLY = {
     "hazards.find",
     "hazards.evidence",
     "accounts.auditentry",
+    "accounts.apitoken",
 }
 MODELS = sorted(admin.site._registry, key=lambda m: m._meta.label_lower)
 
@@ -46,7 +47,7 @@ def world(django_db_setup: None, django_db_blocker: Any) -> Iterator[World]:
         built = build_world()
         root = User.objects.create_superuser("root", password="test-password-1")
         Group.objects.create(name="Field team")
-        Token.objects.create(user=root)
+        issue_token(root)
         yield built
         transaction.set_rollback(True)
 

@@ -22,8 +22,8 @@ import pytest
 import requests
 from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.db import connection, connections
-from rest_framework.authtoken.models import Token
 
+from accounts.tokens import issue_token
 from clearground import dbcluster
 from clearground.middleware import MESSAGE
 from clearground.test import DAY0, Cast, square
@@ -122,7 +122,7 @@ def test_the_app_answers_503_while_the_database_restarts_and_recovers_by_itself(
     media = tmp_path / "media"
     settings.MEDIA_ROOT = media
     register_hazard(cast, 60)
-    api = {"Authorization": f"Token {Token.objects.create(user=cast.clerk).key}"}
+    api = {"Authorization": f"Token {issue_token(cast.clerk).key}"}
     import_ = nts_import(cast, tmp_path / "three.geojson", 3, y=5000)
     # A job the worker is running (entering and approving row by row) when the database goes away.
     n = 20

@@ -306,10 +306,11 @@ def test_the_rest_door_refuses_a_bad_format_or_collection_with_400_naming_it(wor
 
 
 def test_the_rest_door_accepts_an_api_token_like_every_other_endpoint(world: Cast):
-    from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient
 
-    token = Token.objects.create(user=world.outsider)
+    from accounts.tokens import issue_token
+
+    token = issue_token(world.outsider)
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
     response = client.get("/api/v1/exports/geojson/?collections=accidents")

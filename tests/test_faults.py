@@ -23,9 +23,9 @@ import requests
 from django.core.management import call_command
 from django.db import connection, connections, transaction
 from pyogrio import raw
-from rest_framework.authtoken.models import Token
 
 from accounts.models import AuditEntry
+from accounts.tokens import issue_token
 from clearground.test import Cast, square
 from hazards.models import DataVersion, HazardousArea, HazardVersion
 from interop.exports import scratch
@@ -115,7 +115,7 @@ def test_a_server_killed_mid_approval_leaves_the_report_submitted_and_the_retrie
     cast: Cast, tmp_path: Path
 ) -> None:
     report = submitted(cast, "nts", cast.nts_payload(square(80)))
-    headers = {"Authorization": f"Token {Token.objects.create(user=cast.approver).key}"}
+    headers = {"Authorization": f"Token {issue_token(cast.approver).key}"}
     before = register_state()
     url = f"/api/v1/reports/{report.pk}/approve/"
 
@@ -158,7 +158,7 @@ def test_a_server_killed_mid_export_leaves_no_file_behind_and_the_retried_export
 ) -> None:
     for i in range(3):
         register_hazard(cast, 60, name=f"Field {i}")
-    headers = {"Authorization": f"Token {Token.objects.create(user=cast.clerk).key}"}
+    headers = {"Authorization": f"Token {issue_token(cast.clerk).key}"}
     var = tmp_path / "var"
     env = {"CLEARGROUND_VAR_DIR": str(var)}
     folder = var / "tmp" / "exports"

@@ -26,8 +26,8 @@ import requests
 from django.db import connection
 from owslib.ogcapi.features import Features
 from pyogrio import raw
-from rest_framework.authtoken.models import Token
 
+from accounts.tokens import issue_token
 from clearground.test import Cast, point, rect
 from interop.collections import COLLECTIONS
 from reports.actions import approve_report, create_report
@@ -112,7 +112,7 @@ def as_token(user: Any, tmp_path: Path) -> None:
     GDAL_HTTP_HEADER_FILE, not GDAL_HTTP_HEADERS: GDAL 3.12's OAPIF driver sets its own Accept header
     per request, and then GDAL_HTTP_HEADERS is not sent at all (seen with CPL_CURL_VERBOSE).
     """
-    key = Token.objects.get_or_create(user=user)[0].key
+    key = issue_token(user).key
     headers = tmp_path / f"headers-{user.username}.txt"
     headers.write_text(f"Authorization: Token {key}\n")
     pyogrio.set_gdal_config_options({"GDAL_HTTP_HEADER_FILE": str(headers)})

@@ -13,8 +13,8 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from rest_framework.authtoken.models import Token
 
+from accounts.tokens import issue_token
 from clearground.test import LAT0, LON0, Cast, point
 from interop.ogc import core
 from reports.actions import approve_report, create_report
@@ -95,7 +95,7 @@ def test_an_anonymous_items_page_is_one_sql_statement_whatever_its_size(
 def test_a_token_reading_accidents_costs_the_token_the_memberships_and_the_page(
     accidents: Cast, django_assert_num_queries: Any
 ) -> None:
-    key = Token.objects.create(user=accidents.outsider).key
+    key = issue_token(accidents.outsider).key
     client = Client(headers={"Authorization": f"Token {key}"})
     client.get("/ogc/collections/accidents/items")
     with django_assert_num_queries(3):
@@ -272,7 +272,7 @@ def test_with_anonymous_publishing_off_the_register_needs_a_sign_in(cast: Cast, 
         assert (answer.status_code, answer.json()["code"]) == (401, "Unauthorized"), path
         assert answer["WWW-Authenticate"].startswith("Token")
     assert ids(get(ITEMS, cast.outsider)) == [hazard.pk]
-    key = Token.objects.create(user=cast.viewer).key
+    key = issue_token(cast.viewer).key
     assert ids(Client(headers={"Authorization": f"Token {key}"}).get(ITEMS)) == [hazard.pk]
 
 

@@ -251,11 +251,11 @@ def test_accidents_are_hidden_from_anonymous_callers_and_scoped_by_organisation(
 
 
 def test_a_drf_token_reads_as_its_user_and_a_wrong_one_is_refused_even_for_public_tiles(cast: Cast) -> None:
-    from rest_framework.authtoken.models import Token
+    from accounts.tokens import issue_token
 
     accident(cast, cast.clerk, cast.alpha, 200)
     z, x, y = tile_of(LON0, LAT0 + 0.0027, 14)
-    token = Token.objects.create(user=cast.clerk)
+    token = issue_token(cast.clerk)
     assert get(Client(), z, x, y, "accidents", Authorization=f"Token {token.key}").status_code == 200
     assert get(Client(), z, x, y, "accidents", Authorization="Token nonsense").status_code == 401
     assert get(Client(), z, x, y, Authorization="Token nonsense").status_code == 401

@@ -9,7 +9,7 @@ from assistance.api import ReferralViewSet, referral_statistics
 from casualties.api import AccidentViewSet, CasualtyViewSet, casualty_rates, casualty_statistics
 from hazards.outputs_api import ClearanceOutputViewSet
 from interop.rest import views
-from interop.rest.token import obtain_auth_token
+from interop.rest.token import obtain_auth_token, revoke_auth_token
 from obligations.api import Article5ForecastView, Article7ViewSet
 from quality.api import AccreditationViewSet, NonConformityViewSet, QaVisitViewSet, QcInspectionViewSet
 from risk_education.api import RiskEducationSessionViewSet, risk_education_statistics
@@ -53,5 +53,6 @@ urlpatterns = [
     path("v1/risk-education-statistics/", risk_education_statistics, name="risk-education-statistics"),
     path("v1/exports/", include("interop.rest.exports")),
     path("v1/auth/token/", obtain_auth_token, name="api-token"),
+    path("v1/auth/logout/", revoke_auth_token, name="api-logout"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
 ]
