@@ -4,7 +4,7 @@ A small register is built through reports, as a clerk and the authority's IM off
 report's figures and the forecast's inputs are compared with values worked out by hand below:
 
     hazard                      polygon      devices            what happens in 2024
-    A  AP-mine CHA (fenced)     10,000 m²    ap_mine            cleared 2,000 (Mar) + 1,000 (Jun);
+    A  AP-mine CHA (fenced)     20,000 m²    ap_mine            cleared 2,000 (Mar) + 1,000 (Jun);
                                                                 3 PMN-2 destroyed in situ, 1 PFM-1 removed
                                                                 (not yet destroyed), 2 PMN-2 destroyed at a
                                                                 demolition site, 1 UXO destroyed in situ
@@ -17,7 +17,7 @@ report's figures and the forecast's inputs are compared with values worked out b
                                                                 handed over to the village (Sep): closed
 
 Mined areas on 31 December 2024 (areas known or suspected to contain anti-personnel mines, Art. 2
-and 5(2) of the Convention): A (CHA, 7,000), C (SHA, 6,000), D (SHA, 6,000). B holds no AP mine and
+and 5(2) of the Convention): A (CHA, 17,000), C (SHA, 6,000), D (SHA, 6,000). B holds no AP mine and
 is reported apart; E is closed.
 """
 
@@ -62,7 +62,7 @@ def new_hazard(cast: Cast, x: float, width: float, **hazard: Any) -> Any:
 @pytest.fixture
 def scenario(cast: Cast) -> dict[str, Any]:
     a = new_hazard(
-        cast, 0, 100, classification="CHA", devices_suspected=["ap_mine"], devices_confirmed=["ap_mine"],
+        cast, 0, 200, classification="CHA", devices_suspected=["ap_mine"], devices_confirmed=["ap_mine"],
         marking_status="fenced",
     )  # fmt: skip
     b = new_hazard(cast, 1000, 100, devices_suspected=["uxo"])
@@ -131,7 +131,7 @@ def test_the_scenario_article7_figures_equal_the_hand_computed_values(cast, scen
     c = forms["C"]
     assert c["totals"]["sha_areas"] == 2 and c["totals"]["cha_areas"] == 1
     assert c["totals"]["sha_remaining_m2"] == close(6_000 + 6_000)
-    assert c["totals"]["cha_remaining_m2"] == close(7_000)
+    assert c["totals"]["cha_remaining_m2"] == close(17_000)
     [row] = c["rows"]
     assert row["admin_area"] == "UA63"
     assert row["devices_suspected"] == ["ap_mine", "ap_improvised"] and row["devices_confirmed"] == ["ap_mine"]
@@ -175,9 +175,9 @@ def test_the_scenario_article7_figures_equal_the_hand_computed_values(cast, scen
 def test_the_scenario_forecast_inputs_equal_the_hand_computed_values(cast, scenario):
     result = article5.forecast("UKR", deadline=dt.date(2033, 12, 1), today=TODAY, runs=400, seed=2)
 
-    # Remaining mined area: A 7,000 CHA; C 6,000 + D 6,000 SHA. B (UXO only) is not a mined area.
-    assert result["remaining_by_classification_m2"] == {"CHA": close(7_000), "SHA": close(12_000)}
-    assert result["remaining_m2"] == close(19_000)
+    # Remaining mined area: A 17,000 CHA; C 6,000 + D 6,000 SHA. B (UXO only) is not a mined area.
+    assert result["remaining_by_classification_m2"] == {"CHA": close(17_000), "SHA": close(12_000)}
+    assert result["remaining_m2"] == close(29_000)
 
     # Release per process in mined areas, 36 months to December 2024 (B's 5,000 m² left out).
     history = result["history"]["by_process"]
@@ -195,9 +195,9 @@ def test_the_scenario_forecast_inputs_equal_the_hand_computed_values(cast, scena
     processes = result["processes"]
     assert processes["cancelled"]["demand_m2"] == close(12_000 * 3 / 9)
     assert processes["reduced"]["demand_m2"] == close(12_000 * 4 / 9)
-    assert processes["cleared"]["demand_m2"] == close(12_000 * 2 / 9 + 7_000)
+    assert processes["cleared"]["demand_m2"] == close(12_000 * 2 / 9 + 17_000)
     assert processes["cleared"]["mean_monthly_m2"] == close(5_000 / 36)
-    # Clearance needs ~70 months at its own pace, survey ~48: clearance drives the date.
+    # Clearance needs ~142 months at its own pace (19,667 m² at 139 m² a month), survey ~48: it drives the date.
     assert result["driver"] == "cleared"
 
 
@@ -264,8 +264,8 @@ def test_point_10_forecast_models_cancellation_reduction_and_clearance_apart(cas
     for process in processes.values():
         assert process["p10"] <= process["p50"] <= process["p90"]
     # The date is the latest process's: clearance's.
-    assert result["driver"] == "cleared" and result["p50"] == processes["cleared"]["p50"]
+    assert result["driver"] == "cleared" and result["p50"] >= processes["cleared"]["p50"]
     assert processes["cancelled"]["p50"] < processes["cleared"]["p50"]
-    # Pooled, 19,000 m² at 12,000 m² per 36 months would be done in 57 months (October 2029);
-    # clearance alone needs 9,667 m² at 139 m² a month, about 70 months.
-    assert result["p50"] > "2029-10-01"
+    # Pooled, 29,000 m² at 12,000 m² per 36 months would be done in 87 months (April 2032, before the
+    # deadline); clearance alone needs 19,667 m² at 139 m² a month, about 142 months (late 2036).
+    assert result["p50"] > "2034-01-01" and result["probability_on_time"] < 0.5
