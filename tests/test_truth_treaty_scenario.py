@@ -29,6 +29,9 @@ import json
 from typing import Any
 
 import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.test import Client
 from openpyxl import load_workbook
 from pypdf import PdfReader
 from rest_framework.test import APIClient
@@ -36,6 +39,7 @@ from rest_framework.test import APIClient
 from clearground.test import Cast, rect
 from obligations import article5, exports
 from obligations.actions import generate_article7
+from obligations.models import Article7Report
 from reports.actions import approve_report
 from tests.helpers import activity, approved, submitted
 
@@ -269,3 +273,34 @@ def test_point_10_forecast_models_cancellation_reduction_and_clearance_apart(cas
     # Pooled, 29,000 m² at 12,000 m² per 36 months would be done in 87 months (April 2032, before the
     # deadline); clearance alone needs 19,667 m² at 139 m² a month, about 142 months (late 2036).
     assert result["p50"] > "2034-01-01" and result["probability_on_time"] < 0.5
+
+
+def test_point_9_the_command_and_the_pages_give_the_forms_in_the_readers_language(cast, scenario, tmp_path):
+    out = tmp_path / "a7.xlsx"
+    call_command("article7", country="UKR", year=2024, format="xlsx", language="es", out=str(out), user="imo")
+    book = load_workbook(out)
+    assert "Formulario C" in book.sheetnames and "Origen" in book.sheetnames
+
+    frozen = Article7Report.objects.get()
+    page = Client()
+    page.force_login(cast.imo)
+    page.cookies[settings.LANGUAGE_COOKIE_NAME] = "uk"
+    labelled = json.loads(page.get(f"/treaty/article7/{frozen.pk}/json/").content)
+    assert labelled["language"] == "uk" and labelled["forms"]["C"]["title"] == "Розташування замінованих районів"
+    asked = json.loads(page.get(f"/treaty/article7/{frozen.pk}/json/", {"language": "ar"}).content)
+    assert asked["language"] == "ar"
+
+    api = APIClient()
+    api.force_authenticate(cast.imo)
+    assert api.get(f"/api/v1/article7-reports/{frozen.pk}/pdf/", {"language": "xx"}).status_code == 400
+
+
+def test_point_10_the_command_and_the_state_page_name_the_process_that_sets_the_date(cast, scenario):
+    out = io.StringIO()
+    call_command("article5_forecast", country="UKR", runs=200, stdout=out)
+    assert "the date is set by: cleared" in out.getvalue()
+
+    page = Client()
+    page.force_login(cast.imo)
+    html = page.get("/treaty/UKR/").content.decode()
+    assert 'id="forecast-driver">Clearance<' in html
