@@ -55,7 +55,11 @@ def _percentile(values: list[int], p: float) -> int:
     return ordered[min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))]
 
 
-def _products(iso3: str, first: dt.date, months: int) -> list[tuple[str, float, dt.date, int, int]]:
+# (kind, m², date, hazard id, report id) of one land-release product.
+Product = tuple[str, float, dt.date, int, int]
+
+
+def _products(iso3: str, first: dt.date, months: int) -> list[Product]:
     """(kind, m², date, hazard, report) of every product in mined areas in the window."""
     hazards = mined_areas(HazardousArea.objects.filter(admin_area__country_iso3=iso3))
     return list(
@@ -65,17 +69,16 @@ def _products(iso3: str, first: dt.date, months: int) -> list[tuple[str, float, 
     )
 
 
-def monthly_release(iso3: str, first: dt.date, months: int) -> dict[str, list[float]]:
-    """m² each process released in mined areas in each of `months` calendar months from `first`."""
+def monthly_release(products: list[Product], first: dt.date, months: int) -> dict[str, list[float]]:
+    """m² each process released in each of `months` calendar months from `first` (products from `_products`)."""
     series = {kind: [0.0] * months for kind in PROCESSES}
-    for kind, m2, on, _hazard, _report in _products(iso3, first, months):
+    for kind, m2, on, _hazard, _report in products:
         series[kind][_month_index(first, on)] += m2
     return series
 
 
-def release_shares(iso3: str, first: dt.date, months: int) -> dict[str, dict[str, float]]:
-    """For SHA and CHA land: the share of its release by cancellation, reduction and clearance in the window."""
-    products = _products(iso3, first, months)
+def release_shares(products: list[Product]) -> dict[str, dict[str, float]]:
+    """For SHA and CHA land: the share of its release by cancellation, reduction and clearance in `products`."""
     changes: dict[int, list[tuple[dt.date, int, int, str]]] = defaultdict(list)
     for hazard_id, on, pk, report_id, cls in HazardStatusChange.objects.filter(
         hazard_id__in={p[3] for p in products}
@@ -118,9 +121,10 @@ def forecast(
     remaining = sum(by_class.values())
     this_month = dt.date(today.year, today.month, 1)
     history_start = _month_add(this_month, -HISTORY_MONTHS)
-    series = monthly_release(iso3, history_start, HISTORY_MONTHS)
+    products = _products(iso3, history_start, HISTORY_MONTHS)
+    series = monthly_release(products, history_start, HISTORY_MONTHS)
     total = [sum(series[k][i] for k in PROCESSES) for i in range(HISTORY_MONTHS)]
-    shares = release_shares(iso3, history_start, HISTORY_MONTHS)
+    shares = release_shares(products)
     demand = {k: sum(by_class.get(cls, 0.0) * shares[cls][k] for cls in shares) for k in PROCESSES}
     processes: dict[str, dict[str, Any]] = {
         k: {

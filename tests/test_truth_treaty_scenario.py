@@ -304,3 +304,22 @@ def test_point_10_the_command_and_the_state_page_name_the_process_that_sets_the_
     page.force_login(cast.imo)
     html = page.get("/treaty/UKR/").content.decode()
     assert 'id="forecast-driver">Clearance<' in html
+
+
+def test_point_10_a_process_that_released_nothing_stops_the_projection_and_is_named(cast):
+    # Confirmed land, but in three years only cancellation: clearance, which must release it, has no pace.
+    sha = new_hazard(cast, 0, 100, devices_suspected=["ap_mine"])
+    new_hazard(cast, 1000, 100, classification="CHA", devices_suspected=["ap_mine"])
+    approved(cast, "cancellation", {
+        "reason": "No evidence", "activity": {"start_date": "2024-08-01"},
+        "cancelled": [{"geometry": rect(0, 0, 50, 100)}],
+    }, hazard=sha, on=on(8))  # fmt: skip
+
+    result = article5.forecast("UKR", deadline=dt.date(2033, 12, 1), today=TODAY, runs=200)
+
+    assert result["p50"] is None and result["driver"] == "cleared" and "cleared" in result["note"]
+    assert result["processes"]["cleared"]["demand_m2"] == close(10_000)
+    page = Client()
+    page.force_login(cast.imo)
+    page.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"
+    assert 'id="forecast-stalled">Despeje: no liberó nada' in page.get("/treaty/UKR/").content.decode()
