@@ -264,3 +264,31 @@ def test_risk_education_of_the_year_counts_people_reached_once(cast, register):
     )
     assert (figures["sessions"], figures["reached"], figures["attendances"]) == (2, reached, 44) == (2, 24, 44)
     assert figures["note"] == "24 people reached in 2 sessions in 2024" and len(figures["lineage"]) == 2
+
+
+def test_a_report_frozen_before_the_forms_still_downloads_laid_out_as_forms():
+    """Figures frozen under decision 0009's flat layout keep their numbers and say which rules made them."""
+    from obligations import exports
+
+    none = {"count": 0, "display": "0", "suppressed": False}
+    legacy = {
+        "state": "UKR", "year": 2024, "cutoff": "2025-01-10T00:00:00+00:00",
+        "mined_areas": {"as_of": "2024-12-31", "rows": [], "totals": {
+            "sha_areas": 1, "sha_remaining_m2": 10.0, "cha_areas": 0, "cha_remaining_m2": 0.0}},
+        "land_released": {"year": 2024, "rows": [], "total_m2": 0.0},
+        "items_destroyed": {"year": 2024, "rows": [
+            {"category": "ap_mine", "disposal": "destroyed_in_situ", "quantity": 3, "lineage": [[1, 2]]},
+            {"category": "uxo", "disposal": "removed", "quantity": 1, "lineage": [[1, 2]]}]},
+        "risk_education": {"recorded": True, "year": 2024, "sessions": 0, "reached": 0, "attendances": 0,
+                           "media_audience_estimate": 0, "lineage": []},
+        "casualties": {"recorded": True, "year": 2024, "total": none, "by_outcome": [], "by_category": [],
+                       "lineage": []},
+    }  # fmt: skip
+
+    forms = exports.forms_of(legacy)
+    assert forms["G"]["ap_mines_destroyed"]["total"] == 3 and forms["G"]["not_destroyed"]["total"] == 1
+    book = load_workbook(io.BytesIO(exports.render(legacy, "xlsx", "en")))
+    text = [c for row in book["Form C"].iter_rows(values_only=True) for c in row if c]
+    assert any("earlier definitions" in str(c) for c in text)
+    assert exports.render(legacy, "pdf", "uk").startswith(b"%PDF")
+    assert json.loads(exports.render(legacy, "json", "es"))["forms"]["C"]["title"] == "Ubicación de las zonas minadas"
