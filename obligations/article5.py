@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import statistics
 from collections import defaultdict
 from typing import Any
 
@@ -130,6 +131,8 @@ def forecast(
         k: {
             "demand_m2": round(demand[k], 1),
             "mean_monthly_m2": round(sum(series[k]) / HISTORY_MONTHS, 1),
+            # The spread of the process's own months: the bootstrap carries it into its completion dates.
+            "sd_monthly_m2": round(statistics.pstdev(series[k]), 1),
             "months_with_release": sum(1 for m in series[k] if m > 0),
         }
         for k in PROCESSES

@@ -201,6 +201,7 @@ def test_the_scenario_forecast_inputs_equal_the_hand_computed_values(cast, scena
     assert processes["reduced"]["demand_m2"] == close(12_000 * 4 / 9)
     assert processes["cleared"]["demand_m2"] == close(12_000 * 2 / 9 + 17_000)
     assert processes["cleared"]["mean_monthly_m2"] == close(5_000 / 36)
+    assert processes["cancelled"]["sd_monthly_m2"] == close((3_000**2 / 36 - (3_000 / 36) ** 2) ** 0.5)
     # Clearance needs ~142 months at its own pace (19,667 m² at 139 m² a month), survey ~48: it drives the date.
     assert result["driver"] == "cleared"
 
