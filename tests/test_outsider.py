@@ -410,6 +410,7 @@ def api_reads() -> list[Probe]:
         Probe("api", "get", "/api/v1/article7-reports/{pk}/", target="missing", statuses=(404, 403)),
         Probe("api", "get", "/api/v1/article7-reports/{pk}/pdf/", target="missing", statuses=(404, 403)),
         Probe("api", "get", "/api/v1/article7-reports/{pk}/xlsx/", target="missing", statuses=(404, 403)),
+        Probe("api", "get", "/api/v1/article7-reports/{pk}/json/", target="missing", statuses=(404, 403)),
         Probe("api", "get", "/api/v1/article5-forecast/UKR/", statuses=(404, 403)),
         Probe("api", "get", "/api/v1/clearance-outputs/statistics/", statuses=(200,)),
         Probe("api", "get", "/api/v1/casualty-statistics/", statuses=(200, 404)),
