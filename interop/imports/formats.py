@@ -122,6 +122,18 @@ def _refuse(field: str, message: str) -> ValidationFailed:
     return ValidationFailed([Problem(field, message)])
 
 
+# A name GDAL would read as a driver prefix (CSV:…, GPKG:…, PG:…, WFS:…, http://…) or a virtual file path.
+PREFIXED_NAME = re.compile(r"^\s*[A-Za-z][A-Za-z0-9_]+:|/vsi[a-z0-9_]*/", re.I)
+
+
+def check_name(name: str, field: str = "file") -> None:
+    """Refuse an uploaded file name that is a GDAL driver prefix or a /vsi…/ path. We never hand GDAL a
+    name from outside (uploads.safe_name keeps the base name only); a name like this is an attack, said so."""
+    if PREFIXED_NAME.search(str(name or "").replace("\\", "/")):
+        raise _refuse(field, "has a name that GDAL would read as a path to other data (a driver prefix such "
+                             "as 'CSV:' or a '/vsi…/' path); rename the file and upload it again")  # fmt: skip
+
+
 def declared(path: Path, field: str = "file") -> Format:
     """The format a file's suffix declares; refused when it is not one we accept."""
     suffix = path.suffix.lower()
@@ -420,6 +432,8 @@ def check(path: Path, field: str = "file") -> Format:
     head = _head(path)
     if key in ("zip", "kmz", "xlsx") and not (head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06")):
         raise _refuse(field, f"is not a {fmt.name}: it is not a zip file")
+    if key not in ("zip", "kmz", "xlsx") and head.startswith(b"PK\x03\x04"):
+        raise _refuse(field, f"is a zip file, not {fmt.name}")
     if key == "zip":
         _dataset_in_zip(path, field)
     elif key == "kmz":

@@ -88,6 +88,7 @@ def safe_name(name: str) -> str:
 def receive(upload: Any, folder: Path, *, field: str = "file", limit: int | None = None) -> Path:
     """Write an uploaded file (Django's UploadedFile) into folder under its own name, checked by check_file."""
     limit = min(limit or max_bytes(), max_bytes())
+    formats.check_name(upload.name, field)
     if (upload.size or 0) > limit:
         raise _too_large(field, limit)
     path = Path(folder) / safe_name(upload.name)
