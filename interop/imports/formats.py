@@ -516,7 +516,7 @@ SANDBOX_CONFIG = {
 
 _lock = threading.Lock()
 _depth = 0
-_removed: list[int] = []  # driver handles deregistered while any upload is read
+_order: list[int] = []  # every driver handle, in GDAL's order, while any upload is read
 _lib: ctypes.CDLL | None = None
 
 
@@ -551,16 +551,27 @@ def registered_drivers() -> list[str]:
 
 
 def _deregister(lib: ctypes.CDLL) -> None:
-    for i in reversed(range(lib.GDALGetDriverCount())):
-        handle = lib.GDALGetDriver(i)
+    _order.clear()
+    _order.extend(lib.GDALGetDriver(i) for i in range(lib.GDALGetDriverCount()))
+    for handle in _order:
         if (lib.GDALGetDriverShortName(handle) or b"").decode() not in KEEP_DRIVERS:
             lib.GDALDeregisterDriver(handle)  # deregistered, not destroyed: the same driver comes back after
-            _removed.append(handle)
 
 
 def _reregister(lib: ctypes.CDLL) -> None:
-    while _removed:
-        lib.GDALRegisterDriver(_removed.pop())
+    """Every driver back, in its old order: GDAL tries drivers in order (LIBKML before KML, for a client
+    reading KML), and GDALRegisterDriver appends, so the kept drivers after the first removed one are taken
+    out and put back in turn. For that instant a kept driver is missing (a concurrent export would fail
+    and be retried; exports look drivers up by name under GDAL's own lock)."""
+    registered = {lib.GDALGetDriver(i) for i in range(lib.GDALGetDriverCount())}
+    first_gap = next((i for i, handle in enumerate(_order) if handle not in registered), len(_order))
+    tail = _order[first_gap:]
+    for handle in tail:
+        if handle in registered:
+            lib.GDALDeregisterDriver(handle)
+    for handle in tail:
+        lib.GDALRegisterDriver(handle)
+    _order.clear()
 
 
 @contextmanager
