@@ -269,6 +269,8 @@ def cases() -> list[Case]:
             crs={"type": "name", "properties": {"name": "/etc/passwd"}})),
         ("geojson-crs-name-hiding-an-href", "areas.geojson", lambda url, tmp: geojson(
             crs={"properties": {"type": "name", "name": "EPSG:4326", "href": f"{url}/crs"}, "type": "link"})),
+        ("geojson-crs-link-spelled-with-escapes", "areas.geojson", lambda url, tmp: geojson(
+            crs={"type": "link", "properties": {"href": f"{url}/crs.wkt"}}).replace(b'"crs"', b'"\\u0063rs"')),
         ("geojson-ref", "areas.geojson", lambda url, tmp: geojson(features_from={"$ref": f"{url}/x.geojson"})),
         ("geojson-naming-vsicurl", "areas.geojson", lambda url, tmp: geojson(source=f"/vsicurl/{url}/x.geojson")),
         ("geojson-that-is-a-zip", "areas.geojson", lambda url, tmp: zipped([("areas.geojson", geojson())])),
@@ -465,6 +467,7 @@ def test_the_refusals_say_in_plain_words_what_the_file_points_at(
         "geojson-crs-link-to-http": "as a link or a definition elsewhere",
         "geojson-crs-name-hiding-an-href": "as a link or a definition elsewhere",
         "geojson-ref": '"$ref"',
+        "geojson-crs-link-spelled-with-escapes": "\\u escape",
         "geojson-naming-vsicurl": "/vsi…/",
         "sqlite-named-geojson": "binary data, not text",
         "name-driver-prefix": "driver prefix",
@@ -541,6 +544,20 @@ def test_inside_the_sandbox_gdal_cannot_open_a_vrt_even_when_handed_one_and_make
     # Outside, GDAL has its drivers back, in their order: GDAL as a client (the OGC, tile and export
     # tests) reads as it did.
     assert formats.registered_drivers() == before
+
+
+def test_inside_the_sandbox_gdal_fetches_no_crs_link_even_when_handed_one(tmp_path: Path, listener: Listener) -> None:
+    """GDAL fetches a GeoJSON crs of type "link" (seen here outside the sandbox); inside, its HTTP is refused."""
+    path = tmp_path / "linked.geojson"
+    path.write_bytes(geojson(crs={"type": "link", "properties": {"href": f"{listener.url}/crs.wkt", "type": "ogcwkt"}}))
+
+    with formats.sandbox():
+        pyogrio.read_info(str(path))
+    assert listener.requests == []
+    assert f"{listener.url}/crs.wkt" in formats.refused_urls
+
+    pyogrio.read_info(str(path))  # outside: GDAL as a client fetches as it always did
+    assert len(listener.requests) == 1
 
 
 def test_a_file_read_by_another_driver_than_its_format_allows_is_refused() -> None:

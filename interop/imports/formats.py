@@ -29,6 +29,8 @@ from __future__ import annotations
 import codecs
 import ctypes
 import json
+import logging
+import os
 import re
 import sqlite3
 import tempfile
@@ -38,9 +40,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import IO
+from typing import IO, Any
 
 from core.errors import Problem, ValidationFailed
+
+logger = logging.getLogger(__name__)
 
 CHUNK = 1 << 20
 OVERLAP = 256  # a marker cut by a chunk boundary is found in the next read
@@ -103,7 +107,15 @@ MARKERS: list[tuple[re.Pattern[bytes], str]] = [
 ]  # fmt: skip
 KML_MARKERS = [(re.compile(rb"<\s*([\w.-]+:)?NetworkLink\b", re.I),
                 "holds a KML NetworkLink, which would fetch another file or URL")]  # fmt: skip
-JSON_MARKERS = [(re.compile(rb'"\$ref"\s*:'), 'holds a "$ref" to another document')]
+JSON_MARKERS = [
+    (re.compile(rb'"\$ref"\s*:'), 'holds a "$ref" to another document'),
+    # "\u0063rs" is "crs" to GDAL's parser and not to the searches here: a letter or $ written as an escape
+    # is refused (JSON writers escape only non-ASCII and control characters).
+    (
+        re.compile(rb"\\u00(24|4[1-9a-f]|5[0-9a]|6[1-9a-f]|7[0-9a])", re.I),
+        "spells a letter as a \\u escape, which would hide a name from these checks",
+    ),
+]
 # A GeoJSON "crs" other than a plain name ("link", "url", "EPSG" objects) points at a definition elsewhere.
 CRS_MEMBER = re.compile(rb'"crs"\s*:\s*\{')
 CRS_ROOM = 65536  # a crs object longer than this is not a name: refused as unreadable
@@ -177,9 +189,11 @@ def _scan(fh: IO[bytes], field: str, markers: list[tuple[re.Pattern[bytes], str]
 
 
 def _json_object_at(data: bytes, start: int) -> bytes | None:
-    """The JSON object starting at data[start] ('{'), braces inside strings skipped; None if it runs past data."""
+    """The JSON object starting at data[start] ('{'), braces inside strings skipped; None if it runs past the
+    data or past CRS_ROOM bytes."""
     depth, i, in_string = 0, start, False
-    while i < len(data):
+    end = min(len(data), start + CRS_ROOM)
+    while i < end:
         c = data[i]
         if in_string:
             if c == 0x5C:  # backslash: skip the escaped character
@@ -218,14 +232,16 @@ def _plain_crs(obj: bytes) -> bool:
 def _check_geojson_crs(fh: IO[bytes], field: str, where: str = "") -> None:
     """Every "crs" object only names a CRS: GDAL fetches a "link" or "url" crs's href, and reads a name as a file."""
     for chunk, final in _chunks_with_room(fh):
-        for member in CRS_MEMBER.finditer(chunk):
+        position = 0
+        while member := CRS_MEMBER.search(chunk, position):
             obj = _json_object_at(chunk, member.end() - 1)
             if obj is None and not final and member.start() >= len(chunk) - CRS_ROOM:
-                continue  # cut at the chunk's end: whole in the next chunk, which starts CRS_ROOM back
+                break  # cut at the chunk's end: whole in the next chunk, which starts CRS_ROOM back
             if obj is None or not _plain_crs(obj):
                 raise _refuse(field, f"states its coordinate reference system as a link or a definition elsewhere"
                                      f"{where} (a GeoJSON \"crs\" may only name one, such as EPSG:4326); "
                                      "it is not accepted")  # fmt: skip
+            position = member.end() - 1 + len(obj)  # past the checked object: each byte is scanned once
 
 
 def _chunks_with_room(fh: IO[bytes]) -> Iterator[tuple[bytes, bool]]:
@@ -408,17 +424,19 @@ def _check_xlsx(path: Path, field: str) -> None:
             if lowered in ("xl/connections.xml",) or lowered.startswith("xl/querytables/"):
                 raise _refuse(field, "holds a data connection to another source; save it without "
                                      "connections and upload it again")  # fmt: skip
-            if _member_suffix(name) in (".rels", ".xml"):
-                data = archive.read(info)
-                for rel in EXTERNAL_RELATIONSHIP.finditer(data):
-                    text = rel.group(0)
-                    if re.search(rb'TargetMode\s*=\s*"External"', text, re.I) and not re.search(
-                        rb'Type\s*=\s*"[^"]*/hyperlink"', text, re.I
-                    ):
-                        raise _refuse(field, "links to another file or address (an external relationship); "
-                                             "it is not accepted")  # fmt: skip
-                if MARKERS[2][0].search(data):
-                    raise _refuse(field, f"{MARKERS[2][1]} (in '{name[:100]}'); it is not accepted")
+            if _member_suffix(name) not in (".rels", ".xml"):
+                continue
+            with archive.open(info) as fh:  # streamed: a sheet may unpack to ten times the upload limit
+                for data in _chunks(fh):
+                    for rel in EXTERNAL_RELATIONSHIP.finditer(data):
+                        text = rel.group(0)
+                        if re.search(rb'TargetMode\s*=\s*"External"', text, re.I) and not re.search(
+                            rb'Type\s*=\s*"[^"]*/hyperlink"', text, re.I
+                        ):
+                            raise _refuse(field, "links to another file or address (an external relationship); "
+                                                 "it is not accepted")  # fmt: skip
+                    if MARKERS[2][0].search(data):
+                        raise _refuse(field, f"{MARKERS[2][1]} (in '{name[:100]}'); it is not accepted")
 
 
 # ---------------------------------------------------------------- the one check
@@ -468,7 +486,7 @@ class Opened:
 
 def _gdal_path(path: Path, field: str) -> str:
     """The path GDAL gets: absolute, ours; a zip's one dataset through /vsizip/."""
-    absolute = path.resolve()
+    absolute = Path(os.path.abspath(path))  # not resolve(): a shapefile's sidecars sit beside the name given
     text = str(absolute)
     if not absolute.is_file() or not text.startswith("/") or text.lower().startswith("/vsi"):
         raise _refuse(field, "is not a file")
@@ -514,6 +532,36 @@ SANDBOX_CONFIG = {
     "PROJ_NETWORK": "OFF",
 }
 
+
+class _HTTPResult(ctypes.Structure):
+    """GDAL's CPLHTTPResult (cpl_http.h), as the refusing fetch callback returns it."""
+
+    _fields_ = [("nStatus", ctypes.c_int), ("pszContentType", ctypes.c_void_p), ("pszErrBuf", ctypes.c_void_p),
+                ("nDataLen", ctypes.c_int), ("nDataAlloc", ctypes.c_int), ("pabyData", ctypes.c_void_p),
+                ("papszHeaders", ctypes.c_void_p), ("nMimePartCount", ctypes.c_int),
+                ("pasMimePart", ctypes.c_void_p)]  # fmt: skip
+
+
+_FETCH = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_char_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p,
+                          ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p)  # fmt: skip
+CURLE_COULDNT_CONNECT = 7
+refused_urls: list[str] = []  # what GDAL tried to fetch inside the sandbox (each refused), for the log and tests
+
+
+def _refuse_fetch(url: bytes | None, *_args: Any) -> int | None:
+    """GDAL's HTTP fetch (CPLHTTPFetch: a CRS by URL, a schema, a WFS…) answered without the network: a
+    failed result. Not None: GDAL would then fall back to curl."""
+    lib = _gdal()
+    refused_urls.append((url or b"").decode(errors="replace")[:200])
+    logger.warning("GDAL tried to fetch %s while reading an upload; refused", refused_urls[-1])
+    result = ctypes.cast(lib.VSICalloc(1, ctypes.sizeof(_HTTPResult)), ctypes.POINTER(_HTTPResult))
+    result.contents.nStatus = CURLE_COULDNT_CONNECT
+    result.contents.pszErrBuf = lib.CPLStrdup(b"network access is off while an upload is read")
+    return ctypes.cast(result, ctypes.c_void_p).value
+
+
+_refusing_fetch = _FETCH(_refuse_fetch)  # kept alive for as long as GDAL may call it
+
 _lock = threading.Lock()
 _depth = 0
 _order: list[int] = []  # every driver handle, in GDAL's order, while any upload is read
@@ -539,6 +587,13 @@ def _gdal() -> ctypes.CDLL:
         lib.CPLSetThreadLocalConfigOption.argtypes = [ctypes.c_char_p, ctypes.c_char_p]
         lib.CPLGetThreadLocalConfigOption.argtypes = [ctypes.c_char_p, ctypes.c_char_p]
         lib.CPLGetThreadLocalConfigOption.restype = ctypes.c_char_p
+        lib.CPLHTTPPushFetchCallback.argtypes = [_FETCH, ctypes.c_void_p]
+        lib.CPLHTTPPushFetchCallback.restype = ctypes.c_int
+        lib.CPLHTTPPopFetchCallback.restype = ctypes.c_int
+        lib.VSICalloc.argtypes = [ctypes.c_size_t, ctypes.c_size_t]
+        lib.VSICalloc.restype = ctypes.c_void_p
+        lib.CPLStrdup.argtypes = [ctypes.c_char_p]
+        lib.CPLStrdup.restype = ctypes.c_void_p
         _lib = lib
     return _lib
 
@@ -585,14 +640,20 @@ def sandbox() -> Iterator[None]:
             _deregister(lib)
         _depth += 1
     saved = {k: lib.CPLGetThreadLocalConfigOption(k.encode(), None) for k in SANDBOX_CONFIG}
+    pushed = False
     try:
         for key, value in SANDBOX_CONFIG.items():
             lib.CPLSetThreadLocalConfigOption(key.encode(), value.encode())
+        pushed = bool(lib.CPLHTTPPushFetchCallback(_refusing_fetch, None))  # this thread's HTTP: refused
+        if not pushed:
+            raise RuntimeError("GDAL did not take the fetch callback that keeps an upload's reading offline")
         left = set(registered_drivers()) - KEEP_DRIVERS
         if left:  # fail closed: a GDAL that kept other drivers reads no upload
             raise RuntimeError(f"GDAL kept drivers an upload may not reach: {sorted(left)}")
         yield
     finally:
+        if pushed:
+            lib.CPLHTTPPopFetchCallback()
         for key, old in saved.items():
             lib.CPLSetThreadLocalConfigOption(key.encode(), old)
         with _lock:
