@@ -171,6 +171,16 @@ def xlsx(folder: Path, extra: list[tuple[str, bytes]] = (), hyperlink: bool = Fa
     return zipped(entries + list(extra))
 
 
+def xlsx_sheet_target(folder: Path, target: str) -> bytes:
+    """A workbook whose sheet relationship points at `target` instead of a part of the workbook."""
+    with zipfile.ZipFile(io.BytesIO(xlsx(folder))) as source:
+        entries = [(i.filename, source.read(i)) for i in source.infolist()]
+    rels = "xl/_rels/workbook.xml.rels"
+    return zipped([(n, d.replace(b'Target="/xl/worksheets/sheet1.xml"', f'Target="{target}"'.encode())
+                   .replace(b'Target="worksheets/sheet1.xml"', f'Target="{target}"'.encode())
+                   if n == rels else d) for n, d in entries])  # fmt: skip
+
+
 EXTERNAL_LINK = b"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <externalLink xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><externalBook
 xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" r:id="rId1"/></externalLink>"""
@@ -220,6 +230,8 @@ def cases() -> list[Case]:
             "areas.zip",
             lambda url, tmp: zipped([*shapefile_parts(tmp), ("areas.shp.xml", vrt(f"/vsicurl/{url}/x"))]),
         ),
+        ("shapefile-prj-that-is-a-url", "areas.zip", lambda url, tmp: zipped(
+            [(n, f"{url}/areas.prj".encode() if n.endswith(".prj") else d) for n, d in shapefile_parts(tmp)])),
         ("vrt-named-geojson-in-a-zip", "areas.zip",
          lambda url, tmp: zipped([("areas.geojson", vrt("CSV:/etc/passwd"))])),
         ("vrt-in-a-kmz", "areas.kmz", lambda url, tmp: zipped([("doc.kml", vrt(f"/vsicurl/{url}/x", sql=False))])),
@@ -244,6 +256,7 @@ def cases() -> list[Case]:
         ("xlsx-external-link", "areas.xlsx", lambda url, tmp: xlsx(tmp, [
             ("xl/externalLinks/externalLink1.xml", EXTERNAL_LINK),
             ("xl/externalLinks/_rels/externalLink1.xml.rels", EXTERNAL_LINK_RELS)])),
+        ("xlsx-sheet-that-is-a-file", "areas.xlsx", lambda url, tmp: xlsx_sheet_target(tmp, "file:///etc/passwd")),
         ("xlsx-data-connection", "areas.xlsx", lambda url, tmp: xlsx(tmp, [("xl/connections.xml", (
             f'<connections><connection id="1" name="x"><webPr url="{url}/x"/></connection></connections>').encode())])),
         ("gpkg-view", "areas.gpkg", lambda url, tmp: geopackage(tmp, "CREATE VIEW v AS SELECT * FROM areas")),
@@ -460,6 +473,8 @@ def test_the_refusals_say_in_plain_words_what_the_file_points_at(
         "kml-networklink-to-http": "NetworkLink",
         "xlsx-external-link": "external link",
         "xlsx-data-connection": "data connection",
+        "xlsx-sheet-that-is-a-file": "external relationship",
+        "shapefile-prj-that-is-a-url": "not a projection in WKT",
         "gpkg-view": "holds a view",
         "gpkg-trigger-loading-an-extension": "reaches outside the file",
         "gpkg-computed-column": "computed column",

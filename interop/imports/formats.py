@@ -346,6 +346,18 @@ def _zip_text_checks(archive: zipfile.ZipFile, info: zipfile.ZipInfo, key: str, 
     _text_checks(key, lambda: archive.open(info), field, where)
 
 
+# A shapefile's .prj is ESRI WKT; GDAL reads anything else as "user input" (a URL is fetched).
+WKT_START = re.compile(rb"^\s*(PROJCS|GEOGCS|GEOCCS|COMPD_CS|LOCAL_CS|VERT_CS|PROJCRS|GEOGCRS|GEODCRS|COMPOUNDCRS|"
+                       rb"BOUNDCRS|VERTCRS|ENGCRS)\s*\[")  # fmt: skip
+
+
+def _check_prj(head: bytes, field: str, name: str) -> None:
+    text = head[3:] if head.startswith(codecs.BOM_UTF8) else head
+    if text.strip() and not WKT_START.match(text):
+        raise _refuse(field, f"holds '{name[:100]}', which is not a projection in WKT (PROJCS[…] or GEOGCS[…]); "
+                             "it is not accepted")  # fmt: skip
+
+
 def _dataset_in_zip(path: Path, field: str) -> str:
     """The one dataset a zipped upload holds (a .shp, or one GeoPackage/GeoJSON/KML/FlatGeobuf/CSV), checked."""
     with zipfile.ZipFile(path) as archive:
@@ -372,6 +384,9 @@ def _dataset_in_zip(path: Path, field: str) -> str:
             suffix = _member_suffix(info.filename)
             if suffix in TEXT_ENTRIES and info is not dataset:
                 _zip_text_checks(archive, info, "csv" if suffix == ".csv" else "other", field)
+            if suffix == ".prj":
+                with archive.open(info) as fh:
+                    _check_prj(fh.read(4096), field, info.filename)
         suffix = _member_suffix(dataset.filename)
         key = BY_SUFFIX[suffix]
         where = f" (in '{dataset.filename[:100]}')"
@@ -430,9 +445,10 @@ def _check_xlsx(path: Path, field: str) -> None:
                 for data in _chunks(fh):
                     for rel in EXTERNAL_RELATIONSHIP.finditer(data):
                         text = rel.group(0)
-                        if re.search(rb'TargetMode\s*=\s*"External"', text, re.I) and not re.search(
-                            rb'Type\s*=\s*"[^"]*/hyperlink"', text, re.I
-                        ):
+                        external = re.search(rb'TargetMode\s*=\s*"External"', text, re.I)
+                        if (external and not re.search(rb'Type\s*=\s*"[^"]*/hyperlink"', text, re.I)) or (
+                            not external and re.search(rb'Target\s*=\s*"[a-z][a-z0-9+.-]*:', text, re.I)
+                        ):  # an internal part named by a scheme (file:, http:) is an external one in disguise
                             raise _refuse(field, "links to another file or address (an external relationship); "
                                                  "it is not accepted")  # fmt: skip
                     if MARKERS[2][0].search(data):
