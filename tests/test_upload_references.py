@@ -361,16 +361,50 @@ def test_the_case_list_has_no_duplicate_ids() -> None:
 
 
 @pytest.mark.django_db
-def test_it_refuses_a_vrt_named_geojson_that_reads_etc_passwd(cast: Cast, settings: Any, listener: Listener) -> None:
-    """The issue's attack, replayed: 201 and /etc/passwd in the preview before; now a 400 naming the file."""
+def test_it_refuses_a_vrt_named_geojson_that_reads_etc_passwd(
+    cast: Cast, settings: Any, tmp_path: Path, listener: Listener
+) -> None:
+    """The issue's attack, replayed at every door: 201 and /etc/passwd in the preview before; now refused."""
     for name in ("x.vrt", "innocent.geojson"):
-        response = post_to_the_api(cast, name, vrt("CSV:/etc/passwd"))
-
-        assert response.status_code == 400, response.content[:500]
-        (problem,) = response.json()["errors"]
+        api = post_to_the_api(cast, name, vrt("CSV:/etc/passwd"))
+        assert api.status_code == 400, api.content[:500]
+        (problem,) = api.json()["errors"]
         assert problem["field"] == "file"
         assert "virtual dataset (VRT)" in problem["message"] or "is not GeoJSON" in problem["message"]
-        assert_nothing_stored_or_leaked(settings, response.content.decode(), listener)
+        assert signed_in(cast.clerk).get("/api/v1/imports/").json()["results"] == []
+        assert_nothing_stored_or_leaked(settings, api.content.decode(), listener)
+
+        page = post_to_the_page(cast, name, vrt("CSV:/etc/passwd"))
+        assert page.status_code == 200 and 'class="field-error"' in page.content.decode()
+        assert_nothing_stored_or_leaked(settings, page.content.decode(), listener)
+
+        local = tmp_path / name
+        local.write_bytes(vrt("CSV:/etc/passwd"))
+        assert_nothing_stored_or_leaked(settings, run_the_command(cast, local), listener)
+
+    form = post_to_the_report_form(cast, "innocent.geojson", vrt("CSV:/etc/passwd"))
+    assert form.status_code == 200 and 'id="f-hazard-geometry-error"' in form.content.decode()
+    assert_nothing_stored_or_leaked(settings, form.content.decode(), listener)
+
+
+@pytest.mark.django_db
+def test_an_import_stored_before_the_checks_is_refused_when_previewed(
+    cast: Cast, settings: Any, listener: Listener
+) -> None:
+    """A VRT that a server without these checks stored: its preview is what showed /etc/passwd. Now the
+    reader checks the stored file again, and the preview is a 400 naming the file."""
+    stored = Path(settings.MEDIA_ROOT) / "imports" / ("0" * 64) / "innocent.geojson"
+    stored.parent.mkdir(parents=True)
+    stored.write_bytes(vrt("CSV:/etc/passwd"))
+    import_ = Import.objects.create(organisation=cast.alpha, created_by=cast.clerk, kind="nts",
+                                    original_name="innocent.geojson", stored_path=str(stored), sha256="0" * 64,
+                                    format="OGR_VRT", layer="passwd", mapping=NAMED_SHA_MAPPING)  # fmt: skip
+
+    preview = signed_in(cast.clerk).get(f"/api/v1/imports/{import_.pk}/preview/")
+
+    assert preview.status_code == 400, preview.content[:500]
+    assert preview.json()["errors"][0]["field"] == "file"
+    assert PASSWD not in preview.content.decode() and listener.requests == []
 
 
 @pytest.mark.django_db
