@@ -54,11 +54,11 @@ def stored_file(import_: Import) -> Path:
     return storage_root() / stored.parent.name / stored.name
 
 
-def _store(path: Path, original_name: str, sha: str) -> Path:
+def _store(path: Path, sha: str) -> Path:
     folder = storage_root() / sha
     folder.mkdir(parents=True, exist_ok=True)
-    name = Path(original_name).name or path.name
-    stored = folder / name
+    # The name the checks saw (uploads.safe_name), so the stored file declares the format that was checked.
+    stored = folder / path.name
     if not stored.exists():
         shutil.copyfile(path, stored)
     if path.suffix.lower() == ".shp":
@@ -137,7 +137,7 @@ def create_import(
     assert source is not None
     stated = identify(source.stated_crs).label[:2000] if source.stated_crs else ""
     sha = _sha256(path)
-    stored = _store(path, original_name, sha)
+    stored = _store(path, sha)
     return Import.objects.create(
         organisation=organisation, created_by=acting_user, kind=kind, original_name=original_name[:255],
         stored_path=str(stored), sha256=sha, format=source.driver, layer=source.layer, crs=stated,
