@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-from reports.kinds.fields import Choice, ChoiceList, Field, Number, Text
+from reports.fields import Choice, ChoiceList, Field, Number, Text
 from vocab.choices import Classification, DeviceCategory, LandUse, MarkingStatus
 
 

@@ -28,8 +28,7 @@ from casualties.choices import (
     Sex,
 )
 from core.errors import Problem
-from reports.kinds.base import Changes, Checker, ReportKindSpec
-from reports.kinds.fields import (
+from reports.fields import (
     Boolean,
     Choice,
     Date,
@@ -42,12 +41,14 @@ from reports.kinds.fields import (
     Section,
     Text,
 )
+from reports.kinds.base import Changes, Checker, ReportKindSpec
 from vocab.choices import DeviceCategory
 
 #: A casualty's identity: personal data, recorded only with consent and stored sealed.
 IDENTITY = Group(
     name="identity",
     label=_("Identity (personal data)"),
+    sealed=True,
     fields=(
         Text(name="name", label=_("Name (personal data)"), required=True, max_len=200),
         Date(name="date_of_birth", label=_("Date of birth (personal data)")),

@@ -21,9 +21,9 @@ from django.utils.translation import gettext_lazy
 
 from core.errors import Problem
 from core.geometry import ParsedArea, parse_area, parse_point
+from reports import fields as fields_
+from reports.fields import Declaration, Section
 from reports.kinds import blocks
-from reports.kinds import fields as fields_
-from reports.kinds.fields import Declaration, Section
 from vocab.choices import (
     ActivityStatus,
 )
@@ -87,6 +87,8 @@ class Checker:
         self.read: set[str] = set()
         #: The declared fields `value()` reads by; the kind binds its own (ReportKindSpec.parse).
         self.declaration = fields
+        #: Whether the report registers a new hazard (names none): the condition fields_.NEW_HAZARD.
+        self.new_hazard = False
 
     def value(self, path: str, *, required: bool | None = None, default: Any = MISSING) -> Any:
         """Read the declared field at `path` as its declaration says (type, vocabulary, limits, required).
@@ -99,7 +101,9 @@ class Checker:
         f = self.declaration.field(path)
         if required is None:
             required = f.required
-            if f.required_when is not None:
+            if f.required_when is not None and f.required_when.new_hazard:
+                required = self.new_hazard
+            elif f.required_when is not None:
                 parent = path.rsplit(".", 1)[0] if "." in path else ""
                 node = self._peek(parent) if parent else self.payload
                 required = f.required_when.holds(node)
@@ -465,6 +469,7 @@ class ReportKindSpec:
         """Read the payload through `c` by the kind's declared fields, then apply the kind's own rules."""
         if c.declaration is None:
             c.declaration = self.declaration
+        c.new_hazard = not has_hazard
         return self.changes(c, on=on, has_hazard=has_hazard)
 
     def changes(self, c: Checker, *, on: dt.date | None, has_hazard: bool) -> Changes:

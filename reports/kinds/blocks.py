@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from hazards.attributes import ATTRIBUTES
-from reports.kinds.fields import (
+from reports.fields import (
     Area,
     Choice,
     Date,

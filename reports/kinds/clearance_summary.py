@@ -17,8 +17,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import Problem
+from reports.fields import Choice, Group, Number, Section, Text
 from reports.kinds.base import Changes, Checker, ReportKindSpec
-from reports.kinds.fields import Choice, Group, Number, Section, Text
 
 # The device categories of the summary: payload key under `devices` → ClearanceOutput field.
 DEVICE_FIELDS = ("ap_mines", "uxo", "ied")

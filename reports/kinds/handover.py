@@ -6,8 +6,8 @@ import datetime as dt
 
 from django.utils.translation import gettext_lazy as _
 
+from reports.fields import Date, Section, Text
 from reports.kinds.base import Changes, Checker, ReportKindSpec
-from reports.kinds.fields import Date, Section, Text
 
 
 class HandoverReport(ReportKindSpec):

@@ -11,8 +11,7 @@ import datetime as dt
 from django.contrib.gis.geos import MultiPoint
 from django.utils.translation import gettext_lazy as _
 
-from reports.kinds.base import Changes, Checker, ReportKindSpec
-from reports.kinds.fields import (
+from reports.fields import (
     Area,
     Boolean,
     Choice,
@@ -24,6 +23,7 @@ from reports.kinds.fields import (
     Text,
     When,
 )
+from reports.kinds.base import Changes, Checker, ReportKindSpec
 from vocab.choices import (
     Classification,
     DeviceCategory,

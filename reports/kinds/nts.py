@@ -6,9 +6,9 @@ import datetime as dt
 
 from django.utils.translation import gettext_lazy as _
 
+from reports.fields import NEW_HAZARD, Area, Group, Point, Section
 from reports.kinds import blocks
 from reports.kinds.base import Changes, Checker, ReportKindSpec
-from reports.kinds.fields import Area, Group, Point, Section
 from vocab.choices import ActivityKind, ActivityStatus, ProductKind
 
 
@@ -24,14 +24,14 @@ class NtsReport(ReportKindSpec):
         Section(
             _("Hazard"),
             (
+                # A re-survey of a named hazard may leave out any of it.
                 Group(
                     name="hazard",
                     label=_("Hazard"),
-                    required=True,
+                    required_when=NEW_HAZARD,
                     fields=(
                         *blocks.HAZARD_ATTRIBUTES,
-                        # Required of a new hazard (the rule in changes()); a re-survey may leave it out.
-                        Area(name="geometry", label=_("Hazard polygon")),
+                        Area(name="geometry", label=_("Hazard polygon"), required_when=NEW_HAZARD),
                         Point(name="benchmark", label=_("Benchmark")),
                     ),
                 ),
@@ -45,7 +45,7 @@ class NtsReport(ReportKindSpec):
     def changes(self, c: Checker, *, on: dt.date | None, has_hazard: bool) -> Changes:
         changes = Changes()
         changes.hazard_fields = c.hazard_fields("hazard", creating=not has_hazard)
-        changes.geom = c.value("hazard.geometry", required=not has_hazard)
+        changes.geom = c.value("hazard.geometry")
         changes.benchmark = c.value("hazard.benchmark")
         changes.evidence = c.evidence("evidence", on)
         if not has_hazard and not changes.evidence:

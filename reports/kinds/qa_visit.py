@@ -14,8 +14,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core.errors import Problem
 from quality.choices import Severity
+from reports.fields import Choice, Date, Number, Rows, Section, Text
 from reports.kinds.base import Changes, Checker, ReportKindSpec
-from reports.kinds.fields import Choice, Date, Number, Rows, Section, Text
 
 #: The assessed activity, by its number; it must exist (assessed_activity()).
 ASSESSED_ACTIVITY = Number(name="activity", label=_("Activity number assessed"), integer=True, required=True, minimum=1)

@@ -15,8 +15,8 @@ from django.utils.translation import gettext_lazy as _
 from core.errors import Problem
 from core.geometry import area_m2, to_srid
 from quality.choices import QcResult, Severity
+from reports.fields import Area, Choice, Date, Number, Section, Text
 from reports.kinds.base import Changes, Checker, ReportKindSpec
-from reports.kinds.fields import Area, Choice, Date, Number, Section, Text
 from reports.kinds.qa_visit import (
     ASSESSED_ACTIVITY,
     NON_CONFORMITIES,

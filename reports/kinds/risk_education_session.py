@@ -14,8 +14,8 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import Problem
+from reports.fields import Boolean, Choice, Date, Number, Point, Rows, Section, Text, When
 from reports.kinds.base import Changes, Checker, ReportKindSpec
-from reports.kinds.fields import Boolean, Choice, Date, Number, Point, Rows, Section, Text, When
 from risk_education.choices import INDIRECT_METHODS, AgeBand, Method, Sex, TargetGroup
 
 

@@ -6,9 +6,9 @@ import datetime as dt
 
 from django.utils.translation import gettext_lazy as _
 
+from reports.fields import Choice, ChoiceList, Label, Section, Text
 from reports.kinds import blocks
 from reports.kinds.base import Changes, Checker, ReportKindSpec
-from reports.kinds.fields import Choice, ChoiceList, Label, Section, Text
 from vocab.choices import ActivityKind, ActivityStatus, Classification, DeviceCategory, ProductKind
 
 

@@ -15,8 +15,8 @@ from typing import Any
 from django.db.models import Choices
 from django.utils.translation import gettext_lazy as _
 
+from reports import fields as declared
 from reports.kinds import KINDS
-from reports.kinds import fields as declared
 from reports.kinds.base import ReportKindSpec
 
 #: The input types a field can have; each has one way to render and one way to read back.
@@ -109,13 +109,13 @@ class KindForm:
 
 
 def _flatten(f: declared.Field, prefix: str = "", *, required: bool = True) -> list[Field]:
-    """Inputs of a declared field: an object's fields under its dotted path, required only if it is."""
+    """Inputs of a declared field: an object's fields under its dotted path, marked required only if it is."""
     path = f"{prefix}{f.name}"
     if isinstance(f, declared.Group):
-        within = required and f.required
+        within = required and declared.asked(f)
         return [x for child in f.fields for x in _flatten(child, f"{path}.", required=within)]
     vocab = f.vocab if isinstance(f, declared.Choice | declared.ChoiceList) else None
-    return [Field(path, f.label, f.input_type(), vocab, required=required and f.required, help=f.help)]
+    return [Field(path, f.label, f.input_type(), vocab, required=required and declared.asked(f), help=f.help)]
 
 
 def _item(f: declared.Field) -> list[Field | Group]:

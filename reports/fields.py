@@ -37,6 +37,11 @@ class When:
     path: str
     values: tuple[Any, ...]
 
+    @property
+    def new_hazard(self) -> bool:
+        """The condition NEW_HAZARD: on the report, not on its payload."""
+        return self.path == ""
+
     def holds(self, obj: Any) -> bool:
         """True when the raw value at `path` of `obj` is one of the values (a wrong value holds none)."""
         node = obj
@@ -102,6 +107,19 @@ class DateTime(Field):
 
     def check(self, c: Checker, path: str, required: bool) -> Any:
         return c.datetime(path, required=required, max_len=self.max_len)
+
+
+#: Required when the report registers a new hazard (it names none): an NTS report's hazard and polygon.
+NEW_HAZARD = When("", ())
+
+
+def asked(f: Field) -> bool:
+    """Whether a form asks for the field as required: always, or when registering a new hazard.
+
+    The forms (web, XLSForm) are mostly for new hazards; a re-survey of a named hazard may leave such a
+    field out, and the web form's intro says so.
+    """
+    return f.required or (f.required_when is not None and f.required_when.new_hazard)
 
 
 def vocab_values(vocab: Vocab) -> list[str]:
@@ -202,6 +220,8 @@ class Group(Field):
     """An object of fields (`hazard`, `activity`, `period`); its fields' `required` holds when it is given."""
 
     fields: tuple[Field, ...]
+    #: Personal data the server stores sealed ({"fernet": token}, casualties/crypto.py); either form is read.
+    sealed: bool = False
     INPUT: ClassVar[str] = "group"
 
     def check(self, c: Checker, path: str, required: bool) -> Any:
