@@ -9,7 +9,6 @@ from django.utils.translation import gettext_lazy as _
 
 from reports.kinds import KINDS
 
-
 StrOrPromise = str | Promise
 
 

@@ -9,6 +9,7 @@ the only judges of a payload; this file only says how to ask for one.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -130,4 +131,24 @@ def form_for(spec: ReportKindSpec) -> KindForm:
     return KindForm(spec.kind, sections, hazard=spec.form_hazard, intro=spec.intro)
 
 
-FORMS: dict[str, KindForm] = {code: form_for(spec) for code, spec in KINDS.items()}
+class _Forms(Mapping[str, KindForm]):
+    """Every registered kind's form, derived when first asked for (a kind registered later gets one too)."""
+
+    def __init__(self) -> None:
+        self._made: dict[str, tuple[ReportKindSpec, KindForm]] = {}
+
+    def __getitem__(self, kind: str) -> KindForm:
+        spec = KINDS[kind]
+        made = self._made.get(kind)
+        if made is None or made[0] is not spec:
+            made = self._made[kind] = (spec, form_for(spec))
+        return made[1]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(KINDS)
+
+    def __len__(self) -> int:
+        return len(KINDS)
+
+
+FORMS: Mapping[str, KindForm] = _Forms()
