@@ -19,6 +19,7 @@ from typing import Any
 
 from django.conf import settings
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
 
 from reports import fields as f
@@ -26,7 +27,8 @@ from reports.kinds.base import ReportKindSpec
 
 Sheets = dict[str, list[dict[str, Any]]]
 
-_BOOLEAN = (("true", "Yes"), ("false", "No"))
+# XLSForm has no boolean question: a yes/no choice whose values are the payload's true and false.
+_BOOLEAN = (("true", _("Yes")), ("false", _("No")))
 
 
 def _languages() -> list[tuple[str, str]]:
