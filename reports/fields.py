@@ -2,12 +2,13 @@
 
 A kind lists its fields once (`ReportKindSpec.fields`); from that one declaration come the payload's
 checks (each field reads itself through the Checker, so the problems keep their paths and words),
-the web form (web/workbench/spec.py), the XLSForm (reports/kinds/xlsform.py), the API schema
-(reports/kinds/schema.py) and the field tables of docs/reports.md (reports/kinds/describe.py), as
-Django derives a ModelForm and the admin from one model.
+the web form (web/workbench/spec.py), the XLSForm (reports/xlsform.py), the API schema
+(reports/schema.py) and the field tables of docs/reports.md (reports/describe.py), as Django derives
+a ModelForm and the admin from one model. It lives outside reports/kinds/ so that the hazard
+attribute table (hazards/attributes.py) can use it without importing the kinds.
 
-Paths are relative to the enclosing Group or Rows: `Group("hazard", ..., (Text("name"), ...))` is the
-payload's `hazard.name`; a row of `Rows("evidence", ...)` is `evidence.0.kind`. A `Section` only lays
+Names are relative to the enclosing Group or Rows: `Group(name="hazard", fields=(Text(name="name"),
+...))` is the payload's `hazard.name`; a row of `Rows(name="evidence", ...)` is `evidence.0.kind`. A `Section` only lays
 fields out on a page; it is no part of the payload.
 """
 
