@@ -255,6 +255,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "interop.rest.schema.add_error_responses",
+        "interop.rest.schema.add_report_payloads",
     ],
 }
 

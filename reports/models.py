@@ -4,23 +4,26 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from reports.kinds import KINDS
 
-class ReportKind(models.TextChoices):
-    NTS = "nts", _("Non-technical survey report")
-    TS_PROGRESS = "ts_progress", _("Technical survey progress")
-    CLEARANCE_PROGRESS = "clearance_progress", _("Clearance progress")
-    COMPLETION = "completion", _("Completion report")
-    CANCELLATION = "cancellation", _("Cancellation report")
-    HANDOVER = "handover", _("Handover report")
-    EOD_SPOT = "eod_spot", _("EOD spot task report")
-    MINEFIELD_RECORD = "minefield_record", _("Minefield record")
-    ACCIDENT = "accident", _("Accident report (with casualties)")
-    QA_VISIT = "qa_visit", _("QA visit report")
-    QC_INSPECTION = "qc_inspection", _("QC inspection report")
-    RISK_EDUCATION = "risk_education", _("Risk education session report")
-    CLEARANCE_SUMMARY = "clearance_summary", _("Clearance summary (aggregate, no polygon)")
+StrOrPromise = str | Promise
+
+
+def kind_choices() -> list[tuple[str, StrOrPromise]]:
+    """Report.kind's choices: the registered kinds (reports/kinds/__init__.py KINDS), read when asked.
+
+    A callable, so that adding a kind changes no migration (decision 0042).
+    """
+    return [(code, spec.title) for code, spec in KINDS.items()]
+
+
+#: The kinds as a Choices class, derived from KINDS: for code that names a kind's label (ReportKind(k).label).
+ReportKind = models.TextChoices(  # type: ignore[call-overload]
+    "ReportKind", [(code.upper(), (code, spec.title)) for code, spec in KINDS.items()]
+)
 
 
 class ReportStatus(models.TextChoices):
@@ -46,7 +49,7 @@ class Reconcile(models.TextChoices):
 class Report(models.Model):
     """A field report: a versioned payload of one kind, moving through the approval workflow."""
 
-    kind = models.CharField(max_length=20, choices=ReportKind.choices)
+    kind = models.CharField(max_length=20, choices=kind_choices)
     schema_version = models.PositiveSmallIntegerField()
     status = models.CharField(max_length=12, choices=ReportStatus.choices, default=ReportStatus.DRAFT)
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="reports")

@@ -9,6 +9,7 @@ from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from accounts.models import Organisation
 from accounts.personal import without_personal_data
+from hazards.attributes import NAMES as ATTRIBUTE_NAMES
 from hazards.models import (
     Activity,
     Evidence,
@@ -23,11 +24,11 @@ from hazards.models import (
 from places.models import AdminArea
 from reports.models import Report, ReportTransition
 
+# The descriptive attributes come from hazards/attributes.py; the rest is what the register keeps itself.
 HAZARD_FIELDS = (
     "id",
     "code",
-    "name",
-    "classification",
+    *ATTRIBUTE_NAMES,
     "status",
     "organisation",
     "admin_area",
@@ -36,13 +37,6 @@ HAZARD_FIELDS = (
     "reduced_m2",
     "cleared_m2",
     "remaining_area_m2",
-    "devices_suspected",
-    "devices_confirmed",
-    "evidence_summary",
-    "land_use",
-    "blockages",
-    "beneficiaries",
-    "marking_status",
     "date_of_information",
     "version",
     "geometry_repair",
