@@ -180,10 +180,15 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     import_ = _import_or_404(request.user, pk)
     job = latest_jobs([import_.pk]).get(import_.pk)
     roles = access.scope_of(request.user).roles_for(import_.organisation_id)
+    # Four eyes (decision 0036): the uploader and the runner are not offered the approval.
+    may_approve = access.may_approve_import(request.user, import_) and request.user.pk not in (
+        import_.created_by_id,
+        import_.run_by_id,
+    )
     context: dict[str, Any] = {
         "import": import_, "job": job, "status": names.name(names.IMPORT_STATUSES, import_.status),
         "kind": names.name(names.IMPORT_KINDS, import_.kind),
-        "may_run": bool(roles & access.WRITERS), "may_approve": access.may_approve_import(request.user, import_),
+        "may_run": bool(roles & access.WRITERS), "may_approve": may_approve,
         "running": job is not None and not job.finished,
         "job_url": reverse("job-detail", args=[job.pk]) if job is not None else "",
         "run_api": reverse("import-run", args=[import_.pk]),
