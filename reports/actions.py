@@ -268,7 +268,8 @@ def approve_report(
 
     Four eyes (IMAS 05.10; decision 0036): whoever wrote, edited or imported the report may not approve it
     (Report.four_eyes_refusal), whichever door they come through. Only a command acting alone by design
-    passes `sole_approval` (why one person both enters and approves); that is written to the audit log.
+    passes `sole_approval` (why one person both enters and approves); setting the rule aside that way
+    writes a `report.sole_approval` audit row with the reason.
     Who may approve at all (the authority, or a delegated operator) is the door's check: accounts.access.
     """
     at = _now(at)
@@ -323,7 +324,7 @@ def approve_report(
             },
             reason=override_reason,
         )
-        if sole_approval.strip():
+        if refusal:  # the rule was set aside for a stated reason: say so beside the approval
             audit.record(acting_user, "report.sole_approval", report, new={"status": report.status},
                          reason=f"single-person approval: {sole_approval.strip()}")  # fmt: skip
         transaction.on_commit(_bump_data_version)

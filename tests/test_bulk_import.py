@@ -175,7 +175,7 @@ def imported(cast: Any, path: Path, *, approve: bool = True) -> tuple[Import, di
     try:
         with transaction.atomic():
             imp = new_import(cast, path, "nts", profile=ImportProfile.objects.get(name=PROFILE["name"]))
-            imp = service.run_import(imp, acting_user=cast.imo, approve=approve)
+            imp = service.run_import(imp, acting_user=cast.imo, approve=approve, sole_approval=SOLE if approve else "")
             result["import"], result["rows"] = imp, register_rows()
             raise _Rollback
     except _Rollback:

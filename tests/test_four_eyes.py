@@ -311,7 +311,17 @@ def test_clearground_import_approves_alone_only_when_told_why_and_audits_it(cast
     assert result["status"] == "approved"
     entry = AuditEntry.objects.get(action="import.sole_approval", object_id=str(result["import"]))
     assert entry.reason == "single-person approval: a night-time restore of the authority's own survey file"
-    assert AuditEntry.objects.filter(action="report.sole_approval").count() == 2  # one per approved report
+    assert Report.objects.filter(status=ReportStatus.APPROVED).count() == 2
+    # One row for the import: its reports were entered by the import clerk's account and approved in the run.
+    assert not AuditEntry.objects.filter(action="report.sole_approval").exists()
+
+
+def test_approving_ones_own_report_for_a_stated_reason_is_audited_beside_the_approval(cast):
+    own = nts(cast, by=cast.imo)
+    approve_report(own, acting_user=cast.imo, sole_approval="the authority's own record, entered alone at night")
+
+    entry = AuditEntry.objects.get(action="report.sole_approval", object_id=str(own.pk))
+    assert entry.reason == "single-person approval: the authority's own record, entered alone at night"
 
 
 def test_an_aicma_load_says_in_the_audit_log_that_one_person_entered_and_approved(cast, tmp_path):

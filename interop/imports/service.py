@@ -291,6 +291,8 @@ def run_import(
             import_.finished_at, import_.error = now, ""
             if approve:
                 import_.approved_at = now
+            entered = import_.counts.get("imported", 0) + import_.counts.get("repaired", 0)
+            if approve and entered:  # a re-run that enters nothing approves nothing: nothing to say
                 audit.record(acting_user, "import.sole_approval", import_, new={"counts": import_.counts},
                              reason=f"single-person approval: {sole_approval.strip()}")  # fmt: skip
             import_.save(update_fields=["counts", "report_csv", "status", "finished_at", "error", "approved_at"])
