@@ -128,7 +128,8 @@ def access_report(  # type: ignore[no-untyped-def]
     if approve:
         require_may_approve_report(user, report)
     if unapprove and not may_unapprove_report(user, report):
-        raise NotAllowed("An approval is taken back by whoever holds the approval: the national authority.")
+        raise NotAllowed("The national authority takes back its approvals (an operator only those it made "
+                         "under a standing delegation).")  # fmt: skip
     return report
 
 

@@ -81,12 +81,14 @@ def test_an_im_officer_approves_the_whole_import_in_one_step(cast, tmp_path):
     with pytest.raises(NotAllowed):
         service.approve_import(imp, acting_user=cast.clerk)
 
-    imp = service.approve_import(imp, acting_user=cast.approver)
+    with pytest.raises(NotAllowed):  # alpha's own IM officer validates; the authority approves (decision 0036)
+        service.approve_import(imp, acting_user=cast.approver)
+    imp = service.approve_import(imp, acting_user=cast.imo)
 
     assert imp.status == "approved"
     assert set(Report.objects.values_list("status", flat=True)) == {"approved"}
     assert HazardousArea.objects.filter(organisation=cast.alpha).count() == 4
-    assert not Report.objects.filter(created_by=cast.approver).exists()  # four eyes: authored by the import clerk
+    assert not Report.objects.filter(created_by=cast.imo).exists()  # four eyes: authored by the import clerk
 
 
 def test_an_import_is_visible_only_within_its_organisation(cast, tmp_path):
@@ -95,7 +97,7 @@ def test_an_import_is_visible_only_within_its_organisation(cast, tmp_path):
 
     imp = new_import(cast, gpkg(tmp_path / "a.gpkg", squares(1), ["1"]), "nts", organisation=cast.alpha,
                      user=cast.clerk)  # fmt: skip
-    assert access_import(cast.approver, imp.pk, approve=True, sole_approval=SOLE) == imp
+    assert access_import(cast.approver, imp.pk, write=True) == imp
     assert access_import(cast.imo, imp.pk) == imp  # the authority sees every import
     with pytest.raises(NotFoundOrNoAccess):
         access_import(cast.outsider, imp.pk)
