@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 
 from accounts.models import Membership
 from core.errors import NotAllowed, NotFoundOrNoAccess
-from vocab.choices import Role
+from vocab.choices import OrganisationKind, Role
 
 WRITERS = {Role.DATA_CLERK, Role.IM_OFFICER, Role.AUTHORITY_ADMIN}
 APPROVERS = {Role.IM_OFFICER, Role.AUTHORITY_ADMIN}
@@ -21,6 +21,7 @@ APPROVERS = {Role.IM_OFFICER, Role.AUTHORITY_ADMIN}
 PERSONAL_DATA_ROLES = {Role.IM_OFFICER, Role.AUTHORITY_ADMIN}
 # Quality management (decision 0012): the authority's roles that accredit, inspect and verify.
 QUALITY_ROLES = {Role.QA_OFFICER, Role.IM_OFFICER, Role.AUTHORITY_ADMIN}
+_AUTHORITY_KIND = OrganisationKind.NATIONAL_AUTHORITY
 
 
 @dataclass(frozen=True)
@@ -102,8 +103,17 @@ def reports_for(user: Any) -> QuerySet:
     return _scoped(Report.objects.all(), user, "organisation_id")
 
 
-def access_report(user: Any, pk: object, *, write: bool = False, approve: bool = False):  # type: ignore[no-untyped-def]
-    """The report if the user may see it; write=True to edit or submit it, approve=True to decide on it."""
+def access_report(  # type: ignore[no-untyped-def]
+    user: Any,
+    pk: object,
+    *,
+    write: bool = False,
+    validate: bool = False,
+    approve: bool = False,
+    unapprove: bool = False,
+):
+    """The report if the user may see it; write=True to edit or submit it, validate=True to validate or
+    return it, approve=True to approve it into the register, unapprove=True to take an approval back."""
     from reports.models import Report
 
     try:
@@ -113,9 +123,96 @@ def access_report(user: Any, pk: object, *, write: bool = False, approve: bool =
     roles = scope_of(user).roles_for(report.organisation_id)
     if write and not roles & WRITERS and not _may_write_quality_report(user, report):
         raise NotAllowed("Your role may not edit or submit this report.")
-    if approve and not roles & APPROVERS:
-        raise NotAllowed("Only an information-management officer may validate, approve or return reports.")
+    if validate and not may_validate_report(user, report):
+        raise NotAllowed("Only an information-management officer may validate or return reports.")
+    if approve:
+        require_may_approve_report(user, report)
+    if unapprove and not may_unapprove_report(user, report):
+        raise NotAllowed("The national authority takes back its approvals (an operator only those it made "
+                         "under a standing delegation).")  # fmt: skip
     return report
+
+
+# Who decides on a report (decision 0036, IMAS 05.10). The operator's IM officer validates its own
+# organisation's reports; the national authority approves them into the national register, unless it
+# has delegated approval of that report kind to the operator (ApprovalDelegation). On top of this, four
+# eyes: nobody approves a report they wrote, edited or imported (Report.four_eyes_refusal, enforced in
+# reports.actions.approve_report). Every door (API, workbench, imports, commands) asks these helpers.
+
+
+def has_delegation(org_id: int | None, kind: str) -> bool:
+    """Has the national authority delegated approval of this report kind to this organisation (and not revoked it)?"""
+    from reports.models import ApprovalDelegation
+
+    if org_id is None:
+        return False
+    return ApprovalDelegation.objects.filter(organisation_id=org_id, kind=kind, revoked_at__isnull=True).exists()
+
+
+def may_validate_report(user: Any, report: Any) -> bool:
+    """Validating (or returning) a submitted report: its organisation's IM officer, or the authority's."""
+    return bool(scope_of(user).roles_for(report.organisation_id) & APPROVERS)
+
+
+def may_approve_kind(user: Any, org_id: int | None, kind: str) -> bool:
+    """Approving an organisation's reports of a kind into the register: the authority's IM officers and admin;
+    the organisation's own IM officers only where the authority delegated that kind to it."""
+    scope = scope_of(user)
+    if scope.authority_roles & APPROVERS:
+        return True
+    own = scope.roles_by_org.get(org_id, frozenset()) if org_id is not None else frozenset()
+    return bool(own & APPROVERS) and has_delegation(org_id, kind)
+
+
+def may_approve_report(user: Any, report: Any) -> bool:
+    """May the user approve this report into the register (four eyes is checked by approve_report itself)?"""
+    return may_approve_kind(user, report.organisation_id, report.kind)
+
+
+def require_may_approve_report(user: Any, report: Any) -> None:
+    """NotAllowed, saying who approves, unless may_approve_report."""
+    if not may_approve_report(user, report):
+        raise NotAllowed(
+            f"The national authority approves {report.organisation}'s {report.get_kind_display().lower()}s into "
+            "the register; the operator's IM officer validates them (unless the authority delegates that kind)."
+        )
+
+
+def may_unapprove_report(user: Any, report: Any) -> bool:
+    """Taking an approval back: the authority always; an operator's IM officer only an approval its organisation
+    made under a delegation that still stands (the authority's own decisions are the authority's to undo)."""
+    scope = scope_of(user)
+    if scope.authority_roles & APPROVERS:
+        return True
+    if not may_approve_report(user, report) or report.approved_by_id is None:
+        return False
+    return not Membership.objects.filter(user_id=report.approved_by_id, organisation__kind=_AUTHORITY_KIND).exists()
+
+
+def may_delegate_approval(user: Any) -> bool:
+    """Granting or revoking an ApprovalDelegation: the national authority's admin only."""
+    return Role.AUTHORITY_ADMIN in scope_of(user).authority_roles
+
+
+def reports_to_decide_for(user: Any) -> QuerySet:
+    """The workbench queue: an operator's IM officer sees its submitted reports to validate (and validated ones of a
+    delegated kind to approve); the authority sees every submitted or validated report (it may approve either)."""
+    from django.db.models import Q
+
+    from reports.models import ApprovalDelegation, Report, ReportStatus
+
+    scope = scope_of(user)
+    waiting = Report.objects.filter(status__in=(ReportStatus.SUBMITTED, ReportStatus.VALIDATED))
+    if scope.authority_roles & APPROVERS:
+        return waiting
+    orgs = [org for org, roles in scope.roles_by_org.items() if roles & APPROVERS]
+    if not orgs:
+        return waiting.none()
+    mine = Q(status=ReportStatus.SUBMITTED, organisation_id__in=orgs)
+    delegated = ApprovalDelegation.objects.filter(organisation_id__in=orgs, revoked_at__isnull=True)
+    for org_id, kind in delegated.values_list("organisation_id", "kind"):
+        mine |= Q(status=ReportStatus.VALIDATED, organisation_id=org_id, kind=kind)
+    return waiting.filter(mine)
 
 
 def organisations_for(user: Any) -> QuerySet:
@@ -295,9 +392,14 @@ def access_import(user: Any, pk: object, *, write: bool = False, approve: bool =
     roles = scope_of(user).roles_for(import_.organisation_id)
     if write and not roles & WRITERS:
         raise NotAllowed("Your role may not run this import.")
-    if approve and not roles & APPROVERS:
-        raise NotAllowed("Only an information-management officer may approve an import.")
+    if approve and not may_approve_import(user, import_):
+        raise NotAllowed("The national authority approves an import's reports (or an operator delegated the kind).")
     return import_
+
+
+def may_approve_import(user: Any, import_: Any) -> bool:
+    """Approving an import's reports: as approving reports of its kind for its organisation (may_approve_kind)."""
+    return may_approve_kind(user, import_.organisation_id, import_.kind)
 
 
 def access_import_profile(user: Any, pk: Any, *, write: bool = False):  # type: ignore[no-untyped-def]

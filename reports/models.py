@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -54,6 +57,11 @@ class Report(models.Model):
     status = models.CharField(max_length=12, choices=ReportStatus.choices, default=ReportStatus.DRAFT)
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="reports")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Who last changed what the report says (created it, edited the draft or returned report): four eyes
+    # (decision 0036) keeps this person, like the author, from approving it. Empty on rows from before.
+    content_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     hazard = models.ForeignKey(
         "hazards.HazardousArea", null=True, blank=True, on_delete=models.PROTECT, related_name="reports"
     )
@@ -82,6 +90,27 @@ class Report(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk} ({self.status})"
 
+    def content_people(self) -> set[int]:
+        """Who shaped what this report says: its author, its last editor and, if imported, the import's
+        uploader and runner. None of them may approve it (four eyes, IMAS 05.10; decision 0036).
+
+        The import link is read through `import_key` (approve_report selects it with the report).
+        """
+        people = {self.created_by_id, self.content_changed_by_id}
+        try:
+            run = self.import_key.import_run  # type: ignore[attr-defined]
+        except ObjectDoesNotExist:
+            run = None
+        if run is not None:
+            people |= {run.created_by_id, run.run_by_id}
+        return {p for p in people if p is not None}
+
+    def four_eyes_refusal(self, user: Any) -> str | None:
+        """Why `user` may not approve this report under the four-eyes rule, or None if they may."""
+        if getattr(user, "pk", None) in self.content_people():
+            return "A report is approved by someone other than whoever wrote, edited or imported it (four eyes)."
+        return None
+
 
 class ReportTransition(models.Model):
     """One workflow step: who moved the report from which status to which, when and why."""
@@ -95,3 +124,37 @@ class ReportTransition(models.Model):
 
     class Meta:
         ordering = ["report", "at", "id"]
+
+
+class ApprovalDelegation(models.Model):
+    """The national authority lets an accredited operator approve its own reports of one kind (decision 0036).
+
+    Without one, an operator's IM officer validates and the authority approves into the register (IMAS
+    05.10). Granted and revoked through reports.delegations only, each with an audit row; a revoked
+    delegation stays as the record of who might approve what, when.
+    """
+
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="delegations")
+    kind = models.CharField(max_length=20, choices=ReportKind.choices)
+    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    granted_at = models.DateTimeField()
+    reason = models.TextField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    revoke_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-granted_at", "-id"]
+        constraints = [
+            # At most one standing delegation per operator and kind: granting again is a no-op or a conflict.
+            models.UniqueConstraint(
+                fields=["organisation", "kind"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="approval_delegation_one_active",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} approves {self.get_kind_display()}"

@@ -18,10 +18,11 @@ from django.db.models import Model
 from django.test import Client
 from django.urls import reverse
 
-from accounts.models import AuditEntry
+from accounts.models import AuditEntry, Organisation
 from accounts.tokens import issue_token
 from hazards.models import Evidence, HazardousArea
 from places.models import AdminArea
+from reports.delegations import grant_approval_delegation
 from reports.models import Report
 from tests.test_role_matrix import World, build_world
 
@@ -48,6 +49,9 @@ def world(django_db_setup: None, django_db_blocker: Any) -> Iterator[World]:
         root = User.objects.create_superuser("root", password="test-password-1")
         Group.objects.create(name="Field team")
         issue_token(root)
+        grant_approval_delegation(acting_user=User.objects.get(username="admin"),
+                                  organisation=Organisation.objects.get(code="alpha"), kind="eod_spot",
+                                  reason="an admin page to show")  # fmt: skip
         yield built
         transaction.set_rollback(True)
 

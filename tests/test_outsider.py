@@ -878,6 +878,11 @@ NOT_PROBED = {
     "api-token": "issues the caller's own token; tests/test_ogc_items.py covers token scoping",
     "api-logout": "revokes the token it is sent with, the caller's own, and no other (tests/test_tokens.py)",
     "schema": "the OpenAPI document: public by design, no data",
+    # Which operator approves which report kind is read by every member by design (decision 0036);
+    # only the authority's admin writes them (tests/test_four_eyes.py).
+    "approval-delegation-list": "approval delegations: not secret, no report data (decision 0036)",
+    "approval-delegation-detail": "approval delegations: not secret, no report data (decision 0036)",
+    "approval-delegation-revoke": "the authority admin's action; refused to others in tests/test_four_eyes.py",
 }
 
 

@@ -21,7 +21,7 @@ from django.utils import timezone
 from hazards.indications import Indication, record_hazard_indications
 from hazards.models import HazardIndication
 from interop.formats.aicma.events import EventRow, event_account, read_events
-from interop.importers.aicma import COLOMBIA_OFFSET, enter_accident, importer_for
+from interop.importers.aicma import COLOMBIA_OFFSET, enter_accident, importer_for, record_single_actor_load
 from interop.models import ImportedRecord
 
 SOURCE = "aicma-events"
@@ -108,4 +108,6 @@ def load_events(
             result["accident_reports_created"] += 1
             if progress:
                 progress(1)
+        record_single_actor_load(importer, source=SOURCE, file_name=path.name,
+                                 reports=result["accident_reports_created"])  # fmt: skip
     return result

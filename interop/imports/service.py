@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts import audit
-from accounts.access import APPROVERS, access_import, may_write_for, scope_of
+from accounts.access import access_import, may_approve_import, may_write_for
 from accounts.models import Membership, Organisation
 from core.errors import NotAllowed, Problem, ValidationFailed
 from interop.imports import engine, readers, uploads
@@ -178,8 +178,23 @@ def import_approver(organisation: Organisation) -> User:
     return _service_account(organisation, "import-approver", Role.IM_OFFICER)
 
 
-def _may_approve(user: User, organisation: Organisation) -> bool:
-    return bool(scope_of(user).roles_for(organisation.pk) & APPROVERS)
+def check_approval(import_: Import, *, acting_user: User, running: bool = False, sole_approval: str = "") -> None:
+    """NotAllowed unless `acting_user` may approve this import's reports (decision 0036).
+
+    Who: the authority, or an operator it delegated the kind to (accounts.access.may_approve_import).
+    Four eyes: the uploader and the runner shape the reports, so neither approves them; approving in the
+    run (`running`) is therefore one person on both sides, allowed only to a command that says so
+    (`sole_approval`, the reason, audited).
+    """
+    if not may_approve_import(acting_user, import_):
+        raise NotAllowed("The national authority approves an import's reports (or an operator delegated the kind).")
+    if sole_approval.strip():
+        return
+    if running or acting_user.pk in (import_.created_by_id, import_.run_by_id):
+        raise NotAllowed(
+            "An import's reports are approved by someone other than whoever uploaded or ran it (four eyes): "
+            "run it, then another IM officer approves it."
+        )
 
 
 class _Rollback(Exception):
@@ -245,17 +260,21 @@ def run_import(
     *,
     acting_user: User,
     approve: bool = False,
+    sole_approval: str = "",
     progress: Callable[[int, int], None] | None = None,
 ) -> Import:
     """Enter the import's accepted rows in one transaction; rows already stored are duplicates, not re-entered.
 
-    With approve=True the acting user (an approver of the organisation) approves every entered report in the
-    same transaction. If anything fails, nothing is stored and the Import is marked failed with the error.
+    With approve=True the acting user also approves every entered report in the same transaction: one person
+    on both sides, so only with `sole_approval` (why; a command's explicit single-person mode, audited).
+    If anything fails, nothing is stored and the Import is marked failed with the error.
     """
-    if approve and not _may_approve(acting_user, import_.organisation):
-        raise NotAllowed("Only an IM officer of the organisation or the authority approves an import.")
+    if approve:
+        check_approval(import_, acting_user=acting_user, running=True, sole_approval=sole_approval)
     target = _target(import_.kind)
-    Import.objects.filter(pk=import_.pk).update(status=Import.Status.RUNNING, started_at=timezone.now())
+    Import.objects.filter(pk=import_.pk).update(status=Import.Status.RUNNING, started_at=timezone.now(),
+                                                run_by=acting_user)  # fmt: skip
+    import_.run_by = acting_user
     try:
         source, crs = _read(import_)
         on = _date_of_information()
@@ -264,7 +283,7 @@ def run_import(
                                          file_name=import_.original_name, on=on)  # fmt: skip
             tick = _ticker(target.progress_steps(len(evaluation.accepted)), progress)
             ctx = EntryContext(import_, import_.organisation, import_clerk(import_.organisation),
-                               acting_user if approve else None, on, tick)  # fmt: skip
+                               acting_user if approve else None, on, tick, sole_approval=sole_approval)  # fmt: skip
             engine.enter(evaluation, target, ctx)
             now = timezone.now()
             import_.counts, import_.report_csv = evaluation.counts(), evaluation.report_csv()
@@ -272,6 +291,10 @@ def run_import(
             import_.finished_at, import_.error = now, ""
             if approve:
                 import_.approved_at = now
+            entered = import_.counts.get("imported", 0) + import_.counts.get("repaired", 0)
+            if approve and entered:  # a re-run that enters nothing approves nothing: nothing to say
+                audit.record(acting_user, "import.sole_approval", import_, new={"counts": import_.counts},
+                             reason=f"single-person approval: {sole_approval.strip()}")  # fmt: skip
             import_.save(update_fields=["counts", "report_csv", "status", "finished_at", "error", "approved_at"])
     except Exception as exc:
         Import.objects.filter(pk=import_.pk).update(status=Import.Status.FAILED, error=str(exc)[:5000],
@@ -282,9 +305,9 @@ def run_import(
 
 
 def approve_import(import_: Import, *, acting_user: User) -> Import:
-    """An IM officer approves every report the import entered, in one transaction (all or none)."""
-    if not _may_approve(acting_user, import_.organisation):
-        raise NotAllowed("Only an IM officer of the organisation or the authority approves an import.")
+    """Approve every report the import entered, in one transaction (all or none): the authority (or a delegated
+    operator's IM officer), never the import's uploader or runner (check_approval)."""
+    check_approval(import_, acting_user=acting_user)
     if import_.status not in (Import.Status.DONE, Import.Status.APPROVED):
         raise ValidationFailed([Problem("status", f"only a finished import is approved; this one is {import_.status}")])
     target = _target(import_.kind)

@@ -312,6 +312,8 @@ class ImportViewSet(viewsets.GenericViewSet):
         if not isinstance(approve, bool):
             raise ValidationFailed([Problem("approve", "must be true or false")])
         import_ = access.access_import(request.user, pk, write=True, approve=approve)
+        if approve:  # the runner would approve what they entered: four eyes refuses it here, before queueing
+            service.check_approval(import_, acting_user=_user(request), running=True)
         with transaction.atomic():
             # Lock the import so two clicks on "run" queue one job, not two.
             Import.objects.select_for_update().filter(pk=import_.pk).first()
@@ -326,7 +328,8 @@ class ImportViewSet(viewsets.GenericViewSet):
     @extend_schema(request=None, responses={200: ImportSerializer})
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str) -> Response:
-        """An IM officer approves every report the import entered, in one step."""
+        """The authority (or a delegated operator's IM officer) approves every report the import entered, in one
+        step; never the import's uploader or runner."""
         import_ = access.access_import(request.user, pk, approve=True)
         return self._render(service.approve_import(import_, acting_user=_user(request)))
 

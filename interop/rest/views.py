@@ -316,8 +316,8 @@ class ReportViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.R
     @extend_schema(request=s.VersionedWriteSerializer, parameters=[pre.IF_MATCH], responses=VERSIONED_WRITE)
     @action(detail=True, methods=["post"])
     def validate(self, request: Request, pk: str) -> Response:
-        """An IM officer marks a submitted report as validated."""
-        report = access.access_report(request.user, pk, approve=True)
+        """The organisation's IM officer (or the authority's) marks a submitted report as validated."""
+        report = access.access_report(request.user, pk, validate=True)
         expected = _expected(request, _valid(s.VersionedWriteSerializer, request.data))
         return self._render(actions.validate_report(report, acting_user=request.user, expected_version=expected))
 
@@ -327,7 +327,8 @@ class ReportViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.R
         """Approve and apply to the register: reconcile as new, update, replace, combine or link.
 
         `hazard_version` refuses the approval (409, with the hazard as it is now) if the hazard changed
-        since the approver reviewed the report against it.
+        since the approver reviewed the report against it. Who approves: the national authority, or an
+        operator it delegated the kind to; never whoever wrote, edited or imported the report (403).
         """
         report = access.access_report(request.user, pk, approve=True)
         data = _valid(s.ApproveSerializer, request.data)
@@ -342,7 +343,7 @@ class ReportViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.R
     @action(detail=True, methods=["post"], url_path="return")
     def return_(self, request: Request, pk: str) -> Response:
         """Send back for correction with a reason."""
-        report = access.access_report(request.user, pk, approve=True)
+        report = access.access_report(request.user, pk, validate=True)
         data = _valid(s.ReasonSerializer, request.data)
         return self._render(actions.return_report(report, acting_user=request.user, reason=data["reason"],
                                                   expected_version=_expected(request, data)))  # fmt: skip
@@ -350,8 +351,8 @@ class ReportViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.R
     @extend_schema(request=s.ReasonSerializer, parameters=[pre.IF_MATCH], responses=VERSIONED_WRITE)
     @action(detail=True, methods=["post"])
     def unapprove(self, request: Request, pk: str) -> Response:
-        """Take back an approval; the hazard is rebuilt without the report."""
-        report = access.access_report(request.user, pk, approve=True)
+        """Take back an approval (the authority, or a delegated operator its own); the hazard is rebuilt without it."""
+        report = access.access_report(request.user, pk, unapprove=True)
         data = _valid(s.ReasonSerializer, request.data)
         return self._render(actions.unapprove_report(report, acting_user=request.user, reason=data["reason"],
                                                      expected_version=_expected(request, data)))  # fmt: skip

@@ -180,10 +180,15 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     import_ = _import_or_404(request.user, pk)
     job = latest_jobs([import_.pk]).get(import_.pk)
     roles = access.scope_of(request.user).roles_for(import_.organisation_id)
+    # Four eyes (decision 0036): the uploader and the runner are not offered the approval.
+    may_approve = access.may_approve_import(request.user, import_) and request.user.pk not in (
+        import_.created_by_id,
+        import_.run_by_id,
+    )
     context: dict[str, Any] = {
         "import": import_, "job": job, "status": names.name(names.IMPORT_STATUSES, import_.status),
         "kind": names.name(names.IMPORT_KINDS, import_.kind),
-        "may_run": bool(roles & access.WRITERS), "may_approve": bool(roles & access.APPROVERS),
+        "may_run": bool(roles & access.WRITERS), "may_approve": may_approve,
         "running": job is not None and not job.finished,
         "job_url": reverse("job-detail", args=[job.pk]) if job is not None else "",
         "run_api": reverse("import-run", args=[import_.pk]),
@@ -225,14 +230,15 @@ def import_run(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def import_approve(request: HttpRequest, pk: int) -> HttpResponse:
-    """An IM officer approves every report the import entered (interop.imports.service.approve_import)."""
+    """The authority (or a delegated operator) approves every report the import entered, never its uploader or
+    runner (interop.imports.service.approve_import)."""
     import_ = _import_or_404(request.user, pk, approve=True)
     try:
         service.approve_import(import_, acting_user=_user(request))
     except ValidationFailed:
         messages.error(request, _("Only a finished import can be approved."))
-    except NotAllowed as exc:
-        raise PermissionDenied(exc.message) from None
+    except NotAllowed as exc:  # four eyes: this user uploaded or ran it (who may approve was checked above)
+        messages.error(request, exc.message)
     else:
         messages.success(request, _("The import is approved: every report it entered is approved."))
     return redirect("transfers:import", pk=pk)

@@ -28,7 +28,7 @@ from core.errors import CleargroundError, Conflict, NotAllowed, NotFoundOrNoAcce
 from hazards.models import HazardousArea
 from reports import actions
 from reports.kinds import KINDS
-from reports.models import Reconcile, Report, ReportKind, ReportStatus
+from reports.models import Reconcile, Report, ReportStatus
 from reports.workflow import ALLOWED, EDITABLE
 from vocab.choices import HazardStatus
 from web.workbench import binding, personal
@@ -83,7 +83,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status in ReportStatus.values:
         qs = qs.filter(status=status)
-    kinds = [(k, ReportKind(k).label) for k in FORMS] if _writable_organisations(request.user) else []
+    kinds = [(k, KINDS[k].title) for k in FORMS] if _writable_organisations(request.user) else []
     return render(
         request,
         "workbench/list.html",
@@ -138,7 +138,7 @@ def _form_page(
         "workbench/form.html",
         {
             "form": form,
-            "kind_label": ReportKind(form.kind).label,
+            "kind_label": KINDS[form.kind].title,
             "report": report,
             "sections": sections,
             "header": header,
@@ -362,24 +362,21 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "rows": review_data.payload_rows(FORMS[report.kind], without_personal_data(report.payload)),
             "transitions": report.transitions.select_related("by"),
             "may_edit": report.status in EDITABLE and bool(roles & access.WRITERS),
-            "may_review": report.status in QUEUE and bool(roles & access.APPROVERS),
-            "may_unapprove": report.status == ReportStatus.APPROVED and bool(roles & access.APPROVERS),
+            "may_review": report.status in QUEUE and access.may_validate_report(request.user, report),
+            "may_unapprove": report.status == ReportStatus.APPROVED
+            and access.may_unapprove_report(request.user, report),
         },
     )
 
 
 def _queue(user: Any) -> Any:
-    scope = access.scope_of(user)
-    qs = access.reports_for(user).filter(status__in=QUEUE)
-    if scope.authority_roles & access.APPROVERS:
-        return qs
-    orgs = [org for org, roles in scope.roles_by_org.items() if roles & access.APPROVERS]
-    return qs.filter(organisation_id__in=orgs)
+    return access.reports_to_decide_for(user)
 
 
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
-    """Submitted and validated reports the user may decide on, oldest first."""
+    """Reports waiting for this user's decision, oldest first: an operator's IM officer validates its own
+    organisation's, the national authority approves them into the register (decision 0036)."""
     reports = _queue(request.user).select_related("organisation", "hazard", "created_by").order_by("updated_at", "id")
     return render(request, "workbench/queue.html", {"reports": reports})
 
@@ -398,7 +395,7 @@ def _reconcile_choices(report: Report) -> list[tuple[str, str]]:
 @require_http_methods(["GET", "POST"])
 def review(request: HttpRequest, pk: int) -> HttpResponse:
     """The change a report makes, on a map and as a table, and the decision: approve, validate or return."""
-    report = _get_report(request.user, pk, approve=True)
+    report = _get_report(request.user, pk, validate=True)
     problems: list[Problem] = []
     posted: dict[str, str] = {}
     stale = False
@@ -410,7 +407,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
             # The page below is drawn again from the report and hazard as they are now (and carries their
             # new versions); what the approver typed stays in `posted`.
             stale = True
-            report = _get_report(request.user, pk, approve=True)
+            report = _get_report(request.user, pk, validate=True)
         except ValidationFailed as exc:
             problems = exc.problems
         except (Conflict, NotAllowed) as exc:
@@ -427,6 +424,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
             "reconcile_choices": choices,
             "reconcile": posted.get("reconcile") or default,
             "may_validate": ReportStatus.VALIDATED in ALLOWED[report.status],
+            "may_approve": access.may_approve_report(request.user, report),
             "decidable": report.status in QUEUE,
             "hazards": list(access.hazards_for(request.user).order_by("code").only("pk", "code", "name")[:1000])
             if choices
@@ -451,6 +449,7 @@ def _decide(request: HttpRequest, report: Report, posted: dict[str, str]) -> Htt
         messages.success(request, _("Report #%(pk)s validated.") % {"pk": report.pk})
         return redirect("workbench:review", pk=report.pk)
     elif decision == "approve":
+        access.require_may_approve_report(user, report)
         hazard = None
         if posted["hazard"]:
             try:
@@ -484,7 +483,7 @@ def _decide(request: HttpRequest, report: Report, posted: dict[str, str]) -> Htt
 @require_POST
 def unapprove(request: HttpRequest, pk: int) -> HttpResponse:
     """Take an approval back, with the reason; the hazard is rebuilt without the report."""
-    report = _get_report(request.user, pk, approve=True)
+    report = _get_report(request.user, pk, unapprove=True)
     reason = request.POST.get("reason", "")
     try:
         actions.unapprove_report(
