@@ -86,11 +86,11 @@ def _needs(problems: list[Problem], value: Any) -> list[str]:
 
 
 def _visible_casualty(user: Any, casualty_id: Any) -> Casualty | None:
+    # access_casualty asks may_see_casualty_records: referring needs the single record.
     try:
-        casualty = access.access_casualty(user, casualty_id)
+        return access.access_casualty(user, casualty_id)
     except NotFoundOrNoAccess:
         return None
-    return casualty if access.may_see_personal_data(user, casualty.accident.organisation_id) else None
 
 
 def refer_casualty(
