@@ -73,8 +73,8 @@ def _view_columns(view: str) -> dict[str, str]:
                 [SCHEMA],
             )
             found: dict[str, dict[str, str]] = {}
-            for view, name, typname in cursor.fetchall():
-                found.setdefault(view, {})[name] = TYPES.get(typname, "text")
+            for relname, name, typname in cursor.fetchall():
+                found.setdefault(relname, {})[name] = TYPES.get(typname, "text")
         _columns.update(found)
     return _columns[view]
 
