@@ -9,6 +9,7 @@ identity leaves a personal_data.read audit row (who, when, which record, which r
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from django.contrib.gis.db.models.functions import SnapToGrid
@@ -19,7 +20,6 @@ from rest_framework import serializers, viewsets
 from rest_framework.decorators import action, api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework_gis.fields import GeometryField
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from accounts import access, audit
@@ -71,19 +71,25 @@ class GeneralisedAccidentSerializer(GeoFeatureModelSerializer):
 
     organisation = serializers.SlugRelatedField[Any](slug_field="code", read_only=True)
     admin_area = serializers.SlugRelatedField[Any](slug_field="pcode", read_only=True)
-    generalised_location = GeometryField(read_only=True)
     month = serializers.SerializerMethodField()
     killed = serializers.IntegerField(read_only=True)
     injured = serializers.IntegerField(read_only=True)
 
     class Meta:
         model = Accident
-        geo_field = "generalised_location"
+        geo_field = "location"
         fields = ("id", "organisation", "kind", "month", "admin_area", "device_category", "stage", "killed",
                   "injured")  # fmt: skip
 
     def get_month(self, obj: Accident) -> str:
         return obj.month.strftime("%Y-%m")  # type: ignore[attr-defined]
+
+    def to_representation(self, instance: Accident) -> Any:
+        feature = super().to_representation(instance)
+        # The exact point never leaves: the snapped one (annotated in SQL) takes its place. The geo field
+        # stays the model's `location`, so that the schema knows it for a Point.
+        feature["geometry"] = json.loads(instance.generalised_location.json)  # type: ignore[attr-defined]
+        return feature
 
 
 def generalised_accidents(qs: QuerySet) -> QuerySet:
