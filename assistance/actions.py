@@ -106,8 +106,9 @@ def refer_casualty(
 ) -> Referral:
     """Refer a casualty to a service for the needs identified; the referral starts `pending`.
 
-    The caller needs personal-data access to the casualty (IM officers of its organisation or of the
-    authority); a casualty that is missing or out of reach is one problem like any other, worded alike.
+    The caller needs single casualty records (accounts.access.may_see_casualty_records: the authority's
+    IM officers and admins, decision 0037); a casualty that is missing or out of reach is one problem
+    like any other, worded alike.
     `problems` are the caller's (unknown request fields), listed with these.
     """
     problems = list(problems or [])
