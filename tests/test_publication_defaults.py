@@ -18,6 +18,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from clearground.test import Cast, point, rect
+from core.errors import ValidationFailed
 from interop.exports import exporter_for, parse_request
 from interop.exports.query import exportable
 from interop.ogc import core
@@ -216,3 +217,19 @@ def test_signed_in_members_keep_every_collection_they_read_before(minefield: Cas
                       "released_land", "hazard_warnings", "accidents"]  # fmt: skip
     hazard = client.get("/ogc/collections/hazardous_areas/items").json()["features"][0]["properties"]
     assert hazard["devices_suspected"] == "ap_mine"
+
+
+def test_an_export_by_organisation_leaves_out_what_has_no_organisation_to_filter_on(
+    minefield: Cast, settings: Any
+) -> None:
+    from django.contrib.auth.models import AnonymousUser
+
+    member = parse_request(minefield.viewer, organisation="alpha")
+    assert "released_land" not in [c.id for c in member.collections]
+    assert "hazardous_areas" in [c.id for c in member.collections]
+    settings.CLEARGROUND_PUBLISHED = {"land_release_products": ["kind", "area_m2"]}
+    # To the public the organisation is not published: no filter on it, named or not.
+    assert parse_request(AnonymousUser(), organisation="alpha").collections == ()
+    with pytest.raises(ValidationFailed) as refused:
+        parse_request(AnonymousUser(), collections="land_release_products", organisation="alpha")
+    assert refused.value.problems[0].field == "organisation"

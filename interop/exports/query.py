@@ -92,9 +92,21 @@ def parse_request(
         if missing:
             problems.append(Problem("organisation", f"{', '.join(missing)}: no organisation has this code"))
         org_ids = tuple(found[c] for c in codes if c in found)
+        # The released-land summary has no organisation, and to an anonymous caller the organisation is
+        # not published: filtering on it would be an oracle (decision 0037). Named: a problem; else left out.
+        unfit = [c.id for c in chosen if not _by_organisation(c)]
+        if names and unfit:
+            problems.append(Problem("organisation", f"{', '.join(unfit)}: cannot be filtered by organisation"))
+        chosen = [c for c in chosen if _by_organisation(c)]
     if problems:
         raise ValidationFailed(problems)
     return ExportRequest(tuple(chosen), box, org_ids)
+
+
+def _by_organisation(collection: Collection) -> bool:
+    """Can this collection, as the caller sees it, be filtered by organisation?"""
+    shown = collection.fields is None or "organisation_id" in collection.fields
+    return shown and "organisation_id" in columns(collection.view_name)
 
 
 def _bbox(problems: list[Problem], raw: str) -> tuple[float, float, float, float] | None:
