@@ -196,3 +196,19 @@ def test_the_generalised_payload_snaps_like_postgis() -> None:
     )
     assert shown == {"occurred_at": "2024-02", "location": {"type": "Point", "coordinates": [36.2, 50.0]},
                      "casualties": [{"outcome": "killed"}]}  # fmt: skip
+
+
+def test_the_report_pages_show_an_approved_accident_generalised_to_its_organisations_approver(
+    cast: Cast, accident: Accident
+) -> None:
+    exact = f"{EXACT_LON}"[:9]
+    pages = {}
+    for name in ("approver", "imo"):
+        client = Client()
+        client.force_login(user(cast, name))
+        pages[name] = {
+            page: client.get(f"/reports/{accident.report_id}/{page}").content.decode() for page in ("", "review/")
+        }
+    for page, body in pages["approver"].items():
+        assert exact not in body and "tractor" not in body, page
+    assert "tractor" in pages["imo"][""] and exact in pages["imo"]["review/"]

@@ -6,6 +6,7 @@ actions are atomic and list every problem at once, which the form shows next to 
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 from typing import Any
@@ -422,13 +423,16 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
             problems = [Problem("decision", exc.message)]
     choices = _reconcile_choices(report)
     default = report.reconcile or ("new" if report.hazard_id is None else "update")
+    # An accident report decided on already is generalised for its organisation's approvers (decision 0037).
+    seen = copy.copy(report)
+    seen.payload = report_payload_for(request.user, report, report.payload)
     return render(
         request,
         "workbench/review.html",
         {
             "report": report,
-            "map_data": review_data.map_layers(FORMS[report.kind], report),
-            "table": review_data.change_table(FORMS[report.kind], report),
+            "map_data": review_data.map_layers(FORMS[report.kind], seen),
+            "table": review_data.change_table(FORMS[report.kind], seen),
             "reconcile_choices": choices,
             "reconcile": posted.get("reconcile") or default,
             "may_validate": ReportStatus.VALIDATED in ALLOWED[report.status],
