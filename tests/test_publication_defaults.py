@@ -233,3 +233,13 @@ def test_an_export_by_organisation_leaves_out_what_has_no_organisation_to_filter
     with pytest.raises(ValidationFailed) as refused:
         parse_request(AnonymousUser(), collections="land_release_products", organisation="alpha")
     assert refused.value.problems[0].field == "organisation"
+
+
+def test_the_system_check_names_a_setting_that_would_publish_what_may_never_be(db: None, settings: Any) -> None:
+    from django.core.checks import run_checks
+
+    assert [e.id for e in run_checks() if e.id.startswith("interop.")] == []
+    settings.CLEARGROUND_PUBLISHED = {"finds": ["model"], "released_land": ["cleared_m2", "secret"]}
+    found = [e for e in run_checks() if e.id == "interop.E001"]
+    assert len(found) == 2
+    assert "'finds' may never be published" in found[0].msg and "'secret'" in found[1].msg
