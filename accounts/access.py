@@ -234,6 +234,46 @@ def may_see_personal_data(user: Any, org_id: int | None) -> bool:
     return bool(scope_of(user).roles_for(org_id) & PERSONAL_DATA_ROLES)
 
 
+def may_see_report_personal_data(user: Any, report: Any) -> bool:
+    """Informants and identities in a report's payload: personal-data roles, and its author while theirs to correct.
+
+    The one rule for the API, the pages and the edit form (decision 0004): the author sees what they
+    wrote while the report is a draft or returned to them, not once it has left their hands.
+    """
+    from reports.workflow import EDITABLE
+
+    if may_see_personal_data(user, report.organisation_id):
+        return True
+    return report.created_by_id is not None and report.created_by_id == user.pk and report.status in EDITABLE
+
+
+def may_see_casualty_records(user: Any) -> bool:
+    """Single casualty records, referrals and single accidents' exact point and time (decision 0037).
+
+    Only the national authority's personal-data roles (IM officer, admin). Every other role, an
+    operator's IM officer included, reads casualty statistics (small cells suppressed) and accidents
+    generalised: point snapped to a 0.1° grid, time to the month.
+    """
+    return bool(scope_of(user).authority_roles & PERSONAL_DATA_ROLES)
+
+
+def may_see_report_casualties(user: Any, report: Any) -> bool:
+    """An accident report's casualties, exact point and time, and free text (decision 0037).
+
+    may_see_casualty_records; besides them, the report's author while it is theirs to correct, and
+    its organisation's approvers while it waits for their decision (they must read what they approve).
+    """
+    from reports.models import ReportStatus
+    from reports.workflow import EDITABLE
+
+    if may_see_casualty_records(user):
+        return True
+    if report.created_by_id is not None and report.created_by_id == user.pk and report.status in EDITABLE:
+        return True
+    deciding = report.status in (ReportStatus.SUBMITTED, ReportStatus.VALIDATED)
+    return deciding and bool(scope_of(user).roles_for(report.organisation_id) & APPROVERS)
+
+
 def scoped(user: Any, qs: QuerySet, org_field: str) -> QuerySet:
     """Scope any queryset whose rows belong to an organisation through `org_field`."""
     return _scoped(qs, user, org_field)
@@ -289,26 +329,30 @@ def access_accident(user: Any, pk: object, *, approve: bool = False):  # type: i
     return accident
 
 
+def casualties_for(user: Any) -> QuerySet:
+    """Single casualty records the user may read: all of them for may_see_casualty_records, else none."""
+    from casualties.models import Casualty
+
+    qs = Casualty.objects.select_related("accident")
+    return qs if may_see_casualty_records(user) else qs.none()
+
+
 def access_casualty(user: Any, pk: object):  # type: ignore[no-untyped-def]
-    """A casualty if the user may see its accident; the identity also needs may_see_personal_data."""
+    """A casualty record if the user may read single casualty records (may_see_casualty_records); else 404."""
     from casualties.models import Casualty
 
     try:
-        return _scoped(Casualty.objects.select_related("accident"), user, "accident__organisation_id").get(pk=pk)
+        return casualties_for(user).get(pk=pk)
     except (Casualty.DoesNotExist, ValueError, TypeError):
         raise NotFoundOrNoAccess("No such casualty.") from None
 
 
 def referrals_for(user: Any) -> QuerySet:
-    """Victim-assistance referrals the user may read and write: personal-data roles for the casualty's organisation."""
+    """Victim-assistance referrals the user may read and write: single casualty records (may_see_casualty_records)."""
     from assistance.models import Referral
 
-    scope = scope_of(user)
     qs = Referral.objects.select_related("casualty__accident")
-    if scope.authority_roles & PERSONAL_DATA_ROLES:
-        return qs
-    orgs = [org for org, roles in scope.roles_by_org.items() if roles & PERSONAL_DATA_ROLES]
-    return qs.filter(casualty__accident__organisation_id__in=orgs)
+    return qs if may_see_casualty_records(user) else qs.none()
 
 
 def access_referral(user: Any, pk: object):  # type: ignore[no-untyped-def]

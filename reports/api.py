@@ -32,7 +32,7 @@ def _valid(serializer_class: Any, data: Any) -> dict[str, Any]:
     return dict(serializer.validated_data)
 
 
-class ApprovalDelegationSerializer(serializers.ModelSerializer):
+class ApprovalDelegationSerializer(serializers.ModelSerializer[ApprovalDelegation]):
     organisation = serializers.SlugRelatedField[Any](slug_field="code", read_only=True)
     granted_by = Username(slug_field="username", read_only=True)
     revoked_by = Username(slug_field="username", read_only=True)
@@ -44,23 +44,23 @@ class ApprovalDelegationSerializer(serializers.ModelSerializer):
                   "revoke_reason")  # fmt: skip
 
 
-class GrantDelegationSerializer(serializers.Serializer):
+class GrantDelegationSerializer(serializers.Serializer[Any]):
     organisation = serializers.SlugField()
     kind = serializers.CharField()  # checked by grant_approval_delegation
     reason = serializers.CharField()
 
 
-class RevokeDelegationSerializer(serializers.Serializer):
+class RevokeDelegationSerializer(serializers.Serializer[Any]):
     reason = serializers.CharField()
 
 
-class ApprovalDelegationViewSet(viewsets.ReadOnlyModelViewSet):
+class ApprovalDelegationViewSet(viewsets.ReadOnlyModelViewSet[ApprovalDelegation]):
     """Approval delegations: which operator approves its own reports of which kind, granted by the authority."""
 
     serializer_class = ApprovalDelegationSerializer
     pagination_class = IdCursorPagination
 
-    def get_queryset(self) -> QuerySet:
+    def get_queryset(self) -> QuerySet[ApprovalDelegation]:
         qs = ApprovalDelegation.objects.select_related("organisation", "granted_by", "revoked_by").order_by("-id")
         return qs if access.scope_of(self.request.user).is_member() else qs.none()
 

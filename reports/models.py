@@ -98,7 +98,7 @@ class Report(models.Model):
         """
         people = {self.created_by_id, self.content_changed_by_id}
         try:
-            run = self.import_key.import_run  # type: ignore[attr-defined]
+            run = self.import_key.import_run
         except ObjectDoesNotExist:
             run = None
         if run is not None:

@@ -208,7 +208,7 @@ def build_world(tmp: Path) -> World:
     pk["accident_report"] = accident_report.pk
     pk["accident"] = Accident.objects.get(report=accident_report).pk
     pk["casualty"] = Casualty.objects.get(report=accident_report).pk
-    pk["referral"] = refer_casualty(acting_user=cast.approver, casualty=Casualty.objects.get(pk=pk["casualty"]),
+    pk["referral"] = refer_casualty(acting_user=cast.imo, casualty=Casualty.objects.get(pk=pk["casualty"]),
                                     needs=["rehabilitation"], service=REFERRAL, provider="Unbroken centre",
                                     referred_on="2024-01-20").pk  # fmt: skip
     re_report = approved("risk_education", session_payload())
@@ -277,6 +277,8 @@ def build_world(tmp: Path) -> World:
         rows = apps.get_model(label)._default_manager
         world.hidden[resource] = set(rows.exclude(**{org_path: "bravo"}).values_list("id", flat=True))
         world.bravo[resource] = set(rows.filter(**{org_path: "bravo"}).values_list("id", flat=True))
+    # Single casualty records are the authority's alone (decision 0037): Bravo reads not even its own.
+    world.bravo["casualties"] = set()
     # Every kind has something to hide, or its probes would prove nothing.
     assert all(world.hidden.values()), {k for k, v in world.hidden.items() if not v}
     return world

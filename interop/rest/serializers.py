@@ -9,6 +9,7 @@ from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from accounts.models import Organisation
 from accounts.personal import without_personal_data
+from casualties.disclosure import ACCIDENT_KIND, generalised_payload, report_payload_for
 from hazards.attributes import NAMES as ATTRIBUTE_NAMES
 from hazards.models import (
     Activity,
@@ -178,9 +179,13 @@ class ReportSerializer(serializers.ModelSerializer):
                   "approved_by", "approved_at", "version")  # fmt: skip
 
     def get_payload(self, obj: Report) -> dict[str, Any]:
-        if obj.pk in self.context.get("personal_ok", set()):
-            return obj.payload
-        return without_personal_data(obj.payload)
+        payload = (
+            obj.payload if obj.pk in self.context.get("personal_ok", set()) else without_personal_data(obj.payload)
+        )
+        request = self.context.get("request")
+        if request is None:  # no reader to ask about: withhold as from anyone
+            return generalised_payload(payload) if obj.kind == ACCIDENT_KIND else payload
+        return report_payload_for(request.user, obj, payload)
 
 
 class ReportCreateSerializer(serializers.Serializer):

@@ -36,7 +36,6 @@ from places.models import AdminArea
 from reports import actions
 from reports.kinds import KINDS
 from reports.models import Report, ReportStatus
-from reports.workflow import EDITABLE
 
 HAZARD_FILTERS = [
     OpenApiParameter("bbox", str, description="minlon,minlat,maxlon,maxlat (EPSG:4326)"),
@@ -247,9 +246,8 @@ class ReportViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.R
         rows = args[0] if args else []
         rows = list(rows) if isinstance(rows, (list, QuerySet)) else [rows]
         user = self.request.user
-        allowed = [r for r in rows if isinstance(r, Report) and has_personal_data(r.payload) and (
-            access.may_see_personal_data(user, r.organisation_id)
-            or (r.created_by_id == user.pk and r.status in EDITABLE))]  # fmt: skip
+        allowed = [r for r in rows if isinstance(r, Report) and has_personal_data(r.payload)
+                   and access.may_see_report_personal_data(user, r)]  # fmt: skip
         if allowed:
             audit.record_personal_read(user, allowed, fields=["payload.evidence.informant"],
                                        why=f"API {self.request.method} {self.request.path}")  # fmt: skip

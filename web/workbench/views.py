@@ -6,6 +6,7 @@ actions are atomic and list every problem at once, which the form shows next to 
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 from typing import Any
@@ -24,6 +25,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import access, audit
 from accounts.personal import has_personal_data, without_personal_data
+from casualties.disclosure import report_payload_for
 from core.errors import CleargroundError, Conflict, NotAllowed, NotFoundOrNoAccess, Problem, Stale, ValidationFailed
 from hazards.models import HazardousArea
 from reports import actions
@@ -55,13 +57,15 @@ def _posted_version(request: HttpRequest, name: str = "version") -> int | None:
     return int(raw) if raw.isdigit() else None
 
 
-def _stale_state(form: KindForm, exc: Stale) -> dict[str, Any]:
+def _stale_state(user: Any, form: KindForm, exc: Stale) -> dict[str, Any]:
     """What someone else saved meanwhile, for the page that keeps the user's own values beside it."""
     current = exc.current
     assert isinstance(current, Report)  # an edit is only ever stale against its report
     return {
         "report": current,
-        "rows": review_data.payload_rows(form, without_personal_data(current.payload)),
+        "rows": review_data.payload_rows(
+            form, report_payload_for(user, current, without_personal_data(current.payload))
+        ),
     }
 
 
@@ -336,7 +340,7 @@ def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
             payload=payload,
             header=header,
             version=exc.current_version,
-            stale=_stale_state(form, exc),
+            stale=_stale_state(request.user, form, exc),
         )
     except ValidationFailed as exc:
         return _form_page(
@@ -359,7 +363,9 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "workbench/detail.html",
         {
             "report": report,
-            "rows": review_data.payload_rows(FORMS[report.kind], without_personal_data(report.payload)),
+            "rows": review_data.payload_rows(
+                FORMS[report.kind], report_payload_for(request.user, report, without_personal_data(report.payload))
+            ),
             "transitions": report.transitions.select_related("by"),
             "may_edit": report.status in EDITABLE and bool(roles & access.WRITERS),
             "may_review": report.status in QUEUE and access.may_validate_report(request.user, report),
@@ -414,13 +420,16 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
             problems = [Problem("decision", exc.message)]
     choices = _reconcile_choices(report)
     default = report.reconcile or ("new" if report.hazard_id is None else "update")
+    # An accident report decided on already is generalised for its organisation's approvers (decision 0037).
+    seen = copy.copy(report)
+    seen.payload = report_payload_for(request.user, report, report.payload)
     return render(
         request,
         "workbench/review.html",
         {
             "report": report,
-            "map_data": review_data.map_layers(FORMS[report.kind], report),
-            "table": review_data.change_table(FORMS[report.kind], report),
+            "map_data": review_data.map_layers(FORMS[report.kind], seen),
+            "table": review_data.change_table(FORMS[report.kind], seen),
             "reconcile_choices": choices,
             "reconcile": posted.get("reconcile") or default,
             "may_validate": ReportStatus.VALIDATED in ALLOWED[report.status],
