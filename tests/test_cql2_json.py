@@ -410,8 +410,9 @@ def _items(client: Client, **params: str) -> Any:
     return client.get(f"{ITEMS}?{urlencode(params)}")
 
 
-def test_the_items_endpoint_takes_cql2_json_in_the_query_string_with_the_same_answers(hazards: Any) -> None:
-    client = Client()  # anonymous: the hazards are a public collection
+def test_the_items_endpoint_takes_cql2_json_in_the_query_string_with_the_same_answers(hazards: Any, cast: Cast) -> None:
+    client = Client()
+    client.force_login(cast.imo)  # the register is not published anonymously (decision 0037)
     text = "beneficiaries > 10 OR name = 'Ditch' AND beneficiaries = 0"
     by_text = _items(client, filter=text)
     by_json = _items(client, **{"filter-lang": "cql2-json", "filter": json.dumps(TWINS[text])})
