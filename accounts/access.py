@@ -7,13 +7,22 @@ A missing object and a forbidden one give the same NotFoundOrNoAccess, so ids le
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 
 from accounts.models import Membership
 from core.errors import NotAllowed, NotFoundOrNoAccess
 from vocab.choices import OrganisationKind, Role
+
+if TYPE_CHECKING:
+    from interop.models import Import
+    from reports.models import Report
+
+# Whoever a door has in hand: request.user (signed in or not) or a command's service account.
+AnyUser = AbstractBaseUser | AnonymousUser
 
 WRITERS = {Role.DATA_CLERK, Role.IM_OFFICER, Role.AUTHORITY_ADMIN}
 APPROVERS = {Role.IM_OFFICER, Role.AUTHORITY_ADMIN}
@@ -120,8 +129,7 @@ def access_report(  # type: ignore[no-untyped-def]
         report = reports_for(user).select_related("organisation", "hazard").get(pk=pk)
     except (Report.DoesNotExist, ValueError, TypeError):
         raise NotFoundOrNoAccess("No such report.") from None
-    roles = scope_of(user).roles_for(report.organisation_id)
-    if write and not roles & WRITERS and not _may_write_quality_report(user, report):
+    if write and not may_edit_report(user, report):
         raise NotAllowed("Your role may not edit or submit this report.")
     if validate and not may_validate_report(user, report):
         raise NotAllowed("Only an information-management officer may validate or return reports.")
@@ -131,6 +139,15 @@ def access_report(  # type: ignore[no-untyped-def]
         raise NotAllowed("The national authority takes back its approvals (an operator only those it made "
                          "under a standing delegation).")  # fmt: skip
     return report
+
+
+def may_edit_report(user: AnyUser, report: Report) -> bool:
+    """Editing or submitting a report (while its status allows it): its organisation's clerks and IM officers,
+    the authority's writers, and a QA officer the authority's own QA visit and QC inspection reports.
+
+    The one rule for access_report(write=True) (API PATCH and submit, the edit form) and the pages' Edit button.
+    """
+    return bool(scope_of(user).roles_for(report.organisation_id) & WRITERS) or _may_write_quality_report(user, report)
 
 
 # Who decides on a report (decision 0036, IMAS 05.10). The operator's IM officer validates its own
@@ -433,12 +450,16 @@ def access_import(user: Any, pk: object, *, write: bool = False, approve: bool =
         import_ = imports_for(user).select_related("organisation", "profile").get(pk=pk)
     except (Import.DoesNotExist, ValueError, TypeError):
         raise NotFoundOrNoAccess("No such import.") from None
-    roles = scope_of(user).roles_for(import_.organisation_id)
-    if write and not roles & WRITERS:
+    if write and not may_run_import(user, import_):
         raise NotAllowed("Your role may not run this import.")
     if approve and not may_approve_import(user, import_):
         raise NotAllowed("The national authority approves an import's reports (or an operator delegated the kind).")
     return import_
+
+
+def may_run_import(user: AnyUser, import_: Import) -> bool:
+    """Previewing or running an import: its organisation's writers (and the authority's); the page's Run button too."""
+    return bool(scope_of(user).roles_for(import_.organisation_id) & WRITERS)
 
 
 def may_approve_import(user: Any, import_: Any) -> bool:
