@@ -13,7 +13,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 
-from accounts.models import Membership
+from accounts.models import Membership, Organisation
 from core.errors import NotAllowed, NotFoundOrNoAccess
 from vocab.choices import OrganisationKind, Role
 
@@ -234,8 +234,6 @@ def reports_to_decide_for(user: Any) -> QuerySet:
 
 def organisations_for(user: Any) -> QuerySet:
     """Organisations the user may see: all for members (the list of operators is not secret)."""
-    from accounts.models import Organisation
-
     return Organisation.objects.all() if scope_of(user).is_member() else Organisation.objects.none()
 
 
@@ -244,6 +242,11 @@ def may_write_for(user: Any, org_id: int) -> bool:
     return bool(scope_of(user).roles_by_org.get(org_id, frozenset()) & WRITERS) or bool(
         scope_of(user).authority_roles & WRITERS
     )
+
+
+def writable_organisations_for(user: AnyUser) -> list[Organisation]:
+    """The organisations the user may create reports and imports for (may_write_for), by name: every door's list."""
+    return [o for o in organisations_for(user).order_by("name") if may_write_for(user, o.pk)]
 
 
 def may_see_personal_data(user: Any, org_id: int | None) -> bool:

@@ -78,6 +78,22 @@ def test_the_rule_gives_the_cast_the_answers_of_the_role_matrix(cast: Cast) -> N
     assert allowed == {"clerk", "approver", "imo", "admin"}  # writers of alpha and the authority's
 
 
+@pytest.mark.parametrize("who", PEOPLE)
+def test_the_report_form_and_the_api_let_the_same_people_write_for_the_same_organisations(cast: Cast, who: str) -> None:
+    user: User = getattr(cast, who)
+    writable = access.writable_organisations_for(user)
+
+    form = signed_in(user).get("/reports/new/nts/")
+    created = api(user).post("/api/v1/reports/", {"kind": "nts", "organisation": "alpha", "date_of_information":
+                             DAY0.isoformat(), "payload": cast.nts_payload(square(100))}, format="json")  # fmt: skip
+
+    if not writable:
+        assert form.status_code == 403 and created.status_code == 403
+        return
+    assert form.status_code == 200 and form.context["organisations"] == writable
+    assert (created.status_code == 201) is (cast.alpha in writable), created.json()
+
+
 def _reports(cast: Cast) -> dict[str, Report]:
     hazard = register_hazard(cast, 100)
     cleared = {"activity": activity(), "cleared": [{"geometry": square(40), "depth_cm": 20}]}

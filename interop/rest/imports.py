@@ -146,7 +146,7 @@ class ImportProfileSerializer(serializers.ModelSerializer):
 
 
 def _writable_organisation(user: Any, code: str, problems: list[Problem]) -> Organisation | None:
-    orgs = [o for o in access.organisations_for(user) if access.may_write_for(user, o.pk)]
+    orgs = access.writable_organisations_for(user)
     if not orgs:  # QA officers and viewers: a refusal, not a question about which organisation
         raise NotAllowed("Your role may not import files.")
     if code:

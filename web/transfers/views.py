@@ -56,7 +56,7 @@ def _user(request: HttpRequest) -> User:
 
 def writable_organisations(user: Any) -> list[Organisation]:
     """The organisations the user may import for (the same rule as the imports API)."""
-    return [o for o in access.organisations_for(user).order_by("name") if access.may_write_for(user, o.pk)]
+    return access.writable_organisations_for(user)
 
 
 def _choices(user: Any) -> dict[str, Any]:

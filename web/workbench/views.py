@@ -70,7 +70,7 @@ def _stale_state(user: Any, form: KindForm, exc: Stale) -> dict[str, Any]:
 
 
 def _writable_organisations(user: Any) -> list[Any]:
-    return [o for o in access.organisations_for(user).order_by("name") if access.may_write_for(user, o.pk)]
+    return access.writable_organisations_for(user)
 
 
 def _hazard_choices(user: Any, organisations: list[Any]) -> list[HazardousArea]:
