@@ -135,6 +135,20 @@ def test_a_reconciliation_the_page_does_not_offer_is_refused_by_every_door(cast:
     assert clearance.status == "submitted"
 
 
+@pytest.mark.parametrize("who", ["approver", "imo", "admin"])
+def test_the_review_page_offers_approval_exactly_when_the_api_takes_it(cast: Cast, who: str) -> None:
+    user: User = getattr(cast, who)
+    by_clerk = submitted(cast, "nts", cast.nts_payload(square(100)))
+    by_imo = submitted(cast, "nts", cast.nts_payload(square(100, x=3000)), by=cast.imo)  # four eyes: not for imo
+
+    for report in (by_clerk, by_imo):
+        page = signed_in(user).get(f"/reports/{report.pk}/review/")
+        taken = api(user).post(f"/api/v1/reports/{report.pk}/approve/", {}, format="json")
+
+        assert page.context["may_approve"] is (taken.status_code == 200), (report.created_by, taken.json())
+        assert ('value="approve"' in page.content.decode()) is page.context["may_approve"]
+
+
 def test_approving_without_a_choice_makes_the_default_the_page_preselected(cast: Cast) -> None:
     survey = _reports(cast)["new survey"]
     preselected = signed_in(cast.imo).get(f"/reports/{survey.pk}/review/").context["reconcile"]

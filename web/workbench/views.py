@@ -410,6 +410,8 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
     # The action's own choices and default (reports.actions), so the page offers exactly what approval takes.
     choices = [(value, str(Reconcile(value).label)) for value in actions.reconcile_choices(report)]
     default = actions.default_reconcile(report)
+    may_approve = access.may_approve_report(request.user, report)
+    four_eyes = report.four_eyes_refusal(request.user) if may_approve else None
     # An accident report decided on already is generalised for its organisation's approvers (decision 0037).
     seen = copy.copy(report)
     seen.payload = report_payload_for(request.user, report, report.payload)
@@ -423,7 +425,9 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
             "reconcile_choices": choices,
             "reconcile": posted.get("reconcile") or default,
             "may_validate": ReportStatus.VALIDATED in ALLOWED[report.status],
-            "may_approve": access.may_approve_report(request.user, report),
+            # Offered exactly when approve_report would take it: the role's rule, then four eyes (decision 0036).
+            "may_approve": may_approve and four_eyes is None,
+            "four_eyes": four_eyes,
             "decidable": report.status in QUEUE,
             "hazards": list(access.hazards_for(request.user).order_by("code").only("pk", "code", "name")[:1000])
             if choices
