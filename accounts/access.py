@@ -112,15 +112,15 @@ def reports_for(user: Any) -> QuerySet:
     return _scoped(Report.objects.all(), user, "organisation_id")
 
 
-def access_report(  # type: ignore[no-untyped-def]
-    user: Any,
+def access_report(
+    user: AnyUser,
     pk: object,
     *,
     write: bool = False,
     validate: bool = False,
     approve: bool = False,
     unapprove: bool = False,
-):
+) -> Report:
     """The report if the user may see it; write=True to edit or submit it, validate=True to validate or
     return it, approve=True to approve it into the register, unapprove=True to take an approval back."""
     from reports.models import Report
@@ -445,7 +445,7 @@ def imports_for(user: Any) -> QuerySet:
     return _scoped(Import.objects.all(), user, "organisation_id")
 
 
-def access_import(user: Any, pk: object, *, write: bool = False, approve: bool = False):  # type: ignore[no-untyped-def]
+def access_import(user: AnyUser, pk: object, *, write: bool = False, approve: bool = False) -> Import:
     """The import if the user may see it; write=True to preview or run it, approve=True to approve it."""
     from interop.models import Import
 
