@@ -7,13 +7,22 @@ A missing object and a forbidden one give the same NotFoundOrNoAccess, so ids le
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 
-from accounts.models import Membership
+from accounts.models import Membership, Organisation
 from core.errors import NotAllowed, NotFoundOrNoAccess
 from vocab.choices import OrganisationKind, Role
+
+if TYPE_CHECKING:
+    from interop.models import Import
+    from reports.models import Report
+
+# Whoever a door has in hand: request.user (signed in or not) or a command's service account.
+AnyUser = AbstractBaseUser | AnonymousUser
 
 WRITERS = {Role.DATA_CLERK, Role.IM_OFFICER, Role.AUTHORITY_ADMIN}
 APPROVERS = {Role.IM_OFFICER, Role.AUTHORITY_ADMIN}
@@ -103,15 +112,15 @@ def reports_for(user: Any) -> QuerySet:
     return _scoped(Report.objects.all(), user, "organisation_id")
 
 
-def access_report(  # type: ignore[no-untyped-def]
-    user: Any,
+def access_report(
+    user: AnyUser,
     pk: object,
     *,
     write: bool = False,
     validate: bool = False,
     approve: bool = False,
     unapprove: bool = False,
-):
+) -> Report:
     """The report if the user may see it; write=True to edit or submit it, validate=True to validate or
     return it, approve=True to approve it into the register, unapprove=True to take an approval back."""
     from reports.models import Report
@@ -120,8 +129,7 @@ def access_report(  # type: ignore[no-untyped-def]
         report = reports_for(user).select_related("organisation", "hazard").get(pk=pk)
     except (Report.DoesNotExist, ValueError, TypeError):
         raise NotFoundOrNoAccess("No such report.") from None
-    roles = scope_of(user).roles_for(report.organisation_id)
-    if write and not roles & WRITERS and not _may_write_quality_report(user, report):
+    if write and not may_edit_report(user, report):
         raise NotAllowed("Your role may not edit or submit this report.")
     if validate and not may_validate_report(user, report):
         raise NotAllowed("Only an information-management officer may validate or return reports.")
@@ -131,6 +139,15 @@ def access_report(  # type: ignore[no-untyped-def]
         raise NotAllowed("The national authority takes back its approvals (an operator only those it made "
                          "under a standing delegation).")  # fmt: skip
     return report
+
+
+def may_edit_report(user: AnyUser, report: Report) -> bool:
+    """Editing or submitting a report (while its status allows it): its organisation's clerks and IM officers,
+    the authority's writers, and a QA officer the authority's own QA visit and QC inspection reports.
+
+    The one rule for access_report(write=True) (API PATCH and submit, the edit form) and the pages' Edit button.
+    """
+    return bool(scope_of(user).roles_for(report.organisation_id) & WRITERS) or _may_write_quality_report(user, report)
 
 
 # Who decides on a report (decision 0036, IMAS 05.10). The operator's IM officer validates its own
@@ -217,8 +234,6 @@ def reports_to_decide_for(user: Any) -> QuerySet:
 
 def organisations_for(user: Any) -> QuerySet:
     """Organisations the user may see: all for members (the list of operators is not secret)."""
-    from accounts.models import Organisation
-
     return Organisation.objects.all() if scope_of(user).is_member() else Organisation.objects.none()
 
 
@@ -227,6 +242,11 @@ def may_write_for(user: Any, org_id: int) -> bool:
     return bool(scope_of(user).roles_by_org.get(org_id, frozenset()) & WRITERS) or bool(
         scope_of(user).authority_roles & WRITERS
     )
+
+
+def writable_organisations_for(user: AnyUser) -> list[Organisation]:
+    """The organisations the user may create reports and imports for (may_write_for), by name: every door's list."""
+    return [o for o in organisations_for(user).order_by("name") if may_write_for(user, o.pk)]
 
 
 def may_see_personal_data(user: Any, org_id: int | None) -> bool:
@@ -425,7 +445,7 @@ def imports_for(user: Any) -> QuerySet:
     return _scoped(Import.objects.all(), user, "organisation_id")
 
 
-def access_import(user: Any, pk: object, *, write: bool = False, approve: bool = False):  # type: ignore[no-untyped-def]
+def access_import(user: AnyUser, pk: object, *, write: bool = False, approve: bool = False) -> Import:
     """The import if the user may see it; write=True to preview or run it, approve=True to approve it."""
     from interop.models import Import
 
@@ -433,12 +453,16 @@ def access_import(user: Any, pk: object, *, write: bool = False, approve: bool =
         import_ = imports_for(user).select_related("organisation", "profile").get(pk=pk)
     except (Import.DoesNotExist, ValueError, TypeError):
         raise NotFoundOrNoAccess("No such import.") from None
-    roles = scope_of(user).roles_for(import_.organisation_id)
-    if write and not roles & WRITERS:
+    if write and not may_run_import(user, import_):
         raise NotAllowed("Your role may not run this import.")
     if approve and not may_approve_import(user, import_):
         raise NotAllowed("The national authority approves an import's reports (or an operator delegated the kind).")
     return import_
+
+
+def may_run_import(user: AnyUser, import_: Import) -> bool:
+    """Previewing or running an import: its organisation's writers (and the authority's); the page's Run button too."""
+    return bool(scope_of(user).roles_for(import_.organisation_id) & WRITERS)
 
 
 def may_approve_import(user: Any, import_: Any) -> bool:

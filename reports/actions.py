@@ -79,7 +79,25 @@ def _check_version(record: Report | HazardousArea, expected: int | None, field: 
         raise Stale(record, field=field, sent=expected)
 
 
-def _default_reconcile(report: Report) -> str:
+def reconcile_choices(report: Report) -> list[str]:
+    """What approving this report may do to the register: the choices the approver is offered and approve_report takes.
+
+    None for kinds that record facts of their own (accidents, QA, summaries) or an EOD task outside any
+    hazard: their approval reconciles nothing, and takes default_reconcile. A new hazard only from a
+    kind that creates one (NTS, minefield record). One list for every door (decision 0043).
+    """
+    spec = KINDS[report.kind]
+    if spec.records_with or (report.hazard_id is None and not spec.creates_hazard):
+        return []
+    values = [Reconcile.UPDATE, Reconcile.REPLACE, Reconcile.COMBINE, Reconcile.LINK]
+    if spec.creates_hazard:
+        values.insert(0, Reconcile.NEW)
+    return [str(v.value) for v in values]
+
+
+def default_reconcile(report: Report) -> str:
+    """The reconciliation an approval makes when none is chosen, and the one the review page preselects:
+    a new hazard from a hazard-creating report that names none, else an update of the report's hazard."""
     return Reconcile.NEW if report.hazard_id is None and KINDS[report.kind].creates_hazard else Reconcile.UPDATE
 
 
@@ -98,7 +116,7 @@ def _dry_run(report: Report, changes: Changes) -> None:
             projections.apply_report(
                 report,
                 changes,
-                reconcile=report.reconcile or _default_reconcile(report),
+                reconcile=report.reconcile or default_reconcile(report),
                 override_reason=report.override_reason,
                 checking=True,
             )
@@ -287,9 +305,10 @@ def approve_report(
             raise NotAllowed(refusal)
         if hazard is not None:
             report.hazard = hazard
-        reconcile = reconcile or _default_reconcile(report)
-        if reconcile not in Reconcile.values:
-            raise ValidationFailed([Problem("reconcile", f"must be one of {', '.join(Reconcile.values)}")])
+        reconcile = reconcile or default_reconcile(report)
+        choices = reconcile_choices(report) or Reconcile.values
+        if reconcile not in choices:
+            raise ValidationFailed([Problem("reconcile", f"must be one of {', '.join(choices)}")])
         if reconcile == Reconcile.NEW:
             report.hazard = None
         elif report.hazard_id is None and KINDS[report.kind].hazard != "optional":

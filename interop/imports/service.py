@@ -21,15 +21,19 @@ from django.utils import timezone
 from accounts import audit
 from accounts.access import access_import, may_approve_import, may_write_for
 from accounts.models import Membership, Organisation
-from core.errors import NotAllowed, Problem, ValidationFailed
+from core.errors import Conflict, NotAllowed, Problem, ValidationFailed
 from interop.imports import engine, readers, uploads
 from interop.imports import mapping as mapping_mod
 from interop.imports.crs import Crs, identify, parse_override, resolve
 from interop.imports.targets import TARGETS, EntryContext, Target
 from interop.models import Import, ImportProfile
+from jobs.actions import enqueue
+from jobs.models import Job
 from vocab.choices import Role
 
-__all__ = ["access_import", "approve_import", "create_import", "preview_import", "run_import"]
+__all__ = ["access_import", "approve_import", "create_import", "preview_import", "queue_run", "run_import"]
+
+RUN_KIND = "import.run"  # the worker's job for run_import (jobs.registry)
 
 # A bare shapefile is several files; these sidecars travel with it into storage.
 SHAPEFILE_SIDECARS = (".shx", ".dbf", ".prj", ".cpg", ".qpj")
@@ -178,23 +182,33 @@ def import_approver(organisation: Organisation) -> User:
     return _service_account(organisation, "import-approver", Role.IM_OFFICER)
 
 
-def check_approval(import_: Import, *, acting_user: User, running: bool = False, sole_approval: str = "") -> None:
-    """NotAllowed unless `acting_user` may approve this import's reports (decision 0036).
+def approval_refusal(
+    import_: Import, *, acting_user: User, running: bool = False, sole_approval: str = ""
+) -> str | None:
+    """Why `acting_user` may not approve this import's reports, or None if they may (decision 0036).
 
     Who: the authority, or an operator it delegated the kind to (accounts.access.may_approve_import).
     Four eyes: the uploader and the runner shape the reports, so neither approves them; approving in the
     run (`running`) is therefore one person on both sides, allowed only to a command that says so
-    (`sole_approval`, the reason, audited).
+    (`sole_approval`, the reason, audited). The import page offers Approve exactly when this is None.
     """
     if not may_approve_import(acting_user, import_):
-        raise NotAllowed("The national authority approves an import's reports (or an operator delegated the kind).")
+        return "The national authority approves an import's reports (or an operator delegated the kind)."
     if sole_approval.strip():
-        return
+        return None
     if running or acting_user.pk in (import_.created_by_id, import_.run_by_id):
-        raise NotAllowed(
+        return (
             "An import's reports are approved by someone other than whoever uploaded or ran it (four eyes): "
             "run it, then another IM officer approves it."
         )
+    return None
+
+
+def check_approval(import_: Import, *, acting_user: User, running: bool = False, sole_approval: str = "") -> None:
+    """NotAllowed, saying why, unless `acting_user` may approve this import's reports (approval_refusal)."""
+    refusal = approval_refusal(import_, acting_user=acting_user, running=running, sole_approval=sole_approval)
+    if refusal is not None:
+        raise NotAllowed(refusal)
 
 
 class _Rollback(Exception):
@@ -302,6 +316,35 @@ def run_import(
         import_.refresh_from_db()
         raise
     return import_
+
+
+def latest_jobs(import_ids: list[int]) -> dict[int, Job]:
+    """The newest run job of each import, in one query (the list shows each import's progress)."""
+    found: dict[int, Job] = {}
+    if not import_ids:
+        return found
+    jobs = Job.objects.filter(kind=RUN_KIND, args__import_id__in=import_ids).select_related("created_by")
+    for job in jobs.order_by("id"):
+        found[int(job.args["import_id"])] = job  # ordered by id: the last one wins
+    return found
+
+
+def queue_run(import_: Import, *, acting_user: User, approve: bool = False) -> Job:
+    """Queue run_import for the worker: the one way the API and the import page start a run.
+
+    Approving in the run is refused here, before queueing, by four eyes (check_approval). Two clicks on
+    Run queue one job: the import is locked, and a job not yet finished answers Conflict. The job, not
+    the import's status, says whether a run is under way: a worker killed mid-run leaves the import
+    "running", and its job is queued again (or failed) by the stale sweep.
+    """
+    if approve:
+        check_approval(import_, acting_user=acting_user, running=True)
+    with transaction.atomic():
+        Import.objects.select_for_update().filter(pk=import_.pk).first()
+        pending = latest_jobs([import_.pk]).get(import_.pk)
+        if pending is not None and not pending.finished:
+            raise Conflict(f"This import is already {pending.status} as job {pending.pk}.")
+        return enqueue(RUN_KIND, {"import_id": import_.pk, "approve": approve}, acting_user=acting_user)
 
 
 def approve_import(import_: Import, *, acting_user: User) -> Import:

@@ -377,7 +377,7 @@ def _valid(serializer_class: Any, data: Any) -> dict[str, Any]:
 
 
 def _organisation_for(user: Any, code: str | None) -> Organisation:
-    orgs = [o for o in access.organisations_for(user) if access.may_write_for(user, o.pk)]
+    orgs = access.writable_organisations_for(user)
     if not orgs:  # QA officers and viewers: a refusal, not a question about which organisation
         raise NotAllowed("Your role may not create reports.")
     if code:

@@ -70,7 +70,7 @@ def _stale_state(user: Any, form: KindForm, exc: Stale) -> dict[str, Any]:
 
 
 def _writable_organisations(user: Any) -> list[Any]:
-    return [o for o in access.organisations_for(user).order_by("name") if access.may_write_for(user, o.pk)]
+    return access.writable_organisations_for(user)
 
 
 def _hazard_choices(user: Any, organisations: list[Any]) -> list[HazardousArea]:
@@ -357,7 +357,6 @@ def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One report: its payload (informants withheld), its workflow history, and what may be done next."""
     report = _get_report(request.user, pk)
-    roles = access.scope_of(request.user).roles_for(report.organisation_id)
     return render(
         request,
         "workbench/detail.html",
@@ -367,7 +366,7 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 FORMS[report.kind], report_payload_for(request.user, report, without_personal_data(report.payload))
             ),
             "transitions": report.transitions.select_related("by"),
-            "may_edit": report.status in EDITABLE and bool(roles & access.WRITERS),
+            "may_edit": report.status in EDITABLE and access.may_edit_report(request.user, report),
             "may_review": report.status in QUEUE and access.may_validate_report(request.user, report),
             "may_unapprove": report.status == ReportStatus.APPROVED
             and access.may_unapprove_report(request.user, report),
@@ -385,16 +384,6 @@ def queue(request: HttpRequest) -> HttpResponse:
     organisation's, the national authority approves them into the register (decision 0036)."""
     reports = _queue(request.user).select_related("organisation", "hazard", "created_by").order_by("updated_at", "id")
     return render(request, "workbench/queue.html", {"reports": reports})
-
-
-def _reconcile_choices(report: Report) -> list[tuple[str, str]]:
-    spec = KINDS[report.kind]
-    if spec.records_with or (report.hazard_id is None and not spec.creates_hazard):
-        return []  # facts of their own (accidents, QA, summaries) or an EOD task outside any hazard
-    values = [Reconcile.UPDATE, Reconcile.REPLACE, Reconcile.COMBINE, Reconcile.LINK]
-    if spec.creates_hazard:
-        values.insert(0, Reconcile.NEW)
-    return [(str(v.value), str(v.label)) for v in values]
 
 
 @login_required
@@ -418,8 +407,11 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
             problems = exc.problems
         except (Conflict, NotAllowed) as exc:
             problems = [Problem("decision", exc.message)]
-    choices = _reconcile_choices(report)
-    default = report.reconcile or ("new" if report.hazard_id is None else "update")
+    # The action's own choices and default (reports.actions), so the page offers exactly what approval takes.
+    choices = [(value, str(Reconcile(value).label)) for value in actions.reconcile_choices(report)]
+    default = actions.default_reconcile(report)
+    may_approve = access.may_approve_report(request.user, report)
+    four_eyes = report.four_eyes_refusal(request.user) if may_approve else None
     # An accident report decided on already is generalised for its organisation's approvers (decision 0037).
     seen = copy.copy(report)
     seen.payload = report_payload_for(request.user, report, report.payload)
@@ -433,7 +425,9 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
             "reconcile_choices": choices,
             "reconcile": posted.get("reconcile") or default,
             "may_validate": ReportStatus.VALIDATED in ALLOWED[report.status],
-            "may_approve": access.may_approve_report(request.user, report),
+            # Offered exactly when approve_report would take it: the role's rule, then four eyes (decision 0036).
+            "may_approve": may_approve and four_eyes is None,
+            "four_eyes": four_eyes,
             "decidable": report.status in QUEUE,
             "hazards": list(access.hazards_for(request.user).order_by("code").only("pk", "code", "name")[:1000])
             if choices
