@@ -7,13 +7,22 @@ A missing object and a forbidden one give the same NotFoundOrNoAccess, so ids le
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 
-from accounts.models import Membership
+from accounts.models import Membership, Organisation
 from core.errors import NotAllowed, NotFoundOrNoAccess
-from vocab.choices import Role
+from vocab.choices import OrganisationKind, Role
+
+if TYPE_CHECKING:
+    from interop.models import Import
+    from reports.models import Report
+
+# Whoever a door has in hand: request.user (signed in or not) or a command's service account.
+AnyUser = AbstractBaseUser | AnonymousUser
 
 WRITERS = {Role.DATA_CLERK, Role.IM_OFFICER, Role.AUTHORITY_ADMIN}
 APPROVERS = {Role.IM_OFFICER, Role.AUTHORITY_ADMIN}
@@ -21,6 +30,7 @@ APPROVERS = {Role.IM_OFFICER, Role.AUTHORITY_ADMIN}
 PERSONAL_DATA_ROLES = {Role.IM_OFFICER, Role.AUTHORITY_ADMIN}
 # Quality management (decision 0012): the authority's roles that accredit, inspect and verify.
 QUALITY_ROLES = {Role.QA_OFFICER, Role.IM_OFFICER, Role.AUTHORITY_ADMIN}
+_AUTHORITY_KIND = OrganisationKind.NATIONAL_AUTHORITY
 
 
 @dataclass(frozen=True)
@@ -102,26 +112,128 @@ def reports_for(user: Any) -> QuerySet:
     return _scoped(Report.objects.all(), user, "organisation_id")
 
 
-def access_report(user: Any, pk: object, *, write: bool = False, approve: bool = False):  # type: ignore[no-untyped-def]
-    """The report if the user may see it; write=True to edit or submit it, approve=True to decide on it."""
+def access_report(
+    user: AnyUser,
+    pk: object,
+    *,
+    write: bool = False,
+    validate: bool = False,
+    approve: bool = False,
+    unapprove: bool = False,
+) -> Report:
+    """The report if the user may see it; write=True to edit or submit it, validate=True to validate or
+    return it, approve=True to approve it into the register, unapprove=True to take an approval back."""
     from reports.models import Report
 
     try:
         report = reports_for(user).select_related("organisation", "hazard").get(pk=pk)
     except (Report.DoesNotExist, ValueError, TypeError):
         raise NotFoundOrNoAccess("No such report.") from None
-    roles = scope_of(user).roles_for(report.organisation_id)
-    if write and not roles & WRITERS and not _may_write_quality_report(user, report):
+    if write and not may_edit_report(user, report):
         raise NotAllowed("Your role may not edit or submit this report.")
-    if approve and not roles & APPROVERS:
-        raise NotAllowed("Only an information-management officer may validate, approve or return reports.")
+    if validate and not may_validate_report(user, report):
+        raise NotAllowed("Only an information-management officer may validate or return reports.")
+    if approve:
+        require_may_approve_report(user, report)
+    if unapprove and not may_unapprove_report(user, report):
+        raise NotAllowed("The national authority takes back its approvals (an operator only those it made "
+                         "under a standing delegation).")  # fmt: skip
     return report
+
+
+def may_edit_report(user: AnyUser, report: Report) -> bool:
+    """Editing or submitting a report (while its status allows it): its organisation's clerks and IM officers,
+    the authority's writers, and a QA officer the authority's own QA visit and QC inspection reports.
+
+    The one rule for access_report(write=True) (API PATCH and submit, the edit form) and the pages' Edit button.
+    """
+    return bool(scope_of(user).roles_for(report.organisation_id) & WRITERS) or _may_write_quality_report(user, report)
+
+
+# Who decides on a report (decision 0036, IMAS 05.10). The operator's IM officer validates its own
+# organisation's reports; the national authority approves them into the national register, unless it
+# has delegated approval of that report kind to the operator (ApprovalDelegation). On top of this, four
+# eyes: nobody approves a report they wrote, edited or imported (Report.four_eyes_refusal, enforced in
+# reports.actions.approve_report). Every door (API, workbench, imports, commands) asks these helpers.
+
+
+def has_delegation(org_id: int | None, kind: str) -> bool:
+    """Has the national authority delegated approval of this report kind to this organisation (and not revoked it)?"""
+    from reports.models import ApprovalDelegation
+
+    if org_id is None:
+        return False
+    return ApprovalDelegation.objects.filter(organisation_id=org_id, kind=kind, revoked_at__isnull=True).exists()
+
+
+def may_validate_report(user: Any, report: Any) -> bool:
+    """Validating (or returning) a submitted report: its organisation's IM officer, or the authority's."""
+    return bool(scope_of(user).roles_for(report.organisation_id) & APPROVERS)
+
+
+def may_approve_kind(user: Any, org_id: int | None, kind: str) -> bool:
+    """Approving an organisation's reports of a kind into the register: the authority's IM officers and admin;
+    the organisation's own IM officers only where the authority delegated that kind to it."""
+    scope = scope_of(user)
+    if scope.authority_roles & APPROVERS:
+        return True
+    own = scope.roles_by_org.get(org_id, frozenset()) if org_id is not None else frozenset()
+    return bool(own & APPROVERS) and has_delegation(org_id, kind)
+
+
+def may_approve_report(user: Any, report: Any) -> bool:
+    """May the user approve this report into the register (four eyes is checked by approve_report itself)?"""
+    return may_approve_kind(user, report.organisation_id, report.kind)
+
+
+def require_may_approve_report(user: Any, report: Any) -> None:
+    """NotAllowed, saying who approves, unless may_approve_report."""
+    if not may_approve_report(user, report):
+        raise NotAllowed(
+            f"The national authority approves {report.organisation}'s {report.get_kind_display().lower()}s into "
+            "the register; the operator's IM officer validates them (unless the authority delegates that kind)."
+        )
+
+
+def may_unapprove_report(user: Any, report: Any) -> bool:
+    """Taking an approval back: the authority always; an operator's IM officer only an approval its organisation
+    made under a delegation that still stands (the authority's own decisions are the authority's to undo)."""
+    scope = scope_of(user)
+    if scope.authority_roles & APPROVERS:
+        return True
+    if not may_approve_report(user, report) or report.approved_by_id is None:
+        return False
+    return not Membership.objects.filter(user_id=report.approved_by_id, organisation__kind=_AUTHORITY_KIND).exists()
+
+
+def may_delegate_approval(user: Any) -> bool:
+    """Granting or revoking an ApprovalDelegation: the national authority's admin only."""
+    return Role.AUTHORITY_ADMIN in scope_of(user).authority_roles
+
+
+def reports_to_decide_for(user: Any) -> QuerySet:
+    """The workbench queue: an operator's IM officer sees its submitted reports to validate (and validated ones of a
+    delegated kind to approve); the authority sees every submitted or validated report (it may approve either)."""
+    from django.db.models import Q
+
+    from reports.models import ApprovalDelegation, Report, ReportStatus
+
+    scope = scope_of(user)
+    waiting = Report.objects.filter(status__in=(ReportStatus.SUBMITTED, ReportStatus.VALIDATED))
+    if scope.authority_roles & APPROVERS:
+        return waiting
+    orgs = [org for org, roles in scope.roles_by_org.items() if roles & APPROVERS]
+    if not orgs:
+        return waiting.none()
+    mine = Q(status=ReportStatus.SUBMITTED, organisation_id__in=orgs)
+    delegated = ApprovalDelegation.objects.filter(organisation_id__in=orgs, revoked_at__isnull=True)
+    for org_id, kind in delegated.values_list("organisation_id", "kind"):
+        mine |= Q(status=ReportStatus.VALIDATED, organisation_id=org_id, kind=kind)
+    return waiting.filter(mine)
 
 
 def organisations_for(user: Any) -> QuerySet:
     """Organisations the user may see: all for members (the list of operators is not secret)."""
-    from accounts.models import Organisation
-
     return Organisation.objects.all() if scope_of(user).is_member() else Organisation.objects.none()
 
 
@@ -132,9 +244,54 @@ def may_write_for(user: Any, org_id: int) -> bool:
     )
 
 
+def writable_organisations_for(user: AnyUser) -> list[Organisation]:
+    """The organisations the user may create reports and imports for (may_write_for), by name: every door's list."""
+    return [o for o in organisations_for(user).order_by("name") if may_write_for(user, o.pk)]
+
+
 def may_see_personal_data(user: Any, org_id: int | None) -> bool:
     """May the user read informants' (and later casualties') identities for this organisation's records?"""
     return bool(scope_of(user).roles_for(org_id) & PERSONAL_DATA_ROLES)
+
+
+def may_see_report_personal_data(user: Any, report: Any) -> bool:
+    """Informants and identities in a report's payload: personal-data roles, and its author while theirs to correct.
+
+    The one rule for the API, the pages and the edit form (decision 0004): the author sees what they
+    wrote while the report is a draft or returned to them, not once it has left their hands.
+    """
+    from reports.workflow import EDITABLE
+
+    if may_see_personal_data(user, report.organisation_id):
+        return True
+    return report.created_by_id is not None and report.created_by_id == user.pk and report.status in EDITABLE
+
+
+def may_see_casualty_records(user: Any) -> bool:
+    """Single casualty records, referrals and single accidents' exact point and time (decision 0037).
+
+    Only the national authority's personal-data roles (IM officer, admin). Every other role, an
+    operator's IM officer included, reads casualty statistics (small cells suppressed) and accidents
+    generalised: point snapped to a 0.1° grid, time to the month.
+    """
+    return bool(scope_of(user).authority_roles & PERSONAL_DATA_ROLES)
+
+
+def may_see_report_casualties(user: Any, report: Any) -> bool:
+    """An accident report's casualties, exact point and time, and free text (decision 0037).
+
+    may_see_casualty_records; besides them, the report's author while it is theirs to correct, and
+    its organisation's approvers while it waits for their decision (they must read what they approve).
+    """
+    from reports.models import ReportStatus
+    from reports.workflow import EDITABLE
+
+    if may_see_casualty_records(user):
+        return True
+    if report.created_by_id is not None and report.created_by_id == user.pk and report.status in EDITABLE:
+        return True
+    deciding = report.status in (ReportStatus.SUBMITTED, ReportStatus.VALIDATED)
+    return deciding and bool(scope_of(user).roles_for(report.organisation_id) & APPROVERS)
 
 
 def scoped(user: Any, qs: QuerySet, org_field: str) -> QuerySet:
@@ -192,26 +349,30 @@ def access_accident(user: Any, pk: object, *, approve: bool = False):  # type: i
     return accident
 
 
+def casualties_for(user: Any) -> QuerySet:
+    """Single casualty records the user may read: all of them for may_see_casualty_records, else none."""
+    from casualties.models import Casualty
+
+    qs = Casualty.objects.select_related("accident")
+    return qs if may_see_casualty_records(user) else qs.none()
+
+
 def access_casualty(user: Any, pk: object):  # type: ignore[no-untyped-def]
-    """A casualty if the user may see its accident; the identity also needs may_see_personal_data."""
+    """A casualty record if the user may read single casualty records (may_see_casualty_records); else 404."""
     from casualties.models import Casualty
 
     try:
-        return _scoped(Casualty.objects.select_related("accident"), user, "accident__organisation_id").get(pk=pk)
+        return casualties_for(user).get(pk=pk)
     except (Casualty.DoesNotExist, ValueError, TypeError):
         raise NotFoundOrNoAccess("No such casualty.") from None
 
 
 def referrals_for(user: Any) -> QuerySet:
-    """Victim-assistance referrals the user may read and write: personal-data roles for the casualty's organisation."""
+    """Victim-assistance referrals the user may read and write: single casualty records (may_see_casualty_records)."""
     from assistance.models import Referral
 
-    scope = scope_of(user)
     qs = Referral.objects.select_related("casualty__accident")
-    if scope.authority_roles & PERSONAL_DATA_ROLES:
-        return qs
-    orgs = [org for org, roles in scope.roles_by_org.items() if roles & PERSONAL_DATA_ROLES]
-    return qs.filter(casualty__accident__organisation_id__in=orgs)
+    return qs if may_see_casualty_records(user) else qs.none()
 
 
 def access_referral(user: Any, pk: object):  # type: ignore[no-untyped-def]
@@ -284,7 +445,7 @@ def imports_for(user: Any) -> QuerySet:
     return _scoped(Import.objects.all(), user, "organisation_id")
 
 
-def access_import(user: Any, pk: object, *, write: bool = False, approve: bool = False):  # type: ignore[no-untyped-def]
+def access_import(user: AnyUser, pk: object, *, write: bool = False, approve: bool = False) -> Import:
     """The import if the user may see it; write=True to preview or run it, approve=True to approve it."""
     from interop.models import Import
 
@@ -292,12 +453,21 @@ def access_import(user: Any, pk: object, *, write: bool = False, approve: bool =
         import_ = imports_for(user).select_related("organisation", "profile").get(pk=pk)
     except (Import.DoesNotExist, ValueError, TypeError):
         raise NotFoundOrNoAccess("No such import.") from None
-    roles = scope_of(user).roles_for(import_.organisation_id)
-    if write and not roles & WRITERS:
+    if write and not may_run_import(user, import_):
         raise NotAllowed("Your role may not run this import.")
-    if approve and not roles & APPROVERS:
-        raise NotAllowed("Only an information-management officer may approve an import.")
+    if approve and not may_approve_import(user, import_):
+        raise NotAllowed("The national authority approves an import's reports (or an operator delegated the kind).")
     return import_
+
+
+def may_run_import(user: AnyUser, import_: Import) -> bool:
+    """Previewing or running an import: its organisation's writers (and the authority's); the page's Run button too."""
+    return bool(scope_of(user).roles_for(import_.organisation_id) & WRITERS)
+
+
+def may_approve_import(user: Any, import_: Any) -> bool:
+    """Approving an import's reports: as approving reports of its kind for its organisation (may_approve_kind)."""
+    return may_approve_kind(user, import_.organisation_id, import_.kind)
 
 
 def access_import_profile(user: Any, pk: Any, *, write: bool = False):  # type: ignore[no-untyped-def]

@@ -18,7 +18,8 @@ from django.utils.translation import gettext as _
 
 from accounts import audit
 from accounts.access import scope_of
-from accounts.models import Membership, Organisation
+from accounts.models import Membership, Organisation, RevokeReason
+from accounts.tokens import revoke_user_tokens
 from core.errors import NotAllowed, Problem, ValidationFailed
 from vocab.choices import ActivityKind, OrganisationKind, Role
 
@@ -160,13 +161,16 @@ def create_user(
 
 @transaction.atomic
 def set_user_active(user: User, *, acting_user: Any, active: bool) -> User:
-    """Deactivate a user (they can no longer sign in; their records stay theirs) or reactivate them."""
+    """Deactivate a user (they can no longer sign in, their API tokens are revoked; their records stay theirs),
+    or reactivate them."""
     _require_admin(acting_user)
     if not active and user.pk == acting_user.pk:
         raise ValidationFailed([Problem("is_active", _("You cannot deactivate yourself."))])
     locked = User.objects.select_for_update().get(pk=user.pk)
     old = _user_values(locked)
     if locked.is_active != active:
+        if not active:  # first, so that the audit row names who did it (the save's signal finds none left)
+            revoke_user_tokens(locked, acting_user=acting_user, reason=RevokeReason.DEACTIVATED)
         locked.is_active = active
         locked.save(update_fields=["is_active"])
         audit.record(acting_user, "user.reactivate" if active else "user.deactivate", locked, old=old,

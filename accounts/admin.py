@@ -14,12 +14,13 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.gis.db.models import GeometryField
 from django.contrib.gis.geos import GEOSGeometry, Point
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html
 
-from accounts.models import AuditEntry, Membership, Organisation
+from accounts.models import ApiToken, AuditEntry, Membership, Organisation, RevokeReason
 from accounts.personal import without_personal_data
+from accounts.tokens import revoke_token
 
 
 def short_geometry(geom: GEOSGeometry | None) -> str:
@@ -137,3 +138,28 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     @admin.display(description="New")
     def new_values(self, obj: AuditEntry) -> str:
         return pretty_json(obj.new)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(ReadOnlyAdmin):
+    """Whose tokens exist and when they were issued, last used, expire or were revoked; never a key.
+
+    The key is not stored (only its digest, which is not shown either), so an admin cannot sign in as
+    anyone with it (decision 0038). The one write: revoking the selected tokens, audited as the admin's.
+    """
+
+    list_display = ("id", "user", "created_at", "expires_at", "last_used_at", "revoked_at", "revoked_reason")
+    list_filter = ("revoked_reason",)
+    search_fields = ("user__username",)
+    date_hierarchy = "created_at"
+    list_select_related = ("user",)
+    hidden_fields = ("digest",)
+    actions = ["revoke"]
+
+    @admin.action(description="Revoke the selected tokens")
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
+        revoked = sum(
+            revoke_token(token, acting_user=request.user, reason=RevokeReason.ADMIN)
+            for token in queryset.select_related("user")
+        )
+        self.message_user(request, f"{revoked} token{'s' if revoked != 1 else ''} revoked.")

@@ -1,6 +1,8 @@
-"""Organisations, memberships (a user's role in an organisation) and the audit log."""
+"""Organisations, memberships (a user's role in an organisation), the audit log and API tokens."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
@@ -81,3 +83,49 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.object_type}#{self.object_id}"
+
+
+class RevokeReason(models.TextChoices):
+    """Why a token stopped working before its expiry."""
+
+    LOGOUT = "logout", "signed out (POST /api/v1/auth/logout/)"
+    PASSWORD_CHANGED = "password_changed", "the user's password changed"
+    DEACTIVATED = "deactivated", "the user was deactivated"
+    ADMIN = "admin", "revoked by an admin"
+
+
+class ApiToken(models.Model):
+    """One API token: only the SHA-256 digest of its secret is kept, so nobody can read it back (decision 0038).
+
+    The secret is shown once, in the answer of POST /api/v1/auth/token/ (accounts.tokens.issue_token).
+    A token works until `expires_at` unless revoked first: on logout (that token), on a password change
+    or a deactivation (every token of the user), or by an admin in the Django admin.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    # The unique index serves the lookup of every token-authenticated request.
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.CharField(max_length=20, choices=RevokeReason.choices, blank=True)
+
+    class Meta:
+        indexes = [
+            # Serves "revoke every live token of this user" (password change, deactivation).
+            models.Index(fields=["user"], condition=models.Q(revoked_at__isnull=True), name="apitoken_live_user_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"API token #{self.pk} of {self.user}"
+
+    def refusal(self, now: datetime) -> str:
+        """Why this token may not be used at `now` ('' when it may)."""
+        if self.revoked_at is not None:
+            return "This token was revoked."
+        if self.expires_at <= now:
+            return "This token has expired."
+        if not self.user.is_active:
+            return "This user is inactive."
+        return ""

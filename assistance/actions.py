@@ -86,11 +86,11 @@ def _needs(problems: list[Problem], value: Any) -> list[str]:
 
 
 def _visible_casualty(user: Any, casualty_id: Any) -> Casualty | None:
+    # access_casualty asks may_see_casualty_records: referring needs the single record.
     try:
-        casualty = access.access_casualty(user, casualty_id)
+        return access.access_casualty(user, casualty_id)
     except NotFoundOrNoAccess:
         return None
-    return casualty if access.may_see_personal_data(user, casualty.accident.organisation_id) else None
 
 
 def refer_casualty(
@@ -106,8 +106,9 @@ def refer_casualty(
 ) -> Referral:
     """Refer a casualty to a service for the needs identified; the referral starts `pending`.
 
-    The caller needs personal-data access to the casualty (IM officers of its organisation or of the
-    authority); a casualty that is missing or out of reach is one problem like any other, worded alike.
+    The caller needs single casualty records (accounts.access.may_see_casualty_records: the authority's
+    IM officers and admins, decision 0037); a casualty that is missing or out of reach is one problem
+    like any other, worded alike.
     `problems` are the caller's (unknown request fields), listed with these.
     """
     problems = list(problems or [])

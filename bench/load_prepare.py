@@ -31,16 +31,16 @@ def main() -> None:
     args = parser.parse_args()
     setup_django()
     from django.contrib.auth.models import User
-    from rest_framework.authtoken.models import Token
 
     from accounts.access import hazards_for
+    from accounts.tokens import issue_token
     from hazards.models import HazardousArea
 
     rng = random.Random(1)
     tokens, visible = {}, {}
     for username in USERS:
         user = User.objects.get(username=username)
-        tokens[username] = Token.objects.get_or_create(user=user)[0].key
+        tokens[username] = issue_token(user).key  # valid for CLEARGROUND_TOKEN_TTL_HOURS (decision 0038)
         ids = list(hazards_for(user).order_by("id").values_list("id", flat=True)[:2000])
         visible[username] = rng.sample(ids, min(200, len(ids)))
     if not visible["imo"]:

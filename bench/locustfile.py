@@ -67,14 +67,15 @@ class Reader(HttpUser):
 
 
 class FieldOffice(HttpUser):
-    """A clerk of operator alpha and alpha's IM officer, one report at a time, each its own."""
+    """A clerk of operator alpha and the authority's IM officer (who approves into the register, decision 0036),
+    one report at a time, each its own."""
 
     weight = 1
     wait_time = between(0.5, 1.5)
 
     def on_start(self) -> None:
         self.clerk = {"Authorization": f"Token {TOKENS['clerk']}"}
-        self.approver = {"Authorization": f"Token {TOKENS['approver']}"}
+        self.approver = {"Authorization": f"Token {TOKENS['imo']}"}
 
     def _expect(self, response: Any, status: int) -> dict[str, Any] | None:
         if response.status_code != status:

@@ -197,6 +197,24 @@ SERVERS = {
 }
 
 
+# Request headers per server. Clearground publishes hazardous_areas to signed-in users only
+# (decision 0037), so the bench reads it with a member's token (set in main); the peers need none.
+HEADERS: dict[str, dict[str, str]] = {}
+
+
+def member_token() -> str:
+    """The DRF token of a bench user of no organisation (a member reads every non-restricted collection)."""
+    from django.contrib.auth.models import User
+    from rest_framework.authtoken.models import Token
+
+    reader = User.objects.get_or_create(username="bench-reader")[0]
+    return Token.objects.get_or_create(user=reader)[0].key
+
+
+def request(name: str, url: str) -> urllib.request.Request:
+    return urllib.request.Request(url, headers=HEADERS.get(name, {}))
+
+
 @contextmanager
 def serving(name: str, db: dict[str, Any]) -> Iterator[str]:
     port = free_port()
@@ -207,7 +225,7 @@ def serving(name: str, db: dict[str, Any]) -> Iterator[str]:
         probe = base + SERVERS[name]["items"].format(limit=1)
         for _ in range(240):
             try:
-                with urllib.request.urlopen(probe, timeout=30) as r:
+                with urllib.request.urlopen(request(name, probe), timeout=30) as r:
                     if r.status == 200:
                         break
             except OSError:
@@ -238,14 +256,17 @@ def paths_for(name: str, workload: str, s: dict[str, list[Any]]) -> list[str]:
     return [spec["tile"].format(z=tz, x=tx, y=ty) for tz, tx, ty in s["tiles"] if tz == z]
 
 
-def wrk(base: str, paths: list[str], concurrency: int) -> dict[str, Any]:
+def wrk(base: str, paths: list[str], concurrency: int, headers: dict[str, str] | None = None) -> dict[str, Any]:
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
         f.write("\n".join(paths) + "\n")
     try:
         threads = min(concurrency, 2)
+        # -H headers reach wrk.format in the script (wrk.headers), so every request carries them.
+        extra = [arg for k, v in (headers or {}).items() for arg in ("-H", f"{k}: {v}")]
         out = subprocess.run(
             [
                 "wrk",
+                *extra,
                 f"-t{threads}",
                 f"-c{concurrency}",
                 f"-d{DURATION}s",
@@ -280,7 +301,7 @@ def check_same_pages(bases: dict[str, str], s: dict[str, list[Any]]) -> dict[str
     for name, base in bases.items():
         got = []
         for path in paths_for(name, "bbox", s)[:10]:
-            with urllib.request.urlopen(base + path, timeout=60) as r:
+            with urllib.request.urlopen(request(name, base + path), timeout=60) as r:
                 got.append(len(json.load(r)["features"]))
         counts[name] = got
     return counts
@@ -307,7 +328,7 @@ def raw_sql() -> dict[str, str]:
 
     marker_box = ("11.11111", "22.22222", "33.33333", "44.44444")
     marker_offset = "98765"
-    client = Client()
+    client = Client(headers=HEADERS.get("clearground", {}))
     scripts = {}
     for workload, query in (
         ("bbox", f"limit={LIMIT}&bbox={','.join(marker_box)}"),
@@ -381,6 +402,8 @@ def main() -> int:
     s = sample(db)
     from django.db import connection
 
+    HEADERS["clearground"] = {"Authorization": f"Token {member_token()}"}
+
     with connection.cursor() as cur:
         cur.execute("DROP TABLE IF EXISTS bench_ogc_box")
         cur.execute("CREATE TABLE bench_ogc_box (i int PRIMARY KEY, x0 float8, y0 float8, x1 float8, y1 float8)")
@@ -402,7 +425,7 @@ def main() -> int:
             for workload in workloads:
                 paths = paths_for(name, workload, s)
                 for c in CONCURRENCY:
-                    r = wrk(base, paths, c)
+                    r = wrk(base, paths, c, HEADERS.get(name))
                     cells[f"{name}/{workload}/c{c}"] = r
                     print(
                         f"[ogc] {name:12} {workload:7} c={c:<3} {r['rps']:8.1f} req/s  p50 {r['p50_ms']:7.1f} ms"

@@ -1,14 +1,20 @@
 """REST doors onto accidents, casualties and their statistics: parse → access → action or query → render.
 
-A casualty's identity is shown only to roles with personal-data access for its organisation, and
-each row shown with it leaves a personal_data.read audit row (who, when, which record, which request).
+Single casualty records and accidents' exact point and time are for accounts.access.
+may_see_casualty_records only (the authority's IM officers and admins, decision 0037); every other
+member in scope reads accidents generalised and casualty statistics. Each casualty shown with its
+identity leaves a personal_data.read audit row (who, when, which record, which request).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from typing import Any
 
-from django.db.models import QuerySet
+from django.contrib.gis.db.models.functions import SnapToGrid
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncMonth
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action, api_view
@@ -19,7 +25,8 @@ from rest_framework_gis.serializers import GeoFeatureModelSerializer
 from accounts import access, audit
 from accounts.personal import RESTRICTED
 from casualties import rates, statistics
-from casualties.choices import STAGE_ORDER
+from casualties.choices import STAGE_ORDER, Outcome
+from casualties.disclosure import GRID_DEGREES
 from casualties.models import Accident, AccidentStageChange, Casualty
 from casualties.records import advance_investigation
 from core.errors import NotFoundOrNoAccess, Problem, ValidationFailed
@@ -52,6 +59,47 @@ class AccidentSerializer(GeoFeatureModelSerializer):
         fields = ("id", "report", "organisation", "kind", "occurred_at", "admin_area", "device_category", "activity",
                   "asset", "description", "evidence", "findings", "corrective_actions", "stage", "stage_changes",
                   "casualties")  # fmt: skip
+
+
+class GeneralisedAccidentSerializer(GeoFeatureModelSerializer):
+    """An accident as members who may not read single casualty records see it (decision 0037).
+
+    The point snapped to a GRID_DEGREES grid and the time to the month (annotated by
+    `generalised_accidents`, the same SQL as publish.accidents_generalised), counts instead of
+    casualty records, and no free text, evidence, asset or report link, which can name people.
+    """
+
+    organisation = serializers.SlugRelatedField[Any](slug_field="code", read_only=True)
+    admin_area = serializers.SlugRelatedField[Any](slug_field="pcode", read_only=True)
+    month = serializers.SerializerMethodField()
+    killed = serializers.IntegerField(read_only=True)
+    injured = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Accident
+        geo_field = "location"
+        fields = ("id", "organisation", "kind", "month", "admin_area", "device_category", "stage", "killed",
+                  "injured")  # fmt: skip
+
+    def get_month(self, obj: Accident) -> str:
+        return obj.month.strftime("%Y-%m")  # type: ignore[attr-defined]
+
+    def to_representation(self, instance: Accident) -> Any:
+        feature = super().to_representation(instance)
+        # The exact point never leaves: the snapped one (annotated in SQL) takes its place. The geo field
+        # stays the model's `location`, so that the schema knows it for a Point.
+        feature["geometry"] = json.loads(instance.generalised_location.json)  # type: ignore[attr-defined]
+        return feature
+
+
+def generalised_accidents(qs: QuerySet) -> QuerySet:
+    """Accidents with their generalised point, month and counts (what GeneralisedAccidentSerializer shows)."""
+    return qs.annotate(
+        generalised_location=SnapToGrid("location", GRID_DEGREES),
+        month=TruncMonth("occurred_at", tzinfo=dt.UTC),
+        killed=Count("casualties", filter=Q(casualties__outcome=Outcome.KILLED)),
+        injured=Count("casualties", filter=Q(casualties__outcome=Outcome.INJURED)),
+    )
 
 
 class CasualtySerializer(serializers.ModelSerializer):
@@ -95,10 +143,19 @@ class AccidentViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = AccidentSerializer
     pagination_class = IdCursorPagination
 
+    def exact(self) -> bool:
+        """The exact point and time, the free text and the casualty ids: accounts.access.may_see_casualty_records."""
+        return access.may_see_casualty_records(self.request.user)
+
+    def get_serializer_class(self) -> Any:
+        return AccidentSerializer if self.exact() else GeneralisedAccidentSerializer
+
     def get_queryset(self) -> QuerySet:
-        qs = Accident.objects.select_related("organisation", "admin_area").prefetch_related(
-            "stage_changes__by", "casualties"
-        )
+        qs = Accident.objects.select_related("organisation", "admin_area")
+        if self.exact():
+            qs = qs.prefetch_related("stage_changes__by", "casualties")
+        else:
+            qs = generalised_accidents(qs).prefetch_related("stage_changes")
         return access.scoped(self.request.user, qs, "organisation_id")
 
     def get_object(self) -> Any:
@@ -122,17 +179,20 @@ class AccidentViewSet(viewsets.ReadOnlyModelViewSet):
             accident, acting_user=request.user, to=fields.pop("to"), note=fields.pop("note"), **fields
         )
         accident = self.get_queryset().get(pk=pk)
-        return Response(AccidentSerializer(accident).data, headers={"ETag": accident_etag(accident)})
+        return Response(self.get_serializer(accident).data, headers={"ETag": accident_etag(accident)})
 
 
 class CasualtyViewSet(viewsets.ReadOnlyModelViewSet):
-    """Casualties in the caller's scope. Identities only for personal-data roles, every such read audited."""
+    """Single casualty records: only for accounts.access.may_see_casualty_records (others: an empty list, 404).
+
+    Every record shown with an identity is audited (personal_data.read); everyone else reads statistics.
+    """
 
     serializer_class = CasualtySerializer
     pagination_class = IdCursorPagination
 
     def get_queryset(self) -> QuerySet:
-        qs = access.scoped(self.request.user, Casualty.objects.select_related("accident"), "accident__organisation_id")
+        qs = access.casualties_for(self.request.user)
         accident = self.request.query_params.get("accident")
         if accident:
             if not accident.isdigit():
@@ -152,8 +212,9 @@ class CasualtyViewSet(viewsets.ReadOnlyModelViewSet):
         rows = args[0] if args else []
         rows = list(rows) if isinstance(rows, (list, QuerySet)) else [rows]
         user = self.request.user
+        # casualties_for let only may_see_casualty_records through; the identity asks that same rule.
         allowed = [c for c in rows if isinstance(c, Casualty) and c.has_identity
-                   and access.may_see_personal_data(user, c.accident.organisation_id)]  # fmt: skip
+                   and access.may_see_casualty_records(user)]  # fmt: skip
         if allowed:
             audit.record_personal_read(user, allowed, fields=IDENTITY_FIELDS,
                                        why=f"API {self.request.method} {self.request.path}")  # fmt: skip

@@ -114,5 +114,5 @@ class Casualty(models.Model):
         return bool(self.identity_encrypted)
 
     def identity(self) -> dict[str, Any]:
-        """The decrypted identity. Callers check accounts.access.may_see_personal_data and audit the read."""
+        """The decrypted identity. Callers check accounts.access.may_see_casualty_records and audit the read."""
         return crypto.decrypt(self.identity_encrypted) if self.identity_encrypted else {}

@@ -147,15 +147,17 @@ def tail(path: Path, lines: int = 15) -> str:
     return "\n".join("    " + line for line in text[-lines:])
 
 
-def grant_traverse(target: Path) -> None:
-    """As root, let `postgres` reach `target` by adding `--x` ACLs on the ancestors that block it.
+def grant_traverse(target: Path, user: str = "postgres") -> None:
+    """As root, let `user` reach `target` by adding `--x` ACLs on the ancestors that block it.
 
-    Only folders that `postgres` cannot already traverse are touched, top-down, and each one is
+    Only folders that `user` cannot already traverse are touched, top-down, and each one is
     named in a printed line. A checkout inside a mode-700 `mktemp -d` folder is the usual case.
+    The service user of the web server and worker (clearground/service_user.py) is given its way
+    to the checkout and to the database password the same way.
     """
     if not is_root():
         return
-    probe = ["runuser", "-u", "postgres", "--", "test", "-x"]
+    probe = ["runuser", "-u", user, "--", "test", "-x"]
     if subprocess.run([*probe, str(target)], check=False).returncode == 0:
         return
     for folder in reversed([target, *target.parents]):
@@ -165,15 +167,15 @@ def grant_traverse(target: Path) -> None:
             continue
         if shutil.which("setfacl") is None:
             raise ClusterError(
-                f"the postgres user cannot enter {folder}, and setfacl is missing to grant it: "
+                f"the {user} user cannot enter {folder}, and setfacl is missing to grant it: "
                 "apt-get install acl (scripts/bootstrap.sh does)"
             )
         result = subprocess.run(
-            ["setfacl", "-m", "u:postgres:--x", str(folder)], capture_output=True, text=True, check=False
+            ["setfacl", "-m", f"u:{user}:--x", str(folder)], capture_output=True, text=True, check=False
         )
         if result.returncode != 0:
             raise ClusterError(f"setfacl on {folder} failed: {result.stderr.strip()}")
-        say(f"granted the postgres user traverse-only access (ACL u:postgres:--x) to {folder}")
+        say(f"granted the {user} user traverse-only access (ACL u:{user}:--x) to {folder}")
 
 
 def make_owned_dir(path: Path, mode: int = 0o700) -> None:

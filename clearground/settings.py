@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
@@ -22,6 +23,17 @@ def env_list(name: str, default: list[str]) -> list[str]:
     """Read a comma-separated environment variable."""
     value = os.environ.get(name)
     return [v.strip() for v in value.split(",") if v.strip()] if value else default
+
+
+def env_json(name: str, default: object) -> object:
+    """Read a JSON environment variable; a malformed value stops the server at start, naming the variable."""
+    value = os.environ.get(name)
+    if not value:
+        return default
+    try:
+        return json.loads(value)
+    except ValueError as e:
+        raise ValueError(f"{name} must be JSON: {e}") from None
 
 
 def embedded_database_url() -> str:
@@ -92,6 +104,10 @@ X_FRAME_OPTIONS = "DENY"
 CLEARGROUND_LOGIN_WINDOW_SECONDS = int(os.environ.get("CLEARGROUND_LOGIN_WINDOW_SECONDS", "900"))
 CLEARGROUND_LOGIN_FAILURES_PER_USER = int(os.environ.get("CLEARGROUND_LOGIN_FAILURES_PER_USER", "5"))
 CLEARGROUND_LOGIN_FAILURES_PER_IP = int(os.environ.get("CLEARGROUND_LOGIN_FAILURES_PER_IP", "30"))
+# API tokens (accounts/tokens.py, decision 0038) work this long after they are issued, unless revoked
+# first. A week: a QGIS connection holds a pasted token for a working week, and no token outlives a
+# web session (Django's 2 weeks); logout, a password change and a deactivation revoke them at once.
+CLEARGROUND_TOKEN_TTL_HOURS = float(os.environ.get("CLEARGROUND_TOKEN_TTL_HOURS", "168"))
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -103,7 +119,6 @@ INSTALLED_APPS = [
     "django.contrib.gis",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "rest_framework_gis",
     "drf_spectacular",
     "clearground",
@@ -221,7 +236,8 @@ LOGOUT_REDIRECT_URL = "/"
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        # Our own tokens, stored as digests, expiring and revocable (decision 0038), not DRF's authtoken.
+        "interop.rest.authentication.ApiTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -251,6 +267,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "interop.rest.schema.add_error_responses",
+        "interop.rest.schema.add_report_payloads",
     ],
 }
 
@@ -261,6 +278,18 @@ PRODUCT_BOUNDARY_TOLERANCE_M = float(os.environ.get("CLEARGROUND_PRODUCT_TOLERAN
 CLEARGROUND_FIELD_KEY = os.environ.get("CLEARGROUND_FIELD_KEY", "")
 # OGC API – Features (decision 0018): may anonymous callers read the published (non-restricted) collections?
 CLEARGROUND_PUBLISH_ANONYMOUS = env_bool("CLEARGROUND_PUBLISH_ANONYMOUS", True)
+# What the authority publishes to anonymous callers (decision 0037): collection → the fields shown. Safe by
+# default: the released-land summary only. Only fields the registry marks publishable
+# (interop/collections.py) are ever shown, whatever this says; finds and accidents never are.
+CLEARGROUND_PUBLISHED = env_json(
+    "CLEARGROUND_PUBLISHED",
+    {
+        "released_land": [
+            "admin_pcode", "admin_area", "hazards", "open_hazards", "original_m2", "cancelled_m2", "reduced_m2",
+            "cleared_m2", "remaining_m2", "latest_information",
+        ]
+    },
+)  # fmt: skip
 
 # Background jobs (jobs/, decision 0015): how often a worker polls an empty queue, how often a running
 # job's heartbeat is written, after how long without one a job counts as abandoned (its worker was

@@ -14,6 +14,8 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import User
 
 from accounts.models import Membership, Organisation
+from reports.delegations import grant_approval_delegation
+from reports.models import ApprovalDelegation
 from vocab.choices import ActivityKind as A
 from vocab.choices import OrganisationKind, Role
 
@@ -55,6 +57,19 @@ DEMO_LOGINS = (
     Login("approver", "alpha", Role.IM_OFFICER),
     Login("outsider", "bravo", Role.DATA_CLERK),
 )
+# What each demo login does (printed by `clearground demo_logins`; decision 0036 for who approves).
+LOGIN_DUTIES = {
+    "admin": "administers organisations, users and approval delegations",
+    "imo": "approves operators' reports into the national register",
+    "qa": "accredits operators, records QA visits and QC inspections",
+    "viewer": "reads the whole register",
+    "clerk": "files Alpha's reports",
+    "approver": "validates Alpha's reports; approves Alpha's EOD spot reports (delegated)",
+    "outsider": "files Bravo's reports; never sees Alpha's work",
+}
+# The authority delegates approval of Alpha's EOD spot task reports to Alpha (decision 0036): the demo
+# shows both ways a report reaches the register, the authority's approval and a delegated one.
+DELEGATIONS = (("alpha", "eod_spot", "Alpha is accredited for EOD spot tasks and reports them daily"),)
 # Clerks of the other operators file their reports; they have no password (not demo logins).
 FIELD_CLERKS = {"alpha": "clerk", "bravo": "outsider", "ses": "ses-clerk", "unmap": "unmap-clerk"}
 
@@ -68,6 +83,7 @@ class People:
     clerks: dict[str, User]
     imo: User
     approver: User
+    delegated: frozenset[tuple[str, str]] = frozenset()  # (operator code, report kind) its approver approves
 
 
 def ensure_organisations(country_iso3: str) -> dict[str, Organisation]:
@@ -110,6 +126,10 @@ def ensure_people(country_iso3: str = "UKR") -> People:
     for org, username in FIELD_CLERKS.items():
         if username not in {login.username for login in DEMO_LOGINS}:
             _ensure_user(username, orgs[org], Role.DATA_CLERK, None)
+    admin = User.objects.get(username="admin")
+    for code, kind, reason in DELEGATIONS:
+        if not ApprovalDelegation.objects.filter(organisation=orgs[code], kind=kind, revoked_at__isnull=True).exists():
+            grant_approval_delegation(acting_user=admin, organisation=orgs[code], kind=kind, reason=reason)
     return load_people()
 
 
@@ -123,14 +143,18 @@ def load_people() -> People:
         clerks={org: users[username] for org, username in FIELD_CLERKS.items()},
         imo=users["imo"],
         approver=users["approver"],
+        delegated=frozenset(
+            ApprovalDelegation.objects.filter(revoked_at__isnull=True).values_list("organisation__code", "kind")
+        ),
     )
 
 
-def existing_logins() -> list[tuple[str, str, str]]:
-    """(username, role, organisation) of each demo login present in the database, in the listed order."""
+def existing_logins() -> list[tuple[str, str, str, str]]:
+    """(username, role, organisation, what they do) of each demo login present in the database, in the listed order."""
     wanted = {login.username for login in DEMO_LOGINS}
-    found: dict[str, tuple[str, str, str]] = {}
+    found: dict[str, tuple[str, str, str, str]] = {}
     memberships = Membership.objects.filter(user__username__in=wanted).select_related("user", "organisation")
     for m in memberships.order_by("id"):
-        found.setdefault(m.user.username, (m.user.username, m.get_role_display(), m.organisation.name))
+        name = m.user.username
+        found.setdefault(name, (name, m.get_role_display(), m.organisation.name, LOGIN_DUTIES.get(name, "")))
     return [found[login.username] for login in DEMO_LOGINS if login.username in found]

@@ -23,7 +23,7 @@ from django.contrib.gis.geos import GEOSGeometry, Point
 from demo.people import People
 from demo.shapes import Frame, geojson, point_in, quadrilateral, strips
 from hazards.models import HazardousArea
-from reports.actions import approve_report, create_report
+from reports.actions import approve_report, create_report, validate_report
 from vocab.choices import ActivityKind as A
 
 START = dt.date(2022, 6, 1)
@@ -411,7 +411,8 @@ def _moment(rng: random.Random, on: dt.date, after: dt.datetime | None, now: dt.
 
 
 def play(story: Story, people: People, rng: random.Random, hazard: HazardousArea | None = None) -> HazardousArea | None:
-    """File each report as the operator's clerk and approve it as an IM officer; returns the hazard as left."""
+    """File each report as the operator's clerk; the authority's IM officer approves it (after Alpha's own IM
+    officer validated some of Alpha's), or Alpha's approves a kind delegated to it. Returns the hazard as left."""
     now = dt.datetime.now(dt.UTC)
     last: dt.datetime | None = None
     for step in story.steps:
@@ -427,9 +428,18 @@ def play(story: Story, people: People, rng: random.Random, hazard: HazardousArea
             submit=True,
             at=submitted_at,
         )
-        # Alpha's own IM officer approves some of Alpha's reports; the authority's approves the rest.
-        approver = people.approver if step.org == "alpha" and rng.random() < 0.5 else people.imo
+        # Alpha's own IM officer validates half of Alpha's reports, and approves the kinds the authority delegated
+        # to Alpha; the authority's IM officer approves the rest into the register (decision 0036).
+        alpha_checks = step.org == "alpha" and rng.random() < 0.5
         last = min(submitted_at + dt.timedelta(days=rng.randint(0, 5), minutes=rng.randint(10, 600)), now)
+        if (step.org, step.kind) in people.delegated:
+            approver = people.approver
+        else:
+            approver = people.imo
+            if alpha_checks:
+                report = validate_report(
+                    report, acting_user=people.approver, at=submitted_at + (last - submitted_at) / 2
+                )
         report = approve_report(report, acting_user=approver, at=last)
         hazard = report.hazard  # as this approval left it
     return hazard

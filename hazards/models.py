@@ -7,6 +7,8 @@ through reports/actions.py.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.contrib.gis.db import models
 from django.contrib.postgres.fields import ArrayField
 from django.db.models import Q
@@ -15,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Organisation
 from places.models import AdminArea
 from vocab.choices import (
+    AP_MINE_CATEGORIES,
     ActivityKind,
     ActivityStatus,
     Classification,
@@ -41,7 +44,18 @@ def area_tolerance(original_m2: float) -> float:
     return max(AREA_TOLERANCE_M2, AREA_TOLERANCE_RATIO * original_m2)
 
 
-def device_array() -> ArrayField:
+def is_mined_area(devices_suspected: Iterable[str] | None, devices_confirmed: Iterable[str] | None) -> bool:
+    """A "mined area" (Art. 5, Form C of Art. 7): anti-personnel mines, improvised ones too, known or suspected.
+
+    The Convention's Art. 5(1)-(2) and 7(1)(c) speak of areas "in which anti-personnel mines are known or
+    suspected to be emplaced"; an area suspected of UXO, cluster munitions or anti-vehicle mines only is
+    a hazardous area, but not one that Art. 5 obliges the State to clear. The one rule behind
+    HazardousArea.is_mined_area, hazards.queries.mined_areas and the Article 7 figures.
+    """
+    return bool({*(devices_suspected or ()), *(devices_confirmed or ())} & set(AP_MINE_CATEGORIES))
+
+
+def device_array() -> ArrayField[list[str], list[str]]:
     """A list of device categories (suspected or confirmed)."""
     return ArrayField(models.CharField(max_length=20, choices=DeviceCategory.choices), default=list, blank=True)
 
@@ -116,6 +130,10 @@ class HazardousArea(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    def is_mined_area(self) -> bool:
+        """Known or suspected to contain anti-personnel mines (see `is_mined_area`)."""
+        return is_mined_area(self.devices_suspected, self.devices_confirmed)
 
     def released_area_m2(self) -> float:
         """Everything cancelled, reduced or cleared so far."""

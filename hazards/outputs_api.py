@@ -21,7 +21,7 @@ from hazards.outputs import ClearanceOutput, clearance_statistics
 from interop.rest.pagination import IdCursorPagination
 
 
-class ClearanceOutputSerializer(serializers.ModelSerializer):
+class ClearanceOutputSerializer(serializers.ModelSerializer[ClearanceOutput]):
     organisation = serializers.SlugRelatedField[Any](slug_field="code", read_only=True)
     admin_area = serializers.SlugRelatedField[Any](slug_field="pcode", read_only=True)
 
@@ -60,7 +60,7 @@ FILTERS = [
 
 
 @extend_schema(parameters=FILTERS)
-class ClearanceOutputViewSet(viewsets.ReadOnlyModelViewSet):
+class ClearanceOutputViewSet(viewsets.ReadOnlyModelViewSet[ClearanceOutput]):
     """Monthly clearance outputs in the caller's scope (`?year=`, `?pcode=`, `?organisation=`)."""
 
     serializer_class = ClearanceOutputSerializer

@@ -21,6 +21,7 @@ from django.utils.module_loading import import_string
 
 from core.errors import Problem, ValidationFailed
 from core.geometry import area_m2, as_multipolygon, local_srid, to_srid, to_wgs84_polygonal
+from hazards.attributes import NAMES
 from hazards.models import (
     Activity,
     Evidence,
@@ -46,17 +47,10 @@ from vocab.choices import (
     ProductKind,
 )
 
+# The snapshot: the descriptive attributes (hazards/attributes.py), then what the register keeps itself.
 STATE_FIELDS = (
-    "name",
-    "classification",
+    *NAMES,
     "status",
-    "devices_suspected",
-    "devices_confirmed",
-    "evidence_summary",
-    "land_use",
-    "blockages",
-    "beneficiaries",
-    "marking_status",
     "date_of_information",
     "original_area_m2",
     "cancelled_m2",
@@ -85,7 +79,8 @@ def snapshot(hazard: HazardousArea) -> dict[str, Any]:
 
 def json_geom(geom: GEOSGeometry) -> dict[str, Any]:
     """GeoJSON of a geometry as a dict."""
-    return json.loads(geom.geojson)
+    parsed: dict[str, Any] = json.loads(geom.geojson)
+    return parsed
 
 
 def _next_code(country: str) -> str:
@@ -320,7 +315,7 @@ def apply_report(
                     ProductKind.CANCELLED,
                     None,
                     report.date_of_information,
-                    None,  # type: ignore[arg-type]
+                    None,
                     "payload.cancel_remaining",
                 )
                 geometry.released = geometry.hazard

@@ -13,7 +13,19 @@ from accounts.models import Organisation
 from core.errors import Problem, ValidationFailed
 from hazards.models import HazardousArea, HazardVersion, LandReleaseProduct
 from places.models import AdminArea
-from vocab.choices import Classification, HazardStatus
+from vocab.choices import AP_MINE_CATEGORIES, Classification, HazardStatus
+
+
+def mined_area_q(prefix: str = "") -> Q:
+    """The database form of hazards.models.is_mined_area, for a query on hazards (or across `prefix`)."""
+    return Q(**{f"{prefix}devices_suspected__overlap": list(AP_MINE_CATEGORIES)}) | Q(
+        **{f"{prefix}devices_confirmed__overlap": list(AP_MINE_CATEGORIES)}
+    )
+
+
+def mined_areas(qs: QuerySet[HazardousArea] | None = None) -> QuerySet[HazardousArea]:
+    """Hazards that are mined areas under Art. 5 / Form C: anti-personnel mines known or suspected."""
+    return (qs if qs is not None else HazardousArea.objects.all()).filter(mined_area_q())
 
 
 def _date(params: Mapping[str, str], key: str, problems: list[Problem]) -> dt.date | None:
@@ -60,7 +72,7 @@ def parse_bbox(raw: str | None, problems: list[Problem]) -> Polygon | None:
     return Polygon.from_bbox((xmin, ymin, xmax, ymax))
 
 
-def filter_hazards(qs: QuerySet, params: Mapping[str, str]) -> QuerySet:
+def filter_hazards(qs: QuerySet[HazardousArea], params: Mapping[str, str]) -> QuerySet[HazardousArea]:
     """Apply the list filters: bbox, status, classification, admin_area, organisation, date of information."""
     problems: list[Problem] = []
     bbox = parse_bbox(params.get("bbox"), problems)

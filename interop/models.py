@@ -68,6 +68,8 @@ class Import(models.Model):
 
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="imports")
     created_by = models.ForeignKey("auth.User", on_delete=models.PROTECT, related_name="+")
+    # Who last ran it: with the uploader, never the approver of its reports (four eyes, decision 0036).
+    run_by = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=40)
     original_name = models.CharField(max_length=255)
     stored_path = models.CharField(max_length=500)  # var/imports/<sha256>/<original name>

@@ -25,7 +25,7 @@ from accounts.chain import seal
 from clearground.middleware import database_unreachable
 from core.errors import CleargroundError, Problem, ValidationFailed
 from jobs.models import Job, JobStatus
-from jobs.registry import HANDLERS
+from jobs.registry import HANDLERS, RETRIES
 
 logger = logging.getLogger(__name__)
 
@@ -35,13 +35,16 @@ PROGRESS_DB = "progress"
 
 # The one statement that hands a job to a worker. The sub-select locks the oldest queued row and
 # skips rows another worker has locked, so concurrent claims never return the same job and never
-# wait on each other; `status = 'queued'` is re-checked on the locked row version.
+# wait on each other; `status = 'queued'` is re-checked on the locked row version. A job waiting out
+# a retry's backoff (`run_after` in the future) is passed over, and later jobs are taken meanwhile.
 CLAIM_SQL = """
 UPDATE jobs_job
    SET status = 'running', claimed_by = %s, started_at = now(), heartbeat_at = now(),
        attempts = attempts + 1, message = ''
  WHERE status = 'queued'
-   AND id = (SELECT id FROM jobs_job WHERE status = 'queued' ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
+   AND id = (SELECT id FROM jobs_job
+              WHERE status = 'queued' AND (run_after IS NULL OR run_after <= now())
+              ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
 RETURNING id
 """
 
@@ -65,7 +68,7 @@ def enqueue(kind: str, args: dict[str, Any], *, acting_user: Any) -> Job:
 
 
 def claim_next(worker_id: str) -> Job | None:
-    """Take the oldest queued job for `worker_id` (status running, attempts + 1), or None if none is queued."""
+    """Take the oldest queued job that is due for `worker_id` (status running, attempts + 1), or None."""
     with connection.cursor() as cursor:
         cursor.execute(CLAIM_SQL, [worker_id])
         row = cursor.fetchone()
@@ -184,7 +187,11 @@ def run_job(job: Job) -> Job:
             raise  # not the job's fault: the worker loop hands it back once the database answers (decision 0028)
         logger.exception("jobs: %s failed", job)
         error, problems = describe_error(exc)
-        _finish(job, JobStatus.FAILED, error=error, result={"problems": problems} if problems else None)
+        retry = RETRIES.get(job.kind)
+        if retry is not None and not isinstance(exc, CleargroundError) and job.attempts < retry.attempts:
+            _try_again(job, error, retry.wait_seconds(job.attempts))
+        else:
+            _finish(job, JobStatus.FAILED, error=error, result={"problems": problems} if problems else None)
     else:
         total = job.progress_total
         _finish(job, JobStatus.DONE, result=result, progress_done=total if total is not None else job.progress_done)
@@ -199,6 +206,18 @@ def _finish(job: Job, status: str, **fields: Any) -> None:
     )
     if not landed:
         logger.warning("jobs: %s was taken from worker %s before it finished; result dropped", job, job.claimed_by)
+
+
+def _try_again(job: Job, error: str, wait_seconds: float) -> None:
+    """Queue a failed attempt again, not to be claimed for `wait_seconds`; its error stays on the row."""
+    now = timezone.now()
+    due = now + dt.timedelta(seconds=wait_seconds)
+    message = f"Attempt {job.attempts} failed; trying again at {due:%Y-%m-%d %H:%M:%S} UTC."
+    landed = Job.objects.filter(pk=job.pk, status=JobStatus.RUNNING, claimed_by=job.claimed_by).update(
+        status=JobStatus.QUEUED, claimed_by="", heartbeat_at=None, run_after=due, error=error, message=message
+    )
+    if landed:
+        logger.warning("jobs: %s queued again, due at %s", job, due.isoformat())
 
 
 def hand_back(worker_id: str) -> int:

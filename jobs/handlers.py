@@ -12,7 +12,10 @@ if TYPE_CHECKING:
 
 
 def run_import(job: Job, progress: Callable[[int, int], None]) -> dict[str, Any]:
-    """Run an uploaded import (args: import_id, approve) as the user who queued the job."""
+    """Run an uploaded import (args: import_id, approve, sole_approval) as the user who queued the job.
+
+    The REST API never queues approve=True (the runner would approve what it entered; decision 0036); a
+    caller that queues it states sole_approval, the reason, as `clearground import --sole-approver` does."""
     from interop.imports.service import run_import as run
     from interop.models import Import
 
@@ -22,7 +25,8 @@ def run_import(job: Job, progress: Callable[[int, int], None]) -> dict[str, Any]
         raise ValidationFailed([Problem("args.import_id", "names no import")]) from None
     if job.created_by is None:  # its user was deleted since: nobody to act as
         raise ValidationFailed([Problem("created_by", "the user who queued this import no longer exists")])
-    done = run(import_, acting_user=job.created_by, approve=bool(job.args.get("approve")), progress=progress)
+    done = run(import_, acting_user=job.created_by, approve=bool(job.args.get("approve")),
+               sole_approval=str(job.args.get("sole_approval") or ""), progress=progress)  # fmt: skip
     return {"import_id": done.pk, "status": done.status, "counts": done.counts}
 
 

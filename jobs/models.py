@@ -39,6 +39,8 @@ class Job(models.Model):
     claimed_by = models.CharField(max_length=200, blank=True)  # "<host>:<pid>:<random>" of the worker
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # Not claimed before this time: a retry's backoff (jobs.registry.RETRIES); None = as soon as possible.
+    run_after = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [

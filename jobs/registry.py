@@ -8,6 +8,7 @@ a CleargroundError's message and problems become the job's error.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from jobs import handlers
@@ -22,3 +23,28 @@ HANDLERS: dict[str, Handler] = {
     "import.run": handlers.run_import,
     "import.preview": handlers.preview_import,
 }
+
+
+@dataclass(frozen=True)
+class Retry:
+    """How a kind of job is tried again after its handler raised something other than a CleargroundError.
+
+    A CleargroundError is the input's fault (a bad file, a missing import): the same input fails the
+    same way, so it fails the job at once whatever the kind. Anything else (the mail server down, a
+    disk full, a network share away) may pass: the job is queued again, not to be claimed before
+    `first_wait_seconds` × 2^(attempt − 1), at most `max_wait_seconds`, until `attempts` were used.
+    """
+
+    attempts: int = 5
+    first_wait_seconds: float = 30.0
+    max_wait_seconds: float = 3600.0
+
+    def wait_seconds(self, attempt: int) -> float:
+        """The wait after the `attempt`-th attempt failed (1-based): 30, 60, 120, … seconds by default."""
+        return min(self.max_wait_seconds, self.first_wait_seconds * 2 ** (attempt - 1))
+
+
+# Kinds that are tried again after an unexpected failure. Imports are not: a failed import is shown to
+# the person who ran it, who runs it again (decision 0015). Republishing, overdue notices and scheduled
+# backups belong here when they become jobs (decision 0039).
+RETRIES: dict[str, Retry] = {}

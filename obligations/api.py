@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpResponse
+from django.utils.translation import get_language
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
@@ -20,6 +22,10 @@ from obligations import article5, exports
 from obligations.actions import generate_article7
 from obligations.deadlines import article5_deadline
 from obligations.models import Article7Report
+
+LANGUAGE = OpenApiParameter(
+    "language", str, enum=[code for code, _name in settings.LANGUAGES], description="default: the request's language"
+)
 
 
 class NationalAuthorityOnly(BasePermission):
@@ -63,23 +69,32 @@ class Article7ViewSet(viewsets.ReadOnlyModelViewSet):
 
     def _file(self, fmt: str) -> HttpResponse:
         report = self.get_object()
-        render, content_type = exports.EXPORTERS[fmt]
-        response = HttpResponse(render(report.figures), content_type=content_type)
+        language = exports.language_of(self.request.query_params.get("language"), get_language())
+        response = HttpResponse(exports.render(report.figures, fmt, language), content_type=exports.EXPORTERS[fmt][1])
         name = f"article7-{report.country_iso3}-{report.year}-{report.pk}.{fmt}"
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
 
-    @extend_schema(responses={(200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): bytes})
+    @extend_schema(
+        parameters=[LANGUAGE],
+        responses={(200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): bytes},
+    )
     @action(detail=True)
     def xlsx(self, request: Request, pk: str) -> HttpResponse:
-        """The frozen report as a workbook (one sheet per section, and the lineage)."""
+        """The frozen report as a workbook: one sheet per form (A–J), and the lineage."""
         return self._file("xlsx")
 
-    @extend_schema(responses={(200, "application/pdf"): bytes})
+    @extend_schema(parameters=[LANGUAGE], responses={(200, "application/pdf"): bytes})
     @action(detail=True)
     def pdf(self, request: Request, pk: str) -> HttpResponse:
-        """The frozen report as a printable PDF."""
+        """The frozen report as a printable PDF, one section per form (A–J)."""
         return self._file("pdf")
+
+    @extend_schema(parameters=[LANGUAGE], responses={(200, "application/json"): dict})
+    @action(detail=True, url_path="json")
+    def as_json(self, request: Request, pk: str) -> HttpResponse:
+        """The frozen figures by form (A–J) with their stable codes and each code's label in the language asked."""
+        return self._file("json")
 
 
 class Article5ForecastView(APIView):

@@ -79,7 +79,25 @@ def _check_version(record: Report | HazardousArea, expected: int | None, field: 
         raise Stale(record, field=field, sent=expected)
 
 
-def _default_reconcile(report: Report) -> str:
+def reconcile_choices(report: Report) -> list[str]:
+    """What approving this report may do to the register: the choices the approver is offered and approve_report takes.
+
+    None for kinds that record facts of their own (accidents, QA, summaries) or an EOD task outside any
+    hazard: their approval reconciles nothing, and takes default_reconcile. A new hazard only from a
+    kind that creates one (NTS, minefield record). One list for every door (decision 0043).
+    """
+    spec = KINDS[report.kind]
+    if spec.records_with or (report.hazard_id is None and not spec.creates_hazard):
+        return []
+    values = [Reconcile.UPDATE, Reconcile.REPLACE, Reconcile.COMBINE, Reconcile.LINK]
+    if spec.creates_hazard:
+        values.insert(0, Reconcile.NEW)
+    return [str(v.value) for v in values]
+
+
+def default_reconcile(report: Report) -> str:
+    """The reconciliation an approval makes when none is chosen, and the one the review page preselects:
+    a new hazard from a hazard-creating report that names none, else an update of the report's hazard."""
     return Reconcile.NEW if report.hazard_id is None and KINDS[report.kind].creates_hazard else Reconcile.UPDATE
 
 
@@ -98,7 +116,7 @@ def _dry_run(report: Report, changes: Changes) -> None:
             projections.apply_report(
                 report,
                 changes,
-                reconcile=report.reconcile or _default_reconcile(report),
+                reconcile=report.reconcile or default_reconcile(report),
                 override_reason=report.override_reason,
                 checking=True,
             )
@@ -132,6 +150,7 @@ def create_report(
             schema_version=KINDS[kind].schema_version,
             organisation=organisation,
             created_by=acting_user,
+            content_changed_by=acting_user,
             hazard=hazard,
             date_of_information=date_of_information,
             payload=payload,
@@ -173,6 +192,7 @@ def update_draft(
         problems = _check_header(report.kind, report.payload, report.date_of_information)
         if problems:
             raise ValidationFailed(problems)
+        report.content_changed_by = acting_user  # four eyes: an editor never approves what they wrote
         report.version += 1
         report.save()
         audit.record(
@@ -256,12 +276,19 @@ def approve_report(
     at: dt.datetime | None = None,
     expected_version: int | None = None,
     expected_hazard_version: int | None = None,
+    sole_approval: str = "",
 ) -> Report:
     """Approve and apply a report to the register in one transaction.
 
     The approver reconciles: a new hazard, an update of the report's (or another) hazard — keeping,
     replacing or combining its polygon — or a link only. If anything fails, nothing changes. An approval
     decided on an older report (expected_version) or hazard (expected_hazard_version) is refused as Stale.
+
+    Four eyes (IMAS 05.10; decision 0036): whoever wrote, edited or imported the report may not approve it
+    (Report.four_eyes_refusal), whichever door they come through. Only a command acting alone by design
+    passes `sole_approval` (why one person both enters and approves); setting the rule aside that way
+    writes a `report.sole_approval` audit row with the reason.
+    Who may approve at all (the authority, or a delegated operator) is the door's check: accounts.access.
     """
     at = _now(at)
     with transaction.atomic():
@@ -269,14 +296,15 @@ def approve_report(
         _check_version(report, expected_version)
         if report.status not in (ReportStatus.SUBMITTED, ReportStatus.VALIDATED):
             raise Conflict(f"Only a submitted or validated report can be approved; this one is {report.status}.")
-        if report.created_by_id == getattr(acting_user, "pk", None):
-            # Four eyes (IMAS 05.10 information management): the author never approves their own report.
-            raise NotAllowed("A report is approved by someone other than its author.")
+        refusal = report.four_eyes_refusal(acting_user)
+        if refusal and not sole_approval.strip():
+            raise NotAllowed(refusal)
         if hazard is not None:
             report.hazard = hazard
-        reconcile = reconcile or _default_reconcile(report)
-        if reconcile not in Reconcile.values:
-            raise ValidationFailed([Problem("reconcile", f"must be one of {', '.join(Reconcile.values)}")])
+        reconcile = reconcile or default_reconcile(report)
+        choices = reconcile_choices(report) or Reconcile.values
+        if reconcile not in choices:
+            raise ValidationFailed([Problem("reconcile", f"must be one of {', '.join(choices)}")])
         if reconcile == Reconcile.NEW:
             report.hazard = None
         elif report.hazard_id is None and KINDS[report.kind].hazard != "optional":
@@ -311,6 +339,9 @@ def approve_report(
             },
             reason=override_reason,
         )
+        if refusal:  # the rule was set aside for a stated reason: say so beside the approval
+            audit.record(acting_user, "report.sole_approval", report, new={"status": report.status},
+                         reason=f"single-person approval: {sole_approval.strip()}")  # fmt: skip
         transaction.on_commit(_bump_data_version)
     return report
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from accounts.admin import ReadOnlyAdmin, ReadOnlyInline, pretty_json
-from reports.models import Report, ReportTransition
+from reports.models import ApprovalDelegation, Report, ReportTransition
 
 
 class TransitionInline(ReadOnlyInline):
@@ -41,3 +41,12 @@ class ReportTransitionAdmin(ReadOnlyAdmin):
     search_fields = ("=report__id", "by__username", "reason")
     date_hierarchy = "at"
     list_select_related = ("report", "by")
+
+
+@admin.register(ApprovalDelegation)
+class ApprovalDelegationAdmin(ReadOnlyAdmin):
+    """Read-only: delegations are granted and revoked through reports.delegations (the API), each audited."""
+
+    list_display = ("organisation", "kind", "granted_by", "granted_at", "revoked_at", "reason")
+    list_filter = ("kind", "organisation")
+    list_select_related = ("organisation", "granted_by")

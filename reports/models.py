@@ -2,25 +2,30 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from reports.kinds import KINDS
 
-class ReportKind(models.TextChoices):
-    NTS = "nts", _("Non-technical survey report")
-    TS_PROGRESS = "ts_progress", _("Technical survey progress")
-    CLEARANCE_PROGRESS = "clearance_progress", _("Clearance progress")
-    COMPLETION = "completion", _("Completion report")
-    CANCELLATION = "cancellation", _("Cancellation report")
-    HANDOVER = "handover", _("Handover report")
-    EOD_SPOT = "eod_spot", _("EOD spot task report")
-    MINEFIELD_RECORD = "minefield_record", _("Minefield record")
-    ACCIDENT = "accident", _("Accident report (with casualties)")
-    QA_VISIT = "qa_visit", _("QA visit report")
-    QC_INSPECTION = "qc_inspection", _("QC inspection report")
-    RISK_EDUCATION = "risk_education", _("Risk education session report")
-    CLEARANCE_SUMMARY = "clearance_summary", _("Clearance summary (aggregate, no polygon)")
+StrOrPromise = str | Promise
+
+
+def kind_choices() -> list[tuple[str, StrOrPromise]]:
+    """Report.kind's choices: the registered kinds (reports/kinds/__init__.py KINDS), read when asked.
+
+    A callable, so that adding a kind changes no migration (decision 0042).
+    """
+    return [(code, spec.title) for code, spec in KINDS.items()]
+
+
+#: The kinds as a Choices class, derived from KINDS: for code that names a kind's label (ReportKind(k).label).
+ReportKind = models.TextChoices(  # type: ignore[call-overload]
+    "ReportKind", [(code.upper(), (code, spec.title)) for code, spec in KINDS.items()]
+)
 
 
 class ReportStatus(models.TextChoices):
@@ -46,11 +51,16 @@ class Reconcile(models.TextChoices):
 class Report(models.Model):
     """A field report: a versioned payload of one kind, moving through the approval workflow."""
 
-    kind = models.CharField(max_length=20, choices=ReportKind.choices)
+    kind = models.CharField(max_length=20, choices=kind_choices)
     schema_version = models.PositiveSmallIntegerField()
     status = models.CharField(max_length=12, choices=ReportStatus.choices, default=ReportStatus.DRAFT)
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="reports")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Who last changed what the report says (created it, edited the draft or returned report): four eyes
+    # (decision 0036) keeps this person, like the author, from approving it. Empty on rows from before.
+    content_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     hazard = models.ForeignKey(
         "hazards.HazardousArea", null=True, blank=True, on_delete=models.PROTECT, related_name="reports"
     )
@@ -79,6 +89,25 @@ class Report(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk} ({self.status})"
 
+    def content_people(self) -> set[int]:
+        """Who shaped what this report says: its author, its last editor and, if imported, the import's
+        uploader and runner. None of them may approve it (four eyes, IMAS 05.10; decision 0036).
+
+        The import runs are read through `import_key`: several records may have become one report (AICMA
+        victims of one accident, decision 0041), each naming the run that entered it, if any.
+        """
+        people = {self.created_by_id, self.content_changed_by_id}
+        runs = self.import_key.filter(import_run__isnull=False)
+        for uploader, runner in runs.values_list("import_run__created_by_id", "import_run__run_by_id"):
+            people |= {uploader, runner}
+        return {p for p in people if p is not None}
+
+    def four_eyes_refusal(self, user: Any) -> str | None:
+        """Why `user` may not approve this report under the four-eyes rule, or None if they may."""
+        if getattr(user, "pk", None) in self.content_people():
+            return "A report is approved by someone other than whoever wrote, edited or imported it (four eyes)."
+        return None
+
 
 class ReportTransition(models.Model):
     """One workflow step: who moved the report from which status to which, when and why."""
@@ -92,3 +121,37 @@ class ReportTransition(models.Model):
 
     class Meta:
         ordering = ["report", "at", "id"]
+
+
+class ApprovalDelegation(models.Model):
+    """The national authority lets an accredited operator approve its own reports of one kind (decision 0036).
+
+    Without one, an operator's IM officer validates and the authority approves into the register (IMAS
+    05.10). Granted and revoked through reports.delegations only, each with an audit row; a revoked
+    delegation stays as the record of who might approve what, when.
+    """
+
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="delegations")
+    kind = models.CharField(max_length=20, choices=ReportKind.choices)
+    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    granted_at = models.DateTimeField()
+    reason = models.TextField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    revoke_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-granted_at", "-id"]
+        constraints = [
+            # At most one standing delegation per operator and kind: granting again is a no-op or a conflict.
+            models.UniqueConstraint(
+                fields=["organisation", "kind"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="approval_delegation_one_active",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} approves {self.get_kind_display()}"

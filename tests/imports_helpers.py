@@ -64,3 +64,8 @@ def grid_import(cast: Any, folder: Path, n: int, *, user: Any) -> Import:
                                               "hazard.land_use": {"value": ["agriculture"]}}}  # fmt: skip
     return service.create_import(acting_user=user, organisation=cast.alpha, path=path, original_name=path.name,
                                  kind="nts", mapping=mapping)  # fmt: skip
+
+
+# Tests about something else run an import and approve it in one step, as `clearground import --approve
+# --sole-approver` does: one person on both sides, said so explicitly (decision 0036).
+SOLE = "a test of the import pipeline: one person enters and approves"

@@ -17,11 +17,12 @@ from django.db import transaction
 from django.db.models import Model
 from django.test import Client
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 
-from accounts.models import AuditEntry
+from accounts.models import AuditEntry, Organisation
+from accounts.tokens import issue_token
 from hazards.models import Evidence, HazardousArea
 from places.models import AdminArea
+from reports.delegations import grant_approval_delegation
 from reports.models import Report
 from tests.test_role_matrix import World, build_world
 
@@ -35,6 +36,7 @@ READ_ONLY = {
     "hazards.find",
     "hazards.evidence",
     "accounts.auditentry",
+    "accounts.apitoken",
 }
 MODELS = sorted(admin.site._registry, key=lambda m: m._meta.label_lower)
 
@@ -46,7 +48,10 @@ def world(django_db_setup: None, django_db_blocker: Any) -> Iterator[World]:
         built = build_world()
         root = User.objects.create_superuser("root", password="test-password-1")
         Group.objects.create(name="Field team")
-        Token.objects.create(user=root)
+        issue_token(root)
+        grant_approval_delegation(acting_user=User.objects.get(username="admin"),
+                                  organisation=Organisation.objects.get(code="alpha"), kind="eod_spot",
+                                  reason="an admin page to show")  # fmt: skip
         yield built
         transaction.set_rollback(True)
 

@@ -25,8 +25,9 @@ from interop.importers.aicma import load_victims
 from interop.models import ImportedRecord
 from places.models import AdminArea
 from reports.models import Report, ReportStatus
+from tests.imports_helpers import SHARED_DATA
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+DATA = SHARED_DATA  # CLEARGROUND_SHARED_DATA, or ../shared/data beside the checkout
 VICTIMS = DATA / "colombia_aicma_victims"
 DIVIPOLA = DATA / "colombia_divipola_and_departments" / "divipola_centros_poblados.csv"
 

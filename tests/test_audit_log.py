@@ -20,7 +20,7 @@ def test_the_admin_sees_every_read_of_the_names_and_none_by_the_viewer(cast: Cas
     report = recorded_and_approved(cast)
     casualties = sorted(Casualty.objects.filter(report=report).values_list("pk", flat=True))
     assert client_for(cast.imo).get("/api/v1/casualties/").status_code == 200
-    assert client_for(cast.approver).get(f"/api/v1/casualties/{casualties[1]}/").status_code == 200
+    assert client_for(cast.admin).get(f"/api/v1/casualties/{casualties[1]}/").status_code == 200
     assert client_for(cast.viewer).get("/api/v1/casualties/").status_code == 200  # names withheld: no read
 
     response = client_for(cast.admin).get(
@@ -32,7 +32,7 @@ def test_the_admin_sees_every_read_of_the_names_and_none_by_the_viewer(cast: Cas
     assert rows == [
         ("imo", str(casualties[0]), "API GET /api/v1/casualties/"),
         ("imo", str(casualties[1]), "API GET /api/v1/casualties/"),
-        ("approver", str(casualties[1]), f"API GET /api/v1/casualties/{casualties[1]}/"),
+        ("admin", str(casualties[1]), f"API GET /api/v1/casualties/{casualties[1]}/"),
     ]
     by_actor = client_for(cast.admin).get("/api/v1/audit-entries/", {"action": "personal_data.read", "actor": "viewer"})
     assert by_actor.json()["results"] == []

@@ -40,6 +40,7 @@ from interop.models import Import
 from reports.actions import approve_report, create_report
 from reports.models import Report
 from tests.helpers import register_hazard, submitted
+from tests.imports_helpers import SOLE
 from tests.test_casualties_recording import accident_payload
 from vocab.choices import OrganisationKind
 
@@ -65,7 +66,7 @@ def build_instance(cast: Cast, tmp_path: Path) -> None:
         source.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
         import_ = create_import(acting_user=cast.clerk, organisation=cast.alpha, path=source,
                                 original_name=source.name, kind="nts", mapping=mapping)  # fmt: skip
-        run_import(import_, acting_user=cast.approver, approve=True)
+        run_import(import_, acting_user=cast.imo, approve=True, sole_approval=SOLE)
 
 
 def database_url(name: str) -> str:

@@ -25,7 +25,7 @@ from interop.imports import service
 from interop.imports.targets import TARGETS
 from interop.models import Import, ImportedRecord, ImportProfile
 from reports.models import Report, ReportTransition
-from tests.imports_helpers import media_in_tmp, new_import
+from tests.imports_helpers import SOLE, media_in_tmp, new_import
 
 __all__ = ["media_in_tmp"]
 
@@ -175,7 +175,7 @@ def imported(cast: Any, path: Path, *, approve: bool = True) -> tuple[Import, di
     try:
         with transaction.atomic():
             imp = new_import(cast, path, "nts", profile=ImportProfile.objects.get(name=PROFILE["name"]))
-            imp = service.run_import(imp, acting_user=cast.imo, approve=approve)
+            imp = service.run_import(imp, acting_user=cast.imo, approve=approve, sole_approval=SOLE if approve else "")
             result["import"], result["rows"] = imp, register_rows()
             raise _Rollback
     except _Rollback:
@@ -228,7 +228,7 @@ def test_every_feature_of_the_dirty_file_is_accounted_for_as_the_generator_expec
     bulk(True)
     expected = json.loads(expected_path(dirty).read_text())
     imp = new_import(cast, dirty, "nts", profile=demo_profile)
-    imp = service.run_import(imp, acting_user=cast.imo, approve=True)
+    imp = service.run_import(imp, acting_user=cast.imo, approve=True, sole_approval=SOLE)
 
     assert imp.counts == {
         "read": ROWS,
@@ -263,7 +263,9 @@ def _code(path: Path, row: int) -> str:
 
 def test_importing_the_same_file_again_adds_nothing(cast, dirty, demo_profile, bulk):
     bulk(True)
-    first = service.run_import(new_import(cast, dirty, "nts", profile=demo_profile), acting_user=cast.imo, approve=True)
+    first = service.run_import(
+        new_import(cast, dirty, "nts", profile=demo_profile), acting_user=cast.imo, approve=True, sole_approval=SOLE
+    )
     counts = (
         Report.objects.count(),
         HazardousArea.objects.count(),
@@ -272,7 +274,9 @@ def test_importing_the_same_file_again_adds_nothing(cast, dirty, demo_profile, b
         AuditEntry.objects.count(),
     )
 
-    again = service.run_import(new_import(cast, dirty, "nts", profile=demo_profile), acting_user=cast.imo, approve=True)
+    again = service.run_import(
+        new_import(cast, dirty, "nts", profile=demo_profile), acting_user=cast.imo, approve=True, sole_approval=SOLE
+    )
 
     assert (
         again.counts["duplicates"] == first.counts["duplicates"] + first.counts["imported"] + first.counts["repaired"]
@@ -296,7 +300,7 @@ def test_an_import_killed_after_the_set_based_write_leaves_nothing_and_can_run_a
             raise _Killed
 
     with pytest.raises(_Killed):
-        service.run_import(imp, acting_user=cast.imo, approve=True, progress=killed)
+        service.run_import(imp, acting_user=cast.imo, approve=True, sole_approval=SOLE, progress=killed)
 
     assert (
         Report.objects.count(),
@@ -306,7 +310,9 @@ def test_an_import_killed_after_the_set_based_write_leaves_nothing_and_can_run_a
     ) == (0, 0, 0, 0)
     imp.refresh_from_db()
     assert imp.status == "failed"
-    done = service.run_import(new_import(cast, dirty, "nts", profile=demo_profile), acting_user=cast.imo, approve=True)
+    done = service.run_import(
+        new_import(cast, dirty, "nts", profile=demo_profile), acting_user=cast.imo, approve=True, sole_approval=SOLE
+    )
     assert HazardousArea.objects.count() == done.counts["imported"] + done.counts["repaired"]
 
 
@@ -315,7 +321,19 @@ def test_the_import_command_with_the_saved_demo_profile_accounts_for_every_featu
     path = tmp_path / "cli.gpkg"
     call_command("demo_gpkg", "--count", str(ROWS), "--out", str(path), "--save-profile", stdout=_Sink())
     out = _Sink()
-    call_command("import", str(path), "--kind", "nts", "--profile", PROFILE["name"], "--approve", "--json", stdout=out)
+    call_command(
+        "import",
+        str(path),
+        "--kind",
+        "nts",
+        "--profile",
+        PROFILE["name"],
+        "--approve",
+        "--sole-approver",
+        SOLE,
+        "--json",
+        stdout=out,
+    )
 
     expected = json.loads(expected_path(path).read_text())
     counts = json.loads(out.text)["counts"]
@@ -356,7 +374,7 @@ def test_the_progress_bar_moves_through_the_check_and_the_write_and_ends_at_its_
         seen.append((done, total, HazardousArea.objects.exists()))
 
     service.run_import(new_import(cast, dirty, "nts", profile=demo_profile), acting_user=cast.imo,
-                       approve=True, progress=record)  # fmt: skip
+                       approve=True, sole_approval=SOLE, progress=record)  # fmt: skip
     dones = [d for d, _, _ in seen]
     assert dones == sorted(dones), "progress never goes back"
     total = seen[-1][1]

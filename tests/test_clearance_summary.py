@@ -21,6 +21,7 @@ from interop.imports import targets_clearance
 from reports import actions
 from reports.models import Report, ReportStatus
 from tests.helpers import register_hazard
+from tests.imports_helpers import SOLE
 
 DEMINING = targets_clearance.SHARED_DATA / "colombia_humanitarian_demining_2005_2014"
 CSV_FILE = DEMINING / "anti-personnel-mines.csv"
@@ -365,7 +366,7 @@ def _new_import(cast: Cast, path: Path) -> Any:
 def _run(cast: Cast, path: Path) -> Any:
     from interop.imports import service
 
-    return service.run_import(_new_import(cast, path), acting_user=cast.imo, approve=True)
+    return service.run_import(_new_import(cast, path), acting_user=cast.imo, approve=True, sole_approval=SOLE)
 
 
 def _report_lines(imp: Any) -> list[tuple[int, str, str, str]]:
@@ -480,7 +481,7 @@ def test_an_unknown_municipality_and_a_wrong_total_are_rejected_with_reasons_and
     imp = _new_import(cast, path)
     preview = service.preview_import(imp)
     assert ClearanceOutput.objects.count() == 0 and Report.objects.count() == 0  # a preview stores nothing
-    imp = service.run_import(imp, acting_user=cast.imo, approve=True)
+    imp = service.run_import(imp, acting_user=cast.imo, approve=True, sole_approval=SOLE)
 
     assert imp.counts == preview["counts"] == {"read": 3, "imported": 1, "repaired": 0, "rejected": 2,
                                                "duplicates": 0}  # fmt: skip

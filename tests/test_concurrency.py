@@ -13,11 +13,12 @@ from typing import Any
 
 import pytest
 import requests
-from rest_framework.authtoken.models import Token
 
+from accounts.tokens import issue_token
 from clearground.test import Cast, make_cast, rect
 from hazards.models import HazardousArea
 from reports.actions import create_report, update_draft
+from reports.delegations import grant_approval_delegation
 from reports.models import Report, ReportStatus, ReportTransition
 from tests.helpers import activity, register_hazard, submitted
 from tests.test_casualties_recording import client_for, recorded_and_approved
@@ -217,7 +218,7 @@ def _in_threads(targets: list[Any]) -> float:
 def test_fifty_clients_editing_the_same_reports_at_once_lose_no_update(live_server: Any) -> None:
     cast = make_cast()
     writers = [cast.clerk, cast.approver, cast.imo, cast.admin]
-    tokens = [Token.objects.create(user=u).key for u in writers]
+    tokens = [issue_token(u).key for u in writers]
     reports = [draft(cast).pk for _ in range(REPORTS)]
     tally = Tally()
     barrier = threading.Barrier(CLIENTS)
@@ -247,7 +248,9 @@ def test_fifty_clients_editing_the_same_reports_at_once_lose_no_update(live_serv
 def test_officers_approving_and_returning_one_report_at_once_leave_exactly_one_decision(live_server: Any) -> None:
     cast = make_cast()
     deciders = [cast.imo, cast.admin, cast.approver]
-    tokens = [Token.objects.create(user=u).key for u in deciders]
+    # Alpha's approver decides too: the authority delegated alpha's NTS reports to it (decision 0036).
+    grant_approval_delegation(acting_user=cast.admin, organisation=cast.alpha, kind="nts", reason="a decider more")
+    tokens = [issue_token(u).key for u in deciders]
     report = submitted(cast, "nts", cast.nts_payload(rect(0, 0, 100, 100)))
     hazards_before = HazardousArea.objects.count()
     n = 10

@@ -22,8 +22,8 @@ import pytest
 import requests
 from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.db import connection, connections
-from rest_framework.authtoken.models import Token
 
+from accounts.tokens import issue_token
 from clearground import dbcluster
 from clearground.middleware import MESSAGE
 from clearground.test import DAY0, Cast, square
@@ -33,6 +33,7 @@ from jobs.actions import enqueue
 from jobs.models import Job, JobStatus
 from reports.models import Report
 from tests.helpers import register_hazard
+from tests.imports_helpers import SOLE
 from tests.processes import Gunicorn, Worker, lock_waiter, wait_for
 
 BOTH = ["default", "progress"]
@@ -122,12 +123,13 @@ def test_the_app_answers_503_while_the_database_restarts_and_recovers_by_itself(
     media = tmp_path / "media"
     settings.MEDIA_ROOT = media
     register_hazard(cast, 60)
-    api = {"Authorization": f"Token {Token.objects.create(user=cast.clerk).key}"}
+    api = {"Authorization": f"Token {issue_token(cast.clerk).key}"}
     import_ = nts_import(cast, tmp_path / "three.geojson", 3, y=5000)
     # A job the worker is running (entering and approving row by row) when the database goes away.
     n = 20
     long_import = nts_import(cast, tmp_path / "long.geojson", n, y=8000)
-    long_job = enqueue("import.run", {"import_id": long_import.pk, "approve": True}, acting_user=cast.approver)
+    long_job = enqueue("import.run", {"import_id": long_import.pk, "approve": True, "sole_approval": SOLE},
+                       acting_user=cast.imo)  # fmt: skip
     with connection.cursor() as cursor:
         cursor.execute("SHOW data_directory")
         datadir = Path(cursor.fetchone()[0])

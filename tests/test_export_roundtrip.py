@@ -17,6 +17,7 @@ from interop.imports.service import create_import, preview_import, run_import
 from interop.models import Import
 from reports.models import Report
 from tests.helpers import register_hazard
+from tests.imports_helpers import SOLE
 
 
 def exported_gpkg(cast: Cast, tmp_path: Path) -> Path:
@@ -58,7 +59,7 @@ def test_a_geopackage_exported_from_clearground_re_imports_with_zero_changes(reg
     import_ = reimport(register, exported_gpkg(register, tmp_path))
     preview = preview_import(import_)
     assert preview["counts"]["imported"] == 0 and preview["counts"]["duplicates"] == 2, preview["counts"]
-    done = run_import(import_, acting_user=register.imo, approve=True)
+    done = run_import(import_, acting_user=register.imo, approve=True, sole_approval=SOLE)
     assert done.counts["imported"] == 0
     assert (HazardousArea.objects.count(), Report.objects.count()) == (hazards, reports)
     assert list(HazardousArea.objects.order_by("pk").values()) == before
@@ -74,7 +75,8 @@ def test_the_commands_round_trip_a_geopackage_with_the_shipped_profile(register:
     reports = Report.objects.count()
     out = io.StringIO()
     call_command("import", str(path), "--kind", "nts", "--layer", "hazardous_areas", "--profile",
-                 "clearground-export", "--organisation", register.alpha.code, "--approve", "--json",
+                 "clearground-export", "--organisation", register.alpha.code, "--approve", "--sole-approver", SOLE,
+                 "--json",
                  stdout=out, stderr=io.StringIO())  # fmt: skip
     counts = json.loads(out.getvalue())["counts"]
     assert counts["read"] == 2 and counts["duplicates"] == 2 and counts["imported"] == 0, counts

@@ -23,9 +23,9 @@ import requests
 from django.core.management import call_command
 from django.db import connection, connections, transaction
 from pyogrio import raw
-from rest_framework.authtoken.models import Token
 
 from accounts.models import AuditEntry
+from accounts.tokens import issue_token
 from clearground.test import Cast, square
 from hazards.models import DataVersion, HazardousArea, HazardVersion
 from interop.exports import scratch
@@ -34,7 +34,7 @@ from jobs.actions import enqueue, requeue_stale
 from jobs.models import Job, JobStatus
 from reports.models import Report, ReportStatus, ReportTransition
 from tests.helpers import register_hazard, submitted
-from tests.imports_helpers import grid_import
+from tests.imports_helpers import SOLE, grid_import
 from tests.processes import Gunicorn, Worker, backend_gone, dead, lock_waiter, wait_for
 
 BOTH = ["default", "progress"]
@@ -115,7 +115,7 @@ def test_a_server_killed_mid_approval_leaves_the_report_submitted_and_the_retrie
     cast: Cast, tmp_path: Path
 ) -> None:
     report = submitted(cast, "nts", cast.nts_payload(square(80)))
-    headers = {"Authorization": f"Token {Token.objects.create(user=cast.approver).key}"}
+    headers = {"Authorization": f"Token {issue_token(cast.imo).key}"}
     before = register_state()
     url = f"/api/v1/reports/{report.pk}/approve/"
 
@@ -158,7 +158,7 @@ def test_a_server_killed_mid_export_leaves_no_file_behind_and_the_retried_export
 ) -> None:
     for i in range(3):
         register_hazard(cast, 60, name=f"Field {i}")
-    headers = {"Authorization": f"Token {Token.objects.create(user=cast.clerk).key}"}
+    headers = {"Authorization": f"Token {issue_token(cast.clerk).key}"}
     var = tmp_path / "var"
     env = {"CLEARGROUND_VAR_DIR": str(var)}
     folder = var / "tmp" / "exports"
@@ -210,7 +210,7 @@ def test_a_worker_killed_mid_approving_import_leaves_nothing_and_the_retry_enter
     settings.MEDIA_ROOT = media
     n = 80  # row by row (below the set-wise path's threshold): each row is entered and approved
     import_ = grid_import(cast, tmp_path, n, user=cast.approver)
-    job = enqueue("import.run", {"import_id": import_.pk, "approve": True}, acting_user=cast.approver)
+    job = enqueue("import.run", {"import_id": import_.pk, "approve": True, "sole_approval": SOLE}, acting_user=cast.imo)
     before = register_state()
 
     worker = Worker(tmp_path / "worker.log", {"MEDIA_ROOT": str(media), "CLEARGROUND_JOB_PROGRESS_SECONDS": "0"},

@@ -10,7 +10,7 @@ from hazards.models import HazardIndication, HazardousArea
 from interop.imports import service
 from interop.models import ImportedRecord
 from reports.models import Report
-from tests.imports_helpers import AMSTERDAM, media_in_tmp, needs_amsterdam, new_import, profile
+from tests.imports_helpers import AMSTERDAM, SOLE, media_in_tmp, needs_amsterdam, new_import, profile
 
 __all__ = ["media_in_tmp"]
 pytestmark = needs_amsterdam
@@ -22,7 +22,7 @@ def accounted(counts: dict[str, int]) -> bool:
 
 def test_the_suspected_areas_csv_in_rd_new_becomes_approved_hazards_in_amsterdam(cast):
     imp = new_import(cast, AMSTERDAM / "verdachte_gebieden.csv", "nts", profile=profile("amsterdam-suspected-areas"))
-    imp = service.run_import(imp, acting_user=cast.imo, approve=True)
+    imp = service.run_import(imp, acting_user=cast.imo, approve=True, sole_approval=SOLE)
 
     assert imp.status == "approved"
     assert imp.counts == {"read": 4, "imported": 4, "repaired": 0, "rejected": 0, "duplicates": 0}
@@ -43,7 +43,7 @@ def test_the_suspected_areas_shapefile_without_an_epsg_code_is_read_as_rd_new(ca
     assert imp.crs == "EPSG:28992"
     preview = service.preview_import(imp)
     assert "identified as EPSG:28992" in preview["crs_note"]
-    imp = service.run_import(imp, acting_user=cast.imo, approve=True)
+    imp = service.run_import(imp, acting_user=cast.imo, approve=True, sole_approval=SOLE)
 
     # Six polygons, three Kenmerken: the second part of each area is united with the first, and noted.
     assert imp.counts == {"read": 6, "imported": 3, "repaired": 3, "rejected": 0, "duplicates": 0}

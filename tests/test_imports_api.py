@@ -152,13 +152,18 @@ def test_running_the_same_file_again_enters_nothing_twice(cast: Cast, tmp_path: 
 
 
 @pytest.mark.django_db(databases=BOTH)
-def test_a_clerk_may_not_run_with_approval_but_their_im_officer_may(cast: Cast, tmp_path: Path) -> None:
+def test_nobody_runs_with_approval_through_the_api_and_another_officer_approves_after(
+    cast: Cast, tmp_path: Path
+) -> None:
+    # The runner would approve what they entered (four eyes, decision 0036): refused to every role.
     import_id = upload(cast.clerk, two_polygons(tmp_path)).json()["id"]
     run = f"/api/v1/imports/{import_id}/run/"
 
-    assert client(cast.clerk).post(run, {"approve": True}, format="json").status_code == 403
-    assert client(cast.approver).post(run, {"approve": True}, format="json").status_code == 202
+    for user in (cast.clerk, cast.approver, cast.imo):
+        assert client(user).post(run, {"approve": True}, format="json").status_code == 403
+    assert client(cast.approver).post(run, {"approve": False}, format="json").status_code == 202
     call_command("worker", "--burst", verbosity=0)
+    assert client(cast.imo).post(f"/api/v1/imports/{import_id}/approve/").status_code == 200
 
     assert Import.objects.get(pk=import_id).status == Import.Status.APPROVED
     assert Report.objects.filter(kind="nts", status=ReportStatus.APPROVED).count() == 2

@@ -23,7 +23,7 @@ from hazards.models import HazardousArea
 from interop.imports import service
 from interop.models import Import, ImportedRecord
 from reports.models import Report
-from tests.imports_helpers import media_in_tmp, new_import
+from tests.imports_helpers import SOLE, media_in_tmp, new_import
 
 __all__ = ["media_in_tmp"]
 
@@ -49,14 +49,18 @@ MAPPING = {"id_column": "ref", "fields": {"hazard.name": {"template": "Area {ref
 
 def test_re_importing_the_same_or_an_overlapping_file_creates_no_duplicates(cast, tmp_path):
     first = gpkg(tmp_path / "a.gpkg", squares(3), ["1", "2", "3"])
-    service.run_import(new_import(cast, first, "nts", mapping=MAPPING), acting_user=cast.imo, approve=True)
-    again = service.run_import(new_import(cast, first, "nts", mapping=MAPPING), acting_user=cast.imo, approve=True)
+    service.run_import(
+        new_import(cast, first, "nts", mapping=MAPPING), acting_user=cast.imo, approve=True, sole_approval=SOLE
+    )
+    again = service.run_import(
+        new_import(cast, first, "nts", mapping=MAPPING), acting_user=cast.imo, approve=True, sole_approval=SOLE
+    )
     assert again.counts == {"read": 3, "imported": 0, "repaired": 0, "rejected": 0, "duplicates": 3}
     assert "already imported (report" in again.report_csv
 
     overlapping = gpkg(tmp_path / "b.gpkg", squares(3, start=2), ["3", "4", "5"])
     more = service.run_import(new_import(cast, overlapping, "nts", mapping=MAPPING), acting_user=cast.imo,
-                              approve=True)  # fmt: skip
+                              approve=True, sole_approval=SOLE)  # fmt: skip
     assert more.counts == {"read": 3, "imported": 2, "repaired": 0, "rejected": 0, "duplicates": 1}
     assert HazardousArea.objects.count() == 5 and ImportedRecord.objects.filter(source="import:nts").count() == 5
 
@@ -77,12 +81,14 @@ def test_an_im_officer_approves_the_whole_import_in_one_step(cast, tmp_path):
     with pytest.raises(NotAllowed):
         service.approve_import(imp, acting_user=cast.clerk)
 
-    imp = service.approve_import(imp, acting_user=cast.approver)
+    with pytest.raises(NotAllowed):  # alpha's own IM officer validates; the authority approves (decision 0036)
+        service.approve_import(imp, acting_user=cast.approver)
+    imp = service.approve_import(imp, acting_user=cast.imo)
 
     assert imp.status == "approved"
     assert set(Report.objects.values_list("status", flat=True)) == {"approved"}
     assert HazardousArea.objects.filter(organisation=cast.alpha).count() == 4
-    assert not Report.objects.filter(created_by=cast.approver).exists()  # four eyes: authored by the import clerk
+    assert not Report.objects.filter(created_by=cast.imo).exists()  # four eyes: authored by the import clerk
 
 
 def test_an_import_is_visible_only_within_its_organisation(cast, tmp_path):
@@ -91,7 +97,7 @@ def test_an_import_is_visible_only_within_its_organisation(cast, tmp_path):
 
     imp = new_import(cast, gpkg(tmp_path / "a.gpkg", squares(1), ["1"]), "nts", organisation=cast.alpha,
                      user=cast.clerk)  # fmt: skip
-    assert access_import(cast.approver, imp.pk, approve=True) == imp
+    assert access_import(cast.approver, imp.pk, write=True) == imp
     assert access_import(cast.imo, imp.pk) == imp  # the authority sees every import
     with pytest.raises(NotFoundOrNoAccess):
         access_import(cast.outsider, imp.pk)
@@ -106,7 +112,7 @@ def test_an_import_killed_mid_way_leaves_no_record(tmp_path):
     url = urlunparse(base._replace(path="/" + settings.DATABASES["default"]["NAME"]))
     env = {**os.environ, "DATABASE_URL": url, "MEDIA_ROOT": str(tmp_path / "media"), "PYTHONUNBUFFERED": "1"}
     cmd = [str(Path(sys.executable).with_name("clearground")), "import", str(path), "--kind", "nts",
-           "--organisation", cast.authority.code, "--approve"]  # fmt: skip
+           "--organisation", cast.authority.code, "--approve", "--sole-approver", SOLE]  # fmt: skip
     child = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              cwd=Path(__file__).resolve().parents[1])  # fmt: skip
     seen, deadline = b"", time.monotonic() + 120
@@ -134,7 +140,7 @@ def test_an_import_killed_mid_way_leaves_no_record(tmp_path):
 
 def test_previewing_a_finished_import_shows_a_re_run_and_keeps_its_status(cast, tmp_path):
     imp = new_import(cast, gpkg(tmp_path / "a.gpkg", squares(2), ["1", "2"]), "nts", mapping=MAPPING)
-    imp = service.run_import(imp, acting_user=cast.imo, approve=True)
+    imp = service.run_import(imp, acting_user=cast.imo, approve=True, sole_approval=SOLE)
 
     preview = service.preview_import(imp)
 

@@ -23,7 +23,7 @@ from core.errors import ValidationFailed
 from hazards.models import HazardIndication, HazardousArea
 from interop.imports import readers, service
 from reports.models import Report
-from tests.imports_helpers import media_in_tmp, new_import
+from tests.imports_helpers import SOLE, media_in_tmp, new_import
 
 __all__ = ["media_in_tmp"]
 
@@ -89,7 +89,7 @@ def test_an_xlsx_sheet_with_wkt_is_read(tmp_path):
 def test_an_invalid_polygon_is_repaired_and_the_repair_noted_null_and_empty_ones_are_rejected(cast, tmp_path):
     path = write_layer(tmp_path / "mixed.gpkg", "GPKG", [square_wkt(0), bowtie_wkt(), None, "POLYGON EMPTY"],
                        ["good", "bowtie", "null", "empty"])  # fmt: skip
-    imp = service.run_import(new_import(cast, path, "nts"), acting_user=cast.imo, approve=True)
+    imp = service.run_import(new_import(cast, path, "nts"), acting_user=cast.imo, approve=True, sole_approval=SOLE)
 
     assert imp.counts == {"read": 4, "imported": 1, "repaired": 1, "rejected": 2, "duplicates": 0}
     header, *rows = list(csv.reader(io.StringIO(imp.report_csv)))

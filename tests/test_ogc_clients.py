@@ -26,8 +26,8 @@ import requests
 from django.db import connection
 from owslib.ogcapi.features import Features
 from pyogrio import raw
-from rest_framework.authtoken.models import Token
 
+from accounts.tokens import issue_token
 from clearground.test import Cast, point, rect
 from interop.collections import COLLECTIONS
 from reports.actions import approve_report, create_report
@@ -112,10 +112,27 @@ def as_token(user: Any, tmp_path: Path) -> None:
     GDAL_HTTP_HEADER_FILE, not GDAL_HTTP_HEADERS: GDAL 3.12's OAPIF driver sets its own Accept header
     per request, and then GDAL_HTTP_HEADERS is not sent at all (seen with CPL_CURL_VERBOSE).
     """
-    key = Token.objects.get_or_create(user=user)[0].key
+    key = issue_token(user).key
     headers = tmp_path / f"headers-{user.username}.txt"
     headers.write_text(f"Authorization: Token {key}\n")
     pyogrio.set_gdal_config_options({"GDAL_HTTP_HEADER_FILE": str(headers)})
+
+
+def member_key() -> str:
+    """The token of a signed-in user of no organisation: the register is not published anonymously (0037)."""
+    from django.contrib.auth.models import User
+
+    reader = User.objects.get_or_create(username="reader")[0]
+    return issue_token(reader).key
+
+
+def as_member(tmp_path: Path) -> dict[str, str]:
+    """GDAL reads as a signed-in member from now on; the header for requests and OWSLib."""
+    from django.contrib.auth.models import User
+
+    member_key()
+    as_token(User.objects.get(username="reader"), tmp_path)
+    return {"Authorization": f"Token {member_key()}"}
 
 
 def sql_rows(cid: str, where: str = "", params: list[Any] | None = None) -> tuple[list[str], list[tuple[Any, ...]]]:
@@ -138,8 +155,12 @@ def same(a: Any, b: Any) -> bool:
     return str(a) == str(b)
 
 
-def test_gdal_reads_every_public_collection_exactly_as_sql_reads_the_view(server: str, world: Cast) -> None:
+def test_gdal_reads_every_public_collection_exactly_as_sql_reads_the_view(
+    server: str, world: Cast, tmp_path: Path
+) -> None:
     source = f"OAPIF:{server}/ogc/"
+    assert [str(name) for name, _ in pyogrio.list_layers(source)] == ["released_land"]  # anonymous: published only
+    as_member(tmp_path)
     assert sorted(str(name) for name, _ in pyogrio.list_layers(source)) == sorted(PUBLIC)
     for cid in PUBLIC:
         names, rows = sql_rows(cid)
@@ -180,10 +201,10 @@ def test_a_wrong_token_is_refused_not_ignored(server: str, world: Cast) -> None:
     assert answer.json()["code"] == "Unauthorized"
 
 
-def test_owslib_lists_the_collections_and_pages_through_the_items(server: str, world: Cast) -> None:
+def test_owslib_lists_the_collections_and_pages_through_the_items(server: str, world: Cast, tmp_path: Path) -> None:
     for i in range(3):  # five hazards in all: three pages of two
         register_hazard(world, 30, name=f"Extra {i}")
-    api = Features(f"{server}/ogc/")
+    api = Features(f"{server}/ogc/", headers=as_member(tmp_path))
     assert sorted(c["id"] for c in api.collections()["collections"]) == sorted(PUBLIC)
     _, rows = sql_rows("hazardous_areas")
     seen: list[int] = []
@@ -202,9 +223,11 @@ def test_owslib_lists_the_collections_and_pages_through_the_items(server: str, w
     assert seen == [r[0] for r in rows]
 
 
-def test_a_cql2_filter_returns_the_rows_the_same_condition_returns_in_sql(server: str, world: Cast) -> None:
+def test_a_cql2_filter_returns_the_rows_the_same_condition_returns_in_sql(
+    server: str, world: Cast, tmp_path: Path
+) -> None:
     register_hazard(world, 30, name="Small one", beneficiaries=5)
-    api = Features(f"{server}/ogc/")
+    api = Features(f"{server}/ogc/", headers=as_member(tmp_path))
     cql = "beneficiaries > 50 AND name LIKE '%school%' OR remaining_area_m2 < 2000"
     page = api.collection_items("hazardous_areas", filter=cql, limit=100)
     _, rows = sql_rows(
@@ -218,7 +241,8 @@ def test_a_cql2_filter_returns_the_rows_the_same_condition_returns_in_sql(server
 
 def test_coordinates_in_web_mercator_equal_st_transform_in_sql(server: str, world: Cast) -> None:
     answer = requests.get(f"{server}/ogc/collections/hazardous_areas/items",
-                          params={"crs": "http://www.opengis.net/def/crs/EPSG/0/3857"}, timeout=10)  # fmt: skip
+                          params={"crs": "http://www.opengis.net/def/crs/EPSG/0/3857"},
+                          headers={"Authorization": f"Token {member_key()}"}, timeout=10)  # fmt: skip
     assert answer.status_code == 200
     assert answer.headers["Content-Crs"] == "<http://www.opengis.net/def/crs/EPSG/0/3857>"
     with connection.cursor() as cur:
@@ -238,7 +262,8 @@ def test_coordinates_in_web_mercator_equal_st_transform_in_sql(server: str, worl
 
 
 def test_a_bad_bbox_is_a_400_that_names_the_parameter(server: str, world: Cast) -> None:
-    answer = requests.get(f"{server}/ogc/collections/hazardous_areas/items", params={"bbox": "36,49,east"}, timeout=10)
+    answer = requests.get(f"{server}/ogc/collections/hazardous_areas/items", params={"bbox": "36,49,east"},
+                          headers={"Authorization": f"Token {member_key()}"}, timeout=10)  # fmt: skip
     assert answer.status_code == 400
     assert answer.headers["Content-Type"] == "application/json"
     assert [e["field"] for e in answer.json()["errors"]] == ["bbox"]

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def expected_paths() -> set[str]:
     """Every path the router and urls.py serve, spelled as drf-spectacular spells them."""
-    paths = {"/api/v1/public/land-release/", "/api/v1/auth/token/"}
+    paths = {"/api/v1/public/land-release/", "/api/v1/auth/token/", "/api/v1/auth/logout/"}
     for prefix, viewset, _basename in router.registry:
         paths |= {f"/api/v1/{prefix}/", f"/api/v1/{prefix}/{{id}}/"}
         extras: list[Any] = viewset.get_extra_actions()  # methods that @action gave url_path and detail

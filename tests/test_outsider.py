@@ -31,10 +31,10 @@ from django.db import transaction
 from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from pyogrio import raw
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.models import AuditEntry, Membership
+from accounts.tokens import issue_token
 from assistance.actions import refer_casualty
 from casualties.models import Accident, Casualty
 from clearground.test import DAY0, LAT0, LON0, Cast, make_cast, point, rect, square
@@ -125,6 +125,7 @@ class World:
     bravo: dict[str, set[int]] = field(default_factory=dict)  # list resource → Bravo's own ids (lists work)
     upload: Path = Path()  # the file Alpha imported, and its mapping, to import again
     mapping: dict[str, Any] = field(default_factory=dict)
+    token: str = ""  # the outsider's API token (TOKEN_ACTOR)
 
     def user(self, actor: str) -> User:
         return self.bravo_imo if actor == "bravo_imo" else getattr(self.cast, actor.removesuffix("_token"))
@@ -207,7 +208,7 @@ def build_world(tmp: Path) -> World:
     pk["accident_report"] = accident_report.pk
     pk["accident"] = Accident.objects.get(report=accident_report).pk
     pk["casualty"] = Casualty.objects.get(report=accident_report).pk
-    pk["referral"] = refer_casualty(acting_user=cast.approver, casualty=Casualty.objects.get(pk=pk["casualty"]),
+    pk["referral"] = refer_casualty(acting_user=cast.imo, casualty=Casualty.objects.get(pk=pk["casualty"]),
                                     needs=["rehabilitation"], service=REFERRAL, provider="Unbroken centre",
                                     referred_on="2024-01-20").pk  # fmt: skip
     re_report = approved("risk_education", session_payload())
@@ -270,12 +271,14 @@ def build_world(tmp: Path) -> World:
 
     pk["bravo_draft_version"] = Report.objects.get(pk=pk["bravo_draft"]).version
     pk["draft_version"] = Report.objects.get(pk=pk["draft_report"]).version
-    Token.objects.create(user=cast.outsider)  # before any snapshot: the token is part of the register's state
-    world = World(cast=cast, bravo_imo=bravo_imo, pk=pk, upload=upload, mapping=mapping)
+    token = issue_token(cast.outsider).key  # before any snapshot: the token is part of the register's state
+    world = World(cast=cast, bravo_imo=bravo_imo, pk=pk, upload=upload, mapping=mapping, token=token)
     for resource, (label, org_path) in LISTS.items():
         rows = apps.get_model(label)._default_manager
         world.hidden[resource] = set(rows.exclude(**{org_path: "bravo"}).values_list("id", flat=True))
         world.bravo[resource] = set(rows.filter(**{org_path: "bravo"}).values_list("id", flat=True))
+    # Single casualty records are the authority's alone (decision 0037): Bravo reads not even its own.
+    world.bravo["casualties"] = set()
     # Every kind has something to hide, or its probes would prove nothing.
     assert all(world.hidden.values()), {k for k, v in world.hidden.items() if not v}
     return world
@@ -409,6 +412,7 @@ def api_reads() -> list[Probe]:
         Probe("api", "get", "/api/v1/article7-reports/{pk}/", target="missing", statuses=(404, 403)),
         Probe("api", "get", "/api/v1/article7-reports/{pk}/pdf/", target="missing", statuses=(404, 403)),
         Probe("api", "get", "/api/v1/article7-reports/{pk}/xlsx/", target="missing", statuses=(404, 403)),
+        Probe("api", "get", "/api/v1/article7-reports/{pk}/json/", target="missing", statuses=(404, 403)),
         Probe("api", "get", "/api/v1/article5-forecast/UKR/", statuses=(404, 403)),
         Probe("api", "get", "/api/v1/clearance-outputs/statistics/", statuses=(200,)),
         Probe("api", "get", "/api/v1/casualty-statistics/", statuses=(200, 404)),
@@ -732,7 +736,7 @@ def fill(value: Any, pk: int, own: dict[str, int] | None = None) -> Any:
 def send(world: World, actor: str, probe: Probe, pk: int) -> Any:
     user = world.user(actor)
     path, body = fill(probe.path, pk, world.pk), fill(probe.body, pk, world.pk)
-    token = {"HTTP_AUTHORIZATION": f"Token {Token.objects.get(user=user).key}"} if actor == TOKEN_ACTOR else {}
+    token = {"HTTP_AUTHORIZATION": f"Token {world.token}"} if actor == TOKEN_ACTOR else {}
     if probe.door == "api":
         client: Any = APIClient(**token)
         if not token:
@@ -874,7 +878,13 @@ NOT_PROBED = {
     "set_language": "sets the caller's own language cookie",
     "public-land-release": "published to everyone by design (decision 0004): totals by province, no geometry",
     "api-token": "issues the caller's own token; tests/test_ogc_items.py covers token scoping",
+    "api-logout": "revokes the token it is sent with, the caller's own, and no other (tests/test_tokens.py)",
     "schema": "the OpenAPI document: public by design, no data",
+    # Which operator approves which report kind is read by every member by design (decision 0036);
+    # only the authority's admin writes them (tests/test_four_eyes.py).
+    "approval-delegation-list": "approval delegations: not secret, no report data (decision 0036)",
+    "approval-delegation-detail": "approval delegations: not secret, no report data (decision 0036)",
+    "approval-delegation-revoke": "the authority admin's action; refused to others in tests/test_four_eyes.py",
 }
 
 

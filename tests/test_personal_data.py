@@ -153,12 +153,12 @@ def test_a_clerk_never_sees_informants_on_submitted_or_approved_reports(db: None
 def test_an_approval_shows_the_approver_the_informant_and_audits_that_read(db: None, world: World) -> None:
     path = f"/api/v1/reports/{world.submitted_report}/approve/"
 
-    response = world.client("approver").post(path, {}, format="json")
+    response = world.client("imo").post(path, {}, format="json")
 
     assert response.status_code == 200
     assert "Olena K." in response.content.decode()
     assert [(e.actor_id, e.object_type, e.object_id, e.reason) for e in personal_reads()] == [
-        (world.cast.approver.pk, "reports.report", str(world.submitted_report), f"API POST {path}")
+        (world.cast.imo.pk, "reports.report", str(world.submitted_report), f"API POST {path}")
     ]
 
 

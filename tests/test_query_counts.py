@@ -123,7 +123,7 @@ def test_an_approval_through_the_api_takes_twenty_queries(
         payload=register.nts_payload(square(20, x=5000)),
         submit=True,
     )
-    client = client_as("approver")
+    client = client_as("imo")  # the authority approves into the register (decision 0036)
 
     # Access check (views.ReportViewSet.approve):
     #   1. memberships (scope)  2. the report, scoped, with organisation and hazard
@@ -136,7 +136,7 @@ def test_an_approval_through_the_api_takes_twenty_queries(
     #   12. UPDATE hazard (totals, code)  13. INSERT status change  14. INSERT version (its sequence is the
     #   hazard's version)  15. transition validated → approved  16. UPDATE report  17. audit row  18. RELEASE SAVEPOINT
     # Rendering the response:
-    #   19. personal_data.read audit row (the approver sees the informant)
+    #   19. personal_data.read audit row (the IM officer sees the informant)
     #   20. created_by, for its username (approve_report reloads the report with its organisation only)
     with django_assert_num_queries(20):
         response = client.post(f"/api/v1/reports/{report.pk}/approve/", {}, format="json")

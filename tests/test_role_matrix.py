@@ -316,9 +316,10 @@ WRITE_EXPECTATIONS: dict[str, dict[str, int]] = {
     "patch": dict(admin=Y, imo=Y, qa=R, viewer=R, clerk=Y, approver=Y, outsider=N, anonymous=A),
     "submit": dict(admin=Y, imo=Y, qa=R, viewer=R, clerk=Y, approver=Y, outsider=N, anonymous=A),
     "validate": dict(admin=Y, imo=Y, qa=R, viewer=R, clerk=R, approver=Y, outsider=N, anonymous=A),
-    "approve": dict(admin=Y, imo=Y, qa=R, viewer=R, clerk=R, approver=Y, outsider=N, anonymous=A),
+    # The national authority approves into the register; alpha's own IM officer validates (decision 0036).
+    "approve": dict(admin=Y, imo=Y, qa=R, viewer=R, clerk=R, approver=R, outsider=N, anonymous=A),
     "return": dict(admin=Y, imo=Y, qa=R, viewer=R, clerk=R, approver=Y, outsider=N, anonymous=A),
-    "unapprove": dict(admin=Y, imo=Y, qa=R, viewer=R, clerk=R, approver=Y, outsider=N, anonymous=A),
+    "unapprove": dict(admin=Y, imo=Y, qa=R, viewer=R, clerk=R, approver=R, outsider=N, anonymous=A),
 }
 
 

@@ -65,6 +65,22 @@ def get(client: Client, z: int, x: int, y: int, collection: str = "hazardous_are
     return client.get(f"/tiles/{collection}/{z}/{x}/{y}", headers=headers)
 
 
+def member() -> Client:
+    """A client signed in as a user of no organisation: the register's tiles are for signed-in users (0037)."""
+    client = Client()
+    client.force_login(User.objects.get_or_create(username="member")[0])
+    return client
+
+
+# Hazard warnings, published to anonymous callers: the tiles shared caches may keep (decision 0037).
+WARNINGS = "hazard_warnings"
+
+
+@pytest.fixture(autouse=True)
+def warnings_published(settings: Any) -> None:
+    settings.CLEARGROUND_PUBLISHED = {WARNINGS: ["classification", "status", "admin_pcode", "admin_area"]}
+
+
 @pytest.fixture
 def three(cast: Cast) -> list[HazardousArea]:
     """Two 100 m hazards at the test origin, side by side; one 30 km east; a 3 km one 5 km south-west."""
@@ -86,7 +102,7 @@ def test_a_tile_holds_the_hazards_that_fall_in_it_drawn_where_they_are(
     three: list[HazardousArea], tmp_path: Path, z: int
 ) -> None:
     z, x, y = tile_of(LON0 + 0.0005, LAT0 + 0.0005, z)
-    response = get(Client(), z, x, y)
+    response = get(member(), z, x, y)
 
     assert response.status_code == 200 and response["Content-Type"] == MVT
     features = {f["id"]: f for f in decode(response.content, z, x, y, "hazardous_areas", tmp_path)}
@@ -150,7 +166,7 @@ def test_a_point_collection_draws_each_point_inside_its_hazard(
     three: list[HazardousArea], tmp_path: Path, z: int
 ) -> None:
     z, x, y = tile_of(LON0 + 0.0005, LAT0 + 0.0005, z)
-    response = get(Client(), z, x, y, "activities")
+    response = get(member(), z, x, y, "activities")
     features = decode(response.content, z, x, y, "activities", tmp_path)
     assert {f["id"] for f in features} == ids_in_tile_by_sql("activities", z, x, y) != set()
     for feature in features:
@@ -166,7 +182,7 @@ def test_a_point_collection_draws_each_point_inside_its_hazard(
 
 def test_a_tile_with_nothing_in_it_is_an_empty_200_as_tipg_answers(three: Any) -> None:
     z, x, y = tile_of(LON0 - 5, LAT0 - 5, 12)
-    response = get(Client(), z, x, y)
+    response = get(member(), z, x, y)
     assert response.status_code == 200 and response["Content-Type"] == MVT
     assert response.content == b""
 
@@ -232,30 +248,34 @@ def test_accidents_are_hidden_from_anonymous_callers_and_scoped_by_organisation(
 
     etags: dict[str, str] = {}
 
-    def seen_by(user: User) -> set[int]:
+    # Members who may not read single casualty records see the point snapped to 0.1° (decision 0037).
+    snapped = tile_of(36.2, 50.0, 14)
+
+    def seen_by(user: User, tile: tuple[int, int, int] = (z, x, y)) -> set[int]:
         client = Client()
         client.force_login(user)
-        response = get(client, z, x, y, "accidents")
+        response = get(client, *tile, "accidents")
         assert response.status_code == 200 and response["Cache-Control"] == "private, no-cache"
         assert "Cookie" in response["Vary"]
         etags[user.username] = response["ETag"]
-        return {f["id"] for f in decode(response.content, z, x, y, "accidents", tmp_path)}
+        return {f["id"] for f in decode(response.content, *tile, "accidents", tmp_path)}
 
-    assert seen_by(cast.viewer) == {alphas, bravos}  # the national authority sees every accident
-    assert seen_by(cast.clerk) == {alphas}
-    assert seen_by(cast.outsider) == {bravos}
-    # Different rows, different ETags: one caller's copy never revalidates as another's.
-    assert len(set(etags.values())) == 3
+    assert seen_by(cast.imo) == {alphas, bravos}  # the national authority sees every accident
+    assert seen_by(cast.viewer, snapped) == {alphas, bravos}
+    assert seen_by(cast.clerk, snapped) == {alphas}
+    assert seen_by(cast.outsider, snapped) == {bravos}
+    # Different rows or views, different ETags: one caller's copy never revalidates as another's.
+    assert len(set(etags.values())) == 4
     # Killed and injured counts travel; who they were does not.
     assert "name" not in attributes(COLLECTIONS["accidents"]) and "injured" in attributes(COLLECTIONS["accidents"])
 
 
 def test_a_drf_token_reads_as_its_user_and_a_wrong_one_is_refused_even_for_public_tiles(cast: Cast) -> None:
-    from rest_framework.authtoken.models import Token
+    from accounts.tokens import issue_token
 
     accident(cast, cast.clerk, cast.alpha, 200)
     z, x, y = tile_of(LON0, LAT0 + 0.0027, 14)
-    token = Token.objects.create(user=cast.clerk)
+    token = issue_token(cast.clerk)
     assert get(Client(), z, x, y, "accidents", Authorization=f"Token {token.key}").status_code == 200
     assert get(Client(), z, x, y, "accidents", Authorization="Token nonsense").status_code == 401
     assert get(Client(), z, x, y, Authorization="Token nonsense").status_code == 401
@@ -263,7 +283,7 @@ def test_a_drf_token_reads_as_its_user_and_a_wrong_one_is_refused_even_for_publi
 
 def test_a_head_request_gets_the_headers_without_the_tile(three: Any) -> None:
     z, x, y = tile_of(LON0, LAT0, 14)
-    response = Client().head(f"/tiles/hazardous_areas/{z}/{x}/{y}")
+    response = member().head(f"/tiles/hazardous_areas/{z}/{x}/{y}")
     assert response.status_code == 200 and response["ETag"].startswith('W/"v') and response.content == b""
 
 
@@ -281,49 +301,49 @@ def test_a_revalidation_with_the_current_etag_is_a_304_without_running_the_tile_
     three: Any, django_assert_num_queries: Any
 ) -> None:
     z, x, y = tile_of(LON0, LAT0, 14)
-    first = get(Client(), z, x, y)
+    first = get(Client(), z, x, y, WARNINGS)
     etag = first["ETag"]
     assert etag.startswith('W/"v') and first["Cache-Control"] == "public, no-cache"
     with django_assert_num_queries(1):  # the version read, nothing else
-        again = get(Client(), z, x, y, If_None_Match=etag)
+        again = get(Client(), z, x, y, WARNINGS, If_None_Match=etag)
     assert again.status_code == 304 and again["ETag"] == etag and again.content == b""
-    assert get(Client(), z, x, y, If_None_Match=etag.removeprefix("W/")).status_code == 304
-    assert get(Client(), z, x, y, If_None_Match=f'"other", {etag}').status_code == 304
-    assert get(Client(), z, x, y, If_None_Match='W/"v999-all"').status_code == 200
+    assert get(Client(), z, x, y, WARNINGS, If_None_Match=etag.removeprefix("W/")).status_code == 304
+    assert get(Client(), z, x, y, WARNINGS, If_None_Match=f'"other", {etag}').status_code == 304
+    assert get(Client(), z, x, y, WARNINGS, If_None_Match='W/"v999-all"').status_code == 200
 
 
 def test_approving_a_report_changes_the_etag_and_the_tile(
     cast: Cast, three: list[HazardousArea], tmp_path: Path, django_capture_on_commit_callbacks: Any
 ) -> None:
     z, x, y = tile_of(LON0, LAT0, 14)
-    before = get(Client(), z, x, y)
+    before = get(Client(), z, x, y, WARNINGS)
 
     with django_capture_on_commit_callbacks(execute=True):
         new = register_hazard(cast, square(50, x=400), name="New find")
 
-    after = get(Client(), z, x, y, If_None_Match=before["ETag"])
+    after = get(Client(), z, x, y, WARNINGS, If_None_Match=before["ETag"])
     assert after.status_code == 200 and after["ETag"] != before["ETag"]
-    ids_before = {f["id"] for f in decode(before.content, z, x, y, "hazardous_areas", tmp_path)}
-    ids_after = {f["id"] for f in decode(after.content, z, x, y, "hazardous_areas", tmp_path)}
+    ids_before = {f["id"] for f in decode(before.content, z, x, y, WARNINGS, tmp_path)}
+    ids_after = {f["id"] for f in decode(after.content, z, x, y, WARNINGS, tmp_path)}
     assert ids_after == ids_before | {new.pk}
 
 
 def test_a_tile_takes_one_statement_which_also_reads_the_version(three: Any, django_assert_num_queries: Any) -> None:
     z, x, y = tile_of(LON0, LAT0, 10)
-    get(Client(), z, x, y)  # the first request in a process reads the views' columns once
+    get(Client(), z, x, y, WARNINGS)  # the first request in a process reads the views' columns once
     with django_assert_num_queries(1) as captured:
-        response = get(Client(), z, x, y)
+        response = get(Client(), z, x, y, WARNINGS)
     assert response.status_code == 200
     [statement] = (q["sql"] for q in captured.captured_queries)
     assert statement.count("ST_AsMVT(") == 1 and "ST_TileEnvelope" in statement
     assert "hazards_dataversion" in statement
     # A revalidation with a stale ETag: the version read, then the tile statement.
     with django_assert_num_queries(2):
-        assert get(Client(), z, x, y, If_None_Match='W/"v999-all"').status_code == 200
+        assert get(Client(), z, x, y, WARNINGS, If_None_Match='W/"v999-all"').status_code == 200
 
 
 def test_tilejson_names_the_tile_url_zooms_bounds_and_fields(three: list[HazardousArea]) -> None:
-    response = Client().get("/tiles/hazardous_areas/tilejson.json")
+    response = member().get("/tiles/hazardous_areas/tilejson.json")
     assert response.status_code == 200 and response["ETag"].startswith('W/"v')
     doc = response.json()
     assert doc["tilejson"] == "3.0.0"
@@ -340,13 +360,13 @@ def test_tilejson_names_the_tile_url_zooms_bounds_and_fields(three: list[Hazardo
     assert layer["fields"]["name"] == "String" and layer["fields"]["remaining_area_m2"] == "Number"
     assert layer["fields"]["date_of_information"] == "String" and "geom" not in layer["fields"]
     assert (
-        Client().get("/tiles/hazardous_areas/tilejson.json", headers={"If-None-Match": response["ETag"]}).status_code
+        member().get("/tiles/hazardous_areas/tilejson.json", headers={"If-None-Match": response["ETag"]}).status_code
         == 304
     )
 
 
 def test_tilejson_of_an_empty_collection_covers_the_world(db: None) -> None:
-    doc = Client().get("/tiles/finds/tilejson.json").json()
+    doc = member().get("/tiles/finds/tilejson.json").json()
     assert doc["bounds"] == [-180.0, -85.0511287798066, 180.0, 85.0511287798066]
 
 
@@ -356,7 +376,7 @@ def test_as_points_every_hazard_is_one_point_inside_it_even_those_too_small_for_
     # The map's dots at national scale: at z6 the 100 m hazards are dropped as polygons (above), but
     # as points each hazard in the tile is there once, on its own surface.
     z, x, y = tile_of(LON0 + 0.0005, LAT0 + 0.0005, 6)
-    response = Client().get(f"/tiles/hazardous_areas/{z}/{x}/{y}?geometry=point")
+    response = member().get(f"/tiles/hazardous_areas/{z}/{x}/{y}?geometry=point")
     assert response.status_code == 200
     features = decode(response.content, z, x, y, "hazardous_areas", tmp_path)
     assert sorted(f["id"] for f in features) == sorted(ids_in_tile_by_sql("hazardous_areas", z, x, y))
@@ -375,8 +395,8 @@ def test_chosen_properties_leave_the_rest_out_and_carry_the_id_as_the_feature_id
     three: list[HazardousArea], tmp_path: Path
 ) -> None:
     z, x, y = tile_of(LON0 + 0.0005, LAT0 + 0.0005, 14)
-    full = Client().get(f"/tiles/hazardous_areas/{z}/{x}/{y}")
-    slim = Client().get(f"/tiles/hazardous_areas/{z}/{x}/{y}?properties=status,classification")
+    full = member().get(f"/tiles/hazardous_areas/{z}/{x}/{y}")
+    slim = member().get(f"/tiles/hazardous_areas/{z}/{x}/{y}?properties=status,classification")
     assert slim.status_code == 200 and len(slim.content) < len(full.content)
     features = decode(slim.content, z, x, y, "hazardous_areas", tmp_path)
     assert {name for f in features for name in f if name != "geometry"} == {"mvt_id", "status", "classification"}
@@ -395,6 +415,6 @@ def test_an_unknown_geometry_or_property_is_a_400_that_names_it(
     three: list[HazardousArea], query: str, named: str
 ) -> None:
     z, x, y = tile_of(LON0, LAT0, 14)
-    response = Client().get(f"/tiles/hazardous_areas/{z}/{x}/{y}?{query}")
+    response = member().get(f"/tiles/hazardous_areas/{z}/{x}/{y}?{query}")
     assert response.status_code == 400
     assert named in response.json()["detail"]

@@ -212,7 +212,7 @@ def test_point_11_the_migration_backfills_the_precision_the_aicma_loaders_read(t
     load_victims(victims_file(tmp_path, VICTIMS))
     load_events(events_file(tmp_path, EVENTS))
     Accident.objects.update(date_precision="day")  # as the column's default left them before the backfill
-    migration = importlib.import_module("casualties.migrations.0003_accident_date_precision_and_unknown_category")
+    migration = importlib.import_module("casualties.migrations.0004_accident_date_precision_and_unknown_category")
 
     migration.backfill(apps, None)
 

@@ -1,7 +1,7 @@
 """Victim-assistance referrals: an IM officer refers a casualty to services and records what became of it.
 
-A referral is the person's health and social data: only the roles that may read the casualty's
-identity see it, every read is audited, and audit rows withhold the needs, service, provider and notes.
+A referral is the person's health and social data: only the roles that may read single casualty records
+(decision 0037) see it, every read is audited, and audit rows withhold the needs, service, provider and notes.
 The accident is Alpha's civilian accident with two named casualties (tests/test_casualties_recording.py).
 """
 
@@ -27,7 +27,7 @@ from tests.test_casualties_recording import (
 )
 
 ROLES = ["admin", "imo", "qa", "viewer", "clerk", "approver", "outsider", "anonymous"]
-READERS = {"admin", "imo", "approver"}  # IM roles of the authority, and Alpha's own IM officer
+READERS = {"admin", "imo"}  # the authority's personal-data roles: single casualty records (decision 0037)
 SECRET = "prosthetic fitting at Lviv Unbroken"
 
 
@@ -49,16 +49,16 @@ def referral_of(cast: Cast, casualty: Casualty, *, by: Any = None, **extra: Any)
         "notes": "Lower-leg amputation; needs transport",
         **extra,
     }
-    return refer_casualty(acting_user=by or cast.approver, casualty=casualty, **fields)
+    return refer_casualty(acting_user=by or cast.imo, casualty=casualty, **fields)
 
 
 def test_an_im_officer_refers_a_casualty_and_each_follow_up_is_a_row(cast: Cast) -> None:
     injured, _ = casualties(cast)
 
     referral = referral_of(cast, injured)
-    record_referral_outcome(referral, acting_user=cast.approver, outcome="receiving_services", on="2024-02-01",
+    record_referral_outcome(referral, acting_user=cast.imo, outcome="receiving_services", on="2024-02-01",
                             service_started_on="2024-01-29", note="first fitting")  # fmt: skip
-    record_referral_outcome(referral, acting_user=cast.approver, outcome="receiving_services", on="2024-03-01",
+    record_referral_outcome(referral, acting_user=cast.imo, outcome="receiving_services", on="2024-03-01",
                             note="follow-up call")  # fmt: skip
     record_referral_outcome(referral, acting_user=cast.imo, outcome="completed", on="2024-04-15")
 
@@ -68,9 +68,9 @@ def test_an_im_officer_refers_a_casualty_and_each_follow_up_is_a_row(cast: Cast)
     assert referral.needs == ["rehabilitation", "psychological"]
     steps = ReferralUpdate.objects.filter(referral=referral).order_by("on", "id")
     assert [(u.from_outcome, u.to_outcome, u.on.isoformat(), u.by.username) for u in steps] == [
-        ("", "pending", "2024-01-20", "approver"),
-        ("pending", "receiving_services", "2024-02-01", "approver"),
-        ("receiving_services", "receiving_services", "2024-03-01", "approver"),
+        ("", "pending", "2024-01-20", "imo"),
+        ("pending", "receiving_services", "2024-02-01", "imo"),
+        ("receiving_services", "receiving_services", "2024-03-01", "imo"),
         ("receiving_services", "completed", "2024-04-15", "imo"),
     ]
     with pytest.raises(Conflict):
@@ -81,14 +81,14 @@ def test_an_im_officer_refers_a_casualty_and_each_follow_up_is_a_row(cast: Cast)
 def test_audit_rows_keep_dates_and_outcome_but_withhold_the_persons_needs_and_services(cast: Cast) -> None:
     injured, _ = casualties(cast)
     referral = referral_of(cast, injured)
-    record_referral_outcome(referral, acting_user=cast.approver, outcome="declined", on="2024-01-25",
+    record_referral_outcome(referral, acting_user=cast.imo, outcome="declined", on="2024-01-25",
                             note="prefers the local clinic")  # fmt: skip
 
     rows = list(AuditEntry.objects.filter(object_type="assistance.referral").order_by("id"))
 
     assert [(r.action, r.actor_id, r.object_id) for r in rows] == [
-        ("referral.create", cast.approver.pk, str(referral.pk)),
-        ("referral.outcome", cast.approver.pk, str(referral.pk)),
+        ("referral.create", cast.imo.pk, str(referral.pk)),
+        ("referral.outcome", cast.imo.pk, str(referral.pk)),
     ]
     restricted = {"restricted": "true"}
     assert rows[0].new == {"casualty": injured.pk, "referred_on": "2024-01-20", "service_started_on": None,
@@ -106,7 +106,7 @@ def test_every_problem_of_a_referral_is_listed_at_once_and_nothing_is_written(ca
     before = AuditEntry.objects.count()
 
     with pytest.raises(ValidationFailed) as exc:
-        refer_casualty(acting_user=cast.approver, casualty=injured, needs=["rehabilitation", "massage"], service=" ",
+        refer_casualty(acting_user=cast.imo, casualty=injured, needs=["rehabilitation", "massage"], service=" ",
                        provider="", referred_on="2024-01-05")  # fmt: skip
 
     assert problems_of(exc) == {
@@ -117,7 +117,7 @@ def test_every_problem_of_a_referral_is_listed_at_once_and_nothing_is_written(ca
         "referred_on": "is before the accident",
     }
     with pytest.raises(ValidationFailed) as exc:
-        refer_casualty(acting_user=cast.approver, casualty=999_999, needs=[], service="x", provider="y",
+        refer_casualty(acting_user=cast.imo, casualty=999_999, needs=[], service="x", provider="y",
                        referred_on="2999-01-01")  # fmt: skip
     assert set(problems_of(exc)) == {"casualty", "needs", "referred_on"}
     assert problems_of(exc)["referred_on"] == "is in the future"
@@ -127,10 +127,10 @@ def test_every_problem_of_a_referral_is_listed_at_once_and_nothing_is_written(ca
 def test_a_follow_up_out_of_order_is_refused_with_every_problem_and_changes_nothing(cast: Cast) -> None:
     injured, _ = casualties(cast)
     referral = referral_of(cast, injured)
-    record_referral_outcome(referral, acting_user=cast.approver, outcome="receiving_services", on="2024-02-01")
+    record_referral_outcome(referral, acting_user=cast.imo, outcome="receiving_services", on="2024-02-01")
 
     with pytest.raises(ValidationFailed) as exc:
-        record_referral_outcome(referral, acting_user=cast.approver, outcome="pending", on="2024-01-25",
+        record_referral_outcome(referral, acting_user=cast.imo, outcome="pending", on="2024-01-25",
                                 service_started_on="2024-01-10")  # fmt: skip
 
     assert problems_of(exc) == {
@@ -139,14 +139,14 @@ def test_a_follow_up_out_of_order_is_refused_with_every_problem_and_changes_noth
         "outcome": "the referral is already receiving_services; it cannot be pending",
     }
     with pytest.raises(ValidationFailed) as exc:
-        record_referral_outcome(referral, acting_user=cast.approver, outcome="cured", on="someday")
+        record_referral_outcome(referral, acting_user=cast.imo, outcome="cured", on="someday")
     assert set(problems_of(exc)) == {"outcome", "on"}
     referral.refresh_from_db()
     assert (referral.outcome, referral.service_started_on) == ("receiving_services", dt.date(2024, 2, 1))
     assert ReferralUpdate.objects.filter(referral=referral).count() == 2
 
 
-@pytest.mark.parametrize("role", ["qa", "viewer", "clerk", "outsider"])
+@pytest.mark.parametrize("role", ["qa", "viewer", "clerk", "approver", "outsider"])
 def test_a_role_without_personal_data_access_may_not_refer_and_learns_nothing_of_the_casualty(
     cast: Cast, role: str
 ) -> None:

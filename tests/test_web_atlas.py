@@ -5,6 +5,7 @@ import json
 import re
 
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client
 
 from clearground.test import LON0, rect
@@ -32,8 +33,11 @@ def reduce(cast, hazard, on: dt.date, x1: float = 40):
 # ---- /map/
 
 
-def test_the_map_page_answers_anyone_while_the_register_is_published(cast):
+def test_the_map_page_asks_anonymous_visitors_to_sign_in_since_its_layers_are_not_published(cast):
+    # Decision 0037: the public gets the released-land summary (the home page) and published collections.
     response = client_for().get("/map/")
+    assert response.status_code == 302 and "/login/" in response["Location"]
+    response = client_for(cast.viewer).get("/map/")
     assert response.status_code == 200
     assert 'class="wide"' in response.content.decode()
 
@@ -67,12 +71,9 @@ def test_the_map_embeds_no_hazard_geometry_only_tile_templates(cast):
     assert "coordinates" not in response.content.decode()
 
 
-@pytest.mark.parametrize(
-    ("who", "has_accidents"), [(None, False), ("viewer", True), ("clerk", True), ("outsider", True)]
-)
+@pytest.mark.parametrize(("who", "has_accidents"), [("viewer", True), ("clerk", True), ("outsider", True)])
 def test_the_accidents_layer_is_offered_only_to_those_the_tiles_would_serve(cast, who, has_accidents):
-    user = getattr(cast, who) if who else None
-    response = client_for(user).get("/map/")
+    response = client_for(getattr(cast, who)).get("/map/")
     assert ("accidents" in config_of(response)["tiles"]) is has_accidents
     assert ('value="accidents"' in response.content.decode()) is has_accidents
 
@@ -80,7 +81,8 @@ def test_the_accidents_layer_is_offered_only_to_those_the_tiles_would_serve(cast
 def test_the_popup_links_only_hazards_whose_page_the_user_may_open(cast):
     assert config_of(client_for(cast.viewer).get("/map/"))["linkable"] is None
     assert config_of(client_for(cast.clerk).get("/map/"))["linkable"] == [cast.alpha.pk]
-    assert config_of(client_for().get("/map/"))["linkable"] == []
+    stranger = User.objects.create_user("stranger", password="test-password-1")  # signed in, no membership
+    assert config_of(client_for(stranger).get("/map/"))["linkable"] == []
 
 
 def test_the_organisation_filter_offers_organisations_responsible_for_hazards(cast):

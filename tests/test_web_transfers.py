@@ -121,15 +121,18 @@ def test_a_run_queued_from_the_page_ends_in_the_import_report(cast: Cast) -> Non
 
 
 @pytest.mark.django_db(databases=BOTH)
-def test_an_im_officer_approves_the_import_from_its_report(cast: Cast) -> None:
+def test_the_authoritys_im_officer_approves_the_import_from_its_report(cast: Cast) -> None:
     clerk = signed_in(cast.clerk)
     pk = int(upload(clerk, geojson("North field"))["Location"].split("/")[2])
     clerk.post(f"/imports/{pk}/run/")
     call_command("worker", "--burst", verbosity=0)
-    approver = signed_in(cast.approver)
+    approver = signed_in(cast.imo)
     assert "Approve import" in approver.get(f"/imports/{pk}/").content.decode()
+    # Alpha's own IM officer does not approve into the national register (decision 0036).
+    assert "Approve import" not in signed_in(cast.approver).get(f"/imports/{pk}/").content.decode()
 
     assert clerk.post(f"/imports/{pk}/approve/").status_code == 403
+    assert signed_in(cast.approver).post(f"/imports/{pk}/approve/").status_code == 403
     assert approver.post(f"/imports/{pk}/approve/").status_code == 302
 
     assert Import.objects.get(pk=pk).status == Import.Status.APPROVED

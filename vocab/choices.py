@@ -91,6 +91,9 @@ PRODUCT_ACTIVITY: dict[str, str] = {
 
 class DeviceCategory(models.TextChoices):
     AP_MINE = "ap_mine", _("Anti-personnel mine")
+    # A victim-activated improvised device is an anti-personnel mine under Art. 2(1) of the Convention
+    # (designed to be exploded by the presence, proximity or contact of a person), whoever made it.
+    AP_IMPROVISED = "ap_improvised", _("Improvised anti-personnel mine")
     AT_MINE = "at_mine", _("Anti-vehicle mine")
     UXO = "uxo", _("Unexploded ordnance")
     AXO = "axo", _("Abandoned explosive ordnance")
@@ -126,6 +129,16 @@ class FindCondition(models.TextChoices):
 
 class Disposal(models.TextChoices):
     DESTROYED_IN_SITU = "destroyed_in_situ", _("Destroyed in situ")
+    DESTROYED_OFF_SITE = "destroyed_off_site", _("Removed and destroyed at a demolition site")
     REMOVED = "removed", _("Removed for later destruction")
     RENDERED_SAFE = "rendered_safe", _("Rendered safe")
     HANDED_OVER = "handed_over", _("Handed over to authorities")
+
+
+# Art. 2(1) and 5(1) of the Convention: the categories that make an area a "mined area" under
+# Art. 5 and Form C of Art. 7 (an area containing or suspected to contain anti-personnel mines).
+AP_MINE_CATEGORIES: tuple[str, ...] = (DeviceCategory.AP_MINE, DeviceCategory.AP_IMPROVISED)
+
+# Dispositions that destroy the item (Art. 7(1)(g), Form G: "destroyed"). Removed-not-yet-destroyed,
+# rendered safe and handed-over items are found, not destroyed, and are reported apart.
+DESTROYED_DISPOSALS: tuple[str, ...] = (Disposal.DESTROYED_IN_SITU, Disposal.DESTROYED_OFF_SITE)

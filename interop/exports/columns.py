@@ -103,6 +103,37 @@ HXL: dict[str, dict[str, str]] = {
         **_ADMIN,
         "report_id": "#meta+report_id",
     },
+    # Accidents for members who may not read single casualty records (decision 0037).
+    "accidents_generalised": {
+        "id": "#event+id",
+        "kind": "#event+type",
+        "month": "#date+occurred+month",
+        "device_category": "#item+type",
+        "stage": "#status+investigation",
+        "killed": "#affected+killed",
+        "injured": "#affected+injured",
+        **_ORG,
+        **_ADMIN,
+    },
+    "released_land": {
+        "id": "#adm1+id",
+        **_ADMIN,
+        "hazards": "#loc+num",
+        "open_hazards": "#loc+num+open",
+        "original_m2": "#indicator+area_m2+original",
+        "cancelled_m2": "#indicator+area_m2+cancelled",
+        "reduced_m2": "#indicator+area_m2+reduced",
+        "cleared_m2": "#indicator+area_m2+cleared",
+        "remaining_m2": "#indicator+area_m2+remaining",
+        "latest_information": "#date+reported",
+    },
+    "hazard_warnings": {
+        "id": "#meta+id",
+        "classification": "#loc+type",
+        "status": "#status",
+        **_ADMIN,
+        "date_of_information": "#date+reported",
+    },
 }
 
 # Geometry in tables: points as latitude and longitude, other shapes as WKT (HXL's #geo+bounds).
@@ -110,6 +141,6 @@ LAT, LON, WKT = "lat", "lon", "geometry_wkt"
 GEOMETRY_HXL = {LAT: "#geo+lat", LON: "#geo+lon", WKT: "#geo+bounds"}
 
 
-def columns(collection_id: str) -> list[str]:
-    """The exported columns of a collection, in order (geometry apart)."""
-    return list(HXL[collection_id])
+def columns(view_name: str) -> list[str]:
+    """The exported columns of a collection's view (its id, or its generalised view), in order (geometry apart)."""
+    return list(HXL[view_name])

@@ -38,7 +38,7 @@ class HxlCsvExporter(ZippedExporter):
     def write_layer(self, layer: Layer, folder: Path) -> list[Path]:
         points = layer.collection.geometry_type == "Point"
         geometry = [LAT, LON] if points else [WKT]
-        tags = HXL[layer.name]
+        tags = HXL[layer.collection.view_name]
         path = folder / f"{layer.name}.csv"
         with path.open("w", newline="", encoding="utf-8") as f:
             out = csv.writer(f)

@@ -3,7 +3,8 @@
 Reads only the `publish` views (interop/collections.py). Public collections go to any signed-in
 user in full, as the OGC API shows them; a restricted collection (accidents) only to members with
 a working role, scoped like accounts/access.py: the authority's reach everything, an operator's
-only its own organisation's rows (decision 0020).
+only its own organisation's rows (decision 0020), generalised for members who may not read single
+casualty records; anonymous callers what the authority publishes (decision 0037).
 """
 
 from __future__ import annotations
@@ -19,10 +20,10 @@ from psycopg import sql
 
 from accounts.models import Organisation
 from core.errors import NotFoundOrNoAccess, Problem, ValidationFailed
-from interop.collections import COLLECTIONS, Collection
+from interop.collections import Collection
 from interop.exports.base import BOOL, DATE, DATETIME, FLOAT, INT, TEXT, Layer
 from interop.exports.columns import columns
-from interop.publish_access import SignInRequired, readable_org_ids
+from interop.publish_access import SignInRequired, readable_org_ids, visible_collections
 
 # PostgreSQL type OIDs → column kinds (everything else is text).
 _KINDS = {20: INT, 21: INT, 23: INT, 16: BOOL, 700: FLOAT, 701: FLOAT, 1700: FLOAT, 1082: DATE, 1114: DATETIME,
@@ -52,8 +53,15 @@ def restricted_reach(user: Any, collection: Collection) -> list[int] | None:
 
 
 def exportable(user: Any) -> list[Collection]:
-    """The collections this user may export, in registry order."""
-    return [c for c in COLLECTIONS.values() if not c.restricted or restricted_reach(user, c) != []]
+    """The collections this user may export, in registry order, as they see them (interop.publish_access).
+
+    The collections, rows, fields and generalised views are those the OGC API shows the same user;
+    an anonymous user (the command without --as-user) gets what the authority publishes.
+    """
+    try:
+        return [seen for seen, _ in visible_collections(user).values()]
+    except SignInRequired:
+        return []
 
 
 def parse_request(
@@ -84,9 +92,21 @@ def parse_request(
         if missing:
             problems.append(Problem("organisation", f"{', '.join(missing)}: no organisation has this code"))
         org_ids = tuple(found[c] for c in codes if c in found)
+        # The released-land summary has no organisation, and to an anonymous caller the organisation is
+        # not published: filtering on it would be an oracle (decision 0037). Named: a problem; else left out.
+        unfit = [c.id for c in chosen if not _by_organisation(c)]
+        if names and unfit:
+            problems.append(Problem("organisation", f"{', '.join(unfit)}: cannot be filtered by organisation"))
+        chosen = [c for c in chosen if _by_organisation(c)]
     if problems:
         raise ValidationFailed(problems)
     return ExportRequest(tuple(chosen), box, org_ids)
+
+
+def _by_organisation(collection: Collection) -> bool:
+    """Can this collection, as the caller sees it, be filtered by organisation?"""
+    shown = collection.fields is None or "organisation_id" in collection.fields
+    return shown and "organisation_id" in columns(collection.view_name)
 
 
 def _bbox(problems: list[Problem], raw: str) -> tuple[float, float, float, float] | None:
@@ -113,7 +133,7 @@ def fetch(
     wkt: bool = False,
 ) -> Layer:
     """One collection's rows the user may export, in one SQL statement over its publish view (ordered by id)."""
-    names = columns(collection.id)
+    names = [n for n in columns(collection.view_name) if collection.fields is None or n in ("id", *collection.fields)]
     select = [sql.Identifier(n) for n in names] + [sql.SQL("ST_AsBinary(geom)")]
     if wkt:
         select.append(sql.SQL("ST_AsText(geom)"))
@@ -130,7 +150,9 @@ def fetch(
     if bbox is not None:
         where.append(sql.SQL("ST_Intersects(geom, ST_MakeEnvelope(%s, %s, %s, %s, 4326))"))
         params.extend(bbox)
-    query = sql.SQL("SELECT {} FROM {}").format(sql.SQL(", ").join(select), sql.Identifier("publish", collection.id))
+    query = sql.SQL("SELECT {} FROM {}").format(
+        sql.SQL(", ").join(select), sql.Identifier("publish", collection.view_name)
+    )
     if where:
         query += sql.SQL(" WHERE ") + sql.SQL(" AND ").join(where)
     query += sql.SQL(" ORDER BY id")

@@ -21,8 +21,11 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
+from accounts import audit
+from accounts.access import may_approve_kind
 from accounts.models import Membership, Organisation
 from casualties.choices import AccidentKind, ActivityAtTime, AgeBand, CasualtyCategory, DatePrecision
+from core.errors import NotAllowed
 from interop.formats.aicma import VictimRow, account, diff, diff_counts, read_victims
 from interop.formats.aicma.matching import EVENT_DEVICE, EventAccident, VictimsAccident, match
 from interop.formats.aicma.victims import COORD_DECIMALS
@@ -227,7 +230,27 @@ def importer_for(code: str) -> Importer:
         Membership.objects.get_or_create(user=user, organisation=organisation, role=role)
         return user
 
-    return Importer(organisation, member("importer", Role.DATA_CLERK), member("import-approver", Role.IM_OFFICER))
+    importer = Importer(organisation, member("importer", Role.DATA_CLERK), member("import-approver", Role.IM_OFFICER))
+    if not may_approve_kind(importer.officer, organisation.pk, "accident"):
+        raise NotAllowed(f"{organisation} may not approve accident reports into the register: load as the national "
+                         "authority, or have it delegate accident reports to this organisation.")  # fmt: skip
+    return importer
+
+
+# The loaders' documented single-actor mode (decision 0036): an administrator loads the government's
+# published statistics, and the loader both enters (as the import clerk) and approves (as the import
+# approver). Two accounts, one person: said so in the audit log, once per load that approved anything.
+SINGLE_ACTOR_REASON = (
+    "single-person approval: an administrator's load of published government statistics enters and approves alone"
+)
+
+
+def record_single_actor_load(importer: Importer, *, source: str, file_name: str, reports: int) -> None:
+    """One audit row saying this load's approvals were one person's, and why (if it approved any)."""
+    if reports:
+        audit.record(importer.officer, "load.sole_approval", importer.organisation,
+                     new={"source": source, "file": file_name, "reports_approved": reports},
+                     reason=SINGLE_ACTOR_REASON)  # fmt: skip
 
 
 def enter_accident(
@@ -391,4 +414,5 @@ def load_victims(
             result["reports_created"] += 1
             if progress:
                 progress(1)
+        record_single_actor_load(importer, source=SOURCE, file_name=path.name, reports=result["reports_created"])
     return result

@@ -28,6 +28,7 @@ from interop.importers.aicma import (
     enter_accident,
     event_accident,
     importer_for,
+    record_single_actor_load,
     unmatched_stored_accidents,
 )
 from interop.models import ImportedRecord
@@ -138,4 +139,6 @@ def load_events(
                 result["accident_reports_created"] += 1
             if progress:
                 progress(1)
+        record_single_actor_load(importer, source=SOURCE, file_name=path.name,
+                                 reports=result["accident_reports_created"])  # fmt: skip
     return result

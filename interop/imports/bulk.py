@@ -43,6 +43,7 @@ from psycopg import sql
 from accounts.models import AuditEntry
 from accounts.personal import without_personal_data
 from core.errors import Problem, ValidationFailed
+from hazards.attributes import ATTRIBUTES, NAMES
 from hazards.models import (
     Activity,
     DataVersion,
@@ -64,18 +65,8 @@ from vocab.choices import HazardStatus
 #: tables and COPY only on large files, and small files keep the per-row path's exact behaviour.
 BULK_FROM = 1000
 
-# The hazard attributes an NTS report can set, with the model's defaults for those it leaves out.
-_HAZARD_FIELDS = (
-    "name",
-    "classification",
-    "devices_suspected",
-    "devices_confirmed",
-    "evidence_summary",
-    "land_use",
-    "blockages",
-    "beneficiaries",
-    "marking_status",
-)
+# The hazard attributes an NTS report can set (hazards/attributes.py); the model gives defaults for the rest.
+_HAZARD_FIELDS = NAMES
 
 _STAGING = [
     ("n", "int4"),
@@ -87,15 +78,7 @@ _STAGING = [
     ("pos", "bytea"),
     ("benchmark", "bytea"),
     ("state", "jsonb"),
-    ("name", "text"),
-    ("classification", "text"),
-    ("devices_suspected", "text[]"),
-    ("devices_confirmed", "text[]"),
-    ("evidence_summary", "text"),
-    ("land_use", "text[]"),
-    ("blockages", "text"),
-    ("beneficiaries", "int4"),
-    ("marking_status", "text"),
+    *((a.name, a.staging) for a in ATTRIBUTES),
     ("geometry_repair", "text"),
     ("evidence", "jsonb"),
     ("activity", "jsonb"),
@@ -205,15 +188,7 @@ def _prepare(
         None,
         None,
         None,
-        fields["name"],
-        fields["classification"],
-        fields["devices_suspected"],
-        fields["devices_confirmed"],
-        fields["evidence_summary"],
-        fields["land_use"],
-        fields["blockages"],
-        fields["beneficiaries"],
-        fields["marking_status"],
+        *(fields[name] for name in _HAZARD_FIELDS),
         changes.geom.repair_note,
         _json(changes.evidence),
         _json({k: v for k, v in activity.items() if k != "location"}) if changes.activity else None,
@@ -383,10 +358,12 @@ def _statements(approving: bool) -> list[sql.SQL]:
     )
     report = sql.SQL(
         """
-        INSERT INTO {report} (id, kind, schema_version, status, organisation_id, created_by_id, hazard_id,
-                              date_of_information, payload, reconcile, override_reason, supersedes_id,
-                              approved_at, approved_by_id, version, created_at, updated_at)
-        SELECT i.report_id, 'nts', %(schema)s, %(status)s, %(org)s, %(author)s, i.hazard_id, %(doi)s, r.payload,
+        INSERT INTO {report} (id, kind, schema_version, status, organisation_id, created_by_id,
+                              content_changed_by_id, hazard_id, date_of_information, payload, reconcile,
+                              override_reason, supersedes_id, approved_at, approved_by_id, version, created_at,
+                              updated_at)
+        SELECT i.report_id, 'nts', %(schema)s, %(status)s, %(org)s, %(author)s, %(author)s, i.hazard_id, %(doi)s,
+               r.payload,
                %(reconcile)s, '', NULL, %(approved_at)s, %(approver)s, %(version)s, %(now)s, %(now)s
         FROM bulk_nts_ids i JOIN bulk_nts_rows r USING (n) ORDER BY i.n
         """

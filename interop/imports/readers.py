@@ -5,6 +5,10 @@ FlatGeobuf, CSV, XLSX): `pyogrio.raw.read` gives the geometry column as WKB and 
 numpy array, which keeps the per-row Python work small. Tables without a geometry column (CSV, XLSX)
 get their geometry from a WKT column or a longitude/latitude pair, found by name or named by the
 profile; a cell that cannot become a geometry is kept as a reason for that row, never dropped.
+
+GDAL opens a file only through `formats.opened` (decision 0035): the file is checked against its
+declared format, GDAL gets a path we built, and reads it with only that format's drivers registered
+and no network.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from django.contrib.gis.geos import GEOSException, GEOSGeometry
 from pyogrio.raw import read as raw_read
 
 from core.errors import Problem, ValidationFailed
+from interop.imports import formats
 
 # Formats whose layers are plain tables: geometry comes from columns.
 TABLE_DRIVERS = {"CSV", "XLSX", "ODS"}
@@ -59,20 +64,28 @@ def _plain(values: Any) -> list[Any]:
 
 def _said(exc: Exception, path: Path) -> str:
     """GDAL's message, on one line, naming the file without the server's folder."""
-    return str(exc).replace(str(path.parent) + "/", "").replace("\n", " ")[:500]
+    text = str(exc)
+    for folder in sorted({str(path.parent), str(path.resolve().parent)}, key=len, reverse=True):
+        text = text.replace(f"/vsizip/{folder}/", "").replace(folder + "/", "")
+    return text.replace("\n", " ")[:500]
 
 
-def layers(path: Path) -> list[str]:
-    """Layer names of a file; a ValidationFailed naming the file when GDAL cannot open it."""
+def _layers(opened: formats.Opened, path: Path) -> list[str]:
     try:
-        return [str(name) for name, _ in pyogrio.list_layers(str(path))]
+        return [str(name) for name, _ in pyogrio.list_layers(opened.gdal_path)]
     except Exception as exc:  # noqa: BLE001 - pyogrio raises DataSourceError and friends; all mean "unreadable"
         raise ValidationFailed([Problem("file", f"not a readable geodata file ({_said(exc, path)})")]) from None
 
 
-def choose_layer(path: Path, layer: str | None) -> str:
+def layers(path: Path) -> list[str]:
+    """Layer names of a file; a ValidationFailed naming the file when it is refused or GDAL cannot open it."""
+    with formats.opened(path) as opened:
+        return _layers(opened, path)
+
+
+def choose_layer(path: Path, layer: str | None, *, opened: formats.Opened | None = None) -> str:
     """The layer to read: the one named, or the only one; a problem naming the layers otherwise."""
-    names = layers(path)
+    names = _layers(opened, path) if opened is not None else layers(path)
     if not names:
         raise ValidationFailed([Problem("file", "holds no layer that can be read as geodata")])
     if layer:
@@ -155,14 +168,24 @@ def read_source(
 
     needs_geometry=False reads a table of facts without places (every geometry None).
     """
-    name = choose_layer(path, layer)
+    with formats.opened(path) as opened:
+        return _read(opened, path, layer, geometry, needs_geometry)
+
+
+def _read(
+    opened: formats.Opened, path: Path, layer: str | None, geometry: dict[str, str] | None, needs_geometry: bool
+) -> Source:
+    name = choose_layer(path, layer, opened=opened)
     try:
-        info = pyogrio.read_info(str(path), layer=name)
+        info = pyogrio.read_info(opened.gdal_path, layer=name)
         driver = str(info.get("driver") or "")
+        opened.check_driver(driver)
         table = driver in TABLE_DRIVERS or info.get("geometry_type") in (None, "None")
         # A sheet whose cells are all text would have its header row taken for data; the first row names the columns.
         options = {"HEADERS": "FORCE"} if driver in ("XLSX", "ODS") else {}
-        meta, _fids, wkb, data = raw_read(str(path), layer=name, read_geometry=not table, **options)
+        meta, _fids, wkb, data = raw_read(opened.gdal_path, layer=name, read_geometry=not table, **options)
+    except ValidationFailed:
+        raise
     except UnicodeDecodeError:
         # A shapefile's .dbf (or a layer GDAL does not recode) in an encoding other than the one it states.
         why = "holds text that is not UTF-8 and states no other encoding (a shapefile: add a .cpg naming it)"

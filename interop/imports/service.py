@@ -19,17 +19,21 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts import audit
-from accounts.access import APPROVERS, access_import, may_write_for, scope_of
+from accounts.access import access_import, may_approve_import, may_write_for
 from accounts.models import Membership, Organisation
-from core.errors import NotAllowed, Problem, ValidationFailed
+from core.errors import Conflict, NotAllowed, Problem, ValidationFailed
 from interop.imports import engine, readers, uploads
 from interop.imports import mapping as mapping_mod
 from interop.imports.crs import Crs, identify, parse_override, resolve
 from interop.imports.targets import TARGETS, EntryContext, Target
 from interop.models import Import, ImportProfile
+from jobs.actions import enqueue
+from jobs.models import Job
 from vocab.choices import Role
 
-__all__ = ["access_import", "approve_import", "create_import", "preview_import", "run_import"]
+__all__ = ["access_import", "approve_import", "create_import", "preview_import", "queue_run", "run_import"]
+
+RUN_KIND = "import.run"  # the worker's job for run_import (jobs.registry)
 
 # A bare shapefile is several files; these sidecars travel with it into storage.
 SHAPEFILE_SIDECARS = (".shx", ".dbf", ".prj", ".cpg", ".qpj")
@@ -54,11 +58,11 @@ def stored_file(import_: Import) -> Path:
     return storage_root() / stored.parent.name / stored.name
 
 
-def _store(path: Path, original_name: str, sha: str) -> Path:
+def _store(path: Path, sha: str) -> Path:
     folder = storage_root() / sha
     folder.mkdir(parents=True, exist_ok=True)
-    name = Path(original_name).name or path.name
-    stored = folder / name
+    # The name the checks saw (uploads.safe_name), so the stored file declares the format that was checked.
+    stored = folder / path.name
     if not stored.exists():
         shutil.copyfile(path, stored)
     if path.suffix.lower() == ".shp":
@@ -137,7 +141,7 @@ def create_import(
     assert source is not None
     stated = identify(source.stated_crs).label[:2000] if source.stated_crs else ""
     sha = _sha256(path)
-    stored = _store(path, original_name, sha)
+    stored = _store(path, sha)
     return Import.objects.create(
         organisation=organisation, created_by=acting_user, kind=kind, original_name=original_name[:255],
         stored_path=str(stored), sha256=sha, format=source.driver, layer=source.layer, crs=stated,
@@ -178,8 +182,33 @@ def import_approver(organisation: Organisation) -> User:
     return _service_account(organisation, "import-approver", Role.IM_OFFICER)
 
 
-def _may_approve(user: User, organisation: Organisation) -> bool:
-    return bool(scope_of(user).roles_for(organisation.pk) & APPROVERS)
+def approval_refusal(
+    import_: Import, *, acting_user: User, running: bool = False, sole_approval: str = ""
+) -> str | None:
+    """Why `acting_user` may not approve this import's reports, or None if they may (decision 0036).
+
+    Who: the authority, or an operator it delegated the kind to (accounts.access.may_approve_import).
+    Four eyes: the uploader and the runner shape the reports, so neither approves them; approving in the
+    run (`running`) is therefore one person on both sides, allowed only to a command that says so
+    (`sole_approval`, the reason, audited). The import page offers Approve exactly when this is None.
+    """
+    if not may_approve_import(acting_user, import_):
+        return "The national authority approves an import's reports (or an operator delegated the kind)."
+    if sole_approval.strip():
+        return None
+    if running or acting_user.pk in (import_.created_by_id, import_.run_by_id):
+        return (
+            "An import's reports are approved by someone other than whoever uploaded or ran it (four eyes): "
+            "run it, then another IM officer approves it."
+        )
+    return None
+
+
+def check_approval(import_: Import, *, acting_user: User, running: bool = False, sole_approval: str = "") -> None:
+    """NotAllowed, saying why, unless `acting_user` may approve this import's reports (approval_refusal)."""
+    refusal = approval_refusal(import_, acting_user=acting_user, running=running, sole_approval=sole_approval)
+    if refusal is not None:
+        raise NotAllowed(refusal)
 
 
 class _Rollback(Exception):
@@ -245,17 +274,21 @@ def run_import(
     *,
     acting_user: User,
     approve: bool = False,
+    sole_approval: str = "",
     progress: Callable[[int, int], None] | None = None,
 ) -> Import:
     """Enter the import's accepted rows in one transaction; rows already stored are duplicates, not re-entered.
 
-    With approve=True the acting user (an approver of the organisation) approves every entered report in the
-    same transaction. If anything fails, nothing is stored and the Import is marked failed with the error.
+    With approve=True the acting user also approves every entered report in the same transaction: one person
+    on both sides, so only with `sole_approval` (why; a command's explicit single-person mode, audited).
+    If anything fails, nothing is stored and the Import is marked failed with the error.
     """
-    if approve and not _may_approve(acting_user, import_.organisation):
-        raise NotAllowed("Only an IM officer of the organisation or the authority approves an import.")
+    if approve:
+        check_approval(import_, acting_user=acting_user, running=True, sole_approval=sole_approval)
     target = _target(import_.kind)
-    Import.objects.filter(pk=import_.pk).update(status=Import.Status.RUNNING, started_at=timezone.now())
+    Import.objects.filter(pk=import_.pk).update(status=Import.Status.RUNNING, started_at=timezone.now(),
+                                                run_by=acting_user)  # fmt: skip
+    import_.run_by = acting_user
     try:
         source, crs = _read(import_)
         on = _date_of_information()
@@ -264,7 +297,7 @@ def run_import(
                                          file_name=import_.original_name, on=on)  # fmt: skip
             tick = _ticker(target.progress_steps(len(evaluation.accepted)), progress)
             ctx = EntryContext(import_, import_.organisation, import_clerk(import_.organisation),
-                               acting_user if approve else None, on, tick)  # fmt: skip
+                               acting_user if approve else None, on, tick, sole_approval=sole_approval)  # fmt: skip
             engine.enter(evaluation, target, ctx)
             now = timezone.now()
             import_.counts, import_.report_csv = evaluation.counts(), evaluation.report_csv()
@@ -272,6 +305,10 @@ def run_import(
             import_.finished_at, import_.error = now, ""
             if approve:
                 import_.approved_at = now
+            entered = import_.counts.get("imported", 0) + import_.counts.get("repaired", 0)
+            if approve and entered:  # a re-run that enters nothing approves nothing: nothing to say
+                audit.record(acting_user, "import.sole_approval", import_, new={"counts": import_.counts},
+                             reason=f"single-person approval: {sole_approval.strip()}")  # fmt: skip
             import_.save(update_fields=["counts", "report_csv", "status", "finished_at", "error", "approved_at"])
     except Exception as exc:
         Import.objects.filter(pk=import_.pk).update(status=Import.Status.FAILED, error=str(exc)[:5000],
@@ -281,10 +318,39 @@ def run_import(
     return import_
 
 
+def latest_jobs(import_ids: list[int]) -> dict[int, Job]:
+    """The newest run job of each import, in one query (the list shows each import's progress)."""
+    found: dict[int, Job] = {}
+    if not import_ids:
+        return found
+    jobs = Job.objects.filter(kind=RUN_KIND, args__import_id__in=import_ids).select_related("created_by")
+    for job in jobs.order_by("id"):
+        found[int(job.args["import_id"])] = job  # ordered by id: the last one wins
+    return found
+
+
+def queue_run(import_: Import, *, acting_user: User, approve: bool = False) -> Job:
+    """Queue run_import for the worker: the one way the API and the import page start a run.
+
+    Approving in the run is refused here, before queueing, by four eyes (check_approval). Two clicks on
+    Run queue one job: the import is locked, and a job not yet finished answers Conflict. The job, not
+    the import's status, says whether a run is under way: a worker killed mid-run leaves the import
+    "running", and its job is queued again (or failed) by the stale sweep.
+    """
+    if approve:
+        check_approval(import_, acting_user=acting_user, running=True)
+    with transaction.atomic():
+        Import.objects.select_for_update().filter(pk=import_.pk).first()
+        pending = latest_jobs([import_.pk]).get(import_.pk)
+        if pending is not None and not pending.finished:
+            raise Conflict(f"This import is already {pending.status} as job {pending.pk}.")
+        return enqueue(RUN_KIND, {"import_id": import_.pk, "approve": approve}, acting_user=acting_user)
+
+
 def approve_import(import_: Import, *, acting_user: User) -> Import:
-    """An IM officer approves every report the import entered, in one transaction (all or none)."""
-    if not _may_approve(acting_user, import_.organisation):
-        raise NotAllowed("Only an IM officer of the organisation or the authority approves an import.")
+    """Approve every report the import entered, in one transaction (all or none): the authority (or a delegated
+    operator's IM officer), never the import's uploader or runner (check_approval)."""
+    check_approval(import_, acting_user=acting_user)
     if import_.status not in (Import.Status.DONE, Import.Status.APPROVED):
         raise ValidationFailed([Problem("status", f"only a finished import is approved; this one is {import_.status}")])
     target = _target(import_.kind)

@@ -57,9 +57,10 @@ class EntryContext:
     import_: Import
     organisation: Organisation
     author: User  # the organisation's import clerk: authors every report (four eyes: never its approver)
-    approver: User | None  # approves in the same run when given
+    approver: User | None  # approves in the same run when given (only in a command's single-person mode)
     date_of_information: dt.date
     progress: Callable[[int], None] = lambda n: None
+    sole_approval: str = ""  # why the runner may also approve (service.check_approval; decision 0036)
 
 
 def _chunks(keys: Iterable[str], size: int = 10_000) -> Iterator[list[str]]:
@@ -129,7 +130,7 @@ class Target:
                                                    kind=self.kind, date_of_information=ctx.date_of_information,
                                                    payload=row.payload, submit=True)  # fmt: skip
                     if ctx.approver is not None:
-                        actions.approve_report(report, acting_user=ctx.approver)
+                        actions.approve_report(report, acting_user=ctx.approver, sole_approval=ctx.sole_approval)
                     ImportedRecord.objects.create(source=self.source, key=row.key, report=report, row=row.attributes,
                                                   snapshot=ctx.import_.original_name[:200], imported_at=now,
                                                   import_run=ctx.import_)  # fmt: skip
@@ -141,9 +142,14 @@ class Target:
 
     def approve(self, import_: Import, *, acting_user: User) -> int:
         """Approve every still-unapproved report the import entered; the number approved."""
-        reports = Report.objects.filter(
-            import_key__import_run=import_, status__in=(ReportStatus.SUBMITTED, ReportStatus.VALIDATED)
-        ).order_by("id")
+        # distinct: several import keys may name one report (decision 0041), which is approved once.
+        reports = (
+            Report.objects.filter(
+                import_key__import_run=import_, status__in=(ReportStatus.SUBMITTED, ReportStatus.VALIDATED)
+            )
+            .distinct()
+            .order_by("id")
+        )
         n = 0
         for report in reports:
             actions.approve_report(report, acting_user=acting_user)

@@ -16,6 +16,9 @@ a problem naming what is wrong, and nothing is stored, when it is:
 - text (CSV, GeoJSON, KML, ...) that is not UTF-8: UTF-16/32, a byte that is not UTF-8 (a Latin-1 or
   Windows-1252 file), or NUL bytes (binary data under a text name). Refusing, not guessing, keeps
   mojibake out of the register: the message says how to save the file right.
+
+Then `formats.check` (decision 0035): the file's suffix must be an accepted format, its bytes that
+format, and nothing in it may point at another file or address (VRT, /vsi paths, links, views).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from typing import IO, Any
 from django.conf import settings
 
 from core.errors import Problem, TooLarge, ValidationFailed
+from interop.imports import formats
 
 MAX_ENTRIES = 1000  # a zipped shapefile has 3 to 8; an XLSX a few dozen
 MAX_RATIO = 100  # shapefiles and XLSX compress 3:1 to 20:1; a bomb 1,000:1 and more
@@ -84,6 +88,7 @@ def safe_name(name: str) -> str:
 def receive(upload: Any, folder: Path, *, field: str = "file", limit: int | None = None) -> Path:
     """Write an uploaded file (Django's UploadedFile) into folder under its own name, checked by check_file."""
     limit = min(limit or max_bytes(), max_bytes())
+    formats.check_name(upload.name, field)
     if (upload.size or 0) > limit:
         raise _too_large(field, limit)
     path = Path(folder) / safe_name(upload.name)
@@ -99,18 +104,20 @@ def receive(upload: Any, folder: Path, *, field: str = "file", limit: int | None
 
 
 def check_file(path: Path, *, field: str = "file", limit: int | None = None) -> None:
-    """Refuse a file that is a hostile or broken archive, XML with a DTD, or text that is not UTF-8."""
+    """Refuse a file that is a hostile or broken archive, XML with a DTD, text that is not UTF-8, or not
+    the format its name declares, or that points at anything outside itself (formats.check)."""
     limit = limit or max_bytes()
     suffix = path.suffix.lower()
     if suffix in ZIP_SUFFIXES or zipfile.is_zipfile(path):
         _check_zip(path, field, limit)
-        return
-    with path.open("rb") as fh:
-        head = fh.read(64)
-    xml = suffix in XML_SUFFIXES or head.lstrip(codecs.BOM_UTF8 + b" \t\r\n").startswith(b"<")
-    if suffix in TEXT_SUFFIXES or xml:
+    else:
         with path.open("rb") as fh:
-            _check_text(_chunks(fh), field, xml=xml)
+            head = fh.read(64)
+        xml = suffix in XML_SUFFIXES or head.lstrip(codecs.BOM_UTF8 + b" \t\r\n").startswith(b"<")
+        if suffix in TEXT_SUFFIXES or xml:
+            with path.open("rb") as fh:
+                _check_text(_chunks(fh), field, xml=xml)
+    formats.check(path, field)
 
 
 def _chunks(fh: IO[bytes]) -> Iterator[bytes]:

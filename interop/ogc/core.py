@@ -2,10 +2,9 @@
 
 Every function takes the API's absolute base URL (…/ogc), the user asking (Django's lazy user or a
 token's user: interop/publish_access.py) and the query parameters; it returns a JSON-ready dict, or for items
-and features the GeoJSON text PostGIS built. Access (decision 0018): public collections are the
-published register (anonymous callers may read them while CLEARGROUND_PUBLISH_ANONYMOUS is on, else
-any signed-in user); restricted ones only members, scoped by organisation as `accounts.access.scoped`
-does, and to anyone else they do not exist (404).
+and features the GeoJSON text PostGIS built. Access (decisions 0018, 0037): interop/publish_access.py
+decides which collections, rows and fields the caller sees; anonymous callers only what the authority
+publishes (settings.CLEARGROUND_PUBLISHED), restricted ones only members, scoped by organisation.
 """
 
 from __future__ import annotations
@@ -16,10 +15,11 @@ from typing import Any
 from urllib.parse import urlencode
 
 from core.errors import NotFoundOrNoAccess, Problem, ValidationFailed
-from interop.collections import COLLECTIONS, Collection
+from interop.collections import Collection
 from interop.ogc import crs as crs_mod
 from interop.ogc import params, queries
-from interop.publish_access import published_collection, readable_org_ids
+from interop.ogc.cql2_json import LANGUAGES
+from interop.publish_access import published_collection, visible_collections
 
 try:  # the CQL2 reader (interop/ogc/cql2.py); without it, `filter` is refused and not declared
     from interop.ogc import cql2
@@ -52,6 +52,7 @@ CONFORMANCE = [
         _OAF3 + "filter",
         _OAF3 + "features-filter",
         _CQL2 + "cql2-text",
+        _CQL2 + "cql2-json",  # read into the text form and translated by the same code (interop/ogc/cql2_json.py)
         _CQL2 + "basic-cql2",
         _CQL2 + "advanced-comparison-operators",
         _CQL2 + "basic-spatial-functions",
@@ -82,8 +83,9 @@ def landing(base: str) -> dict[str, Any]:
     """The landing page: what this API is and where its parts are."""
     return {
         "title": "Clearground OGC API – Features",
-        "description": "The published mine action register: hazardous areas, land release, activities, finds, "
-        "risk education and (for members) accidents.",
+        "description": "The mine action register as published: to the public what the national authority "
+        "publishes (released land by default); to members hazardous areas, land release, activities, finds, "
+        "risk education and accidents.",
         "links": [
             _link(_with(f"{base}/", f="json"), "self", JSON, "This document"),
             _link(_with(f"{base}/", f="html"), "alternate", HTML, "This document as HTML"),
@@ -136,33 +138,23 @@ def _collection_doc(base: str, collection: Collection, extent: queries.Extent | 
     return doc
 
 
-def _visible(user: Any) -> dict[str, Sequence[int] | None]:
-    visible: dict[str, Sequence[int] | None] = {}
-    for cid, collection in COLLECTIONS.items():
-        try:
-            visible[cid] = readable_org_ids(user, collection)
-        except NotFoundOrNoAccess:
-            continue
-    return visible
-
-
 def collections(base: str, user: Any) -> dict[str, Any]:
-    """Every collection the caller may read, with its extent within the caller's scope."""
-    visible = _visible(user)
+    """Every collection the caller may read, as they see it, with its extent within the caller's scope."""
+    visible = visible_collections(user)
     found = queries.extents(visible)
     return {
         "links": [
             _link(_with(f"{base}/collections", f="json"), "self", JSON, "The collections"),
             _link(_with(f"{base}/collections", f="html"), "alternate", HTML, "The collections as HTML"),
         ],
-        "collections": [_collection_doc(base, COLLECTIONS[cid], found.get(cid)) for cid in visible],
+        "collections": [_collection_doc(base, seen, found.get(cid)) for cid, (seen, _) in visible.items()],
     }
 
 
 def collection(base: str, cid: str, user: Any) -> dict[str, Any]:
     """One collection's metadata."""
     found, org_ids = collection_for(cid, user)
-    return _collection_doc(base, found, queries.extents({cid: org_ids}).get(cid))
+    return _collection_doc(base, found, queries.extents({cid: (found, org_ids)}).get(cid))
 
 
 QUERYABLE_SCHEMA = {
@@ -176,7 +168,11 @@ QUERYABLE_SCHEMA = {
 
 
 def queryable_types(collection: Collection) -> dict[str, str]:
-    """Property name → type, for filters: every column of the view (`geom` is the geometry)."""
+    """Property name → type, for filters: every column the caller may see (`geom` is the geometry).
+
+    The same list as the features' properties (queries.columns), so a filter can name only what the
+    caller may read: an unpublished field is an unknown property, not an oracle.
+    """
     return dict(queries.columns(collection))
 
 
@@ -208,7 +204,7 @@ def _cql(collection: Collection, query: params.ItemsQuery) -> Any:
     if cql2 is None:
         raise ValidationFailed([Problem("filter", "is not supported by this server yet")])
     try:
-        fragment = cql2.to_sql(
+        fragment = LANGUAGES[query.filter_lang](
             query.filter, queryable_types(collection), filter_srid=query.filter_crs.srid,
             lat_first=query.filter_crs.lat_first,
         )  # fmt: skip

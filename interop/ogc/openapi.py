@@ -9,6 +9,7 @@ from typing import Any
 
 from interop.collections import COLLECTIONS
 from interop.ogc import core, params
+from interop.ogc.cql2_json import LANGUAGES
 
 
 def _param(name: str, description: str, schema: dict[str, Any], where: str = "query") -> dict[str, Any]:
@@ -47,8 +48,9 @@ def document(base: str) -> dict[str, Any]:
         _param("bbox-crs", "CRS of bbox", {"type": "string", "format": "uri"}),
         _param("datetime", "An instant or an interval (a/b, '..' for open)", {"type": "string"}),
         CRS,
-        _param("filter", "A CQL2 text filter over the queryables", {"type": "string"}),
-        _param("filter-lang", "Language of filter", {"type": "string", "enum": ["cql2-text"]}),
+        _param("filter", "A CQL2 filter over the queryables, in filter-lang", {"type": "string"}),
+        _param("filter-lang", "Language of filter", {"type": "string", "enum": list(LANGUAGES),
+                                                     "default": next(iter(LANGUAGES))}),
         _param("filter-crs", "CRS of the geometries in filter", {"type": "string", "format": "uri"}),
         F,
     ]  # fmt: skip

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from core.errors import Problem, ValidationFailed
 from interop.ogc import crs as crs_mod
+from interop.ogc.cql2_json import LANGUAGES
 
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 10_000
@@ -44,6 +45,7 @@ class ItemsQuery:
     datetime: Interval | None = None
     crs: crs_mod.Crs = crs_mod.DEFAULT
     filter: str | None = None
+    filter_lang: str = "cql2-text"  # a key of cql2_json.LANGUAGES
     filter_crs: crs_mod.Crs = crs_mod.DEFAULT
     properties: dict[str, str] = field(default_factory=dict)
 
@@ -166,8 +168,11 @@ def parse_items(query: Mapping[str, str], queryables: Mapping[str, str]) -> Item
         parsed.bbox = _bbox(problems, query["bbox"], bbox_crs)
     if "datetime" in query:
         parsed.datetime = _datetime(problems, query["datetime"])
-    if query.get("filter-lang", "cql2-text") != "cql2-text":
-        problems.append(Problem("filter-lang", "only cql2-text is supported"))
+    if "filter-lang" in query:
+        if query["filter-lang"] in LANGUAGES:
+            parsed.filter_lang = query["filter-lang"]
+        else:
+            problems.append(Problem("filter-lang", f"must be one of {', '.join(LANGUAGES)}"))
     if "filter" in query:
         parsed.filter = query["filter"]
     if "filter-crs" in query:

@@ -16,7 +16,8 @@ from typing import Any
 from django.db import connection
 from psycopg import sql
 
-from interop.collections import COLLECTIONS, Collection
+from core.errors import Problem, ValidationFailed
+from interop.collections import Collection
 from interop.ogc import crs as crs_mod
 from interop.ogc.params import Bbox, Interval
 
@@ -45,10 +46,20 @@ _columns: dict[str, dict[str, str]] = {}
 
 
 def columns(collection: Collection) -> dict[str, str]:
-    """The view's columns in order, name → queryable type; read from the catalogue once per process.
+    """The columns the caller may see, in the view's order, name → queryable type.
 
-    The views change only through migrations, which need a restart, so the cache never goes stale.
+    Every column of the view, or with `collection.fields` set (interop.publish_access.as_seen_by) only
+    those besides id and geom: the one list the features, queryables, filters and tiles are built
+    from, so an unpublished field can neither be read nor filtered on. The catalogue is read once
+    per process: the views change only through migrations, which need a restart.
     """
+    every = _view_columns(collection.view_name)
+    if collection.fields is None:
+        return every
+    return {n: k for n, k in every.items() if n in ("id", "geom") or n in collection.fields}
+
+
+def _view_columns(view: str) -> dict[str, str]:
     if not _columns:
         with connection.cursor() as cursor:
             cursor.execute(
@@ -62,10 +73,10 @@ def columns(collection: Collection) -> dict[str, str]:
                 [SCHEMA],
             )
             found: dict[str, dict[str, str]] = {}
-            for view, name, typname in cursor.fetchall():
-                found.setdefault(view, {})[name] = TYPES.get(typname, "text")
+            for relname, name, typname in cursor.fetchall():
+                found.setdefault(relname, {})[name] = TYPES.get(typname, "text")
         _columns.update(found)
-    return _columns[collection.id]
+    return _columns[view]
 
 
 @dataclass
@@ -130,6 +141,9 @@ def _day_start(value: dt.datetime | dt.date) -> dt.datetime:
 
 
 def _interval(where: Where, collection: Collection, interval: Interval) -> None:
+    if collection.datetime_column not in columns(collection):
+        # Not published to this caller: filtering on it would tell its values one question at a time.
+        raise ValidationFailed([Problem("datetime", "this collection has no date you may filter on")])
     column = sql.SQL("t.{}").format(sql.Identifier(collection.datetime_column))
     if columns(collection)[collection.datetime_column] == "date":
         # A day column: an instant falls on its (UTC) day; both ends are inclusive.
@@ -176,7 +190,7 @@ def _feature(collection: Collection, out: crs_mod.Crs, links: bool = False) -> s
 
 
 def _view(collection: Collection) -> sql.Composable:
-    return sql.Identifier(SCHEMA, collection.id)
+    return sql.Identifier(SCHEMA, collection.view_name)
 
 
 TIMESTAMP = sql.SQL("""to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')""")
@@ -254,23 +268,26 @@ class Extent:
     end: dt.datetime | None
 
 
-def extents(wanted: dict[str, Sequence[int] | None]) -> dict[str, Extent]:
+def extents(wanted: dict[str, tuple[Collection, Sequence[int] | None]]) -> dict[str, Extent]:
     """Spatial (ST_Extent) and temporal (min/max of the datetime column) extent of each collection,
-    within the caller's scope (`wanted` maps collection id → organisation ids, None = all): one statement.
+    as the caller sees it and within their scope (`wanted` maps collection id → (collection, organisation
+    ids, None = all)), as interop.publish_access.visible_collections gives them: one statement.
+    A datetime column the caller may not see gives no temporal extent (it would tell its range).
     """
     if not wanted:
         return {}
     selects: list[sql.Composable] = []
     params: list[Any] = []
-    for cid, org_ids in wanted.items():
-        collection = COLLECTIONS[cid]
+    for cid, (collection, org_ids) in wanted.items():
         where = where_for(collection, org_ids=org_ids)
+        dated = collection.datetime_column in columns(collection)
+        c = sql.SQL("t.{}").format(sql.Identifier(collection.datetime_column)) if dated else sql.SQL("NULL")
         selects.append(
             sql.SQL(
                 "SELECT %s, ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e), lo, hi FROM "
-                "(SELECT ST_Extent(t.geom) AS e, min(t.{c})::timestamptz AS lo, max(t.{c})::timestamptz AS hi "
+                "(SELECT ST_Extent(t.geom) AS e, min({c})::timestamptz AS lo, max({c})::timestamptz AS hi "
                 "FROM {view} t WHERE {where}) AS x"
-            ).format(c=sql.Identifier(collection.datetime_column), view=_view(collection), where=where.composed())
+            ).format(c=c, view=_view(collection), where=where.composed())
         )
         params += [cid, *where.params]
     connection.ensure_connection()

@@ -12,7 +12,6 @@ import json
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.urls import include, path, reverse
@@ -38,7 +37,8 @@ from jobs.access import access_job
 from jobs.actions import enqueue
 from jobs.models import Job
 
-RUN_KIND = "import.run"
+RUN_KIND = service.RUN_KIND
+latest_jobs = service.latest_jobs
 PREVIEW_KIND = "import.preview"
 
 
@@ -145,19 +145,8 @@ class ImportProfileSerializer(serializers.ModelSerializer):
 # ---------------------------------------------------------------- helpers
 
 
-def latest_jobs(import_ids: list[int]) -> dict[int, Job]:
-    """The newest run job of each import, in one query (the list shows each import's progress)."""
-    found: dict[int, Job] = {}
-    if not import_ids:
-        return found
-    jobs = Job.objects.filter(kind=RUN_KIND, args__import_id__in=import_ids).select_related("created_by")
-    for job in jobs.order_by("id"):
-        found[int(job.args["import_id"])] = job  # ordered by id: the last one wins
-    return found
-
-
 def _writable_organisation(user: Any, code: str, problems: list[Problem]) -> Organisation | None:
-    orgs = [o for o in access.organisations_for(user) if access.may_write_for(user, o.pk)]
+    orgs = access.writable_organisations_for(user)
     if not orgs:  # QA officers and viewers: a refusal, not a question about which organisation
         raise NotAllowed("Your role may not import files.")
     if code:
@@ -312,21 +301,14 @@ class ImportViewSet(viewsets.GenericViewSet):
         if not isinstance(approve, bool):
             raise ValidationFailed([Problem("approve", "must be true or false")])
         import_ = access.access_import(request.user, pk, write=True, approve=approve)
-        with transaction.atomic():
-            # Lock the import so two clicks on "run" queue one job, not two.
-            Import.objects.select_for_update().filter(pk=import_.pk).first()
-            pending = latest_jobs([import_.pk]).get(import_.pk)
-            # The job, not the import's status, says whether a run is under way: a worker killed mid-run
-            # leaves the import "running", and its job is queued again (or failed) by the stale sweep.
-            if pending is not None and not pending.finished:
-                raise Conflict(f"This import is already {pending.status} as job {pending.pk}.")
-            job = enqueue(RUN_KIND, {"import_id": import_.pk, "approve": approve}, acting_user=request.user)
+        job = service.queue_run(import_, acting_user=_user(request), approve=approve)
         return _queued(job, import_)
 
     @extend_schema(request=None, responses={200: ImportSerializer})
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str) -> Response:
-        """An IM officer approves every report the import entered, in one step."""
+        """The authority (or a delegated operator's IM officer) approves every report the import entered, in one
+        step; never the import's uploader or runner."""
         import_ = access.access_import(request.user, pk, approve=True)
         return self._render(service.approve_import(import_, acting_user=_user(request)))
 

@@ -99,6 +99,35 @@ def add_error_responses(result: dict[str, Any], generator: Any, request: Any, pu
     return result
 
 
+#: The components whose `payload` is a report's payload as written, and the kinds it may be (None: any).
+#: Read-back payloads are left free: they hide personal data behind a marker (accounts/personal.py).
+PAYLOAD_WRITERS: dict[str, tuple[str, ...] | None] = {
+    "ReportCreate": None,
+    "PatchedReportUpdate": None,
+    "QualityReport": ("qa_visit", "qc_inspection"),  # POST /api/v1/qa-visits/ and /qc-inspections/
+}
+
+
+def add_report_payloads(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """drf-spectacular postprocessing hook: one component per report kind's payload, from its declared fields.
+
+    reports/schema.py derives each from the kind's declaration (decision 0042); a report's `payload`
+    is the one its `kind` names.
+    """
+    from reports.kinds import KINDS
+    from reports.schema import component_name, payload_schema
+
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    for code, spec in KINDS.items():
+        schemas[component_name(code)] = payload_schema(spec)
+    for name, kinds in PAYLOAD_WRITERS.items():
+        properties = schemas.get(name, {}).get("properties", {})
+        if "payload" in properties:
+            refs = [{"$ref": f"#/components/schemas/{component_name(k)}"} for k in (kinds or KINDS)]
+            properties["payload"] = {"anyOf": refs, "description": "The payload of the report's kind."}
+    return result
+
+
 class NullableGeometry(GeoFeatureModelSerializerExtension):
     """A GeoJSON feature whose geometry column may be NULL says so ({"geometry": null} is valid GeoJSON).
 

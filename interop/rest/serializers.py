@@ -9,6 +9,8 @@ from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from accounts.models import Organisation
 from accounts.personal import without_personal_data
+from casualties.disclosure import ACCIDENT_KIND, generalised_payload, report_payload_for
+from hazards.attributes import NAMES as ATTRIBUTE_NAMES
 from hazards.models import (
     Activity,
     Evidence,
@@ -23,11 +25,11 @@ from hazards.models import (
 from places.models import AdminArea
 from reports.models import Report, ReportTransition
 
+# The descriptive attributes come from hazards/attributes.py; the rest is what the register keeps itself.
 HAZARD_FIELDS = (
     "id",
     "code",
-    "name",
-    "classification",
+    *ATTRIBUTE_NAMES,
     "status",
     "organisation",
     "admin_area",
@@ -36,13 +38,6 @@ HAZARD_FIELDS = (
     "reduced_m2",
     "cleared_m2",
     "remaining_area_m2",
-    "devices_suspected",
-    "devices_confirmed",
-    "evidence_summary",
-    "land_use",
-    "blockages",
-    "beneficiaries",
-    "marking_status",
     "date_of_information",
     "version",
     "geometry_repair",
@@ -184,9 +179,13 @@ class ReportSerializer(serializers.ModelSerializer):
                   "approved_by", "approved_at", "version")  # fmt: skip
 
     def get_payload(self, obj: Report) -> dict[str, Any]:
-        if obj.pk in self.context.get("personal_ok", set()):
-            return obj.payload
-        return without_personal_data(obj.payload)
+        payload = (
+            obj.payload if obj.pk in self.context.get("personal_ok", set()) else without_personal_data(obj.payload)
+        )
+        request = self.context.get("request")
+        if request is None:  # no reader to ask about: withhold as from anyone
+            return generalised_payload(payload) if obj.kind == ACCIDENT_KIND else payload
+        return report_payload_for(request.user, obj, payload)
 
 
 class ReportCreateSerializer(serializers.Serializer):

@@ -9,9 +9,10 @@ from assistance.api import ReferralViewSet, referral_statistics
 from casualties.api import AccidentViewSet, CasualtyViewSet, casualty_rates, casualty_statistics
 from hazards.outputs_api import ClearanceOutputViewSet
 from interop.rest import views
-from interop.rest.token import obtain_auth_token
+from interop.rest.token import obtain_auth_token, revoke_auth_token
 from obligations.api import Article5ForecastView, Article7ViewSet
 from quality.api import AccreditationViewSet, NonConformityViewSet, QaVisitViewSet, QcInspectionViewSet
+from reports.api import ApprovalDelegationViewSet
 from risk_education.api import RiskEducationSessionViewSet, risk_education_statistics
 
 router = DefaultRouter()
@@ -40,6 +41,7 @@ router.register("qc-inspections", QcInspectionViewSet, basename="qc-inspection")
 router.register("non-conformities", NonConformityViewSet, basename="non-conformity")
 router.register("risk-education-sessions", RiskEducationSessionViewSet, basename="risk-education-session")
 router.register("clearance-outputs", ClearanceOutputViewSet, basename="clearance-output")
+router.register("approval-delegations", ApprovalDelegationViewSet, basename="approval-delegation")
 
 urlpatterns = [
     path("v1/", include(router.urls)),
@@ -53,5 +55,6 @@ urlpatterns = [
     path("v1/risk-education-statistics/", risk_education_statistics, name="risk-education-statistics"),
     path("v1/exports/", include("interop.rest.exports")),
     path("v1/auth/token/", obtain_auth_token, name="api-token"),
+    path("v1/auth/logout/", revoke_auth_token, name="api-logout"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
 ]

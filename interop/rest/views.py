@@ -36,7 +36,6 @@ from places.models import AdminArea
 from reports import actions
 from reports.kinds import KINDS
 from reports.models import Report, ReportStatus
-from reports.workflow import EDITABLE
 
 HAZARD_FILTERS = [
     OpenApiParameter("bbox", str, description="minlon,minlat,maxlon,maxlat (EPSG:4326)"),
@@ -247,9 +246,8 @@ class ReportViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.R
         rows = args[0] if args else []
         rows = list(rows) if isinstance(rows, (list, QuerySet)) else [rows]
         user = self.request.user
-        allowed = [r for r in rows if isinstance(r, Report) and has_personal_data(r.payload) and (
-            access.may_see_personal_data(user, r.organisation_id)
-            or (r.created_by_id == user.pk and r.status in EDITABLE))]  # fmt: skip
+        allowed = [r for r in rows if isinstance(r, Report) and has_personal_data(r.payload)
+                   and access.may_see_report_personal_data(user, r)]  # fmt: skip
         if allowed:
             audit.record_personal_read(user, allowed, fields=["payload.evidence.informant"],
                                        why=f"API {self.request.method} {self.request.path}")  # fmt: skip
@@ -316,8 +314,8 @@ class ReportViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.R
     @extend_schema(request=s.VersionedWriteSerializer, parameters=[pre.IF_MATCH], responses=VERSIONED_WRITE)
     @action(detail=True, methods=["post"])
     def validate(self, request: Request, pk: str) -> Response:
-        """An IM officer marks a submitted report as validated."""
-        report = access.access_report(request.user, pk, approve=True)
+        """The organisation's IM officer (or the authority's) marks a submitted report as validated."""
+        report = access.access_report(request.user, pk, validate=True)
         expected = _expected(request, _valid(s.VersionedWriteSerializer, request.data))
         return self._render(actions.validate_report(report, acting_user=request.user, expected_version=expected))
 
@@ -327,7 +325,8 @@ class ReportViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.R
         """Approve and apply to the register: reconcile as new, update, replace, combine or link.
 
         `hazard_version` refuses the approval (409, with the hazard as it is now) if the hazard changed
-        since the approver reviewed the report against it.
+        since the approver reviewed the report against it. Who approves: the national authority, or an
+        operator it delegated the kind to; never whoever wrote, edited or imported the report (403).
         """
         report = access.access_report(request.user, pk, approve=True)
         data = _valid(s.ApproveSerializer, request.data)
@@ -342,7 +341,7 @@ class ReportViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.R
     @action(detail=True, methods=["post"], url_path="return")
     def return_(self, request: Request, pk: str) -> Response:
         """Send back for correction with a reason."""
-        report = access.access_report(request.user, pk, approve=True)
+        report = access.access_report(request.user, pk, validate=True)
         data = _valid(s.ReasonSerializer, request.data)
         return self._render(actions.return_report(report, acting_user=request.user, reason=data["reason"],
                                                   expected_version=_expected(request, data)))  # fmt: skip
@@ -350,8 +349,8 @@ class ReportViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.R
     @extend_schema(request=s.ReasonSerializer, parameters=[pre.IF_MATCH], responses=VERSIONED_WRITE)
     @action(detail=True, methods=["post"])
     def unapprove(self, request: Request, pk: str) -> Response:
-        """Take back an approval; the hazard is rebuilt without the report."""
-        report = access.access_report(request.user, pk, approve=True)
+        """Take back an approval (the authority, or a delegated operator its own); the hazard is rebuilt without it."""
+        report = access.access_report(request.user, pk, unapprove=True)
         data = _valid(s.ReasonSerializer, request.data)
         return self._render(actions.unapprove_report(report, acting_user=request.user, reason=data["reason"],
                                                      expected_version=_expected(request, data)))  # fmt: skip
@@ -378,7 +377,7 @@ def _valid(serializer_class: Any, data: Any) -> dict[str, Any]:
 
 
 def _organisation_for(user: Any, code: str | None) -> Organisation:
-    orgs = [o for o in access.organisations_for(user) if access.may_write_for(user, o.pk)]
+    orgs = access.writable_organisations_for(user)
     if not orgs:  # QA officers and viewers: a refusal, not a question about which organisation
         raise NotAllowed("Your role may not create reports.")
     if code:

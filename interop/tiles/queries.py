@@ -59,7 +59,7 @@ def unit_degrees(z: int, y: int) -> tuple[float, float]:
 
 
 def attributes(collection: Collection) -> dict[str, str]:
-    """The view's non-geometry columns, name → queryable type: every one becomes a feature attribute."""
+    """The non-geometry columns the caller may see, name → queryable type: every one becomes a feature attribute."""
     return {name: kind for name, kind in columns(collection).items() if kind != "geometry"}
 
 
@@ -101,7 +101,7 @@ def tile(
 
 
 # The text of each statement shape, composed once per process: only its parameters vary per tile.
-_statements: dict[tuple[str, bool, bool, bool, bool, tuple[str, ...] | None], str] = {}
+_statements: dict[tuple[Any, ...], str] = {}
 
 
 def _statement(
@@ -112,7 +112,8 @@ def _statement(
     points: bool,
     properties: tuple[str, ...] | None,
 ) -> str:
-    key = (collection.id, linear, simplify, everyone, points, properties)
+    # The view and the fields shown are part of the shape: anonymous callers' tiles carry fewer columns.
+    key = (collection.view_name, collection.fields, linear, simplify, everyone, points, properties)
     if key in _statements:
         return _statements[key]
     attrs = sql.SQL(", ").join(
@@ -149,7 +150,7 @@ def _statement(
         extent=sql.Literal(EXTENT),
         buffer=sql.Literal(BUFFER),
         attrs=attrs,
-        view=sql.Identifier("publish", collection.id),
+        view=sql.Identifier("publish", collection.view_name),
         scope=scope,
         speck=speck,
         version=VERSION,

@@ -44,17 +44,23 @@ def _errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     return wrapped
 
 
-def _cache_headers(collection: Collection, org_ids: Sequence[int] | None, version: int) -> dict[str, str]:
-    # Public rows are the same for everyone while anonymous publishing is on; otherwise what a tile
-    # holds depends on who asks (or that they signed in), so only their own browser may keep it.
-    shared = not collection.restricted and publish_anonymous()
+def _cache_headers(
+    collection: Collection, org_ids: Sequence[int] | None, version: int, *, anonymous: bool
+) -> dict[str, str]:
+    # A published collection's tile for an anonymous caller is the same for every anonymous caller:
+    # shared caches may keep it. A signed-in caller's tile holds more (every field, their rows), so
+    # only their own browser may keep it, and a shared cache must not hand it to anyone else.
+    shared = anonymous and not collection.restricted and publish_anonymous()
     headers = {
-        "ETag": f'W/"v{version}-{scope_key(org_ids)}"',
+        "ETag": f'W/"v{version}-{scope_key(org_ids, collection)}"',
         "Cache-Control": "public, no-cache" if shared else "private, no-cache",
+        "Vary": "Cookie, Authorization",
     }
-    if not shared:
-        headers["Vary"] = "Cookie, Authorization"
     return headers
+
+
+def _anonymous(request: HttpRequest) -> bool:
+    return not getattr(request_user(request), "is_authenticated", False)
 
 
 def _not_modified(request: HttpRequest, etag: str) -> bool:
@@ -71,7 +77,7 @@ def _prepared(request: HttpRequest, cid: str) -> tuple[Collection, Sequence[int]
     """
     collection, org_ids = published_collection(request_user(request), cid)
     if "HTTP_IF_NONE_MATCH" in request.META:
-        headers = _cache_headers(collection, org_ids, queries.data_version())
+        headers = _cache_headers(collection, org_ids, queries.data_version(), anonymous=_anonymous(request))
         if _not_modified(request, headers["ETag"]):
             return collection, org_ids, headers
     return collection, org_ids, None
@@ -93,7 +99,9 @@ def tile(request: HttpRequest, collection: str, z: int, x: int, y: int) -> HttpR
     if not_modified is not None:
         return _with(HttpResponseNotModified(), not_modified)
     version, data = queries.tile(coll, z, x, y, org_ids, points=points, properties=properties)
-    return _with(HttpResponse(data, content_type=MVT), _cache_headers(coll, org_ids, version))
+    return _with(
+        HttpResponse(data, content_type=MVT), _cache_headers(coll, org_ids, version, anonymous=_anonymous(request))
+    )
 
 
 def _geometry_as_points(request: HttpRequest, collection: Collection) -> bool:
@@ -123,8 +131,8 @@ def tilejson(request: HttpRequest, collection: str) -> HttpResponse:
     coll, org_ids, not_modified = _prepared(request, collection)
     if not_modified is not None:
         return _with(HttpResponseNotModified(), not_modified)
-    headers = _cache_headers(coll, org_ids, queries.data_version())
-    extent = extents({coll.id: org_ids}).get(coll.id)
+    headers = _cache_headers(coll, org_ids, queries.data_version(), anonymous=_anonymous(request))
+    extent = extents({coll.id: (coll, org_ids)}).get(coll.id)
     bounds = list(extent.bbox) if extent is not None and extent.bbox is not None else WORLD
     template = request.build_absolute_uri(reverse("tiles:tile", args=[coll.id, 0, 0, 0]))
     template = template.removesuffix("0/0/0") + "{z}/{x}/{y}"

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from casualties import crypto
 from casualties.choices import (
@@ -29,8 +29,36 @@ from casualties.choices import (
     Sex,
 )
 from core.errors import Problem
+from reports.fields import (
+    Boolean,
+    Choice,
+    Date,
+    DateTime,
+    Declaration,
+    Group,
+    Number,
+    Point,
+    Rows,
+    Section,
+    Text,
+)
 from reports.kinds.base import Changes, Checker, ReportKindSpec
 from vocab.choices import DeviceCategory
+
+#: A casualty's identity: personal data, recorded only with consent and stored sealed.
+IDENTITY = Group(
+    name="identity",
+    label=_("Identity (personal data)"),
+    sealed=True,
+    fields=(
+        Text(name="name", label=_("Name (personal data)"), required=True, max_len=200),
+        Date(name="date_of_birth", label=_("Date of birth (personal data)")),
+        Text(name="contact", label=_("Contact (personal data)"), max_len=200),
+        Text(name="address", label=_("Address (personal data)"), max_len=500),
+    ),
+)
+# A sealed identity is checked on its own, its fields at the top (casualties/crypto.py).
+_SEALED_IDENTITY = Declaration((Section("", IDENTITY.fields),))
 
 
 @dataclass
@@ -43,14 +71,14 @@ class AccidentChanges(Changes):
 
 def _identity(c: Checker, prefix: str, on: dt.date | None) -> dict[str, Any]:
     at = f"{prefix}." if prefix else ""
-    dob = c.date(f"{at}date_of_birth", required=False)
+    dob = c.value(f"{at}date_of_birth")
     if dob and on and dob > on:
         c.problem(f"{at}date_of_birth", f"{dob} is after the accident")
     out = {
-        "name": c.text(f"{at}name", required=True, max_len=200),
+        "name": c.value(f"{at}name"),
         "date_of_birth": dob.isoformat() if dob else "",
-        "contact": c.text(f"{at}contact", max_len=200),
-        "address": c.text(f"{at}address", max_len=500),
+        "contact": c.value(f"{at}contact"),
+        "address": c.value(f"{at}address"),
     }
     return {k: v for k, v in out.items() if v}
 
@@ -63,7 +91,7 @@ def _sealed_identity(c: Checker, path: str, on: dt.date | None, label: str) -> d
     except ValueError as exc:
         c.problem(path, str(exc))
         return {}
-    inner = Checker(value)
+    inner = Checker(value, _SEALED_IDENTITY)
     out = _identity(inner, "", on)
     inner.unknown_fields(label)
     c.problems.extend(Problem(f"payload.{path}.{p.field.removeprefix('payload.')}", p.message) for p in inner.problems)
@@ -77,31 +105,101 @@ def _age_at(dob: str, on: dt.date) -> int:
 
 class AccidentReport(ReportKindSpec):
     kind = "accident"
-    label = gettext_lazy("report of an accident")  # read as "is not a field of a report of an accident"
+    label = _("report of an accident")  # read as "is not a field of a report of an accident"
+    title = _("Accident report (with casualties)")
     hazard = "optional"  # approval needs no hazard; parse refuses one (an accident is not a hazard's fact)
     records_with = ("casualties.records.record_accident", "casualties.records.clear_accident")
+    fields = (
+        Section(
+            _("Accident"),
+            (
+                Choice(name="accident_kind", label=_("Kind of accident"), vocab=AccidentKind, required=True),
+                DateTime(name="occurred_at", label=_("Occurred at"), required=True),
+                # A month (year) known only is given as its 1st (1 January): checked in changes().
+                Choice(
+                    name="date_precision",
+                    label=_("Date precision"),
+                    vocab=DatePrecision,
+                    default=DatePrecision.DAY,
+                    help=_("Month or year: give the date as the 1st of the month, or 1 January."),
+                ),  # fmt: skip
+                Point(name="location", label=_("Location"), required=True),
+                Choice(name="device_category", label=_("Device category"), vocab=DeviceCategory, required=True),
+                # Its default follows the kind of accident (changes()): demining, or unknown.
+                Choice(name="activity", label=_("Activity at the time"), vocab=ActivityAtTime),
+                # Required of demining accidents and incidents, refused of civilian ones (changes()).
+                Text(
+                    name="asset",
+                    label=_("Demining asset"),
+                    max_len=200,
+                    help=_("For demining accidents and incidents."),
+                ),  # fmt: skip
+                Text(name="description", label=_("Description"), multiline=True),
+                Boolean(name="casualties_not_stated", label=_("Casualties are recorded elsewhere")),
+            ),
+        ),
+        Section(
+            _("Evidence"),
+            (
+                Rows(
+                    name="evidence",
+                    label=_("Evidence"),
+                    fields=(
+                        Choice(name="kind", label=_("Kind of evidence"), vocab=EvidenceKind, required=True),
+                        Text(name="description", label=_("Description"), multiline=True, required=True),
+                    ),
+                ),
+            ),
+        ),
+        Section(
+            _("Casualties"),
+            (
+                Rows(
+                    name="casualties",
+                    label=_("Casualties"),
+                    fields=(
+                        Choice(name="sex", label=_("Sex"), vocab=Sex, required=True),
+                        Number(name="age", label=_("Age"), integer=True, maximum=120),
+                        Choice(name="age_band", label=_("Age band"), vocab=AgeBand),
+                        Choice(name="outcome", label=_("Outcome"), vocab=Outcome, required=True),
+                        Choice(name="category", label=_("Category"), vocab=CasualtyCategory, required=True),
+                        Choice(
+                            name="activity", label=_("Activity at the time"), vocab=ActivityAtTime, default="unknown"
+                        ),  # fmt: skip
+                        Choice(name="displacement", label=_("Displacement"), vocab=Displacement, default="unknown"),
+                        Choice(
+                            name="prior_risk_education",
+                            label=_("Prior risk education"),
+                            vocab=RiskEducation,
+                            default="unknown",
+                        ),  # fmt: skip
+                        Boolean(name="disability", label=_("Disability")),
+                        Text(name="injury_details", label=_("Injury details"), multiline=True),
+                        Boolean(name="consent", label=_("Consent to record identity")),
+                        IDENTITY,
+                    ),
+                ),
+            ),
+        ),
+    )
 
-    def parse(self, c: Checker, *, on: dt.date | None, has_hazard: bool) -> Changes:
+    def changes(self, c: Checker, *, on: dt.date | None, has_hazard: bool) -> Changes:
         if has_hazard:
             c.problems.append(Problem("hazard", "an accident report stands alone; leave the hazard empty"))
-        kind = c.choice("accident_kind", AccidentKind.values)
-        occurred = self._occurred_at(c, on)
+        kind = c.value("accident_kind")
+        occurred = c.value("occurred_at")
+        if occurred and occurred <= timezone.now() and on and occurred.date() > on:
+            c.problem("occurred_at", f"{occurred.date()} is after the report's date of information {on}")
         demining = kind in DEMINING_KINDS
-        asset = c.text("asset", required=demining, max_len=200)
+        asset = c.value("asset", required=demining)
         if asset and kind == AccidentKind.CIVILIAN_ACCIDENT:
             c.problem("asset", "is recorded for demining accidents and incidents only")
-        evidence = [
-            {
-                "kind": c.choice(f"evidence.{i}.kind", EvidenceKind.values),
-                "description": c.text(f"evidence.{i}.description", required=True),
-            }
-            for i in c.rows("evidence")
-        ]
+        evidence = c.value("evidence")
         changes = AccidentChanges()
-        precision = c.choice("date_precision", DatePrecision.values, required=False, default=DatePrecision.DAY)
+        precision = c.value("date_precision")
         if (
             occurred
-            and precision != DatePrecision.DAY
+            and precision in (DatePrecision.MONTH, DatePrecision.YEAR)
             and (occurred.day != 1 or (precision == DatePrecision.YEAR and occurred.month != 1))
         ):
             # Stored on the first of its month (year): a 15th with "month" would be read as two different claims.
@@ -111,22 +209,17 @@ class AccidentReport(ReportKindSpec):
             "kind": kind,
             "occurred_at": occurred,
             "date_precision": precision,
-            "location": c.point("location", required=True),
-            "device_category": c.choice("device_category", DeviceCategory.values),
-            "activity": c.choice(
-                "activity",
-                ActivityAtTime.values,
-                required=False,
-                default=ActivityAtTime.DEMINING if demining else ActivityAtTime.UNKNOWN,
-            ),  # fmt: skip
+            "location": c.value("location"),
+            "device_category": c.value("device_category"),
+            "activity": c.value("activity", default=ActivityAtTime.DEMINING if demining else ActivityAtTime.UNKNOWN),
             "asset": asset,
-            "description": c.text("description"),
+            "description": c.value("description"),
             "evidence": evidence,
         }
         occurred_on = occurred.date() if occurred else on
         # A source that records the event but keeps its victims elsewhere (AICMA's events file: the victims are
         # in the victims register) says so explicitly rather than leaving the list silently empty.
-        not_stated = c.boolean("casualties_not_stated")
+        not_stated = c.value("casualties_not_stated")
         needs_casualties = kind in (AccidentKind.DEMINING_ACCIDENT, AccidentKind.CIVILIAN_ACCIDENT) and not not_stated
         rows = c.rows("casualties", required=needs_casualties)
         if rows and not_stated:
@@ -135,23 +228,6 @@ class AccidentReport(ReportKindSpec):
             c.problem("casualties", "a demining incident (near miss) has no casualties; report it as an accident")
         changes.casualties = [self._casualty(c, f"casualties.{i}", occurred_on) for i in rows]
         return changes
-
-    def _occurred_at(self, c: Checker, on: dt.date | None) -> dt.datetime | None:
-        raw = c.text("occurred_at", required=True, max_len=40)
-        if not raw:
-            return None
-        try:
-            value = dt.datetime.fromisoformat(raw)
-        except ValueError:
-            c.problem("occurred_at", f"'{raw}' is not a date and time (YYYY-MM-DDTHH:MM, with its UTC offset)")
-            return None
-        if timezone.is_naive(value):
-            value = timezone.make_aware(value)
-        if value > timezone.now():
-            c.problem("occurred_at", f"{raw} is in the future")
-        elif on and value.date() > on:
-            c.problem("occurred_at", f"{value.date()} is after the report's date of information {on}")
-        return value
 
     def _casualty(self, c: Checker, row: str, on: dt.date | None) -> dict[str, Any]:
         identity: dict[str, Any] = {}
@@ -163,33 +239,31 @@ class AccidentReport(ReportKindSpec):
         elif raw not in (None, {}):
             c.present(f"{row}.identity")  # read: one problem here, not a second "unknown field" one
             c.problem(f"{row}.identity", "must be an object (name, date_of_birth, contact, address)")
-        consent = c.boolean(f"{row}.consent")
+        consent = c.value(f"{row}.consent")
         if identity and not consent:
             c.problem(f"{row}.identity", "is recorded only with the casualty's consent (consent: true)")
-        age = c.number(f"{row}.age", integer=True, maximum=120)
+        age = c.value(f"{row}.age")
         if age is None and identity.get("date_of_birth") and on:
             age = _age_at(identity["date_of_birth"], on)
         # A register that states only a band (AICMA: under/over 18) gives age_band instead of an age.
-        band = c.choice(f"{row}.age_band", AgeBand.values, required=False)
+        band = c.value(f"{row}.age_band")
         if band and age is not None:
             c.problem(f"{row}.age_band", "give the age or its band, not both (the band follows from the age)")
-        outcome = c.choice(f"{row}.outcome", Outcome.values)
-        disability = c.boolean(f"{row}.disability")
+        outcome = c.value(f"{row}.outcome")
+        disability = c.value(f"{row}.disability")
         if disability and outcome == Outcome.KILLED:
             c.problem(f"{row}.disability", "a person killed has no disability to record")
         return {
-            "sex": c.choice(f"{row}.sex", Sex.values),
+            "sex": c.value(f"{row}.sex"),
             "age": int(age) if age is not None else None,
             "age_band": band,
             "outcome": outcome,
-            "category": c.choice(f"{row}.category", CasualtyCategory.values),
-            "activity": c.choice(f"{row}.activity", ActivityAtTime.values, required=False, default="unknown"),
-            "displacement": c.choice(f"{row}.displacement", Displacement.values, required=False, default="unknown"),
-            "prior_risk_education": c.choice(
-                f"{row}.prior_risk_education", RiskEducation.values, required=False, default="unknown"
-            ),
+            "category": c.value(f"{row}.category"),
+            "activity": c.value(f"{row}.activity"),
+            "displacement": c.value(f"{row}.displacement"),
+            "prior_risk_education": c.value(f"{row}.prior_risk_education"),
             "disability": disability,
-            "injury_details": c.text(f"{row}.injury_details"),
+            "injury_details": c.value(f"{row}.injury_details"),
             "consent": consent,
             "identity": identity,
         }

@@ -9,32 +9,23 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
 
 from django.contrib.gis.geos import Point
 from django.db.models import Choices
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy
 
 from core.errors import Problem
 from core.geometry import ParsedArea, parse_area, parse_point
+from reports import fields as fields_
+from reports.fields import Declaration, Section
+from reports.kinds import blocks
 from vocab.choices import (
-    ActivityKind,
     ActivityStatus,
-    Classification,
-    DeviceCategory,
-    Disposal,
-    EvidenceKind,
-    EvidenceSource,
-    FindCondition,
-    LandUse,
-    MarkingStatus,
-    Method,
-    ProductKind,
-    Reliability,
 )
 
 MISSING = object()
@@ -80,21 +71,52 @@ class Changes:
     suspend_reason: str = ""
     handover: dict[str, Any] | None = None
     minefield: dict[str, Any] | None = None
+    #: The declared fields' checked values, when a kind reads them all at once (ReportKindSpec.changes).
+    values: dict[str, Any] = field(default_factory=dict)
 
 
 class Checker:
     """Reads a JSON payload field by field, collecting a Problem per bad field instead of stopping."""
 
-    def __init__(self, payload: Any) -> None:
+    def __init__(self, payload: Any, fields: Declaration | None = None) -> None:
         self.problems: list[Problem] = []
         if not isinstance(payload, dict):
             self.problems.append(Problem("payload", "must be a JSON object"))
             payload = {}
         self.payload: dict[str, Any] = payload
         self.read: set[str] = set()
+        #: The declared fields `value()` reads by; the kind binds its own (ReportKindSpec.parse).
+        self.declaration = fields
+        #: Whether the report registers a new hazard (names none): the condition fields_.NEW_HAZARD.
+        self.new_hazard = False
+
+    def value(self, path: str, *, required: bool | None = None, default: Any = MISSING) -> Any:
+        """Read the declared field at `path` as its declaration says (type, vocabulary, limits, required).
+
+        `required` and `default` are for the rules a declaration cannot state (a method is required
+        of a completion's activity when its kind is TS or clearance); otherwise the declaration holds.
+        """
+        if self.declaration is None:
+            raise LookupError("this Checker has no declared fields to read by")
+        f = self.declaration.field(path)
+        if required is None:
+            required = f.required
+            if f.required_when is not None and f.required_when.new_hazard:
+                required = self.new_hazard
+            elif f.required_when is not None:
+                parent = path.rsplit(".", 1)[0] if "." in path else ""
+                node = self._peek(parent) if parent else self.payload
+                required = f.required_when.holds(node)
+        if default is not MISSING and isinstance(f, fields_.Choice):
+            f = replace(f, default=default)
+        return f.check(self, path, required)
 
     def _get(self, path: str) -> Any:
         self.read.add(path)
+        return self._peek(path)
+
+    def _peek(self, path: str) -> Any:
+        """The raw value at a path, without counting it as read."""
         node: Any = self.payload
         for part in path.split("."):
             if part.isdigit() and isinstance(node, list):
@@ -170,6 +192,23 @@ class Checker:
         if parsed > dt.date.today():
             self.problem(path, f"{parsed} is in the future")
         return parsed
+
+    def datetime(self, path: str, *, required: bool = True, max_len: int = 40) -> dt.datetime | None:
+        """An ISO date and time (naive ones are taken in the server's zone), not in the future."""
+        raw = self.text(path, required=required, max_len=max_len)
+        if not raw:
+            return None
+        try:
+            value = dt.datetime.fromisoformat(raw)
+        except ValueError:
+            self.problem(path, f"'{raw}' is not a date and time (YYYY-MM-DDTHH:MM, with its UTC offset)")
+            return None
+        if timezone.is_naive(value):
+            value = timezone.make_aware(value)
+        if value > timezone.now():
+            self.problem(path, f"{raw} is in the future")
+            return value
+        return value
 
     def choice(self, path: str, choices: Vocabulary, *, required: bool = True, default: str = "") -> str:
         """One value of a vocabulary."""
@@ -273,32 +312,21 @@ class Checker:
             self.problem(path, "at least one entry is required")
         return list(range(len(value)))
 
-    # Blocks that several kinds share --------------------------------------------------------
+    # Blocks that several kinds share (declared in reports/kinds/blocks.py) -------------------
 
     def hazard_fields(self, path: str, *, creating: bool) -> dict[str, Any]:
-        """The descriptive fields of a hazard (name, classification, devices, land use, ...)."""
+        """The descriptive attributes of a hazard (hazards/attributes.py); those required only when creating."""
         out: dict[str, Any] = {}
-        name = self.text(f"{path}.name", required=creating, max_len=200)
-        if name:
-            out["name"] = name
-        cls = self.choice(f"{path}.classification", Classification, required=creating)
-        if cls:
-            out["classification"] = cls
-        for key in ("devices_suspected", "devices_confirmed"):
-            devices = self.choice_list(f"{path}.{key}", DeviceCategory)
-            if devices is not None:
-                out[key] = devices
-        land_use = self.choice_list(f"{path}.land_use", LandUse)
-        if land_use is not None:
-            out["land_use"] = land_use
-        for key in ("blockages", "evidence_summary"):
-            if self.present(f"{path}.{key}"):
-                out[key] = self.text(f"{path}.{key}")
-        if self.present(f"{path}.beneficiaries"):
-            out["beneficiaries"] = self.number(f"{path}.beneficiaries", integer=True)
-        marking = self.choice(f"{path}.marking_status", MarkingStatus, required=False)
-        if marking:
-            out["marking_status"] = marking
+        for f in blocks.HAZARD_ATTRIBUTES:
+            at = f"{path}.{f.name}"
+            if isinstance(f, fields_.Text | fields_.Number) and not f.required:
+                # Given as empty text, it is set empty; left out, it is left as it is.
+                if self.present(at):
+                    out[f.name] = self.value(at)
+                continue
+            value = self.value(at, required=f.required and creating)
+            if value not in (None, ""):
+                out[f.name] = value
         return out
 
     def evidence(self, path: str, on: dt.date | None) -> list[dict[str, Any]]:
@@ -308,56 +336,54 @@ class Checker:
             row = f"{path}.{i}"
             out.append(
                 {
-                    "kind": self.choice(f"{row}.kind", EvidenceKind),
-                    "source": self.choice(f"{row}.source", EvidenceSource),
-                    "reliability": self.choice(
-                        f"{row}.reliability", Reliability, required=False, default=Reliability.MEDIUM
-                    ),
-                    "description": self.text(f"{row}.description"),
-                    "informant_name": self.text(f"{row}.informant.name", max_len=200),
-                    "informant_contact": self.text(f"{row}.informant.contact", max_len=200),
-                    "on": self.date(f"{row}.date", required=False) or on,
+                    "kind": self.value(f"{row}.kind"),
+                    "source": self.value(f"{row}.source"),
+                    "reliability": self.value(f"{row}.reliability"),
+                    "description": self.value(f"{row}.description"),
+                    "informant_name": self.value(f"{row}.informant.name"),
+                    "informant_contact": self.value(f"{row}.informant.contact"),
+                    "on": self.value(f"{row}.date") or on,
                 }
             )
         return out
 
     def activity(
-        self, path: str, kind: str, *, required: bool = True, default_status: str = ActivityStatus.ONGOING
+        self,
+        path: str,
+        kind: str,
+        *,
+        required: bool = True,
+        default_status: str = ActivityStatus.ONGOING,
+        method_required: bool | None = None,
     ) -> dict[str, Any] | None:
         """The task the report is about (method, dates, depth, effort)."""
         if not self.present(path):
             if required:
                 self.problem(path, "is required (method, start_date, ...)")
             return None
-        start = self.date(f"{path}.start_date")
-        end = self.date(f"{path}.end_date", required=False)
+        start = self.value(f"{path}.start_date")
+        end = self.value(f"{path}.end_date")
         if start and end and end < start:
             self.problem(f"{path}.end_date", f"{end} is before the start date {start}")
         return {
             "kind": kind,
-            "method": self.choice(f"{path}.method", Method, required=kind in (ActivityKind.TS, ActivityKind.CLEARANCE)),
-            "status": self.choice(f"{path}.status", ActivityStatus, required=False, default=default_status),
+            "method": self.value(f"{path}.method", required=method_required),
+            "status": self.value(f"{path}.status", default=default_status),
             "start_date": start,
             "end_date": end,
-            "search_depth_cm": self.number(f"{path}.search_depth_cm", integer=True, maximum=10000),
-            "person_days": self.number(f"{path}.person_days", maximum=100000),
-            "machine_hours": self.number(f"{path}.machine_hours", maximum=100000),
+            "search_depth_cm": self.value(f"{path}.search_depth_cm"),
+            "person_days": self.value(f"{path}.person_days"),
+            "machine_hours": self.value(f"{path}.machine_hours"),
         }
 
     def products(self, path: str, kind: str, on: dt.date | None) -> list[ProductChange]:
-        """Land-release polygons of one kind; cleared land needs its clearance depth."""
+        """Land-release polygons of one kind; cleared land needs its clearance depth (declared)."""
         out = []
         for i in self.rows(path):
             row = f"{path}.{i}"
-            area = self.area(f"{row}.geometry")
-            date = self.date(f"{row}.date", required=False) or on
-            depth = self.number(
-                f"{row}.depth_cm",
-                integer=True,
-                required=kind == ProductKind.CLEARED,
-                minimum=1 if kind == ProductKind.CLEARED else 0,
-                maximum=10000,
-            )
+            area = self.value(f"{row}.geometry")
+            date = self.value(f"{row}.date") or on
+            depth = self.value(f"{row}.depth_cm")
             if area and date:
                 out.append(ProductChange(kind, area, date, int(depth) if depth is not None else None, f"payload.{row}"))
         return out
@@ -369,23 +395,21 @@ class Checker:
             row = f"{path}.{i}"
             out.append(
                 {
-                    "category": self.choice(f"{row}.category", DeviceCategory),
-                    "model": self.text(f"{row}.model", max_len=100),
-                    "quantity": self.number(f"{row}.quantity", required=True, integer=True, minimum=1),
-                    "condition": self.choice(
-                        f"{row}.condition", FindCondition, required=False, default=FindCondition.UNKNOWN
-                    ),
-                    "depth_cm": self.number(f"{row}.depth_cm", integer=True, maximum=10000),
-                    "location": self.point(f"{row}.location"),
-                    "disposal": self.choice(f"{row}.disposal", Disposal, required=False),
-                    "on": self.date(f"{row}.date", required=False) or on,
+                    "category": self.value(f"{row}.category"),
+                    "model": self.value(f"{row}.model"),
+                    "quantity": self.value(f"{row}.quantity"),
+                    "condition": self.value(f"{row}.condition"),
+                    "depth_cm": self.value(f"{row}.depth_cm"),
+                    "location": self.value(f"{row}.location"),
+                    "disposal": self.value(f"{row}.disposal"),
+                    "on": self.value(f"{row}.date") or on,
                 }
             )
         return out
 
 
 class ReportKindSpec:
-    """One report kind: its schema version and how its payload becomes Changes."""
+    """One report kind: its declared fields, its schema version, and how its payload becomes Changes."""
 
     kind: str
     schema_version: int = 1
@@ -399,8 +423,34 @@ class ReportKindSpec:
     #: one that deletes them again on unapproval or supersession, `(report)`.
     records_with: tuple[str, str] | None = None
 
-    #: What the pages call the kind; translated in the reader's language (a lazy string).
+    #: What messages call the kind ("is not a field of a <label>"); translated on pages (a lazy string).
     label: str | Promise = gettext_lazy("report")
+    #: The kind's name in lists and titles (the choice of Report.kind).
+    title: str | Promise = gettext_lazy("report")
+    #: A sentence the form shows above the fields.
+    intro: str | Promise = ""
+
+    #: The payload's fields, declared once (reports/kinds/fields.py): the checks, the web form, the
+    #: XLSForm, the API schema and the docs all come from here.
+    fields: tuple[Section, ...] = ()
+
+    @property
+    def declaration(self) -> Declaration:
+        """The fields indexed by path (built once per kind)."""
+        decl = self.__dict__.get("_declaration")
+        if decl is None or decl.sections is not self.fields:
+            decl = self.__dict__["_declaration"] = Declaration(self.fields)
+        return decl
+
+    @property
+    def form_hazard(self) -> str | None:
+        """Whether the report's header asks for a hazard: "required", "optional", or None (none to name).
+
+        A kind that creates its hazard ("new") or records facts of no hazard (`records_with`) asks none.
+        """
+        if self.hazard == "new" or self.records_with is not None:
+            return None
+        return self.hazard
 
     @property
     def english_label(self) -> str:
@@ -416,5 +466,17 @@ class ReportKindSpec:
         return changes, checker.problems
 
     def parse(self, c: Checker, *, on: dt.date | None, has_hazard: bool) -> Changes:
-        """Read the kind's fields from the payload through `c`, which collects the problems."""
-        raise NotImplementedError
+        """Read the payload through `c` by the kind's declared fields, then apply the kind's own rules."""
+        if c.declaration is None:
+            c.declaration = self.declaration
+        c.new_hazard = not has_hazard
+        return self.changes(c, on=on, has_hazard=has_hazard)
+
+    def changes(self, c: Checker, *, on: dt.date | None, has_hazard: bool) -> Changes:
+        """The kind's reading: by default every declared field in order, into `Changes.values`.
+
+        A kind overrides this to read its fields in its own order (`c.value(path)`) and add the rules
+        between fields that no declaration states (an end date before its start, a new hazard needs
+        evidence), then says what the report changes.
+        """
+        return Changes(values={f.name: c.value(f.name) for f in self.declaration.fields()})

@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import models
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from core.errors import Problem
+from reports.fields import Choice, Group, Number, Section, Text
 from reports.kinds.base import Changes, Checker, ReportKindSpec
 
 # The device categories of the summary: payload key under `devices` → ClearanceOutput field.
@@ -42,19 +43,75 @@ class SummaryChanges(Changes):
 
 class ClearanceSummaryReport(ReportKindSpec):
     kind = "clearance_summary"
-    label = gettext_lazy("clearance summary")
+    label = _("clearance summary")
+    title = _("Clearance summary (aggregate, no polygon)")
     hazard = "optional"  # parse refuses one: the summary is of an admin area, not of a hazard polygon
     records_with = ("hazards.outputs.record_output", "hazards.outputs.clear_output")
+    fields = (
+        Section(
+            _("Period and area"),
+            (
+                Group(
+                    name="period",
+                    label=_("Period"),
+                    required=True,
+                    fields=(
+                        Number(
+                            name="year",
+                            label=_("Year"),
+                            integer=True,
+                            required=True,
+                            minimum=EARLIEST_YEAR,
+                            maximum=9999,
+                        ),  # fmt: skip
+                        Number(name="month", label=_("Month"), integer=True, required=True, minimum=1, maximum=12),
+                    ),
+                ),
+                Group(
+                    name="admin_area",
+                    label=_("Admin area"),
+                    required=True,
+                    fields=(
+                        Text(name="country_iso3", label=_("Country (ISO 3166 alpha-3)"), max_len=3),
+                        Text(name="pcode", label=_("Admin area code"), required=True, max_len=30),
+                        Text(name="name", label=_("Admin area name"), max_len=200),
+                        Text(name="parent_pcode", label=_("Parent area code"), max_len=30),
+                        Text(name="parent_name", label=_("Parent area name"), max_len=200),
+                    ),
+                ),
+                Choice(name="context", label=_("Context"), vocab=ClearanceContext, required=True),
+            ),
+        ),
+        Section(
+            _("Output"),
+            (
+                Number(name="area_cleared_m2", label=_("Area cleared (m²)"), required=True, maximum=1e10),
+                Group(
+                    name="devices",
+                    label=_("Devices destroyed"),
+                    required=True,
+                    fields=(
+                        Number(name="ap_mines", label=_("Anti-personnel mines destroyed"), integer=True, required=True),
+                        Number(name="uxo", label=_("UXO destroyed"), integer=True, required=True),
+                        Number(name="ied", label=_("IEDs destroyed"), integer=True, required=True),
+                    ),
+                ),
+                # Their sum, which it must equal (changes()).
+                Number(name="total_devices", label=_("Total devices destroyed"), integer=True, required=True),
+                Text(name="notes", label=_("Notes"), multiline=True, max_len=10000),
+            ),
+        ),
+    )
 
-    def parse(self, c: Checker, *, on: dt.date | None, has_hazard: bool) -> Changes:
+    def changes(self, c: Checker, *, on: dt.date | None, has_hazard: bool) -> Changes:
         if has_hazard:
             c.problems.append(Problem("hazard", "a clearance summary is of an admin area; leave the hazard empty"))
-        year = c.number("period.year", required=True, integer=True, minimum=EARLIEST_YEAR, maximum=9999)
-        month = c.number("period.month", required=True, integer=True, minimum=1, maximum=12)
+        year = c.value("period.year")
+        month = c.value("period.month")
         if year is not None and month is not None and on is not None and dt.date(int(year), int(month), 1) > on:
             c.problem("period", f"{int(year)}-{int(month):02d} is after the report's date of information {on}")
-        devices = {key: c.number(f"devices.{key}", required=True, integer=True) for key in DEVICE_FIELDS}
-        total = c.number("total_devices", required=True, integer=True)
+        devices = {key: c.value(f"devices.{key}") for key in DEVICE_FIELDS}
+        total = c.value("total_devices")
         if total is not None and all(v is not None for v in devices.values()):
             counted = sum(int(v or 0) for v in devices.values())
             if total != counted:
@@ -64,7 +121,7 @@ class ClearanceSummaryReport(ReportKindSpec):
                     + " + ".join(str(int(v or 0)) for v in devices.values())
                     + f" = {counted}",
                 )
-        country = c.text("admin_area.country_iso3", max_len=3)
+        country = c.value("admin_area.country_iso3")
         if country and (len(country) != 3 or not country.isalpha() or not country.isupper()):
             c.problem("admin_area.country_iso3", f"'{country}' is not an ISO 3166 alpha-3 code (e.g. COL)")
         changes = SummaryChanges()
@@ -72,14 +129,14 @@ class ClearanceSummaryReport(ReportKindSpec):
             "year": int(year or 0),
             "month": int(month or 0),
             "country_iso3": country,
-            "pcode": c.text("admin_area.pcode", required=True, max_len=30),
-            "area_name": c.text("admin_area.name", max_len=200),
-            "parent_pcode": c.text("admin_area.parent_pcode", max_len=30),
-            "parent_name": c.text("admin_area.parent_name", max_len=200),
-            "context": c.choice("context", ClearanceContext.values),
-            "area_cleared_m2": float(c.number("area_cleared_m2", required=True, maximum=1e10) or 0.0),
+            "pcode": c.value("admin_area.pcode"),
+            "area_name": c.value("admin_area.name"),
+            "parent_pcode": c.value("admin_area.parent_pcode"),
+            "parent_name": c.value("admin_area.parent_name"),
+            "context": c.value("context"),
+            "area_cleared_m2": float(c.value("area_cleared_m2") or 0.0),
             **{key: int(value or 0) for key, value in devices.items()},
             "total_devices": int(total or 0),
-            "notes": c.text("notes", max_len=10000),
+            "notes": c.value("notes"),
         }
         return changes

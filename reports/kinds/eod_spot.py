@@ -4,22 +4,29 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 
+from reports.fields import Point, Section
+from reports.kinds import blocks
 from reports.kinds.base import Changes, Checker, ReportKindSpec
 from vocab.choices import ActivityKind, ActivityStatus
 
 
 class EodSpotReport(ReportKindSpec):
     kind = "eod_spot"
-    label = gettext_lazy("EOD spot task report")
+    label = _("EOD spot task report")
+    title = _("EOD spot task report")
     hazard = "optional"
     activity_kind = ActivityKind.EOD_SPOT
+    fields = (
+        Section(_("Task"), (Point(name="location", label=_("Location"), required=True), blocks.FINDS)),
+        blocks.activity_section(method_required=False),
+    )
 
-    def parse(self, c: Checker, *, on: dt.date | None, has_hazard: bool) -> Changes:
+    def changes(self, c: Checker, *, on: dt.date | None, has_hazard: bool) -> Changes:
         changes = Changes()
         changes.activity = c.activity("activity", ActivityKind.EOD_SPOT, default_status=ActivityStatus.COMPLETED)
-        location = c.point("location", required=True)
+        location = c.value("location")
         if changes.activity is not None:
             changes.activity["location"] = location
         changes.finds = c.finds("finds", on)

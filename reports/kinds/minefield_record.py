@@ -9,8 +9,20 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.gis.geos import MultiPoint
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 
+from reports.fields import (
+    Area,
+    Boolean,
+    Choice,
+    Date,
+    Number,
+    Points,
+    Rows,
+    Section,
+    Text,
+    When,
+)
 from reports.kinds.base import Changes, Checker, ReportKindSpec
 from vocab.choices import (
     Classification,
@@ -24,36 +36,76 @@ from vocab.choices import (
 
 class MinefieldRecordReport(ReportKindSpec):
     kind = "minefield_record"
-    label = gettext_lazy("minefield record")
+    label = _("minefield record")
+    title = _("Minefield record")
     hazard = "new"
     creates_hazard = True
+    fields = (
+        Section(
+            _("Minefield"),
+            (
+                Text(name="name", label=_("Hazard name"), required=True, max_len=200),
+                Area(name="perimeter", label=_("Perimeter"), required=True),
+                Points(
+                    name="reference_points",
+                    label=_("Reference points"),
+                    required=True,
+                    help=_("One point a line: longitude, latitude."),
+                ),
+                Text(name="laying_party", label=_("Laying party"), required=True, max_len=200),
+                Date(name="date_laid", label=_("Date laid"), required=True),
+                Choice(
+                    name="marking_status",
+                    label=_("Marking status"),
+                    vocab=MarkingStatus,
+                    default=MarkingStatus.UNMARKED,
+                ),  # fmt: skip
+                Boolean(name="self_destructing", label=_("Self-destructing devices")),
+                Number(
+                    name="lifetime_days",
+                    label=_("Lifetime (days)"),
+                    integer=True,
+                    required_when=When("self_destructing", (True,)),
+                ),  # fmt: skip
+                Boolean(name="fenced", label=_("Fenced")),
+                Boolean(name="monitored", label=_("Monitored")),
+            ),
+        ),
+        Section(
+            _("Devices laid"),
+            (
+                Rows(
+                    name="devices",
+                    label=_("Devices"),
+                    required=True,
+                    fields=(
+                        Choice(name="category", label=_("Device category"), vocab=DeviceCategory, required=True),
+                        Text(name="model", label=_("Model"), max_len=100),
+                        Number(name="quantity", label=_("Quantity"), integer=True, required=True, minimum=1),
+                    ),
+                ),
+            ),
+        ),
+    )
 
-    def parse(self, c: Checker, *, on: dt.date | None, has_hazard: bool) -> Changes:
+    def changes(self, c: Checker, *, on: dt.date | None, has_hazard: bool) -> Changes:
         changes = Changes()
-        name = c.text("name", required=True, max_len=200)
-        changes.geom = c.area("perimeter")
-        points = [c.point(f"reference_points.{i}", required=True) for i in c.rows("reference_points", required=True)]
-        devices = []
-        for i in c.rows("devices", required=True):
-            devices.append(
-                {
-                    "category": c.choice(f"devices.{i}.category", DeviceCategory.values),
-                    "model": c.text(f"devices.{i}.model", max_len=100),
-                    "quantity": c.number(f"devices.{i}.quantity", required=True, integer=True, minimum=1),
-                }
-            )
-        self_destructing = c.boolean("self_destructing")
-        lifetime = c.number("lifetime_days", integer=True, required=self_destructing)
-        marking = c.choice("marking_status", MarkingStatus.values, required=False, default=MarkingStatus.UNMARKED)
+        name = c.value("name")
+        changes.geom = c.value("perimeter")
+        points = c.value("reference_points")
+        devices = c.value("devices")
+        self_destructing = c.value("self_destructing")
+        lifetime = c.value("lifetime_days")
+        marking = c.value("marking_status")
         changes.minefield = {
-            "laying_party": c.text("laying_party", required=True, max_len=200),
-            "date_laid": c.date("date_laid"),
+            "laying_party": c.value("laying_party"),
+            "date_laid": c.value("date_laid"),
             "reference_points": MultiPoint(*[p for p in points if p is not None], srid=4326),
             "devices": devices,
             "self_destructing": self_destructing,
             "lifetime_days": lifetime,
-            "fenced": c.boolean("fenced"),
-            "monitored": c.boolean("monitored"),
+            "fenced": c.value("fenced"),
+            "monitored": c.value("monitored"),
         }
         # A laying record is direct evidence from records: the hazard is confirmed (CHA).
         changes.hazard_fields = {

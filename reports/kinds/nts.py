@@ -4,24 +4,49 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 
+from reports.fields import NEW_HAZARD, Area, Group, Point, Section
+from reports.kinds import blocks
 from reports.kinds.base import Changes, Checker, ReportKindSpec
 from vocab.choices import ActivityKind, ActivityStatus, ProductKind
 
 
 class NtsReport(ReportKindSpec):
     kind = "nts"
-    label = gettext_lazy("NTS report")
+    label = _("NTS report")
+    title = _("Non-technical survey report")
+    intro = _("Leave the hazard empty to register a new one; name a hazard to re-survey it.")
     hazard = "optional"
     creates_hazard = True
     activity_kind = ActivityKind.NTS
+    fields = (
+        Section(
+            _("Hazard"),
+            (
+                # A re-survey of a named hazard may leave out any of it.
+                Group(
+                    name="hazard",
+                    label=_("Hazard"),
+                    required_when=NEW_HAZARD,
+                    fields=(
+                        *blocks.HAZARD_ATTRIBUTES,
+                        Area(name="geometry", label=_("Hazard polygon"), required_when=NEW_HAZARD),
+                        Point(name="benchmark", label=_("Benchmark")),
+                    ),
+                ),
+            ),
+        ),
+        Section(_("Evidence"), (blocks.EVIDENCE,)),
+        blocks.activity_section(method_required=False),
+        Section(_("Land cancelled"), (blocks.products("cancelled", _("Cancelled polygons")),)),
+    )
 
-    def parse(self, c: Checker, *, on: dt.date | None, has_hazard: bool) -> Changes:
+    def changes(self, c: Checker, *, on: dt.date | None, has_hazard: bool) -> Changes:
         changes = Changes()
         changes.hazard_fields = c.hazard_fields("hazard", creating=not has_hazard)
-        changes.geom = c.area("hazard.geometry", required=not has_hazard)
-        changes.benchmark = c.point("hazard.benchmark")
+        changes.geom = c.value("hazard.geometry")
+        changes.benchmark = c.value("hazard.benchmark")
         changes.evidence = c.evidence("evidence", on)
         if not has_hazard and not changes.evidence:
             c.problem("evidence", "a new hazard needs at least one piece of evidence")

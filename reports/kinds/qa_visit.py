@@ -10,10 +10,24 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from core.errors import Problem
+from quality.choices import Severity
+from reports.fields import Choice, Date, Number, Rows, Section, Text
 from reports.kinds.base import Changes, Checker, ReportKindSpec
+
+#: The assessed activity, by its number; it must exist (assessed_activity()).
+ASSESSED_ACTIVITY = Number(name="activity", label=_("Activity number assessed"), integer=True, required=True, minimum=1)
+
+NON_CONFORMITIES = Rows(
+    name="non_conformities",
+    label=_("Non-conformities"),
+    fields=(
+        Choice(name="severity", label=_("Severity"), vocab=Severity, required=True),
+        Text(name="description", label=_("Description"), multiline=True, required=True),
+    ),
+)
 
 
 @dataclass
@@ -29,7 +43,7 @@ def assessed_activity(c: Checker, on: dt.date | None) -> Any:
     """The activity a QA record assesses: an id that must name an existing activity started by `on`."""
     from hazards.models import Activity
 
-    value = c.number("activity", required=True, integer=True, minimum=1)
+    value = c.value("activity")
     if value is None:
         return None
     activity = Activity.objects.select_related("organisation", "hazard").filter(pk=int(value)).first()
@@ -42,7 +56,7 @@ def assessed_activity(c: Checker, on: dt.date | None) -> Any:
 
 def dated(c: Checker, path: str, on: dt.date | None, activity: Any) -> dt.date | None:
     """The day of the visit or inspection: not after the report's date, not before the activity started."""
-    day = c.date(path)
+    day: dt.date | None = c.value(path)
     if day and on and day > on:
         c.problem(path, f"{day} is after the report's date of information {on}")
     if day and activity is not None and day < activity.start_date:
@@ -52,31 +66,36 @@ def dated(c: Checker, path: str, on: dt.date | None, activity: Any) -> dt.date |
 
 def non_conformities(c: Checker) -> list[dict[str, Any]]:
     """The non-conformities found: severity (critical, major, minor) and what was wrong."""
-    from quality.choices import Severity
-
-    return [
-        {
-            "severity": c.choice(f"non_conformities.{i}.severity", Severity.values),
-            "description": c.text(f"non_conformities.{i}.description", required=True),
-        }
-        for i in c.rows("non_conformities")
-    ]
+    rows: list[dict[str, Any]] = c.value("non_conformities")
+    return rows
 
 
 class QaVisitReport(ReportKindSpec):
     kind = "qa_visit"
-    label = gettext_lazy("QA visit report")
+    label = _("QA visit report")
+    title = _("QA visit report")
     hazard = "optional"  # the assessed activity names its hazard; the report names none
     records_with = ("quality.records.record_quality", "quality.records.clear_quality")
+    fields = (
+        Section(
+            _("QA visit"),
+            (
+                ASSESSED_ACTIVITY,
+                Date(name="visited_on", label=_("Visited on"), required=True),
+                Text(name="observations", label=_("Observations"), multiline=True, max_len=10000),
+                NON_CONFORMITIES,
+            ),
+        ),
+    )
 
-    def parse(self, c: Checker, *, on: dt.date | None, has_hazard: bool) -> Changes:
+    def changes(self, c: Checker, *, on: dt.date | None, has_hazard: bool) -> Changes:
         if has_hazard:
             c.problems.append(Problem("hazard", "a QA visit names the activity it assesses; leave the hazard empty"))
         changes = QualityChanges()
         changes.assessed = assessed_activity(c, on)
         changes.record = {
             "visited_on": dated(c, "visited_on", on, changes.assessed),
-            "observations": c.text("observations", max_len=10000),
+            "observations": c.value("observations"),
         }
         changes.non_conformities = non_conformities(c)
         return changes

@@ -10,12 +10,21 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from core.errors import Problem
 from core.geometry import area_m2, to_srid
+from quality.choices import QcResult, Severity
+from reports.fields import Area, Choice, Date, Number, Section, Text
 from reports.kinds.base import Changes, Checker, ReportKindSpec
-from reports.kinds.qa_visit import QualityChanges, assessed_activity, dated, non_conformities
+from reports.kinds.qa_visit import (
+    ASSESSED_ACTIVITY,
+    NON_CONFORMITIES,
+    QualityChanges,
+    assessed_activity,
+    dated,
+    non_conformities,
+)
 from vocab.choices import ActivityKind, ProductKind
 
 # Land released by these activities can be sampled; an NTS cancels land nobody searched.
@@ -44,13 +53,26 @@ def _inside_released_land(c: Checker, activity: Any, sample: Any) -> float | Non
 
 class QcInspectionReport(ReportKindSpec):
     kind = "qc_inspection"
-    label = gettext_lazy("QC inspection report")
+    label = _("QC inspection report")
+    title = _("QC inspection report")
     hazard = "optional"
     records_with = ("quality.records.record_quality", "quality.records.clear_quality")
+    fields = (
+        Section(
+            _("QC inspection"),
+            (
+                ASSESSED_ACTIVITY,
+                Date(name="inspected_on", label=_("Inspected on"), required=True),
+                Area(name="sample", label=_("Sample polygon"), required=True),
+                Number(name="items_found", label=_("Items found in the sample"), integer=True, required=True),
+                Choice(name="result", label=_("Result"), vocab=QcResult, required=True),
+                Text(name="remarks", label=_("Remarks"), multiline=True, max_len=10000),
+                NON_CONFORMITIES,
+            ),
+        ),
+    )
 
-    def parse(self, c: Checker, *, on: dt.date | None, has_hazard: bool) -> Changes:
-        from quality.choices import QcResult, Severity
-
+    def changes(self, c: Checker, *, on: dt.date | None, has_hazard: bool) -> Changes:
         if has_hazard:
             c.problems.append(
                 Problem("hazard", "a QC inspection names the activity it assesses; leave the hazard empty")
@@ -62,9 +84,9 @@ class QcInspectionReport(ReportKindSpec):
                 "activity",
                 f"activity #{activity.pk} is {activity.kind}; QC samples land released by {', '.join(SAMPLED_KINDS)}",
             )
-        sample = c.area("sample")
-        items = c.number("items_found", required=True, integer=True)
-        result = c.choice("result", QcResult.values)
+        sample = c.value("sample")
+        items = c.value("items_found")
+        result = c.value("result")
         found = non_conformities(c)
         if result == QcResult.PASS and items:
             c.problem("result", f"an inspection that found {items} item(s) in its sample fails")
@@ -79,7 +101,7 @@ class QcInspectionReport(ReportKindSpec):
             "sample_area_m2": sample_m2,
             "items_found": int(items) if items is not None else None,
             "result": result,
-            "remarks": c.text("remarks", max_len=10000),
+            "remarks": c.value("remarks"),
         }
         changes.non_conformities = found
         return changes

@@ -11,9 +11,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from core.errors import Problem
+from reports.fields import Boolean, Choice, Date, Number, Point, Rows, Section, Text, When
 from reports.kinds.base import Changes, Checker, ReportKindSpec
 from risk_education.choices import INDIRECT_METHODS, AgeBand, Method, Sex, TargetGroup
 
@@ -28,33 +29,74 @@ class SessionChanges(Changes):
 
 class RiskEducationSessionReport(ReportKindSpec):
     kind = "risk_education"
-    label = gettext_lazy("risk education session report")
+    label = _("risk education session report")
+    title = _("Risk education session report")
     hazard = "optional"  # parse refuses one: risk education is a community's fact, not a hazard's
     records_with = ("risk_education.records.record_session", "risk_education.records.clear_session")
+    fields = (
+        Section(
+            _("Session"),
+            (
+                Date(name="held_on", label=_("Held on"), required=True),
+                Choice(name="method", label=_("Method"), vocab=Method, required=True),
+                Choice(name="target_group", label=_("Target group"), vocab=TargetGroup, required=True),
+                # A point, a place name, or both (changes()).
+                Point(name="location", label=_("Location")),
+                Text(name="place_name", label=_("Place name"), max_len=200),
+                Text(name="group_code", label=_("Group code"), max_len=60),
+                Number(
+                    name="audience_estimate",
+                    label=_("Estimated audience"),
+                    integer=True,
+                    minimum=1,
+                    required_when=When("method", tuple(sorted(INDIRECT_METHODS))),
+                    help=_("For mass media, digital media and printed materials."),
+                ),
+                Text(name="notes", label=_("Notes"), multiline=True, max_len=10000),
+            ),
+        ),
+        Section(
+            _("Attendance"),
+            (
+                # Counted for face-to-face methods only (changes()).
+                Rows(
+                    name="attendance",
+                    label=_("Attendees"),
+                    fields=(
+                        Choice(name="sex", label=_("Sex"), vocab=Sex, required=True),
+                        Choice(name="age_band", label=_("Age band"), vocab=AgeBand, required=True),
+                        Boolean(name="disability", label=_("With disability")),
+                        Number(name="first_time", label=_("First-time attendees"), integer=True, required=True),
+                        Number(name="repeat", label=_("Repeat attendees"), integer=True),
+                    ),
+                ),
+            ),
+        ),
+    )
 
-    def parse(self, c: Checker, *, on: dt.date | None, has_hazard: bool) -> Changes:
+    def changes(self, c: Checker, *, on: dt.date | None, has_hazard: bool) -> Changes:
         if has_hazard:
             c.problems.append(Problem("hazard", "a risk education session stands alone; leave the hazard empty"))
-        held_on = c.date("held_on")
+        held_on = c.value("held_on")
         if held_on and on and held_on > on:
             c.problem("held_on", f"{held_on} is after the report's date of information {on}")
-        method = c.choice("method", Method.values)
-        location = c.point("location")
-        place_name = c.text("place_name", max_len=200)
+        method = c.value("method")
+        location = c.value("location")
+        place_name = c.value("place_name")
         if location is None and not place_name:
             c.problem("location", "give the place: a point, a place name, or both")
         changes = SessionChanges()
         changes.session = {
             "held_on": held_on,
             "method": method,
-            "target_group": c.choice("target_group", TargetGroup.values),
+            "target_group": c.value("target_group"),
             "location": location,
             "place_name": place_name,
-            "group_code": c.text("group_code", max_len=60),
-            "notes": c.text("notes", max_len=10000),
+            "group_code": c.value("group_code"),
+            "notes": c.value("notes"),
         }
         indirect = method in INDIRECT_METHODS
-        audience = c.number("audience_estimate", integer=True, minimum=1, required=indirect)
+        audience = c.value("audience_estimate")
         if audience is not None and method and not indirect:
             c.problem("audience_estimate", "is estimated for mass media, digital media and printed materials only")
         changes.session["audience_estimate"] = audience
@@ -73,14 +115,14 @@ class RiskEducationSessionReport(ReportKindSpec):
         return changes
 
     def _cell(self, c: Checker, row: str) -> dict[str, Any]:
-        first = c.number(f"{row}.first_time", integer=True, required=True)
-        repeat = c.number(f"{row}.repeat", integer=True)
+        first = c.value(f"{row}.first_time")
+        repeat = c.value(f"{row}.repeat")
         if first == 0 and not repeat:
             c.problem(row, "counts nobody: give first_time or repeat attendees")
         return {
-            "sex": c.choice(f"{row}.sex", Sex.values),
-            "age_band": c.choice(f"{row}.age_band", AgeBand.values),
-            "disability": c.boolean(f"{row}.disability"),
+            "sex": c.value(f"{row}.sex"),
+            "age_band": c.value(f"{row}.age_band"),
+            "disability": c.value(f"{row}.disability"),
             "first_time": int(first or 0),
             "repeat": int(repeat or 0),
         }

@@ -4,10 +4,37 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 
+from reports.fields import Choice, ChoiceList, Label, Section, Text
+from reports.kinds import blocks
 from reports.kinds.base import Changes, Checker, ReportKindSpec
 from vocab.choices import ActivityKind, ActivityStatus, Classification, DeviceCategory, ProductKind
+
+
+def progress_fields(product_field: str, product_label: Label, *, cleared: bool) -> tuple[Section, ...]:
+    """The fields of a TS or clearance progress report: the activity, land released, the hazard's news."""
+    return (
+        blocks.activity_section(method_required=True),
+        Section(
+            _("Land released"),
+            (blocks.products(product_field, product_label, cleared=cleared), blocks.FINDS, blocks.EVIDENCE),
+        ),
+        Section(
+            _("Hazard"),
+            (
+                Choice(name="classification", label=_("New classification"), vocab=Classification),
+                ChoiceList(name="devices_confirmed", label=_("Devices confirmed"), vocab=DeviceCategory),
+                # Read only when the activity is suspended (changes()); otherwise it is not a field.
+                Text(
+                    name="suspend_reason",
+                    label=_("Reason for suspension"),
+                    multiline=True,
+                    help=_("Required when the activity is suspended."),
+                ),
+            ),
+        ),
+    )
 
 
 class SurveyOrClearanceProgress(ReportKindSpec):
@@ -16,27 +43,29 @@ class SurveyOrClearanceProgress(ReportKindSpec):
     product_kind: str
     product_field: str
 
-    def parse(self, c: Checker, *, on: dt.date | None, has_hazard: bool) -> Changes:
+    def changes(self, c: Checker, *, on: dt.date | None, has_hazard: bool) -> Changes:
         changes = Changes()
         assert self.activity_kind is not None
         changes.activity = c.activity("activity", self.activity_kind)
         changes.products = c.products(self.product_field, self.product_kind, on)
         changes.finds = c.finds("finds", on)
         changes.evidence = c.evidence("evidence", on)
-        cls = c.choice("classification", Classification.values, required=False)
+        cls = c.value("classification")
         if cls:
             changes.hazard_fields["classification"] = cls
-        confirmed = c.choice_list("devices_confirmed", DeviceCategory.values)
+        confirmed = c.value("devices_confirmed")
         if confirmed is not None:
             changes.hazard_fields["devices_confirmed"] = confirmed
         if changes.activity and changes.activity["status"] == ActivityStatus.SUSPENDED:
-            changes.suspend_reason = c.text("suspend_reason", required=True)
+            changes.suspend_reason = c.value("suspend_reason", required=True)
         return changes
 
 
 class TsProgressReport(SurveyOrClearanceProgress):
     kind = "ts_progress"
-    label = gettext_lazy("TS progress report")
+    label = _("TS progress report")
+    title = _("Technical survey progress")
     activity_kind = ActivityKind.TS
     product_kind = ProductKind.REDUCED
     product_field = "reduced"
+    fields = progress_fields("reduced", _("Reduced polygons"), cleared=False)

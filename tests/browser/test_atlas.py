@@ -133,15 +133,12 @@ def test_the_filters_hide_the_hazard_and_show_it_again(live_cast, live_server, p
     assert page.evaluate(HAZARDS_RENDERED) == []
 
 
-def test_the_accidents_layer_is_absent_for_an_anonymous_visitor_and_present_for_the_viewer(
-    live_cast, live_server, page
-):
+def test_an_anonymous_visitor_is_asked_to_sign_in_and_the_im_officer_sees_the_accident(live_cast, live_server, page):
     register_hazard(live_cast, 100)
     an_accident(live_cast)
-    open_map(page, live_server)
-    assert page.evaluate("() => window.cgMap.getLayer('accidents') === undefined")
-    assert page.get_by_label("Accidents").count() == 0
-    sign_in(page, live_server, "viewer")
+    page.goto(live_server.url + "/map/")  # the register's layers are not published (decision 0037)
+    page.wait_for_url("**/login/?next=/map/")
+    sign_in(page, live_server, "imo")
     open_map(page, live_server)
     assert page.evaluate("() => window.cgMap.getLayer('accidents') !== undefined")
     wait_idle(page)
@@ -187,8 +184,10 @@ def test_the_as_known_on_field_re_renders_the_earlier_state(live_cast, live_serv
     shot(page, "atlas-hazard-known-on")
 
 
-def test_no_request_of_the_anonymous_map_is_refused(live_cast, live_server, page):
+def test_no_request_of_a_viewers_map_is_refused(live_cast, live_server, page):
     register_hazard(live_cast, 100)
+    an_accident(live_cast)  # drawn from the generalised accidents (decision 0037)
+    sign_in(page, live_server, "viewer")
     refused: list[str] = []
     page.on("response", lambda r: refused.append(f"{r.status} {r.url}") if r.status >= 400 else None)
     open_map(page, live_server)

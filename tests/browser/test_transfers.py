@@ -75,13 +75,17 @@ def test_a_clerk_uploads_previews_runs_and_reads_the_import_report(live_cast, li
     shot(page, "import-report-en")
 
 
-def test_an_im_officer_approves_an_import_from_its_report(live_cast, live_server, page, tmp_path):
-    sign_in(page, live_server, "approver")
+def test_the_authoritys_im_officer_approves_an_import_a_clerk_ran_from_its_report(
+    live_cast, live_server, page, tmp_path
+):
+    # Four eyes (decision 0036): the clerk uploads and runs; the authority, who did neither, approves.
+    sign_in(page, live_server, "clerk")
     upload(page, live_server, partner_file(tmp_path))
     page.get_by_role("button", name="Run import").click()
     page.wait_for_function("() => document.querySelector('#run-form').hidden")
     call_command("worker", "--burst", verbosity=0)
-    page.get_by_role("link", name="Show the import report").click()
+    sign_in(page, live_server, "imo")
+    page.goto(live_server.url + f"/imports/{Import.objects.get().pk}/")
 
     page.get_by_role("button", name="Approve import").click()
 

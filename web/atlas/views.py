@@ -12,16 +12,18 @@ from django.views.decorators.http import require_safe
 
 from accounts.access import access_hazard
 from core.errors import NotFoundOrNoAccess, ValidationFailed
-from interop.publish_access import publish_anonymous
 from vocab.choices import Classification, HazardStatus
 from web.atlas import dossier, mapping
 
 
 @require_safe
 def map_page(request: HttpRequest) -> HttpResponse:
-    """The register on a map: hazards, products, finds (and accidents for those who may read them)."""
-    # The tiles answer 401 to anonymous callers when the register is not published to them.
-    if not publish_anonymous() and not request.user.is_authenticated:
+    """The register on a map, for members: hazards, products, finds (and accidents for those who may read them).
+
+    Anonymous visitors are sent to sign in: the tiles of the register's layers are not published to
+    them (decision 0037); what is published they read on the home page and through /ogc/.
+    """
+    if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     config = mapping.map_config(request)
     context = {

@@ -1,8 +1,8 @@
 """Import and export pages: parse → access check → the import service / export core → render.
 
-The pages call what the REST API calls: interop.imports.service for upload, preview and approval,
-the REST run endpoint itself for queueing a run (its lock and "already queued" check live there),
-and the export endpoints for the downloads. Decision 0025.
+The pages call what the REST API calls: interop.imports.service for upload, preview, queueing a run
+(its lock and "already queued" check) and approval, and the export endpoints for the downloads.
+Decisions 0025, 0043.
 """
 
 from __future__ import annotations
@@ -25,14 +25,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import access
 from accounts.models import Organisation
-from core.errors import NotAllowed, NotFoundOrNoAccess, Problem, ValidationFailed
+from core.errors import CleargroundError, Conflict, NotAllowed, NotFoundOrNoAccess, Problem, ValidationFailed
 from interop.exports import EXPORTERS
 from interop.exports.query import exportable
 from interop.imports import mapping as mapping_mod
 from interop.imports import service
 from interop.imports.targets import TARGETS
 from interop.models import Import, ImportProfile
-from interop.rest.imports import ImportViewSet, latest_jobs
 from web.transfers import names
 from web.transfers.problems import by_field
 
@@ -57,7 +56,7 @@ def _user(request: HttpRequest) -> User:
 
 def writable_organisations(user: Any) -> list[Organisation]:
     """The organisations the user may import for (the same rule as the imports API)."""
-    return [o for o in access.organisations_for(user).order_by("name") if access.may_write_for(user, o.pk)]
+    return access.writable_organisations_for(user)
 
 
 def _choices(user: Any) -> dict[str, Any]:
@@ -72,7 +71,7 @@ def _list_context(request: HttpRequest) -> dict[str, Any]:
     imports = list(
         access.imports_for(request.user).select_related("organisation", "created_by").order_by("-created_at")[:100]
     )
-    jobs = latest_jobs([i.pk for i in imports])
+    jobs = service.latest_jobs([i.pk for i in imports])
     rows = [{"import": i, "status": names.name(names.IMPORT_STATUSES, i.status), "job": jobs.get(i.pk),
              "kind": names.name(names.IMPORT_KINDS, i.kind)} for i in imports]  # fmt: skip
     return {"rows": rows, **_choices(request.user), "may_upload": bool(writable_organisations(request.user))}
@@ -178,12 +177,13 @@ def _report_problems(import_: Import) -> list[dict[str, str]]:
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One import: its preview until it runs, the progress of its run, then its report."""
     import_ = _import_or_404(request.user, pk)
-    job = latest_jobs([import_.pk]).get(import_.pk)
-    roles = access.scope_of(request.user).roles_for(import_.organisation_id)
+    job = service.latest_jobs([import_.pk]).get(import_.pk)
+    # Four eyes (decision 0036): the uploader and the runner are not offered the approval (the service's rule).
+    may_approve = service.approval_refusal(import_, acting_user=_user(request)) is None
     context: dict[str, Any] = {
         "import": import_, "job": job, "status": names.name(names.IMPORT_STATUSES, import_.status),
         "kind": names.name(names.IMPORT_KINDS, import_.kind),
-        "may_run": bool(roles & access.WRITERS), "may_approve": bool(roles & access.APPROVERS),
+        "may_run": access.may_run_import(request.user, import_), "may_approve": may_approve,
         "running": job is not None and not job.finished,
         "job_url": reverse("job-detail", args=[job.pk]) if job is not None else "",
         "run_api": reverse("import-run", args=[import_.pk]),
@@ -212,12 +212,13 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def import_run(request: HttpRequest, pk: int) -> HttpResponse:
-    """Queue the run without JavaScript: the REST run endpoint itself answers (one lock, one queued job)."""
-    _import_or_404(request.user, pk, write=True)
-    response: Any = ImportViewSet.as_view({"post": "run"})(request, pk=str(pk))
-    if response.status_code == 409:
+    """Queue the run without JavaScript, as the REST run endpoint does (interop.imports.service.queue_run)."""
+    import_ = _import_or_404(request.user, pk, write=True)
+    try:
+        service.queue_run(import_, acting_user=_user(request))
+    except Conflict:
         messages.error(request, _("This import is already queued or running."))
-    elif response.status_code != 202:
+    except CleargroundError:
         messages.error(request, _("The import could not be queued."))
     return redirect("transfers:import", pk=pk)
 
@@ -225,14 +226,15 @@ def import_run(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def import_approve(request: HttpRequest, pk: int) -> HttpResponse:
-    """An IM officer approves every report the import entered (interop.imports.service.approve_import)."""
+    """The authority (or a delegated operator) approves every report the import entered, never its uploader or
+    runner (interop.imports.service.approve_import)."""
     import_ = _import_or_404(request.user, pk, approve=True)
     try:
         service.approve_import(import_, acting_user=_user(request))
     except ValidationFailed:
         messages.error(request, _("Only a finished import can be approved."))
-    except NotAllowed as exc:
-        raise PermissionDenied(exc.message) from None
+    except NotAllowed as exc:  # four eyes: this user uploaded or ran it (who may approve was checked above)
+        messages.error(request, exc.message)
     else:
         messages.success(request, _("The import is approved: every report it entered is approved."))
     return redirect("transfers:import", pk=pk)

@@ -8,10 +8,18 @@ from typing import Any
 from django.utils.formats import date_format
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from obligations import article5
 from obligations.deadlines import article5_deadline
 from web.shell.charts import Series, line_chart
+
+# The land-release process whose share of the remaining mined area finishes last (obligations.article5).
+PROCESS_LABELS = {
+    "cancelled": gettext_lazy("Cancellation (non-technical survey)"),
+    "reduced": gettext_lazy("Reduction (technical survey)"),
+    "cleared": gettext_lazy("Clearance"),
+}
 
 
 def _months_between(first: dt.date, later: dt.date) -> int:
@@ -30,7 +38,13 @@ def forecast_for(iso3: str, today: dt.date) -> dict[str, Any] | None:
         return None  # no hazard recorded here: a "completed" verdict would be a guess
     from web.treaty_pages.labels import with_dates
 
-    return {**with_dates(result), "deadline_date": deadline, "chart_html": _chart(result, deadline)}  # type: ignore[dict-item]
+    driver = PROCESS_LABELS.get(result.get("driver") or "")
+    return {
+        **with_dates(result),  # type: ignore[dict-item]
+        "deadline_date": deadline,
+        "chart_html": _chart(result, deadline),
+        "driver_label": str(driver) if driver else None,
+    }
 
 
 def _chart(result: dict[str, Any], deadline: dt.date | None) -> SafeString | None:

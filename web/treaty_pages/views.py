@@ -11,14 +11,15 @@ import datetime as dt
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.validators import MaxValueValidator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import access
@@ -199,12 +200,15 @@ def _name(created: Article7Report) -> str:
 
 @require_GET
 def article7_file(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
-    """A frozen Article 7 report as a file, in a format the generator offers (JSON, XLSX, PDF)."""
+    """A frozen Article 7 report as a file (JSON, XLSX, PDF), in the page's language unless `?language=` names one."""
     if not access.may_read_national_reports(request.user) or fmt not in exports.EXPORTERS:
         raise Http404(_("Article 7 reports are kept by the national authority."))
     frozen = get_object_or_404(Article7Report, pk=pk)
-    render_file, content_type = exports.EXPORTERS[fmt]
-    response = HttpResponse(render_file(frozen.figures), content_type=content_type)
+    asked = request.GET.get("language")
+    # An unknown ?language= falls back to the page's language: the reader still gets the file.
+    known = asked if asked in {code for code, _name in settings.LANGUAGES} else None
+    language = exports.language_of(known, get_language())
+    response = HttpResponse(exports.render(frozen.figures, fmt, language), content_type=exports.EXPORTERS[fmt][1])
     name = f"article7-{frozen.country_iso3}-{frozen.year}-{frozen.pk}.{fmt}"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

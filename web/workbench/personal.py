@@ -16,8 +16,8 @@ from reports.models import Report
 
 
 def may_see(user: Any, report: Report) -> bool:
-    """As the API: informants and identities for personal-data roles, and for the author of a draft."""
-    return access.may_see_personal_data(user, report.organisation_id) or report.created_by_id == user.pk
+    """The API's rule, accounts.access.may_see_report_personal_data: personal-data roles, and the author of a draft."""
+    return access.may_see_report_personal_data(user, report)
 
 
 def unsealed(value: Any) -> Any:

@@ -15,6 +15,7 @@ from django.utils import formats
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from accounts.personal import RESTRICTED
 from core.geometry import area_m2, parse_area
 from reports.models import Report
 from web.workbench.binding import geometry_from_text, point_from_text
@@ -50,6 +51,8 @@ def shown(f: Field, value: Any) -> str:
     """A payload value as a reader sees it: vocabulary labels, yes/no, polygons by their area."""
     if value is None or value == "" or value == []:
         return "—"
+    if value == RESTRICTED:  # withheld from this reader (informants, casualties: decisions 0004, 0037)
+        return _("Restricted")
     if f.type == "boolean":
         return _("Yes") if value is True else _("No")
     labels = dict(f.options())

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import tempfile
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -24,27 +23,18 @@ from interop.imports.uploads import receive
 
 MAX_BYTES = 20 * 1024 * 1024  # a hazard polygon file; anything bigger belongs in an import
 SUFFIXES = (".geojson", ".json", ".kml", ".kmz", ".gpkg", ".zip")
-_INNER = (".shp", ".gpkg", ".geojson", ".json", ".kml")
 
 
 def _readable(folder: Path, upload: Any) -> Path:
     name = Path(upload.name or "upload").name.lower()
-    suffix = next((s for s in SUFFIXES if name.endswith(s)), "")
-    if not suffix:
+    if not name.endswith(SUFFIXES):
         raise ValueError(_("is not a GeoJSON, KML, GeoPackage or zipped shapefile file"))
-    # The checks every upload passes (size, zip bombs and paths, DTDs, encodings): interop/imports/uploads.py.
+    # The checks every upload passes (size, zip bombs and paths, DTDs, encodings, declared format and
+    # references): interop/imports/uploads.py and formats.py. The reader opens a zip's one dataset itself.
     try:
-        path = receive(upload, folder, limit=MAX_BYTES)
+        return receive(upload, folder, limit=MAX_BYTES)
     except ValidationFailed as exc:
         raise ValueError("; ".join(p.message for p in exc.problems)) from None
-    if suffix != ".zip":
-        return path
-    with zipfile.ZipFile(path) as archive:  # receive has read it through: sizes, names and checksums hold
-        archive.extractall(folder / "unzipped")
-    inner = sorted(p for p in (folder / "unzipped").rglob("*") if p.suffix.lower() in _INNER)
-    if not inner:
-        raise ValueError(_("the zip file holds no shapefile, GeoPackage, GeoJSON or KML"))
-    return inner[0]
 
 
 def polygon_geojson(upload: Any) -> dict[str, Any]:

@@ -6,6 +6,7 @@ actions are atomic and list every problem at once, which the form shows next to 
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 from typing import Any
@@ -24,11 +25,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import access, audit
 from accounts.personal import has_personal_data, without_personal_data
+from casualties.disclosure import report_payload_for
 from core.errors import CleargroundError, Conflict, NotAllowed, NotFoundOrNoAccess, Problem, Stale, ValidationFailed
 from hazards.models import HazardousArea
 from reports import actions
 from reports.kinds import KINDS
-from reports.models import Reconcile, Report, ReportKind, ReportStatus
+from reports.models import Reconcile, Report, ReportStatus
 from reports.workflow import ALLOWED, EDITABLE
 from vocab.choices import HazardStatus
 from web.workbench import binding, personal
@@ -55,18 +57,20 @@ def _posted_version(request: HttpRequest, name: str = "version") -> int | None:
     return int(raw) if raw.isdigit() else None
 
 
-def _stale_state(form: KindForm, exc: Stale) -> dict[str, Any]:
+def _stale_state(user: Any, form: KindForm, exc: Stale) -> dict[str, Any]:
     """What someone else saved meanwhile, for the page that keeps the user's own values beside it."""
     current = exc.current
     assert isinstance(current, Report)  # an edit is only ever stale against its report
     return {
         "report": current,
-        "rows": review_data.payload_rows(form, without_personal_data(current.payload)),
+        "rows": review_data.payload_rows(
+            form, report_payload_for(user, current, without_personal_data(current.payload))
+        ),
     }
 
 
 def _writable_organisations(user: Any) -> list[Any]:
-    return [o for o in access.organisations_for(user).order_by("name") if access.may_write_for(user, o.pk)]
+    return access.writable_organisations_for(user)
 
 
 def _hazard_choices(user: Any, organisations: list[Any]) -> list[HazardousArea]:
@@ -83,7 +87,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status in ReportStatus.values:
         qs = qs.filter(status=status)
-    kinds = [(k, ReportKind(k).label) for k in FORMS] if _writable_organisations(request.user) else []
+    kinds = [(k, KINDS[k].title) for k in FORMS] if _writable_organisations(request.user) else []
     return render(
         request,
         "workbench/list.html",
@@ -138,7 +142,7 @@ def _form_page(
         "workbench/form.html",
         {
             "form": form,
-            "kind_label": ReportKind(form.kind).label,
+            "kind_label": KINDS[form.kind].title,
             "report": report,
             "sections": sections,
             "header": header,
@@ -336,7 +340,7 @@ def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
             payload=payload,
             header=header,
             version=exc.current_version,
-            stale=_stale_state(form, exc),
+            stale=_stale_state(request.user, form, exc),
         )
     except ValidationFailed as exc:
         return _form_page(
@@ -353,52 +357,40 @@ def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One report: its payload (informants withheld), its workflow history, and what may be done next."""
     report = _get_report(request.user, pk)
-    roles = access.scope_of(request.user).roles_for(report.organisation_id)
     return render(
         request,
         "workbench/detail.html",
         {
             "report": report,
-            "rows": review_data.payload_rows(FORMS[report.kind], without_personal_data(report.payload)),
+            "rows": review_data.payload_rows(
+                FORMS[report.kind], report_payload_for(request.user, report, without_personal_data(report.payload))
+            ),
             "transitions": report.transitions.select_related("by"),
-            "may_edit": report.status in EDITABLE and bool(roles & access.WRITERS),
-            "may_review": report.status in QUEUE and bool(roles & access.APPROVERS),
-            "may_unapprove": report.status == ReportStatus.APPROVED and bool(roles & access.APPROVERS),
+            "may_edit": report.status in EDITABLE and access.may_edit_report(request.user, report),
+            "may_review": report.status in QUEUE and access.may_validate_report(request.user, report),
+            "may_unapprove": report.status == ReportStatus.APPROVED
+            and access.may_unapprove_report(request.user, report),
         },
     )
 
 
 def _queue(user: Any) -> Any:
-    scope = access.scope_of(user)
-    qs = access.reports_for(user).filter(status__in=QUEUE)
-    if scope.authority_roles & access.APPROVERS:
-        return qs
-    orgs = [org for org, roles in scope.roles_by_org.items() if roles & access.APPROVERS]
-    return qs.filter(organisation_id__in=orgs)
+    return access.reports_to_decide_for(user)
 
 
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
-    """Submitted and validated reports the user may decide on, oldest first."""
+    """Reports waiting for this user's decision, oldest first: an operator's IM officer validates its own
+    organisation's, the national authority approves them into the register (decision 0036)."""
     reports = _queue(request.user).select_related("organisation", "hazard", "created_by").order_by("updated_at", "id")
     return render(request, "workbench/queue.html", {"reports": reports})
-
-
-def _reconcile_choices(report: Report) -> list[tuple[str, str]]:
-    spec = KINDS[report.kind]
-    if spec.records_with or (report.hazard_id is None and not spec.creates_hazard):
-        return []  # facts of their own (accidents, QA, summaries) or an EOD task outside any hazard
-    values = [Reconcile.UPDATE, Reconcile.REPLACE, Reconcile.COMBINE, Reconcile.LINK]
-    if spec.creates_hazard:
-        values.insert(0, Reconcile.NEW)
-    return [(str(v.value), str(v.label)) for v in values]
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def review(request: HttpRequest, pk: int) -> HttpResponse:
     """The change a report makes, on a map and as a table, and the decision: approve, validate or return."""
-    report = _get_report(request.user, pk, approve=True)
+    report = _get_report(request.user, pk, validate=True)
     problems: list[Problem] = []
     posted: dict[str, str] = {}
     stale = False
@@ -410,23 +402,32 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
             # The page below is drawn again from the report and hazard as they are now (and carries their
             # new versions); what the approver typed stays in `posted`.
             stale = True
-            report = _get_report(request.user, pk, approve=True)
+            report = _get_report(request.user, pk, validate=True)
         except ValidationFailed as exc:
             problems = exc.problems
         except (Conflict, NotAllowed) as exc:
             problems = [Problem("decision", exc.message)]
-    choices = _reconcile_choices(report)
-    default = report.reconcile or ("new" if report.hazard_id is None else "update")
+    # The action's own choices and default (reports.actions), so the page offers exactly what approval takes.
+    choices = [(value, str(Reconcile(value).label)) for value in actions.reconcile_choices(report)]
+    default = actions.default_reconcile(report)
+    may_approve = access.may_approve_report(request.user, report)
+    four_eyes = report.four_eyes_refusal(request.user) if may_approve else None
+    # An accident report decided on already is generalised for its organisation's approvers (decision 0037).
+    seen = copy.copy(report)
+    seen.payload = report_payload_for(request.user, report, report.payload)
     return render(
         request,
         "workbench/review.html",
         {
             "report": report,
-            "map_data": review_data.map_layers(FORMS[report.kind], report),
-            "table": review_data.change_table(FORMS[report.kind], report),
+            "map_data": review_data.map_layers(FORMS[report.kind], seen),
+            "table": review_data.change_table(FORMS[report.kind], seen),
             "reconcile_choices": choices,
             "reconcile": posted.get("reconcile") or default,
             "may_validate": ReportStatus.VALIDATED in ALLOWED[report.status],
+            # Offered exactly when approve_report would take it: the role's rule, then four eyes (decision 0036).
+            "may_approve": may_approve and four_eyes is None,
+            "four_eyes": four_eyes,
             "decidable": report.status in QUEUE,
             "hazards": list(access.hazards_for(request.user).order_by("code").only("pk", "code", "name")[:1000])
             if choices
@@ -451,6 +452,7 @@ def _decide(request: HttpRequest, report: Report, posted: dict[str, str]) -> Htt
         messages.success(request, _("Report #%(pk)s validated.") % {"pk": report.pk})
         return redirect("workbench:review", pk=report.pk)
     elif decision == "approve":
+        access.require_may_approve_report(user, report)
         hazard = None
         if posted["hazard"]:
             try:
@@ -484,7 +486,7 @@ def _decide(request: HttpRequest, report: Report, posted: dict[str, str]) -> Htt
 @require_POST
 def unapprove(request: HttpRequest, pk: int) -> HttpResponse:
     """Take an approval back, with the reason; the hazard is rebuilt without the report."""
-    report = _get_report(request.user, pk, approve=True)
+    report = _get_report(request.user, pk, unapprove=True)
     reason = request.POST.get("reason", "")
     try:
         actions.unapprove_report(

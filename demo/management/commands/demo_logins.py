@@ -20,8 +20,9 @@ class Command(BaseCommand):
         if not rows:
             self.stdout.write("No demo logins yet: run `clearground demo`.")
             return
-        table = [("username", "role", "organisation", "password"), *[(*row, DEMO_PASSWORD) for row in rows]]
-        widths = [max(len(r[i]) for r in table) for i in range(4)]
+        table = [("username", "role", "organisation", "password", "what they do"),
+                 *[(*row[:3], DEMO_PASSWORD, row[3]) for row in rows]]  # fmt: skip
+        widths = [max(len(r[i]) for r in table) for i in range(5)]
         for n, row in enumerate(table):
             self.stdout.write("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
             if n == 0:

@@ -1,8 +1,8 @@
 """`clearground export --format gpkg --out FILE [--collections a,b] [--bbox …] [--organisation …] [--as-user U]`.
 
-The same core as GET /api/v1/exports/{format}/. Without --as-user the export holds the public
-collections only (what any signed-in user gets); --as-user exports what that user may see,
-restricted collections included when their role allows (decision 0020).
+The same core as GET /api/v1/exports/{format}/. Without --as-user the export holds what the
+authority publishes to anonymous callers (settings.CLEARGROUND_PUBLISHED, decision 0037); --as-user
+exports what that user may see, restricted collections included when their role allows (decision 0020).
 """
 
 from __future__ import annotations
@@ -27,7 +27,9 @@ class Command(BaseCommand):
         parser.add_argument("--collections", default=None, help="comma-separated collection ids (default: all)")
         parser.add_argument("--bbox", default=None, help="west,south,east,north in WGS 84 degrees")
         parser.add_argument("--organisation", default=None, help="comma-separated organisation codes")
-        parser.add_argument("--as-user", default=None, help="export what this user may see (default: public only)")
+        parser.add_argument(
+            "--as-user", default=None, help="export what this user may see (default: what is published)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         user: Any = AnonymousUser()

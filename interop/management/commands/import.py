@@ -1,10 +1,13 @@
 """`clearground import FILE --kind KIND [--profile NAME] [--dry-run] [--crs EPSG:n] [--layer L]
-[--organisation CODE] [--approve] [--json]`: a partner's file through the import service.
+[--organisation CODE] [--approve --sole-approver REASON] [--json]`: a partner's file through the import service.
 
 Shows a progress bar on stderr; --dry-run prints the preview (the first rows as they would be stored
 and every problem) and stores nothing; a run prints the counts and where the per-row problem CSV is.
-Reports are authored by the organisation's import clerk and, with --approve, approved by its import
-approver (an IM officer), so the four-eyes rule holds. See README ("Importing files") and decision 0014.
+Reports are authored by the organisation's import clerk. Whoever runs the command both enters and, with
+--approve, approves them: one person on both sides, so --approve needs --sole-approver "why" (four eyes,
+decision 0036), written to the audit log. It approves as the organisation's import approver (an IM officer)
+where the authority delegated the kind to it, else as the national authority's. See README ("Importing
+files") and decisions 0014 and 0036.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from tqdm import tqdm
 
+from accounts.access import may_approve_kind
 from accounts.models import Organisation
 from core.errors import CleargroundError
 from interop.imports import service
@@ -39,6 +43,15 @@ def _organisation(code: str | None) -> Organisation:
     return authorities[0]
 
 
+def _officer(organisation: Organisation, kind: str, *, approve: bool) -> Any:
+    """The account the command acts as: the organisation's import approver, or, to approve a kind the authority
+    has not delegated to the organisation, the national authority's (who approves into the register)."""
+    officer = service.import_approver(organisation)
+    if approve and not may_approve_kind(officer, organisation.pk, kind):
+        officer = service.import_approver(_organisation(None))
+    return officer
+
+
 class Command(BaseCommand):
     help = (
         "Import a GeoPackage, shapefile (zip), KML/KMZ, GeoJSON, FlatGeobuf, CSV or XLSX through the report pipeline."
@@ -52,7 +65,10 @@ class Command(BaseCommand):
         parser.add_argument("--crs", default=None, help="the source CRS, overriding the file's (EPSG:28992)")
         parser.add_argument("--layer", default=None, help="the layer to read when the file has several")
         parser.add_argument("--organisation", default=None, help="code of the importing organisation")
-        parser.add_argument("--approve", action="store_true", help="approve every entered report in the same run")
+        parser.add_argument("--approve", action="store_true", help="approve every entered report in the same run "
+                            "(needs --sole-approver)")  # fmt: skip
+        parser.add_argument("--sole-approver", default="", metavar="REASON",
+                            help="why one person may enter and approve alone (audited; decision 0036)")  # fmt: skip
         parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
         parser.add_argument("--rows", type=int, default=10, help="rows shown in a dry run's preview")
 
@@ -61,6 +77,14 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(f"{path} is not a file")
         organisation = _organisation(options["organisation"])
+        if options["approve"] and not options["sole_approver"].strip():
+            raise CommandError(
+                "--approve makes whoever runs this both the one who enters and the one who approves; say why that is "
+                'right here with --sole-approver "REASON" (audited), or import without --approve and have '
+                "another IM officer approve the import (four eyes, decision 0036)"
+            )
+        if options["sole_approver"].strip() and not options["approve"]:
+            raise CommandError("--sole-approver goes with --approve")
         profile = None
         if options["profile"]:
             service.ensure_shipped_profiles()
@@ -77,7 +101,7 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(preview, ensure_ascii=False, indent=1) if options["json"]
                               else _preview_text(preview))  # fmt: skip
             return
-        officer = service.import_approver(organisation)
+        officer = _officer(organisation, options["kind"], approve=options["approve"])
         try:
             import_ = service.create_import(acting_user=officer, organisation=organisation, path=path,
                                             original_name=path.name, kind=options["kind"], profile=profile,
@@ -93,7 +117,7 @@ class Command(BaseCommand):
 
             try:
                 import_ = service.run_import(import_, acting_user=officer, approve=options["approve"],
-                                             progress=progress)  # fmt: skip
+                                             sole_approval=options["sole_approver"], progress=progress)  # fmt: skip
             finally:
                 bar.close()
         except CleargroundError as exc:

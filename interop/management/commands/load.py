@@ -2,6 +2,11 @@
 
 Prints the account of every row (read = imported + repaired + rejected, duplicates flagged) and what
 the file adds to, changes in or no longer has of what is stored. See docs/howto/load-aicma.md.
+
+Single-actor mode (decision 0036): whoever runs a load both enters and approves the government's published
+statistics (as the organisation's import clerk and import approver); each load that approves anything writes
+an audit row `load.sole_approval` saying so. The organisation must be one that approves accident reports
+into the register: the national authority (the default), or an operator it delegated accident reports to.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
+from core.errors import CleargroundError
 from interop.formats.aicma import read_municipality_codes
 from interop.importers import aicma, aicma_events
 
@@ -40,6 +46,12 @@ class Command(BaseCommand):
         events.add_argument("--json", action="store_true", help="print the account as one JSON object")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            self._load(options)
+        except CleargroundError as exc:
+            raise CommandError(exc.message) from None
+
+    def _load(self, options: dict[str, Any]) -> None:
         path: Path = options["file"]
         if not path.is_file():
             raise CommandError(f"{path} is not a file")

@@ -13,7 +13,10 @@ from obligations.deadlines import article5_deadline
 
 
 class Command(BaseCommand):
-    help = "Project when the remaining mined area will be released (P10/P50/P90) against the Article 5 deadline."
+    help = (
+        "Project when the remaining mined area will be released (P10/P50/P90) against the Article 5 deadline, "
+        "cancellation, reduction and clearance each at its own pace, and name the process that sets the date."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--country", required=True)
@@ -28,10 +31,20 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(result, indent=2))
             return
         self.stdout.write(
-            f"{iso3}: {result['remaining_m2']:,.0f} m² remaining {result['remaining_by_classification_m2']}"
+            f"{iso3}: {result['remaining_m2']:,.0f} m² of mined area remaining "
+            f"{result['remaining_by_classification_m2']}"
         )
         self.stdout.write(f"released per year, last three years (mean): {result['history']['annual_mean_m2']:,.0f} m²")
+        for kind, process in result["processes"].items():
+            self.stdout.write(
+                f"  {kind:>9}: {process['demand_m2']:>12,.0f} m² to release at "
+                f"{process['mean_monthly_m2']:,.0f} m²/month (mean); P50 {process.get('p50') or '—'}"
+            )
         self.stdout.write(f"completion P10 {result['p10']}  P50 {result['p50']}  P90 {result['p90']}")
+        if result.get("note"):
+            self.stdout.write(result["note"])
+        if result["driver"]:
+            self.stdout.write(f"the date is set by: {result['driver']}")
         if result["deadline"]:
             chance = result["probability_on_time"]
             self.stdout.write(f"deadline in force {result['deadline']}: {chance:.0%} chance of meeting it")

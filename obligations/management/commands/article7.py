@@ -1,4 +1,4 @@
-"""`clearground article7 --country UKR --year 2025 --format xlsx --out report.xlsx`: generate and freeze."""
+"""`clearground article7 --country UKR --year 2025 --format xlsx --language uk --out a7.xlsx`: generate, freeze."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -21,6 +22,12 @@ class Command(BaseCommand):
         parser.add_argument("--year", type=int, required=True, help="the calendar year reported on")
         parser.add_argument("--format", choices=list(exports.EXPORTERS), default="json")
         parser.add_argument("--out", help="file to write (default: standard output for json)")
+        parser.add_argument(
+            "--language",
+            choices=[code for code, _name in settings.LANGUAGES],
+            default="en",
+            help="the language of the forms' titles and labels (JSON keeps the codes too)",
+        )
         parser.add_argument("--user", default="admin", help="who generates it (recorded in the audit log)")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -29,8 +36,7 @@ class Command(BaseCommand):
         except User.DoesNotExist:
             raise CommandError(f"no user '{options['user']}': name the person generating the report") from None
         report = generate_article7(acting_user=user, country_iso3=options["country"].upper(), year=options["year"])
-        render, _ = exports.EXPORTERS[options["format"]]
-        data = render(report.figures)
+        data = exports.render(report.figures, options["format"], options["language"])
         if options["out"]:
             Path(options["out"]).write_bytes(data)
             self.stderr.write(

@@ -159,7 +159,9 @@
         [L.organisation, p.organisation]];
     } else {
       h.textContent = L.accident;
-      rows = [[L.date, day(p.occurred_at)], [L.category, L.device[p.device_category] || p.device_category], [L.killed, num(p.killed)],
+      // Generalised accidents (decision 0037) carry the month only.
+      const when = p.occurred_at ? day(p.occurred_at) : String(p.month || "").slice(0, 7);
+      rows = [[L.date, when], [L.category, L.device[p.device_category] || p.device_category], [L.killed, num(p.killed)],
         [L.injured, num(p.injured)], [L.admin_area, p.admin_area], [L.organisation, p.organisation]];
     }
     box.appendChild(h);

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("interop", "0004_publish_views_left_join_organisation"),
+        ("interop", "0006_publish_released_land_warnings_generalised_accidents"),
         ("reports", "0004_report_kind_clearance_summary"),
     ]
 

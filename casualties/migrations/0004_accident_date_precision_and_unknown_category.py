@@ -24,8 +24,8 @@ def backfill(apps: Any, schema_editor: Any) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("casualties", "0002_age_bands_under_and_over_18"),
-        ("interop", "0005_imported_records_join_one_report_with_a_note"),
+        ("casualties", "0003_improvised_ap_mine_choice"),
+        ("interop", "0007_imported_records_join_one_report_with_a_note"),
     ]
 
     operations = [
