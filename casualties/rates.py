@@ -32,7 +32,7 @@ def _area_at(level: int) -> Case:
     return Case(*whens, default=None, output_field=IntegerField())
 
 
-def casualty_counts(level: int, casualties: QuerySet | None = None) -> dict[int, int]:
+def casualty_counts(level: int, casualties: QuerySet[Casualty] | None = None) -> dict[int, int]:
     """Admin area id → number of casualties whose accident lies in it (one grouped query)."""
     qs = casualties if casualties is not None else Casualty.objects.all()
     rows = qs.annotate(area=_area_at(level)).exclude(area=None).values("area").annotate(n=Count("id")).order_by()

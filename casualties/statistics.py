@@ -47,7 +47,7 @@ def suppress(counts: list[tuple[Any, int]]) -> list[dict[str, Any]]:
     return cells
 
 
-def casualty_statistics(casualties: QuerySet | None = None) -> dict[str, Any]:
+def casualty_statistics(casualties: QuerySet[Casualty] | None = None) -> dict[str, Any]:
     """Casualties by year, sex, age band, device category, civilian/military/deminer, killed/injured, admin area."""
     qs = casualties if casualties is not None else Casualty.objects.all()
     total = qs.count()

@@ -25,7 +25,7 @@ DIMENSIONS: dict[str, Func | F] = {
 }
 
 
-def reach_statistics(sessions: QuerySet | None = None) -> dict[str, Any]:
+def reach_statistics(sessions: QuerySet[RiskEducationSession] | None = None) -> dict[str, Any]:
     """Totals and one table per dimension: [{value, reached, attendances}], largest reach first."""
     sessions = sessions if sessions is not None else RiskEducationSession.objects.all()
     cells = Attendance.objects.filter(session__in=sessions)
@@ -43,7 +43,7 @@ def reach_statistics(sessions: QuerySet | None = None) -> dict[str, Any]:
     }
 
 
-def _table(cells: QuerySet, expression: Func | F, sums: dict[str, Any]) -> list[dict[str, Any]]:
+def _table(cells: QuerySet[Attendance], expression: Func | F, sums: dict[str, Any]) -> list[dict[str, Any]]:
     rows: Any = cells.annotate(value=expression).values("value").annotate(**sums)
     return [
         {"value": r["value"], "reached": r["reached"], "attendances": r["attendances"]}

@@ -16,15 +16,10 @@ from urllib.parse import urlencode
 
 from core.errors import NotFoundOrNoAccess, Problem, ValidationFailed
 from interop.collections import Collection
+from interop.ogc import cql2, params, queries
 from interop.ogc import crs as crs_mod
-from interop.ogc import params, queries
 from interop.ogc.cql2_json import LANGUAGES
 from interop.publish_access import published_collection, visible_collections
-
-try:  # the CQL2 reader (interop/ogc/cql2.py); without it, `filter` is refused and not declared
-    from interop.ogc import cql2
-except ImportError:  # pragma: no cover - only while the module is being written
-    cql2 = None  # type: ignore[assignment]
 
 JSON = "application/json"
 GEOJSON = "application/geo+json"
@@ -47,23 +42,18 @@ CONFORMANCE = [
     _OAF2 + "crs",
     _OAF3 + "queryables",
     _OAF3 + "queryables-query-parameters",
-] + (
-    [
-        _OAF3 + "filter",
-        _OAF3 + "features-filter",
-        _CQL2 + "cql2-text",
-        _CQL2 + "cql2-json",  # read into the text form and translated by the same code (interop/ogc/cql2_json.py)
-        _CQL2 + "basic-cql2",
-        _CQL2 + "advanced-comparison-operators",
-        _CQL2 + "basic-spatial-functions",
-        _CQL2 + "basic-spatial-functions-plus",
-        _CQL2 + "spatial-functions",
-        # Not temporal-functions: it needs all of Allen's relations, and T_MEETS, T_STARTS… are not read.
-        _CQL2 + "case-insensitive-comparison",
-    ]
-    if cql2 is not None
-    else []
-)
+    _OAF3 + "filter",
+    _OAF3 + "features-filter",
+    _CQL2 + "cql2-text",
+    _CQL2 + "cql2-json",  # read into the text form and translated by the same code (interop/ogc/cql2_json.py)
+    _CQL2 + "basic-cql2",
+    _CQL2 + "advanced-comparison-operators",
+    _CQL2 + "basic-spatial-functions",
+    _CQL2 + "basic-spatial-functions-plus",
+    _CQL2 + "spatial-functions",
+    # Not temporal-functions: it needs all of Allen's relations, and T_MEETS, T_STARTS… are not read.
+    _CQL2 + "case-insensitive-comparison",
+]
 
 
 def collection_for(cid: str, user: Any) -> tuple[Collection, Sequence[int] | None]:
@@ -201,8 +191,6 @@ def queryables(base: str, cid: str, user: Any) -> dict[str, Any]:
 def _cql(collection: Collection, query: params.ItemsQuery) -> Any:
     if query.filter is None:
         return None
-    if cql2 is None:
-        raise ValidationFailed([Problem("filter", "is not supported by this server yet")])
     try:
         fragment = LANGUAGES[query.filter_lang](
             query.filter, queryable_types(collection), filter_srid=query.filter_crs.srid,
