@@ -19,7 +19,7 @@ from interop.collections import Collection
 from interop.ogc import cql2, params, queries
 from interop.ogc import crs as crs_mod
 from interop.ogc.cql2_json import LANGUAGES
-from interop.publish_access import published_collection, visible_collections
+from interop.publish_access import Reader, published_collection, visible_collections
 
 JSON = "application/json"
 GEOJSON = "application/geo+json"
@@ -56,7 +56,7 @@ CONFORMANCE = [
 ]
 
 
-def collection_for(cid: str, user: Any) -> tuple[Collection, Sequence[int] | None]:
+def collection_for(cid: str, user: Reader) -> tuple[Collection, Sequence[int] | None]:
     """The collection and the caller's organisation scope in it (interop/publish_access.py, the one rule)."""
     return published_collection(user, cid)
 
@@ -128,7 +128,7 @@ def _collection_doc(base: str, collection: Collection, extent: queries.Extent | 
     return doc
 
 
-def collections(base: str, user: Any) -> dict[str, Any]:
+def collections(base: str, user: Reader) -> dict[str, Any]:
     """Every collection the caller may read, as they see it, with its extent within the caller's scope."""
     visible = visible_collections(user)
     found = queries.extents(visible)
@@ -141,7 +141,7 @@ def collections(base: str, user: Any) -> dict[str, Any]:
     }
 
 
-def collection(base: str, cid: str, user: Any) -> dict[str, Any]:
+def collection(base: str, cid: str, user: Reader) -> dict[str, Any]:
     """One collection's metadata."""
     found, org_ids = collection_for(cid, user)
     return _collection_doc(base, found, queries.extents({cid: (found, org_ids)}).get(cid))
@@ -166,7 +166,7 @@ def queryable_types(collection: Collection) -> dict[str, str]:
     return dict(queries.columns(collection))
 
 
-def queryables(base: str, cid: str, user: Any) -> dict[str, Any]:
+def queryables(base: str, cid: str, user: Reader) -> dict[str, Any]:
     """The JSON Schema of the properties a filter may name."""
     found, _ = collection_for(cid, user)
     props: dict[str, Any] = {}
@@ -201,7 +201,7 @@ def _cql(collection: Collection, query: params.ItemsQuery) -> Any:
     return queries.render_cql(fragment)
 
 
-def items(base: str, cid: str, user: Any, query: Mapping[str, str]) -> tuple[str, crs_mod.Crs]:
+def items(base: str, cid: str, user: Reader, query: Mapping[str, str]) -> tuple[str, crs_mod.Crs]:
     """One page of features as GeoJSON text (PostGIS-built), and the CRS of its coordinates."""
     found, org_ids = collection_for(cid, user)
     parsed = params.parse_items(query, queryable_types(found))
@@ -239,7 +239,7 @@ def items(base: str, cid: str, user: Any, query: Mapping[str, str]) -> tuple[str
     return text, parsed.crs
 
 
-def feature(base: str, cid: str, fid: str, user: Any, query: Mapping[str, str]) -> tuple[str, crs_mod.Crs]:
+def feature(base: str, cid: str, fid: str, user: Reader, query: Mapping[str, str]) -> tuple[str, crs_mod.Crs]:
     """One feature as GeoJSON text; 404 if it does not exist or is not visible to the caller."""
     found, org_ids = collection_for(cid, user)
     out = params.parse_feature(query)
