@@ -46,12 +46,12 @@ def _text(problems: list[Problem], name: str, value: Any, *, required: bool) -> 
     if not isinstance(value, str):
         problems.append(Problem(name, "must be text"))
         return ""
-    value = value.strip()
-    if required and not value:
+    text: str = value.strip()
+    if required and not text:
         problems.append(Problem(name, "say what it is"))
-    elif len(value) > 200 and name != "notes":
+    elif len(text) > 200 and name != "notes":
         problems.append(Problem(name, "must be at most 200 characters"))
-    return value
+    return text
 
 
 def _date(problems: list[Problem], name: str, value: Any, *, required: bool) -> dt.date | None:
@@ -88,9 +88,10 @@ def _needs(problems: list[Problem], value: Any) -> list[str]:
 def _visible_casualty(user: Any, casualty_id: Any) -> Casualty | None:
     # access_casualty asks may_see_casualty_records: referring needs the single record.
     try:
-        return access.access_casualty(user, casualty_id)
+        casualty: Casualty = access.access_casualty(user, casualty_id)
     except NotFoundOrNoAccess:
         return None
+    return casualty
 
 
 def refer_casualty(

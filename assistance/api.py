@@ -27,7 +27,7 @@ CREATE_FIELDS = {"casualty", "needs", "service", "provider", "referred_on", "not
 FOLLOW_UP_FIELDS = {"outcome", "on", "note", "service_started_on"}
 
 
-class ReferralUpdateSerializer(serializers.ModelSerializer):
+class ReferralUpdateSerializer(serializers.ModelSerializer[ReferralUpdate]):
     by = serializers.SlugRelatedField[Any](slug_field="username", read_only=True)
     # Plain strings: the referral's `outcome` already names this choice set in the schema.
     from_outcome = serializers.CharField(read_only=True)
@@ -38,7 +38,7 @@ class ReferralUpdateSerializer(serializers.ModelSerializer):
         fields = ("from_outcome", "to_outcome", "on", "by", "at", "note")
 
 
-class ReferralSerializer(serializers.ModelSerializer):
+class ReferralSerializer(serializers.ModelSerializer[Referral]):
     created_by = serializers.SlugRelatedField[Any](slug_field="username", read_only=True)
     updates = ReferralUpdateSerializer(many=True, read_only=True)
     needs = serializers.ListField(child=serializers.ChoiceField(choices=Need.choices), read_only=True)
@@ -51,7 +51,7 @@ class ReferralSerializer(serializers.ModelSerializer):
                   "outcome", "notes", "created_by", "created_at", "updates")  # fmt: skip
 
 
-class ReferralCreateSerializer(serializers.Serializer):
+class ReferralCreateSerializer(serializers.Serializer[Any]):
     """The request body of a referral (checked by assistance.actions.refer_casualty, every problem at once)."""
 
     casualty = serializers.IntegerField()
@@ -62,7 +62,7 @@ class ReferralCreateSerializer(serializers.Serializer):
     notes = serializers.CharField(required=False, allow_blank=True)
 
 
-class FollowUpSerializer(serializers.Serializer):
+class FollowUpSerializer(serializers.Serializer[Any]):
     """The request body of a follow-up (checked by assistance.actions.record_referral_outcome)."""
 
     outcome = serializers.CharField(help_text=", ".join(ReferralOutcome.values))  # checked by the action
@@ -81,13 +81,13 @@ def _body(request: Request, known: set[str]) -> tuple[dict[str, Any], list[Probl
     ]
 
 
-class ReferralViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class ReferralViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet[Referral]):
     """Victim-assistance referrals (IMAS 13.10), for personal-data roles only; every read audited."""
 
     serializer_class = ReferralSerializer
     pagination_class = IdCursorPagination
 
-    def get_queryset(self) -> QuerySet:
+    def get_queryset(self) -> QuerySet[Referral]:
         qs = access.referrals_for(self.request.user).select_related("created_by").prefetch_related("updates__by")
         params = self.request.query_params
         problems = []

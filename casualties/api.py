@@ -36,7 +36,7 @@ from interop.rest.preconditions import etag
 IDENTITY_FIELDS = ["identity.name", "identity.date_of_birth", "identity.contact", "identity.address"]
 
 
-class StageChangeSerializer(serializers.ModelSerializer):
+class StageChangeSerializer(serializers.ModelSerializer[AccidentStageChange]):
     by = serializers.SlugRelatedField[Any](slug_field="username", read_only=True)
     # Plain strings: the accident's `stage` already names this choice set (StageEnum) in the schema.
     from_stage = serializers.CharField(read_only=True)
@@ -47,7 +47,7 @@ class StageChangeSerializer(serializers.ModelSerializer):
         fields = ("from_stage", "to_stage", "by", "at", "note")
 
 
-class AccidentSerializer(GeoFeatureModelSerializer):
+class AccidentSerializer(GeoFeatureModelSerializer):  # type: ignore[misc]  # rest_framework_gis ships no types
     organisation = serializers.SlugRelatedField[Any](slug_field="code", read_only=True)
     admin_area = serializers.SlugRelatedField[Any](slug_field="pcode", read_only=True)
     stage_changes = StageChangeSerializer(many=True, read_only=True)
@@ -61,7 +61,7 @@ class AccidentSerializer(GeoFeatureModelSerializer):
                   "casualties")  # fmt: skip
 
 
-class GeneralisedAccidentSerializer(GeoFeatureModelSerializer):
+class GeneralisedAccidentSerializer(GeoFeatureModelSerializer):  # type: ignore[misc]  # rest_framework_gis ships no types
     """An accident as members who may not read single casualty records see it (decision 0037).
 
     The point snapped to a GRID_DEGREES grid and the time to the month (annotated by
@@ -82,7 +82,8 @@ class GeneralisedAccidentSerializer(GeoFeatureModelSerializer):
                   "injured")  # fmt: skip
 
     def get_month(self, obj: Accident) -> str:
-        return obj.month.strftime("%Y-%m")  # type: ignore[attr-defined]
+        month: dt.datetime = obj.month  # type: ignore[attr-defined]  # annotated by generalised_accidents
+        return month.strftime("%Y-%m")
 
     def to_representation(self, instance: Accident) -> Any:
         feature = super().to_representation(instance)
@@ -92,7 +93,7 @@ class GeneralisedAccidentSerializer(GeoFeatureModelSerializer):
         return feature
 
 
-def generalised_accidents(qs: QuerySet) -> QuerySet:
+def generalised_accidents(qs: QuerySet[Accident]) -> QuerySet[Accident]:
     """Accidents with their generalised point, month and counts (what GeneralisedAccidentSerializer shows)."""
     return qs.annotate(
         generalised_location=SnapToGrid("location", GRID_DEGREES),
@@ -102,7 +103,7 @@ def generalised_accidents(qs: QuerySet) -> QuerySet:
     )
 
 
-class CasualtySerializer(serializers.ModelSerializer):
+class CasualtySerializer(serializers.ModelSerializer[Casualty]):
     """A casualty; `identity` is decrypted only when the view says the reader may see it."""
 
     identity = serializers.SerializerMethodField()
@@ -121,7 +122,7 @@ class CasualtySerializer(serializers.ModelSerializer):
         return RESTRICTED
 
 
-class StageSerializer(serializers.Serializer):
+class StageSerializer(serializers.Serializer[Any]):
     to = serializers.CharField(help_text=" → ".join(STAGE_ORDER))  # checked by advance_investigation
     note = serializers.CharField(required=False, allow_blank=True, default="")
     findings = serializers.CharField(required=False, allow_blank=True)
@@ -137,7 +138,7 @@ def accident_etag(accident: Accident) -> str:
     return f'"{accident.report.version}.{len(accident.stage_changes.all())}"'
 
 
-class AccidentViewSet(viewsets.ReadOnlyModelViewSet):
+class AccidentViewSet(viewsets.ReadOnlyModelViewSet[Accident]):
     """Accidents and incidents with explosive ordnance (GeoJSON points), in the caller's scope. No names."""
 
     serializer_class = AccidentSerializer
@@ -150,7 +151,7 @@ class AccidentViewSet(viewsets.ReadOnlyModelViewSet):
     def get_serializer_class(self) -> Any:
         return AccidentSerializer if self.exact() else GeneralisedAccidentSerializer
 
-    def get_queryset(self) -> QuerySet:
+    def get_queryset(self) -> QuerySet[Accident]:
         qs = Accident.objects.select_related("organisation", "admin_area")
         if self.exact():
             qs = qs.prefetch_related("stage_changes__by", "casualties")
@@ -182,7 +183,7 @@ class AccidentViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(self.get_serializer(accident).data, headers={"ETag": accident_etag(accident)})
 
 
-class CasualtyViewSet(viewsets.ReadOnlyModelViewSet):
+class CasualtyViewSet(viewsets.ReadOnlyModelViewSet[Casualty]):
     """Single casualty records: only for accounts.access.may_see_casualty_records (others: an empty list, 404).
 
     Every record shown with an identity is audited (personal_data.read); everyone else reads statistics.
@@ -191,7 +192,7 @@ class CasualtyViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = CasualtySerializer
     pagination_class = IdCursorPagination
 
-    def get_queryset(self) -> QuerySet:
+    def get_queryset(self) -> QuerySet[Casualty]:
         qs = access.casualties_for(self.request.user)
         accident = self.request.query_params.get("accident")
         if accident:

@@ -16,7 +16,7 @@ from django.db.models import Case, Count, F, IntegerField, QuerySet, When
 from django.utils import translation
 
 from casualties.models import Casualty
-from casualties.statistics import THRESHOLD, suppress
+from casualties.statistics import THRESHOLD, Cell, suppress
 from places.models import AdminArea, PopulationSource
 
 PER = 100_000
@@ -32,7 +32,7 @@ def _area_at(level: int) -> Case:
     return Case(*whens, default=None, output_field=IntegerField())
 
 
-def casualty_counts(level: int, casualties: QuerySet | None = None) -> dict[int, int]:
+def casualty_counts(level: int, casualties: QuerySet[Casualty] | None = None) -> dict[int, int]:
     """Admin area id → number of casualties whose accident lies in it (one grouped query)."""
     qs = casualties if casualties is not None else Casualty.objects.all()
     rows = qs.annotate(area=_area_at(level)).exclude(area=None).values("area").annotate(n=Count("id")).order_by()
@@ -67,15 +67,16 @@ def _english_population_sources() -> dict[str, str]:
         return {s.value: str(s.label) for s in PopulationSource}
 
 
-def _row(area: AdminArea, cell: dict[str, Any]) -> dict[str, Any]:
+def _row(area: AdminArea, cell: Cell) -> dict[str, Any]:
     rate: float | None = None
     reason = None
-    if cell["suppressed"]:
+    count = cell["count"]
+    if cell["suppressed"] or count is None:  # a count is None only when suppressed
         reason = f"count suppressed ({'small cell' if cell['suppressed'] == 'small' else 'complementary'})"
     elif not area.population:
         reason = "no population figure for this area (run clearground load_population)"
     else:
-        rate = round(cell["count"] / area.population * PER, 2)
+        rate = round(count / area.population * PER, 2)
     lower_bound = area.population_is_lower_bound
     return {
         "pcode": area.pcode,

@@ -1,16 +1,14 @@
 """Casualty identities never reach the database in plain text, not even inside a report payload.
 
 Reports are saved by reports.actions (create_report, update_draft), which keep the payload as
-entered. For an accident report this pre_save hook replaces each casualty's `identity` object with
-its sealed form {"fernet": token} before the row is written; the accident kind reads both forms.
+entered. For an accident report this pre_save hook (connected in CasualtiesConfig.ready) replaces each
+casualty's `identity` object with its sealed form {"fernet": token} before the row is written; the
+accident kind reads both forms.
 """
 
 from __future__ import annotations
 
 from typing import Any
-
-from django.db.models.signals import pre_save
-from django.dispatch import receiver
 
 from casualties.crypto import is_sealed, seal
 from reports.models import Report
@@ -30,7 +28,6 @@ def sealed_payload(payload: Any) -> Any:
     return {**payload, "casualties": casualties}
 
 
-@receiver(pre_save, sender=Report, dispatch_uid="casualties.seal_accident_payload")
 def seal_accident_payload(sender: Any, instance: Report, **kwargs: Any) -> None:
     """Seal identities in an accident report's payload on every save."""
     if instance.kind == ACCIDENT_KIND:

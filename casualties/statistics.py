@@ -8,7 +8,7 @@ no one. See docs/decisions/0008-casualty-records-and-encryption.md.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal, TypedDict
 
 from django.db.models import Case, CharField, Count, F, Func, IntegerField, QuerySet, Value, When
 from django.db.models.functions import Cast, Concat, ExtractYear
@@ -48,13 +48,22 @@ DIMENSIONS: dict[str, Func | F | Case] = {
 }
 
 
-def _cell(value: Any, count: int) -> dict[str, Any]:
+class Cell(TypedDict):
+    """One cell of a published table: what it counts, and its count unless suppressed (then why)."""
+
+    value: Any  # the dimension's value (a year, a vocabulary code, a pcode, "total")
+    count: int | None  # None when suppressed
+    display: str  # the count as shown: "12", "<5", "hidden"
+    suppressed: Literal["small", "complementary"] | None
+
+
+def _cell(value: Any, count: int) -> Cell:
     if 0 < count < THRESHOLD:
         return {"value": value, "count": None, "display": f"<{THRESHOLD}", "suppressed": "small"}
     return {"value": value, "count": count, "display": str(count), "suppressed": None}
 
 
-def suppress(counts: list[tuple[Any, int]]) -> list[dict[str, Any]]:
+def suppress(counts: list[tuple[Any, int]]) -> list[Cell]:
     """Cells of one table with the rule applied: 1–4 hidden, and one more if only one would be hidden."""
     cells = [_cell(value, n) for value, n in counts]
     hidden = [c for c in cells if c["suppressed"]]
@@ -62,15 +71,15 @@ def suppress(counts: list[tuple[Any, int]]) -> list[dict[str, Any]]:
     if len(hidden) == 1 and shown:
         i = shown[0][1]
         # Not "<5": the hidden count may well be larger; it is hidden only to protect the small one.
-        cells[i] = {**cells[i], "count": None, "display": "hidden", "suppressed": "complementary"}
+        cells[i] = {"value": cells[i]["value"], "count": None, "display": "hidden", "suppressed": "complementary"}
     return cells
 
 
-def casualty_statistics(casualties: QuerySet | None = None) -> dict[str, Any]:
+def casualty_statistics(casualties: QuerySet[Casualty] | None = None) -> dict[str, Any]:
     """Casualties by year, month (as precise as known), sex, age band, device category, category, outcome, area."""
     qs = casualties if casualties is not None else Casualty.objects.all()
     total = qs.count()
-    tables = {}
+    tables: dict[str, list[Cell]] = {}
     for name, expr in DIMENSIONS.items():
         rows = qs.annotate(key=expr).values("key").annotate(n=Count("id", output_field=IntegerField())).order_by("key")
         tables[name] = suppress([(r["key"], r["n"]) for r in rows])

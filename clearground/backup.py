@@ -276,7 +276,7 @@ def _add_file(archive: tarfile.TarFile, name: str, path: Path, on_read: Callable
     info.size, info.mtime, info.mode = stat.st_size, int(stat.st_mtime), 0o644
     with path.open("rb") as fh:
         reader = _HashingReader(fh, on_read)
-        archive.addfile(info, reader)  # type: ignore[arg-type]  # tarfile only calls read()
+        archive.addfile(info, reader)  # tarfile only calls read()
     return {"size": info.size, "sha256": reader.digest.hexdigest()}
 
 

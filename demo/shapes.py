@@ -48,7 +48,8 @@ class Frame:
 
 def geojson(geom: GEOSGeometry) -> dict[str, Any]:
     """GeoJSON of a UTM geometry, in EPSG:4326, as a payload dict."""
-    return json.loads(to_srid(geom, 4326).json)
+    out: dict[str, Any] = json.loads(to_srid(geom, 4326).json)
+    return out
 
 
 def quadrilateral(rng: random.Random, area_m2: float) -> Polygon:

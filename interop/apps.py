@@ -6,5 +6,10 @@ class InteropConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from interop import checks  # noqa: F401 - registers the publication check (decision 0037)
-        from interop.rest import schema  # noqa: F401 - registers its OpenAPI extensions (decision 0030)
+        """What the app hooks into Django, named here (decision 0044)."""
+        from django.core import checks
+
+        from interop.checks import publication_allowed
+        from interop.rest import schema  # noqa: F401 - drf-spectacular registers extensions by subclassing (decision 0030)
+
+        checks.register(publication_allowed)

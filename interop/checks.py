@@ -1,15 +1,17 @@
-"""A system check that names what CLEARGROUND_PUBLISHED asks for and the registry does not allow (decision 0037)."""
+"""A system check that names what CLEARGROUND_PUBLISHED asks for and the registry does not allow (decision 0037).
+
+Registered in InteropConfig.ready.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.core.checks import Error, register
+from django.core.checks import Error
 
 from interop.publish_access import publication_problems
 
 
-@register()
 def publication_allowed(app_configs: Any, **kwargs: Any) -> list[Error]:
     """interop.E001: a collection or field the setting would publish but never may (it stays unpublished)."""
     return [Error(p, hint="See docs/configuration.md, CLEARGROUND_PUBLISHED.", id="interop.E001")

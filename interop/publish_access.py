@@ -22,12 +22,16 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser, User
 from django.http import HttpRequest
 from psycopg import sql
 
 from accounts.access import may_see_casualty_records, scope_of
 from core.errors import CleargroundError, NotFoundOrNoAccess
 from interop.collections import COLLECTIONS, Collection
+
+# Who reads the published register: a signed-in user, or anyone (an anonymous caller).
+Reader = User | AnonymousUser
 
 
 class SignInRequired(CleargroundError):
@@ -41,17 +45,17 @@ def publish_anonymous() -> bool:
     return bool(getattr(settings, "CLEARGROUND_PUBLISH_ANONYMOUS", True))
 
 
-def request_user(request: HttpRequest) -> Any:
+def request_user(request: HttpRequest) -> Reader:
     """The caller: an API token (`Authorization: Token …`, as QGIS and GDAL send it) or the session user.
 
     A presented token is checked at once, even for public data: a wrong one must not pass silently
     (AuthenticationFailed propagates). Without a token the session user stays lazy, so reading
     a public collection anonymously costs no session query.
     """
-    cached = getattr(request, "_clearground_caller", None)
+    cached: Reader | None = getattr(request, "_clearground_caller", None)
     if cached is not None:  # asked once per request: a token costs its query once
         return cached
-    user: Any = request.user
+    user: Reader = request.user
     if request.META.get("HTTP_AUTHORIZATION", "")[:6].lower() == "token ":
         from interop.rest.authentication import ApiTokenAuthentication
 
@@ -104,11 +108,11 @@ def publication_problems() -> list[str]:
     return problems
 
 
-def _signed_in(user: Any) -> bool:
+def _signed_in(user: Reader) -> bool:
     return bool(getattr(user, "is_authenticated", False))
 
 
-def readable_org_ids(user: Any, collection: Collection) -> Sequence[int] | None:
+def readable_org_ids(user: Reader, collection: Collection) -> Sequence[int] | None:
     """The organisations whose rows of `collection` the user may read; None = every row.
 
     Raises SignInRequired (anonymous publishing off, not signed in) or NotFoundOrNoAccess (an
@@ -131,7 +135,7 @@ def readable_org_ids(user: Any, collection: Collection) -> Sequence[int] | None:
     raise NotFoundOrNoAccess(f"No collection {collection.id!r}.")
 
 
-def as_seen_by(user: Any, collection: Collection) -> Collection:
+def as_seen_by(user: Reader, collection: Collection) -> Collection:
     """The collection as this user may read it: its view and the fields shown (call readable_org_ids first).
 
     Anonymous callers see only the published fields; members who may not read single casualty
@@ -145,7 +149,7 @@ def as_seen_by(user: Any, collection: Collection) -> Collection:
     return collection
 
 
-def published_collection(user: Any, cid: str) -> tuple[Collection, Sequence[int] | None]:
+def published_collection(user: Reader, cid: str) -> tuple[Collection, Sequence[int] | None]:
     """The collection named `cid` as the user sees it and the user's organisations in it; 404 if unknown or hidden."""
     collection = COLLECTIONS.get(cid)
     if collection is None:
@@ -154,7 +158,7 @@ def published_collection(user: Any, cid: str) -> tuple[Collection, Sequence[int]
     return as_seen_by(user, collection), org_ids
 
 
-def visible_collections(user: Any) -> dict[str, tuple[Collection, Sequence[int] | None]]:
+def visible_collections(user: Reader) -> dict[str, tuple[Collection, Sequence[int] | None]]:
     """Every collection the user may read (registry order), as they see it, with their organisations in it."""
     visible: dict[str, tuple[Collection, Sequence[int] | None]] = {}
     for cid, collection in COLLECTIONS.items():
@@ -166,7 +170,9 @@ def visible_collections(user: Any) -> dict[str, tuple[Collection, Sequence[int] 
     return visible
 
 
-def collection_rows_filter(user: Any, collection: Collection, *, alias: str = "t") -> tuple[sql.Composable, list[Any]]:
+def collection_rows_filter(
+    user: Reader, collection: Collection, *, alias: str = "t"
+) -> tuple[sql.Composable, list[Any]]:
     """A WHERE condition over `alias` (a row of the collection's view) and its parameters: the user's rows.
 
     Raises as `readable_org_ids` does, before any SQL runs.

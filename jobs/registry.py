@@ -41,7 +41,7 @@ class Retry:
 
     def wait_seconds(self, attempt: int) -> float:
         """The wait after the `attempt`-th attempt failed (1-based): 30, 60, 120, … seconds by default."""
-        return min(self.max_wait_seconds, self.first_wait_seconds * 2 ** (attempt - 1))
+        return min(self.max_wait_seconds, self.first_wait_seconds * 2.0 ** (attempt - 1))
 
 
 # Kinds that are tried again after an unexpected failure. Imports are not: a failed import is shown to

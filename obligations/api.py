@@ -37,7 +37,7 @@ class NationalAuthorityOnly(BasePermission):
         return True
 
 
-class Article7Serializer(serializers.ModelSerializer):
+class Article7Serializer(serializers.ModelSerializer[Article7Report]):
     created_by = serializers.SlugRelatedField[Any](slug_field="username", read_only=True)
 
     class Meta:
@@ -45,12 +45,12 @@ class Article7Serializer(serializers.ModelSerializer):
         fields = ("id", "country_iso3", "year", "cutoff", "created_at", "created_by", "figures")
 
 
-class Article7CreateSerializer(serializers.Serializer):
+class Article7CreateSerializer(serializers.Serializer[Any]):
     country_iso3 = serializers.RegexField(r"^[A-Z]{3}$")
     year = serializers.IntegerField(min_value=1999, max_value=2100)
 
 
-class Article7ViewSet(viewsets.ReadOnlyModelViewSet):
+class Article7ViewSet(viewsets.ReadOnlyModelViewSet[Article7Report]):
     """Frozen Article 7 reports: generate one (POST), read its figures, download it as XLSX, PDF or JSON."""
 
     serializer_class = Article7Serializer

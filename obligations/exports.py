@@ -481,11 +481,8 @@ def _visual(language: str) -> Callable[[str], str]:
     """Arabic letters joined and the line in visual order: reportlab neither shapes nor reorders text."""
     if language != "ar":
         return lambda text: text
-    try:
-        import arabic_reshaper
-        from bidi import get_display
-    except ImportError:  # pragma: no cover - both are in requirements.lock
-        return lambda text: text
+    import arabic_reshaper  # imported on the first Arabic PDF only
+    from bidi import get_display
 
     def visual(text: str) -> str:
         # Dates and times stay left to right (a date after Arabic words would otherwise be read 31-12-2024).

@@ -16,7 +16,7 @@ GEOMETRY_AS_TEXT = {
 
 
 @admin.register(AdminArea)
-class AdminAreaAdmin(admin.ModelAdmin):
+class AdminAreaAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # not subscriptable at run time (Django 5.2)
     list_display = ("pcode", "name", "level", "parent", "country_iso3", "boundary")
     list_filter = ("level", "country_iso3")
     search_fields = ("pcode", "name")

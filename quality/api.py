@@ -8,7 +8,7 @@ authority's reports (create_report, submitted), to be approved by an IM officer 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
@@ -47,7 +47,7 @@ def _valid(serializer_class: Any, data: Any) -> dict[str, Any]:
     return dict(serializer.validated_data)
 
 
-class AccreditationSerializer(serializers.ModelSerializer):
+class AccreditationSerializer(serializers.ModelSerializer[Accreditation]):
     organisation = serializers.SlugRelatedField[Any](slug_field="code", read_only=True)
     team = serializers.SlugRelatedField[Any](slug_field="code", read_only=True)
     issued_by = Username(slug_field="username", read_only=True)
@@ -88,7 +88,7 @@ class AccreditationSerializer(serializers.ModelSerializer):
         ]
 
 
-class GrantSerializer(serializers.Serializer):
+class GrantSerializer(serializers.Serializer[Any]):
     organisation = serializers.SlugField()
     team = serializers.SlugField(required=False, allow_blank=True, default="")
     activity_kinds = serializers.ListField(child=serializers.CharField())  # checked by grant_accreditation
@@ -98,18 +98,18 @@ class GrantSerializer(serializers.Serializer):
     reference = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class AccreditationStepSerializer(serializers.Serializer):
+class AccreditationStepSerializer(serializers.Serializer[Any]):
     on = serializers.DateField()
     reason = serializers.CharField()
 
 
-class AccreditationViewSet(viewsets.ReadOnlyModelViewSet):
+class AccreditationViewSet(viewsets.ReadOnlyModelViewSet[Accreditation]):
     """Accreditations (IMAS 07.30): the authority sees all, an operator its own; the authority grants and suspends."""
 
     serializer_class = AccreditationSerializer
     pagination_class = IdCursorPagination
 
-    def get_queryset(self) -> QuerySet:
+    def get_queryset(self) -> QuerySet[Accreditation]:
         qs = Accreditation.objects.select_related("organisation", "team", "issued_by").prefetch_related("changes__by")
         return access.scoped(self.request.user, qs, "organisation_id")
 
@@ -168,7 +168,7 @@ class AccreditationViewSet(viewsets.ReadOnlyModelViewSet):
         return self._change(request, pk, actions.withdraw_accreditation)
 
 
-class QualityReportSerializer(serializers.Serializer):
+class QualityReportSerializer(serializers.Serializer[Any]):
     date_of_information = serializers.DateField(required=False, help_text="Defaults to today")
     payload = serializers.JSONField()
 
@@ -205,12 +205,15 @@ def _record(request: Request, kind: str) -> Response:
     return Response({"report": report.pk, "status": report.status}, status=201)
 
 
-class _QualityRecordViewSet(viewsets.ReadOnlyModelViewSet):
-    model: Any
+_Record = TypeVar("_Record", QaVisit, QcInspection)
+
+
+class _QualityRecordViewSet(viewsets.ReadOnlyModelViewSet[_Record]):
+    model: type[_Record]
     kind: str
     pagination_class = IdCursorPagination
 
-    def get_queryset(self) -> QuerySet:
+    def get_queryset(self) -> QuerySet[_Record]:
         qs = self.model.objects.select_related("organisation", "activity", "inspector").prefetch_related(
             "non_conformities"
         )
@@ -230,7 +233,7 @@ class _QualityRecordViewSet(viewsets.ReadOnlyModelViewSet):
         return _record(request, self.kind)
 
 
-class QaVisitSerializer(serializers.ModelSerializer):
+class QaVisitSerializer(serializers.ModelSerializer[QaVisit]):
     organisation = serializers.SlugRelatedField[Any](slug_field="code", read_only=True)
     inspector = Username(slug_field="username", read_only=True)
     non_conformities: serializers.PrimaryKeyRelatedField[Any] = serializers.PrimaryKeyRelatedField(
@@ -253,7 +256,7 @@ class QaVisitSerializer(serializers.ModelSerializer):
         )
 
 
-class QaVisitViewSet(_QualityRecordViewSet):
+class QaVisitViewSet(_QualityRecordViewSet[QaVisit]):
     """QA visits to ongoing activities (IMAS 07.40); POST records one as a submitted authority report."""
 
     model, kind = QaVisit, "qa_visit"
@@ -265,7 +268,7 @@ class QaVisitViewSet(_QualityRecordViewSet):
         return super().create(request)
 
 
-class QcInspectionSerializer(GeoFeatureModelSerializer):
+class QcInspectionSerializer(GeoFeatureModelSerializer):  # type: ignore[misc]  # rest_framework_gis ships no types
     organisation = serializers.SlugRelatedField[Any](slug_field="code", read_only=True)
     inspector = Username(slug_field="username", read_only=True)
     non_conformities: serializers.PrimaryKeyRelatedField[Any] = serializers.PrimaryKeyRelatedField(
@@ -292,7 +295,7 @@ class QcInspectionSerializer(GeoFeatureModelSerializer):
         )
 
 
-class QcInspectionViewSet(_QualityRecordViewSet):
+class QcInspectionViewSet(_QualityRecordViewSet[QcInspection]):
     """Post-clearance QC inspections (IMAS 09.20), GeoJSON sample polygons; POST records one as a submitted report."""
 
     model, kind = QcInspection, "qc_inspection"
@@ -304,7 +307,7 @@ class QcInspectionViewSet(_QualityRecordViewSet):
         return super().create(request)
 
 
-class StepSerializer(serializers.ModelSerializer):
+class StepSerializer(serializers.ModelSerializer[NonConformityStep]):
     by = Username(slug_field="username", read_only=True)
     from_status = serializers.CharField(read_only=True)
     to_status = serializers.CharField(read_only=True)
@@ -314,7 +317,7 @@ class StepSerializer(serializers.ModelSerializer):
         fields = ("from_status", "to_status", "by", "at", "note")
 
 
-class CorrectiveActionSerializer(serializers.ModelSerializer):
+class CorrectiveActionSerializer(serializers.ModelSerializer[CorrectiveAction]):
     recorded_by = Username(slug_field="username", read_only=True)
     verified_by = Username(slug_field="username", read_only=True)
 
@@ -323,7 +326,7 @@ class CorrectiveActionSerializer(serializers.ModelSerializer):
         fields = ("id", "description", "due_on", "done_on", "recorded_by", "recorded_at", "verified_by", "verified_at")
 
 
-class NonConformitySerializer(serializers.ModelSerializer):
+class NonConformitySerializer(serializers.ModelSerializer[NonConformity]):
     organisation = serializers.SlugRelatedField[Any](slug_field="code", read_only=True)
     steps = StepSerializer(many=True, read_only=True)
     corrective_actions = CorrectiveActionSerializer(many=True, read_only=True)
@@ -346,25 +349,25 @@ class NonConformitySerializer(serializers.ModelSerializer):
         )
 
 
-class CorrectiveActionInputSerializer(serializers.Serializer):
+class CorrectiveActionInputSerializer(serializers.Serializer[Any]):
     description = serializers.CharField(allow_blank=True)
     due_on = serializers.DateField()
     done_on = serializers.DateField()
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class VerifySerializer(serializers.Serializer):
+class VerifySerializer(serializers.Serializer[Any]):
     accepted = serializers.BooleanField(default=True)
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class NonConformityViewSet(viewsets.ReadOnlyModelViewSet):
+class NonConformityViewSet(viewsets.ReadOnlyModelViewSet[NonConformity]):
     """Non-conformities with their steps and corrective actions: the authority sees all, an operator its own."""
 
     serializer_class = NonConformitySerializer
     pagination_class = IdCursorPagination
 
-    def get_queryset(self) -> QuerySet:
+    def get_queryset(self) -> QuerySet[NonConformity]:
         qs = NonConformity.objects.select_related("organisation").prefetch_related(
             "steps__by", "corrective_actions__recorded_by", "corrective_actions__verified_by"
         )

@@ -25,13 +25,13 @@ from risk_education.choices import Method
 from risk_education.models import Attendance, RiskEducationSession
 
 
-class AttendanceSerializer(serializers.ModelSerializer):
+class AttendanceSerializer(serializers.ModelSerializer[Attendance]):
     class Meta:
         model = Attendance
         fields = ("sex", "age_band", "disability", "first_time", "repeat")
 
 
-class SessionSerializer(serializers.ModelSerializer):
+class SessionSerializer(serializers.ModelSerializer[RiskEducationSession]):
     organisation = serializers.SlugRelatedField[Any](slug_field="code", read_only=True)
     admin_area = serializers.SlugRelatedField[Any](slug_field="pcode", read_only=True)
     location = GeometryField(read_only=True)
@@ -61,13 +61,13 @@ def _year(request: Request) -> int | None:
     return int(raw)
 
 
-class RiskEducationSessionViewSet(viewsets.ReadOnlyModelViewSet):
+class RiskEducationSessionViewSet(viewsets.ReadOnlyModelViewSet[RiskEducationSession]):
     """Risk education sessions in the caller's scope (`?year=`, `?method=`, `?organisation=` code)."""
 
     serializer_class = SessionSerializer
     pagination_class = IdCursorPagination
 
-    def get_queryset(self) -> QuerySet:
+    def get_queryset(self) -> QuerySet[RiskEducationSession]:
         qs = access.risk_education_sessions_for(self.request.user).select_related("organisation", "admin_area")
         qs = qs.prefetch_related("attendance")
         year = _year(self.request)

@@ -7,7 +7,7 @@ reported on its own line. No attendee is identified, so no cell is suppressed.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 from django.db.models import Count, F, Func, QuerySet, Sum
 from django.db.models.functions import Coalesce, ExtractYear
@@ -25,7 +25,26 @@ DIMENSIONS: dict[str, Func | F] = {
 }
 
 
-def reach_statistics(sessions: QuerySet | None = None) -> dict[str, Any]:
+class ReachRow(TypedDict):
+    """One row of a reach table: a dimension's value, the people it reached and their attendances."""
+
+    value: Any  # a year, a vocabulary code, a pcode; None where the attendance does not say
+    reached: int
+    attendances: int
+
+
+class Reach(TypedDict):
+    """Reach statistics: the totals, and one table per dimension (largest reach first)."""
+
+    sessions: int
+    reached: int
+    attendances: int
+    repeat_attendances: int
+    media_audience_estimate: int
+    tables: dict[str, list[ReachRow]]
+
+
+def reach_statistics(sessions: QuerySet[RiskEducationSession] | None = None) -> Reach:
     """Totals and one table per dimension: [{value, reached, attendances}], largest reach first."""
     sessions = sessions if sessions is not None else RiskEducationSession.objects.all()
     cells = Attendance.objects.filter(session__in=sessions)
@@ -43,7 +62,7 @@ def reach_statistics(sessions: QuerySet | None = None) -> dict[str, Any]:
     }
 
 
-def _table(cells: QuerySet, expression: Func | F, sums: dict[str, Any]) -> list[dict[str, Any]]:
+def _table(cells: QuerySet[Attendance], expression: Func | F, sums: dict[str, Any]) -> list[ReachRow]:
     rows: Any = cells.annotate(value=expression).values("value").annotate(**sums)
     return [
         {"value": r["value"], "reached": r["reached"], "attendances": r["attendances"]}

@@ -84,12 +84,11 @@ def test_the_landing_page_links_the_api_definition_its_documentation_conformance
     assert get(rels["service-doc"]["href"])["Content-Type"].startswith("text/html")
 
 
-def test_conformance_declares_the_one_list_and_filtering_only_with_the_cql2_reader(db: None) -> None:
+def test_conformance_declares_the_one_list_filtering_included(db: None) -> None:
     declared = get("/ogc/conformance").json()["conformsTo"]
     assert declared == core.CONFORMANCE
     assert "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs" in declared
-    filtering = "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter" in declared
-    assert filtering == (core.cql2 is not None)
+    assert "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter" in declared
 
 
 def test_an_anonymous_items_page_is_one_sql_statement_whatever_its_size(
@@ -306,7 +305,6 @@ def test_property_parameters_filter_on_equality_and_queryables_describe_them(cas
     assert props["geom"]["format"] == "geometry-multipolygon"
 
 
-@pytest.mark.skipif(core.cql2 is None, reason="the CQL2 reader is not there")
 def test_a_cql2_filter_selects_what_sql_selects_and_a_bad_one_is_a_400_naming_filter(cast: Cast) -> None:
     register_hazard(cast, 100, beneficiaries=300)
     register_hazard(cast, 50, beneficiaries=20)

@@ -9,6 +9,7 @@ import datetime as dt
 from typing import Any
 
 from treaty import obligations as ob
+from treaty.dates import VagueDate
 from treaty.engine import Register, StateRecord, Term
 
 Row = dict[str, Any]
@@ -183,7 +184,7 @@ def _event(day: dt.date | None, event: str, detail: str = "", *, approximate: bo
             "date_text": text, "source_url": source_url}  # fmt: skip
 
 
-def _vague_event(completed: ob.VagueDate | None, event: str, source_url: str | None) -> list[Row]:
+def _vague_event(completed: VagueDate | None, event: str, source_url: str | None) -> list[Row]:
     if completed is None:
         return []
     day = completed.earliest or completed.latest

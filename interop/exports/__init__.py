@@ -8,8 +8,6 @@ its `format`, `media_type` and `extension`, implement `write_to`, and add it her
 
 from __future__ import annotations
 
-from typing import Any
-
 from core.errors import Problem, ValidationFailed
 from interop.exports.base import Exporter, Layer, Target
 from interop.exports.flatgeobuf import FlatGeobufExporter
@@ -20,6 +18,7 @@ from interop.exports.kml import KmlExporter
 from interop.exports.query import ExportRequest, layers_for, parse_request
 from interop.exports.shapefile import ShapefileExporter
 from interop.exports.xlsx import XlsxExporter
+from interop.publish_access import Reader
 
 EXPORTERS: dict[str, type[Exporter]] = {
     e.format: e
@@ -45,7 +44,7 @@ def exporter_for(name: str) -> Exporter:
         ) from None
 
 
-def export(user: Any, exporter: Exporter, request: ExportRequest, target: Target) -> list[Layer]:
+def export(user: Reader, exporter: Exporter, request: ExportRequest, target: Target) -> list[Layer]:
     """Write the collections of `request` that `user` may see to `target`; the layers written (for counts)."""
     layers = layers_for(user, request, wkt=exporter.wants_wkt)
     exporter.write(layers, target)

@@ -23,7 +23,7 @@ from core.errors import NotFoundOrNoAccess, Problem, ValidationFailed
 from interop.collections import Collection
 from interop.exports.base import BOOL, DATE, DATETIME, FLOAT, INT, TEXT, Layer
 from interop.exports.columns import columns
-from interop.publish_access import SignInRequired, readable_org_ids, visible_collections
+from interop.publish_access import Reader, SignInRequired, readable_org_ids, visible_collections
 
 # PostgreSQL type OIDs → column kinds (everything else is text).
 _KINDS = {20: INT, 21: INT, 23: INT, 16: BOOL, 700: FLOAT, 701: FLOAT, 1700: FLOAT, 1082: DATE, 1114: DATETIME,
@@ -39,7 +39,7 @@ class ExportRequest:
     organisation_ids: tuple[int, ...] | None = None
 
 
-def restricted_reach(user: Any, collection: Collection) -> list[int] | None:
+def restricted_reach(user: Reader, collection: Collection) -> list[int] | None:
     """Organisations whose rows of a restricted collection the user may export: None = all, [] = none.
 
     The one rule of every door on the publish views (interop/publish_access.py): what the OGC API and
@@ -52,7 +52,7 @@ def restricted_reach(user: Any, collection: Collection) -> list[int] | None:
     return None if ids is None else list(ids)
 
 
-def exportable(user: Any) -> list[Collection]:
+def exportable(user: Reader) -> list[Collection]:
     """The collections this user may export, in registry order, as they see them (interop.publish_access).
 
     The collections, rows, fields and generalised views are those the OGC API shows the same user;
@@ -65,7 +65,7 @@ def exportable(user: Any) -> list[Collection]:
 
 
 def parse_request(
-    user: Any, *, collections: str | None = None, bbox: str | None = None, organisation: str | None = None
+    user: Reader, *, collections: str | None = None, bbox: str | None = None, organisation: str | None = None
 ) -> ExportRequest:
     """Check the optional filters (comma-separated text, as a URL or a command line gives them).
 
@@ -127,7 +127,7 @@ def _bbox(problems: list[Problem], raw: str) -> tuple[float, float, float, float
 def fetch(
     collection: Collection,
     *,
-    user: Any,
+    user: Reader,
     bbox: tuple[float, float, float, float] | None = None,
     organisation_ids: Sequence[int] | None = None,
     wkt: bool = False,
@@ -171,7 +171,7 @@ def fetch(
     return Layer(collection, names, kinds, values, wkb, [r[n + 1] for r in rows] if wkt else None)
 
 
-def layers_for(user: Any, request: ExportRequest, *, wkt: bool = False) -> list[Layer]:
+def layers_for(user: Reader, request: ExportRequest, *, wkt: bool = False) -> list[Layer]:
     """Every requested collection as a Layer: the data an Exporter writes."""
     return [
         fetch(c, user=user, bbox=request.bbox, organisation_ids=request.organisation_ids, wkt=wkt)

@@ -1,5 +1,7 @@
 """The set-based entry strategy of the `nts` import target: the per-row projection, done for all rows at once.
 
+TARGETS (interop/imports/targets.py) serves `nts` with BulkNtsTarget, the NTS target with this strategy.
+
 The per-row strategy (Target.enter_many) calls create_report → submit_report → approve_report for every
 row: about twenty statements a row. For a file of thousands of new hazards this path does the same
 work set-wise:
@@ -53,7 +55,8 @@ from hazards.models import (
     HazardVersion,
 )
 from hazards.projections import STATE_FIELDS, _check_classification
-from interop.imports.targets import EntryContext, NtsTarget, Outcome, Row, register
+from interop.imports.target import EntryContext, Outcome, Row
+from interop.imports.targets_hazards import NtsTarget
 from interop.models import ImportedRecord
 from places.models import AdminArea
 from reports.actions import parse_report
@@ -470,6 +473,3 @@ def _statements(approving: bool) -> list[sql.SQL]:
         """
     )
     return [ids, hazard, report, transitions, audit, version, status_change, activity, evidence, record]
-
-
-register(BulkNtsTarget())

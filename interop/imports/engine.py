@@ -26,7 +26,7 @@ from interop.imports import geometries
 from interop.imports import mapping as mapping_mod
 from interop.imports.crs import Crs
 from interop.imports.readers import Source
-from interop.imports.targets import EntryContext, Outcome, Row, Target
+from interop.imports.target import EntryContext, Outcome, Row, Target
 
 IMPORTED, REPAIRED, REJECTED, DUPLICATE = "imported", "repaired", "rejected", "duplicate"
 

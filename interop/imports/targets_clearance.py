@@ -31,7 +31,7 @@ from typing import Any, ClassVar
 
 from core.errors import Problem
 from interop.imports import mapping as mapping_mod
-from interop.imports.targets import Row, Target, register
+from interop.imports.target import Row, Target
 from places.population import SHARED_DATA
 
 DIVIPOLA_DIR = SHARED_DATA / "colombia_divipola_and_departments"
@@ -223,6 +223,3 @@ class ClearanceSummaryTarget(Target):
         # No geometry to place; the report says where it came from (the file and its row).
         note = f"Imported from {file_name}, row {row.number}."
         row.payload["notes"] = f"{note} {row.payload.get('notes') or ''}".strip()
-
-
-register(ClearanceSummaryTarget())

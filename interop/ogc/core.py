@@ -16,15 +16,10 @@ from urllib.parse import urlencode
 
 from core.errors import NotFoundOrNoAccess, Problem, ValidationFailed
 from interop.collections import Collection
+from interop.ogc import cql2, params, queries
 from interop.ogc import crs as crs_mod
-from interop.ogc import params, queries
 from interop.ogc.cql2_json import LANGUAGES
-from interop.publish_access import published_collection, visible_collections
-
-try:  # the CQL2 reader (interop/ogc/cql2.py); without it, `filter` is refused and not declared
-    from interop.ogc import cql2
-except ImportError:  # pragma: no cover - only while the module is being written
-    cql2 = None  # type: ignore[assignment]
+from interop.publish_access import Reader, published_collection, visible_collections
 
 JSON = "application/json"
 GEOJSON = "application/geo+json"
@@ -47,26 +42,21 @@ CONFORMANCE = [
     _OAF2 + "crs",
     _OAF3 + "queryables",
     _OAF3 + "queryables-query-parameters",
-] + (
-    [
-        _OAF3 + "filter",
-        _OAF3 + "features-filter",
-        _CQL2 + "cql2-text",
-        _CQL2 + "cql2-json",  # read into the text form and translated by the same code (interop/ogc/cql2_json.py)
-        _CQL2 + "basic-cql2",
-        _CQL2 + "advanced-comparison-operators",
-        _CQL2 + "basic-spatial-functions",
-        _CQL2 + "basic-spatial-functions-plus",
-        _CQL2 + "spatial-functions",
-        # Not temporal-functions: it needs all of Allen's relations, and T_MEETS, T_STARTS… are not read.
-        _CQL2 + "case-insensitive-comparison",
-    ]
-    if cql2 is not None
-    else []
-)
+    _OAF3 + "filter",
+    _OAF3 + "features-filter",
+    _CQL2 + "cql2-text",
+    _CQL2 + "cql2-json",  # read into the text form and translated by the same code (interop/ogc/cql2_json.py)
+    _CQL2 + "basic-cql2",
+    _CQL2 + "advanced-comparison-operators",
+    _CQL2 + "basic-spatial-functions",
+    _CQL2 + "basic-spatial-functions-plus",
+    _CQL2 + "spatial-functions",
+    # Not temporal-functions: it needs all of Allen's relations, and T_MEETS, T_STARTS… are not read.
+    _CQL2 + "case-insensitive-comparison",
+]
 
 
-def collection_for(cid: str, user: Any) -> tuple[Collection, Sequence[int] | None]:
+def collection_for(cid: str, user: Reader) -> tuple[Collection, Sequence[int] | None]:
     """The collection and the caller's organisation scope in it (interop/publish_access.py, the one rule)."""
     return published_collection(user, cid)
 
@@ -138,7 +128,7 @@ def _collection_doc(base: str, collection: Collection, extent: queries.Extent | 
     return doc
 
 
-def collections(base: str, user: Any) -> dict[str, Any]:
+def collections(base: str, user: Reader) -> dict[str, Any]:
     """Every collection the caller may read, as they see it, with its extent within the caller's scope."""
     visible = visible_collections(user)
     found = queries.extents(visible)
@@ -151,7 +141,7 @@ def collections(base: str, user: Any) -> dict[str, Any]:
     }
 
 
-def collection(base: str, cid: str, user: Any) -> dict[str, Any]:
+def collection(base: str, cid: str, user: Reader) -> dict[str, Any]:
     """One collection's metadata."""
     found, org_ids = collection_for(cid, user)
     return _collection_doc(base, found, queries.extents({cid: (found, org_ids)}).get(cid))
@@ -176,7 +166,7 @@ def queryable_types(collection: Collection) -> dict[str, str]:
     return dict(queries.columns(collection))
 
 
-def queryables(base: str, cid: str, user: Any) -> dict[str, Any]:
+def queryables(base: str, cid: str, user: Reader) -> dict[str, Any]:
     """The JSON Schema of the properties a filter may name."""
     found, _ = collection_for(cid, user)
     props: dict[str, Any] = {}
@@ -201,8 +191,6 @@ def queryables(base: str, cid: str, user: Any) -> dict[str, Any]:
 def _cql(collection: Collection, query: params.ItemsQuery) -> Any:
     if query.filter is None:
         return None
-    if cql2 is None:
-        raise ValidationFailed([Problem("filter", "is not supported by this server yet")])
     try:
         fragment = LANGUAGES[query.filter_lang](
             query.filter, queryable_types(collection), filter_srid=query.filter_crs.srid,
@@ -213,7 +201,7 @@ def _cql(collection: Collection, query: params.ItemsQuery) -> Any:
     return queries.render_cql(fragment)
 
 
-def items(base: str, cid: str, user: Any, query: Mapping[str, str]) -> tuple[str, crs_mod.Crs]:
+def items(base: str, cid: str, user: Reader, query: Mapping[str, str]) -> tuple[str, crs_mod.Crs]:
     """One page of features as GeoJSON text (PostGIS-built), and the CRS of its coordinates."""
     found, org_ids = collection_for(cid, user)
     parsed = params.parse_items(query, queryable_types(found))
@@ -251,7 +239,7 @@ def items(base: str, cid: str, user: Any, query: Mapping[str, str]) -> tuple[str
     return text, parsed.crs
 
 
-def feature(base: str, cid: str, fid: str, user: Any, query: Mapping[str, str]) -> tuple[str, crs_mod.Crs]:
+def feature(base: str, cid: str, fid: str, user: Reader, query: Mapping[str, str]) -> tuple[str, crs_mod.Crs]:
     """One feature as GeoJSON text; 404 if it does not exist or is not visible to the caller."""
     found, org_ids = collection_for(cid, user)
     out = params.parse_feature(query)

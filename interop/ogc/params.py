@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from core.errors import Problem, ValidationFailed
@@ -133,7 +133,8 @@ def _as_utc(value: dt.datetime | dt.date) -> dt.datetime:
     return dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
 
 
-PROPERTY_CHECKS = {
+# A property value's check: raises ValueError or KeyError when the text is not of the queryable's type.
+PROPERTY_CHECKS: dict[str, Callable[[str], object]] = {
     "integer": lambda v: int(v),
     "number": lambda v: float(v),
     "date": lambda v: dt.date.fromisoformat(v),
@@ -181,7 +182,7 @@ def parse_items(query: Mapping[str, str], queryables: Mapping[str, str]) -> Item
         kind = queryables.get(name)
         if name in ITEMS_PARAMS or kind in (None, "geometry"):
             continue
-        check = PROPERTY_CHECKS.get(kind)  # type: ignore[arg-type]
+        check = PROPERTY_CHECKS.get(kind or "")
         if check is not None:
             try:
                 check(value)

@@ -239,7 +239,9 @@ def items_document(
         *where.params,
         json.dumps(links), json.dumps(prev_link), prev_link is not None, json.dumps(next_link), offset + limit,
     ]  # fmt: skip
-    return _one_text(statement, params)
+    page = _one_text(statement, params)
+    assert page is not None  # one row of aggregates: json_build_object is never NULL
+    return page
 
 
 def feature_document(
@@ -252,13 +254,15 @@ def feature_document(
     return _one_text(statement, [json.dumps(links), pk, *where.params])
 
 
-def _one_text(statement: sql.Composable, params: list[Any]) -> Any:
+def _one_text(statement: sql.Composable, params: list[Any]) -> str | None:
+    """The statement's one text value, or None when it returns no row (or NULL)."""
     connection.ensure_connection()
     text = statement.as_string(connection.connection)
     with connection.cursor() as cursor:
         cursor.execute(text, params)
         row = cursor.fetchone()
-    return row[0] if row else None
+    value: str | None = row[0] if row else None
+    return value
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,7 @@ class ApiTokenAuthentication(BaseAuthentication):
         return self.keyword
 
 
-class ApiTokenScheme(OpenApiAuthenticationExtension):
+class ApiTokenScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]  # drf-spectacular: untyped
     """Describes ApiTokenAuthentication in the OpenAPI document (/api/schema/) as an API key header."""
 
     target_class = ApiTokenAuthentication

@@ -45,7 +45,7 @@ PREVIEW_KIND = "import.preview"
 # ---------------------------------------------------------------- serializers
 
 
-class ProgressSerializer(serializers.Serializer):
+class ProgressSerializer(serializers.Serializer[Any]):
     done = serializers.IntegerField()
     total = serializers.IntegerField(allow_null=True)
     percent = serializers.FloatField(allow_null=True)
@@ -57,7 +57,7 @@ def _progress(job: Job | None) -> dict[str, Any]:
     return {"done": job.progress_done, "total": job.progress_total, "percent": job.percent}
 
 
-class JobSerializer(serializers.ModelSerializer):
+class JobSerializer(serializers.ModelSerializer[Job]):
     created_by = serializers.SlugRelatedField[Any](slug_field="username", read_only=True)
     progress = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()
@@ -75,7 +75,7 @@ class JobSerializer(serializers.ModelSerializer):
         return reverse("job-detail", args=[job.pk])
 
 
-class ImportSerializer(serializers.ModelSerializer):
+class ImportSerializer(serializers.ModelSerializer[Import]):
     organisation = serializers.SlugRelatedField[Any](slug_field="code", read_only=True)
     created_by = serializers.SlugRelatedField[Any](slug_field="username", read_only=True)
     profile = serializers.SlugRelatedField[Any](slug_field="name", read_only=True)
@@ -109,7 +109,7 @@ class ImportSerializer(serializers.ModelSerializer):
                 "report_csv": f"{detail}report.csv", "approve": f"{detail}approve/"}  # fmt: skip
 
 
-class ImportUploadSerializer(serializers.Serializer):
+class ImportUploadSerializer(serializers.Serializer[Any]):
     """The multipart form of an upload (documentation only: the view parses it to name every problem)."""
 
     file = serializers.FileField()
@@ -121,17 +121,17 @@ class ImportUploadSerializer(serializers.Serializer):
     mapping = serializers.JSONField(required=False, help_text="a mapping object (JSON); overrides the profile's")
 
 
-class RunSerializer(serializers.Serializer):
+class RunSerializer(serializers.Serializer[Any]):
     approve = serializers.BooleanField(default=False, help_text="approve every entered report in the same run")
 
 
-class RunAcceptedSerializer(serializers.Serializer):
+class RunAcceptedSerializer(serializers.Serializer[Any]):
     job = JobSerializer()
     status_url = serializers.CharField()
     import_url = serializers.CharField()
 
 
-class ImportProfileSerializer(serializers.ModelSerializer):
+class ImportProfileSerializer(serializers.ModelSerializer[ImportProfile]):
     created_by = serializers.SlugRelatedField[Any](slug_field="username", read_only=True)
 
     class Meta:
@@ -205,7 +205,7 @@ class NewestFirst(IdCursorPagination):
     ordering = "-id"
 
 
-class ImportViewSet(viewsets.GenericViewSet):
+class ImportViewSet(viewsets.GenericViewSet[Import]):
     """File imports of the caller's organisations: upload, preview, run (as a job), problems CSV, approve."""
 
     serializer_class = ImportSerializer
@@ -213,7 +213,7 @@ class ImportViewSet(viewsets.GenericViewSet):
     queryset = Import.objects.none()  # for the schema; get_queryset scopes to the caller
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
-    def get_queryset(self) -> QuerySet:
+    def get_queryset(self) -> QuerySet[Import]:
         qs = access.imports_for(self.request.user).select_related("organisation", "created_by", "profile")
         params = self.request.query_params
         if statuses := params_.choices(params, "status", Import.Status.values):
@@ -323,7 +323,7 @@ class ImportViewSet(viewsets.GenericViewSet):
         return response
 
 
-class JobViewSet(viewsets.GenericViewSet):
+class JobViewSet(viewsets.GenericViewSet[Job]):
     """Background jobs: poll one for its status and progress."""
 
     serializer_class = JobSerializer
@@ -334,14 +334,14 @@ class JobViewSet(viewsets.GenericViewSet):
         return Response(JobSerializer(access_job(request.user, pk)).data)
 
 
-class ImportProfileViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class ImportProfileViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[ImportProfile]):
     """Saved import profiles (how one partner's columns map to a report kind): list, create, read, change."""
 
     serializer_class = ImportProfileSerializer
     pagination_class = IdCursorPagination
     queryset = ImportProfile.objects.none()
 
-    def get_queryset(self) -> QuerySet:
+    def get_queryset(self) -> QuerySet[ImportProfile]:
         if not access.scope_of(self.request.user).is_member():
             return ImportProfile.objects.none()
         qs = ImportProfile.objects.select_related("created_by")

@@ -128,7 +128,7 @@ def add_report_payloads(result: dict[str, Any], generator: Any, request: Any, pu
     return result
 
 
-class NullableGeometry(GeoFeatureModelSerializerExtension):
+class NullableGeometry(GeoFeatureModelSerializerExtension):  # type: ignore[no-untyped-call]  # drf-spectacular: untyped
     """A GeoJSON feature whose geometry column may be NULL says so ({"geometry": null} is valid GeoJSON).
 
     drf-spectacular's own extension (which this one replaces) ignores the column's nullability.
@@ -138,7 +138,7 @@ class NullableGeometry(GeoFeatureModelSerializerExtension):
 
     def map_geo_feature_model_serializer(self, serializer: Any, base_schema: dict[str, Any]) -> dict[str, Any]:
         """The feature's schema, its geometry nullable when the model's geometry column is."""
-        schema = super().map_geo_feature_model_serializer(serializer, base_schema)
+        schema: dict[str, Any] = super().map_geo_feature_model_serializer(serializer, base_schema)  # type: ignore[no-untyped-call]  # drf-spectacular: untyped
         try:
             column = serializer.Meta.model._meta.get_field(serializer.Meta.geo_field)
         except FieldDoesNotExist:  # a computed geometry: its serializer field says what it may be

@@ -45,7 +45,7 @@ HAZARD_FIELDS = (
 )
 
 
-class HazardSerializer(GeoFeatureModelSerializer):
+class HazardSerializer(GeoFeatureModelSerializer):  # type: ignore[misc]  # rest_framework_gis ships no types
     organisation: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="code", read_only=True)
     admin_area: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="pcode", read_only=True)
     benchmark = serializers.SerializerMethodField()
@@ -59,27 +59,27 @@ class HazardSerializer(GeoFeatureModelSerializer):
         return [obj.benchmark.x, obj.benchmark.y] if obj.benchmark else None
 
 
-class HazardVersionSerializer(serializers.ModelSerializer):
+class HazardVersionSerializer(serializers.ModelSerializer[HazardVersion]):
     class Meta:
         model = HazardVersion
         fields = ("sequence", "valid_from", "recorded_at", "applied", "report", "state")
 
 
-class StatusChangeSerializer(serializers.ModelSerializer):
+class StatusChangeSerializer(serializers.ModelSerializer[HazardStatusChange]):
     class Meta:
         model = HazardStatusChange
         fields = ("id", "hazard", "report", "from_status", "to_status", "from_classification",
                   "to_classification", "on", "at", "reason")  # fmt: skip
 
 
-class ProductSerializer(GeoFeatureModelSerializer):
+class ProductSerializer(GeoFeatureModelSerializer):  # type: ignore[misc]  # rest_framework_gis ships no types
     class Meta:
         model = LandReleaseProduct
         geo_field = "geom"
         fields = ("id", "hazard", "activity", "report", "kind", "area_m2", "depth_cm", "on", "adjustment")
 
 
-class ActivitySerializer(GeoFeatureModelSerializer):
+class ActivitySerializer(GeoFeatureModelSerializer):  # type: ignore[misc]  # rest_framework_gis ships no types
     organisation: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
     class Meta:
@@ -89,7 +89,7 @@ class ActivitySerializer(GeoFeatureModelSerializer):
                   "search_depth_cm", "person_days", "machine_hours")  # fmt: skip
 
 
-class FindSerializer(GeoFeatureModelSerializer):
+class FindSerializer(GeoFeatureModelSerializer):  # type: ignore[misc]  # rest_framework_gis ships no types
     class Meta:
         model = Find
         geo_field = "location"
@@ -97,7 +97,7 @@ class FindSerializer(GeoFeatureModelSerializer):
                   "disposal", "on")  # fmt: skip
 
 
-class EvidenceSerializer(serializers.ModelSerializer):
+class EvidenceSerializer(serializers.ModelSerializer[Evidence]):
     """Evidence; the informant is included only when the view says the reader may see personal data."""
 
     informant = serializers.SerializerMethodField()
@@ -114,13 +114,13 @@ class EvidenceSerializer(serializers.ModelSerializer):
         return {"restricted": "true"}
 
 
-class HandoverSerializer(serializers.ModelSerializer):
+class HandoverSerializer(serializers.ModelSerializer[Handover]):
     class Meta:
         model = Handover
         fields = ("id", "hazard", "report", "on", "handed_to", "certificate")
 
 
-class MinefieldRecordSerializer(GeoFeatureModelSerializer):
+class MinefieldRecordSerializer(GeoFeatureModelSerializer):  # type: ignore[misc]  # rest_framework_gis ships no types
     class Meta:
         model = MinefieldRecord
         geo_field = "reference_points"
@@ -128,13 +128,13 @@ class MinefieldRecordSerializer(GeoFeatureModelSerializer):
                   "lifetime_days", "fenced", "monitored")  # fmt: skip
 
 
-class OrganisationSerializer(serializers.ModelSerializer):
+class OrganisationSerializer(serializers.ModelSerializer[Organisation]):
     class Meta:
         model = Organisation
         fields = ("id", "code", "name", "kind", "country_iso3", "accreditation_scopes")
 
 
-class AdminAreaSerializer(serializers.ModelSerializer):
+class AdminAreaSerializer(serializers.ModelSerializer[AdminArea]):
     # "parent" shadows Field.parent in the stubs
     parent: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(  # type: ignore[assignment]
         slug_field="pcode", read_only=True, allow_null=True
@@ -145,7 +145,7 @@ class AdminAreaSerializer(serializers.ModelSerializer):
         fields = ("id", "pcode", "name", "level", "parent", "country_iso3")
 
 
-class AdminAreaGeoSerializer(GeoFeatureModelSerializer):
+class AdminAreaGeoSerializer(GeoFeatureModelSerializer):  # type: ignore[misc]  # rest_framework_gis ships no types
     parent: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
         slug_field="pcode", read_only=True, allow_null=True
     )
@@ -156,7 +156,7 @@ class AdminAreaGeoSerializer(GeoFeatureModelSerializer):
         fields = ("id", "pcode", "name", "level", "parent", "country_iso3")
 
 
-class TransitionSerializer(serializers.ModelSerializer):
+class TransitionSerializer(serializers.ModelSerializer[ReportTransition]):
     by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
@@ -164,7 +164,7 @@ class TransitionSerializer(serializers.ModelSerializer):
         fields = ("from_status", "to_status", "by", "at", "reason")
 
 
-class ReportSerializer(serializers.ModelSerializer):
+class ReportSerializer(serializers.ModelSerializer[Report]):
     organisation: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="code", read_only=True)
     created_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="username", read_only=True)
     approved_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
@@ -183,12 +183,15 @@ class ReportSerializer(serializers.ModelSerializer):
             obj.payload if obj.pk in self.context.get("personal_ok", set()) else without_personal_data(obj.payload)
         )
         request = self.context.get("request")
+        shown: dict[str, Any]  # a report's payload is an object (reports.actions.parse_report)
         if request is None:  # no reader to ask about: withhold as from anyone
-            return generalised_payload(payload) if obj.kind == ACCIDENT_KIND else payload
-        return report_payload_for(request.user, obj, payload)
+            shown = generalised_payload(payload) if obj.kind == ACCIDENT_KIND else payload
+        else:
+            shown = report_payload_for(request.user, obj, payload)
+        return shown
 
 
-class ReportCreateSerializer(serializers.Serializer):
+class ReportCreateSerializer(serializers.Serializer[Any]):
     kind = serializers.CharField()
     organisation = serializers.SlugField(required=False, help_text="Defaults to your only organisation")
     hazard = serializers.IntegerField(required=False, allow_null=True)
@@ -198,7 +201,7 @@ class ReportCreateSerializer(serializers.Serializer):
     submit = serializers.BooleanField(default=False)
 
 
-class VersionedWriteSerializer(serializers.Serializer):
+class VersionedWriteSerializer(serializers.Serializer[Any]):
     """A workflow step's body: the report version it was decided on (or send If-Match instead)."""
 
     version = serializers.IntegerField(

@@ -48,13 +48,13 @@ HAZARD_FILTERS = [
 ]
 
 
-class HazardViewSet(viewsets.ReadOnlyModelViewSet):
+class HazardViewSet(viewsets.ReadOnlyModelViewSet[HazardousArea]):
     """Hazardous areas in the caller's scope, as GeoJSON. Written only through approved reports."""
 
     serializer_class = s.HazardSerializer
     pagination_class = IdCursorPagination
 
-    def get_queryset(self) -> QuerySet:
+    def get_queryset(self) -> QuerySet[HazardousArea]:
         qs = access.hazards_for(self.request.user).select_related("organisation", "admin_area")
         if self.action == "list":
             qs = queries.filter_hazards(qs, self.request.query_params)
@@ -111,14 +111,14 @@ def _instant(raw: str) -> dt.datetime:
     return value.astimezone(dt.UTC) if value.tzinfo is not None else value
 
 
-class _HazardChildViewSet(viewsets.ReadOnlyModelViewSet):
+class _HazardChildViewSet(viewsets.ReadOnlyModelViewSet[Any]):  # one model per subclass
     """Facts recorded on hazards, scoped through the organisation that owns them."""
 
     pagination_class = IdCursorPagination
     model: Any
     org_field = "hazard__organisation_id"
 
-    def get_queryset(self) -> QuerySet:
+    def get_queryset(self) -> QuerySet[Any]:
         qs = access.scoped(self.request.user, self.model.objects.all(), self.org_field)
         hazard = self.request.query_params.get("hazard")
         if hazard:
@@ -189,20 +189,20 @@ class EvidenceViewSet(_HazardChildViewSet):
         kwargs["context"] = {**self.get_serializer_context(), "personal_ok": {e.pk for e in allowed}}
         return self.serializer_class(*args, **kwargs)
 
-    def get_queryset(self) -> QuerySet:
+    def get_queryset(self) -> QuerySet[Evidence]:
         return super().get_queryset().select_related("hazard")
 
 
-class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
+class OrganisationViewSet(viewsets.ReadOnlyModelViewSet[Organisation]):
     """Organisations (the authority and the operators)."""
 
     serializer_class = s.OrganisationSerializer
 
-    def get_queryset(self) -> QuerySet:
+    def get_queryset(self) -> QuerySet[Organisation]:
         return access.organisations_for(self.request.user).order_by("code")
 
 
-class AdminAreaViewSet(viewsets.ReadOnlyModelViewSet):
+class AdminAreaViewSet(viewsets.ReadOnlyModelViewSet[AdminArea]):
     """Administrative areas; the list is without boundaries, the detail is a GeoJSON feature."""
 
     pagination_class = IdCursorPagination
@@ -211,7 +211,7 @@ class AdminAreaViewSet(viewsets.ReadOnlyModelViewSet):
     def get_serializer_class(self) -> Any:
         return s.AdminAreaGeoSerializer if self.action == "retrieve" else s.AdminAreaSerializer
 
-    def get_queryset(self) -> QuerySet:
+    def get_queryset(self) -> QuerySet[AdminArea]:
         qs = super().get_queryset()
         level = choices(self.request.query_params, "level", ("0", "1", "2"))
         return qs.filter(level__in=[int(v) for v in level]) if level else qs
@@ -221,14 +221,14 @@ class AdminAreaViewSet(viewsets.ReadOnlyModelViewSet):
 VERSIONED_WRITE = pre.write_responses(s.ReportSerializer)
 
 
-class ReportViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+class ReportViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet[Report]):
     """Field reports and their workflow: create (draft or submit), edit drafts, validate, approve, return."""
 
     serializer_class = s.ReportSerializer
     pagination_class = IdCursorPagination
     http_method_names = ["get", "post", "patch", "head", "options"]
 
-    def get_queryset(self) -> QuerySet:
+    def get_queryset(self) -> QuerySet[Report]:
         qs = access.reports_for(self.request.user).select_related("organisation", "created_by", "approved_by")
         params = self.request.query_params
         if statuses := choices(params, "status", ReportStatus.values):

@@ -47,7 +47,7 @@ FIELD_TYPES["boolean"] = "Boolean"
 
 def tolerance(z: int) -> float:
     """One tile unit at zoom z, in Web Mercator metres: detail finer than this is snapped away anyway."""
-    return WEB_MERCATOR_WIDTH / (2**z) / EXTENT
+    return WEB_MERCATOR_WIDTH / (2.0**z) / EXTENT
 
 
 def unit_degrees(z: int, y: int) -> tuple[float, float]:

@@ -1,0 +1,152 @@
+"""The import targets that write hazards: NTS polygons, hazard indications, released areas (decision 0014)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.contrib.gis.geos import GEOSGeometry
+
+from core.errors import Problem
+from hazards.indications import Indication, record_hazard_indications
+from hazards.models import HazardIndication, HazardousArea
+from interop.imports.target import EntryContext, Outcome, Row, Target, chunks
+from interop.models import Import
+
+
+class NtsTarget(Target):
+    """Each polygon row registers a new SHA/CHA through an NTS report (docs/reports.md, `nts`)."""
+
+    kind = "nts"
+    label = "NTS report: a new suspected or confirmed hazardous area per polygon"
+    geometry = "polygon"
+    geometry_path = "hazard.geometry"
+    default_mapping = {"notes_field": "evidence.0.description"}
+
+    def base_payload(self, *, file_name: str, on: dt.date) -> dict[str, Any]:
+        # The partner's file is the evidence: a record (documentary, indirect) unless the profile says otherwise.
+        # The NTS activity is the desk assessment this import is, dated the day of information (decision 0014).
+        return {
+            "hazard": {"classification": "SHA"},
+            "evidence": [{"kind": "indirect", "source": "records", "description": ""}],
+            "activity": {"start_date": on.isoformat(), "end_date": on.isoformat()},
+        }
+
+    def stored(self, keys: Iterable[str]) -> dict[str, str]:
+        """Earlier imports' keys, and keys that are the code of a hazard already in the register.
+
+        A file exported from Clearground (interop/exports/gpkg.py) carries each hazard's national code as
+        its ID: re-importing it must find every hazard it holds and enter nothing (decision 0020).
+        """
+        keys = list(keys)
+        out = super().stored(keys)
+        for chunk in chunks([k for k in keys if k not in out]):
+            found = HazardousArea.objects.filter(code__in=chunk).values_list("code", "pk")
+            out.update((code, f"hazard {code} (id {pk}) in the register") for code, pk in found)
+        return out
+
+    def finish(self, row: Row, geom: Any, *, file_name: str) -> None:
+        hazard = row.payload.setdefault("hazard", {})
+        hazard["geometry"] = row.wkt
+        hazard.setdefault("name", f"{file_name} row {row.number}")
+        evidence = row.payload.get("evidence") or []
+        if evidence and isinstance(evidence[0], dict):
+            text = evidence[0].get("description") or ""
+            lead = f"Imported from {file_name}, row {row.number}"
+            notes = "; ".join(f"{p.field}: {p.message}" for p in row.repairs)
+            evidence[0]["description"] = (f"{lead}. {text}" if text else lead) + (
+                f". Repaired on import: {notes}" if notes else ""
+            )
+
+
+class HazardIndicationTarget(Target):
+    """Each point row records a hazard indication "for survey" (hazards.indications), like the AICMA events."""
+
+    kind = "hazard_indication"
+    label = "Hazard indication: a suspected-contamination point for survey"
+    geometry = "point"
+    geometry_path = "location"
+    default_mapping = {"notes_field": "place"}
+
+    def base_payload(self, *, file_name: str, on: dt.date) -> dict[str, Any]:
+        return {"year": None, "place": ""}
+
+    def finish(self, row: Row, geom: Any, *, file_name: str) -> None:
+        row.payload["location"] = {"type": "Point", "coordinates": [geom.x, geom.y]}
+        notes = "; ".join(f"{p.field}: {p.message}" for p in row.repairs)
+        if notes:
+            row.payload["place"] = f"{row.payload.get('place') or ''} (repaired on import: {notes})".strip()
+
+    def stored(self, keys: Iterable[str]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for chunk in chunks(keys):
+            found = HazardIndication.objects.filter(source=self.source, source_key__in=chunk)
+            out.update((k, f"hazard indication {pk}") for k, pk in found.values_list("source_key", "pk"))
+        return out
+
+    def enter_many(self, rows: list[Row], ctx: EntryContext) -> Iterator[Outcome]:
+        problems: dict[int, list[Problem]] = {}
+        good: list[tuple[Row, Indication]] = []
+        for row in rows:
+            p = row.payload
+            year = p.get("year")
+            if year is not None and not (isinstance(year, int) and 1800 <= year <= dt.date.today().year):
+                problems[row.number] = [Problem("year", f"{year} is not a year between 1800 and now")]
+                continue
+            place = str(p.get("place") or "")
+            if len(place) > 300:
+                # HazardIndication.place holds 300 characters; the whole row is kept in the stored file.
+                problems[row.number] = [Problem("place", f"is {len(place)} characters; at most 300 fit")]
+                continue
+            lon, lat = p["location"]["coordinates"][:2]
+            good.append((row, Indication(row.key, lon, lat, year, place)))
+        created = {h.source_key: h.pk for h in record_hazard_indications(
+            [i for _, i in good], acting_user=ctx.approver or ctx.author, organisation=ctx.organisation,
+            source=self.source)}  # fmt: skip
+        for row in rows:
+            if row.number in problems:
+                yield Outcome(row.number, problems[row.number])
+            else:
+                yield Outcome(row.number, record=f"hazard indication {created.get(row.key, '')}".strip())
+            ctx.progress(1)
+
+    def approve(self, import_: Import, *, acting_user: User) -> int:
+        return 0  # an indication is recorded for survey, not approved
+
+
+class ReleasedAreaTarget(Target):
+    """A partner's released (cleared or cancelled) polygon: never entered on its own (decision 0014).
+
+    Land is released from a hazard in the register by a land-release report that states how (method,
+    depth); a file of released polygons says neither in structured form. So each row is rejected with
+    the reason an information officer acts on: no hazard contains it, or which hazard does and that a
+    clearance or survey report on it is needed.
+    """
+
+    kind = "released_area"
+    label = "Released area: checked against the register, listed for a land-release report"
+    geometry = "polygon"
+    geometry_path = "geometry"
+    default_mapping = {"notes_field": "description"}
+
+    def base_payload(self, *, file_name: str, on: dt.date) -> dict[str, Any]:
+        return {"description": ""}
+
+    def finish(self, row: Row, geom: Any, *, file_name: str) -> None:
+        row.payload["geometry"] = row.wkt
+
+    def enter_many(self, rows: list[Row], ctx: EntryContext) -> Iterator[Outcome]:
+        for row in rows:
+            geom = GEOSGeometry(row.payload["geometry"], srid=4326)
+            hazard = HazardousArea.objects.filter(geom__covers=geom).exclude(status="closed").first()
+            if hazard is None:
+                reason = "no hazard in the register contains this released area"
+            else:
+                reason = (
+                    f"lies in hazard {hazard.code} ({hazard.name}): enter it as a clearance or technical "
+                    "survey report on that hazard, stating method and depth (the file gives them as free text)"
+                )
+            yield Outcome(row.number, [Problem("geometry", reason)])
+            ctx.progress(1)
