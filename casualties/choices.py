@@ -60,9 +60,24 @@ class Outcome(models.TextChoices):
 
 
 class CasualtyCategory(models.TextChoices):
+    """Who the casualty was (IMAS 10.60; Landmine Monitor keeps an 'unknown' status rather than guessing)."""
+
     CIVILIAN = "civilian", _("Civilian")
     MILITARY = "military", _("Military")
     DEMINER = "deminer", _("Deminer")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class DatePrecision(models.TextChoices):
+    """How much of an accident's date is known: the day, only the month, or only the year.
+
+    A register that states the month (AICMA victims) or the year (AICMA events) is stored on the first
+    day of that month or year with its precision; statistics never put it on a finer period (decision 0041).
+    """
+
+    DAY = "day", _("Day")
+    MONTH = "month", _("Month")
+    YEAR = "year", _("Year")
 
 
 class Displacement(models.TextChoices):

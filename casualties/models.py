@@ -18,6 +18,7 @@ from casualties.choices import (
     ActivityAtTime,
     AgeBand,
     CasualtyCategory,
+    DatePrecision,
     Displacement,
     Outcome,
     RiskEducation,
@@ -35,6 +36,9 @@ class Accident(models.Model):
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="accidents")
     kind = models.CharField(max_length=20, choices=AccidentKind.choices)
     occurred_at = models.DateTimeField()
+    # How much of occurred_at is known: a month-precision accident is stored on the 1st and counted in its
+    # month, never on that day; a year-precision one on 1 January, counted in its year only.
+    date_precision = models.CharField(max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY)
     location = models.PointField(srid=4326)
     admin_area = models.ForeignKey("places.AdminArea", null=True, blank=True, on_delete=models.PROTECT)
     device_category = models.CharField(max_length=20, choices=DeviceCategory.choices)

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts import audit
 from casualties import crypto
-from casualties.choices import STAGE_ORDER, Stage, age_band
+from casualties.choices import STAGE_ORDER, DatePrecision, Stage, age_band
 from casualties.models import Accident, AccidentStageChange, Casualty
 from core.errors import Conflict, Problem, ValidationFailed
 from places.models import admin_area_at
@@ -30,7 +30,12 @@ def record_accident(report: Report, changes: Changes, *, checking: bool = False)
     if checking:
         crypto.encrypt({})  # a missing or malformed key is refused at submission, not only at approval
         return
-    fields = changes.accident
+    fields = dict(changes.accident)
+    if fields.get("date_precision", DatePrecision.DAY) != DatePrecision.DAY:
+        # Only the month or year is known: keep the date as written (the 1st) at 00:00 UTC, so that no time
+        # zone moves it into the previous month when statistics group by month (decision 0041).
+        written = fields["occurred_at"].date()
+        fields["occurred_at"] = dt.datetime(written.year, written.month, written.day, tzinfo=dt.UTC)
     accident = Accident.objects.create(
         report=report,
         organisation=report.organisation,

@@ -10,15 +10,34 @@ from __future__ import annotations
 
 from typing import Any, Literal, TypedDict
 
-from django.db.models import Count, F, Func, IntegerField, QuerySet
-from django.db.models.functions import ExtractYear
+from django.db.models import Case, CharField, Count, F, Func, IntegerField, QuerySet, Value, When
+from django.db.models.functions import Cast, Concat, ExtractYear
 
+from casualties.choices import DatePrecision
 from casualties.models import Casualty
 
 THRESHOLD = 5
 
-DIMENSIONS: dict[str, Func | F] = {
-    "year": ExtractYear("accident__occurred_at"),
+# A month- or year-precision accident is stored at 00:00 UTC of its first day (casualties.records), so its
+# month and year read the same in UTC whatever the offset it was reported in.
+_OCCURRED = "accident__occurred_at"
+
+
+def _month() -> Func | Case:
+    """'YYYY-MM' of an accident known to the day or month; 'YYYY-unknown' when only its year is known."""
+    year = Cast(ExtractYear(_OCCURRED), CharField())
+    return Case(
+        When(accident__date_precision=DatePrecision.YEAR, then=Concat(year, Value("-unknown"))),
+        default=Func(F(_OCCURRED), Value("YYYY-MM"), function="to_char", output_field=CharField()),
+        output_field=CharField(),
+    )
+
+
+DIMENSIONS: dict[str, Func | F | Case] = {
+    # Every accident has at least its year; counting by year is right whatever the precision.
+    "year": ExtractYear(_OCCURRED),
+    # A year-precision accident is never put in a month (it would all land in January).
+    "month": _month(),
     "sex": F("sex"),
     "age_band": F("age_band"),
     "device_category": F("accident__device_category"),
@@ -57,7 +76,7 @@ def suppress(counts: list[tuple[Any, int]]) -> list[Cell]:
 
 
 def casualty_statistics(casualties: QuerySet[Casualty] | None = None) -> dict[str, Any]:
-    """Casualties by year, sex, age band, device category, civilian/military/deminer, killed/injured, admin area."""
+    """Casualties by year, month (as precise as known), sex, age band, device category, category, outcome, area."""
     qs = casualties if casualties is not None else Casualty.objects.all()
     total = qs.count()
     tables: dict[str, list[Cell]] = {}

@@ -90,6 +90,15 @@ def _next_code(country: str) -> str:
     return f"{country or 'XXX'}-HA-{n:06d}"
 
 
+def hazard_country(admin: Any, organisation: Any) -> str:
+    """The country part of a hazard code: its admin area's country, else its organisation's (decision 0041).
+
+    'XXX' is left only when neither is known: a hazard outside every loaded area of an organisation
+    with no country of its own.
+    """
+    return (admin.country_iso3 if admin else "") or organisation.country_iso3 or ""
+
+
 def _check_classification(
     old_class: str,
     hazard_pk: int | None,
@@ -185,7 +194,9 @@ def _new_hazard(
         pk=existing.pk if existing else None,
         created_at=existing.created_at if existing else None,  # type: ignore[misc]
         # A dry run takes no number from the sequence: codes stay gap-free for submissions.
-        code=existing.code if existing else ("" if checking else _next_code(admin.country_iso3 if admin else "")),
+        code=existing.code
+        if existing
+        else ("" if checking else _next_code(hazard_country(admin, report.organisation))),
         organisation=report.organisation,
         admin_area=admin,
         geom=geom,

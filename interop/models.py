@@ -15,10 +15,15 @@ class ImportedRecord(models.Model):
 
     source = models.CharField(max_length=40)  # "aicma-victims", "aicma-events", "import:nts"
     key = models.CharField(max_length=120)  # the source's identity of the record, e.g. "<sha256>:2"
-    report = models.OneToOneField("reports.Report", on_delete=models.PROTECT, related_name="import_key")
+    # Several records may become one report: AICMA victims of one accident, and the event that describes it
+    # (decision 0041). The related name stays singular so `import_key__…` lookups read as before.
+    report = models.ForeignKey("reports.Report", on_delete=models.PROTECT, related_name="import_key")
     # The record as read when it was entered (typed fields, no raw cells): what the next snapshot is compared with.
     row = models.JSONField()
     snapshot = models.CharField(max_length=200)  # file name of the import that entered it
+    # Why this record joined a report that other records also became (which rows, which event, on what rule).
+    # db_default: set-based writers (interop/imports/bulk.py) insert rows in SQL without naming it.
+    note = models.TextField(blank=True, default="", db_default="")
     imported_at = models.DateTimeField()
     # The `clearground import` run that entered it (None for the AICMA loaders): what approve_import approves.
     import_run = models.ForeignKey("Import", null=True, blank=True, on_delete=models.PROTECT, related_name="records")

@@ -292,11 +292,7 @@ def approve_report(
     """
     at = _now(at)
     with transaction.atomic():
-        report = (
-            Report.objects.select_for_update(of=("self",))
-            .select_related("organisation", "import_key__import_run")
-            .get(pk=report.pk)
-        )
+        report = Report.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=report.pk)
         _check_version(report, expected_version)
         if report.status not in (ReportStatus.SUBMITTED, ReportStatus.VALIDATED):
             raise Conflict(f"Only a submitted or validated report can be approved; this one is {report.status}.")

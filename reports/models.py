@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -94,15 +93,13 @@ class Report(models.Model):
         """Who shaped what this report says: its author, its last editor and, if imported, the import's
         uploader and runner. None of them may approve it (four eyes, IMAS 05.10; decision 0036).
 
-        The import link is read through `import_key` (approve_report selects it with the report).
+        The import runs are read through `import_key`: several records may have become one report (AICMA
+        victims of one accident, decision 0041), each naming the run that entered it, if any.
         """
         people = {self.created_by_id, self.content_changed_by_id}
-        try:
-            run = self.import_key.import_run
-        except ObjectDoesNotExist:
-            run = None
-        if run is not None:
-            people |= {run.created_by_id, run.run_by_id}
+        runs = self.import_key.filter(import_run__isnull=False)
+        for uploader, runner in runs.values_list("import_run__created_by_id", "import_run__run_by_id"):
+            people |= {uploader, runner}
         return {p for p in people if p is not None}
 
     def four_eyes_refusal(self, user: Any) -> str | None:

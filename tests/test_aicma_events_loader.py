@@ -16,8 +16,9 @@ from hazards.models import HazardIndication
 from interop.importers.aicma_events import load_events
 from interop.models import ImportedRecord
 from reports.models import Report, ReportStatus
+from tests.imports_helpers import SHARED_DATA
 
-EVENTS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "colombia_aicma_events"
+EVENTS = SHARED_DATA / "colombia_aicma_events"
 
 
 def feature(kind: int, lon: float = -75.5, lat: float = 6.2, year: Any = "2005", muni: str = "Yalí") -> dict[str, Any]:

@@ -25,8 +25,9 @@ from interop.importers.aicma import load_victims
 from interop.models import ImportedRecord
 from places.models import AdminArea
 from reports.models import Report, ReportStatus
+from tests.imports_helpers import SHARED_DATA
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+DATA = SHARED_DATA  # CLEARGROUND_SHARED_DATA, or ../shared/data beside the checkout
 VICTIMS = DATA / "colombia_aicma_victims"
 DIVIPOLA = DATA / "colombia_divipola_and_departments" / "divipola_centros_poblados.csv"
 
@@ -85,13 +86,14 @@ def test_the_2021_snapshot_loads_every_row_once_and_its_statistics_by_year_match
 
     assert (result["read"], result["imported"], result["repaired"], result["rejected"]) == (12062, 12062, 0, 0)
     assert result["duplicates_flagged"] == 3784
-    assert result["reports_created"] == 12062
-    assert Report.objects.filter(kind="accident", status=ReportStatus.APPROVED).count() == 12062
+    # Victims of one accident are one report (decision 0041): 6,926 accidents of 12,062 victims.
+    assert result["reports_created"] == result["accidents_created"] == 6926
+    assert Report.objects.filter(kind="accident", status=ReportStatus.APPROVED).count() == 6926
     assert Casualty.objects.count() == 12062 and Casualty.objects.filter(age_band="0-17").count() == 1255
     again = load_victims(snapshot("2021-11"), municipality_codes=divipola, latest_year=2025)
     assert again["reports_created"] == 0
     assert again["against_stored"] == {"new": 0, "changed": 0, "gone": 0, "unchanged": 12062}
-    assert Report.objects.count() == 12062
+    assert Report.objects.count() == 6926
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT extract(year FROM a.occurred_at AT TIME ZONE 'UTC')::int, count(*) FROM casualties_casualty c "
@@ -109,14 +111,16 @@ def test_the_2025_snapshot_over_the_2024_one_reports_27_new_35_changed_0_gone_an
     assert first["rejected"] == 1 and first["rejected_rows"][0]["row"] == 12238
     assert "1984" in first["rejected_rows"][0]["reason"]
     entered = first["reports_created"]
-    assert entered == first["read"] - 1
+    assert entered == first["accidents"] == 7114  # the 12,363 accepted victims' accidents (decision 0041)
 
     second = load_victims(snapshot("2025-09"), municipality_codes=divipola, latest_year=2025)
 
     assert second["read"] == second["imported"] + second["repaired"] + second["rejected"]
     assert {k: second["against_stored"][k] for k in ("new", "changed", "gone")} == {"new": 27, "changed": 35, "gone": 0}
-    assert second["reports_created"] == 27
-    assert Report.objects.count() == ImportedRecord.objects.count() == entered + 27
+    # The 27 new victims are 17 new accidents; none of them joins an accident already stored.
+    assert (second["reports_created"], second["accidents_extended"]) == (17, 0)
+    assert Report.objects.count() == entered + 17
+    assert ImportedRecord.objects.count() == Casualty.objects.count() == first["read"] - 1 + 27
     assert all(c["report"] for c in second["changed_rows"])
 
 
@@ -133,7 +137,9 @@ def test_a_victim_row_becomes_an_approved_accident_report_with_one_casualty_and_
 
     accident = Accident.objects.get()
     assert accident.report.status == ReportStatus.APPROVED
-    assert accident.occurred_at == dt.datetime(2006, 3, 1, 5, 0, tzinfo=dt.UTC)  # 1 March, midnight in Colombia
+    # Only the month is known (decision 0041): stored on the 1st at 00:00 UTC, with its precision.
+    assert accident.occurred_at == dt.datetime(2006, 3, 1, 0, 0, tzinfo=dt.UTC)
+    assert accident.date_precision == "month"
     assert (accident.kind, accident.device_category, accident.activity) == ("civilian_accident", "ap_mine",
                                                                            "military_duty")  # fmt: skip
     assert "GRANADA (DANE 05313)" in accident.description
@@ -159,15 +165,16 @@ def test_an_accident_gets_the_admin_area_containing_it_when_colombias_areas_are_
 
 
 @pytest.mark.django_db
-def test_re_importing_the_same_file_adds_nothing_and_identical_rows_stay_separate_victims(tmp_path):
+def test_re_importing_the_same_file_adds_nothing_and_identical_rows_are_two_victims_of_one_accident(tmp_path):
     path = write(tmp_path / "v.csv", [row(), row(), row(site="Otro sitio")])
 
     first = load_victims(path)
     again = load_victims(path)
 
-    assert (first["reports_created"], first["duplicates_flagged"]) == (3, 1)
+    # Identical rows stay separate victims, of one accident (decision 0041): 2 accidents, 3 casualties.
+    assert (first["reports_created"], first["duplicates_flagged"]) == (2, 1)
     assert again["reports_created"] == 0 and again["against_stored"]["unchanged"] == 3
-    assert stored_counts() == (3, 3, 3, 3)
+    assert stored_counts() == (2, 2, 3, 3)
 
 
 @pytest.mark.django_db
@@ -215,7 +222,7 @@ def test_a_dry_run_writes_nothing_and_prints_the_same_account_as_one_json_object
     assert stored_counts() == (0, 0, 0, 0)
     written = io.StringIO()
     call_command("load", "aicma-victims", str(path), "--json", stdout=written)
-    assert json.loads(written.getvalue())["reports_created"] == 2
+    assert json.loads(written.getvalue())["reports_created"] == 1  # the two accepted rows are one accident's victims
 
 
 @pytest.mark.django_db

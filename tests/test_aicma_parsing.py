@@ -24,8 +24,9 @@ from interop.formats.aicma import (
     read_victims,
 )
 from interop.formats.aicma.events import EventRow
+from tests.imports_helpers import SHARED_DATA
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+DATA = SHARED_DATA  # CLEARGROUND_SHARED_DATA, or ../shared/data beside the checkout
 VICTIMS = DATA / "colombia_aicma_victims"
 DIVIPOLA = DATA / "colombia_divipola_and_departments" / "divipola_centros_poblados.csv"
 EVENTS = DATA / "colombia_aicma_events" / "eventos_minas_1990_2019.geojson"

@@ -145,7 +145,7 @@ def test_it_lists_every_problem_of_an_accident_report_at_once_unknown_fields_inc
         "payload.occurred_at": "'yesterday' is not a date and time (YYYY-MM-DDTHH:MM, with its UTC offset)",
         "payload.asset": "is required",
         "payload.casualties.0.disability": "a person killed has no disability to record",
-        "payload.casualties.0.category": "'tourist' is not one of civilian, military, deminer",
+        "payload.casualties.0.category": "'tourist' is not one of civilian, military, deminer, unknown",
         "payload.casualties.1.identity.nickname": "is not a field of a report of an accident",
         "payload.colour": "is not a field of a report of an accident",
     }

@@ -79,6 +79,7 @@ def test_statistics_count_casualties_by_each_dimension_with_small_cells_suppress
     assert stats["total"] == {"value": "total", "count": 13, "display": "13", "suppressed": None}
     assert {name: cells(table) for name, table in stats["tables"].items()} == {
         "year": {2023: 7, 2024: 6},
+        "month": {"2023-06": 7, "2024-01": 6},
         "sex": {"female": "<5", "male": "hidden"},
         "age_band": {"5-11": "<5", "30-44": "hidden"},
         "device_category": {"ap_mine": 7, "submunition": 6},
@@ -93,6 +94,10 @@ def _sql_counts(expression: str) -> dict[Any, int]:
     queries = {
         "year": "SELECT EXTRACT(YEAR FROM a.occurred_at AT TIME ZONE 'UTC')::int, count(*) FROM casualties_casualty c"
         " JOIN casualties_accident a ON a.id = c.accident_id GROUP BY 1",
+        # A year-precision accident is counted in its year, never in a month (decision 0041).
+        "month": "SELECT CASE WHEN a.date_precision = 'year' THEN EXTRACT(YEAR FROM a.occurred_at AT TIME ZONE 'UTC')"
+        "::int || '-unknown' ELSE to_char(a.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM') END, count(*)"
+        " FROM casualties_casualty c JOIN casualties_accident a ON a.id = c.accident_id GROUP BY 1",
         "device_category": "SELECT a.device_category, count(*) FROM casualties_casualty c"
         " JOIN casualties_accident a ON a.id = c.accident_id GROUP BY 1",
         "sex": "SELECT sex, count(*) FROM casualties_casualty GROUP BY 1",

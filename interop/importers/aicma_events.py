@@ -18,10 +18,19 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from casualties.choices import DatePrecision
 from hazards.indications import Indication, record_hazard_indications
 from hazards.models import HazardIndication
 from interop.formats.aicma.events import EventRow, event_account, read_events
-from interop.importers.aicma import COLOMBIA_OFFSET, enter_accident, importer_for, record_single_actor_load
+from interop.formats.aicma.matching import match
+from interop.importers.aicma import (
+    COLOMBIA_OFFSET,
+    enter_accident,
+    event_accident,
+    importer_for,
+    record_single_actor_load,
+    unmatched_stored_accidents,
+)
 from interop.models import ImportedRecord
 
 SOURCE = "aicma-events"
@@ -47,12 +56,19 @@ def payload_for(row: EventRow, snapshot: str) -> dict[str, Any]:
     return {
         "accident_kind": "civilian_accident",
         "occurred_at": f"{row.year:04d}-01-01T00:00:00{COLOMBIA_OFFSET}",
+        "date_precision": DatePrecision.YEAR,
         "location": {"type": "Point", "coordinates": [row.lon, row.lat]},
         "device_category": DEVICE[row.event_type or 0],
         "description": f"AICMA events {snapshot}, feature {row.feature_number}: {row.event_type_meaning} in "
         f"{row.year} (the source gives the year only), {place}. Casualties in the AICMA victims register.",
         "casualties_not_stated": True,
     }
+
+
+def stored_row(row: EventRow) -> dict[str, Any]:
+    """What an event's import key keeps: enough to match it with victims loaded later (decision 0041)."""
+    return {"feature": row.feature_number, "type": row.event_type, "year": row.year, "department": row.department,
+            "municipality": row.municipality, "area_type": row.area_type, "lon": row.lon, "lat": row.lat}  # fmt: skip
 
 
 def load_events(
@@ -66,7 +82,9 @@ def load_events(
     """Enter the events' new accidents and hazard indications; return the account of every feature.
 
     read = accidents + hazard indications + other events; rows with a problem (no point, a point
-    outside Colombia, no year) are rejected with the feature number and reason, never guessed.
+    outside Colombia, no year) are rejected with the feature number and reason, never guessed. An
+    accident event that describes an accident of the victims register already stored joins it (its
+    import key points at that report, with the reason) instead of entering the accident a second time.
     """
     path = Path(path)
     rows = read_events(path)
@@ -84,12 +102,18 @@ def load_events(
     new_indications = [(r, k) for r, k in accepted if r.kind == "hazard_indication" and k not in stored_indications]
     result["already_present"] = len(accepted) - len(new_accidents) - len(new_indications)
     result["other_events_not_stored"] = sum(r.kind == "other_event" for r in rows)
+    events = [event_accident(k, stored_row(r)) for r, k in new_accidents]
+    matches = match([e for e in events if e is not None], unmatched_stored_accidents())
+    by_key = {m.event.ref: m for m in matches}
+    result["accidents_matched_to_victims"] = len(by_key)
+    result["matches"] = [m.note for m in matches]
     result["accident_reports_created"] = 0
     result["hazard_indications_created"] = 0
     if on_total:
         on_total(len(new_accidents))
     if dry_run:
-        result["would_create"] = {"accident_reports": len(new_accidents), "hazard_indications": len(new_indications)}
+        result["would_create"] = {"accident_reports": len(new_accidents) - len(by_key),
+                                  "hazard_indications": len(new_indications)}  # fmt: skip
         return result
     today = timezone.localdate()
     with transaction.atomic():
@@ -102,10 +126,17 @@ def load_events(
         )  # fmt: skip
         result["hazard_indications_created"] = len(created)
         for row, key in new_accidents:
-            typed = {"feature": row.feature_number, "type": row.event_type, "year": row.year}
-            enter_accident(importer, payload_for(row, path.name), source=SOURCE, key=key, row=typed,
-                           snapshot=path.name, on=today)  # fmt: skip
-            result["accident_reports_created"] += 1
+            found = by_key.get(key)
+            if found is not None:
+                # The victims' accident stands (it knows the month and its casualties); the event is recorded as
+                # describing it, so the accident is counted once.
+                ImportedRecord.objects.create(source=SOURCE, key=key, report_id=found.victims.ref,
+                                              row=stored_row(row), snapshot=path.name, imported_at=timezone.now(),
+                                              note=found.note)  # fmt: skip
+            else:
+                enter_accident(importer, payload_for(row, path.name), source=SOURCE, key=key, row=stored_row(row),
+                               snapshot=path.name, on=today)  # fmt: skip
+                result["accident_reports_created"] += 1
             if progress:
                 progress(1)
         record_single_actor_load(importer, source=SOURCE, file_name=path.name,

@@ -266,6 +266,7 @@ def _write(target: NtsTarget, prepared: list[_Prepared], ctx: EntryContext) -> d
         "report_seq": _id_sequence(Report),
         "hazard_seq": _id_sequence(HazardousArea),
         "org": ctx.organisation.pk,
+        "org_country": ctx.organisation.country_iso3 or "",
         "author": ctx.author.pk,
         "approver": ctx.approver.pk if ctx.approver is not None else None,
         "doi": ctx.date_of_information,
@@ -401,8 +402,8 @@ def _statements(approving: bool) -> list[sql.SQL]:
     )
     record = sql.SQL(
         """
-        INSERT INTO {record} (source, key, report_id, row, snapshot, imported_at, import_run_id)
-        SELECT %(source)s, r.key, i.report_id, r.attributes, %(snapshot)s, %(now)s, %(import_run)s
+        INSERT INTO {record} (source, key, report_id, row, snapshot, imported_at, import_run_id, note)
+        SELECT %(source)s, r.key, i.report_id, r.attributes, %(snapshot)s, %(now)s, %(import_run)s, ''
         FROM bulk_nts_ids i JOIN bulk_nts_rows r USING (n) ORDER BY i.n
         """
     )
@@ -417,8 +418,9 @@ def _statements(approving: bool) -> list[sql.SQL]:
                               blockages, beneficiaries, marking_status, date_of_information, version,
                               created_at, updated_at)
         SELECT i.hazard_id,
-               -- hazards.projections._next_code: <ISO3 or XXX>-HA-<number, at least 6 digits>
-               COALESCE(NULLIF(i.country_iso3, ''), 'XXX') || '-HA-'
+               -- hazards.projections._next_code: <ISO3 or XXX>-HA-<number, at least 6 digits>; the country of the
+               -- admin area, else the organisation's (projections.hazard_country)
+               COALESCE(NULLIF(i.country_iso3, ''), NULLIF(%(org_country)s, ''), 'XXX') || '-HA-'
                    || lpad(i.code_n::text, GREATEST(6, length(i.code_n::text)), '0'),
                r.name, r.classification, 'open', %(org)s, i.admin_id, ST_Multi(i.geom), i.benchmark, i.srid,
                r.geometry_repair, i.area, 0, 0, 0, i.area, r.devices_suspected, r.devices_confirmed,

@@ -140,9 +140,14 @@ class Target:
 
     def approve(self, import_: Import, *, acting_user: User) -> int:
         """Approve every still-unapproved report the import entered; the number approved."""
-        reports = Report.objects.filter(
-            import_key__import_run=import_, status__in=(ReportStatus.SUBMITTED, ReportStatus.VALIDATED)
-        ).order_by("id")
+        # distinct: several import keys may name one report (decision 0041), which is approved once.
+        reports = (
+            Report.objects.filter(
+                import_key__import_run=import_, status__in=(ReportStatus.SUBMITTED, ReportStatus.VALIDATED)
+            )
+            .distinct()
+            .order_by("id")
+        )
         n = 0
         for report in reports:
             actions.approve_report(report, acting_user=acting_user)

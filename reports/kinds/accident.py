@@ -21,6 +21,7 @@ from casualties.choices import (
     ActivityAtTime,
     AgeBand,
     CasualtyCategory,
+    DatePrecision,
     Displacement,
     EvidenceKind,
     Outcome,
@@ -114,6 +115,14 @@ class AccidentReport(ReportKindSpec):
             (
                 Choice(name="accident_kind", label=_("Kind of accident"), vocab=AccidentKind, required=True),
                 DateTime(name="occurred_at", label=_("Occurred at"), required=True),
+                # A month (year) known only is given as its 1st (1 January): checked in changes().
+                Choice(
+                    name="date_precision",
+                    label=_("Date precision"),
+                    vocab=DatePrecision,
+                    default=DatePrecision.DAY,
+                    help=_("Month or year: give the date as the 1st of the month, or 1 January."),
+                ),  # fmt: skip
                 Point(name="location", label=_("Location"), required=True),
                 Choice(name="device_category", label=_("Device category"), vocab=DeviceCategory, required=True),
                 # Its default follows the kind of accident (changes()): demining, or unknown.
@@ -187,9 +196,19 @@ class AccidentReport(ReportKindSpec):
             c.problem("asset", "is recorded for demining accidents and incidents only")
         evidence = c.value("evidence")
         changes = AccidentChanges()
+        precision = c.value("date_precision")
+        if (
+            occurred
+            and precision in (DatePrecision.MONTH, DatePrecision.YEAR)
+            and (occurred.day != 1 or (precision == DatePrecision.YEAR and occurred.month != 1))
+        ):
+            # Stored on the first of its month (year): a 15th with "month" would be read as two different claims.
+            first = "first day of the month" if precision == DatePrecision.MONTH else "1 January"
+            c.problem("occurred_at", f"a date known to the {precision} only is given as the {first}")
         changes.accident = {
             "kind": kind,
             "occurred_at": occurred,
+            "date_precision": precision,
             "location": c.value("location"),
             "device_category": c.value("device_category"),
             "activity": c.value("activity", default=ActivityAtTime.DEMINING if demining else ActivityAtTime.UNKNOWN),

@@ -92,7 +92,9 @@ def _summary(r: dict[str, Any]) -> str:
         f"duplicates flagged {r['duplicates_flagged']}",
         f"  against stored records: new {s['new']}, unchanged {s['unchanged']}, changed {s['changed']} (for review), "
         f"gone {s['gone']} (kept)",
-        f"  accident reports created and approved: {r['reports_created']}",
+        f"  accident reports created and approved: {r['reports_created']} (accidents: {r.get('accidents', 0)} new "
+        f"or extended; {r.get('accidents_created', 0)} created, {r.get('accidents_joined_to_events', 0)} joined to "
+        f"an AICMA event already stored, {r.get('accidents_extended', 0)} stored ones given more victims)",
     ]
     lines += [f"  repaired ({kind}): {n}" for kind, n in r["repairs"].items()]
     lines += [f"  rejected row {x['row']} (line {x['line']}) {x['field']}: {x['reason']}" for x in r["rejected_rows"]]
@@ -105,6 +107,8 @@ def _events_summary(r: dict[str, Any]) -> str:
     lines = [
         f"{r['file']}{' (dry run: nothing written)' if r['dry_run'] else ''}",
         f"  features read {r['read']}: {r['kinds']}; rejected {r['rejected']}; already present {r['already_present']}",
+        f"  accident events matched to victims' accidents already stored: {r['accidents_matched_to_victims']} "
+        "(not entered again)",
         f"  accident reports created and approved: {r['accident_reports_created']}; "
         f"hazard indications for survey created: {r['hazard_indications_created']}; "
         f"other events counted, not stored: {r['other_events_not_stored']}",
