@@ -112,7 +112,7 @@ def test_a_page_of_reports_takes_three_queries_for_an_im_officer(
     assert len(response.json()["results"]) == 100
 
 
-def test_an_approval_through_the_api_takes_twenty_queries(
+def test_an_approval_through_the_api_takes_twenty_one_queries(
     db: None, register: Cast, django_assert_num_queries: Any
 ) -> None:
     report = create_report(
@@ -129,16 +129,17 @@ def test_an_approval_through_the_api_takes_twenty_queries(
     #   1. memberships (scope)  2. the report, scoped, with organisation and hazard
     # approve_report, in one transaction:
     #   3. SAVEPOINT  4. the report again, SELECT ... FOR UPDATE
-    #   5. transition submitted → validated
+    #   5. who imported it, if anyone (the four-eyes rule counts importers as authors, decision 0036)
+    #   6. transition submitted → validated
     # projections.apply_report (a new hazard):
-    #   6. admin area containing the polygon  7. next hazard code  8. INSERT hazard
-    #   9. earlier products of the hazard (none for a new one)  10. INSERT activity  11. INSERT evidence
-    #   12. UPDATE hazard (totals, code)  13. INSERT status change  14. INSERT version (its sequence is the
-    #   hazard's version)  15. transition validated → approved  16. UPDATE report  17. audit row  18. RELEASE SAVEPOINT
+    #   7. admin area containing the polygon  8. next hazard code  9. INSERT hazard
+    #   10. earlier products of the hazard (none for a new one)  11. INSERT activity  12. INSERT evidence
+    #   13. UPDATE hazard (totals, code)  14. INSERT status change  15. INSERT version (its sequence is the
+    #   hazard's version)  16. transition validated → approved  17. UPDATE report  18. audit row  19. RELEASE SAVEPOINT
     # Rendering the response:
-    #   19. personal_data.read audit row (the IM officer sees the informant)
-    #   20. created_by, for its username (approve_report reloads the report with its organisation only)
-    with django_assert_num_queries(20):
+    #   20. personal_data.read audit row (the IM officer sees the informant)
+    #   21. created_by, for its username (approve_report reloads the report with its organisation only)
+    with django_assert_num_queries(21):
         response = client.post(f"/api/v1/reports/{report.pk}/approve/", {}, format="json")
 
     assert response.status_code == 200
