@@ -56,9 +56,9 @@ class AccidentSerializer(GeoFeatureModelSerializer):  # type: ignore[misc]  # re
     class Meta:
         model = Accident
         geo_field = "location"
-        fields = ("id", "report", "organisation", "kind", "occurred_at", "admin_area", "device_category", "activity",
-                  "asset", "description", "evidence", "findings", "corrective_actions", "stage", "stage_changes",
-                  "casualties")  # fmt: skip
+        fields = ("id", "report", "organisation", "kind", "occurred_at", "date_precision", "admin_area",
+                  "device_category", "activity", "asset", "description", "evidence", "findings", "corrective_actions",
+                  "stage", "stage_changes", "casualties")  # fmt: skip
 
 
 class GeneralisedAccidentSerializer(GeoFeatureModelSerializer):  # type: ignore[misc]  # rest_framework_gis ships no types
@@ -78,8 +78,8 @@ class GeneralisedAccidentSerializer(GeoFeatureModelSerializer):  # type: ignore[
     class Meta:
         model = Accident
         geo_field = "location"
-        fields = ("id", "organisation", "kind", "month", "admin_area", "device_category", "stage", "killed",
-                  "injured")  # fmt: skip
+        fields = ("id", "organisation", "kind", "month", "date_precision", "admin_area", "device_category", "stage",
+                  "killed", "injured")  # fmt: skip
 
     def get_month(self, obj: Accident) -> str:
         month: dt.datetime = obj.month  # type: ignore[attr-defined]  # annotated by generalised_accidents

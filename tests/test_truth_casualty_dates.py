@@ -218,3 +218,24 @@ def test_point_11_the_migration_backfills_the_precision_the_aicma_loaders_read(t
 
     found = {(a.casualties.exists(), a.date_precision) for a in Accident.objects.all()}
     assert found == {(True, "month"), (False, "year")}  # victims' accidents (one joined by its event); events alone
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("who", "key"), [("imo", "occurred_at"), ("viewer", "month")])
+def test_point_11_every_door_says_how_much_of_the_date_is_known(cast: Cast, who: str, key: str) -> None:
+    from django.test import Client
+
+    from tests.test_casualties_recording import accident_payload, client_for
+
+    approved(cast, "accident", accident_payload(occurred_at="2023-01-01T00:00:00+00:00", date_precision="year"))
+    accident = Accident.objects.get()
+    reader = getattr(cast, who)
+
+    rest = client_for(reader).get(f"/api/v1/accidents/{accident.pk}/").json()["properties"]
+    web = Client()
+    web.force_login(reader)
+    (feature,) = web.get("/ogc/collections/accidents/items").json()["features"]
+
+    # Without the precision, a reader takes the stored 1 January for the day it happened.
+    assert key in rest and rest["date_precision"] == "year"
+    assert key in feature["properties"] and feature["properties"]["date_precision"] == "year"

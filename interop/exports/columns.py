@@ -102,6 +102,7 @@ HXL: dict[str, dict[str, str]] = {
         **_ORG,
         **_ADMIN,
         "report_id": "#meta+report_id",
+        "date_precision": "#date+precision",  # day, month or year: a month-only date is stored on the 1st
     },
     # Accidents for members who may not read single casualty records (decision 0037).
     "accidents_generalised": {
@@ -114,6 +115,7 @@ HXL: dict[str, dict[str, str]] = {
         "injured": "#affected+injured",
         **_ORG,
         **_ADMIN,
+        "date_precision": "#date+precision",
     },
     "released_land": {
         "id": "#adm1+id",
