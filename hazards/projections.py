@@ -192,6 +192,7 @@ def _new_hazard(
     hazard = HazardousArea(
         # A replay rebuilds the hazard in its own row, keeping its id and national code.
         pk=existing.pk if existing else None,
+        # None lets auto_now_add stamp a new hazard; the stubs type created_at as never None.
         created_at=existing.created_at if existing else None,  # type: ignore[misc]
         # A dry run takes no number from the sequence: codes stay gap-free for submissions.
         code=existing.code
