@@ -7,22 +7,31 @@ A missing object and a forbidden one give the same NotFoundOrNoAccess, so ids le
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypeVar
 
-from django.contrib.auth.base_user import AbstractBaseUser
-from django.contrib.auth.models import AnonymousUser
-from django.db.models import QuerySet
+from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import Model, QuerySet
 
 from accounts.models import Membership, Organisation
 from core.errors import NotAllowed, NotFoundOrNoAccess
 from vocab.choices import OrganisationKind, Role
 
 if TYPE_CHECKING:
-    from interop.models import Import
+    from accounts.models import AuditEntry
+    from assistance.models import Referral
+    from casualties.models import Accident, Casualty
+    from hazards.models import HazardousArea
+    from interop.models import Import, ImportProfile
+    from quality.models import Accreditation, NonConformity, QaVisit, QcInspection
     from reports.models import Report
+    from risk_education.models import RiskEducationSession
 
 # Whoever a door has in hand: request.user (signed in or not) or a command's service account.
-AnyUser = AbstractBaseUser | AnonymousUser
+AnyUser = User | AnonymousUser
+
+_Row = TypeVar("_Row", bound=Model)
+# The two quality records access_quality_record reads (the quality viewsets' shared base).
+_QualityRecord = TypeVar("_QualityRecord", "QaVisit", "QcInspection")
 
 WRITERS = {Role.DATA_CLERK, Role.IM_OFFICER, Role.AUTHORITY_ADMIN}
 APPROVERS = {Role.IM_OFFICER, Role.AUTHORITY_ADMIN}
@@ -56,27 +65,39 @@ class Scope:
         return bool(self.roles_by_org)
 
 
-def scope_of(user: Any) -> Scope:
+def scope_of(user: AnyUser) -> Scope:
     """The user's Scope, computed once per request and kept on the user object."""
     cached = getattr(user, "_clearground_scope", None)
-    if cached is not None:
+    if isinstance(cached, Scope):
         return cached
     roles: dict[int, set[str]] = {}
     authority: set[str] = set()
-    if getattr(user, "is_authenticated", False):
+    if user.is_authenticated:
         for m in Membership.objects.filter(user=user).select_related("organisation"):
             roles.setdefault(m.organisation_id, set()).add(m.role)
             if m.organisation.is_authority:
                 authority.add(m.role)
     scope = Scope({k: frozenset(v) for k, v in roles.items()}, frozenset(authority))
     try:
-        user._clearground_scope = scope  # type: ignore[attr-defined]
+        # A per-request cache on the user object, not a field the model declares.
+        user._clearground_scope = scope  # type: ignore[union-attr]
     except AttributeError:  # AnonymousUser has no __dict__ slot issues, but stay safe
         pass
     return scope
 
 
-def _scoped(qs: QuerySet, user: Any, org_field: str) -> QuerySet:
+def signed_in(user: AnyUser) -> User:
+    """The user, for a step only a signed-in person takes (acting on a record, reading personal data).
+
+    Every door refuses an anonymous visitor before such a step; this names that assumption where a
+    User is needed (an audit row's actor, a record's author) instead of failing deep in the ORM.
+    """
+    if not user.is_authenticated:
+        raise NotAllowed("Sign in first.")
+    return user
+
+
+def _scoped(qs: QuerySet[_Row], user: AnyUser, org_field: str) -> QuerySet[_Row]:
     scope = scope_of(user)
     if scope.everything:
         return qs
@@ -85,14 +106,14 @@ def _scoped(qs: QuerySet, user: Any, org_field: str) -> QuerySet:
     return qs.filter(**{f"{org_field}__in": scope.org_ids()})
 
 
-def hazards_for(user: Any) -> QuerySet:
+def hazards_for(user: AnyUser) -> QuerySet[HazardousArea]:
     """Hazards the user may see."""
     from hazards.models import HazardousArea
 
     return _scoped(HazardousArea.objects.all(), user, "organisation_id")
 
 
-def access_hazard(user: Any, pk: object, *, write: bool = False):  # type: ignore[no-untyped-def]
+def access_hazard(user: AnyUser, pk: int | str, *, write: bool = False) -> HazardousArea:
     """The hazard if the user may see it (and, with write=True, report on it)."""
     from hazards.models import HazardousArea
 
@@ -105,7 +126,7 @@ def access_hazard(user: Any, pk: object, *, write: bool = False):  # type: ignor
     return hazard
 
 
-def reports_for(user: Any) -> QuerySet:
+def reports_for(user: AnyUser) -> QuerySet[Report]:
     """Field reports the user may see."""
     from reports.models import Report
 
@@ -114,7 +135,7 @@ def reports_for(user: Any) -> QuerySet:
 
 def access_report(
     user: AnyUser,
-    pk: object,
+    pk: int | str,
     *,
     write: bool = False,
     validate: bool = False,
@@ -166,12 +187,12 @@ def has_delegation(org_id: int | None, kind: str) -> bool:
     return ApprovalDelegation.objects.filter(organisation_id=org_id, kind=kind, revoked_at__isnull=True).exists()
 
 
-def may_validate_report(user: Any, report: Any) -> bool:
+def may_validate_report(user: AnyUser, report: Report) -> bool:
     """Validating (or returning) a submitted report: its organisation's IM officer, or the authority's."""
     return bool(scope_of(user).roles_for(report.organisation_id) & APPROVERS)
 
 
-def may_approve_kind(user: Any, org_id: int | None, kind: str) -> bool:
+def may_approve_kind(user: AnyUser, org_id: int | None, kind: str) -> bool:
     """Approving an organisation's reports of a kind into the register: the authority's IM officers and admin;
     the organisation's own IM officers only where the authority delegated that kind to it."""
     scope = scope_of(user)
@@ -181,12 +202,12 @@ def may_approve_kind(user: Any, org_id: int | None, kind: str) -> bool:
     return bool(own & APPROVERS) and has_delegation(org_id, kind)
 
 
-def may_approve_report(user: Any, report: Any) -> bool:
+def may_approve_report(user: AnyUser, report: Report) -> bool:
     """May the user approve this report into the register (four eyes is checked by approve_report itself)?"""
     return may_approve_kind(user, report.organisation_id, report.kind)
 
 
-def require_may_approve_report(user: Any, report: Any) -> None:
+def require_may_approve_report(user: AnyUser, report: Report) -> None:
     """NotAllowed, saying who approves, unless may_approve_report."""
     if not may_approve_report(user, report):
         raise NotAllowed(
@@ -195,7 +216,7 @@ def require_may_approve_report(user: Any, report: Any) -> None:
         )
 
 
-def may_unapprove_report(user: Any, report: Any) -> bool:
+def may_unapprove_report(user: AnyUser, report: Report) -> bool:
     """Taking an approval back: the authority always; an operator's IM officer only an approval its organisation
     made under a delegation that still stands (the authority's own decisions are the authority's to undo)."""
     scope = scope_of(user)
@@ -206,12 +227,12 @@ def may_unapprove_report(user: Any, report: Any) -> bool:
     return not Membership.objects.filter(user_id=report.approved_by_id, organisation__kind=_AUTHORITY_KIND).exists()
 
 
-def may_delegate_approval(user: Any) -> bool:
+def may_delegate_approval(user: AnyUser) -> bool:
     """Granting or revoking an ApprovalDelegation: the national authority's admin only."""
     return Role.AUTHORITY_ADMIN in scope_of(user).authority_roles
 
 
-def reports_to_decide_for(user: Any) -> QuerySet:
+def reports_to_decide_for(user: AnyUser) -> QuerySet[Report]:
     """The workbench queue: an operator's IM officer sees its submitted reports to validate (and validated ones of a
     delegated kind to approve); the authority sees every submitted or validated report (it may approve either)."""
     from django.db.models import Q
@@ -232,12 +253,12 @@ def reports_to_decide_for(user: Any) -> QuerySet:
     return waiting.filter(mine)
 
 
-def organisations_for(user: Any) -> QuerySet:
+def organisations_for(user: AnyUser) -> QuerySet[Organisation]:
     """Organisations the user may see: all for members (the list of operators is not secret)."""
     return Organisation.objects.all() if scope_of(user).is_member() else Organisation.objects.none()
 
 
-def may_write_for(user: Any, org_id: int) -> bool:
+def may_write_for(user: AnyUser, org_id: int) -> bool:
     """May the user create reports on behalf of this organisation?"""
     return bool(scope_of(user).roles_by_org.get(org_id, frozenset()) & WRITERS) or bool(
         scope_of(user).authority_roles & WRITERS
@@ -249,12 +270,12 @@ def writable_organisations_for(user: AnyUser) -> list[Organisation]:
     return [o for o in organisations_for(user).order_by("name") if may_write_for(user, o.pk)]
 
 
-def may_see_personal_data(user: Any, org_id: int | None) -> bool:
+def may_see_personal_data(user: AnyUser, org_id: int | None) -> bool:
     """May the user read informants' (and later casualties') identities for this organisation's records?"""
     return bool(scope_of(user).roles_for(org_id) & PERSONAL_DATA_ROLES)
 
 
-def may_see_report_personal_data(user: Any, report: Any) -> bool:
+def may_see_report_personal_data(user: AnyUser, report: Report) -> bool:
     """Informants and identities in a report's payload: personal-data roles, and its author while theirs to correct.
 
     The one rule for the API, the pages and the edit form (decision 0004): the author sees what they
@@ -267,7 +288,7 @@ def may_see_report_personal_data(user: Any, report: Any) -> bool:
     return report.created_by_id is not None and report.created_by_id == user.pk and report.status in EDITABLE
 
 
-def may_see_casualty_records(user: Any) -> bool:
+def may_see_casualty_records(user: AnyUser) -> bool:
     """Single casualty records, referrals and single accidents' exact point and time (decision 0037).
 
     Only the national authority's personal-data roles (IM officer, admin). Every other role, an
@@ -277,7 +298,7 @@ def may_see_casualty_records(user: Any) -> bool:
     return bool(scope_of(user).authority_roles & PERSONAL_DATA_ROLES)
 
 
-def may_see_report_casualties(user: Any, report: Any) -> bool:
+def may_see_report_casualties(user: AnyUser, report: Report) -> bool:
     """An accident report's casualties, exact point and time, and free text (decision 0037).
 
     may_see_casualty_records; besides them, the report's author while it is theirs to correct, and
@@ -294,22 +315,22 @@ def may_see_report_casualties(user: Any, report: Any) -> bool:
     return deciding and bool(scope_of(user).roles_for(report.organisation_id) & APPROVERS)
 
 
-def scoped(user: Any, qs: QuerySet, org_field: str) -> QuerySet:
+def scoped(user: AnyUser, qs: QuerySet[_Row], org_field: str) -> QuerySet[_Row]:
     """Scope any queryset whose rows belong to an organisation through `org_field`."""
     return _scoped(qs, user, org_field)
 
 
-def may_read_national_reports(user: Any) -> bool:
+def may_read_national_reports(user: AnyUser) -> bool:
     """Article 7 reports and the Article 5 forecast: any member of the national authority."""
     return scope_of(user).everything
 
 
-def may_generate_national_reports(user: Any) -> bool:
+def may_generate_national_reports(user: AnyUser) -> bool:
     """Generating (and so freezing) an Article 7 report: the authority's admin or IM officers."""
     return bool(scope_of(user).authority_roles & APPROVERS)
 
 
-def audit_entries_for(user: Any) -> QuerySet:
+def audit_entries_for(user: AnyUser) -> QuerySet[AuditEntry]:
     """The audit log: the authority's admin and IM officers read all of it; anyone else gets 404."""
     from accounts.models import AuditEntry
 
@@ -318,14 +339,14 @@ def audit_entries_for(user: Any) -> QuerySet:
     return AuditEntry.objects.all()
 
 
-def risk_education_sessions_for(user: Any) -> QuerySet:
+def risk_education_sessions_for(user: AnyUser) -> QuerySet[RiskEducationSession]:
     """Risk education sessions: the authority sees all, an operator its own organisation's."""
     from risk_education.models import RiskEducationSession
 
     return _scoped(RiskEducationSession.objects.all(), user, "organisation_id")
 
 
-def access_risk_education_session(user: Any, pk: object):  # type: ignore[no-untyped-def]
+def access_risk_education_session(user: AnyUser, pk: int | str) -> RiskEducationSession:
     """A risk education session if the user may see its organisation's records."""
     from risk_education.models import RiskEducationSession
 
@@ -336,7 +357,7 @@ def access_risk_education_session(user: Any, pk: object):  # type: ignore[no-unt
         raise NotFoundOrNoAccess("No such risk education session.") from None
 
 
-def access_accident(user: Any, pk: object, *, approve: bool = False):  # type: ignore[no-untyped-def]
+def access_accident(user: AnyUser, pk: int | str, *, approve: bool = False) -> Accident:
     """An accident if the user may see its organisation's records; approve=True to move its investigation on."""
     from casualties.models import Accident
 
@@ -349,7 +370,7 @@ def access_accident(user: Any, pk: object, *, approve: bool = False):  # type: i
     return accident
 
 
-def casualties_for(user: Any) -> QuerySet:
+def casualties_for(user: AnyUser) -> QuerySet[Casualty]:
     """Single casualty records the user may read: all of them for may_see_casualty_records, else none."""
     from casualties.models import Casualty
 
@@ -357,7 +378,7 @@ def casualties_for(user: Any) -> QuerySet:
     return qs if may_see_casualty_records(user) else qs.none()
 
 
-def access_casualty(user: Any, pk: object):  # type: ignore[no-untyped-def]
+def access_casualty(user: AnyUser, pk: int | str) -> Casualty:
     """A casualty record if the user may read single casualty records (may_see_casualty_records); else 404."""
     from casualties.models import Casualty
 
@@ -367,7 +388,7 @@ def access_casualty(user: Any, pk: object):  # type: ignore[no-untyped-def]
         raise NotFoundOrNoAccess("No such casualty.") from None
 
 
-def referrals_for(user: Any) -> QuerySet:
+def referrals_for(user: AnyUser) -> QuerySet[Referral]:
     """Victim-assistance referrals the user may read and write: single casualty records (may_see_casualty_records)."""
     from assistance.models import Referral
 
@@ -375,7 +396,7 @@ def referrals_for(user: Any) -> QuerySet:
     return qs if may_see_casualty_records(user) else qs.none()
 
 
-def access_referral(user: Any, pk: object):  # type: ignore[no-untyped-def]
+def access_referral(user: AnyUser, pk: int | str) -> Referral:
     """A referral if the user may see its casualty's personal data (to read or to record a follow-up); else 404."""
     from assistance.models import Referral
 
@@ -385,24 +406,24 @@ def access_referral(user: Any, pk: object):  # type: ignore[no-untyped-def]
         raise NotFoundOrNoAccess("No such referral.") from None
 
 
-def _may_write_quality_report(user: Any, report: Any) -> bool:
+def _may_write_quality_report(user: AnyUser, report: Report) -> bool:
     # The one thing a QA officer writes: the authority's own QA visit and QC inspection reports.
     from quality.choices import QA_KINDS
 
     return report.kind in QA_KINDS and Role.QA_OFFICER in scope_of(user).roles_by_org.get(report.organisation_id, ())
 
 
-def may_manage_quality(user: Any) -> bool:
+def may_manage_quality(user: AnyUser) -> bool:
     """Accrediting, authoring QA visits and QC inspections, verifying corrective actions: the authority's QA roles."""
     return bool(scope_of(user).authority_roles & QUALITY_ROLES)
 
 
-def may_act_on_non_conformity(user: Any, org_id: int) -> bool:
+def may_act_on_non_conformity(user: AnyUser, org_id: int) -> bool:
     """Recording a corrective action: the assessed organisation's writers (and the authority's)."""
     return bool(scope_of(user).roles_for(org_id) & WRITERS)
 
 
-def access_accreditation(user: Any, pk: object, *, manage: bool = False):  # type: ignore[no-untyped-def]
+def access_accreditation(user: AnyUser, pk: int | str, *, manage: bool = False) -> Accreditation:
     """An accreditation if the user may see it (the authority all, an operator its own); manage=True to change it."""
     from quality.models import Accreditation
 
@@ -415,7 +436,7 @@ def access_accreditation(user: Any, pk: object, *, manage: bool = False):  # typ
     return row
 
 
-def access_quality_record(user: Any, model: Any, pk: object):  # type: ignore[no-untyped-def]
+def access_quality_record(user: AnyUser, model: type[_QualityRecord], pk: int | str) -> _QualityRecord:
     """A QA visit or QC inspection if the user may see the assessed organisation's records."""
     try:
         return _scoped(model.objects.select_related("organisation", "activity"), user, "organisation_id").get(pk=pk)
@@ -423,7 +444,7 @@ def access_quality_record(user: Any, model: Any, pk: object):  # type: ignore[no
         raise NotFoundOrNoAccess(f"No such {model._meta.verbose_name}.") from None
 
 
-def access_non_conformity(user: Any, pk: object, *, act: bool = False, verify: bool = False):  # type: ignore[no-untyped-def]
+def access_non_conformity(user: AnyUser, pk: int | str, *, act: bool = False, verify: bool = False) -> NonConformity:
     """A non-conformity of the user's scope; act=True to record a corrective action, verify=True to verify it."""
     from quality.models import NonConformity
 
@@ -438,14 +459,14 @@ def access_non_conformity(user: Any, pk: object, *, act: bool = False, verify: b
     return nc
 
 
-def imports_for(user: Any) -> QuerySet:
+def imports_for(user: AnyUser) -> QuerySet[Import]:
     """File imports (`clearground import`, the imports API) the user may see."""
     from interop.models import Import
 
     return _scoped(Import.objects.all(), user, "organisation_id")
 
 
-def access_import(user: AnyUser, pk: object, *, write: bool = False, approve: bool = False) -> Import:
+def access_import(user: AnyUser, pk: int | str, *, write: bool = False, approve: bool = False) -> Import:
     """The import if the user may see it; write=True to preview or run it, approve=True to approve it."""
     from interop.models import Import
 
@@ -465,12 +486,12 @@ def may_run_import(user: AnyUser, import_: Import) -> bool:
     return bool(scope_of(user).roles_for(import_.organisation_id) & WRITERS)
 
 
-def may_approve_import(user: Any, import_: Any) -> bool:
+def may_approve_import(user: AnyUser, import_: Import) -> bool:
     """Approving an import's reports: as approving reports of its kind for its organisation (may_approve_kind)."""
     return may_approve_kind(user, import_.organisation_id, import_.kind)
 
 
-def access_import_profile(user: Any, pk: Any, *, write: bool = False):  # type: ignore[no-untyped-def]
+def access_import_profile(user: AnyUser, pk: int | str, *, write: bool = False) -> ImportProfile:
     """A profile: any member reads it; its author or the authority's IM officers and admins change it."""
     from interop.models import ImportProfile
 
@@ -486,7 +507,7 @@ def access_import_profile(user: Any, pk: Any, *, write: bool = False):  # type: 
     return profile
 
 
-def may_write_somewhere(user: Any) -> bool:
+def may_write_somewhere(user: AnyUser) -> bool:
     """Does the user hold a writing role in any organisation (e.g. to save an import profile)?"""
     scope = scope_of(user)
     return any(roles & WRITERS for roles in scope.roles_by_org.values())

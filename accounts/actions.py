@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts import audit
-from accounts.access import scope_of
+from accounts.access import AnyUser, scope_of, signed_in
 from accounts.models import Membership, Organisation, RevokeReason
 from accounts.tokens import revoke_user_tokens
 from core.errors import NotAllowed, Problem, ValidationFailed
@@ -26,14 +26,15 @@ from vocab.choices import ActivityKind, OrganisationKind, Role
 ORGANISATION_FIELDS = ("code", "name", "kind", "country_iso3", "accreditation_scopes")
 
 
-def may_administer(user: Any) -> bool:
+def may_administer(user: AnyUser) -> bool:
     """Organisations, users and roles are administered by the national authority's admin, and nobody else."""
     return Role.AUTHORITY_ADMIN in scope_of(user).authority_roles
 
 
-def _require_admin(user: Any) -> None:
+def _require_admin(user: AnyUser) -> User:
     if not may_administer(user):
         raise NotAllowed(_("Only the national authority's admin manages organisations, users and roles."))
+    return signed_in(user)
 
 
 def _organisation_values(org: Organisation) -> dict[str, Any]:
@@ -61,7 +62,7 @@ def _check_organisation(
 @transaction.atomic
 def create_organisation(
     *,
-    acting_user: Any,
+    acting_user: AnyUser,
     code: str,
     name: str,
     kind: str,
@@ -92,14 +93,14 @@ def create_organisation(
 def update_organisation(
     organisation: Organisation,
     *,
-    acting_user: Any,
+    acting_user: AnyUser,
     name: str,
     kind: str,
     country_iso3: str = "",
     accreditation_scopes: Iterable[str] = (),
 ) -> Organisation:
     """Change an organisation's name, kind, country and accreditation scopes (its code, a stable key, stays)."""
-    _require_admin(acting_user)
+    admin = _require_admin(acting_user)
     scopes = list(dict.fromkeys(accreditation_scopes))
     country_iso3 = country_iso3.strip().upper()
     problems: list[Problem] = []
@@ -108,7 +109,7 @@ def update_organisation(
     if (
         org.kind == OrganisationKind.NATIONAL_AUTHORITY
         and kind != OrganisationKind.NATIONAL_AUTHORITY
-        and org.memberships.filter(user=acting_user, role=Role.AUTHORITY_ADMIN).exists()
+        and org.memberships.filter(user=admin, role=Role.AUTHORITY_ADMIN).exists()
     ):
         # The admin's reach comes from this organisation's kind: changing it would lock them out.
         problems.append(
@@ -130,7 +131,7 @@ def _user_values(user: User) -> dict[str, Any]:
 
 @transaction.atomic
 def create_user(
-    *, acting_user: Any, username: str, password: str, email: str = "", first_name: str = "", last_name: str = ""
+    *, acting_user: AnyUser, username: str, password: str, email: str = "", first_name: str = "", last_name: str = ""
 ) -> User:
     """Create a user who signs in with `password` (checked by the password validators); roles are granted apart."""
     _require_admin(acting_user)
@@ -160,11 +161,11 @@ def create_user(
 
 
 @transaction.atomic
-def set_user_active(user: User, *, acting_user: Any, active: bool) -> User:
+def set_user_active(user: User, *, acting_user: AnyUser, active: bool) -> User:
     """Deactivate a user (they can no longer sign in, their API tokens are revoked; their records stay theirs),
     or reactivate them."""
-    _require_admin(acting_user)
-    if not active and user.pk == acting_user.pk:
+    admin = _require_admin(acting_user)
+    if not active and user.pk == admin.pk:
         raise ValidationFailed([Problem("is_active", _("You cannot deactivate yourself."))])
     locked = User.objects.select_for_update().get(pk=user.pk)
     old = _user_values(locked)
@@ -183,7 +184,7 @@ def _membership_values(m: Membership) -> dict[str, Any]:
 
 
 @transaction.atomic
-def grant_role(*, acting_user: Any, user: User | None, organisation: Organisation | None, role: str) -> Membership:
+def grant_role(*, acting_user: AnyUser, user: User | None, organisation: Organisation | None, role: str) -> Membership:
     """Give a user a role at an organisation (a user may hold several)."""
     _require_admin(acting_user)
     problems: list[Problem] = []
@@ -208,7 +209,7 @@ def grant_role(*, acting_user: Any, user: User | None, organisation: Organisatio
 
 
 @transaction.atomic
-def revoke_role(membership: Membership, *, acting_user: Any) -> None:
+def revoke_role(membership: Membership, *, acting_user: AnyUser) -> None:
     """Take a role away from a user; the authority keeps at least one admin (nobody could grant it back)."""
     _require_admin(acting_user)
     m = Membership.objects.select_for_update().select_related("user", "organisation").get(pk=membership.pk)

@@ -40,7 +40,7 @@ def pretty_json(value: Any) -> str:
     return format_html("<pre>{}</pre>", json.dumps(without_personal_data(value), indent=2, ensure_ascii=False))
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # not subscriptable at run time (Django 5.2)
     """Look, filter and search; never add, change or delete: the register is written by actions only.
 
     Geometry fields appear as one line of text (`geometry`), and `hidden_fields` (personal data,
@@ -78,7 +78,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return "; ".join(f"{name}: {short_geometry(getattr(obj, name))}" for name in self._geometry_fields())
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(admin.TabularInline):  # type: ignore[type-arg]  # not subscriptable at run time (Django 5.2)
     """Rows shown under their parent, never edited there."""
 
     extra = 0
@@ -95,14 +95,14 @@ class ReadOnlyInline(admin.TabularInline):
         return False
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(admin.TabularInline):  # type: ignore[type-arg]  # not subscriptable at run time (Django 5.2)
     model = Membership
     extra = 1
     autocomplete_fields = ["user"]
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # not subscriptable at run time (Django 5.2)
     list_display = ("code", "name", "kind", "country_iso3", "accreditation_scopes")
     list_filter = ("kind", "country_iso3")
     search_fields = ("code", "name")
@@ -111,7 +111,7 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # not subscriptable at run time (Django 5.2)
     list_display = ("user", "organisation", "role")
     list_filter = ("role", "organisation")
     search_fields = ("user__username", "user__first_name", "user__last_name", "organisation__code")

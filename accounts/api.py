@@ -24,7 +24,7 @@ FILTERS = {
 }
 
 
-class AuditEntrySerializer(serializers.ModelSerializer):
+class AuditEntrySerializer(serializers.ModelSerializer[AuditEntry]):
     actor = serializers.SlugRelatedField[Any](slug_field="username", read_only=True)
 
     class Meta:
@@ -32,7 +32,7 @@ class AuditEntrySerializer(serializers.ModelSerializer):
         fields = ("id", "at", "actor", "action", "object_type", "object_id", "old", "new", "reason")
 
 
-class AuditEntryViewSet(viewsets.ReadOnlyModelViewSet):
+class AuditEntryViewSet(viewsets.ReadOnlyModelViewSet[AuditEntry]):
     """The audit log, newest last (keyset pages), for the authority's admin and IM officers.
 
     Filters: `action` (e.g. personal_data.read), `object_type` (e.g. casualties.casualty), `object_id`,
@@ -42,7 +42,7 @@ class AuditEntryViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = AuditEntrySerializer
     pagination_class = IdCursorPagination
 
-    def get_queryset(self) -> QuerySet:
+    def get_queryset(self) -> QuerySet[AuditEntry]:
         if getattr(self, "swagger_fake_view", False):  # the OpenAPI generator asks with no user
             return AuditEntry.objects.none()
         qs = access.audit_entries_for(self.request.user).select_related("actor")

@@ -5,16 +5,22 @@ Rows are append-only and sealed into a hash chain after their transaction commit
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from django.db.models import Model
+
+from accounts.access import AnyUser, signed_in
 from accounts.chain import seal_after_commit
 from accounts.models import AuditEntry
 
 
-def record(actor: Any, action: str, obj: Any, *, old: Any = None, new: Any = None, reason: str = "") -> AuditEntry:
+def record(
+    actor: AnyUser | None, action: str, obj: Model, *, old: Any = None, new: Any = None, reason: str = ""
+) -> AuditEntry:
     """Write one audit row for `action` on `obj` (a model instance)."""
     entry = AuditEntry.objects.create(
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor=actor if actor is not None and actor.is_authenticated else None,
         action=action,
         object_type=obj._meta.label_lower,
         object_id=str(obj.pk),
@@ -26,12 +32,15 @@ def record(actor: Any, action: str, obj: Any, *, old: Any = None, new: Any = Non
     return entry
 
 
-def record_personal_read(actor: Any, objects: list[Any], *, fields: list[str], why: str) -> None:
+def record_personal_read(actor: AnyUser, objects: Sequence[Model], *, fields: list[str], why: str) -> None:
     """One row per record whose personal data was shown to `actor`."""
+    if not objects:
+        return
+    reader = signed_in(actor)  # personal data is shown to signed-in roles only
     AuditEntry.objects.bulk_create(
         [
             AuditEntry(
-                actor=actor,
+                actor=reader,
                 action="personal_data.read",
                 object_type=o._meta.label_lower,
                 object_id=str(o.pk),
@@ -41,8 +50,7 @@ def record_personal_read(actor: Any, objects: list[Any], *, fields: list[str], w
             for o in objects
         ]
     )
-    if objects:
-        seal_after_commit()
+    seal_after_commit()
 
 
 def record_login_failure(username: str, ip: str | None) -> AuditEntry:

@@ -40,6 +40,7 @@ def seal(*, wait: bool = False) -> int | None:
     The work is one SQL function (accounts_auditentry_seal, migration 0002): one round trip a batch."""
     sealed, after = 0, 0
     while True:
+        n: int | None  # NULL when another sealer holds the lock
         with connection.cursor() as cur:
             cur.execute("SELECT n_sealed, through_id FROM accounts_auditentry_seal(%s, %s, %s)", [after, BATCH, wait])
             n, after = cur.fetchone()

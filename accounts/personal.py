@@ -24,4 +24,4 @@ def without_personal_data(value: Any) -> Any:
 
 def has_personal_data(value: Any) -> bool:
     """Does this JSON value name anyone?"""
-    return without_personal_data(value) != value
+    return bool(without_personal_data(value) != value)

@@ -16,7 +16,7 @@ tell the person or program how long to wait (decision 0031).
 from __future__ import annotations
 
 import math
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -38,13 +38,14 @@ def client_ip(request: HttpRequest | None) -> str | None:
         return None
     if settings.CLEARGROUND_BEHIND_PROXY:
         # The proxy appends the address it saw; anything before it was written by the client.
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[-1].strip()
+        forwarded: str = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[-1].strip()
         if forwarded:
             return forwarded
-    return request.META.get("REMOTE_ADDR") or None
+    address: str | None = request.META.get("REMOTE_ADDR") or None
+    return address
 
 
-def _wait(failures: QuerySet[AuditEntry], limit: int, now: Any) -> int:
+def _wait(failures: QuerySet[AuditEntry], limit: int, now: datetime) -> int:
     # Locked while `limit` failures lie in the window; it lifts when the limit-th newest leaves it.
     times = list(failures.order_by("-at").values_list("at", flat=True)[:limit])
     if len(times) < limit:

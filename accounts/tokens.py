@@ -19,10 +19,12 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
 from accounts import audit
+from accounts.access import AnyUser
 from accounts.models import ApiToken, RevokeReason
 
 #: The word before the token in the Authorization header: `Authorization: Token <key>`.
@@ -62,7 +64,7 @@ def token_lifetime() -> timedelta:
 
 
 @transaction.atomic
-def issue_token(user: Any, *, ip: str | None = None) -> IssuedToken:
+def issue_token(user: User, *, ip: str | None = None) -> IssuedToken:
     """Issue a new token to `user` (already authenticated by password); audited as auth.token_issued."""
     now = timezone.now()
     ApiToken.objects.filter(user=user, expires_at__lt=now - KEEP_EXPIRED).delete()
@@ -92,7 +94,7 @@ def authenticate_key(key: str) -> ApiToken:
 
 
 @transaction.atomic
-def revoke_token(token: ApiToken, *, acting_user: Any, reason: str) -> bool:
+def revoke_token(token: ApiToken, *, acting_user: AnyUser | None, reason: str) -> bool:
     """Revoke one token (sign-out); False when it was already revoked. Audited as auth.token_revoked."""
     now = timezone.now()
     live = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True)
@@ -104,7 +106,7 @@ def revoke_token(token: ApiToken, *, acting_user: Any, reason: str) -> bool:
 
 
 @transaction.atomic
-def revoke_user_tokens(user: Any, *, acting_user: Any, reason: str) -> int:
+def revoke_user_tokens(user: User, *, acting_user: AnyUser | None, reason: str) -> int:
     """Revoke every token of `user` not yet revoked; the number revoked. One auth.tokens_revoked audit row."""
     live = ApiToken.objects.select_for_update().filter(user=user, revoked_at__isnull=True)
     ids = sorted(live.values_list("pk", flat=True))
@@ -115,7 +117,7 @@ def revoke_user_tokens(user: Any, *, acting_user: Any, reason: str) -> int:
     return len(ids)
 
 
-def revoke_on_user_change(sender: Any, instance: Any, created: bool, **kwargs: Any) -> None:
+def revoke_on_user_change(sender: type[User], instance: User, created: bool, **kwargs: Any) -> None:
     """post_save of a user: a new password or a deactivation revokes every token of theirs.
 
     A signal, not only the action functions, because passwords and the active flag are also changed in

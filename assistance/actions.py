@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts import access, audit
+from accounts.access import AnyUser, signed_in
 from accounts.personal import RESTRICTED
 from assistance.models import CLOSING, Need, Referral, ReferralOutcome, ReferralUpdate
 from casualties.models import Casualty
@@ -85,7 +86,7 @@ def _needs(problems: list[Problem], value: Any) -> list[str]:
     return list(dict.fromkeys(str(v) for v in value))  # in the order given, each once
 
 
-def _visible_casualty(user: Any, casualty_id: Any) -> Casualty | None:
+def _visible_casualty(user: AnyUser, casualty_id: Any) -> Casualty | None:
     # access_casualty asks may_see_casualty_records: referring needs the single record.
     try:
         casualty: Casualty = access.access_casualty(user, casualty_id)
@@ -96,7 +97,7 @@ def _visible_casualty(user: Any, casualty_id: Any) -> Casualty | None:
 
 def refer_casualty(
     *,
-    acting_user: Any,
+    acting_user: AnyUser,
     casualty: Any,
     needs: Iterable[str],
     service: str,
@@ -130,10 +131,10 @@ def refer_casualty(
     assert found is not None and day is not None
     with transaction.atomic():
         referral = Referral.objects.create(
-            casualty=found, needs=need_list, referred_on=day, created_by=acting_user, **fields
+            casualty=found, needs=need_list, referred_on=day, created_by=signed_in(acting_user), **fields
         )
         ReferralUpdate.objects.create(referral=referral, from_outcome="", to_outcome=ReferralOutcome.PENDING, on=day,
-                                      by=acting_user, note="referred")  # fmt: skip
+                                      by=signed_in(acting_user), note="referred")  # fmt: skip
         audit.record(acting_user, "referral.create", referral, new=audit_values(referral))
     return referral
 
@@ -141,7 +142,7 @@ def refer_casualty(
 def record_referral_outcome(
     referral: Referral,
     *,
-    acting_user: Any,
+    acting_user: AnyUser,
     outcome: str,
     on: dt.date | str,
     note: str = "",
@@ -190,7 +191,7 @@ def record_referral_outcome(
         if outcome in CLOSING:
             referral.closed_on = day
         ReferralUpdate.objects.create(referral=referral, from_outcome=referral.outcome, to_outcome=outcome, on=day,
-                                      by=acting_user, note=note)  # fmt: skip
+                                      by=signed_in(acting_user), note=note)  # fmt: skip
         referral.outcome = outcome
         referral.save()
         new = audit_values(referral)

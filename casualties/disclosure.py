@@ -11,9 +11,13 @@ and the month of the UTC time; tests/test_casualty_disclosure.py keeps the two e
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from accounts.personal import RESTRICTED
+
+if TYPE_CHECKING:
+    from accounts.access import AnyUser
+    from reports.models import Report
 
 # 0.1° is about 11 km north–south and 7 km east–west at 50° N: a district, not a village or a field.
 GRID_DEGREES = 0.1
@@ -69,7 +73,7 @@ def generalised_payload(payload: Any) -> Any:
     return shown
 
 
-def report_payload_for(user: Any, report: Any, payload: Any) -> Any:
+def report_payload_for(user: AnyUser, report: Report, payload: Any) -> Any:
     """A report's payload (already without personal data where due) as this user may see it.
 
     Accident reports are generalised for whoever accounts.access.may_see_report_casualties refuses.

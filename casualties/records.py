@@ -7,12 +7,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from accounts import audit
+from accounts.access import AnyUser, signed_in
 from casualties import crypto
 from casualties.choices import STAGE_ORDER, DatePrecision, Stage, age_band
 from casualties.models import Accident, AccidentStageChange, Casualty
@@ -81,7 +81,7 @@ def clear_accident(report: Report) -> None:
 
 
 def advance_investigation(
-    accident: Accident, *, acting_user: Any, to: str, note: str = "", at: dt.datetime | None = None, **text: str
+    accident: Accident, *, acting_user: AnyUser, to: str, note: str = "", at: dt.datetime | None = None, **text: str
 ) -> Accident:
     """Move the investigation one step on (notification → investigation → findings → corrective actions → closed).
 
@@ -105,8 +105,9 @@ def advance_investigation(
         if to != expected:
             raise Conflict(f"The investigation is at {accident.stage}; the next step is {expected or 'none'}.")
         old = {"stage": accident.stage}
-        AccidentStageChange.objects.create(accident=accident, from_stage=accident.stage, to_stage=to, by=acting_user,
-                                           at=at, note=note)  # fmt: skip
+        AccidentStageChange.objects.create(
+            accident=accident, from_stage=accident.stage, to_stage=to, by=signed_in(acting_user), at=at, note=note
+        )
         accident.stage = to
         for key, value in text.items():
             setattr(accident, key, value.strip())

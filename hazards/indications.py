@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from django.contrib.gis.geos import Point
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.access import AnyUser, signed_in
 from accounts.chain import seal_after_commit
 from accounts.models import AuditEntry, Organisation
 from hazards.models import HazardIndication
@@ -28,7 +28,7 @@ class Indication:
 
 
 def record_hazard_indications(
-    indications: Sequence[Indication], *, acting_user: Any, organisation: Organisation, source: str
+    indications: Sequence[Indication], *, acting_user: AnyUser, organisation: Organisation, source: str
 ) -> list[HazardIndication]:
     """Record new hazard indications "for survey", skipping keys already recorded; one audit row per new one."""
     with transaction.atomic():
@@ -37,6 +37,7 @@ def record_hazard_indications(
             HazardIndication.objects.filter(source=source, source_key__in=keys).values_list("source_key", flat=True)
         )
         now = timezone.now()
+        recorder = signed_in(acting_user)
         created = HazardIndication.objects.bulk_create(
             [
                 HazardIndication(
@@ -47,7 +48,7 @@ def record_hazard_indications(
                     year=i.year,
                     place=i.place,
                     admin_area=admin_area_at(Point(i.lon, i.lat, srid=4326)),
-                    recorded_by=acting_user,
+                    recorded_by=recorder,
                     recorded_at=now,
                 )
                 for i in indications
@@ -57,7 +58,7 @@ def record_hazard_indications(
         AuditEntry.objects.bulk_create(
             [
                 AuditEntry(
-                    actor=acting_user,
+                    actor=recorder,
                     action="hazard_indication.record",
                     object_type=HazardIndication._meta.label_lower,
                     object_id=str(h.pk),

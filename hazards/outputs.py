@@ -78,12 +78,27 @@ def record_output(report: Report, changes: Changes, *, checking: bool = False) -
         raise TypeError("a clearance summary report's changes are SummaryChanges")
     if checking:
         return
-    fields = changes.output
+    out = changes.output
+    if out is None:
+        raise ValueError("a clearance summary's changes carry no output: the kind has not read the report")
     ClearanceOutput.objects.create(
         report=report,
         organisation=report.organisation,
-        admin_area=AdminArea.objects.filter(pcode=fields["pcode"]).first(),
-        **fields,
+        admin_area=AdminArea.objects.filter(pcode=out["pcode"]).first(),
+        year=out["year"],
+        month=out["month"],
+        country_iso3=out["country_iso3"],
+        pcode=out["pcode"],
+        area_name=out["area_name"],
+        parent_pcode=out["parent_pcode"],
+        parent_name=out["parent_name"],
+        context=out["context"],
+        area_cleared_m2=out["area_cleared_m2"],
+        ap_mines=out["ap_mines"],
+        uxo=out["uxo"],
+        ied=out["ied"],
+        total_devices=out["total_devices"],
+        notes=out["notes"],
     )
 
 

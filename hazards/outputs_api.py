@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts import access
+from accounts.access import AnyUser
 from core.errors import NotFoundOrNoAccess, Problem, ValidationFailed
 from hazards.outputs import ClearanceOutput, clearance_statistics
 from interop.rest.pagination import IdCursorPagination
@@ -32,7 +33,7 @@ class ClearanceOutputSerializer(serializers.ModelSerializer[ClearanceOutput]):
                   "ied", "total_devices", "notes")  # fmt: skip
 
 
-def outputs_for(user: Any) -> QuerySet[ClearanceOutput]:
+def outputs_for(user: AnyUser) -> QuerySet[ClearanceOutput]:
     """Clearance outputs the user may see: those of their organisations (all for the authority)."""
     return access.scoped(user, ClearanceOutput.objects.all(), "organisation_id")
 

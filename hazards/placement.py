@@ -12,12 +12,12 @@ One audit row per hazard, with old and new values. Decision 0041.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.db import transaction
 from django.db.models import F, Q
 
 from accounts import audit
+from accounts.access import AnyUser
 from hazards.models import DataVersion, HazardousArea
 from hazards.projections import hazard_country
 from places.models import admin_area_at
@@ -34,7 +34,9 @@ class Placement:
     outside: list[str] = field(default_factory=list)
 
 
-def place_hazards_in_admin_areas(*, acting_user: Any, reason: str, country_iso3: str | None = None) -> Placement:
+def place_hazards_in_admin_areas(
+    *, acting_user: AnyUser | None, reason: str, country_iso3: str | None = None
+) -> Placement:
     """Give every hazard without an admin area the area it lies in, and its code its country; audit each.
 
     `country_iso3` limits the work to hazards that land in that country's areas (or whose organisation

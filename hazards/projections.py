@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon
@@ -192,6 +192,7 @@ def _new_hazard(
     hazard = HazardousArea(
         # A replay rebuilds the hazard in its own row, keeping its id and national code.
         pk=existing.pk if existing else None,
+        # None lets auto_now_add stamp a new hazard; the stubs type created_at as never None.
         created_at=existing.created_at if existing else None,  # type: ignore[misc]
         # A dry run takes no number from the sequence: codes stay gap-free for submissions.
         code=existing.code
@@ -387,24 +388,57 @@ def _apply_status(hazard: HazardousArea, report: Report, changes: Changes, probl
             hazard.status = HazardStatus.WORKED_ON
 
 
+_Value = TypeVar("_Value")
+
+
+def _given(value: _Value | None, what: str) -> _Value:
+    """A value the kind requires: at approval it is there (a row's date defaults to the report's), else a
+    Problem stopped the report first. None here is a bug, said plainly rather than as a NOT NULL error."""
+    if value is None:
+        raise ValueError(f"{what} is missing from an approved report's changes")
+    return value
+
+
 def _record_facts(
     hazard: HazardousArea | None,
     report: Report,
     changes: Changes,
     products: list[tuple[ProductChange, MultiPolygon, float, str]],
 ) -> None:
+    # Each row's fields are named one by one, so that mypy checks every key against its model.
     activity = None
-    if changes.activity:
-        fields = {k: v for k, v in changes.activity.items() if k != "location"}
+    if a := changes.activity:
         activity = Activity.objects.create(
             hazard=hazard,
             report=report,
             organisation=report.organisation,
-            location=changes.activity.get("location"),
-            **{**fields, "start_date": fields["start_date"] or report.date_of_information},
+            location=a.get("location"),
+            kind=a["kind"],
+            method=a["method"],
+            status=a["status"],
+            start_date=a["start_date"] or report.date_of_information,
+            end_date=a["end_date"],
+            search_depth_cm=a["search_depth_cm"],
+            person_days=a["person_days"],
+            machine_hours=a["machine_hours"],
         )
     if hazard is not None:
-        Evidence.objects.bulk_create([Evidence(hazard=hazard, report=report, **e) for e in changes.evidence])
+        Evidence.objects.bulk_create(
+            [
+                Evidence(
+                    hazard=hazard,
+                    report=report,
+                    kind=e["kind"],
+                    source=e["source"],
+                    reliability=e["reliability"],
+                    description=e["description"],
+                    informant_name=e["informant_name"],
+                    informant_contact=e["informant_contact"],
+                    on=_given(e["on"], "evidence date"),
+                )
+                for e in changes.evidence
+            ]
+        )
     LandReleaseProduct.objects.bulk_create(
         [
             LandReleaseProduct(
@@ -422,11 +456,45 @@ def _record_facts(
         ]
     )
     if changes.finds:
-        Find.objects.bulk_create([Find(hazard=hazard, activity=activity, report=report, **f) for f in changes.finds])
-    if changes.handover and hazard is not None:
-        Handover.objects.create(hazard=hazard, report=report, **changes.handover)
-    if changes.minefield and hazard is not None:
-        MinefieldRecord.objects.create(hazard=hazard, report=report, **changes.minefield)
+        Find.objects.bulk_create(
+            [
+                Find(
+                    hazard=hazard,
+                    activity=activity,
+                    report=report,
+                    category=f["category"],
+                    model=f["model"],
+                    quantity=_given(f["quantity"], "quantity"),
+                    condition=f["condition"],
+                    depth_cm=f["depth_cm"],
+                    location=f["location"],
+                    disposal=f["disposal"],
+                    on=_given(f["on"], "find date"),
+                )
+                for f in changes.finds
+            ]
+        )
+    if (h := changes.handover) and hazard is not None:
+        Handover.objects.create(
+            hazard=hazard,
+            report=report,
+            on=_given(h["on"], "handover date"),
+            handed_to=h["handed_to"],
+            certificate=h["certificate"],
+        )
+    if (m := changes.minefield) and hazard is not None:
+        MinefieldRecord.objects.create(
+            hazard=hazard,
+            report=report,
+            laying_party=m["laying_party"],
+            date_laid=_given(m["date_laid"], "date laid"),
+            reference_points=m["reference_points"],
+            devices=m["devices"],
+            self_destructing=m["self_destructing"],
+            lifetime_days=m["lifetime_days"],
+            fenced=m["fenced"],
+            monitored=m["monitored"],
+        )
 
 
 def _record_version(hazard: HazardousArea, report: Report, changes: Changes, *, applied: bool, at: dt.datetime) -> None:

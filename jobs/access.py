@@ -9,11 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from accounts import access
+from accounts.access import AnyUser
 from core.errors import NotFoundOrNoAccess
 from jobs.models import Job
 
 
-def access_job(user: Any, pk: Any) -> Job:
+def access_job(user: AnyUser, pk: Any) -> Job:
     """The job if the user may see it; NotFoundOrNoAccess (404) otherwise, whether or not it exists."""
     try:
         job = Job.objects.get(pk=pk)

@@ -21,6 +21,7 @@ from django.db import DatabaseError, close_old_connections, connection, connecti
 from django.db.models.functions import Now
 from django.utils import timezone
 
+from accounts.access import AnyUser
 from accounts.chain import seal
 from clearground.middleware import database_unreachable
 from core.errors import CleargroundError, Problem, ValidationFailed
@@ -54,7 +55,7 @@ def new_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
-def enqueue(kind: str, args: dict[str, Any], *, acting_user: Any) -> Job:
+def enqueue(kind: str, args: dict[str, Any], *, acting_user: AnyUser | None) -> Job:
     """Queue a job of a registered kind; a worker picks it up once the caller's transaction commits."""
     problems = []
     if kind not in HANDLERS:
@@ -63,7 +64,7 @@ def enqueue(kind: str, args: dict[str, Any], *, acting_user: Any) -> Job:
         problems.append(Problem("args", "must be a JSON object"))
     if problems:
         raise ValidationFailed(problems)
-    user = acting_user if getattr(acting_user, "is_authenticated", False) else None
+    user = acting_user if acting_user is not None and acting_user.is_authenticated else None
     return Job.objects.create(kind=kind, args=args, created_by=user)
 
 

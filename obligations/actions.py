@@ -9,19 +9,20 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts import audit
+from accounts.access import AnyUser, signed_in
 from obligations import article7
 from obligations.models import Article7Report
 
 
 def generate_article7(
-    *, acting_user: Any, country_iso3: str, year: int, cutoff: dt.datetime | None = None
+    *, acting_user: AnyUser, country_iso3: str, year: int, cutoff: dt.datetime | None = None
 ) -> Article7Report:
     """Compute the report from the register as approved now (or at `cutoff`) and freeze it."""
     cutoff = cutoff or timezone.now()
     with transaction.atomic():
         figures = article7.compute(country_iso3, year, cutoff)
         report = Article7Report.objects.create(
-            country_iso3=country_iso3, year=year, cutoff=cutoff, figures=figures, created_by=acting_user
+            country_iso3=country_iso3, year=year, cutoff=cutoff, figures=figures, created_by=signed_in(acting_user)
         )
         audit.record(acting_user, "article7.generate", report, new={"country": country_iso3, "year": year})
     return report

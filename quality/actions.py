@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from accounts import access, audit
+from accounts.access import AnyUser, signed_in
 from accounts.models import Organisation
 from core.errors import Conflict, NotAllowed, Problem, ValidationFailed
 from quality.choices import AccreditationStatus, NonConformityStatus
@@ -21,12 +21,12 @@ from quality.models import Accreditation, AccreditationChange, CorrectiveAction,
 from vocab.choices import ActivityKind, Method
 
 
-def _require_quality_role(user: Any) -> None:
+def _require_quality_role(user: AnyUser) -> None:
     if not access.may_manage_quality(user):
         raise NotAllowed("Only the national authority's admin, IM or QA officers manage accreditations.")
 
 
-def add_team(organisation: Organisation, *, acting_user: Any, code: str, name: str) -> Team:
+def add_team(organisation: Organisation, *, acting_user: AnyUser, code: str, name: str) -> Team:
     """Register a team of an organisation, so that it can be accredited on its own."""
     _require_quality_role(acting_user)
     problems = []
@@ -46,7 +46,7 @@ def add_team(organisation: Organisation, *, acting_user: Any, code: str, name: s
 def grant_accreditation(
     organisation: Organisation,
     *,
-    acting_user: Any,
+    acting_user: AnyUser,
     activity_kinds: Iterable[str],
     valid_from: dt.date,
     valid_to: dt.date | None = None,
@@ -87,7 +87,7 @@ def grant_accreditation(
             valid_from=valid_from,
             valid_to=valid_to,
             reference=reference.strip(),
-            issued_by=acting_user,
+            issued_by=signed_in(acting_user),
             issued_at=at,
         )
         AccreditationChange.objects.create(
@@ -95,7 +95,7 @@ def grant_accreditation(
             from_status="",
             to_status=AccreditationStatus.ACTIVE,
             on=valid_from,
-            by=acting_user,
+            by=signed_in(acting_user),
             at=at,
         )
         audit.record(
@@ -117,7 +117,7 @@ def grant_accreditation(
 def _change_accreditation(
     accreditation: Accreditation,
     *,
-    acting_user: Any,
+    acting_user: AnyUser,
     to: str,
     allowed_from: tuple[str, ...],
     on: dt.date,
@@ -142,7 +142,7 @@ def _change_accreditation(
             from_status=accreditation.status,
             to_status=to,
             on=on,
-            by=acting_user,
+            by=signed_in(acting_user),
             at=at,
             reason=reason.strip(),
         )
@@ -161,7 +161,7 @@ def _change_accreditation(
 
 
 def suspend_accreditation(
-    accreditation: Accreditation, *, acting_user: Any, on: dt.date, reason: str, at: dt.datetime | None = None
+    accreditation: Accreditation, *, acting_user: AnyUser, on: dt.date, reason: str, at: dt.datetime | None = None
 ) -> Accreditation:
     """Suspend from `on`: activities from that day are no longer covered; earlier ones stay covered."""
     return _change_accreditation(
@@ -176,7 +176,7 @@ def suspend_accreditation(
 
 
 def reinstate_accreditation(
-    accreditation: Accreditation, *, acting_user: Any, on: dt.date, reason: str, at: dt.datetime | None = None
+    accreditation: Accreditation, *, acting_user: AnyUser, on: dt.date, reason: str, at: dt.datetime | None = None
 ) -> Accreditation:
     """Lift a suspension (the suspended days stay uncovered only while suspended: a simplification, decision 0012)."""
     return _change_accreditation(
@@ -191,7 +191,7 @@ def reinstate_accreditation(
 
 
 def withdraw_accreditation(
-    accreditation: Accreditation, *, acting_user: Any, on: dt.date, reason: str, at: dt.datetime | None = None
+    accreditation: Accreditation, *, acting_user: AnyUser, on: dt.date, reason: str, at: dt.datetime | None = None
 ) -> Accreditation:
     """Withdraw for good from `on`."""
     return _change_accreditation(
@@ -205,8 +205,10 @@ def withdraw_accreditation(
     )
 
 
-def _step(nc: NonConformity, to: str, *, by: Any, at: dt.datetime, note: str) -> None:
-    NonConformityStep.objects.create(non_conformity=nc, from_status=nc.status, to_status=to, by=by, at=at, note=note)
+def _step(nc: NonConformity, to: str, *, by: AnyUser, at: dt.datetime, note: str) -> None:
+    NonConformityStep.objects.create(
+        non_conformity=nc, from_status=nc.status, to_status=to, by=signed_in(by), at=at, note=note
+    )
     nc.status = to
     nc.save(update_fields=["status"])
 
@@ -214,7 +216,7 @@ def _step(nc: NonConformity, to: str, *, by: Any, at: dt.datetime, note: str) ->
 def record_corrective_action(
     nc: NonConformity,
     *,
-    acting_user: Any,
+    acting_user: AnyUser,
     description: str,
     due_on: dt.date | None,
     done_on: dt.date | None,
@@ -247,10 +249,10 @@ def record_corrective_action(
             description=description.strip(),
             due_on=due_on,
             done_on=done_on,
-            recorded_by=acting_user,
+            recorded_by=signed_in(acting_user),
             recorded_at=at,
         )
-        _step(nc, NonConformityStatus.ACTION_TAKEN, by=acting_user, at=at, note=note)
+        _step(nc, NonConformityStatus.ACTION_TAKEN, by=signed_in(acting_user), at=at, note=note)
         audit.record(
             acting_user,
             "non_conformity.corrective_action",
@@ -269,7 +271,7 @@ def record_corrective_action(
 
 
 def verify_non_conformity(
-    nc: NonConformity, *, acting_user: Any, accepted: bool = True, note: str = "", at: dt.datetime | None = None
+    nc: NonConformity, *, acting_user: AnyUser, accepted: bool = True, note: str = "", at: dt.datetime | None = None
 ) -> NonConformity:
     """The authority checks the corrective action: accepted → verified and closed; not accepted → open again."""
     _require_quality_role(acting_user)
@@ -284,9 +286,9 @@ def verify_non_conformity(
         if action is not None and action.recorded_by_id == getattr(acting_user, "pk", None):
             raise NotAllowed("A corrective action is verified by someone other than who recorded it.")
         to = NonConformityStatus.CLOSED if accepted else NonConformityStatus.OPEN
-        _step(nc, to, by=acting_user, at=at, note=note.strip())
+        _step(nc, to, by=signed_in(acting_user), at=at, note=note.strip())
         if accepted and action is not None:
-            action.verified_by, action.verified_at = acting_user, at
+            action.verified_by, action.verified_at = signed_in(acting_user), at
             action.save(update_fields=["verified_by", "verified_at"])
         audit.record(
             acting_user,

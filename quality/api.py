@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from accounts import access
+from accounts.access import AnyUser
 from accounts.models import Membership, Organisation
 from core.errors import NotAllowed, Problem, ValidationFailed
 from interop.rest.pagination import IdCursorPagination
@@ -173,13 +174,13 @@ class QualityReportSerializer(serializers.Serializer[Any]):
     payload = serializers.JSONField()
 
 
-def _authority_of(user: Any) -> Organisation:
+def _authority_of(user: AnyUser) -> Organisation:
     """The authority organisation on whose behalf a QA officer (or the authority's IM/admin) records."""
     if not access.may_manage_quality(user):
         raise NotAllowed("QA visits and QC inspections are recorded by the national authority's QA officers.")
     membership = (
         Membership.objects.filter(
-            user=user,
+            user=access.signed_in(user),
             organisation__kind="national_authority",
             role__in=[Role.QA_OFFICER, Role.IM_OFFICER, Role.AUTHORITY_ADMIN],
         )

@@ -15,6 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts import audit
+from accounts.access import AnyUser, signed_in
 from accounts.models import Organisation
 from accounts.personal import without_personal_data
 from core.errors import Conflict, NotAllowed, Problem, Stale, ValidationFailed
@@ -30,9 +31,11 @@ def _now(at: dt.datetime | None) -> dt.datetime:
     return at or timezone.now()
 
 
-def _transition(report: Report, to: str, *, by: Any, at: dt.datetime, reason: str = "") -> None:
+def _transition(report: Report, to: str, *, by: AnyUser, at: dt.datetime, reason: str = "") -> None:
     check_step(report.status, to)
-    ReportTransition.objects.create(report=report, from_status=report.status, to_status=to, by=by, at=at, reason=reason)
+    ReportTransition.objects.create(
+        report=report, from_status=report.status, to_status=to, by=signed_in(by), at=at, reason=reason
+    )
     report.status = to
 
 
@@ -127,7 +130,7 @@ def _dry_run(report: Report, changes: Changes) -> None:
 
 def create_report(
     *,
-    acting_user: Any,
+    acting_user: AnyUser,
     organisation: Organisation,
     kind: str,
     date_of_information: dt.date,
@@ -149,15 +152,15 @@ def create_report(
             kind=kind,
             schema_version=KINDS[kind].schema_version,
             organisation=organisation,
-            created_by=acting_user,
-            content_changed_by=acting_user,
+            created_by=signed_in(acting_user),
+            content_changed_by=signed_in(acting_user),
             hazard=hazard,
             date_of_information=date_of_information,
             payload=payload,
             supersedes=supersedes,
         )
         ReportTransition.objects.create(
-            report=report, from_status="", to_status=ReportStatus.DRAFT, by=acting_user, at=_now(at)
+            report=report, from_status="", to_status=ReportStatus.DRAFT, by=signed_in(acting_user), at=_now(at)
         )
         audit.record(
             acting_user, "report.create", report, new={"kind": kind, "payload": without_personal_data(payload)}
@@ -170,7 +173,7 @@ def create_report(
 def update_draft(
     report: Report,
     *,
-    acting_user: Any,
+    acting_user: AnyUser,
     payload: dict[str, Any] | None = None,
     date_of_information: dt.date | None = None,
     hazard: HazardousArea | None = None,
@@ -192,7 +195,7 @@ def update_draft(
         problems = _check_header(report.kind, report.payload, report.date_of_information)
         if problems:
             raise ValidationFailed(problems)
-        report.content_changed_by = acting_user  # four eyes: an editor never approves what they wrote
+        report.content_changed_by = signed_in(acting_user)  # four eyes: an editor never approves what they wrote
         report.version += 1
         report.save()
         audit.record(
@@ -209,7 +212,7 @@ def update_draft(
 
 
 def submit_report(
-    report: Report, *, acting_user: Any, at: dt.datetime | None = None, expected_version: int | None = None
+    report: Report, *, acting_user: AnyUser, at: dt.datetime | None = None, expected_version: int | None = None
 ) -> Report:
     """Submit for approval after checking the payload and the register rules; nothing changes on failure."""
     with transaction.atomic():
@@ -226,7 +229,7 @@ def submit_report(
 
 
 def validate_report(
-    report: Report, *, acting_user: Any, at: dt.datetime | None = None, expected_version: int | None = None
+    report: Report, *, acting_user: AnyUser, at: dt.datetime | None = None, expected_version: int | None = None
 ) -> Report:
     """An IM officer confirms the report is complete and consistent with the register."""
     with transaction.atomic():
@@ -244,7 +247,7 @@ def validate_report(
 def return_report(
     report: Report,
     *,
-    acting_user: Any,
+    acting_user: AnyUser,
     reason: str,
     at: dt.datetime | None = None,
     expected_version: int | None = None,
@@ -269,7 +272,7 @@ def _bump_data_version() -> None:
 def approve_report(
     report: Report,
     *,
-    acting_user: Any,
+    acting_user: AnyUser,
     reconcile: str | None = None,
     hazard: HazardousArea | None = None,
     override_reason: str = "",
@@ -324,7 +327,7 @@ def approve_report(
         result = projections.apply_report(report, changes, reconcile=reconcile, override_reason=override_reason, at=at)
         report.hazard = result
         _transition(report, ReportStatus.APPROVED, by=acting_user, at=at, reason=override_reason)
-        report.approved_at, report.approved_by = at, acting_user
+        report.approved_at, report.approved_by = at, signed_in(acting_user)
         report.version += 1
         report.save()
         audit.record(
@@ -381,7 +384,7 @@ def _withdraw(report: Report) -> None:
         _replay(HazardousArea.objects.select_for_update().get(pk=report.hazard_id), without=report.pk)
 
 
-def _supersede(pk: int, *, acting_user: Any, at: dt.datetime) -> None:
+def _supersede(pk: int, *, acting_user: AnyUser, at: dt.datetime) -> None:
     old = Report.objects.select_for_update().get(pk=pk)
     if old.status != ReportStatus.APPROVED:
         raise Conflict("Only an approved report can be superseded.")
@@ -395,7 +398,7 @@ def _supersede(pk: int, *, acting_user: Any, at: dt.datetime) -> None:
 def unapprove_report(
     report: Report,
     *,
-    acting_user: Any,
+    acting_user: AnyUser,
     reason: str,
     at: dt.datetime | None = None,
     expected_version: int | None = None,

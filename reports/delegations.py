@@ -8,28 +8,29 @@ authority's admin only, each with an audit row saying who, what and why.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
 from accounts import audit
-from accounts.access import may_delegate_approval
+from accounts.access import AnyUser, may_delegate_approval, signed_in
 from accounts.models import Organisation
 from core.errors import Conflict, NotAllowed, Problem, ValidationFailed
 from reports.models import ApprovalDelegation, ReportKind
 
 
-def _require(user: Any) -> None:
+def _require(user: AnyUser) -> User:
     if not may_delegate_approval(user):
         raise NotAllowed("Only the national authority's admin delegates approval.")
+    return signed_in(user)
 
 
 def grant_approval_delegation(
-    *, acting_user: Any, organisation: Organisation, kind: str, reason: str, at: dt.datetime | None = None
+    *, acting_user: AnyUser, organisation: Organisation, kind: str, reason: str, at: dt.datetime | None = None
 ) -> ApprovalDelegation:
     """Let `organisation`'s IM officers approve its own reports of `kind` into the register."""
-    _require(acting_user)
+    admin = _require(acting_user)
     problems = []
     if organisation.is_authority:
         problems.append(Problem("organisation", "the national authority approves without a delegation"))
@@ -47,7 +48,7 @@ def grant_approval_delegation(
         ):
             raise Conflict(f"{organisation} already approves its {ReportKind(kind).label.lower()}s.")
         delegation = ApprovalDelegation.objects.create(
-            organisation=organisation, kind=kind, granted_by=acting_user, granted_at=at or timezone.now(),
+            organisation=organisation, kind=kind, granted_by=admin, granted_at=at or timezone.now(),
             reason=reason.strip(),
         )  # fmt: skip
         audit.record(acting_user, "approval_delegation.grant", delegation,
@@ -56,17 +57,17 @@ def grant_approval_delegation(
 
 
 def revoke_approval_delegation(
-    delegation: ApprovalDelegation, *, acting_user: Any, reason: str, at: dt.datetime | None = None
+    delegation: ApprovalDelegation, *, acting_user: AnyUser, reason: str, at: dt.datetime | None = None
 ) -> ApprovalDelegation:
     """End a delegation: from now the authority approves that kind again (past approvals stand)."""
-    _require(acting_user)
+    admin = _require(acting_user)
     if not reason.strip():
         raise ValidationFailed([Problem("reason", "say why the delegation ends")])
     with transaction.atomic():
         delegation = ApprovalDelegation.objects.select_for_update().get(pk=delegation.pk)
         if delegation.revoked_at is not None:
             raise Conflict("This delegation was already revoked.")
-        delegation.revoked_at, delegation.revoked_by = at or timezone.now(), acting_user
+        delegation.revoked_at, delegation.revoked_by = at or timezone.now(), admin
         delegation.revoke_reason = reason.strip()
         delegation.save()
         audit.record(acting_user, "approval_delegation.revoke", delegation,

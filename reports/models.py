@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
@@ -10,6 +10,9 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from reports.kinds import KINDS
+
+if TYPE_CHECKING:
+    from accounts.access import AnyUser
 
 StrOrPromise = str | Promise
 
@@ -102,7 +105,7 @@ class Report(models.Model):
             people |= {uploader, runner}
         return {p for p in people if p is not None}
 
-    def four_eyes_refusal(self, user: Any) -> str | None:
+    def four_eyes_refusal(self, user: AnyUser) -> str | None:
         """Why `user` may not approve this report under the four-eyes rule, or None if they may."""
         if getattr(user, "pk", None) in self.content_people():
             return "A report is approved by someone other than whoever wrote, edited or imported it (four eyes)."

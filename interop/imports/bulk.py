@@ -180,7 +180,7 @@ def _prepare(
         organisation=ctx.organisation.pk,
         version=1,
     )
-    activity = changes.activity or {}
+    activity = changes.activity
     values = [
         row.number,
         row.key,
@@ -194,7 +194,7 @@ def _prepare(
         *(fields[name] for name in _HAZARD_FIELDS),
         changes.geom.repair_note,
         _json(changes.evidence),
-        _json({k: v for k, v in activity.items() if k != "location"}) if changes.activity else None,
+        _json({k: v for k, v in activity.items() if k != "location"}) if activity else None,
     ]
     benchmark = bytes(changes.benchmark.wkb) if changes.benchmark else None
     return _Prepared(row, values, state, bytes(changes.geom.geom.wkb), benchmark), [], False

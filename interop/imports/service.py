@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts import audit
-from accounts.access import access_import, may_approve_import, may_write_for
+from accounts.access import AnyUser, access_import, may_approve_import, may_write_for, signed_in
 from accounts.models import Membership, Organisation
 from core.errors import Conflict, NotAllowed, Problem, ValidationFailed
 from interop.imports import engine, readers, uploads
@@ -395,7 +395,7 @@ def ensure_shipped_profiles() -> list[ImportProfile]:
 
 @transaction.atomic
 def save_profile(
-    *, acting_user: Any, data: dict[str, Any], profile: ImportProfile | None = None, partial: bool = False
+    *, acting_user: AnyUser, data: dict[str, Any], profile: ImportProfile | None = None, partial: bool = False
 ) -> ImportProfile:
     """Create or change an import profile: every problem (name taken, unknown kind, mapping) named at once."""
     problems: list[Problem] = []
@@ -421,7 +421,7 @@ def save_profile(
     old = {f: getattr(current, f) for f in fields} if current.pk else None
     current.name, current.kind, current.description, current.mapping = name.strip(), kind, description, mapping
     if current.pk is None:
-        current.created_by = acting_user
+        current.created_by = signed_in(acting_user)
     current.save()
     audit.record(acting_user, "import_profile.save", current, old=old, new={f: getattr(current, f) for f in fields})
     return current

@@ -11,9 +11,9 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from functools import cache
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
-from django.contrib.gis.geos import Point
+from django.contrib.gis.geos import MultiPoint, Point
 from django.db.models import Choices
 from django.utils import timezone, translation
 from django.utils.functional import Promise
@@ -55,6 +55,73 @@ class ProductChange:
     field: str
 
 
+# The rows a report adds beside the hazard's own attributes. Each is a TypedDict named by its model
+# (hazards/models.py), keyed by that model's fields, because hazards/projections.py passes it to the
+# model's constructor: a key the model lacks is a type error, not a TypeError at approval. Values come
+# from Checker, which has already checked them (None only where the report also has a Problem).
+
+
+class EvidenceChange(TypedDict):
+    """A piece of evidence the report gives: a hazards.Evidence row."""
+
+    kind: str
+    source: str
+    reliability: str
+    description: str
+    informant_name: str
+    informant_contact: str
+    on: dt.date | None
+
+
+class ActivityChange(TypedDict):
+    """The task the report is about: a hazards.Activity row (no start date: the report's date)."""
+
+    kind: str
+    method: str
+    status: str
+    start_date: dt.date | None
+    end_date: dt.date | None
+    search_depth_cm: float | None
+    person_days: float | None
+    machine_hours: float | None
+    #: Where an EOD spot task took place (eod_spot); other tasks are placed by their hazard.
+    location: NotRequired[Point | None]
+
+
+class FindChange(TypedDict):
+    """An explosive item found: a hazards.Find row."""
+
+    category: str
+    model: str
+    quantity: float | None
+    condition: str
+    depth_cm: float | None
+    location: Point | None
+    disposal: str
+    on: dt.date | None
+
+
+class HandoverChange(TypedDict):
+    """Released land handed back to its users: a hazards.Handover row."""
+
+    on: dt.date | None
+    handed_to: str
+    certificate: str
+
+
+class MinefieldChange(TypedDict):
+    """The laying party's record of a minefield: a hazards.MinefieldRecord row."""
+
+    laying_party: str
+    date_laid: dt.date | None
+    reference_points: MultiPoint
+    devices: list[dict[str, Any]]
+    self_destructing: bool
+    lifetime_days: float | None
+    fenced: bool
+    monitored: bool
+
+
 @dataclass
 class Changes:
     """What one report says about the register, in checked Python values."""
@@ -62,15 +129,15 @@ class Changes:
     hazard_fields: dict[str, Any] = field(default_factory=dict)
     geom: ParsedArea | None = None
     benchmark: Point | None = None
-    evidence: list[dict[str, Any]] = field(default_factory=list)
-    activity: dict[str, Any] | None = None
+    evidence: list[EvidenceChange] = field(default_factory=list)
+    activity: ActivityChange | None = None
     products: list[ProductChange] = field(default_factory=list)
     cancel_remaining: bool = False
-    finds: list[dict[str, Any]] = field(default_factory=list)
+    finds: list[FindChange] = field(default_factory=list)
     close: bool = False
     suspend_reason: str = ""
-    handover: dict[str, Any] | None = None
-    minefield: dict[str, Any] | None = None
+    handover: HandoverChange | None = None
+    minefield: MinefieldChange | None = None
     #: The declared fields' checked values, when a kind reads them all at once (ReportKindSpec.changes).
     values: dict[str, Any] = field(default_factory=dict)
 
@@ -329,9 +396,9 @@ class Checker:
                 out[f.name] = value
         return out
 
-    def evidence(self, path: str, on: dt.date | None) -> list[dict[str, Any]]:
+    def evidence(self, path: str, on: dt.date | None) -> list[EvidenceChange]:
         """Evidence entries; an informant is optional personal data."""
-        out = []
+        out: list[EvidenceChange] = []
         for i in self.rows(path):
             row = f"{path}.{i}"
             out.append(
@@ -355,7 +422,7 @@ class Checker:
         required: bool = True,
         default_status: str = ActivityStatus.ONGOING,
         method_required: bool | None = None,
-    ) -> dict[str, Any] | None:
+    ) -> ActivityChange | None:
         """The task the report is about (method, dates, depth, effort)."""
         if not self.present(path):
             if required:
@@ -388,9 +455,9 @@ class Checker:
                 out.append(ProductChange(kind, area, date, int(depth) if depth is not None else None, f"payload.{row}"))
         return out
 
-    def finds(self, path: str, on: dt.date | None) -> list[dict[str, Any]]:
+    def finds(self, path: str, on: dt.date | None) -> list[FindChange]:
         """Explosive items found."""
-        out = []
+        out: list[FindChange] = []
         for i in self.rows(path):
             row = f"{path}.{i}"
             out.append(

@@ -10,8 +10,8 @@ ClearanceOutput row. Decision 0016.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import TypedDict
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -34,11 +34,30 @@ class ClearanceContext(models.TextChoices):
     MILITARY_BASE = "military_base", "Military base"
 
 
+class SummaryOutput(TypedDict):
+    """The fields of an approved summary's hazards.ClearanceOutput row (record_output names each)."""
+
+    year: int
+    month: int
+    country_iso3: str
+    pcode: str
+    area_name: str
+    parent_pcode: str
+    parent_name: str
+    context: str
+    area_cleared_m2: float
+    ap_mines: int
+    uxo: int
+    ied: int
+    total_devices: int
+    notes: str
+
+
 @dataclass
 class SummaryChanges(Changes):
-    """The ClearanceOutput fields of an approved summary."""
+    """What an approved summary writes: its ClearanceOutput row (None until the kind has read it)."""
 
-    output: dict[str, Any] = field(default_factory=dict)
+    output: SummaryOutput | None = None
 
 
 class ClearanceSummaryReport(ReportKindSpec):
@@ -135,7 +154,9 @@ class ClearanceSummaryReport(ReportKindSpec):
             "parent_name": c.value("admin_area.parent_name"),
             "context": c.value("context"),
             "area_cleared_m2": float(c.value("area_cleared_m2") or 0.0),
-            **{key: int(value or 0) for key, value in devices.items()},
+            "ap_mines": int(devices["ap_mines"] or 0),
+            "uxo": int(devices["uxo"] or 0),
+            "ied": int(devices["ied"] or 0),
             "total_devices": int(total or 0),
             "notes": c.value("notes"),
         }

@@ -16,7 +16,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from accounts.access import hazards_for, scope_of
+from accounts.access import AnyUser, hazards_for, scope_of
 from accounts.models import Organisation
 from core.errors import CleargroundError
 from hazards.models import HazardousArea
@@ -32,7 +32,7 @@ MIN_SPAN_DEG = 0.02
 LAYERS = ("hazardous_areas", "land_release_products", "finds", "accidents")
 
 
-def may_see(user: Any, collection_id: str) -> bool:
+def may_see(user: AnyUser, collection_id: str) -> bool:
     """May the user read this collection's tiles? (The tiles' own rule; False instead of 401/404.)"""
     try:
         readable_org_ids(user, COLLECTIONS[collection_id])
@@ -41,7 +41,7 @@ def may_see(user: Any, collection_id: str) -> bool:
     return True
 
 
-def start_bounds(user: Any) -> list[float]:
+def start_bounds(user: AnyUser) -> list[float]:
     """West, south, east, north of the hazards in the user's scope (all published hazards for a
     non-member, who sees the public register); DEFAULT_BOUNDS when there are none."""
     qs = hazards_for(user) if scope_of(user).is_member() else HazardousArea.objects.all()
@@ -54,7 +54,7 @@ def start_bounds(user: Any) -> list[float]:
     return [west - pad_x, south - pad_y, east + pad_x, north + pad_y]
 
 
-def linkable_org_ids(user: Any) -> list[int] | None:
+def linkable_org_ids(user: AnyUser) -> list[int] | None:
     """Organisations whose hazards have a page this user may open (None = all): the popup links only
     those, since `access_hazard` answers 404 for the rest."""
     scope = scope_of(user)

@@ -7,16 +7,18 @@ What each figure counts, and why, is in docs/decisions/0023-dashboard.md.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db.models import Count, F, QuerySet, Sum
 from django.db.models.functions import ExtractYear
 
 from accounts import access
+from accounts.access import AnyUser
 from accounts.models import Organisation
 from casualties import statistics as casualty_stats
 from casualties.models import Casualty
-from hazards.models import Activity, LandReleaseProduct
+from hazards.models import Activity, HazardousArea, LandReleaseProduct
 from places.models import AdminArea
 from reports.models import ReportStatus
 from risk_education.statistics import reach_statistics
@@ -47,7 +49,7 @@ def provinces(area_ids: set[int | None]) -> dict[int | None, tuple[str | None, s
 HAZARD_SUMS = ("original", "remaining", "cancelled", "reduced", "cleared")
 
 
-def hazard_figures(user: Any) -> list[dict[str, Any]]:
+def hazard_figures(user: AnyUser) -> list[Mapping[str, Any]]:
     """Count and m² sums of the hazards in scope, one row per admin area (the only scan of the register).
 
     Grouped by admin_area_id alone, so PostgreSQL reads web_dashboard's covering index
@@ -69,7 +71,7 @@ def hazard_figures(user: Any) -> list[dict[str, Any]]:
     )
 
 
-def headline(user: Any, figures: list[dict[str, Any]] | None = None) -> dict[str, float]:
+def headline(user: AnyUser, figures: Sequence[Mapping[str, Any]] | None = None) -> dict[str, float]:
     """Hazards, original / remaining / cancelled / reduced / cleared m², reports awaiting approval."""
     rows = hazard_figures(user) if figures is None else figures
     totals: dict[str, float] = {"hazards": sum(r["hazards"] for r in rows)}
@@ -80,7 +82,7 @@ def headline(user: Any, figures: list[dict[str, Any]] | None = None) -> dict[str
     return totals
 
 
-def land_release_by_area(user: Any, figures: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+def land_release_by_area(user: AnyUser, figures: Sequence[Mapping[str, Any]] | None = None) -> list[dict[str, Any]]:
     """Remaining / cancelled / reduced / cleared m² of the hazards in scope, by province."""
     rows = hazard_figures(user) if figures is None else figures
     names = provinces({r["admin_area_id"] for r in rows})
@@ -95,12 +97,12 @@ def land_release_by_area(user: Any, figures: list[dict[str, Any]] | None = None)
     return sorted(by_province.values(), key=lambda r: (r["area_name"] is None, r["area_name"] or "", r["area_pcode"]))
 
 
-def _products(user: Any) -> QuerySet:
+def _products(user: AnyUser) -> QuerySet[LandReleaseProduct]:
     # A product belongs to the hazard's operator, as the hazard's own figures do.
     return access.scoped(user, LandReleaseProduct.objects.all(), "hazard__organisation_id")
 
 
-def land_release_by_year(user: Any) -> dict[int, dict[str, float]]:
+def land_release_by_year(user: AnyUser) -> dict[int, dict[str, float]]:
     """Cancelled / reduced / cleared m² by the year of the product's date, every year in between filled."""
     rows = (
         _products(user)
@@ -122,14 +124,13 @@ def fill_years(by_year: dict[int, Any], empty: Any) -> dict[int, Any]:
     return {y: by_year.get(y, empty) for y in range(min(by_year), max(by_year) + 1)}
 
 
-def who_does_what_where(user: Any) -> list[dict[str, Any]]:
+def who_does_what_where(user: AnyUser) -> list[dict[str, Any]]:
     """Activities by organisation × province × kind: how many, and the m² they released.
 
     Two grouped queries on ids (counts, then products' m²) rather than one join with COUNT(DISTINCT),
     which would sort every activity row; names are looked up for the few groups. A task with no
     hazard (an EOD spot task) has no province.
     """
-    keys = ("organisation_id", "area_id", "task_kind")
     counts = (
         access.scoped(user, Activity.objects.all(), "organisation_id")
         .values("organisation_id", area_id=F("hazard__admin_area_id"), task_kind=F("kind"))
@@ -146,7 +147,7 @@ def who_does_what_where(user: Any) -> list[dict[str, Any]]:
         .annotate(m2=Sum("area_m2"))
         .order_by()
     )
-    m2 = {tuple(r[k] for k in keys): r["m2"] for r in released}
+    m2 = {(r["organisation_id"], r["area_id"], r["task_kind"]): r["m2"] for r in released}
     groups = list(counts)
     names = provinces({r["area_id"] for r in groups})
     orgs = {o["id"]: o for o in Organisation.objects.filter(id__in={r["organisation_id"] for r in groups}).values()}
@@ -158,11 +159,11 @@ def who_does_what_where(user: Any) -> list[dict[str, Any]]:
                  "area_name": name, "kind": r["task_kind"], "n": 0, "m2": 0.0}  # fmt: skip
         row = merged.setdefault((r["organisation_id"], pcode, r["task_kind"]), empty)
         row["n"] += r["n"]
-        row["m2"] += m2.get(tuple(r[k] for k in keys)) or 0.0
+        row["m2"] += m2.get((r["organisation_id"], r["area_id"], r["task_kind"])) or 0.0
     return sorted(merged.values(), key=lambda r: (r["organisation__name"], r["area_name"] or "", r["kind"]))
 
 
-def productivity(user: Any) -> list[dict[str, Any]]:
+def productivity(user: AnyUser) -> list[dict[str, Any]]:
     """m² released per person-day, by method, over the land-release tasks that record their person-days.
 
     The register records a task's person-days, not its team-days (no team size is kept), so the
@@ -189,7 +190,7 @@ def productivity(user: Any) -> list[dict[str, Any]]:
     return rows
 
 
-def casualties_by_year(user: Any) -> list[dict[str, Any]] | None:
+def casualties_by_year(user: AnyUser) -> list[dict[str, Any]] | None:
     """Casualties by year of the accident (counts only, small cells suppressed as the API does).
 
     None when the user may not see casualty statistics: the API's rule (the national authority).
@@ -208,7 +209,7 @@ def casualties_by_year(user: Any) -> list[dict[str, Any]] | None:
     return [cell or {"value": year, "count": 0, "display": "0", "suppressed": None} for year, cell in by_year.items()]
 
 
-def risk_education_reach(user: Any) -> dict[str, Any]:
+def risk_education_reach(user: AnyUser) -> dict[str, Any]:
     """People reached (first-time attendees) and attendances by year, over the sessions in scope."""
     stats = reach_statistics(access.risk_education_sessions_for(user))
     by_year = fill_years({r["value"]: r for r in stats["tables"]["year"] if r["value"] is not None}, None)
@@ -217,7 +218,7 @@ def risk_education_reach(user: Any) -> dict[str, Any]:
             "years": years}  # fmt: skip
 
 
-def latest_hazards(user: Any, n: int = 10) -> QuerySet:
+def latest_hazards(user: AnyUser, n: int = 10) -> QuerySet[HazardousArea]:
     """The n hazards with the latest information in scope (served by hazard_doi_idx)."""
     return (
         access.hazards_for(user)

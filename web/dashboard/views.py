@@ -34,9 +34,9 @@ def home(request: HttpRequest) -> HttpResponse:
             context["memberships"] = []
         return render(request, "dashboard/home.html", context)
     hazards = queries.hazard_figures(user)  # one scan of the register for the headline and by province
-    member_id: int = user.pk  # type: ignore[assignment]  # a member is signed in
+    member = access.signed_in(user)  # a member of an organisation is signed in
     context.update(
-        memberships=Membership.objects.filter(user_id=member_id).select_related("organisation"),
+        memberships=Membership.objects.filter(user_id=member.pk).select_related("organisation"),
         figures=queries.headline(user, hazards),
         area_chart=_area_chart(queries.land_release_by_area(user, hazards)),
         year_chart=_year_chart(queries.land_release_by_year(user)),

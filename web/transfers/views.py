@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import access
+from accounts.access import AnyUser
 from accounts.models import Organisation
 from core.errors import CleargroundError, Conflict, NotAllowed, NotFoundOrNoAccess, Problem, ValidationFailed
 from interop.exports import EXPORTERS
@@ -39,7 +40,7 @@ UPLOAD_FIELDS = ("file", "kind", "profile", "organisation", "crs", "mapping")
 PREVIEW_ROWS = 20
 
 
-def _import_or_404(user: Any, pk: int, **kw: bool) -> Import:
+def _import_or_404(user: AnyUser, pk: int, **kw: bool) -> Import:
     try:
         return access.access_import(user, pk, **kw)
     except NotFoundOrNoAccess:
@@ -54,12 +55,12 @@ def _user(request: HttpRequest) -> User:
     return request.user
 
 
-def writable_organisations(user: Any) -> list[Organisation]:
+def writable_organisations(user: AnyUser) -> list[Organisation]:
     """The organisations the user may import for (the same rule as the imports API)."""
     return access.writable_organisations_for(user)
 
 
-def _choices(user: Any) -> dict[str, Any]:
+def _choices(user: AnyUser) -> dict[str, Any]:
     return {
         "kinds": [(k, names.name(names.IMPORT_KINDS, k, t.label)) for k, t in TARGETS.items()],
         "profiles": list(ImportProfile.objects.order_by("name")) if access.scope_of(user).is_member() else [],

@@ -40,7 +40,7 @@ def forecast_for(iso3: str, today: dt.date) -> dict[str, Any] | None:
 
     driver = PROCESS_LABELS.get(result.get("driver") or "")
     return {
-        **with_dates(result),  # type: ignore[dict-item]
+        **with_dates(result),
         "deadline_date": deadline,
         "chart_html": _chart(result, deadline),
         "driver_label": str(driver) if driver else None,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, overload
 
 from django.utils.translation import gettext_lazy as _
 
@@ -92,6 +92,12 @@ DATE_KEYS = frozenset(
 )  # fmt: skip
 
 
+@overload
+def with_dates(row: dict[str, Any]) -> dict[str, Any]: ...
+@overload
+def with_dates(row: None) -> None: ...
+@overload
+def with_dates(row: dict[str, Any] | None) -> dict[str, Any] | None: ...
 def with_dates(row: dict[str, Any] | None) -> dict[str, Any] | None:
     """The dict with its ISO date strings (treaty.report's shape) as dates, so templates localise them."""
     if row is None:

@@ -117,7 +117,7 @@ def state(request: HttpRequest, iso3: str) -> HttpResponse:
     context: dict[str, Any] = {
         "record": record,
         "status": status,
-        "entry_into_force": labels.with_dates(status)["entry_into_force"],  # type: ignore[index]
+        "entry_into_force": labels.with_dates(status)["entry_into_force"],
         "status_label": queries.STATUS_LABELS[status["status"]],
         "events": events,
         "article4": labels.obligation(status["article4"]),

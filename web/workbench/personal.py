@@ -10,12 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from accounts import access
+from accounts.access import AnyUser
 from accounts.personal import PERSONAL_KEYS
 from casualties import crypto
 from reports.models import Report
 
 
-def may_see(user: Any, report: Report) -> bool:
+def may_see(user: AnyUser, report: Report) -> bool:
     """The API's rule, accounts.access.may_see_report_personal_data: personal-data roles, and the author of a draft."""
     return access.may_see_report_personal_data(user, report)
 

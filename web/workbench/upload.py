@@ -67,7 +67,8 @@ def polygon_geojson(upload: Any) -> dict[str, Any]:
         if not polygons:
             raise ValueError(_("holds no polygon"))
         shape = polygons[0] if len(polygons) == 1 else MultiPolygon(*polygons)
-        return json.loads(shape.json)
+        geometry: dict[str, Any] = json.loads(shape.json)
+        return geometry
 
 
 def read_uploads(files: Any, paths: list[str]) -> tuple[dict[str, Any], list[Problem]]:

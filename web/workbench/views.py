@@ -17,6 +17,7 @@ from django.contrib.gis.db.models import Extent
 from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,6 +25,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import access, audit
+from accounts.access import AnyUser
+from accounts.models import Organisation
 from accounts.personal import has_personal_data, without_personal_data
 from casualties.disclosure import report_payload_for
 from core.errors import CleargroundError, Conflict, NotAllowed, NotFoundOrNoAccess, Problem, Stale, ValidationFailed
@@ -41,7 +44,7 @@ from web.workbench.upload import read_uploads
 QUEUE = (ReportStatus.SUBMITTED, ReportStatus.VALIDATED)
 
 
-def _get_report(user: Any, pk: int, **kwargs: Any) -> Report:
+def _get_report(user: AnyUser, pk: int, **kwargs: Any) -> Report:
     """access_report, with its refusals as the HTTP answers pages give (404 hides existence)."""
     try:
         return access.access_report(user, pk, **kwargs)
@@ -57,7 +60,7 @@ def _posted_version(request: HttpRequest, name: str = "version") -> int | None:
     return int(raw) if raw.isdigit() else None
 
 
-def _stale_state(user: Any, form: KindForm, exc: Stale) -> dict[str, Any]:
+def _stale_state(user: AnyUser, form: KindForm, exc: Stale) -> dict[str, Any]:
     """What someone else saved meanwhile, for the page that keeps the user's own values beside it."""
     current = exc.current
     assert isinstance(current, Report)  # an edit is only ever stale against its report
@@ -69,11 +72,11 @@ def _stale_state(user: Any, form: KindForm, exc: Stale) -> dict[str, Any]:
     }
 
 
-def _writable_organisations(user: Any) -> list[Any]:
+def _writable_organisations(user: AnyUser) -> list[Organisation]:
     return access.writable_organisations_for(user)
 
 
-def _hazard_choices(user: Any, organisations: list[Any]) -> list[HazardousArea]:
+def _hazard_choices(user: AnyUser, organisations: list[Organisation]) -> list[HazardousArea]:
     qs = access.hazards_for(user).exclude(status=HazardStatus.CLOSED).order_by("code")
     if not access.scope_of(user).everything:
         qs = qs.filter(organisation__in=organisations)
@@ -159,7 +162,7 @@ def _form_page(
     )  # 200 even with problems, as Django forms answer: the page is the answer, and a 4xx is a console error
 
 
-def _scope_hazards(user: Any) -> dict[str, Any]:
+def _scope_hazards(user: AnyUser) -> dict[str, Any]:
     """The hazards in the user's scope (the latest 300), drawn under the drawing map for orientation."""
     rows = (
         access.hazards_for(user)
@@ -174,7 +177,7 @@ def _scope_hazards(user: Any) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": features}
 
 
-def _bounds(user: Any) -> str:
+def _bounds(user: AnyUser) -> str:
     """Where the drawing maps open: around the hazards the user can see (the whole world if none)."""
     extent = access.hazards_for(user).aggregate(e=Extent("geom"))["e"]
     return json.dumps(extent) if extent else ""
@@ -374,7 +377,7 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _queue(user: Any) -> Any:
+def _queue(user: AnyUser) -> QuerySet[Report]:
     return access.reports_to_decide_for(user)
 
 

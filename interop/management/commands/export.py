@@ -14,6 +14,7 @@ from typing import Any
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from accounts.access import AnyUser
 from core.errors import CleargroundError
 from interop.exports import EXPORTERS, export, exporter_for, parse_request
 
@@ -32,7 +33,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        user: Any = AnonymousUser()
+        user: AnyUser = AnonymousUser()
         if options["as_user"]:
             try:
                 user = User.objects.get(username=options["as_user"])

@@ -22,7 +22,7 @@ register = template.Library()
 def _separators(language: str | None) -> tuple[str, int, str]:
     return (
         str(get_format("DECIMAL_SEPARATOR", language)),
-        int(get_format("NUMBER_GROUPING", language)),  # type: ignore[call-overload]
+        int(get_format("NUMBER_GROUPING", language)),
         str(get_format("THOUSAND_SEPARATOR", language)),
     )
 
