@@ -12,8 +12,8 @@ from rest_framework import serializers, viewsets
 
 from accounts import access
 from accounts.models import AuditEntry
+from clearground.api.pagination import IdCursorPagination
 from core.errors import Problem, ValidationFailed
-from interop.rest.pagination import IdCursorPagination
 
 # Query parameter → lookup; each serves a question an officer asks of the log.
 FILTERS = {

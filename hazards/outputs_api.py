@@ -16,9 +16,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts import access
+from clearground.api.pagination import IdCursorPagination
 from core.errors import NotFoundOrNoAccess, Problem, ValidationFailed
 from hazards.outputs import ClearanceOutput, clearance_statistics
-from interop.rest.pagination import IdCursorPagination
 
 
 class ClearanceOutputSerializer(serializers.ModelSerializer[ClearanceOutput]):

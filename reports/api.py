@@ -17,8 +17,8 @@ from rest_framework.response import Response
 
 from accounts import access
 from accounts.models import Organisation
+from clearground.api.pagination import IdCursorPagination
 from core.errors import NotFoundOrNoAccess, Problem, ValidationFailed
-from interop.rest.pagination import IdCursorPagination
 from reports import delegations
 from reports.models import ApprovalDelegation
 

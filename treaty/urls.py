@@ -1,4 +1,4 @@
-"""Treaty routes, mounted at /api/v1/treaty/ by interop/rest/urls.py."""
+"""Treaty routes, mounted at /api/v1/treaty/ by clearground/api/urls.py."""
 
 from django.urls import path
 

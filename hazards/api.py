@@ -16,8 +16,12 @@ from rest_framework.response import Response
 from accounts import access, audit
 from accounts.models import Organisation
 from accounts.personal import has_personal_data
+from clearground.api import preconditions as pre
+from clearground.api.pagination import IdCursorPagination
+from clearground.api.params import choices, object_id
 from core.errors import NotAllowed, Problem, ValidationFailed
 from hazards import queries
+from hazards import serializers as s
 from hazards.models import (
     Activity,
     Evidence,
@@ -28,10 +32,6 @@ from hazards.models import (
     LandReleaseProduct,
     MinefieldRecord,
 )
-from interop.rest import preconditions as pre
-from interop.rest import serializers as s
-from interop.rest.pagination import IdCursorPagination
-from interop.rest.params import choices, object_id
 from places.models import AdminArea
 from reports import actions
 from reports.kinds import KINDS
@@ -258,7 +258,7 @@ class ReportViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.R
         return pre.with_etag(Response(self.get_serializer(report).data, status=status), report)
 
     def current_state(self, record: Report | HazardousArea) -> dict[str, Any]:
-        """The record a stale write lost to, as this caller may see it (interop/rest/errors.py renders it)."""
+        """The record a stale write lost to, as this caller may see it (clearground/api/errors.py renders it)."""
         if isinstance(record, HazardousArea):
             return dict(s.HazardSerializer(record, context=self.get_serializer_context()).data)
         return dict(self.get_serializer(record).data)

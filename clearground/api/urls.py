@@ -7,9 +7,9 @@ from rest_framework.routers import DefaultRouter
 from accounts.api import AuditEntryViewSet
 from assistance.api import ReferralViewSet, referral_statistics
 from casualties.api import AccidentViewSet, CasualtyViewSet, casualty_rates, casualty_statistics
+from clearground.api.token import obtain_auth_token, revoke_auth_token
+from hazards import api as views
 from hazards.outputs_api import ClearanceOutputViewSet
-from interop.rest import views
-from interop.rest.token import obtain_auth_token, revoke_auth_token
 from obligations.api import Article5ForecastView, Article7ViewSet
 from quality.api import AccreditationViewSet, NonConformityViewSet, QaVisitViewSet, QcInspectionViewSet
 from reports.api import ApprovalDelegationViewSet
@@ -45,7 +45,7 @@ router.register("approval-delegations", ApprovalDelegationViewSet, basename="app
 
 urlpatterns = [
     path("v1/", include(router.urls)),
-    path("v1/", include("interop.rest.imports")),  # imports, their jobs, import profiles
+    path("v1/", include("interop.imports.api")),  # imports, their jobs, import profiles
     path("v1/treaty/", include("treaty.urls")),
     path("v1/public/land-release/", views.public_land_release, name="public-land-release"),
     path("v1/article5-forecast/<str:iso3>/", Article5ForecastView.as_view(), name="article5-forecast"),
@@ -53,7 +53,7 @@ urlpatterns = [
     path("v1/casualty-rates/", casualty_rates, name="casualty-rates"),
     path("v1/referral-statistics/", referral_statistics, name="referral-statistics"),
     path("v1/risk-education-statistics/", risk_education_statistics, name="risk-education-statistics"),
-    path("v1/exports/", include("interop.rest.exports")),
+    path("v1/exports/", include("interop.exports.api")),
     path("v1/auth/token/", obtain_auth_token, name="api-token"),
     path("v1/auth/logout/", revoke_auth_token, name="api-logout"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -25,14 +25,14 @@ from rest_framework.routers import SimpleRouter
 
 from accounts import access
 from accounts.models import Organisation
+from clearground.api import params as params_
+from clearground.api.pagination import IdCursorPagination
+from clearground.api.parsers import FormParser, JSONParser, MultiPartParser
 from core.errors import Conflict, NotAllowed, Problem, ValidationFailed
 from interop.imports import mapping as mapping_mod
 from interop.imports import service
 from interop.imports.targets import TARGETS
 from interop.models import Import, ImportProfile
-from interop.rest import params as params_
-from interop.rest.pagination import IdCursorPagination
-from interop.rest.parsers import FormParser, JSONParser, MultiPartParser
 from jobs.access import access_job
 from jobs.actions import enqueue
 from jobs.models import Job
