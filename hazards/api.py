@@ -1,25 +1,26 @@
-"""REST doors onto the register: parse → access check → action or query → render. No rules live here."""
+"""REST doors onto the register: hazards, the facts recorded on them, clearance outputs, the public summary.
+
+Parse → access check → query → render; written only through approved reports (reports/api.py). No rules
+live here.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, viewsets
+from rest_framework import viewsets
 from rest_framework.decorators import action, api_view, permission_classes
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts import access, audit
-from accounts.models import Organisation
-from accounts.personal import has_personal_data
 from clearground.api import preconditions as pre
 from clearground.api.pagination import IdCursorPagination
-from clearground.api.params import choices, object_id
-from core.errors import NotAllowed, Problem, ValidationFailed
+from core.errors import NotFoundOrNoAccess, Problem, ValidationFailed
 from hazards import queries
 from hazards import serializers as s
 from hazards.models import (
@@ -32,10 +33,7 @@ from hazards.models import (
     LandReleaseProduct,
     MinefieldRecord,
 )
-from places.models import AdminArea
-from reports import actions
-from reports.kinds import KINDS
-from reports.models import Report, ReportStatus
+from hazards.outputs import ClearanceOutput, clearance_statistics
 
 HAZARD_FILTERS = [
     OpenApiParameter("bbox", str, description="minlon,minlat,maxlon,maxlat (EPSG:4326)"),
@@ -193,204 +191,6 @@ class EvidenceViewSet(_HazardChildViewSet):
         return super().get_queryset().select_related("hazard")
 
 
-class OrganisationViewSet(viewsets.ReadOnlyModelViewSet[Organisation]):
-    """Organisations (the authority and the operators)."""
-
-    serializer_class = s.OrganisationSerializer
-
-    def get_queryset(self) -> QuerySet[Organisation]:
-        return access.organisations_for(self.request.user).order_by("code")
-
-
-class AdminAreaViewSet(viewsets.ReadOnlyModelViewSet[AdminArea]):
-    """Administrative areas; the list is without boundaries, the detail is a GeoJSON feature."""
-
-    pagination_class = IdCursorPagination
-    queryset = AdminArea.objects.select_related("parent")
-
-    def get_serializer_class(self) -> Any:
-        return s.AdminAreaGeoSerializer if self.action == "retrieve" else s.AdminAreaSerializer
-
-    def get_queryset(self) -> QuerySet[AdminArea]:
-        qs = super().get_queryset()
-        level = choices(self.request.query_params, "level", ("0", "1", "2"))
-        return qs.filter(level__in=[int(v) for v in level]) if level else qs
-
-
-# A versioned write's answers: 409 and 412 carry the current state when the version it named was stale.
-VERSIONED_WRITE = pre.write_responses(s.ReportSerializer)
-
-
-class ReportViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet[Report]):
-    """Field reports and their workflow: create (draft or submit), edit drafts, validate, approve, return."""
-
-    serializer_class = s.ReportSerializer
-    pagination_class = IdCursorPagination
-    http_method_names = ["get", "post", "patch", "head", "options"]
-
-    def get_queryset(self) -> QuerySet[Report]:
-        qs = access.reports_for(self.request.user).select_related("organisation", "created_by", "approved_by")
-        params = self.request.query_params
-        if statuses := choices(params, "status", ReportStatus.values):
-            qs = qs.filter(status__in=statuses)
-        if kinds := choices(params, "kind", KINDS):
-            qs = qs.filter(kind__in=kinds)
-        if (hazard := object_id(params, "hazard", "a hazard")) is not None:
-            qs = qs.filter(hazard_id=hazard)
-        return qs
-
-    def get_object(self) -> Any:
-        return access.access_report(self.request.user, self.kwargs["pk"])
-
-    def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
-        rows = args[0] if args else []
-        rows = list(rows) if isinstance(rows, (list, QuerySet)) else [rows]
-        user = self.request.user
-        allowed = [r for r in rows if isinstance(r, Report) and has_personal_data(r.payload)
-                   and access.may_see_report_personal_data(user, r)]  # fmt: skip
-        if allowed:
-            audit.record_personal_read(user, allowed, fields=["payload.evidence.informant"],
-                                       why=f"API {self.request.method} {self.request.path}")  # fmt: skip
-        kwargs["context"] = {**self.get_serializer_context(), "personal_ok": {r.pk for r in allowed}}
-        return s.ReportSerializer(*args, **kwargs)
-
-    def _render(self, report: Report, status: int = 200) -> Response:
-        return pre.with_etag(Response(self.get_serializer(report).data, status=status), report)
-
-    def current_state(self, record: Report | HazardousArea) -> dict[str, Any]:
-        """The record a stale write lost to, as this caller may see it (clearground/api/errors.py renders it)."""
-        if isinstance(record, HazardousArea):
-            return dict(s.HazardSerializer(record, context=self.get_serializer_context()).data)
-        return dict(self.get_serializer(record).data)
-
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        """One report; its ETag names its version, which every write of it must send back."""
-        return self._render(self.get_object())
-
-    @extend_schema(request=s.ReportCreateSerializer, responses={201: s.ReportSerializer})
-    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = _valid(s.ReportCreateSerializer, request.data)
-        user = request.user
-        org = _organisation_for(user, data.get("organisation"))
-        hazard = access.access_hazard(user, data["hazard"], write=True) if data.get("hazard") else None
-        supersedes = access.access_report(user, data["supersedes"], write=True) if data.get("supersedes") else None
-        report = actions.create_report(
-            acting_user=user,
-            organisation=org,
-            kind=data["kind"],
-            date_of_information=data["date_of_information"],
-            payload=data["payload"],
-            hazard=hazard,
-            supersedes=supersedes,
-            submit=data["submit"],
-        )
-        return self._render(report, 201)
-
-    @extend_schema(request=s.ReportUpdateSerializer, parameters=[pre.IF_MATCH], responses=VERSIONED_WRITE)
-    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        """Edit a draft or returned report; send the version you read (If-Match or `version`), or it is refused."""
-        report = access.access_report(request.user, kwargs["pk"], write=True)
-        data = _valid(s.ReportUpdateSerializer, request.data)
-        expected = pre.expected_version(request, data.get("version"), required=True)
-        hazard = access.access_hazard(request.user, data["hazard"], write=True) if data.get("hazard") else None
-        report = actions.update_draft(report, acting_user=request.user, payload=data.get("payload"),
-                                      date_of_information=data.get("date_of_information"), hazard=hazard,
-                                      expected_version=expected)  # fmt: skip
-        return self._render(report)
-
-    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        if not kwargs.get("partial"):
-            return Response({"detail": "Use PATCH to edit a draft."}, status=405)
-        return super().update(request, *args, **kwargs)
-
-    @extend_schema(request=s.VersionedWriteSerializer, parameters=[pre.IF_MATCH], responses=VERSIONED_WRITE)
-    @action(detail=True, methods=["post"])
-    def submit(self, request: Request, pk: str) -> Response:
-        """Submit a draft or returned report for approval (all problems listed, nothing changed, on failure)."""
-        report = access.access_report(request.user, pk, write=True)
-        expected = _expected(request, _valid(s.VersionedWriteSerializer, request.data))
-        return self._render(actions.submit_report(report, acting_user=request.user, expected_version=expected))
-
-    @extend_schema(request=s.VersionedWriteSerializer, parameters=[pre.IF_MATCH], responses=VERSIONED_WRITE)
-    @action(detail=True, methods=["post"])
-    def validate(self, request: Request, pk: str) -> Response:
-        """The organisation's IM officer (or the authority's) marks a submitted report as validated."""
-        report = access.access_report(request.user, pk, validate=True)
-        expected = _expected(request, _valid(s.VersionedWriteSerializer, request.data))
-        return self._render(actions.validate_report(report, acting_user=request.user, expected_version=expected))
-
-    @extend_schema(request=s.ApproveSerializer, parameters=[pre.IF_MATCH], responses=VERSIONED_WRITE)
-    @action(detail=True, methods=["post"])
-    def approve(self, request: Request, pk: str) -> Response:
-        """Approve and apply to the register: reconcile as new, update, replace, combine or link.
-
-        `hazard_version` refuses the approval (409, with the hazard as it is now) if the hazard changed
-        since the approver reviewed the report against it. Who approves: the national authority, or an
-        operator it delegated the kind to; never whoever wrote, edited or imported the report (403).
-        """
-        report = access.access_report(request.user, pk, approve=True)
-        data = _valid(s.ApproveSerializer, request.data)
-        hazard = access.access_hazard(request.user, data["hazard"]) if data.get("hazard") else None
-        report = actions.approve_report(report, acting_user=request.user, reconcile=data.get("reconcile") or None,
-                                        hazard=hazard, override_reason=data.get("override_reason", ""),
-                                        expected_version=_expected(request, data),
-                                        expected_hazard_version=data.get("hazard_version"))  # fmt: skip
-        return self._render(report)
-
-    @extend_schema(request=s.ReasonSerializer, parameters=[pre.IF_MATCH], responses=VERSIONED_WRITE)
-    @action(detail=True, methods=["post"], url_path="return")
-    def return_(self, request: Request, pk: str) -> Response:
-        """Send back for correction with a reason."""
-        report = access.access_report(request.user, pk, validate=True)
-        data = _valid(s.ReasonSerializer, request.data)
-        return self._render(actions.return_report(report, acting_user=request.user, reason=data["reason"],
-                                                  expected_version=_expected(request, data)))  # fmt: skip
-
-    @extend_schema(request=s.ReasonSerializer, parameters=[pre.IF_MATCH], responses=VERSIONED_WRITE)
-    @action(detail=True, methods=["post"])
-    def unapprove(self, request: Request, pk: str) -> Response:
-        """Take back an approval (the authority, or a delegated operator its own); the hazard is rebuilt without it."""
-        report = access.access_report(request.user, pk, unapprove=True)
-        data = _valid(s.ReasonSerializer, request.data)
-        return self._render(actions.unapprove_report(report, acting_user=request.user, reason=data["reason"],
-                                                     expected_version=_expected(request, data)))  # fmt: skip
-
-    @extend_schema(responses=s.TransitionSerializer(many=True))
-    @action(detail=True, pagination_class=None)  # every step, one list (the schema said a page)
-    def transitions(self, request: Request, pk: str) -> Response:
-        """Every workflow step of the report: who, when, from which status to which, why."""
-        report = self.get_object()
-        rows = report.transitions.select_related("by")
-        return Response(s.TransitionSerializer(rows, many=True).data)
-
-
-def _expected(request: Request, data: dict[str, Any]) -> int | None:
-    """A workflow step's version check is optional: honoured when the caller names the version it read."""
-    return pre.expected_version(request, data.get("version"), required=False)
-
-
-def _valid(serializer_class: Any, data: Any) -> dict[str, Any]:
-    serializer = serializer_class(data=data)
-    if not serializer.is_valid():
-        raise ValidationFailed([Problem(f, str(m)) for f, msgs in serializer.errors.items() for m in msgs])
-    return dict(serializer.validated_data)
-
-
-def _organisation_for(user: Any, code: str | None) -> Organisation:
-    orgs = access.writable_organisations_for(user)
-    if not orgs:  # QA officers and viewers: a refusal, not a question about which organisation
-        raise NotAllowed("Your role may not create reports.")
-    if code:
-        chosen = [o for o in orgs if o.code == code]
-        if not chosen:
-            raise NotAllowed(f"You may not report for organisation '{code}'.")
-        return chosen[0]
-    own = [o for o in orgs if o.pk in access.scope_of(user).roles_by_org]
-    if len(own) != 1:
-        raise ValidationFailed([Problem("organisation", "say which organisation this report is for")])
-    return own[0]
-
-
 @extend_schema(responses={200: dict})
 @api_view(["GET"])
 @permission_classes([AllowAny])
@@ -398,3 +198,59 @@ def public_land_release(request: Request) -> Response:
     """Released land by province, for the public: areas and counts only, no personal data."""
     return Response({"generated": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                      "areas": queries.land_release_summary()})  # fmt: skip
+
+
+# ---------------------------------------------------------------- clearance outputs
+# Summaries are filed as reports (`kind: clearance_summary` at /api/v1/reports/) or imported
+# (`clearground import --kind clearance_summary`); these doors read what approvals recorded.
+
+
+def outputs_for(user: Any) -> QuerySet[ClearanceOutput]:
+    """Clearance outputs the user may see: those of their organisations (all for the authority)."""
+    return access.scoped(user, ClearanceOutput.objects.all(), "organisation_id")
+
+
+def _filtered_outputs(request: Request, qs: QuerySet[ClearanceOutput]) -> QuerySet[ClearanceOutput]:
+    params = request.query_params
+    raw = params.get("year") or ""
+    if raw:
+        if not raw.isdigit():
+            raise ValidationFailed([Problem("year", f"'{raw}' is not a year")])
+        qs = qs.filter(year=int(raw))
+    if params.get("pcode"):
+        # A municipality's code, or its department's: both are what a dashboard drills by.
+        qs = qs.filter(Q(pcode=params["pcode"]) | Q(parent_pcode=params["pcode"]))
+    if params.get("organisation"):
+        qs = qs.filter(organisation__code=params["organisation"])
+    return qs
+
+
+OUTPUT_FILTERS = [
+    OpenApiParameter("year", int, description="the year of the period"),
+    OpenApiParameter("pcode", str, description="a municipality's code (DIVIPOLA 05652) or its department's (05)"),
+    OpenApiParameter("organisation", str, description="organisation code"),
+]
+
+
+@extend_schema(parameters=OUTPUT_FILTERS)
+class ClearanceOutputViewSet(viewsets.ReadOnlyModelViewSet[ClearanceOutput]):
+    """Monthly clearance outputs in the caller's scope (`?year=`, `?pcode=`, `?organisation=`)."""
+
+    serializer_class = s.ClearanceOutputSerializer
+    pagination_class = IdCursorPagination
+
+    def get_queryset(self) -> QuerySet[ClearanceOutput]:
+        qs = outputs_for(self.request.user).select_related("organisation", "admin_area")
+        return _filtered_outputs(self.request, qs)
+
+    def get_object(self) -> ClearanceOutput:
+        try:
+            return self.get_queryset().get(pk=self.kwargs["pk"])
+        except (ClearanceOutput.DoesNotExist, ValueError, TypeError):
+            raise NotFoundOrNoAccess("No such clearance output.") from None
+
+    @extend_schema(parameters=OUTPUT_FILTERS, responses={200: dict})
+    @action(detail=False, pagination_class=None)
+    def statistics(self, request: Request) -> Response:
+        """m² cleared and devices destroyed in total and per year × department, over the filtered outputs."""
+        return Response(clearance_statistics(_filtered_outputs(request, outputs_for(request.user))))

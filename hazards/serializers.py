@@ -1,4 +1,4 @@
-"""How register objects look on the wire. GeoJSON for spatial ones; no personal data unless allowed."""
+"""How the register's objects look on the wire: GeoJSON for spatial ones; no personal data unless allowed."""
 
 from __future__ import annotations
 
@@ -7,9 +7,6 @@ from typing import Any
 from rest_framework import serializers
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
-from accounts.models import Organisation
-from accounts.personal import without_personal_data
-from casualties.disclosure import ACCIDENT_KIND, generalised_payload, report_payload_for
 from hazards.attributes import NAMES as ATTRIBUTE_NAMES
 from hazards.models import (
     Activity,
@@ -22,8 +19,7 @@ from hazards.models import (
     LandReleaseProduct,
     MinefieldRecord,
 )
-from places.models import AdminArea
-from reports.models import Report, ReportTransition
+from hazards.outputs import ClearanceOutput
 
 # The descriptive attributes come from hazards/attributes.py; the rest is what the register keeps itself.
 HAZARD_FIELDS = (
@@ -128,101 +124,12 @@ class MinefieldRecordSerializer(GeoFeatureModelSerializer):  # type: ignore[misc
                   "lifetime_days", "fenced", "monitored")  # fmt: skip
 
 
-class OrganisationSerializer(serializers.ModelSerializer[Organisation]):
-    class Meta:
-        model = Organisation
-        fields = ("id", "code", "name", "kind", "country_iso3", "accreditation_scopes")
-
-
-class AdminAreaSerializer(serializers.ModelSerializer[AdminArea]):
-    # "parent" shadows Field.parent in the stubs
-    parent: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(  # type: ignore[assignment]
-        slug_field="pcode", read_only=True, allow_null=True
-    )
+class ClearanceOutputSerializer(serializers.ModelSerializer[ClearanceOutput]):
+    organisation = serializers.SlugRelatedField[Any](slug_field="code", read_only=True)
+    admin_area = serializers.SlugRelatedField[Any](slug_field="pcode", read_only=True)
 
     class Meta:
-        model = AdminArea
-        fields = ("id", "pcode", "name", "level", "parent", "country_iso3")
-
-
-class AdminAreaGeoSerializer(GeoFeatureModelSerializer):  # type: ignore[misc]  # rest_framework_gis ships no types
-    parent: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
-        slug_field="pcode", read_only=True, allow_null=True
-    )
-
-    class Meta:
-        model = AdminArea
-        geo_field = "geom"
-        fields = ("id", "pcode", "name", "level", "parent", "country_iso3")
-
-
-class TransitionSerializer(serializers.ModelSerializer[ReportTransition]):
-    by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="username", read_only=True)
-
-    class Meta:
-        model = ReportTransition
-        fields = ("from_status", "to_status", "by", "at", "reason")
-
-
-class ReportSerializer(serializers.ModelSerializer[Report]):
-    organisation: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    created_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    approved_by: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
-        slug_field="username", read_only=True, allow_null=True
-    )
-    payload = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Report
-        fields = ("id", "kind", "schema_version", "status", "organisation", "hazard", "date_of_information",
-                  "payload", "reconcile", "override_reason", "supersedes", "created_by", "created_at",
-                  "approved_by", "approved_at", "version")  # fmt: skip
-
-    def get_payload(self, obj: Report) -> dict[str, Any]:
-        payload = (
-            obj.payload if obj.pk in self.context.get("personal_ok", set()) else without_personal_data(obj.payload)
-        )
-        request = self.context.get("request")
-        shown: dict[str, Any]  # a report's payload is an object (reports.actions.parse_report)
-        if request is None:  # no reader to ask about: withhold as from anyone
-            shown = generalised_payload(payload) if obj.kind == ACCIDENT_KIND else payload
-        else:
-            shown = report_payload_for(request.user, obj, payload)
-        return shown
-
-
-class ReportCreateSerializer(serializers.Serializer[Any]):
-    kind = serializers.CharField()
-    organisation = serializers.SlugField(required=False, help_text="Defaults to your only organisation")
-    hazard = serializers.IntegerField(required=False, allow_null=True)
-    date_of_information = serializers.DateField()
-    payload = serializers.JSONField()
-    supersedes = serializers.IntegerField(required=False, allow_null=True)
-    submit = serializers.BooleanField(default=False)
-
-
-class VersionedWriteSerializer(serializers.Serializer[Any]):
-    """A workflow step's body: the report version it was decided on (or send If-Match instead)."""
-
-    version = serializers.IntegerField(
-        required=False, min_value=1, help_text="The report's version you read; a stale one answers 409"
-    )
-
-
-class ReportUpdateSerializer(VersionedWriteSerializer):
-    hazard = serializers.IntegerField(required=False, allow_null=True)
-    date_of_information = serializers.DateField(required=False)
-    payload = serializers.JSONField(required=False)
-
-
-class ApproveSerializer(VersionedWriteSerializer):
-    reconcile = serializers.CharField(required=False, allow_blank=True)
-    hazard = serializers.IntegerField(required=False, allow_null=True)
-    override_reason = serializers.CharField(required=False, allow_blank=True, default="")
-    hazard_version = serializers.IntegerField(
-        required=False, min_value=1, help_text="The hazard's version you reviewed against; a stale one answers 409"
-    )
-
-
-class ReasonSerializer(VersionedWriteSerializer):
-    reason = serializers.CharField(allow_blank=True, default="")
+        model = ClearanceOutput
+        fields = ("id", "report", "organisation", "year", "month", "country_iso3", "pcode", "area_name",
+                  "parent_pcode", "parent_name", "admin_area", "context", "area_cleared_m2", "ap_mines", "uxo",
+                  "ied", "total_devices", "notes")  # fmt: skip
