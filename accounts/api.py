@@ -1,6 +1,7 @@
-"""The audit log as a read-only REST door: who did what to which record, and who read whose personal data.
+"""REST doors of accounts: the organisations, and the audit log (read-only).
 
-Rows already withhold personal values (accounts/personal.py), so reading the log reads no identity.
+The audit log says who did what to which record, and who read whose personal data; its rows already
+withhold personal values (accounts/personal.py), so reading the log reads no identity.
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ from django.db.models import QuerySet
 from rest_framework import serializers, viewsets
 
 from accounts import access
-from accounts.models import AuditEntry
+from accounts.models import AuditEntry, Organisation
+from clearground.api.pagination import IdCursorPagination
 from core.errors import Problem, ValidationFailed
-from interop.rest.pagination import IdCursorPagination
 
 # Query parameter → lookup; each serves a question an officer asks of the log.
 FILTERS = {
@@ -48,7 +49,7 @@ class AuditEntryViewSet(viewsets.ReadOnlyModelViewSet[AuditEntry]):
         qs = access.audit_entries_for(self.request.user).select_related("actor")
         params = self.request.query_params
         qs = qs.filter(**{lookup: params[name] for name, lookup in FILTERS.items() if params.get(name)})
-        problems = []
+        problems: list[Problem] = []
         for name, lookup in (("since", "at__gte"), ("until", "at__lt")):
             value = params.get(name)
             if not value:
@@ -63,3 +64,18 @@ class AuditEntryViewSet(viewsets.ReadOnlyModelViewSet[AuditEntry]):
         if problems:
             raise ValidationFailed(problems)
         return qs
+
+
+class OrganisationSerializer(serializers.ModelSerializer[Organisation]):
+    class Meta:
+        model = Organisation
+        fields = ("id", "code", "name", "kind", "country_iso3", "accreditation_scopes")
+
+
+class OrganisationViewSet(viewsets.ReadOnlyModelViewSet[Organisation]):
+    """Organisations (the authority and the operators)."""
+
+    serializer_class = OrganisationSerializer
+
+    def get_queryset(self) -> QuerySet[Organisation]:
+        return access.organisations_for(self.request.user).order_by("code")

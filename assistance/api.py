@@ -19,8 +19,8 @@ from rest_framework.response import Response
 from accounts import access, audit
 from assistance import actions, statistics
 from assistance.models import Need, Referral, ReferralOutcome, ReferralUpdate
+from clearground.api.pagination import IdCursorPagination
 from core.errors import NotFoundOrNoAccess, Problem, ValidationFailed
-from interop.rest.pagination import IdCursorPagination
 
 REFERRAL_FIELDS = ["referral.needs", "referral.service", "referral.provider", "referral.outcome", "referral.notes"]
 CREATE_FIELDS = {"casualty", "needs", "service", "provider", "referred_on", "notes"}

@@ -29,9 +29,9 @@ from casualties.choices import STAGE_ORDER, Outcome
 from casualties.disclosure import GRID_DEGREES
 from casualties.models import Accident, AccidentStageChange, Casualty
 from casualties.records import advance_investigation
+from clearground.api.pagination import IdCursorPagination
+from clearground.api.preconditions import etag
 from core.errors import NotFoundOrNoAccess, Problem, ValidationFailed
-from interop.rest.pagination import IdCursorPagination
-from interop.rest.preconditions import etag
 
 IDENTITY_FIELDS = ["identity.name", "identity.date_of_birth", "identity.contact", "identity.address"]
 

@@ -20,7 +20,7 @@ logger = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 5
 MESSAGE = "The database is not reachable; the request was not completed. Try again in a few seconds."
-# Doors whose clients are programs: they get JSON in the API's error shape (interop/rest/errors.py).
+# Doors whose clients are programs: they get JSON in the API's error shape (clearground/api/errors.py).
 PROGRAM_PREFIXES = ("/api/", "/ogc/", "/tiles/")
 
 

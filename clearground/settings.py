@@ -237,7 +237,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
         # Our own tokens, stored as digests, expiring and revocable (decision 0038), not DRF's authtoken.
-        "interop.rest.authentication.ApiTokenAuthentication",
+        "clearground.api.authentication.ApiTokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -246,12 +246,12 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "EXCEPTION_HANDLER": "interop.rest.errors.exception_handler",
+    "EXCEPTION_HANDLER": "clearground.api.errors.exception_handler",
     # DRF's parsers, refusing text with a NUL character (PostgreSQL cannot store one) as a 400 (decision 0030).
     "DEFAULT_PARSER_CLASSES": [
-        "interop.rest.parsers.JSONParser",
-        "interop.rest.parsers.FormParser",
-        "interop.rest.parsers.MultiPartParser",
+        "clearground.api.parsers.JSONParser",
+        "clearground.api.parsers.FormParser",
+        "clearground.api.parsers.MultiPartParser",
     ],
 }
 SPECTACULAR_SETTINGS = {
@@ -266,8 +266,8 @@ SPECTACULAR_SETTINGS = {
     # Every operation's error answers, in one place (decision 0030); the default enum hook stays first.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "interop.rest.schema.add_error_responses",
-        "interop.rest.schema.add_report_payloads",
+        "clearground.api.schema.add_error_responses",
+        "clearground.api.schema.add_report_payloads",
     ],
 }
 

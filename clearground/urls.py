@@ -17,10 +17,10 @@ urlpatterns = [
     path("treaty/", include("web.treaty_pages.urls")),
     path("administration/", include("web.administration.urls")),
     path("admin/", admin.site.urls),
-    path("api/", include("interop.rest.urls")),
+    path("api/", include("clearground.api.urls")),
     path("ogc/", include("interop.ogc.urls")),
     path("tiles/", include("interop.tiles.urls")),
 ]
 
 # An address no route matches answers JSON under /api/, /ogc/ and /tiles/ (decision 0030).
-handler404 = "interop.rest.errors.not_found"
+handler404 = "clearground.api.errors.not_found"

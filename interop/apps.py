@@ -10,6 +10,5 @@ class InteropConfig(AppConfig):
         from django.core import checks
 
         from interop.checks import publication_allowed
-        from interop.rest import schema  # noqa: F401 - drf-spectacular registers extensions by subclassing (decision 0030)
 
         checks.register(publication_allowed)

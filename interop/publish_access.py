@@ -57,7 +57,7 @@ def request_user(request: HttpRequest) -> Reader:
         return cached
     user: Reader = request.user
     if request.META.get("HTTP_AUTHORIZATION", "")[:6].lower() == "token ":
-        from interop.rest.authentication import ApiTokenAuthentication
+        from clearground.api.authentication import ApiTokenAuthentication
 
         found = ApiTokenAuthentication().authenticate(request)
         if found is not None:

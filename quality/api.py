@@ -21,9 +21,9 @@ from rest_framework_gis.serializers import GeoFeatureModelSerializer
 from accounts import access
 from accounts.access import AnyUser
 from accounts.models import Membership, Organisation
+from clearground.api.pagination import IdCursorPagination
+from clearground.api.params import choices
 from core.errors import NotAllowed, Problem, ValidationFailed
-from interop.rest.pagination import IdCursorPagination
-from interop.rest.params import choices
 from quality import actions
 from quality.choices import NonConformityStatus
 from quality.models import (

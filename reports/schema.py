@@ -1,6 +1,6 @@
 """A report kind's payload as an OpenAPI 3.0 schema object, derived from its declared fields (decision 0042).
 
-interop/rest/schema.py puts one component per kind into the API's OpenAPI document (`ReportPayload…`)
+clearground/api/schema.py puts one component per kind into the API's OpenAPI document (`ReportPayload…`)
 and points the reports' `payload` at them. The schema says what the declaration says: types,
 vocabularies, ranges, lengths, what is always required; the rules between fields (an end date
 after its start, a new hazard's evidence) are the kind's code and are written in the descriptions.

@@ -17,9 +17,9 @@ from rest_framework.response import Response
 from rest_framework_gis.fields import GeometryField
 
 from accounts import access
+from clearground.api.pagination import IdCursorPagination
+from clearground.api.params import choices, organisation_code
 from core.errors import Problem, ValidationFailed
-from interop.rest.pagination import IdCursorPagination
-from interop.rest.params import choices, organisation_code
 from risk_education import statistics
 from risk_education.choices import Method
 from risk_education.models import Attendance, RiskEducationSession

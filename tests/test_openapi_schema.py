@@ -12,7 +12,7 @@ import pytest
 import yaml
 from rest_framework.test import APIClient
 
-from interop.rest.urls import router
+from clearground.api.urls import router
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -125,7 +125,7 @@ def test_an_approval_through_the_api_takes_twenty_one_queries(
     )
     client = client_as("imo")  # the authority approves into the register (decision 0036)
 
-    # Access check (views.ReportViewSet.approve):
+    # Access check (reports.api.ReportViewSet.approve):
     #   1. memberships (scope)  2. the report, scoped, with organisation and hazard
     # approve_report, in one transaction:
     #   3. SAVEPOINT  4. the report again, SELECT ... FOR UPDATE

@@ -18,8 +18,8 @@ from clearground.test import DAY0, Cast
 from hazards.attributes import ATTRIBUTES, NAMES
 from hazards.models import HazardousArea
 from hazards.projections import STATE_FIELDS
+from hazards.serializers import HazardSerializer
 from interop.imports import bulk
-from interop.rest.serializers import HazardSerializer
 from reports import fields as f
 from reports.describe import markdown
 from reports.kinds import KINDS

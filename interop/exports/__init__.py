@@ -1,7 +1,7 @@
 """Exports of the published collections, one plug-in per format, filtered by the caller's role.
 
 `EXPORTERS` is the registry (format name → Exporter class, pygeoapi style); `export` is the core
-the REST door (interop/rest/exports.py) and the command (`clearground export`) both call. To add a
+the REST door (interop/exports/api.py) and the command (`clearground export`) both call. To add a
 format: subclass interop.exports.base.Exporter (or ZippedExporter for one file per layer), set
 its `format`, `media_type` and `extension`, implement `write_to`, and add it here. Decision 0020.
 """

@@ -1,6 +1,6 @@
 """Report forms and the approval workbench: parse → access check → action → render.
 
-Every write goes through reports/actions.py, as the REST API's does (interop/rest/views.py); the
+Every write goes through reports/actions.py, as the REST API's does (reports/api.py); the
 actions are atomic and list every problem at once, which the form shows next to each field.
 """
 

@@ -17,8 +17,8 @@ from rest_framework.views import APIView
 from accounts.models import ApiToken, RevokeReason
 from accounts.throttle import client_ip, seconds_refused
 from accounts.tokens import issue_token, revoke_token
+from clearground.api.schema import ERROR_COMPONENT
 from core.errors import CleargroundError
-from interop.rest.schema import ERROR_COMPONENT
 
 THROTTLED = "Too many failed sign-ins for this user name or from this address; try again after Retry-After seconds."
 NOT_A_TOKEN = "Only an API token signs out here (Authorization: Token …); a web session signs out at /logout/."
@@ -74,7 +74,7 @@ class ObtainAuthToken(APIView):
         if isinstance(username, str) and username:
             wait = seconds_refused(username, ip)
             if wait:
-                # The API's one error shape (interop/rest/errors.py), which DRF's Throttled would not give.
+                # The API's one error shape (clearground/api/errors.py), which DRF's Throttled would not give.
                 return Response({"detail": THROTTLED, "errors": []}, status=429, headers={"Retry-After": str(wait)})
         credentials = AuthTokenSerializer(data=request.data, context={"request": request})
         credentials.is_valid(raise_exception=True)

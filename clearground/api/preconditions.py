@@ -109,5 +109,5 @@ CONFLICT = OpenApiResponse(
 
 
 def write_responses(ok: Any) -> dict[int, Any]:
-    """The answers of a versioned write that carry more than an error; interop/rest/schema.py adds the rest."""
+    """The answers of a versioned write that carry more than an error; clearground/api/schema.py adds the rest."""
     return {200: ok, 409: CONFLICT, 412: STALE}

@@ -1,4 +1,4 @@
-"""REST doors onto file imports, their jobs and saved profiles: parse → access → service/action → render.
+"""REST doors onto file imports and saved import profiles: parse → access → service/action → render.
 
 Upload (POST /imports/) stores and reads the file at once; preview runs the rows through the
 pipeline and rolls back; run queues an `import.run` job for the worker (202 + the job's URL to
@@ -14,27 +14,27 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.http import HttpResponse
-from django.urls import include, path, reverse
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.routers import SimpleRouter
 
 from accounts import access
+from accounts.access import AnyUser
 from accounts.models import Organisation
+from clearground.api import params as params_
+from clearground.api.pagination import IdCursorPagination
+from clearground.api.parsers import FormParser, JSONParser, MultiPartParser
 from core.errors import Conflict, NotAllowed, Problem, ValidationFailed
 from interop.imports import mapping as mapping_mod
 from interop.imports import service
 from interop.imports.targets import TARGETS
 from interop.models import Import, ImportProfile
-from interop.rest import params as params_
-from interop.rest.pagination import IdCursorPagination
-from interop.rest.parsers import FormParser, JSONParser, MultiPartParser
-from jobs.access import access_job
 from jobs.actions import enqueue
+from jobs.api import JobSerializer, ProgressSerializer, progress_of
 from jobs.models import Job
 
 RUN_KIND = service.RUN_KIND
@@ -43,36 +43,6 @@ PREVIEW_KIND = "import.preview"
 
 
 # ---------------------------------------------------------------- serializers
-
-
-class ProgressSerializer(serializers.Serializer[Any]):
-    done = serializers.IntegerField()
-    total = serializers.IntegerField(allow_null=True)
-    percent = serializers.FloatField(allow_null=True)
-
-
-def _progress(job: Job | None) -> dict[str, Any]:
-    if job is None:
-        return {"done": 0, "total": None, "percent": None}
-    return {"done": job.progress_done, "total": job.progress_total, "percent": job.percent}
-
-
-class JobSerializer(serializers.ModelSerializer[Job]):
-    created_by = serializers.SlugRelatedField[Any](slug_field="username", read_only=True)
-    progress = serializers.SerializerMethodField()
-    url = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Job
-        fields = ("id", "kind", "args", "status", "progress", "message", "error", "result", "attempts",
-                  "created_by", "created_at", "started_at", "finished_at", "url")  # fmt: skip
-
-    @extend_schema_field(ProgressSerializer)
-    def get_progress(self, job: Job) -> dict[str, Any]:
-        return _progress(job)
-
-    def get_url(self, job: Job) -> str:
-        return reverse("job-detail", args=[job.pk])
 
 
 class ImportSerializer(serializers.ModelSerializer[Import]):
@@ -100,7 +70,7 @@ class ImportSerializer(serializers.ModelSerializer[Import]):
 
     @extend_schema_field(ProgressSerializer)
     def get_progress(self, import_: Import) -> dict[str, Any]:
-        return _progress(self._job(import_))
+        return progress_of(self._job(import_))
 
     @extend_schema_field({"type": "object", "additionalProperties": {"type": "string"}})
     def get_links(self, import_: Import) -> dict[str, str]:
@@ -145,7 +115,7 @@ class ImportProfileSerializer(serializers.ModelSerializer[ImportProfile]):
 # ---------------------------------------------------------------- helpers
 
 
-def _writable_organisation(user: Any, code: str, problems: list[Problem]) -> Organisation | None:
+def _writable_organisation(user: AnyUser, code: str, problems: list[Problem]) -> Organisation | None:
     orgs = access.writable_organisations_for(user)
     if not orgs:  # QA officers and viewers: a refusal, not a question about which organisation
         raise NotAllowed("Your role may not import files.")
@@ -323,17 +293,6 @@ class ImportViewSet(viewsets.GenericViewSet[Import]):
         return response
 
 
-class JobViewSet(viewsets.GenericViewSet[Job]):
-    """Background jobs: poll one for its status and progress."""
-
-    serializer_class = JobSerializer
-    queryset = Job.objects.none()
-
-    def retrieve(self, request: Request, pk: str) -> Response:
-        """A job's status, progress (done, total, percent), error and result."""
-        return Response(JobSerializer(access_job(request.user, pk)).data)
-
-
 class ImportProfileViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[ImportProfile]):
     """Saved import profiles (how one partner's columns map to a report kind): list, create, read, change."""
 
@@ -383,15 +342,3 @@ def _profile_data(raw: Any) -> dict[str, Any]:
         except json.JSONDecodeError as exc:
             raise ValidationFailed([Problem("mapping", f"is not JSON: {exc.msg} at character {exc.pos}")]) from None
     return data
-
-
-router = SimpleRouter()
-router.register("imports", ImportViewSet, basename="import")
-router.register("jobs", JobViewSet, basename="job")
-router.register("import-profiles", ImportProfileViewSet, basename="import-profile")
-
-urlpatterns = [
-    # A file name, not a folder: no trailing slash.
-    path("imports/<int:pk>/report.csv", ImportViewSet.as_view({"get": "report_csv"}), name="import-report-csv"),
-    path("", include(router.urls)),
-]

@@ -9,9 +9,9 @@ from django.views.defaults import page_not_found
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from clearground.api import preconditions
 from clearground.middleware import PROGRAM_PREFIXES
 from core.errors import CleargroundError, Problem, Stale, ValidationFailed
-from interop.rest import preconditions
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

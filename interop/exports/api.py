@@ -12,7 +12,6 @@ import os
 import tempfile
 
 from django.http import FileResponse
-from django.urls import path
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -53,7 +52,3 @@ def export_collections(request: Request, export_format: str) -> FileResponse:
         os.unlink(name)  # the open handle keeps the data until the response is sent
     return FileResponse(handle, as_attachment=True, filename=download_name(exporter.extension),
                         content_type=exporter.media_type)  # fmt: skip
-
-
-# The URL keyword is not `format`: DRF reads that name as a renderer suffix (.json) and would 404.
-urlpatterns = [path("<str:export_format>/", export_collections, name="export")]

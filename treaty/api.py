@@ -1,4 +1,7 @@
-"""REST doors onto the treaty engine: public, read-only, no database. Parse → ask the engine → render."""
+"""REST doors onto the treaty engine (/api/v1/treaty/): public, read-only, no database.
+
+Parse → ask the engine → render.
+"""
 
 from __future__ import annotations
 

@@ -1,10 +1,10 @@
 """The error answers of every operation, added to the OpenAPI document in one place (decision 0030).
 
 drf-spectacular documents only the success status of most operations; the API also answers with the
-errors of interop/rest/errors.py, each with one body: {"detail": text, "errors": [{field, message}]}.
+errors of clearground/api/errors.py, each with one body: {"detail": text, "errors": [{field, message}]}.
 Which errors an operation can give follows from what it takes, so a rule per status says which
 operations get it; a status an operation already documents is left as it is. Extensions here correct
-what drf-spectacular's own get wrong; InteropConfig.ready() imports this module to register them.
+what drf-spectacular's own get wrong; CleargroundConfig.ready() imports this module to register them.
 """
 
 from __future__ import annotations
