@@ -105,6 +105,14 @@ def access_hazard(user: Any, pk: object, *, write: bool = False):  # type: ignor
     return hazard
 
 
+def access_hazard_by_code(user: Any, code: str):  # type: ignore[no-untyped-def]
+    """The hazard of this national code if the user may see it (access_hazard's rule, by code)."""
+    pk = hazards_for(user).filter(code=code).values_list("pk", flat=True).first()
+    if pk is None:
+        raise NotFoundOrNoAccess("No such hazard.")
+    return access_hazard(user, pk)
+
+
 def reports_for(user: Any) -> QuerySet:
     """Field reports the user may see."""
     from reports.models import Report

@@ -169,7 +169,9 @@ def build_world(tmp: Path) -> World:
                              hazard=HazardousArea.objects.get(pk=hazard) if hazard else None)  # fmt: skip
 
     def approved(kind: str, payload: dict[str, Any], **kw: Any) -> Report:
-        return approve_report(filed(kind, payload, **kw), acting_user=cast.imo)
+        # A minefield record is rated by its approver (decision 0049).
+        return approve_report(filed(kind, payload, **kw), acting_user=cast.imo,
+                              reliability="high" if kind == "minefield_record" else "")  # fmt: skip
 
     pk: dict[str, int] = {}
     nts_report = approved("nts", nts(cast, square(100), name="Field north of the school"))
@@ -197,6 +199,8 @@ def build_world(tmp: Path) -> World:
         "reference_points": [point(1010, 10), point(1070, 70)],
         "devices": [{"category": "at_mine", "model": "TM-62", "quantity": 12}],
         "laying_party": "Unit 1", "date_laid": "2023-05-01", "fenced": True,
+        "received_from": "Unit 1", "received_from_kind": "military_unit", "received_on": "2023-06-01",
+        "document_reference": "MR-1",
     }).pk  # fmt: skip
     closing = approved("nts", nts(cast, square(50, x=500), name="Closed field"))
     approved("cancellation", {"reason": "No evidence on re-survey", "activity": {"start_date": "2024-02-01"},

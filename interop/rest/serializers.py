@@ -125,7 +125,9 @@ class MinefieldRecordSerializer(GeoFeatureModelSerializer):  # type: ignore[misc
         model = MinefieldRecord
         geo_field = "reference_points"
         fields = ("id", "hazard", "report", "laying_party", "date_laid", "devices", "self_destructing",
-                  "lifetime_days", "fenced", "monitored")  # fmt: skip
+                  "lifetime_days", "received_from", "received_from_kind", "received_on", "document_reference",
+                  "reliability", "held_by", "marking_status", "fenced", "monitored", "last_inspected_on",
+                  "next_inspection_due")  # fmt: skip
 
 
 class OrganisationSerializer(serializers.ModelSerializer[Organisation]):
@@ -219,6 +221,10 @@ class ApproveSerializer(VersionedWriteSerializer):
     reconcile = serializers.CharField(required=False, allow_blank=True)
     hazard = serializers.IntegerField(required=False, allow_null=True)
     override_reason = serializers.CharField(required=False, allow_blank=True, default="")
+    hazard_code = serializers.CharField(required=False, allow_blank=True, help_text="The hazard by its national code")
+    reliability = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="The approver's rating of a minefield record"
+    )
     hazard_version = serializers.IntegerField(
         required=False, min_value=1, help_text="The hazard's version you reviewed against; a stale one answers 409"
     )

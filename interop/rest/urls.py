@@ -7,10 +7,12 @@ from rest_framework.routers import DefaultRouter
 from accounts.api import AuditEntryViewSet
 from assistance.api import ReferralViewSet, referral_statistics
 from casualties.api import AccidentViewSet, CasualtyViewSet, casualty_rates, casualty_statistics
+from hazards.api import MinefieldInspectionViewSet, MinefieldRecordTransferViewSet, minefield_record_history
 from hazards.outputs_api import ClearanceOutputViewSet
 from interop.rest import views
 from interop.rest.token import obtain_auth_token, revoke_auth_token
 from obligations.api import Article5ForecastView, Article7ViewSet
+from ordnance.api import OrdnanceModelViewSet
 from quality.api import AccreditationViewSet, NonConformityViewSet, QaVisitViewSet, QcInspectionViewSet
 from reports.api import ApprovalDelegationViewSet
 from risk_education.api import RiskEducationSessionViewSet, risk_education_statistics
@@ -42,6 +44,9 @@ router.register("non-conformities", NonConformityViewSet, basename="non-conformi
 router.register("risk-education-sessions", RiskEducationSessionViewSet, basename="risk-education-session")
 router.register("clearance-outputs", ClearanceOutputViewSet, basename="clearance-output")
 router.register("approval-delegations", ApprovalDelegationViewSet, basename="approval-delegation")
+router.register("minefield-inspections", MinefieldInspectionViewSet, basename="minefield-inspection")
+router.register("minefield-record-handovers", MinefieldRecordTransferViewSet, basename="minefield-record-handover")
+router.register("ordnance-models", OrdnanceModelViewSet, basename="ordnance-model")
 
 urlpatterns = [
     path("v1/", include(router.urls)),
@@ -53,6 +58,7 @@ urlpatterns = [
     path("v1/casualty-rates/", casualty_rates, name="casualty-rates"),
     path("v1/referral-statistics/", referral_statistics, name="referral-statistics"),
     path("v1/risk-education-statistics/", risk_education_statistics, name="risk-education-statistics"),
+    path("v1/minefield-records/<int:pk>/history/", minefield_record_history, name="minefield-record-history"),
     path("v1/exports/", include("interop.rest.exports")),
     path("v1/auth/token/", obtain_auth_token, name="api-token"),
     path("v1/auth/logout/", revoke_auth_token, name="api-logout"),

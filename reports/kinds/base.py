@@ -71,6 +71,9 @@ class Changes:
     suspend_reason: str = ""
     handover: dict[str, Any] | None = None
     minefield: dict[str, Any] | None = None
+    #: A minefield record's inspection (marking, fence, monitoring) and its hand-over (decision 0049).
+    minefield_inspection: dict[str, Any] | None = None
+    minefield_transfer: dict[str, Any] | None = None
     #: The declared fields' checked values, when a kind reads them all at once (ReportKindSpec.changes).
     values: dict[str, Any] = field(default_factory=dict)
 
@@ -177,8 +180,8 @@ class Checker:
             self.problem(path, f"is longer than {max_len} characters")
         return value.strip()
 
-    def date(self, path: str, *, required: bool = True) -> dt.date | None:
-        """An ISO date (YYYY-MM-DD), not in the future."""
+    def date(self, path: str, *, required: bool = True, future: bool = False) -> dt.date | None:
+        """An ISO date (YYYY-MM-DD), not in the future unless `future` allows it."""
         value = self._get(path)
         if value in (MISSING, None, ""):
             if required:
@@ -189,7 +192,7 @@ class Checker:
         except ValueError:
             self.problem(path, f"'{value}' is not a date (YYYY-MM-DD)")
             return None
-        if parsed > dt.date.today():
+        if parsed > dt.date.today() and not future:
             self.problem(path, f"{parsed} is in the future")
         return parsed
 
@@ -422,6 +425,9 @@ class ReportKindSpec:
     #: function that records an approved report's facts, `(report, changes, *, checking)`, and of the
     #: one that deletes them again on unapproval or supersession, `(report)`.
     records_with: tuple[str, str] | None = None
+    #: The approver rates the report's reliability at approval (a minefield record, decision 0049):
+    #: approve_report refuses an approval without a rating and keeps it (MinefieldRecordRating).
+    rated_by_approver: bool = False
 
     #: What messages call the kind ("is not a field of a <label>"); translated on pages (a lazy string).
     label: str | Promise = gettext_lazy("report")
