@@ -71,11 +71,11 @@ def note(model: str, entry: OrdnanceModel | None) -> str:
     return f"catalogue: {entry.name} ({entry.category})"
 
 
-def annotate(rows: list[dict[str, Any]], *, model: str = "model", category: str = "category") -> None:
-    """Add each row's catalogue match (`catalogue_entry`, `catalogue_note`); a match sets the category.
+def annotate(rows: list[dict[str, Any]], *, model: str = "model") -> None:
+    """Add each row's catalogue match (`catalogue_entry`, `catalogue_note`); the row is otherwise kept as written.
 
-    The model stays as written. The category a report gave is replaced by the catalogue's where the model
-    matches, so that a PMN-2 reported as "uxo" is still counted as the anti-personnel mine it is.
+    The category the report gave stays too: what the item counts as (the catalogue's category where the
+    model matches) is derived where it is counted (Find.counted_category, Article 7, a record's devices).
     """
     found = match(r.get(model) or "" for r in rows)
     for r in rows:
@@ -83,8 +83,6 @@ def annotate(rows: list[dict[str, Any]], *, model: str = "model", category: str 
         entry = found.get(written)
         r["catalogue_entry"] = entry
         r["catalogue_note"] = note(written, entry)
-        if entry is not None:
-            r[category] = entry.category
 
 
 @dataclass
