@@ -314,4 +314,3 @@ def test_an_outsider_cannot_file_an_inspection_on_another_organisations_minefiel
     )  # fmt: skip
     assert answer.status_code in (403, 404)
     assert not Report.objects.filter(kind="minefield_inspection").exists()
-

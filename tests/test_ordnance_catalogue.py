@@ -94,8 +94,13 @@ def test_a_find_keeps_its_model_as_written_with_its_catalogue_match(cast: Cast) 
             "activity": activity(),
             "cleared": [{"geometry": rect(0, 0, 50, 100), "depth_cm": 20}],
             "finds": [
-                {"category": "uxo", "model": "pmn 2", "quantity": 2, "location": point(10, 10),
-                 "disposal": "destroyed_in_situ"},
+                {
+                    "category": "uxo",
+                    "model": "pmn 2",
+                    "quantity": 2,
+                    "location": point(10, 10),
+                    "disposal": "destroyed_in_situ",
+                },
                 {"category": "ied", "model": "Homemade pressure plate", "quantity": 1, "disposal": "destroyed_in_situ"},
             ],
         },  # fmt: skip
@@ -150,8 +155,10 @@ def test_a_minefield_record_of_catalogued_ap_mines_is_a_mined_area_whatever_cate
             "reference_points": [point(0, 0)],
             "laying_party": "Border guard unit",
             "date_laid": "2022-01-10",
-            "devices": [{"category": "unknown", "model": "PFM 1", "quantity": 500},
-                        {"category": "unknown", "model": "XM-999", "quantity": 5}],
+            "devices": [
+                {"category": "unknown", "model": "PFM 1", "quantity": 500},
+                {"category": "unknown", "model": "XM-999", "quantity": 5},
+            ],
         },  # fmt: skip
     )
     hazard = HazardousArea.objects.get(pk=report.hazard_id)
