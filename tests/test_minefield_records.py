@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
 from rest_framework.test import APIClient
 
 from clearground.test import Cast, point, rect
@@ -96,6 +97,23 @@ def test_a_record_must_say_from_whom_when_and_under_which_document_it_was_receiv
         submitted(cast, "minefield_record", {**payload, "received_from_kind": "ally"})
     assert {"payload.received_from", "payload.received_on", "payload.document_reference",
             "payload.received_from_kind"} <= fields(exc)  # fmt: skip
+
+
+def test_the_review_page_asks_the_approver_for_the_rating_and_approves_with_it(cast: Cast) -> None:
+    report = submitted(cast, "minefield_record", RECORD)
+    page = Client()
+    page.force_login(cast.imo)
+    html = page.get(f"/reports/{report.pk}/review/").content.decode()
+    assert 'name="reliability"' in html
+    unrated = page.post(f"/reports/{report.pk}/review/", {"decision": "approve", "reconcile": "new"})
+    assert unrated.status_code == 200 and not MinefieldRecord.objects.exists()
+    rated = page.post(
+        f"/reports/{report.pk}/review/", {"decision": "approve", "reconcile": "new", "reliability": "low"}
+    )
+    assert rated.status_code == 302
+    assert MinefieldRecord.objects.get().reliability == "low"
+    nts = submitted(cast, "nts", cast.nts_payload(rect(2000, 0, 2100, 100)))
+    assert 'name="reliability"' not in page.get(f"/reports/{nts.pk}/review/").content.decode()
 
 
 def test_a_record_attached_to_a_registered_sha_is_direct_evidence_that_confirms_it(cast: Cast) -> None:
