@@ -20,6 +20,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q
 
+from accounts import audit
 from core.errors import Problem, ValidationFailed
 from ordnance.models import OrdnanceModel
 from vocab.choices import DeviceCategory
@@ -149,11 +150,21 @@ def load_catalogue(rows: list[dict[str, Any]], *, source: str) -> CatalogueLoad:
         raise ValidationFailed(problems)
     created = updated = 0
     with transaction.atomic():
+        before = {o.key: _facts(o) for o in OrdnanceModel.objects.filter(key__in=list(clean))}
         for key, entry in clean.items():
             entry.pop("row")
-            _, made = OrdnanceModel.objects.update_or_create(key=key, defaults={**entry, "source": source[:200]})
+            obj, made = OrdnanceModel.objects.update_or_create(key=key, defaults={**entry, "source": source[:200]})
             created, updated = created + made, updated + (not made)
+            # What counts as an AP mine in Article 7 follows the catalogue: every change of it is audited.
+            if before.get(key) != _facts(obj):
+                audit.record(None, "ordnance.load", obj, old=before.get(key), new=_facts(obj),
+                             reason=f"catalogue loaded from {source}"[:500])  # fmt: skip
     return CatalogueLoad(created=created, updated=updated)
+
+
+def _facts(entry: OrdnanceModel) -> dict[str, Any]:
+    return {"name": entry.name, "category": entry.category, "country_of_origin": entry.country_of_origin,
+            "aliases": list(entry.aliases)}  # fmt: skip
 
 
 def load_seed() -> CatalogueLoad:

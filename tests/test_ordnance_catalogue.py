@@ -17,6 +17,7 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from accounts.models import AuditEntry
 from clearground.test import Cast, point, rect
 from hazards.models import Find, HazardousArea
 from obligations.article7 import items_destroyed, mined_areas
@@ -58,7 +59,11 @@ def test_the_authoritys_csv_adds_and_updates_models_and_loading_again_changes_no
     assert match(["ppied"])["ppied"].category == "ap_improvised"
     assert OrdnanceModel.objects.filter(key="pmn2").count() == 1
     assert match(["PMN-2 mine"])["PMN-2 mine"].source == "NMAA 2024 catalogue"
+    changes = AuditEntry.objects.filter(action="ordnance.load")
+    assert changes.count() == 3  # two new models, and PMN-2 gaining an alias and a new source
+    assert changes.get(object_id=str(OrdnanceModel.objects.get(key="pmn2").pk)).old["aliases"] == []
     assert "0 models added, 3 updated" in _run("load_ordnance", str(csv))
+    assert changes.count() == 3  # the same file again changes nothing, so nothing new is audited
 
 
 def test_a_json_catalogue_loads_as_the_csv_does(db: Any, tmp_path: Path) -> None:
