@@ -126,6 +126,14 @@ def access_hazard(user: AnyUser, pk: int | str, *, write: bool = False) -> Hazar
     return hazard
 
 
+def access_hazard_by_code(user: AnyUser, code: str) -> HazardousArea:
+    """The hazard of this national code if the user may see it (access_hazard's rule, by code)."""
+    pk = hazards_for(user).filter(code=code).values_list("pk", flat=True).first()
+    if pk is None:
+        raise NotFoundOrNoAccess("No such hazard.")
+    return access_hazard(user, pk)
+
+
 def reports_for(user: AnyUser) -> QuerySet[Report]:
     """Field reports the user may see."""
     from reports.models import Report

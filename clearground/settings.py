@@ -125,6 +125,7 @@ INSTALLED_APPS = [
     "vocab",  # no models: listed so that vocab/locale (the IMAS vocabulary's translations) is loaded
     "accounts",
     "places",
+    "ordnance",  # the explosive ordnance catalogue (decision 0049), read by hazards
     "hazards",
     "reports",
     "interop",

@@ -24,6 +24,7 @@ from demo.people import People
 from demo.shapes import Frame, geojson, point_in, quadrilateral, strips
 from hazards.models import HazardousArea
 from reports.actions import approve_report, create_report, validate_report
+from reports.kinds import KINDS
 from vocab.choices import ActivityKind as A
 
 START = dt.date(2022, 6, 1)
@@ -243,9 +244,30 @@ class StoryWriter:
                 "fenced": self.rng.random() < 0.3,
                 "monitored": self.rng.random() < 0.5,
                 "marking_status": "marked",
+                "received_from": "Engineering unit that laid it",
+                "received_from_kind": "military_unit",
+                "received_on": _iso(self.on),
+                "document_reference": f"MR-{self.on:%Y%m%d}",
             },
         )
         self.classification = "CHA"
+        # Its marking and monitoring inspected the day it was received, and the record passed to the operator
+        # that will clear it (decision 0049); no draw of the story's random numbers, so stories stay as they were.
+        self.add(
+            "minefield_inspection",
+            {
+                "checks": [{"element": "marking", "condition": "good"}, {"element": "monitoring", "condition": "good"}],
+                "next_due": _iso(self.on + dt.timedelta(days=90)),
+            },
+        )
+        self.add(
+            "minefield_handover",
+            {
+                "handed_from": "National Mine Action Authority",
+                "handed_to": f"Operator {self.org.title()}",
+                "document_reference": f"HO-{self.on:%Y%m%d}",
+            },
+        )
 
     def cancel(self, *, everything: bool) -> None:
         payload: dict[str, Any] = {
@@ -440,6 +462,8 @@ def play(story: Story, people: People, rng: random.Random, hazard: HazardousArea
                 report = validate_report(
                     report, acting_user=people.approver, at=submitted_at + (last - submitted_at) / 2
                 )
-        report = approve_report(report, acting_user=approver, at=last)
+        # A minefield record is rated by its approver (decision 0049): the demo's approver rates them medium.
+        rating = "medium" if KINDS[step.kind].rated_by_approver else ""
+        report = approve_report(report, acting_user=approver, at=last, reliability=rating)
         hazard = report.hazard  # as this approval left it
     return hazard

@@ -1,4 +1,5 @@
-"""REST doors onto the register: hazards, the facts recorded on them, clearance outputs, the public summary.
+"""REST doors onto the register: hazards, the facts recorded on them, minefield records through their life,
+clearance outputs, the public summary.
 
 Parse → access check → query → render; written only through approved reports (reports/api.py). No rules
 live here.
@@ -24,6 +25,7 @@ from clearground.api.pagination import IdCursorPagination
 from core.errors import NotFoundOrNoAccess, Problem, ValidationFailed
 from hazards import queries
 from hazards import serializers as s
+from hazards.minefields import history, overdue_inspections, overdue_row
 from hazards.models import (
     Activity,
     Evidence,
@@ -32,7 +34,9 @@ from hazards.models import (
     HazardousArea,
     HazardStatusChange,
     LandReleaseProduct,
+    MinefieldInspection,
     MinefieldRecord,
+    MinefieldRecordTransfer,
 )
 from hazards.outputs import ClearanceOutput, clearance_statistics
 
@@ -255,3 +259,89 @@ class ClearanceOutputViewSet(viewsets.ReadOnlyModelViewSet[ClearanceOutput]):
     def statistics(self, request: Request) -> Response:
         """m² cleared and devices destroyed in total and per year × department, over the filtered outputs."""
         return Response(clearance_statistics(_filtered_outputs(request, outputs_for(request.user))))
+
+
+# ---- minefield records through their life (decision 0049): read what approvals recorded; filed as reports
+
+
+def records_for(user: AnyUser) -> QuerySet[MinefieldRecord]:
+    """Minefield records the user may see: those on hazards the user may see."""
+    return access.scoped(user, MinefieldRecord.objects.all(), "hazard__organisation_id")
+
+
+def access_minefield_record(user: AnyUser, pk: int | str) -> MinefieldRecord:
+    """The record if the user may see its hazard; a forbidden record and a missing one answer alike."""
+    try:
+        return records_for(user).select_related("report__organisation", "hazard").get(pk=pk)
+    except (MinefieldRecord.DoesNotExist, ValueError, TypeError):
+        raise NotFoundOrNoAccess("No such minefield record.") from None
+
+
+def _on(request: Request) -> dt.date:
+    raw = request.query_params.get("on") or ""
+    if not raw:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise ValidationFailed([Problem("on", f"'{raw}' is not a date (YYYY-MM-DD)")]) from None
+
+
+class MinefieldInspectionViewSet(viewsets.ReadOnlyModelViewSet[MinefieldInspection]):
+    """Inspections of recorded minefields' marking, fence and monitoring (`?record=`), and the overdue list."""
+
+    serializer_class = s.MinefieldInspectionSerializer
+    pagination_class = IdCursorPagination
+
+    def get_queryset(self) -> QuerySet[MinefieldInspection]:
+        qs = access.scoped(self.request.user, MinefieldInspection.objects.all(), "record__hazard__organisation_id")
+        record = self.request.query_params.get("record")
+        if record:
+            if not record.isdigit():
+                raise ValidationFailed([Problem("record", "must be a minefield record id")])
+            qs = qs.filter(record_id=int(record))
+        return qs.select_related("record")
+
+    def get_object(self) -> MinefieldInspection:
+        try:
+            return self.get_queryset().get(pk=self.kwargs["pk"])
+        except (MinefieldInspection.DoesNotExist, ValueError, TypeError):
+            raise NotFoundOrNoAccess("No such minefield inspection.") from None
+
+    @extend_schema(
+        parameters=[OpenApiParameter("on", dt.date, description="the day to judge by (default: today)")],
+        responses={200: dict},
+    )
+    @action(detail=False, pagination_class=None)
+    def overdue(self, request: Request) -> Response:
+        """Recorded minefields whose inspection is overdue (due before `on`, or never scheduled), most overdue first."""
+        on = _on(request)
+        rows = [overdue_row(r, on) for r in overdue_inspections(records_for(request.user), on)]
+        return Response({"on": on.isoformat(), "count": len(rows), "records": rows})
+
+
+class MinefieldRecordTransferViewSet(viewsets.ReadOnlyModelViewSet[MinefieldRecordTransfer]):
+    """Hand-overs of minefield records (to the clearing organisation), in the caller's scope."""
+
+    serializer_class = s.MinefieldRecordTransferSerializer
+    pagination_class = IdCursorPagination
+
+    def get_queryset(self) -> QuerySet[MinefieldRecordTransfer]:
+        qs = access.scoped(self.request.user, MinefieldRecordTransfer.objects.all(),
+                           "record__hazard__organisation_id")  # fmt: skip
+        return qs.select_related("record")
+
+    def get_object(self) -> MinefieldRecordTransfer:
+        try:
+            return self.get_queryset().get(pk=self.kwargs["pk"])
+        except (MinefieldRecordTransfer.DoesNotExist, ValueError, TypeError):
+            raise NotFoundOrNoAccess("No such minefield record hand-over.") from None
+
+
+@extend_schema(responses={200: dict})
+@api_view(["GET"])
+def minefield_record_history(request: Request, pk: int) -> Response:
+    """A minefield record's life: received (from whom, document, rating), inspections, hand-overs, by date."""
+    record = access_minefield_record(request.user, pk)
+    return Response({"record": record.pk, "hazard": record.hazard_id, "held_by": record.held_by,
+                     "events": history(record)})  # fmt: skip

@@ -8,7 +8,9 @@ through reports/actions.py.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
+from django.conf import settings
 from django.contrib.gis.db import models
 from django.contrib.postgres.fields import ArrayField
 from django.db.models import Q
@@ -27,10 +29,13 @@ from vocab.choices import (
     EvidenceSource,
     FindCondition,
     HazardStatus,
+    InspectedElement,
+    InspectionCondition,
     LandUse,
     MarkingStatus,
     Method,
     ProductKind,
+    RecordSource,
     Reliability,
 )
 
@@ -259,6 +264,15 @@ class Find(models.Model):
     location = models.PointField(srid=4326, null=True, blank=True)
     disposal = models.CharField(max_length=20, choices=Disposal.choices, blank=True)
     on = models.DateField()
+    # The model as written is kept; its match in the catalogue (decision 0049) decides what the item counts as.
+    catalogue_entry = models.ForeignKey(
+        "ordnance.OrdnanceModel", null=True, blank=True, on_delete=models.SET_NULL, related_name="finds"
+    )
+    catalogue_note = models.CharField(max_length=200, blank=True, help_text='The match, or "not in catalogue"')
+
+    def counted_category(self) -> str:
+        """The category the item is counted as: the catalogue's where its model matches, else as reported."""
+        return self.catalogue_entry.category if self.catalogue_entry else self.category
 
 
 class Handover(models.Model):
@@ -272,21 +286,110 @@ class Handover(models.Model):
 
 
 class MinefieldRecord(models.Model):
-    """The laying party's record of a minefield (CCW Amended Protocol II, technical annex).
+    """A record of a laid minefield (CCW Amended Protocol II, Art. 9 and Technical Annex), through its life.
 
-    Kept so that the area can be marked, monitored and cleared; nothing here plans or lays anything.
+    Received from the body that laid it (a military unit, another state), attached to the hazard it
+    describes, rated by the approver, its marking, fence and monitoring inspected on a schedule, and handed
+    over to the organisation that clears it. Kept so that the area can be marked, monitored and cleared and
+    civilians kept out; nothing here plans or lays anything. Written only by hazards.projections.
     """
 
     hazard = models.OneToOneField(HazardousArea, on_delete=models.CASCADE, related_name="minefield_record")
     report = models.ForeignKey("reports.Report", on_delete=models.PROTECT)
     laying_party = models.CharField(max_length=200)
     date_laid = models.DateField()
+    perimeter = models.MultiPolygonField(srid=4326, null=True, blank=True, help_text="As the record draws it")
     reference_points = models.MultiPointField(srid=4326)
-    devices = models.JSONField(help_text="[{category, model, quantity}]")
+    devices = models.JSONField(help_text="[{category, model, quantity, catalogue, catalogue_note}]")
     self_destructing = models.BooleanField(default=False)
     lifetime_days = models.PositiveIntegerField(null=True, blank=True)
+    # Receipt: from whom, when, under which document (empty on records entered before decision 0049).
+    received_from = models.CharField(max_length=200, blank=True)
+    received_from_kind = models.CharField(max_length=20, choices=RecordSource.choices, blank=True)
+    received_on = models.DateField(null=True, blank=True)
+    document_reference = models.CharField(max_length=200, blank=True)
+    #: The approver's rating of the record (MinefieldRecordRating), never a default.
+    reliability = models.CharField(max_length=10, choices=Reliability.choices, blank=True)
+    #: Who holds the record now: the receiving organisation, then each hand-over's recipient.
+    held_by = models.CharField(max_length=200, blank=True)
+    # The state the latest inspection found (or the record stated), and when the next one is due.
+    marking_status = models.CharField(max_length=10, choices=MarkingStatus.choices, default=MarkingStatus.UNMARKED)
     fenced = models.BooleanField(default=False)
     monitored = models.BooleanField(default=False)
+    last_inspected_on = models.DateField(null=True, blank=True)
+    next_inspection_due = models.DateField(null=True, blank=True)
+
+    class Meta:
+        # The overdue list: records whose next inspection is due before a date.
+        indexes = [models.Index(fields=["next_inspection_due"], name="minefield_next_due_idx")]
+
+    def hazard_marking(self) -> str:
+        """The hazard's marking status as the record's state says: a standing fence is the strongest marking."""
+        return MarkingStatus.FENCED if self.fenced else self.marking_status
+
+    def apply_inspection(self, on: Any, checks: list[dict[str, str]], *, marking_status: str, next_due: Any) -> bool:
+        """Take an inspection's findings into the record's state; False when a later inspection is already known.
+
+        A fence or monitoring found missing is no longer there; found in place (even damaged), it stands.
+        Perimeter marking found missing leaves the area unmarked unless the inspector states its status.
+        """
+        if self.last_inspected_on is not None and on < self.last_inspected_on:
+            return False  # an older inspection is history: it does not overwrite what a later one found
+        for check in checks:
+            present = check["condition"] != InspectionCondition.MISSING
+            if check["element"] == InspectedElement.FENCE:
+                self.fenced = present
+            elif check["element"] == InspectedElement.MONITORING:
+                self.monitored = present
+            elif check["element"] == InspectedElement.MARKING and not present:
+                self.marking_status = MarkingStatus.UNMARKED
+        if marking_status:
+            self.marking_status = marking_status
+        self.last_inspected_on = on
+        self.next_inspection_due = next_due
+        return True
+
+
+class MinefieldInspection(models.Model):
+    """One element of a minefield inspected on a date (perimeter marking, fence, monitoring), and what was found."""
+
+    record = models.ForeignKey(MinefieldRecord, on_delete=models.CASCADE, related_name="inspections")
+    report = models.ForeignKey("reports.Report", on_delete=models.PROTECT, related_name="minefield_inspections")
+    on = models.DateField()
+    element = models.CharField(max_length=12, choices=InspectedElement.choices)
+    condition = models.CharField(max_length=10, choices=InspectionCondition.choices)
+    next_due = models.DateField(help_text="When the next inspection is due")
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["on", "id"]
+
+
+class MinefieldRecordTransfer(models.Model):
+    """A hand-over of a minefield record (to the clearing organisation): from whom, to whom, when, which document."""
+
+    record = models.ForeignKey(MinefieldRecord, on_delete=models.CASCADE, related_name="transfers")
+    report = models.ForeignKey("reports.Report", on_delete=models.PROTECT, related_name="minefield_transfers")
+    on = models.DateField()
+    handed_from = models.CharField(max_length=200)
+    handed_to = models.CharField(max_length=200)
+    document_reference = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["on", "id"]
+
+
+class MinefieldRecordRating(models.Model):
+    """The approver's rating of a minefield record's reliability, given at approval.
+
+    Kept on the report, not on the derived record, so that a replay (unapproval, supersession of another
+    report) rebuilds the record with the rating its approver gave; a new approval rates it again.
+    """
+
+    report = models.OneToOneField("reports.Report", on_delete=models.CASCADE, related_name="minefield_rating")
+    reliability = models.CharField(max_length=10, choices=Reliability.choices)
+    rated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    rated_at = models.DateTimeField()
 
 
 class DataVersion(models.Model):

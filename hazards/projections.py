@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from django.conf import settings
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon
@@ -31,8 +31,12 @@ from hazards.models import (
     HazardStatusChange,
     HazardVersion,
     LandReleaseProduct,
+    MinefieldInspection,
     MinefieldRecord,
+    MinefieldRecordRating,
+    MinefieldRecordTransfer,
 )
+from ordnance.catalogue import annotate
 from places.models import admin_area_at
 from reports.kinds import KINDS
 from reports.kinds.base import Changes, ProductChange
@@ -265,6 +269,7 @@ def apply_report(
     problems: list[Problem] = []
     hazard: HazardousArea | None
     creating = reconcile == Reconcile.NEW
+    _match_catalogue(changes)
     if creating:
         hazard = _new_hazard(report, changes, problems, rebuild, checking)
     else:
@@ -282,6 +287,7 @@ def apply_report(
 
     stale = not creating and report.date_of_information < hazard.date_of_information
     old_status, old_class = hazard.status, hazard.classification
+    _check_minefield(hazard, changes, creating, problems)
     if not creating and not stale and reconcile != Reconcile.LINK:
         for key, value in changes.hazard_fields.items():
             setattr(hazard, key, value)
@@ -335,6 +341,7 @@ def apply_report(
         return hazard  # every rule has been checked; a dry run writes nothing
 
     _record_facts(hazard, report, changes, products)
+    _record_minefield_life(hazard, report, changes, stale=stale)
     if not stale:
         hazard.date_of_information = max(hazard.date_of_information, report.date_of_information)
     hazard.version += 1
@@ -423,6 +430,7 @@ def _record_facts(
             machine_hours=a["machine_hours"],
         )
     if hazard is not None:
+        rating = _rating(report) if changes.minefield else ""  # a record's evidence is as reliable as rated
         Evidence.objects.bulk_create(
             [
                 Evidence(
@@ -430,7 +438,7 @@ def _record_facts(
                     report=report,
                     kind=e["kind"],
                     source=e["source"],
-                    reliability=e["reliability"],
+                    reliability=e["reliability"] or rating,
                     description=e["description"],
                     informant_name=e["informant_name"],
                     informant_contact=e["informant_contact"],
@@ -470,6 +478,8 @@ def _record_facts(
                     location=f["location"],
                     disposal=f["disposal"],
                     on=_given(f["on"], "find date"),
+                    catalogue_entry=f.get("catalogue_entry"),
+                    catalogue_note=f.get("catalogue_note", ""),
                 )
                 for f in changes.finds
             ]
@@ -482,19 +492,91 @@ def _record_facts(
             handed_to=h["handed_to"],
             certificate=h["certificate"],
         )
-    if (m := changes.minefield) and hazard is not None:
+    if changes.minefield and hazard is not None:
         MinefieldRecord.objects.create(
             hazard=hazard,
             report=report,
-            laying_party=m["laying_party"],
-            date_laid=_given(m["date_laid"], "date laid"),
-            reference_points=m["reference_points"],
-            devices=m["devices"],
-            self_destructing=m["self_destructing"],
-            lifetime_days=m["lifetime_days"],
-            fenced=m["fenced"],
-            monitored=m["monitored"],
+            reliability=_rating(report),
+            held_by=report.organisation.name,
+            **changes.minefield,
         )
+
+
+def _match_catalogue(changes: Changes) -> None:
+    """Match the models of finds and of a record's devices to the ordnance catalogue (decision 0049).
+
+    Models stay as written, with a note of the match. A matched model's catalogue category is what the
+    item counts as: a record's devices confirmed on its hazard, a find's AP-ness in Article 7.
+    """
+    if changes.finds:
+        # annotate adds the two keys FindChange declares NotRequired (catalogue_entry, catalogue_note).
+        annotate(cast(list[dict[str, Any]], changes.finds))
+    if changes.minefield and changes.minefield.get("devices"):
+        devices = changes.minefield["devices"]
+        annotate(devices)
+        counted = set()
+        for d in devices:
+            entry = d.pop("catalogue_entry")
+            d["catalogue"] = entry.name if entry else None
+            d["catalogue_category"] = entry.category if entry else None
+            if d["catalogue_category"] or d["category"]:
+                counted.add(d["catalogue_category"] or d["category"])
+        changes.hazard_fields["devices_confirmed"] = sorted(counted)
+
+
+def _check_minefield(hazard: HazardousArea, changes: Changes, creating: bool, problems: list[Problem]) -> None:
+    """A hazard holds one minefield record; inspections and hand-overs are of the record its hazard holds."""
+    if changes.minefield is None and changes.minefield_inspection is None and changes.minefield_transfer is None:
+        return
+    record = None if creating else MinefieldRecord.objects.filter(hazard=hazard).first()
+    if changes.minefield is not None and record is not None:
+        problems.append(
+            Problem(
+                "hazard",
+                f"{hazard.code} already holds a minefield record ({record.document_reference or record.laying_party});"
+                " correct that record's report, or register this minefield as a hazard of its own",
+            )
+        )
+    if changes.minefield is not None and not creating:
+        # Attached to a registered hazard: what it already confirmed stays confirmed.
+        laid = changes.hazard_fields.get("devices_confirmed", [])
+        changes.hazard_fields["devices_confirmed"] = sorted({*hazard.devices_confirmed, *laid})
+    if (changes.minefield_inspection or changes.minefield_transfer) and record is None:
+        problems.append(
+            Problem("hazard", f"{hazard.code or 'this hazard'} holds no minefield record; attach the record first")
+        )
+
+
+def _rating(report: Report) -> str:
+    """The approver's rating of a minefield record ("" in a dry run, before anyone has rated it)."""
+    rating = MinefieldRecordRating.objects.filter(report=report).values_list("reliability", flat=True).first()
+    return rating or ""
+
+
+def _record_minefield_life(hazard: HazardousArea, report: Report, changes: Changes, *, stale: bool) -> None:
+    """An inspection updates the record's state and due date; a hand-over passes the record on."""
+    if changes.minefield_inspection is None and changes.minefield_transfer is None:
+        return
+    record = MinefieldRecord.objects.get(hazard=hazard)
+    if changes.minefield_inspection is not None:
+        i = changes.minefield_inspection
+        MinefieldInspection.objects.bulk_create(
+            [
+                MinefieldInspection(record=record, report=report, on=i["on"], element=c["element"],
+                                    condition=c["condition"], next_due=i["next_due"], notes=i["notes"])
+                for c in i["checks"]
+            ]
+        )  # fmt: skip
+        if record.apply_inspection(i["on"], i["checks"], marking_status=i["marking_status"], next_due=i["next_due"]):
+            record.save()
+            if not stale:
+                hazard.marking_status = record.hazard_marking()
+    if changes.minefield_transfer is not None:
+        t = changes.minefield_transfer
+        MinefieldRecordTransfer.objects.create(record=record, report=report, **t)
+        if not record.transfers.filter(on__gt=t["on"]).exists():  # a later hand-over already passed it on
+            record.held_by = t["handed_to"]
+            record.save(update_fields=["held_by"])
 
 
 def _record_version(hazard: HazardousArea, report: Report, changes: Changes, *, applied: bool, at: dt.datetime) -> None:

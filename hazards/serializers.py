@@ -17,7 +17,9 @@ from hazards.models import (
     HazardStatusChange,
     HazardVersion,
     LandReleaseProduct,
+    MinefieldInspection,
     MinefieldRecord,
+    MinefieldRecordTransfer,
 )
 from hazards.outputs import ClearanceOutput
 
@@ -121,7 +123,9 @@ class MinefieldRecordSerializer(GeoFeatureModelSerializer):  # type: ignore[misc
         model = MinefieldRecord
         geo_field = "reference_points"
         fields = ("id", "hazard", "report", "laying_party", "date_laid", "devices", "self_destructing",
-                  "lifetime_days", "fenced", "monitored")  # fmt: skip
+                  "lifetime_days", "received_from", "received_from_kind", "received_on", "document_reference",
+                  "reliability", "held_by", "marking_status", "fenced", "monitored", "last_inspected_on",
+                  "next_inspection_due")  # fmt: skip
 
 
 class ClearanceOutputSerializer(serializers.ModelSerializer[ClearanceOutput]):
@@ -133,3 +137,19 @@ class ClearanceOutputSerializer(serializers.ModelSerializer[ClearanceOutput]):
         fields = ("id", "report", "organisation", "year", "month", "country_iso3", "pcode", "area_name",
                   "parent_pcode", "parent_name", "admin_area", "context", "area_cleared_m2", "ap_mines", "uxo",
                   "ied", "total_devices", "notes")  # fmt: skip
+
+
+class MinefieldInspectionSerializer(serializers.ModelSerializer[MinefieldInspection]):
+    hazard = serializers.IntegerField(source="record.hazard_id", read_only=True)
+
+    class Meta:
+        model = MinefieldInspection
+        fields = ("id", "record", "hazard", "report", "on", "element", "condition", "next_due", "notes")
+
+
+class MinefieldRecordTransferSerializer(serializers.ModelSerializer[MinefieldRecordTransfer]):
+    hazard = serializers.IntegerField(source="record.hazard_id", read_only=True)
+
+    class Meta:
+        model = MinefieldRecordTransfer
+        fields = ("id", "record", "hazard", "report", "on", "handed_from", "handed_to", "document_reference")

@@ -18,6 +18,7 @@ from collections import Counter, defaultdict
 from typing import Any
 
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 
 from hazards.models import Find, HazardVersion, LandReleaseProduct, area_tolerance, is_mined_area
 from places.models import AdminArea
@@ -232,8 +233,14 @@ def items_destroyed(iso3: str, year: int, cutoff: dt.datetime) -> dict[str, Any]
     if country is not None:
         # EOD spot tasks outside any hazard are placed by their task's location.
         where |= Q(hazard__isnull=True, activity__location__intersects=country)
+    # A model found in the ordnance catalogue counts as the catalogue's category and under its catalogue
+    # name (decision 0049): a PMN-2 reported as "uxo" is an AP mine, and "pmn 2" and "PMN-2" are one row.
     finds = Find.objects.filter(where, on__year=year, report__approved_at__lte=cutoff).values_list(
-        "category", "model", "disposal", "quantity", "report_id"
+        Coalesce("catalogue_entry__category", "category"),
+        Coalesce("catalogue_entry__name", "model"),
+        "disposal",
+        "quantity",
+        "report_id",
     )
     tables: dict[str, dict[tuple[str, ...], dict[str, Any]]] = {"ap": {}, "other": {}, "kept": {}}
     for category, model, disposal, quantity, report_id in finds:

@@ -20,11 +20,12 @@ from accounts.models import Organisation
 from accounts.personal import without_personal_data
 from core.errors import Conflict, NotAllowed, Problem, Stale, ValidationFailed
 from hazards import projections
-from hazards.models import DataVersion, HazardousArea
+from hazards.models import DataVersion, HazardousArea, MinefieldRecordRating
 from reports.kinds import KINDS
 from reports.kinds.base import Changes
 from reports.models import Reconcile, Report, ReportStatus, ReportTransition
 from reports.workflow import EDITABLE, check_step
+from vocab.choices import Reliability
 
 
 def _now(at: dt.datetime | None) -> dt.datetime:
@@ -280,6 +281,7 @@ def approve_report(
     expected_version: int | None = None,
     expected_hazard_version: int | None = None,
     sole_approval: str = "",
+    reliability: str = "",
 ) -> Report:
     """Approve and apply a report to the register in one transaction.
 
@@ -292,6 +294,9 @@ def approve_report(
     passes `sole_approval` (why one person both enters and approves); setting the rule aside that way
     writes a `report.sole_approval` audit row with the reason.
     Who may approve at all (the authority, or a delegated operator) is the door's check: accounts.access.
+
+    A kind rated by its approver (a minefield record, decision 0049) needs `reliability` (high, medium,
+    low): the approver's judgement of the record, kept with the report so that a replay keeps it too.
     """
     at = _now(at)
     with transaction.atomic():
@@ -318,6 +323,8 @@ def approve_report(
             _check_version(report.hazard, expected_hazard_version, "hazard_version")
         report.reconcile, report.override_reason = reconcile, override_reason
         changes = parse_report(report)
+        if KINDS[report.kind].rated_by_approver:
+            _rate(report, reliability, acting_user=acting_user, at=at)
         if report.status == ReportStatus.SUBMITTED:
             _transition(report, ReportStatus.VALIDATED, by=acting_user, at=at, reason="validated on approval")
         if report.supersedes_id:
@@ -342,11 +349,30 @@ def approve_report(
             },
             reason=override_reason,
         )
+        if reliability and KINDS[report.kind].rated_by_approver:
+            audit.record(acting_user, "report.rate", report, new={"reliability": reliability})
         if refusal:  # the rule was set aside for a stated reason: say so beside the approval
             audit.record(acting_user, "report.sole_approval", report, new={"status": report.status},
                          reason=f"single-person approval: {sole_approval.strip()}")  # fmt: skip
         transaction.on_commit(_bump_data_version)
     return report
+
+
+def _rate(report: Report, reliability: str, *, acting_user: Any, at: dt.datetime) -> None:
+    """The approver's rating of the report's reliability, required of kinds rated at approval."""
+    if reliability not in Reliability.values:
+        raise ValidationFailed(
+            [
+                Problem(
+                    "reliability",
+                    f"the approver rates this {KINDS[report.kind].english_label}'s reliability: "
+                    f"one of {', '.join(Reliability.values)}",
+                )
+            ]
+        )
+    MinefieldRecordRating.objects.update_or_create(
+        report=report, defaults={"reliability": reliability, "rated_by": acting_user, "rated_at": at}
+    )
 
 
 def _replay(hazard: HazardousArea, *, without: int) -> None:

@@ -218,8 +218,11 @@ class ReportViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.R
         report = access.access_report(request.user, pk, approve=True)
         data = _valid(s.ApproveSerializer, request.data)
         hazard = access.access_hazard(request.user, data["hazard"]) if data.get("hazard") else None
+        if data.get("hazard_code"):
+            hazard = access.access_hazard_by_code(request.user, data["hazard_code"])
         report = actions.approve_report(report, acting_user=request.user, reconcile=data.get("reconcile") or None,
                                         hazard=hazard, override_reason=data.get("override_reason", ""),
+                                        reliability=data.get("reliability", ""),
                                         expected_version=_expected(request, data),
                                         expected_hazard_version=data.get("hazard_version"))  # fmt: skip
         return self._render(report)

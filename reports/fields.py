@@ -91,12 +91,13 @@ class Text(Field):
 
 @dataclass(frozen=True, kw_only=True)
 class Date(Field):
-    """An ISO date (YYYY-MM-DD), not in the future."""
+    """An ISO date (YYYY-MM-DD), not in the future unless `future` (a due date is)."""
 
     INPUT: ClassVar[str] = "date"
+    future: bool = False
 
     def check(self, c: Checker, path: str, required: bool) -> Any:
-        return c.date(path, required=required)
+        return c.date(path, required=required, future=self.future)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -135,7 +135,7 @@ class ApprovalDelegation(models.Model):
     """
 
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="delegations")
-    kind = models.CharField(max_length=20, choices=ReportKind.choices)
+    kind = models.CharField(max_length=20, choices=kind_choices)
     granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     granted_at = models.DateTimeField()
     reason = models.TextField()

@@ -74,6 +74,10 @@ class ApproveSerializer(VersionedWriteSerializer):
     reconcile = serializers.CharField(required=False, allow_blank=True)
     hazard = serializers.IntegerField(required=False, allow_null=True)
     override_reason = serializers.CharField(required=False, allow_blank=True, default="")
+    hazard_code = serializers.CharField(required=False, allow_blank=True, help_text="The hazard by its national code")
+    reliability = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="The approver's rating of a minefield record"
+    )
     hazard_version = serializers.IntegerField(
         required=False, min_value=1, help_text="The hazard's version you reviewed against; a stale one answers 409"
     )

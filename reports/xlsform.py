@@ -82,7 +82,7 @@ def _constraint(field: f.Field) -> tuple[str, str]:
         return f". >= {low} and . <= {high}", f"must be between {low} and {high}"
     if isinstance(field, f.Text):
         return f"string-length(.) <= {field.max_len}", f"is longer than {field.max_len} characters"
-    if isinstance(field, f.Date):
+    if isinstance(field, f.Date) and not field.future:
         return ". <= today()", "is in the future"
     return "", ""
 

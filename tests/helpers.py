@@ -8,6 +8,7 @@ from typing import Any
 from clearground.test import DAY0, Cast, square
 from hazards.models import HazardousArea
 from reports.actions import approve_report, create_report
+from reports.kinds import KINDS
 from reports.models import Report
 
 
@@ -32,9 +33,14 @@ def submitted(
     )
 
 
-def approved(cast: Cast, kind: str, payload: dict[str, Any], **kwargs: Any) -> Report:
-    """A report submitted by Alpha's clerk and approved by the authority's IM officer."""
-    return approve_report(submitted(cast, kind, payload, **kwargs), acting_user=cast.imo)
+def approved(cast: Cast, kind: str, payload: dict[str, Any], *, reliability: str = "", **kwargs: Any) -> Report:
+    """A report submitted by Alpha's clerk and approved by the authority's IM officer.
+
+    A kind its approver rates (a minefield record, decision 0049) is rated `reliability`, "high" unless given.
+    """
+    if KINDS[kind].rated_by_approver:
+        reliability = reliability or "high"
+    return approve_report(submitted(cast, kind, payload, **kwargs), acting_user=cast.imo, reliability=reliability)
 
 
 def register_hazard(cast: Cast, size_m: float = 100.0, on: dt.date = DAY0, **hazard: Any) -> HazardousArea:

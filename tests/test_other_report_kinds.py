@@ -22,6 +22,10 @@ MINEFIELD = {
     "self_destructing": False,
     "fenced": True,
     "monitored": True,
+    "received_from": "Engineer battalion that laid it",
+    "received_from_kind": "military_unit",
+    "received_on": "2022-05-10",
+    "document_reference": "MR-17/B",
 }
 
 

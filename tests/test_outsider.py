@@ -142,6 +142,8 @@ LISTS: dict[str, tuple[str, str]] = {
     "evidence": ("hazards.Evidence", "hazard__organisation__code"),
     "handovers": ("hazards.Handover", "hazard__organisation__code"),
     "minefield-records": ("hazards.MinefieldRecord", "hazard__organisation__code"),
+    "minefield-inspections": ("hazards.MinefieldInspection", "record__hazard__organisation__code"),
+    "minefield-record-handovers": ("hazards.MinefieldRecordTransfer", "record__hazard__organisation__code"),
     "status-changes": ("hazards.HazardStatusChange", "hazard__organisation__code"),
     "accidents": ("casualties.Accident", "organisation__code"),
     "casualties": ("casualties.Casualty", "accident__organisation__code"),
@@ -169,7 +171,9 @@ def build_world(tmp: Path) -> World:
                              hazard=HazardousArea.objects.get(pk=hazard) if hazard else None)  # fmt: skip
 
     def approved(kind: str, payload: dict[str, Any], **kw: Any) -> Report:
-        return approve_report(filed(kind, payload, **kw), acting_user=cast.imo)
+        # A minefield record is rated by its approver (decision 0049).
+        return approve_report(filed(kind, payload, **kw), acting_user=cast.imo,
+                              reliability="high" if kind == "minefield_record" else "")  # fmt: skip
 
     pk: dict[str, int] = {}
     nts_report = approved("nts", nts(cast, square(100), name="Field north of the school"))
@@ -192,12 +196,20 @@ def build_world(tmp: Path) -> World:
     pk["submitted_report"] = filed("nts", nts(cast, square(60, x=2000), name=SUBMITTED_NAME)).pk
     returned = filed("nts", nts(cast, square(60, x=4000), name="Returned orchard"))
     pk["returned_report"] = return_report(returned, acting_user=cast.approver, reason=RETURN_REASON).pk
-    pk["minefield_report"] = approved("minefield_record", {
+    minefield = approved("minefield_record", {
         "name": "Recorded minefield by the bridge", "perimeter": square(80, x=1000),
         "reference_points": [point(1010, 10), point(1070, 70)],
         "devices": [{"category": "at_mine", "model": "TM-62", "quantity": 12}],
         "laying_party": "Unit 1", "date_laid": "2023-05-01", "fenced": True,
-    }).pk  # fmt: skip
+        "received_from": "Unit 1", "received_from_kind": "military_unit", "received_on": "2023-06-01",
+        "document_reference": "MR-1",
+    })  # fmt: skip
+    pk["minefield_report"] = minefield.pk
+    # The record's life (decision 0049): an inspection now overdue, and its hand-over to the clearing operator.
+    approved("minefield_inspection", {"date": "2024-01-20", "next_due": "2024-02-01",
+             "checks": [{"element": "fence", "condition": "good"}]}, hazard=minefield.hazard_id)  # fmt: skip
+    approved("minefield_handover", {"handed_from": "Authority", "handed_to": "Operator Alpha",
+             "document_reference": "HO-1"}, hazard=minefield.hazard_id)  # fmt: skip
     closing = approved("nts", nts(cast, square(50, x=500), name="Closed field"))
     approved("cancellation", {"reason": "No evidence on re-survey", "activity": {"start_date": "2024-02-01"},
                               "cancel_remaining": True}, hazard=closing.hazard_id, on=dt.date(2024, 2, 10))  # fmt: skip
@@ -402,8 +414,11 @@ def api_reads() -> list[Probe]:
     probes.append(Probe("api", "get", "/api/v1/hazards/{pk}/history/", target="hazard"))
     probes.append(Probe("api", "get", "/api/v1/hazards/{pk}/state/?on=2024-02-15", target="hazard"))
     for r in ("products", "activities", "finds", "evidence", "handovers", "minefield-records", "status-changes",
-              "qa-visits", "clearance-outputs"):  # fmt: skip
+              "qa-visits", "clearance-outputs", "minefield-inspections", "minefield-record-handovers"):  # fmt: skip
         probes.append(Probe("api", "get", f"/api/v1/{r}/{{pk}}/", target=f"first:{r}"))
+    probes.append(Probe("api", "get", "/api/v1/minefield-records/{pk}/history/", target="first:minefield-records"))
+    # Alpha's record is overdue on this day; Bravo's list must stay as empty as Bravo's own register.
+    probes.append(Probe("api", "get", "/api/v1/minefield-inspections/overdue/?on=2030-01-01", statuses=(200,)))
     probes += [
         Probe("api", "get", "/api/v1/imports/{pk}/report.csv", target="import"),
         Probe("api", "get", "/api/v1/imports/{pk}/preview/", target="import"),
@@ -885,6 +900,9 @@ NOT_PROBED = {
     "approval-delegation-list": "approval delegations: not secret, no report data (decision 0036)",
     "approval-delegation-detail": "approval delegations: not secret, no report data (decision 0036)",
     "approval-delegation-revoke": "the authority admin's action; refused to others in tests/test_four_eyes.py",
+    # The explosive ordnance catalogue is reference data every member reads (decision 0049); loaded by command only.
+    "ordnance-model-list": "the ordnance catalogue: public reference facts, no organisation's data (decision 0049)",
+    "ordnance-model-detail": "the ordnance catalogue: public reference facts, no organisation's data (decision 0049)",
 }
 
 

@@ -68,6 +68,10 @@ def minefield_payload(x: float) -> dict[str, Any]:
         "laying_party": "Unit 1",
         "date_laid": "2023-05-01",
         "fenced": True,
+        "received_from": "Unit 1",
+        "received_from_kind": "military_unit",
+        "received_on": "2023-06-01",
+        "document_reference": "MR-1",
     }
 
 
@@ -124,7 +128,9 @@ def build_world() -> World:
     cast = make_cast()
 
     def approve(report: Report) -> Report:
-        return approve_report(report, acting_user=cast.imo)
+        # A minefield record is rated by its approver (decision 0049).
+        return approve_report(report, acting_user=cast.imo,
+                              reliability="high" if report.kind == "minefield_record" else "")  # fmt: skip
 
     def alpha(
         kind: str, payload: dict[str, Any], *, hazard: int | None = None, on: dt.date = DAY0, submit: bool = True

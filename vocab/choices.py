@@ -110,6 +110,30 @@ class MarkingStatus(models.TextChoices):
     FENCED = "fenced", _("Fenced")
 
 
+class RecordSource(models.TextChoices):
+    """Who handed over a record of a laid minefield (CCW Amended Protocol II, Art. 9 and Technical Annex)."""
+
+    MILITARY_UNIT = "military_unit", _("Military unit that laid it")
+    STATE = "state", _("Another state")
+    OTHER = "other", _("Other body")
+
+
+class InspectedElement(models.TextChoices):
+    """What a minefield inspection looked at: the perimeter marking, the fence, the monitoring."""
+
+    MARKING = "marking", _("Perimeter marking")
+    FENCE = "fence", _("Fence")
+    MONITORING = "monitoring", _("Monitoring")
+
+
+class InspectionCondition(models.TextChoices):
+    """The state an inspector found: in place and sound, in place but damaged, or gone."""
+
+    GOOD = "good", _("In place, good condition")
+    DAMAGED = "damaged", _("In place, damaged")
+    MISSING = "missing", _("Missing")
+
+
 class LandUse(models.TextChoices):
     AGRICULTURE = "agriculture", _("Agriculture")
     GRAZING = "grazing", _("Grazing")

@@ -16,6 +16,7 @@ from interop.exports.api import export_collections
 from interop.imports.api import ImportProfileViewSet, ImportViewSet
 from jobs.api import JobViewSet
 from obligations.api import Article5ForecastView, Article7ViewSet
+from ordnance.api import OrdnanceModelViewSet
 from places.api import AdminAreaViewSet
 from quality.api import AccreditationViewSet, NonConformityViewSet, QaVisitViewSet, QcInspectionViewSet
 from reports.api import ApprovalDelegationViewSet, ReportViewSet
@@ -49,6 +50,11 @@ router.register("non-conformities", NonConformityViewSet, basename="non-conformi
 router.register("risk-education-sessions", RiskEducationSessionViewSet, basename="risk-education-session")
 router.register("clearance-outputs", hazards.ClearanceOutputViewSet, basename="clearance-output")
 router.register("approval-delegations", ApprovalDelegationViewSet, basename="approval-delegation")
+router.register("minefield-inspections", hazards.MinefieldInspectionViewSet, basename="minefield-inspection")
+router.register(
+    "minefield-record-handovers", hazards.MinefieldRecordTransferViewSet, basename="minefield-record-handover"
+)
+router.register("ordnance-models", OrdnanceModelViewSet, basename="ordnance-model")
 
 # Imports, their jobs and import profiles: a router of their own, so they are not listed at the API
 # root (/api/v1/), as they never were.
@@ -75,6 +81,7 @@ urlpatterns = [
     path("v1/casualty-statistics/", casualty_statistics, name="casualty-statistics"),
     path("v1/casualty-rates/", casualty_rates, name="casualty-rates"),
     path("v1/referral-statistics/", referral_statistics, name="referral-statistics"),
+    path("v1/minefield-records/<int:pk>/history/", hazards.minefield_record_history, name="minefield-record-history"),
     path("v1/risk-education-statistics/", risk_education_statistics, name="risk-education-statistics"),
     # The URL keyword is not `format`: DRF reads that name as a renderer suffix (.json) and would 404.
     path("v1/exports/<str:export_format>/", export_collections, name="export"),

@@ -8,6 +8,8 @@ from reports.kinds.clearance_summary import ClearanceSummaryReport
 from reports.kinds.completion import CompletionReport
 from reports.kinds.eod_spot import EodSpotReport
 from reports.kinds.handover import HandoverReport
+from reports.kinds.minefield_handover import MinefieldHandoverReport
+from reports.kinds.minefield_inspection import MinefieldInspectionReport
 from reports.kinds.minefield_record import MinefieldRecordReport
 from reports.kinds.nts import NtsReport
 from reports.kinds.qa_visit import QaVisitReport
@@ -26,6 +28,8 @@ KINDS: dict[str, ReportKindSpec] = {
         HandoverReport(),
         EodSpotReport(),
         MinefieldRecordReport(),
+        MinefieldInspectionReport(),
+        MinefieldHandoverReport(),
         AccidentReport(),
         QaVisitReport(),
         QcInspectionReport(),

@@ -11,9 +11,9 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from functools import cache
-from typing import Any, NotRequired, TypedDict
+from typing import TYPE_CHECKING, Any, NotRequired, TypedDict
 
-from django.contrib.gis.geos import MultiPoint, Point
+from django.contrib.gis.geos import Point
 from django.db.models import Choices
 from django.utils import timezone, translation
 from django.utils.functional import Promise
@@ -27,6 +27,9 @@ from reports.kinds import blocks
 from vocab.choices import (
     ActivityStatus,
 )
+
+if TYPE_CHECKING:
+    from ordnance.models import OrdnanceModel
 
 MISSING = object()
 
@@ -99,6 +102,9 @@ class FindChange(TypedDict):
     location: Point | None
     disposal: str
     on: dt.date | None
+    #: The model's match in the ordnance catalogue and its note (ordnance.catalogue.annotate, decision 0049).
+    catalogue_entry: NotRequired[OrdnanceModel | None]
+    catalogue_note: NotRequired[str]
 
 
 class HandoverChange(TypedDict):
@@ -107,19 +113,6 @@ class HandoverChange(TypedDict):
     on: dt.date | None
     handed_to: str
     certificate: str
-
-
-class MinefieldChange(TypedDict):
-    """The laying party's record of a minefield: a hazards.MinefieldRecord row."""
-
-    laying_party: str
-    date_laid: dt.date | None
-    reference_points: MultiPoint
-    devices: list[dict[str, Any]]
-    self_destructing: bool
-    lifetime_days: float | None
-    fenced: bool
-    monitored: bool
 
 
 @dataclass
@@ -137,7 +130,11 @@ class Changes:
     close: bool = False
     suspend_reason: str = ""
     handover: HandoverChange | None = None
-    minefield: MinefieldChange | None = None
+    #: A minefield record, its inspection (marking, fence, monitoring) and its hand-over (decision 0049):
+    #: still dicts, whose keys hazards.projections names as it writes them (decision 0046 lists them).
+    minefield: dict[str, Any] | None = None
+    minefield_inspection: dict[str, Any] | None = None
+    minefield_transfer: dict[str, Any] | None = None
     #: The declared fields' checked values, when a kind reads them all at once (ReportKindSpec.changes).
     values: dict[str, Any] = field(default_factory=dict)
 
@@ -244,8 +241,8 @@ class Checker:
             self.problem(path, f"is longer than {max_len} characters")
         return value.strip()
 
-    def date(self, path: str, *, required: bool = True) -> dt.date | None:
-        """An ISO date (YYYY-MM-DD), not in the future."""
+    def date(self, path: str, *, required: bool = True, future: bool = False) -> dt.date | None:
+        """An ISO date (YYYY-MM-DD), not in the future unless `future` allows it."""
         value = self._get(path)
         if value in (MISSING, None, ""):
             if required:
@@ -256,7 +253,7 @@ class Checker:
         except ValueError:
             self.problem(path, f"'{value}' is not a date (YYYY-MM-DD)")
             return None
-        if parsed > dt.date.today():
+        if parsed > dt.date.today() and not future:
             self.problem(path, f"{parsed} is in the future")
         return parsed
 
@@ -489,6 +486,9 @@ class ReportKindSpec:
     #: function that records an approved report's facts, `(report, changes, *, checking)`, and of the
     #: one that deletes them again on unapproval or supersession, `(report)`.
     records_with: tuple[str, str] | None = None
+    #: The approver rates the report's reliability at approval (a minefield record, decision 0049):
+    #: approve_report refuses an approval without a rating and keeps it (MinefieldRecordRating).
+    rated_by_approver: bool = False
 
     #: What messages call the kind ("is not a field of a <label>"); translated on pages (a lazy string).
     label: str | Promise = gettext_lazy("report")

@@ -114,3 +114,9 @@ FINDS = Rows(
         Date(name="date", label=_("Date")),
     ),
 )
+
+
+#: The document a minefield record travels with: the laying party's transmittal, a hand-over's receipt.
+def document_reference(label: Label) -> Text:
+    """The reference of the document that accompanied a minefield record's receipt or hand-over."""
+    return Text(name="document_reference", label=label, required=True, max_len=200)

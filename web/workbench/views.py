@@ -35,7 +35,7 @@ from reports import actions
 from reports.kinds import KINDS
 from reports.models import Reconcile, Report, ReportStatus
 from reports.workflow import ALLOWED, EDITABLE
-from vocab.choices import HazardStatus
+from vocab.choices import HazardStatus, Reliability
 from web.workbench import binding, personal
 from web.workbench import review as review_data
 from web.workbench.spec import FORMS, KindForm
@@ -398,7 +398,10 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
     posted: dict[str, str] = {}
     stale = False
     if request.method == "POST":
-        posted = {k: request.POST.get(k, "") for k in ("decision", "reconcile", "hazard", "override_reason", "reason")}
+        posted = {
+            k: request.POST.get(k, "")
+            for k in ("decision", "reconcile", "hazard", "override_reason", "reason", "reliability")
+        }
         try:
             return _decide(request, report, posted)
         except Stale:
@@ -427,6 +430,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
             "table": review_data.change_table(FORMS[report.kind], seen),
             "reconcile_choices": choices,
             "reconcile": posted.get("reconcile") or default,
+            "reliability_choices": Reliability.choices if KINDS[report.kind].rated_by_approver else [],
             "may_validate": ReportStatus.VALIDATED in ALLOWED[report.status],
             # Offered exactly when approve_report would take it: the role's rule, then four eyes (decision 0036).
             "may_approve": may_approve and four_eyes is None,
@@ -468,6 +472,7 @@ def _decide(request: HttpRequest, report: Report, posted: dict[str, str]) -> Htt
             reconcile=posted["reconcile"] or None,
             hazard=hazard,
             override_reason=posted["override_reason"],
+            reliability=posted["reliability"],
             expected_version=based_on,
             # The page showed the report's own hazard; another chosen hazard was not reviewed as "current".
             expected_hazard_version=None if hazard else _posted_version(request, "hazard_version"),
