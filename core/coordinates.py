@@ -174,6 +174,9 @@ def format_position(lon: float, lat: float, notation: Notation) -> str:
     if notation == "mgrs":
         if not -80 <= lat <= 84:
             raise CoordinateError("MGRS here covers latitudes 80°S to 84°N")
+        # GeoTrans writes a point a millimetre south of the equator as northing 10,000,000 (square "AA 00000"),
+        # which it then cannot read: such a point is written on the equator, a centimetre away at most.
+        lat = 0.0 if -1e-7 < lat < 0 else lat
         ref = str(mgrs.MGRS().toMGRS(lat, lon, MGRSPrecision=5))
         return f"{ref[:-12]} {ref[-12:-10]} {ref[-10:-5]} {ref[-5:]}"
     raise CoordinateError(f"unknown notation {notation!r}; use one of {', '.join(NOTATIONS)}")
@@ -303,7 +306,9 @@ def _parse_mgrs(compact: str) -> Position | None:
     try:
         lat, lon = mgrs.MGRS().toLatLon(compact)
     except Exception as exc:  # GeoTrans says only "String Error"
-        raise CoordinateError(f"MGRS '{compact}' names no square on Earth (check the zone, band and square letters)") from exc
+        raise CoordinateError(
+            f"MGRS '{compact}' names no square on Earth (check the zone, band and square letters)"
+        ) from exc
     precision = 10 ** (5 - len(digits) // 2)
     if m and not digits:
         # GeoTrans answers the centre of a square named with digits, but the corner of a bare 100 km square.
