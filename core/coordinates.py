@@ -378,3 +378,19 @@ def parse_position(text: str) -> Position:
     if not re.search(r"\d", norm):
         raise CoordinateError(f"'{text.strip()}' has no numbers: not a coordinate")
     return _parse_angles(norm)
+
+
+def parse_positions(text: str) -> list[Position]:
+    """One position a line (blank lines skipped): a point, or the corners of a polygon; errors name the line."""
+    lines = [(n, line) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
+    if not lines:
+        raise CoordinateError("no coordinates given")
+    if len(lines) > 10000:
+        raise CoordinateError("at most 10,000 positions, one a line")
+    found = []
+    for n, line in lines:
+        try:
+            found.append(parse_position(line))
+        except CoordinateError as exc:
+            raise CoordinateError(f"line {n}: {exc}" if len(lines) > 1 else str(exc)) from None
+    return found

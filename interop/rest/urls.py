@@ -11,6 +11,7 @@ from hazards.outputs_api import ClearanceOutputViewSet
 from interop.rest import views
 from interop.rest.token import obtain_auth_token, revoke_auth_token
 from obligations.api import Article5ForecastView, Article7ViewSet
+from places.api import parse_coordinates, search_places
 from quality.api import AccreditationViewSet, NonConformityViewSet, QaVisitViewSet, QcInspectionViewSet
 from reports.api import ApprovalDelegationViewSet
 from risk_education.api import RiskEducationSessionViewSet, risk_education_statistics
@@ -54,6 +55,8 @@ urlpatterns = [
     path("v1/referral-statistics/", referral_statistics, name="referral-statistics"),
     path("v1/risk-education-statistics/", risk_education_statistics, name="risk-education-statistics"),
     path("v1/exports/", include("interop.rest.exports")),
+    path("v1/coordinates/parse", parse_coordinates, name="coordinates-parse"),
+    path("v1/places/search", search_places, name="places-search"),
     path("v1/auth/token/", obtain_auth_token, name="api-token"),
     path("v1/auth/logout/", revoke_auth_token, name="api-logout"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
