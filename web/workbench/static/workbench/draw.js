@@ -118,7 +118,7 @@
         cornerInput.value = "";
         cornerInput.removeAttribute("aria-invalid");
         say(box.dataset.msgCorners.replace("%s", C.number(corners.length)) + " (" + body.written.dd + ")");
-        if (!map.getBounds().contains(corner)) map.jumpTo({ center: corner, zoom: Math.max(map.getZoom(), 15) });
+        if (!map.getBounds().contains(corner) || map.getZoom() < 12) map.jumpTo({ center: corner, zoom: Math.max(map.getZoom(), 15) });
         redraw();
       }).catch((error) => {
         cornerInput.setAttribute("aria-invalid", "true");
