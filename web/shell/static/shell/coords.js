@@ -108,11 +108,12 @@ window.Clearground = window.Clearground || {};
     return 2 * 6371008.8 * Math.asin(Math.sqrt(h));
   };
 
-  /** Area in m² of a ring of [lon, lat], measured in the UTM zone of its first corner, as the server measures
+  /** Area in m² of a ring of [lon, lat], measured in the UTM zone of its middle, as the server measures
    * hazards (decision 0002); near the poles, where UTM stops, on the sphere. */
   C.area = function (ring) {
     if (ring.length < 3) return 0;
-    const zone = zoneOf(ring[0][0], ring[0][1]);
+    const mid = (i) => ring.reduce((sum, p) => sum + p[i], 0) / ring.length;
+    const zone = zoneOf(mid(0), mid(1));
     const xy = ring.map((p) => C.utm(p[0], p[1], zone));
     let sum = 0;
     if (xy.every(Boolean)) {
