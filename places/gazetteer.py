@@ -82,20 +82,23 @@ def _folded_name() -> Func:
 
 
 def search(q: str, limit: int = 10) -> list[dict[str, Any]]:
-    """Admin areas, then places, whose names contain `q` (exact names and prefixes first).
+    """Admin areas and places whose names contain `q`: exact names first, then prefixes, then the rest;
+    within each, admin areas before places, and places by population.
 
     Each result has a name, a kind ("admin_area" or "place"), a point [lon, lat] to centre on and, for an
     admin area, its bbox [west, south, east, north] to fit. Two queries.
     """
-    needle = fold(q.strip())
+    plain = q.strip()
+    needle = fold(plain)
     limit = max(1, min(limit, MAX_RESULTS))
     areas = (
         AdminArea.objects.annotate(folded=_folded_name())
-        .filter(Q(folded__contains=needle) | Q(pcode__iexact=q.strip()))
+        # The plain match too: fold() takes marks off Cyrillic letters (ї → і, й → и) that translate() keeps.
+        .filter(Q(folded__contains=needle) | Q(name__icontains=plain) | Q(pcode__iexact=plain))
         .annotate(
             rank=Case(
-                When(folded=needle, then=Value(0)),
-                When(folded__startswith=needle, then=Value(1)),
+                When(Q(folded=needle) | Q(name__iexact=plain) | Q(pcode__iexact=plain), then=Value(0)),
+                When(Q(folded__startswith=needle) | Q(name__istartswith=plain), then=Value(1)),
                 default=Value(2),
                 output_field=IntegerField(),
             ),
@@ -104,44 +107,48 @@ def search(q: str, limit: int = 10) -> list[dict[str, Any]]:
         .select_related("parent")
         .order_by("rank", "level", "name")[:limit]
     )
-    out: list[dict[str, Any]] = []
+    ranked: list[tuple[int, int, dict[str, Any]]] = []
     for a in areas:
         west, south, east, north = a.box.extent
-        out.append(
-            {
-                "name": a.name,
-                "kind": "admin_area",
-                "level": a.level,
-                "pcode": a.pcode,
-                "country_iso3": a.country_iso3,
-                "within": a.parent.name if a.parent else "",
-                "point": [(west + east) / 2, (south + north) / 2],
-                "bbox": [west, south, east, north],
-            }
-        )
-    if len(out) < limit:
-        places = (
-            Place.objects.filter(search_names__contains=needle)
-            .annotate(
-                rank=Case(
-                    When(search_names=needle, then=Value(0)),
-                    When(search_names__startswith=needle + "|", then=Value(0)),
-                    When(search_names__startswith=needle, then=Value(1)),
-                    default=Value(2),
-                    output_field=IntegerField(),
-                )
+        area = {
+            "name": a.name,
+            "kind": "admin_area",
+            "level": a.level,
+            "pcode": a.pcode,
+            "country_iso3": a.country_iso3,
+            "within": a.parent.name if a.parent else "",
+            "point": [(west + east) / 2, (south + north) / 2],
+            "bbox": [west, south, east, north],
+        }
+        ranked.append((a.rank, 0, area))
+    # search_names is "name|alternate|…": a whole name is bounded by "|" or an end.
+    places = (
+        Place.objects.filter(search_names__contains=needle)
+        .annotate(
+            rank=Case(
+                When(
+                    Q(search_names=needle)
+                    | Q(search_names__startswith=needle + "|")
+                    | Q(search_names__contains="|" + needle + "|")
+                    | Q(search_names__endswith="|" + needle),
+                    then=Value(0),
+                ),
+                When(Q(search_names__startswith=needle) | Q(search_names__contains="|" + needle), then=Value(1)),
+                default=Value(2),
+                output_field=IntegerField(),
             )
-            .order_by("rank", F("population").desc(), "name")[: limit - len(out)]
         )
-        for p in places:
-            out.append(
-                {
-                    "name": p.name,
-                    "kind": "place",
-                    "country_iso3": p.country_iso3,
-                    "population": p.population,
-                    "point": [p.location.x, p.location.y],
-                    "bbox": None,
-                }
-            )
-    return out
+        .order_by("rank", F("population").desc(), "name")[:limit]
+    )
+    for p in places:
+        place = {
+            "name": p.name,
+            "kind": "place",
+            "country_iso3": p.country_iso3,
+            "population": p.population,
+            "point": [p.location.x, p.location.y],
+            "bbox": None,
+        }
+        ranked.append((p.rank, 1, place))
+    ranked.sort(key=lambda r: (r[0], r[1]))  # stable: each query's own order is kept within a rank
+    return [r[2] for r in ranked[:limit]]

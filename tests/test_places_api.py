@@ -13,7 +13,7 @@ from django.test import Client
 from clearground.test import DAY0, Cast
 from hazards.models import HazardousArea
 from places.gazetteer import load_places
-from places.models import Place
+from places.models import AdminArea, Place
 from reports.models import Report
 from tests.test_web_workbench import form_data
 
@@ -37,6 +37,8 @@ def client_for(user: Any) -> Client:
 def gazetteer(tmp_path: Path, cast: Cast) -> Cast:
     (tmp_path / "places.csv").write_text(PLACES_CSV, encoding="utf-8")
     (tmp_path / "countries.json").write_text(json.dumps(COUNTRIES), encoding="utf-8")
+    AdminArea.objects.create(pcode="UA6301", name="Харківська міська громада", level=2, parent=cast.area,
+                             country_iso3="UKR", geom=cast.area.geom)  # fmt: skip
     result = load_places(tmp_path / "places.csv", tmp_path / "countries.json")
     assert (result.loaded, result.skipped) == (4, 1)
     return cast
@@ -101,7 +103,8 @@ def test_the_search_finds_admin_areas_first_with_their_box_then_places_by_popula
 
 
 @pytest.mark.parametrize(("q", "found"), [("Харків", "Kharkiv"), ("bogota", "Bogotá"), ("BOGOTÁ", "Bogotá"),
-                                          ("dnepr", "Dnipro"), ("UA63", "Test Oblast")])  # fmt: skip
+                                          ("dnepr", "Dnipro"), ("UA63", "Test Oblast"),
+                                          ("харківська", "Харківська міська громада")])  # fmt: skip
 def test_the_search_ignores_case_and_accents_and_knows_alternate_names_and_p_codes(gazetteer, q, found):
     results = client_for(gazetteer.clerk).get("/api/v1/places/search", {"q": q}).json()["results"]
     assert results and results[0]["name"] == found
