@@ -7,6 +7,7 @@ error of a hazard-sized polygon well under 0.1 %.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from ctypes import POINTER, byref, c_double, c_int
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from django.contrib.gis.gdal import CoordTransform, GDALException, SpatialRefere
 from django.contrib.gis.geos import GEOSException, GEOSGeometry, MultiPolygon, Point, Polygon
 from django.contrib.gis.geos.libgeos import GEOM_PTR, GEOSFuncFactory
 
+from core.coordinates import parse_positions
 from core.errors import Problem
 
 WGS84 = 4326
@@ -96,6 +98,25 @@ class ParsedArea:
     repair_note: str = ""
 
 
+# Text GEOS reads (GeoJSON, WKT, EWKT, hex WKB); any other text is coordinates as written in the field.
+_GEOMETRY_TEXT = re.compile(
+    r"^\s*(\{|\[|SRID=|[A-Z]+\s*(ZM|Z|M)?\s*(\(|EMPTY\b)|(00|01)[0-9A-F]{40,}\s*$)", re.IGNORECASE
+)
+
+
+def _from_positions(text: str) -> GEOSGeometry:
+    """One position as a Point, three or more (one a line) as a Polygon whose ring we close."""
+    positions = parse_positions(text)  # a CoordinateError is a ValueError: "not a readable geometry (…)"
+    coords = [(p.longitude, p.latitude) for p in positions]
+    if len(coords) == 1:
+        return Point(coords[0], srid=WGS84)
+    if len(coords) == 2:
+        raise ValueError("two positions are neither a point nor a polygon: give three or more corners, one a line")
+    if coords[0] != coords[-1]:
+        coords.append(coords[0])
+    return Polygon(coords, srid=WGS84)
+
+
 def _load(value: Any) -> GEOSGeometry:
     if isinstance(value, GEOSGeometry):
         return value
@@ -103,6 +124,8 @@ def _load(value: Any) -> GEOSGeometry:
         value = json.dumps(value)
     if not isinstance(value, str) or not value.strip():
         raise ValueError("expected a GeoJSON geometry object or WKT text")
+    if not _GEOMETRY_TEXT.match(value):
+        return _from_positions(value)
     geom = GEOSGeometry(value)
     if not geom.srid:
         geom.srid = WGS84

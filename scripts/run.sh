@@ -31,9 +31,11 @@ echo "[run] migrating"
 "${as_service[@]}" "$cg" collectstatic --noinput -v 0
 
 "${as_service[@]}" "$cg" demo --if-empty
-# Population per admin area (for casualty rates) from the shared Natural Earth and GeoNames files, if present.
+# Population per admin area (for casualty rates) and the places the map's search finds (decision 0052),
+# from the shared Natural Earth and GeoNames files, if present.
 if [ -d "${CLEARGROUND_SHARED_DATA:-../shared/data}" ]; then
   "${as_service[@]}" "$cg" load_population
+  "${as_service[@]}" "$cg" load_places
 fi
 
 echo

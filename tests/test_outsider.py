@@ -434,6 +434,9 @@ def api_reads() -> list[Probe]:
         Probe("api", "get", "/api/v1/casualty-rates/", statuses=(200, 400, 404)),
         Probe("api", "get", "/api/v1/referral-statistics/", statuses=(200, 403, 404)),
         Probe("api", "get", "/api/v1/risk-education-statistics/", statuses=(200,)),
+        # The gazetteer and the coordinate reader hold nothing of any organisation's (decision 0052).
+        Probe("api", "get", "/api/v1/coordinates/parse?text=36UXU5052869282", statuses=(200,)),
+        Probe("api", "get", "/api/v1/places/search?q=Test", statuses=(200,)),
         Probe("api", "get", "/api/v1/", statuses=(200,)),
         Probe("api", "get", "/api/v1/organisations/{pk}/", target="alpha_org", statuses=(200,), twin=False),
         Probe("api", "get", "/api/v1/admin-areas/{pk}/", target="admin_area", statuses=(200,), twin=False),

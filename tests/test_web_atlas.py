@@ -39,7 +39,7 @@ def test_the_map_page_asks_anonymous_visitors_to_sign_in_since_its_layers_are_no
     assert response.status_code == 302 and "/login/" in response["Location"]
     response = client_for(cast.viewer).get("/map/")
     assert response.status_code == 200
-    assert 'class="wide"' in response.content.decode()
+    assert 'class="fullmap"' in response.content.decode()  # the map fills the window (decision 0052)
 
 
 def test_the_map_page_asks_for_sign_in_when_the_register_is_not_published_anonymously(cast, settings):
@@ -68,7 +68,7 @@ def test_the_map_embeds_no_hazard_geometry_only_tile_templates(cast):
     response = client_for(cast.viewer).get("/map/")
     config = config_of(response)
     assert config["tiles"]["hazardous_areas"].endswith("/tiles/hazardous_areas/{z}/{x}/{y}")
-    assert "coordinates" not in response.content.decode()
+    assert '"coordinates":' not in response.content.decode()  # no GeoJSON (the page now says "coordinates" in words)
 
 
 @pytest.mark.parametrize(("who", "has_accidents"), [("viewer", True), ("clerk", True), ("outsider", True)])

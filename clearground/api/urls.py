@@ -17,7 +17,7 @@ from interop.imports.api import ImportProfileViewSet, ImportViewSet
 from jobs.api import JobViewSet
 from obligations.api import Article5ForecastView, Article7ViewSet
 from ordnance.api import OrdnanceModelViewSet
-from places.api import AdminAreaViewSet
+from places.api import AdminAreaViewSet, parse_coordinates, search_places
 from quality.api import AccreditationViewSet, NonConformityViewSet, QaVisitViewSet, QcInspectionViewSet
 from reports.api import ApprovalDelegationViewSet, ReportViewSet
 from risk_education.api import RiskEducationSessionViewSet, risk_education_statistics
@@ -85,6 +85,8 @@ urlpatterns = [
     path("v1/risk-education-statistics/", risk_education_statistics, name="risk-education-statistics"),
     # The URL keyword is not `format`: DRF reads that name as a renderer suffix (.json) and would 404.
     path("v1/exports/<str:export_format>/", export_collections, name="export"),
+    path("v1/coordinates/parse", parse_coordinates, name="coordinates-parse"),
+    path("v1/places/search", search_places, name="places-search"),
     path("v1/auth/token/", obtain_auth_token, name="api-token"),
     path("v1/auth/logout/", revoke_auth_token, name="api-logout"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

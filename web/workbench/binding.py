@@ -15,11 +15,11 @@ from typing import Any
 
 from django.http import QueryDict
 
+from core.coordinates import CoordinateError, parse_position
 from core.errors import Problem
 from web.workbench.spec import Field, Group, KindForm
 
 _NUMBER = re.compile(r"^[+-]?\d+([.,]\d+)?$")
-_LONLAT = re.compile(r"^\s*([+-]?\d+(?:\.\d+)?)\s*[,;\s]\s*([+-]?\d+(?:\.\d+)?)\s*$")
 
 
 def input_id(path: str) -> str:
@@ -43,7 +43,7 @@ def geometry_from_text(raw: str) -> Any:
     """GeoJSON (a geometry, a Feature or a FeatureCollection of polygons) as a geometry; other text as typed."""
     text = raw.strip()
     if not text.startswith("{"):
-        return text  # WKT, or something the kind will call unreadable
+        return text  # WKT, corners one a line in any notation (core.geometry reads both), or unreadable
     try:
         value = json.loads(text)
     except ValueError:
@@ -67,11 +67,13 @@ def geometry_from_text(raw: str) -> Any:
 
 
 def point_from_text(raw: str) -> Any:
-    """'longitude, latitude' or GeoJSON as a GeoJSON point; other text as typed."""
-    m = _LONLAT.match(raw)
-    if m:
-        return {"type": "Point", "coordinates": [float(m.group(1)), float(m.group(2))]}
-    return geometry_from_text(raw)
+    """Coordinates in any notation we read (core/coordinates.py: 'longitude, latitude', DMS, UTM, MGRS) or
+    GeoJSON as a GeoJSON point; other text as typed, for the kind to say what is wrong with it."""
+    try:
+        p = parse_position(raw)
+    except CoordinateError:
+        return geometry_from_text(raw)
+    return {"type": "Point", "coordinates": [p.longitude, p.latitude]}
 
 
 def _read(f: Field, name: str, data: QueryDict) -> Any:

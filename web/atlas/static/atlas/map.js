@@ -171,6 +171,7 @@
 
   let popup = null;
   map.on("click", (e) => {
+    if (window.cgMeasuring) return; // a click of the measuring tool (tools.js) adds a point, not a popup
     const features = map.queryRenderedFeatures(e.point, { layers: clickable.filter((id) => map.getLayer(id)) });
     if (popup) popup.remove();
     if (!features.length) return;
@@ -189,6 +190,7 @@
   // The pointer cursor over features: one query per animation frame at most (20,000 hazards in view).
   let hover = null;
   map.on("mousemove", (e) => {
+    if (window.cgMeasuring) return;
     if (hover !== null) { hover = e.point; return; }
     hover = e.point;
     requestAnimationFrame(() => {

@@ -26,6 +26,15 @@
     }
   }
 
+  // Coordinates typed in any notation are read by the server (/api/v1/coordinates/parse): one parser.
+  function readCoordinates(text) {
+    return fetch(form.dataset.parseUrl + "?text=" + encodeURIComponent(text), { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then((r) => r.json().then((body) => {
+        if (r.ok) return body;
+        throw new Error((body.errors && body.errors[0] && body.errors[0].message) || body.detail);
+      }));
+  }
+
   function extentOf(geometry) {
     const pts = [];
     const walk = (c) => (typeof c[0] === "number" ? pts.push(c) : c.forEach(walk));
@@ -97,6 +106,28 @@
       redraw();
     });
 
+    // A corner typed as written in the field (DD, DMS, UTM, MGRS): added as if clicked there.
+    const cornerInput = box.querySelector(".corner-input");
+    function addTyped() {
+      const text = cornerInput.value.trim();
+      if (!text) return;
+      readCoordinates(text).then((body) => {
+        if (finished) { finished = false; corners = []; shown = null; }
+        const corner = [Number(body.longitude.toFixed(7)), Number(body.latitude.toFixed(7))];
+        corners.push(corner);
+        cornerInput.value = "";
+        cornerInput.removeAttribute("aria-invalid");
+        say(box.dataset.msgCorners.replace("%s", C.number(corners.length)) + " (" + body.written.dd + ")");
+        if (!map.getBounds().contains(corner) || map.getZoom() < 12) map.jumpTo({ center: corner, zoom: Math.max(map.getZoom(), 15) });
+        redraw();
+      }).catch((error) => {
+        cornerInput.setAttribute("aria-invalid", "true");
+        say(error.message);
+      });
+    }
+    box.querySelector("[data-draw=add]").addEventListener("click", addTyped);
+    cornerInput.addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); addTyped(); } });
+
     box.querySelector("[data-draw=undo]").addEventListener("click", () => {
       if (finished || (!corners.length && shown)) {
         const ring = ringOf(shown);
@@ -128,6 +159,22 @@
   }
 
   document.querySelectorAll(".draw[data-draw-for]").forEach(setup);
+
+  // Points typed in any notation: the server's reading is shown under the input, so a slip shows at once.
+  document.querySelectorAll("[data-coords-check]").forEach((input) => {
+    const check = document.getElementById(input.dataset.coordsCheck);
+    input.addEventListener("change", () => {
+      const text = input.value.trim();
+      if (!text || text.startsWith("{")) { check.textContent = ""; return; }
+      readCoordinates(text).then((body) => {
+        input.removeAttribute("aria-invalid");
+        check.textContent = "= " + body.written.dd + " · " + (body.written.mgrs || body.written.dms);
+      }).catch((error) => {
+        input.setAttribute("aria-invalid", "true");
+        check.textContent = error.message;
+      });
+    });
+  });
 
   // Points: one shared map in a dialog; a click writes "longitude, latitude" into the point's field.
   const dialog = document.getElementById("pick-dialog");
