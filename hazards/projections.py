@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from core.errors import Problem, ValidationFailed
-from core.geometry import area_m2, as_multipolygon, local_srid, to_srid, to_wgs84_polygonal
+from core.geometry import ParsedArea, area_m2, as_multipolygon, local_srid, to_srid, to_wgs84_polygonal
 from hazards.attributes import NAMES
 from hazards.models import (
     Activity,
@@ -32,12 +32,16 @@ from hazards.models import (
     HazardVersion,
     LandReleaseProduct,
     MinefieldRecord,
+    area_tolerance,
 )
 from places.models import admin_area_at
+from quality.choices import QcResult
+from quality.models import QcInspection
 from reports.kinds import KINDS
 from reports.kinds.base import Changes, ProductChange
 from reports.models import Reconcile, Report
 from vocab.choices import (
+    FIELD_WORK,
     PRODUCT_ACTIVITY,
     ActivityKind,
     ActivityStatus,
@@ -107,17 +111,33 @@ def _check_classification(
     override_reason: str,
     problems: list[Problem],
 ) -> None:
-    """Invariant 4: SHA → CHA only on direct evidence, or an approver's override with a written reason."""
-    if changes.hazard_fields.get("classification") != Classification.CHA or old_class == Classification.CHA:
+    """Invariant 4: a reclassification is justified and recorded (IMAS 07.11), both ways.
+
+    SHA → CHA only on direct evidence; CHA → SHA only on evidence given in the report itself (what
+    the re-survey found, or did not find), since the direct evidence that confirmed the hazard is
+    still on record. Either way an approver's override with a written reason stands in for it.
+    """
+    new_class = changes.hazard_fields.get("classification")
+    if override_reason.strip() or not new_class or new_class == old_class:
         return
-    direct = any(e["kind"] == EvidenceKind.DIRECT for e in changes.evidence) or (
-        hazard_pk is not None and Evidence.objects.filter(hazard_id=hazard_pk, kind=EvidenceKind.DIRECT).exists()
-    )
-    if not direct and not override_reason.strip():
-        field = "payload.hazard.classification" if report.kind == "nts" else "payload.classification"
+    field = "payload.hazard.classification" if report.kind == "nts" else "payload.classification"
+    if new_class == Classification.CHA:
+        direct = any(e["kind"] == EvidenceKind.DIRECT for e in changes.evidence) or (
+            hazard_pk is not None and Evidence.objects.filter(hazard_id=hazard_pk, kind=EvidenceKind.DIRECT).exists()
+        )
+        if not direct:
+            problems.append(
+                Problem(
+                    field,
+                    "an SHA becomes a CHA only on direct evidence; add direct evidence or give an override reason",
+                )
+            )
+    elif old_class == Classification.CHA and not changes.evidence:
         problems.append(
             Problem(
-                field, "an SHA becomes a CHA only on direct evidence; add direct evidence or give an override reason"
+                field,
+                "a CHA becomes an SHA only on evidence recorded in this report; "
+                "add the evidence that justifies it or give an override reason",
             )
         )
 
@@ -214,29 +234,53 @@ def _new_hazard(
     return hazard
 
 
-def _reshape(hazard: HazardousArea, changes: Changes, reconcile: str, problems: list[Problem]) -> None:
-    """Replace or combine the hazard's polygon; released land must stay inside the new one."""
+# The product a re-survey's smaller polygon makes of the land it leaves out, by the survey that drew it.
+SHRINK_PRODUCT: dict[str, str] = {ActivityKind.NTS: ProductKind.CANCELLED, ActivityKind.TS: ProductKind.REDUCED}
+
+
+def _reshape(
+    hazard: HazardousArea, changes: Changes, reconcile: str, problems: list[Problem], *, on: dt.date
+) -> tuple[ProductChange, GEOSGeometry] | None:
+    """Replace or combine the hazard's polygon, keeping the original area (invariant 1, decision 0047).
+
+    The hazard's polygon stays the extent of all the land it ever covered (its products lie in it);
+    a replacing polygon that leaves land out does not delete that land: the land left out, less what
+    is already released, becomes a product of this report — cancelled by an NTS, reduced by a TS —
+    returned with its polygon in the hazard's UTM frame for apply_report to record. Land added grows
+    the original area, as new evidence of contamination does.
+    """
     if changes.geom is None:
         problems.append(Problem("payload.hazard.geometry", f"'{reconcile}' needs a polygon in the report"))
-        return
-    new = changes.geom.geom if reconcile == Reconcile.REPLACE else as_multipolygon(hazard.geom.union(changes.geom.geom))
+        return None
     srid = hazard.utm_srid
-    new_local = to_srid(new, srid)
-    tol = settings.PRODUCT_BOUNDARY_TOLERANCE_M
-    for product in hazard.products.all():
-        if not new_local.buffer(tol).contains(to_srid(product.geom, srid)):
-            problems.append(
-                Problem(
-                    "payload.hazard.geometry",
-                    f"released land (product #{product.pk}) would fall outside the new polygon",
+    old_local = to_srid(hazard.geom, srid)
+    new_local = to_srid(changes.geom.geom, srid)
+    shrink: tuple[ProductChange, GEOSGeometry] | None = None
+    if reconcile == Reconcile.REPLACE:
+        left_out = old_local.difference(new_local)
+        parts = [poly for p in hazard.products.all() for poly in p.geom]
+        if parts and not left_out.empty:
+            left_out = left_out.difference(to_srid(MultiPolygon(*parts, srid=4326), srid).unary_union)
+        # Redrawing the same boundary leaves slivers of digitising error, not land released.
+        if left_out.area > area_tolerance(hazard.original_area_m2):
+            survey = changes.activity["kind"] if changes.activity else ""
+            if survey not in SHRINK_PRODUCT:
+                problems.append(
+                    Problem(
+                        "payload.hazard.geometry",
+                        f"the new polygon leaves out {left_out.area:,.0f} m² of the hazard; only a survey "
+                        "(NTS or TS) releases land by redrawing it",
+                    )
                 )
-            )
-            return
-    hazard.geom = as_multipolygon(new)
+                return None
+            product = ProductChange(SHRINK_PRODUCT[survey], None, on, None, "payload.hazard.geometry")
+            shrink = (product, as_multipolygon(left_out))
+    hazard.geom = as_multipolygon(hazard.geom.union(changes.geom.geom))
     hazard.geometry_repair = changes.geom.repair_note
-    hazard.original_area_m2 = area_m2(new, srid)
+    hazard.original_area_m2 = area_m2(hazard.geom, srid)
     # A polygon redrawn tight around released land leaves only floating-point residue below zero.
     hazard.remaining_area_m2 = max(0.0, hazard.original_area_m2 - hazard.released_area_m2())
+    return shrink
 
 
 def apply_report(
@@ -281,11 +325,12 @@ def apply_report(
 
     stale = not creating and report.date_of_information < hazard.date_of_information
     old_status, old_class = hazard.status, hazard.classification
+    shrink: tuple[ProductChange, GEOSGeometry] | None = None
     if not creating and not stale and reconcile != Reconcile.LINK:
         for key, value in changes.hazard_fields.items():
             setattr(hazard, key, value)
         if reconcile in (Reconcile.REPLACE, Reconcile.COMBINE):
-            _reshape(hazard, changes, reconcile, problems)
+            shrink = _reshape(hazard, changes, reconcile, problems, on=report.date_of_information)
         if changes.benchmark:
             hazard.benchmark = changes.benchmark
     if not stale and not checking:
@@ -297,11 +342,19 @@ def apply_report(
 
     geometry = _Geometry(hazard)
     products = []
+    if shrink is not None:
+        # First, so that the report's own polygons cannot release the same land twice.
+        left_out, left_out_geom = shrink
+        geometry.released = left_out_geom if geometry.released is None else geometry.released.union(left_out_geom)
+        note = "land left out of the hazard by the re-survey's new polygon"
+        products.append((left_out, to_wgs84_polygonal(left_out_geom), float(left_out_geom.area), note))
     if reconcile != Reconcile.LINK:
         for product in changes.products:
             expected = PRODUCT_ACTIVITY[product.kind]
-            if not changes.activity or changes.activity["kind"] != expected:
-                problems.append(Problem(product.field, f"{product.kind} land must come from a {expected} activity"))
+            if not changes.activity or changes.activity["kind"] not in expected:
+                problems.append(
+                    Problem(product.field, f"{product.kind} land must come from a {' or '.join(expected)} activity")
+                )
                 continue
             fitted = geometry.fit(product, problems)
             if fitted:
@@ -326,6 +379,8 @@ def apply_report(
         # Negative only by floating-point residue of the clipping; the check constraint guards real errors.
         hazard.remaining_area_m2 = max(0.0, hazard.original_area_m2 - hazard.released_area_m2())
 
+    if changes.handover is not None and changes.handover.get("parcel") is not None:
+        changes.handover["parcel_area_m2"] = _check_parcel(hazard, geometry, changes.handover["parcel"], problems)
     if not stale and reconcile != Reconcile.LINK:
         _apply_status(hazard, report, changes, problems)
     if problems:
@@ -354,7 +409,7 @@ def apply_report(
 
 
 def _apply_status(hazard: HazardousArea, report: Report, changes: Changes, problems: list[Problem]) -> None:
-    """Work in progress, suspension and closure (invariant 5)."""
+    """Work under way, suspension and closure (invariant 5); the status follows the work (decision 0047)."""
     activity = changes.activity
     if changes.close:
         if not hazard.is_fully_released():
@@ -380,11 +435,87 @@ def _apply_status(hazard: HazardousArea, report: Report, changes: Changes, probl
                 )
             )
         return
-    if activity and activity["kind"] in (ActivityKind.TS, ActivityKind.CLEARANCE, ActivityKind.BAC):
-        if activity["status"] == ActivityStatus.SUSPENDED:
-            hazard.status = HazardStatus.SUSPENDED
-        elif activity["status"] in (ActivityStatus.ONGOING, ActivityStatus.PLANNED, ActivityStatus.COMPLETED):
-            hazard.status = HazardStatus.WORKED_ON
+    if not activity or activity["kind"] not in FIELD_WORK:
+        return
+    on = report.date_of_information
+    if _under_way(activity["status"], activity["end_date"], on):
+        hazard.status = HazardStatus.WORKED_ON
+    elif activity["status"] == ActivityStatus.SUSPENDED:
+        hazard.status = HazardStatus.SUSPENDED
+    elif hazard.pk is not None and _other_work_under_way(hazard, report, activity, on):
+        hazard.status = HazardStatus.WORKED_ON
+    else:
+        # Planned and not begun, or done without closing the hazard: nobody is working on it.
+        hazard.status = HazardStatus.OPEN
+
+
+def _under_way(status: str, end_date: dt.date | None, on: dt.date) -> bool:
+    """A task is under way on `on` while ongoing and not yet at its end date."""
+    return status == ActivityStatus.ONGOING and (end_date is None or end_date > on)
+
+
+def _other_work_under_way(hazard: HazardousArea, report: Report, activity: dict[str, Any], on: dt.date) -> bool:
+    """Whether another task on the hazard is still under way: each task (kind and operator) as last reported.
+
+    A task is reported again and again (one Activity row per report); its latest report says where it stands.
+    """
+    latest: dict[tuple[str, int], Activity] = {}
+    tasks = (
+        Activity.objects.filter(hazard=hazard, kind__in=FIELD_WORK, report__date_of_information__lte=on)
+        .exclude(report=report)
+        .order_by("report__date_of_information", "id")
+    )
+    for task in tasks:
+        latest[(task.kind, task.organisation_id)] = task
+    # This report speaks for its own task.
+    latest.pop((activity["kind"], report.organisation_id), None)
+    return any(_under_way(t.status, t.end_date, on) for t in latest.values())
+
+
+def _check_parcel(
+    hazard: HazardousArea, geometry: _Geometry, parcel: ParsedArea, problems: list[Problem]
+) -> float | None:
+    """A parcel handed over is released land of its hazard, not handed over before, with a passed QC inspection.
+
+    IMAS 07.11 hands land back as it is released, parcel by parcel; IMAS 09.20 asks that cleared land
+    pass quality control before it is handed over. The latest QC inspection whose sample lies in the
+    parcel decides. Returns the parcel's area in m² (the hazard's UTM zone).
+    """
+    tol = settings.PRODUCT_BOUNDARY_TOLERANCE_M
+    field = "payload.parcel"
+    local = to_srid(parcel.geom, geometry.srid)
+    released = geometry.released
+    outside = local if released is None else local.difference(released)
+    if not outside.empty and (released is None or not released.buffer(tol).contains(local)):
+        problems.append(
+            Problem(field, f"{outside.area:,.0f} m² of the parcel are not released land of hazard {hazard.code}")
+        )
+        return None
+    earlier = [h.parcel for h in hazard.handovers.exclude(parcel=None)]
+    for handed in earlier:
+        assert handed is not None
+        overlap = local.intersection(to_srid(handed, geometry.srid))
+        if overlap.area > max(1.0, tol * local.length / 2):
+            problems.append(Problem(field, f"{overlap.area:,.0f} m² of the parcel were handed over before"))
+            return None
+    inspection = (
+        QcInspection.objects.filter(activity__hazard=hazard, sample__intersects=parcel.geom)
+        .order_by("-inspected_on", "-id")
+        .first()
+    )
+    if inspection is None:
+        problems.append(Problem(field, "no QC inspection has sampled this parcel; it is handed over after one passes"))
+        return None
+    if inspection.result != QcResult.PASS:
+        problems.append(
+            Problem(
+                field,
+                f"the latest QC inspection of this parcel ({inspection.inspected_on}) failed; "
+                "it is handed over after one passes",
+            )
+        )
+        return None
+    return float(local.area)
 
 
 def _record_facts(
@@ -424,7 +555,10 @@ def _record_facts(
     if changes.finds:
         Find.objects.bulk_create([Find(hazard=hazard, activity=activity, report=report, **f) for f in changes.finds])
     if changes.handover and hazard is not None:
-        Handover.objects.create(hazard=hazard, report=report, **changes.handover)
+        parcel = changes.handover.get("parcel")
+        Handover.objects.create(
+            hazard=hazard, report=report, **{**changes.handover, "parcel": parcel.geom if parcel else None}
+        )
     if changes.minefield and hazard is not None:
         MinefieldRecord.objects.create(hazard=hazard, report=report, **changes.minefield)
 
