@@ -205,9 +205,7 @@ def test_the_scenario_forecast_inputs_equal_the_hand_computed_values(cast, scena
     assert processes["reduced"]["demand_m2"] == close(12_000 * 4 / 13)
     assert processes["cleared"]["demand_m2"] == close(12_000 * 2 / 13 + 17_000)
     assert processes["cleared"]["mean_monthly_m2"] == close(5_000 / 36)
-    assert processes["cancelled"]["sd_monthly_m2"] == close(
-        ((4_000**2 + 3_000**2) / 36 - (7_000 / 36) ** 2) ** 0.5
-    )
+    assert processes["cancelled"]["sd_monthly_m2"] == close(((4_000**2 + 3_000**2) / 36 - (7_000 / 36) ** 2) ** 0.5)
     # Clearance needs ~136 months at its own pace (18,846 m² at 139 m² a month), survey ~33: it drives the date.
     assert result["driver"] == "cleared"
 
