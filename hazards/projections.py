@@ -9,8 +9,10 @@ See docs/decisions/0003-hazard-state-is-a-projection.md.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
@@ -200,7 +202,7 @@ class _Geometry:
 
 
 def _new_hazard(
-    report: Report, changes: Changes, problems: list[Problem], existing: HazardousArea | None, checking: bool
+    report: Report, changes: Changes, problems: list[Problem], existing: HazardousArea | None
 ) -> HazardousArea | None:
     if changes.geom is None:
         problems.append(Problem("payload.hazard.geometry", "a new hazard needs a polygon"))
@@ -213,10 +215,8 @@ def _new_hazard(
         # A replay rebuilds the hazard in its own row, keeping its id and national code.
         pk=existing.pk if existing else None,
         created_at=existing.created_at if existing else None,  # type: ignore[misc]
-        # A dry run takes no number from the sequence: codes stay gap-free for submissions.
-        code=existing.code
-        if existing
-        else ("" if checking else _next_code(hazard_country(admin, report.organisation))),
+        # A new hazard takes its number when the plan is written (write_plan).
+        code=existing.code if existing else "",
         organisation=report.organisation,
         admin_area=admin,
         geom=geom,
@@ -283,65 +283,109 @@ def _reshape(
     return shrink
 
 
-def apply_report(
+Fitted = tuple[ProductChange, MultiPolygon, float, str]  # a product, its clipped polygon, its m², its note
+
+
+@dataclass
+class Plan:
+    """What one report changes in the register: computed and checked, not yet written.
+
+    `hazard` is the hazard's new state in memory (a copy: the report's hazard is not touched), or None
+    for a kind that records facts of no hazard or an EOD task outside every hazard. Submission stops
+    at the plan; approval and replay write it (`write_plan`), so both run one computation.
+    """
+
+    report: Report
+    changes: Changes
+    hazard: HazardousArea | None = None
+    own_facts: bool = False  # the kind's own module records them (spec.records_with)
+    creating: bool = False
+    insert: bool = False  # a new row; a replay re-creates its hazard in the row it had
+    stale: bool = False
+    old_status: str = ""
+    old_class: str = ""
+    products: list[Fitted] = field(default_factory=list)
+    reason: str = ""
+
+
+def plan_report(
     report: Report,
     changes: Changes,
     *,
     reconcile: str,
     override_reason: str,
-    at: dt.datetime | None = None,
     rebuild: HazardousArea | None = None,
     checking: bool = False,
-) -> HazardousArea | None:
-    """Apply an approved report's Changes to the register; raise ValidationFailed with every problem.
+) -> Plan:
+    """Check a report's Changes against the register and compute what they change; raise ValidationFailed.
 
-    The caller holds the transaction and, for an existing hazard, its row lock. `rebuild` is the
-    hazard row that a replay re-creates from its first report. `checking` is the dry run of
-    submission, where decisions that belong to the approver (an SHA → CHA override) are not yet due.
+    Reads only. Dispatched by the report's kind: a kind whose facts belong to no hazard is checked by
+    its own module; every other kind by the register's rules below. `rebuild` is the hazard row that a
+    replay re-creates from its first report. `checking` is the check at submission, where decisions
+    that belong to the approver (a reclassification's override) are not yet due.
     """
     spec = KINDS[report.kind]
     if spec.records_with:
-        # No hazard's facts (accidents, risk education, quality management): the kind's own module records them.
-        import_string(spec.records_with[0])(report, changes, checking=checking)
-        return None
-    at = at or timezone.now()
+        # No hazard's facts (accidents, risk education, quality management): the kind's own module checks
+        # them, at submission here and at approval as it records them (write_plan), once each.
+        if checking:
+            import_string(spec.records_with[0])(report, changes, checking=True)
+        return Plan(report, changes, own_facts=True)
+    return _plan_hazard(report, changes, reconcile, override_reason, rebuild, checking)
+
+
+def _plan_hazard(
+    report: Report,
+    changes: Changes,
+    reconcile: str,
+    override_reason: str,
+    rebuild: HazardousArea | None,
+    checking: bool,
+) -> Plan:
+    """The register's rules for a report on a hazard (or registering one, or an EOD task outside any)."""
     problems: list[Problem] = []
     hazard: HazardousArea | None
     creating = reconcile == Reconcile.NEW
     if creating:
-        hazard = _new_hazard(report, changes, problems, rebuild, checking)
+        hazard = _new_hazard(report, changes, problems, rebuild)
     else:
-        hazard = report.hazard
+        hazard = copy.copy(report.hazard)
     if changes.finds and not changes.activity:
         problems.append(Problem("payload.activity", "finds need the activity during which they were found"))
     if hazard is None:
         if changes.activity and changes.activity["kind"] == ActivityKind.EOD_SPOT:
             if problems:
                 raise ValidationFailed(problems)
-            if not checking:
-                _record_facts(None, report, changes, [])  # an EOD task outside any hazard
-            return None
+            return Plan(report, changes)  # an EOD task outside any hazard
         raise ValidationFailed(problems or [Problem("hazard", "this report needs a hazard")])
 
-    stale = not creating and report.date_of_information < hazard.date_of_information
-    old_status, old_class = hazard.status, hazard.classification
+    plan = Plan(
+        report,
+        changes,
+        hazard,
+        creating=creating,
+        insert=creating and rebuild is None,
+        stale=not creating and report.date_of_information < hazard.date_of_information,
+        old_status=hazard.status,
+        old_class=hazard.classification,
+        reason=changes.suspend_reason or override_reason,
+    )
     shrink: tuple[ProductChange, GEOSGeometry] | None = None
-    if not creating and not stale and reconcile != Reconcile.LINK:
+    if not creating and not plan.stale and reconcile != Reconcile.LINK:
         for key, value in changes.hazard_fields.items():
             setattr(hazard, key, value)
         if reconcile in (Reconcile.REPLACE, Reconcile.COMBINE):
             shrink = _reshape(hazard, changes, reconcile, problems, on=report.date_of_information)
         if changes.benchmark:
             hazard.benchmark = changes.benchmark
-    if not stale and not checking:
-        _check_classification("" if creating else old_class, hazard.pk, report, changes, override_reason, problems)
+    if not plan.stale and not checking:
+        old_class = "" if creating else plan.old_class
+        _check_classification(old_class, hazard.pk, report, changes, override_reason, problems)
     if problems:
         raise ValidationFailed(problems)
-    if creating and not checking:
-        hazard.save(force_insert=rebuild is None)
 
     geometry = _Geometry(hazard)
-    products = []
+    products = plan.products
     if shrink is not None:
         # First, so that the report's own polygons cannot release the same land twice.
         left_out, left_out_geom = shrink
@@ -381,31 +425,66 @@ def apply_report(
 
     if changes.handover is not None and changes.handover.get("parcel") is not None:
         changes.handover["parcel_area_m2"] = _check_parcel(hazard, geometry, changes.handover["parcel"], problems)
-    if not stale and reconcile != Reconcile.LINK:
+    if not plan.stale and reconcile != Reconcile.LINK:
         _apply_status(hazard, report, changes, problems)
     if problems:
         raise ValidationFailed(problems)
-    if checking:
-        return hazard  # every rule has been checked; a dry run writes nothing
-
-    _record_facts(hazard, report, changes, products)
-    if not stale:
+    if not plan.stale:
         hazard.date_of_information = max(hazard.date_of_information, report.date_of_information)
     hazard.version += 1
-    hazard.save()
-    if (hazard.status, hazard.classification) != (old_status, old_class) or creating:
+    return plan
+
+
+def write_plan(plan: Plan, *, at: dt.datetime | None = None) -> HazardousArea | None:
+    """Write a checked plan: the hazard, its facts, its status change and version. The only writer of hazards.
+
+    The caller holds the transaction and, for an existing hazard, its row lock.
+    """
+    report, changes, hazard = plan.report, plan.changes, plan.hazard
+    if plan.own_facts:
+        import_string(KINDS[report.kind].records_with[0])(report, changes, checking=False)  # type: ignore[index]
+        return None
+    if hazard is None:
+        _record_facts(None, report, changes, [])  # an EOD task outside any hazard
+        return None
+    if plan.creating:
+        if plan.insert:
+            # Numbered at approval only: codes stay gap-free for checked submissions.
+            hazard.code = _next_code(hazard_country(hazard.admin_area, report.organisation))
+        hazard.save(force_insert=plan.insert)  # its facts refer to its row
+    else:
+        hazard.save()
+    _record_facts(hazard, report, changes, plan.products)
+    if (hazard.status, hazard.classification) != (plan.old_status, plan.old_class) or plan.creating:
         HazardStatusChange.objects.create(
             hazard=hazard,
             report=report,
-            from_status="" if creating else old_status,
+            from_status="" if plan.creating else plan.old_status,
             to_status=hazard.status,
-            from_classification="" if creating else old_class,
+            from_classification="" if plan.creating else plan.old_class,
             to_classification=hazard.classification,
             on=report.date_of_information,
-            reason=changes.suspend_reason or override_reason,
+            reason=plan.reason,
         )
-    _record_version(hazard, report, changes, applied=not stale, at=at)
+    _record_version(hazard, report, changes, applied=not plan.stale, at=at or timezone.now())
     return hazard
+
+
+def apply_report(
+    report: Report,
+    changes: Changes,
+    *,
+    reconcile: str,
+    override_reason: str,
+    at: dt.datetime | None = None,
+    rebuild: HazardousArea | None = None,
+) -> HazardousArea | None:
+    """Apply an approved report's Changes to the register (plan, then write); raise ValidationFailed with every problem.
+
+    The caller holds the transaction and, for an existing hazard, its row lock.
+    """
+    plan = plan_report(report, changes, reconcile=reconcile, override_reason=override_reason, rebuild=rebuild)
+    return write_plan(plan, at=at)
 
 
 def _apply_status(hazard: HazardousArea, report: Report, changes: Changes, problems: list[Problem]) -> None:
