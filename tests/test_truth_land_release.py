@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from rest_framework.test import APIClient
 
 from clearground.test import Cast, rect
 from core.errors import ValidationFailed
@@ -354,3 +355,44 @@ def test_point_5_cha_to_sha_on_evidence_in_the_report_is_accepted(cast: Cast) ->
     hazard.refresh_from_db()
     assert hazard.classification == "SHA"
     assert hazard.evidence.filter(source="records").exists()
+
+
+# The doors: the new kinds and the parcel go through the same access rules as every report ----------
+
+
+@pytest.mark.parametrize(
+    ("kind", "payload"),
+    [
+        ("marking", {"marking_status": "fenced", "activity": {"start_date": "2024-02-01"}}),
+        ("post_clearance_inspection", {"activity": {"start_date": "2024-02-01"}}),
+        ("handover", {"handed_to": "Bravo's friends", "parcel": rect(0, 0, 50, 100)}),
+    ],
+)
+def test_an_outsider_cannot_report_on_another_operators_hazard(cast: Cast, kind: str, payload: dict[str, Any]) -> None:
+    hazard, _task = half_cleared(cast)
+    client = APIClient()
+    client.force_authenticate(cast.outsider)  # operator Bravo's clerk
+    body = {"kind": kind, "date_of_information": "2024-03-10", "hazard": hazard.pk, "payload": payload, "submit": True}
+    response = client.post("/api/v1/reports/", body, format="json")
+    assert response.status_code == 404  # as for a hazard that does not exist
+    assert not Report.objects.filter(kind=kind).exists()
+    hazard.refresh_from_db()
+    assert (hazard.marking_status, hazard.handovers.count()) == ("unmarked", 0)
+
+
+def test_a_parcel_handover_through_the_api_says_why_it_is_refused(cast: Cast) -> None:
+    hazard, _task = half_cleared(cast)
+    client = APIClient()
+    client.force_authenticate(cast.clerk)
+    body = {
+        "kind": "handover",
+        "date_of_information": "2024-03-10",
+        "hazard": hazard.pk,
+        "payload": {"handed_to": "Village council", "parcel": rect(0, 0, 50, 100)},
+        "submit": True,
+    }
+    response = client.post("/api/v1/reports/", body, format="json")
+    assert response.status_code == 400
+    assert {"field": "payload.parcel", "message": "no QC inspection has sampled this parcel; it is handed over "
+            "after one passes"} in response.json()["errors"]  # fmt: skip
+    assert not Report.objects.filter(kind="handover").exists()
