@@ -276,13 +276,16 @@ class Find(models.Model):
 
 
 class Handover(models.Model):
-    """Released land formally handed back to its users."""
+    """Released land formally handed back to its users: the whole hazard, or one released parcel of it."""
 
     hazard = models.ForeignKey(HazardousArea, on_delete=models.CASCADE, related_name="handovers")
     report = models.ForeignKey("reports.Report", on_delete=models.PROTECT)
     on = models.DateField()
     handed_to = models.CharField(max_length=200)
     certificate = models.CharField(max_length=100, blank=True)
+    # Empty when the whole hazard is handed over (and closes); else the released land handed over (decision 0047).
+    parcel = models.MultiPolygonField(srid=4326, null=True, blank=True)
+    parcel_area_m2 = models.FloatField(null=True, blank=True, help_text="Measured in the hazard's UTM zone")
 
 
 class MinefieldRecord(models.Model):

@@ -9,8 +9,10 @@ See docs/decisions/0003-hazard-state-is-a-projection.md.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
+from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
 from django.conf import settings
@@ -20,7 +22,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from core.errors import Problem, ValidationFailed
-from core.geometry import area_m2, as_multipolygon, local_srid, to_srid, to_wgs84_polygonal
+from core.geometry import ParsedArea, area_m2, as_multipolygon, local_srid, to_srid, to_wgs84_polygonal
 from hazards.attributes import NAMES
 from hazards.models import (
     Activity,
@@ -35,13 +37,17 @@ from hazards.models import (
     MinefieldRecord,
     MinefieldRecordRating,
     MinefieldRecordTransfer,
+    area_tolerance,
 )
 from ordnance.catalogue import annotate
 from places.models import admin_area_at
+from quality.choices import QcResult
+from quality.models import QcInspection
 from reports.kinds import KINDS
-from reports.kinds.base import Changes, ProductChange
+from reports.kinds.base import ActivityChange, Changes, ProductChange
 from reports.models import Reconcile, Report
 from vocab.choices import (
+    FIELD_WORK,
     PRODUCT_ACTIVITY,
     ActivityKind,
     ActivityStatus,
@@ -111,17 +117,33 @@ def _check_classification(
     override_reason: str,
     problems: list[Problem],
 ) -> None:
-    """Invariant 4: SHA → CHA only on direct evidence, or an approver's override with a written reason."""
-    if changes.hazard_fields.get("classification") != Classification.CHA or old_class == Classification.CHA:
+    """Invariant 4: a reclassification is justified and recorded (IMAS 07.11), both ways.
+
+    SHA → CHA only on direct evidence; CHA → SHA only on evidence given in the report itself (what
+    the re-survey found, or did not find), since the direct evidence that confirmed the hazard is
+    still on record. Either way an approver's override with a written reason stands in for it.
+    """
+    new_class = changes.hazard_fields.get("classification")
+    if override_reason.strip() or not new_class or new_class == old_class:
         return
-    direct = any(e["kind"] == EvidenceKind.DIRECT for e in changes.evidence) or (
-        hazard_pk is not None and Evidence.objects.filter(hazard_id=hazard_pk, kind=EvidenceKind.DIRECT).exists()
-    )
-    if not direct and not override_reason.strip():
-        field = "payload.hazard.classification" if report.kind == "nts" else "payload.classification"
+    field = "payload.hazard.classification" if report.kind == "nts" else "payload.classification"
+    if new_class == Classification.CHA:
+        direct = any(e["kind"] == EvidenceKind.DIRECT for e in changes.evidence) or (
+            hazard_pk is not None and Evidence.objects.filter(hazard_id=hazard_pk, kind=EvidenceKind.DIRECT).exists()
+        )
+        if not direct:
+            problems.append(
+                Problem(
+                    field,
+                    "an SHA becomes a CHA only on direct evidence; add direct evidence or give an override reason",
+                )
+            )
+    elif old_class == Classification.CHA and not changes.evidence:
         problems.append(
             Problem(
-                field, "an SHA becomes a CHA only on direct evidence; add direct evidence or give an override reason"
+                field,
+                "a CHA becomes an SHA only on evidence recorded in this report; "
+                "add the evidence that justifies it or give an override reason",
             )
         )
 
@@ -184,7 +206,7 @@ class _Geometry:
 
 
 def _new_hazard(
-    report: Report, changes: Changes, problems: list[Problem], existing: HazardousArea | None, checking: bool
+    report: Report, changes: Changes, problems: list[Problem], existing: HazardousArea | None
 ) -> HazardousArea | None:
     if changes.geom is None:
         problems.append(Problem("payload.hazard.geometry", "a new hazard needs a polygon"))
@@ -198,10 +220,8 @@ def _new_hazard(
         pk=existing.pk if existing else None,
         # None lets auto_now_add stamp a new hazard; the stubs type created_at as never None.
         created_at=existing.created_at if existing else None,  # type: ignore[misc]
-        # A dry run takes no number from the sequence: codes stay gap-free for submissions.
-        code=existing.code
-        if existing
-        else ("" if checking else _next_code(hazard_country(admin, report.organisation))),
+        # A new hazard takes its number when the plan is written (write_plan).
+        code=existing.code if existing else "",
         organisation=report.organisation,
         admin_area=admin,
         geom=geom,
@@ -219,96 +239,173 @@ def _new_hazard(
     return hazard
 
 
-def _reshape(hazard: HazardousArea, changes: Changes, reconcile: str, problems: list[Problem]) -> None:
-    """Replace or combine the hazard's polygon; released land must stay inside the new one."""
+# The product a re-survey's smaller polygon makes of the land it leaves out, by the survey that drew it.
+SHRINK_PRODUCT: dict[str, str] = {ActivityKind.NTS: ProductKind.CANCELLED, ActivityKind.TS: ProductKind.REDUCED}
+
+
+def _reshape(
+    hazard: HazardousArea, changes: Changes, reconcile: str, problems: list[Problem], *, on: dt.date
+) -> tuple[ProductChange, GEOSGeometry] | None:
+    """Replace or combine the hazard's polygon, keeping the original area (invariant 1, decision 0047).
+
+    The hazard's polygon stays the extent of all the land it ever covered (its products lie in it);
+    a replacing polygon that leaves land out does not delete that land: the land left out, less what
+    is already released, becomes a product of this report — cancelled by an NTS, reduced by a TS —
+    returned with its polygon in the hazard's UTM frame for apply_report to record. Land added grows
+    the original area, as new evidence of contamination does.
+    """
     if changes.geom is None:
         problems.append(Problem("payload.hazard.geometry", f"'{reconcile}' needs a polygon in the report"))
-        return
-    new = changes.geom.geom if reconcile == Reconcile.REPLACE else as_multipolygon(hazard.geom.union(changes.geom.geom))
+        return None
     srid = hazard.utm_srid
-    new_local = to_srid(new, srid)
-    tol = settings.PRODUCT_BOUNDARY_TOLERANCE_M
-    for product in hazard.products.all():
-        if not new_local.buffer(tol).contains(to_srid(product.geom, srid)):
-            problems.append(
-                Problem(
-                    "payload.hazard.geometry",
-                    f"released land (product #{product.pk}) would fall outside the new polygon",
+    old_local = to_srid(hazard.geom, srid)
+    new_local = to_srid(changes.geom.geom, srid)
+    shrink: tuple[ProductChange, GEOSGeometry] | None = None
+    if reconcile == Reconcile.REPLACE:
+        left_out = old_local.difference(new_local)
+        parts = [poly for p in hazard.products.all() for poly in p.geom]
+        if parts and not left_out.empty:
+            left_out = left_out.difference(to_srid(MultiPolygon(*parts, srid=4326), srid).unary_union)
+        # Redrawing the same boundary leaves slivers of digitising error, not land released.
+        if left_out.area > area_tolerance(hazard.original_area_m2):
+            survey = changes.activity["kind"] if changes.activity else ""
+            if survey not in SHRINK_PRODUCT:
+                problems.append(
+                    Problem(
+                        "payload.hazard.geometry",
+                        f"the new polygon leaves out {left_out.area:,.0f} m² of the hazard; only a survey "
+                        "(NTS or TS) releases land by redrawing it",
+                    )
                 )
-            )
-            return
-    hazard.geom = as_multipolygon(new)
+                return None
+            product = ProductChange(SHRINK_PRODUCT[survey], None, on, None, "payload.hazard.geometry")
+            shrink = (product, as_multipolygon(left_out))
+    hazard.geom = as_multipolygon(hazard.geom.union(changes.geom.geom))
     hazard.geometry_repair = changes.geom.repair_note
-    hazard.original_area_m2 = area_m2(new, srid)
+    hazard.original_area_m2 = area_m2(hazard.geom, srid)
     # A polygon redrawn tight around released land leaves only floating-point residue below zero.
     hazard.remaining_area_m2 = max(0.0, hazard.original_area_m2 - hazard.released_area_m2())
+    return shrink
 
 
-def apply_report(
+Fitted = tuple[ProductChange, MultiPolygon, float, str]  # a product, its clipped polygon, its m², its note
+
+
+@dataclass
+class Plan:
+    """What one report changes in the register: computed and checked, not yet written.
+
+    `hazard` is the hazard's new state in memory (a copy: the report's hazard is not touched), or None
+    for a kind that records facts of no hazard or an EOD task outside every hazard. Submission stops
+    at the plan; approval and replay write it (`write_plan`), so both run one computation.
+    """
+
+    report: Report
+    changes: Changes
+    hazard: HazardousArea | None = None
+    own_facts: bool = False  # the kind's own module records them (spec.records_with)
+    creating: bool = False
+    insert: bool = False  # a new row; a replay re-creates its hazard in the row it had
+    stale: bool = False
+    old_status: str = ""
+    old_class: str = ""
+    products: list[Fitted] = field(default_factory=list)
+    reason: str = ""
+
+
+def plan_report(
     report: Report,
     changes: Changes,
     *,
     reconcile: str,
     override_reason: str,
-    at: dt.datetime | None = None,
     rebuild: HazardousArea | None = None,
     checking: bool = False,
-) -> HazardousArea | None:
-    """Apply an approved report's Changes to the register; raise ValidationFailed with every problem.
+) -> Plan:
+    """Check a report's Changes against the register and compute what they change; raise ValidationFailed.
 
-    The caller holds the transaction and, for an existing hazard, its row lock. `rebuild` is the
-    hazard row that a replay re-creates from its first report. `checking` is the dry run of
-    submission, where decisions that belong to the approver (an SHA → CHA override) are not yet due.
+    Reads only. Dispatched by the report's kind: a kind whose facts belong to no hazard is checked by
+    its own module; every other kind by the register's rules below. `rebuild` is the hazard row that a
+    replay re-creates from its first report. `checking` is the check at submission, where decisions
+    that belong to the approver (a reclassification's override) are not yet due.
     """
     spec = KINDS[report.kind]
     if spec.records_with:
-        # No hazard's facts (accidents, risk education, quality management): the kind's own module records them.
-        import_string(spec.records_with[0])(report, changes, checking=checking)
-        return None
-    at = at or timezone.now()
+        # No hazard's facts (accidents, risk education, quality management): the kind's own module checks
+        # them, at submission here and at approval as it records them (write_plan), once each.
+        if checking:
+            import_string(spec.records_with[0])(report, changes, checking=True)
+        return Plan(report, changes, own_facts=True)
+    return _plan_hazard(report, changes, reconcile, override_reason, rebuild, checking)
+
+
+def _plan_hazard(
+    report: Report,
+    changes: Changes,
+    reconcile: str,
+    override_reason: str,
+    rebuild: HazardousArea | None,
+    checking: bool,
+) -> Plan:
+    """The register's rules for a report on a hazard (or registering one, or an EOD task outside any)."""
     problems: list[Problem] = []
     hazard: HazardousArea | None
     creating = reconcile == Reconcile.NEW
     _match_catalogue(changes)
     if creating:
-        hazard = _new_hazard(report, changes, problems, rebuild, checking)
+        hazard = _new_hazard(report, changes, problems, rebuild)
     else:
-        hazard = report.hazard
+        hazard = copy.copy(report.hazard)
     if changes.finds and not changes.activity:
         problems.append(Problem("payload.activity", "finds need the activity during which they were found"))
     if hazard is None:
         if changes.activity and changes.activity["kind"] == ActivityKind.EOD_SPOT:
             if problems:
                 raise ValidationFailed(problems)
-            if not checking:
-                _record_facts(None, report, changes, [])  # an EOD task outside any hazard
-            return None
+            return Plan(report, changes)  # an EOD task outside any hazard
         raise ValidationFailed(problems or [Problem("hazard", "this report needs a hazard")])
 
-    stale = not creating and report.date_of_information < hazard.date_of_information
-    old_status, old_class = hazard.status, hazard.classification
+    plan = Plan(
+        report,
+        changes,
+        hazard,
+        creating=creating,
+        insert=creating and rebuild is None,
+        stale=not creating and report.date_of_information < hazard.date_of_information,
+        old_status=hazard.status,
+        old_class=hazard.classification,
+        reason=changes.suspend_reason or override_reason,
+    )
     _check_minefield(hazard, changes, creating, problems)
-    if not creating and not stale and reconcile != Reconcile.LINK:
+    shrink: tuple[ProductChange, GEOSGeometry] | None = None
+    if not creating and not plan.stale and reconcile != Reconcile.LINK:
         for key, value in changes.hazard_fields.items():
             setattr(hazard, key, value)
         if reconcile in (Reconcile.REPLACE, Reconcile.COMBINE):
-            _reshape(hazard, changes, reconcile, problems)
+            shrink = _reshape(hazard, changes, reconcile, problems, on=report.date_of_information)
         if changes.benchmark:
             hazard.benchmark = changes.benchmark
-    if not stale and not checking:
-        _check_classification("" if creating else old_class, hazard.pk, report, changes, override_reason, problems)
+    if not plan.stale and not checking:
+        old_class = "" if creating else plan.old_class
+        _check_classification(old_class, hazard.pk, report, changes, override_reason, problems)
     if problems:
         raise ValidationFailed(problems)
-    if creating and not checking:
-        hazard.save(force_insert=rebuild is None)
 
     geometry = _Geometry(hazard)
-    products = []
+    products = plan.products
+    if shrink is not None:
+        # First, so that the report's own polygons cannot release the same land twice.
+        left_out, left_out_geom = shrink
+        geometry.released = left_out_geom if geometry.released is None else geometry.released.union(left_out_geom)
+        note = "land left out of the hazard by the re-survey's new polygon"
+        products.append((left_out, to_wgs84_polygonal(left_out_geom), float(left_out_geom.area), note))
     if reconcile != Reconcile.LINK:
         for product in changes.products:
             expected = PRODUCT_ACTIVITY[product.kind]
-            if not changes.activity or changes.activity["kind"] != expected:
-                problems.append(Problem(product.field, f"{product.kind} land must come from a {expected} activity"))
+            if not changes.activity or changes.activity["kind"] not in expected:
+                problems.append(
+                    Problem(product.field, f"{product.kind} land must come from a {' or '.join(expected)} activity")
+                )
                 continue
             fitted = geometry.fit(product, problems)
             if fitted:
@@ -333,36 +430,76 @@ def apply_report(
         # Negative only by floating-point residue of the clipping; the check constraint guards real errors.
         hazard.remaining_area_m2 = max(0.0, hazard.original_area_m2 - hazard.released_area_m2())
 
-    if not stale and reconcile != Reconcile.LINK:
+    if changes.handover is not None and (parcel := changes.handover.get("parcel")) is not None:
+        changes.handover["parcel_area_m2"] = _check_parcel(hazard, geometry, parcel, problems)
+    if not plan.stale and reconcile != Reconcile.LINK:
         _apply_status(hazard, report, changes, problems)
     if problems:
         raise ValidationFailed(problems)
-    if checking:
-        return hazard  # every rule has been checked; a dry run writes nothing
-
-    _record_facts(hazard, report, changes, products)
-    _record_minefield_life(hazard, report, changes, stale=stale)
-    if not stale:
+    if not plan.stale:
         hazard.date_of_information = max(hazard.date_of_information, report.date_of_information)
     hazard.version += 1
-    hazard.save()
-    if (hazard.status, hazard.classification) != (old_status, old_class) or creating:
+    return plan
+
+
+def write_plan(plan: Plan, *, at: dt.datetime | None = None) -> HazardousArea | None:
+    """Write a checked plan: the hazard, its facts, its status change and version. The only writer of hazards.
+
+    The caller holds the transaction and, for an existing hazard, its row lock.
+    """
+    report, changes, hazard = plan.report, plan.changes, plan.hazard
+    if plan.own_facts:
+        import_string(KINDS[report.kind].records_with[0])(report, changes, checking=False)  # type: ignore[index]
+        return None
+    if hazard is None:
+        _record_facts(None, report, changes, [])  # an EOD task outside any hazard
+        return None
+    if plan.creating:
+        if plan.insert:
+            # Numbered at approval only: codes stay gap-free for checked submissions.
+            hazard.code = _next_code(hazard_country(hazard.admin_area, report.organisation))
+        hazard.save(force_insert=plan.insert)  # its facts refer to its row
+    else:
+        hazard.save()
+    _record_facts(hazard, report, changes, plan.products)
+    marking = hazard.marking_status
+    _record_minefield_life(hazard, report, changes, stale=plan.stale)
+    if hazard.marking_status != marking:  # an inspection found the record's marking changed (decision 0049)
+        hazard.save(update_fields=["marking_status"])
+    if (hazard.status, hazard.classification) != (plan.old_status, plan.old_class) or plan.creating:
         HazardStatusChange.objects.create(
             hazard=hazard,
             report=report,
-            from_status="" if creating else old_status,
+            from_status="" if plan.creating else plan.old_status,
             to_status=hazard.status,
-            from_classification="" if creating else old_class,
+            from_classification="" if plan.creating else plan.old_class,
             to_classification=hazard.classification,
             on=report.date_of_information,
-            reason=changes.suspend_reason or override_reason,
+            reason=plan.reason,
         )
-    _record_version(hazard, report, changes, applied=not stale, at=at)
+    _record_version(hazard, report, changes, applied=not plan.stale, at=at or timezone.now())
     return hazard
 
 
+def apply_report(
+    report: Report,
+    changes: Changes,
+    *,
+    reconcile: str,
+    override_reason: str,
+    at: dt.datetime | None = None,
+    rebuild: HazardousArea | None = None,
+) -> HazardousArea | None:
+    """Apply an approved report's Changes to the register (plan, then write); raise ValidationFailed with every problem.
+
+    The caller holds the transaction and, for an existing hazard, its row lock.
+    """
+    plan = plan_report(report, changes, reconcile=reconcile, override_reason=override_reason, rebuild=rebuild)
+    return write_plan(plan, at=at)
+
+
 def _apply_status(hazard: HazardousArea, report: Report, changes: Changes, problems: list[Problem]) -> None:
-    """Work in progress, suspension and closure (invariant 5)."""
+    """Work under way, suspension and closure (invariant 5); the status follows the work (decision 0047)."""
     activity = changes.activity
     if changes.close:
         if not hazard.is_fully_released():
@@ -388,11 +525,87 @@ def _apply_status(hazard: HazardousArea, report: Report, changes: Changes, probl
                 )
             )
         return
-    if activity and activity["kind"] in (ActivityKind.TS, ActivityKind.CLEARANCE, ActivityKind.BAC):
-        if activity["status"] == ActivityStatus.SUSPENDED:
-            hazard.status = HazardStatus.SUSPENDED
-        elif activity["status"] in (ActivityStatus.ONGOING, ActivityStatus.PLANNED, ActivityStatus.COMPLETED):
-            hazard.status = HazardStatus.WORKED_ON
+    if not activity or activity["kind"] not in FIELD_WORK:
+        return
+    on = report.date_of_information
+    if _under_way(activity["status"], activity["end_date"], on):
+        hazard.status = HazardStatus.WORKED_ON
+    elif activity["status"] == ActivityStatus.SUSPENDED:
+        hazard.status = HazardStatus.SUSPENDED
+    elif hazard.pk is not None and _other_work_under_way(hazard, report, activity, on):
+        hazard.status = HazardStatus.WORKED_ON
+    else:
+        # Planned and not begun, or done without closing the hazard: nobody is working on it.
+        hazard.status = HazardStatus.OPEN
+
+
+def _under_way(status: str, end_date: dt.date | None, on: dt.date) -> bool:
+    """A task is under way on `on` while ongoing and not yet at its end date."""
+    return status == ActivityStatus.ONGOING and (end_date is None or end_date > on)
+
+
+def _other_work_under_way(hazard: HazardousArea, report: Report, activity: ActivityChange, on: dt.date) -> bool:
+    """Whether another task on the hazard is still under way: each task (kind and operator) as last reported.
+
+    A task is reported again and again (one Activity row per report); its latest report says where it stands.
+    """
+    latest: dict[tuple[str, int], Activity] = {}
+    tasks = (
+        Activity.objects.filter(hazard=hazard, kind__in=FIELD_WORK, report__date_of_information__lte=on)
+        .exclude(report=report)
+        .order_by("report__date_of_information", "id")
+    )
+    for task in tasks:
+        latest[(task.kind, task.organisation_id)] = task
+    # This report speaks for its own task.
+    latest.pop((activity["kind"], report.organisation_id), None)
+    return any(_under_way(t.status, t.end_date, on) for t in latest.values())
+
+
+def _check_parcel(
+    hazard: HazardousArea, geometry: _Geometry, parcel: ParsedArea, problems: list[Problem]
+) -> float | None:
+    """A parcel handed over is released land of its hazard, not handed over before, with a passed QC inspection.
+
+    IMAS 07.11 hands land back as it is released, parcel by parcel; IMAS 09.20 asks that cleared land
+    pass quality control before it is handed over. The latest QC inspection whose sample lies in the
+    parcel decides. Returns the parcel's area in m² (the hazard's UTM zone).
+    """
+    tol = settings.PRODUCT_BOUNDARY_TOLERANCE_M
+    field = "payload.parcel"
+    local = to_srid(parcel.geom, geometry.srid)
+    released = geometry.released
+    outside = local if released is None else local.difference(released)
+    if not outside.empty and (released is None or not released.buffer(tol).contains(local)):
+        problems.append(
+            Problem(field, f"{outside.area:,.0f} m² of the parcel are not released land of hazard {hazard.code}")
+        )
+        return None
+    earlier = [h.parcel for h in hazard.handovers.exclude(parcel=None)]
+    for handed in earlier:
+        assert handed is not None
+        overlap = local.intersection(to_srid(handed, geometry.srid))
+        if overlap.area > max(1.0, tol * local.length / 2):
+            problems.append(Problem(field, f"{overlap.area:,.0f} m² of the parcel were handed over before"))
+            return None
+    inspection = (
+        QcInspection.objects.filter(activity__hazard=hazard, sample__intersects=parcel.geom)
+        .order_by("-inspected_on", "-id")
+        .first()
+    )
+    if inspection is None:
+        problems.append(Problem(field, "no QC inspection has sampled this parcel; it is handed over after one passes"))
+        return None
+    if inspection.result != QcResult.PASS:
+        problems.append(
+            Problem(
+                field,
+                f"the latest QC inspection of this parcel ({inspection.inspected_on}) failed; "
+                "it is handed over after one passes",
+            )
+        )
+        return None
+    return float(local.area)
 
 
 _Value = TypeVar("_Value")
@@ -491,6 +704,8 @@ def _record_facts(
             on=_given(h["on"], "handover date"),
             handed_to=h["handed_to"],
             certificate=h["certificate"],
+            parcel=parcel.geom if (parcel := h.get("parcel")) else None,
+            parcel_area_m2=h.get("parcel_area_m2"),
         )
     if changes.minefield and hazard is not None:
         MinefieldRecord.objects.create(

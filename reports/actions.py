@@ -106,24 +106,34 @@ def default_reconcile(report: Report) -> str:
 
 
 def _dry_run(report: Report, changes: Changes) -> None:
-    """Run the register checks (products inside the hazard, areas, closure) and roll them back."""
+    """Run the register checks (products inside the hazard, areas, closure): the approval's plan, not written.
+
+    A correction is checked against the register without the report it corrects, which means taking
+    that report out and replaying its hazard: only then is there anything to roll back.
+    """
+
+    def plan() -> None:
+        projections.plan_report(
+            report,
+            changes,
+            reconcile=report.reconcile or default_reconcile(report),
+            override_reason=report.override_reason,
+            checking=True,
+        )
+
+    if not report.supersedes_id:
+        plan()
+        return
 
     class _Undo(Exception):
         pass
 
     try:
         with transaction.atomic():
-            if report.supersedes_id:  # check the correction against the register without what it corrects
-                _withdraw(Report.objects.get(pk=report.supersedes_id))
-                if report.hazard_id is not None:
-                    report.hazard = HazardousArea.objects.get(pk=report.hazard_id)
-            projections.apply_report(
-                report,
-                changes,
-                reconcile=report.reconcile or default_reconcile(report),
-                override_reason=report.override_reason,
-                checking=True,
-            )
+            _withdraw(Report.objects.get(pk=report.supersedes_id))
+            if report.hazard_id is not None:
+                report.hazard = HazardousArea.objects.get(pk=report.hazard_id)
+            plan()
             raise _Undo
     except _Undo:
         pass

@@ -54,7 +54,7 @@ class Reconcile(models.TextChoices):
 class Report(models.Model):
     """A field report: a versioned payload of one kind, moving through the approval workflow."""
 
-    kind = models.CharField(max_length=20, choices=kind_choices)
+    kind = models.CharField(max_length=40, choices=kind_choices)
     schema_version = models.PositiveSmallIntegerField()
     status = models.CharField(max_length=12, choices=ReportStatus.choices, default=ReportStatus.DRAFT)
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="reports")
@@ -135,7 +135,7 @@ class ApprovalDelegation(models.Model):
     """
 
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT, related_name="delegations")
-    kind = models.CharField(max_length=20, choices=kind_choices)
+    kind = models.CharField(max_length=40, choices=kind_choices)
     granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     granted_at = models.DateTimeField()
     reason = models.TextField()

@@ -12,7 +12,8 @@ report's figures and the forecast's inputs are compared with values worked out b
                                                                 4 UXO destroyed, 2 UXO handed over
     C  improvised-AP SHA        10,000 m²    ap_improvised      TS reduces 4,000 (May); 1 improvised AP mine
                                                                 destroyed in situ
-    D  AP-mine SHA              10,000 m²    ap_mine            re-survey redraws it to 6,000 (Jul)
+    D  AP-mine SHA              10,000 m²    ap_mine            re-survey redraws it to 6,000 (Jul): the
+                                                                4,000 left out are cancelled (decision 0047)
     E  AP-mine SHA (parcel)      5,000 m²    ap_mine            cancelled 3,000 (Aug), cleared 2,000 (Aug),
                                                                 handed over to the village (Sep): closed
 
@@ -104,7 +105,7 @@ def scenario(cast: Cast) -> dict[str, Any]:
         "reduced": [{"geometry": rect(2000, 0, 2040, 100)}],
         "finds": [{"category": "ap_improvised", "quantity": 1, "disposal": "destroyed_in_situ"}],
     }, hazard=c, on=on(5))  # fmt: skip
-    # A re-survey redraws D smaller: 10,000 m² → 6,000 m².
+    # A re-survey redraws D smaller: 10,000 m² → 6,000 m², the 4,000 left out cancelled by it (decision 0047).
     resurvey = submitted(
         cast, "nts",
         {"hazard": {"geometry": rect(3000, 0, 3100, 60)}, "activity": {"start_date": "2024-07-01"}},
@@ -145,13 +146,15 @@ def test_the_scenario_article7_figures_equal_the_hand_computed_values(cast, scen
     # Form F: land released in mined areas in 2024; B's battle area clearance apart.
     f = forms["F"]
     released = {r["kind"]: r for r in f["rows"]}
-    assert released["cancelled"]["area_m2"] == close(3_000) and released["cancelled"]["areas"] == 1
+    # E's 3,000 and the 4,000 D's re-survey left out (decision 0047: a shrink is a cancellation).
+    assert released["cancelled"]["area_m2"] == close(3_000 + 4_000) and released["cancelled"]["areas"] == 2
     assert released["reduced"]["area_m2"] == close(4_000) and released["reduced"]["areas"] == 1
     assert released["cleared"]["area_m2"] == close(2_000 + 1_000 + 2_000)
     assert (released["cleared"]["areas"], released["cleared"]["products"]) == (2, 3)
     other = {r["kind"]: r["area_m2"] for r in f["other_hazardous_areas"]["rows"] if r["products"]}
     assert other == {"cleared": close(5_000)}
-    assert f["resurvey"]["areas"] == 1 and f["resurvey"]["area_m2"] == close(4_000)
+    # No mined area leaves the register unrecorded any more; the figure stays for registers kept before 0047.
+    assert f["resurvey"]["areas"] == 0 and f["resurvey"]["area_m2"] == 0
 
     # Form G: AP mines destroyed by type (incl. the improvised one); other items and undestroyed finds apart.
     g = forms["G"]
@@ -187,22 +190,23 @@ def test_the_scenario_forecast_inputs_equal_the_hand_computed_values(cast, scena
     history = result["history"]["by_process"]
     months = {k: {i: m for i, m in enumerate(v["monthly_m2"]) if m} for k, v in history.items()}
     # January 2022 is month 0: March 2024 is 26, May 28, June 29, August 31.
-    assert months["cancelled"] == {31: close(3_000)}
+    assert months["cancelled"] == {30: close(4_000), 31: close(3_000)}
     assert months["reduced"] == {28: close(4_000)}
     assert months["cleared"] == {26: close(2_000), 29: close(1_000), 31: close(2_000)}
 
-    # What the land was when released: SHA land (C, E) went 3,000 cancelled / 4,000 reduced / 2,000
-    # cleared; CHA land (A) was all cleared. The remaining land is shared out accordingly.
+    # What the land was when released: SHA land (C, D, E) went 7,000 cancelled (D's re-survey 4,000, E
+    # 3,000) / 4,000 reduced / 2,000 cleared; CHA land (A) was all cleared. The remaining land is shared
+    # out accordingly.
     shares = result["shares"]
-    assert shares["SHA"] == {"cancelled": close(3 / 9), "reduced": close(4 / 9), "cleared": close(2 / 9)}
+    assert shares["SHA"] == {"cancelled": close(7 / 13), "reduced": close(4 / 13), "cleared": close(2 / 13)}
     assert shares["CHA"] == {"cancelled": 0.0, "reduced": 0.0, "cleared": 1.0}
     processes = result["processes"]
-    assert processes["cancelled"]["demand_m2"] == close(12_000 * 3 / 9)
-    assert processes["reduced"]["demand_m2"] == close(12_000 * 4 / 9)
-    assert processes["cleared"]["demand_m2"] == close(12_000 * 2 / 9 + 17_000)
+    assert processes["cancelled"]["demand_m2"] == close(12_000 * 7 / 13)
+    assert processes["reduced"]["demand_m2"] == close(12_000 * 4 / 13)
+    assert processes["cleared"]["demand_m2"] == close(12_000 * 2 / 13 + 17_000)
     assert processes["cleared"]["mean_monthly_m2"] == close(5_000 / 36)
-    assert processes["cancelled"]["sd_monthly_m2"] == close((3_000**2 / 36 - (3_000 / 36) ** 2) ** 0.5)
-    # Clearance needs ~142 months at its own pace (19,667 m² at 139 m² a month), survey ~48: it drives the date.
+    assert processes["cancelled"]["sd_monthly_m2"] == close(((4_000**2 + 3_000**2) / 36 - (7_000 / 36) ** 2) ** 0.5)
+    # Clearance needs ~136 months at its own pace (18,846 m² at 139 m² a month), survey ~33: it drives the date.
     assert result["driver"] == "cleared"
 
 
@@ -271,8 +275,8 @@ def test_point_10_forecast_models_cancellation_reduction_and_clearance_apart(cas
     # The date is the latest process's: clearance's.
     assert result["driver"] == "cleared" and result["p50"] >= processes["cleared"]["p50"]
     assert processes["cancelled"]["p50"] < processes["cleared"]["p50"]
-    # Pooled, 29,000 m² at 12,000 m² per 36 months would be done in 87 months (April 2032, before the
-    # deadline); clearance alone needs 19,667 m² at 139 m² a month, about 142 months (late 2036).
+    # Pooled, 29,000 m² at 16,000 m² per 36 months would be done in 65 months (mid 2030, before the
+    # deadline); clearance alone needs 18,846 m² at 139 m² a month, about 136 months (2036).
     assert result["p50"] > "2034-01-01" and result["probability_on_time"] < 0.5
 
 

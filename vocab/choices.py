@@ -81,12 +81,16 @@ class ProductKind(models.TextChoices):
     CLEARED = "cleared", _("Cleared")
 
 
-# Invariant 3: which activity produces which land-release product.
-PRODUCT_ACTIVITY: dict[str, str] = {
-    ProductKind.CANCELLED: ActivityKind.NTS,
-    ProductKind.REDUCED: ActivityKind.TS,
-    ProductKind.CLEARED: ActivityKind.CLEARANCE,
+# Invariant 3: which activities produce which land-release product. Battle area clearance clears land
+# as mine clearance does (IMAS 09.11), to its own depth; decision 0047.
+PRODUCT_ACTIVITY: dict[str, tuple[str, ...]] = {
+    ProductKind.CANCELLED: (ActivityKind.NTS,),
+    ProductKind.REDUCED: (ActivityKind.TS,),
+    ProductKind.CLEARED: (ActivityKind.CLEARANCE, ActivityKind.BAC),
 }
+
+# The work that puts a hazard "worked on" while it is under way (IMAS 07.11): survey and clearance.
+FIELD_WORK: tuple[str, ...] = (ActivityKind.TS, ActivityKind.CLEARANCE, ActivityKind.BAC)
 
 
 class DeviceCategory(models.TextChoices):

@@ -8,10 +8,12 @@ from reports.kinds.clearance_summary import ClearanceSummaryReport
 from reports.kinds.completion import CompletionReport
 from reports.kinds.eod_spot import EodSpotReport
 from reports.kinds.handover import HandoverReport
+from reports.kinds.marking import MarkingReport
 from reports.kinds.minefield_handover import MinefieldHandoverReport
 from reports.kinds.minefield_inspection import MinefieldInspectionReport
 from reports.kinds.minefield_record import MinefieldRecordReport
 from reports.kinds.nts import NtsReport
+from reports.kinds.post_clearance_inspection import PostClearanceInspectionReport
 from reports.kinds.qa_visit import QaVisitReport
 from reports.kinds.qc_inspection import QcInspectionReport
 from reports.kinds.risk_education_session import RiskEducationSessionReport
@@ -26,6 +28,8 @@ KINDS: dict[str, ReportKindSpec] = {
         CompletionReport(),
         CancellationReport(),
         HandoverReport(),
+        MarkingReport(),
+        PostClearanceInspectionReport(),
         EodSpotReport(),
         MinefieldRecordReport(),
         MinefieldInspectionReport(),

@@ -113,6 +113,10 @@ class HandoverChange(TypedDict):
     on: dt.date | None
     handed_to: str
     certificate: str
+    #: A parcel of the hazard's released land (decision 0047); none hands over the whole hazard.
+    parcel: NotRequired[ParsedArea | None]
+    #: The parcel's area in m², which the register's rules compute when they check it.
+    parcel_area_m2: NotRequired[float | None]
 
 
 @dataclass

@@ -12,10 +12,18 @@ from reports.kinds.base import Changes, Checker, ReportKindSpec
 from vocab.choices import ActivityKind, ActivityStatus, Classification, DeviceCategory, ProductKind
 
 
-def progress_fields(product_field: str, product_label: Label, *, cleared: bool) -> tuple[Section, ...]:
-    """The fields of a TS or clearance progress report: the activity, land released, the hazard's news."""
+def progress_fields(
+    product_field: str, product_label: Label, *, cleared: bool, activity_kind: Choice | None = None
+) -> tuple[Section, ...]:
+    """The fields of a TS or clearance progress report: the activity, land released, the hazard's news.
+
+    `activity_kind` is the field a kind with more than one kind of task asks (clearance or BAC).
+    """
     return (
-        blocks.activity_section(method_required=True),
+        Section(
+            _("Activity"),
+            (*((activity_kind,) if activity_kind else ()), blocks.activity(method_required=True)),
+        ),
         Section(
             _("Land released"),
             (blocks.products(product_field, product_label, cleared=cleared), blocks.FINDS, blocks.EVIDENCE),
@@ -43,10 +51,14 @@ class SurveyOrClearanceProgress(ReportKindSpec):
     product_kind: str
     product_field: str
 
+    def task_kind(self, c: Checker) -> str:
+        """The kind of the task reported on: the kind's own, unless it asks (clearance_progress: BAC)."""
+        assert self.activity_kind is not None
+        return self.activity_kind
+
     def changes(self, c: Checker, *, on: dt.date | None, has_hazard: bool) -> Changes:
         changes = Changes()
-        assert self.activity_kind is not None
-        changes.activity = c.activity("activity", self.activity_kind)
+        changes.activity = c.activity("activity", self.task_kind(c))
         changes.products = c.products(self.product_field, self.product_kind, on)
         changes.finds = c.finds("finds", on)
         changes.evidence = c.evidence("evidence", on)
