@@ -105,6 +105,14 @@ def access_hazard(user: Any, pk: object, *, write: bool = False):  # type: ignor
     return hazard
 
 
+def hazards_to_report_on(user: Any) -> QuerySet:
+    """Hazards the user may report on: those access_hazard(write=True) gives them (a field form's pick list)."""
+    scope = scope_of(user)
+    if scope.authority_roles & WRITERS:
+        return hazards_for(user)
+    return hazards_for(user).filter(organisation_id__in=[o for o, roles in scope.roles_by_org.items() if roles & WRITERS])
+
+
 def reports_for(user: Any) -> QuerySet:
     """Field reports the user may see."""
     from reports.models import Report

@@ -136,6 +136,7 @@ INSTALLED_APPS = [
     "quality",
     "risk_education",
     "jobs",
+    "field",  # the OpenRosa server for ODK Collect and KoboCollect (decision 0051)
     # The web application (issue 6): one app per area of pages, each with its templates, static files
     # and translations (web/<area>/locale), so each area can be changed and translated on its own.
     "web.shell",
