@@ -110,7 +110,9 @@ def hazards_to_report_on(user: Any) -> QuerySet:
     scope = scope_of(user)
     if scope.authority_roles & WRITERS:
         return hazards_for(user)
-    return hazards_for(user).filter(organisation_id__in=[o for o, roles in scope.roles_by_org.items() if roles & WRITERS])
+    return hazards_for(user).filter(
+        organisation_id__in=[o for o, roles in scope.roles_by_org.items() if roles & WRITERS]
+    )
 
 
 def reports_for(user: Any) -> QuerySet:

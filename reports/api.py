@@ -1,4 +1,5 @@
-"""REST: approval delegations (/api/v1/approval-delegations/), the authority's record of who approves what.
+"""REST: approval delegations (/api/v1/approval-delegations/), the authority's record of who approves what;
+a report's attachments (/api/v1/reports/<id>/attachments/), for those who may read the report.
 
 Any member reads them (which operator approves which kind is not secret, and tells a clerk where a
 report goes); the national authority's admin grants and revokes them (reports.delegations; decision 0036).
@@ -9,9 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.http import FileResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
-from rest_framework.decorators import action
+from rest_framework.decorators import action, api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -20,7 +22,7 @@ from accounts.models import Organisation
 from core.errors import NotFoundOrNoAccess, Problem, ValidationFailed
 from interop.rest.pagination import IdCursorPagination
 from reports import delegations
-from reports.models import ApprovalDelegation
+from reports.models import ApprovalDelegation, ReportAttachment
 
 Username = serializers.SlugRelatedField[Any]
 
@@ -89,3 +91,35 @@ class ApprovalDelegationViewSet(viewsets.ReadOnlyModelViewSet[ApprovalDelegation
         data = _valid(RevokeDelegationSerializer, request.data)
         row = delegations.revoke_approval_delegation(row, acting_user=request.user, reason=data["reason"])
         return Response(ApprovalDelegationSerializer(row).data)
+
+
+class ReportAttachmentSerializer(serializers.ModelSerializer[ReportAttachment]):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ReportAttachment
+        fields = ("name", "sha256", "size", "content_type", "url")
+
+    def get_url(self, row: ReportAttachment) -> str:
+        request = self.context["request"]
+        return str(request.build_absolute_uri(f"/api/v1/reports/{row.report_id}/attachments/{row.name}"))
+
+
+@extend_schema(responses={200: ReportAttachmentSerializer(many=True)})
+@api_view(["GET"])
+def report_attachments(request: Request, pk: str) -> Response:
+    """A report's attached files (photos, sketch maps, certificates), for whoever may read the report."""
+    report = access.access_report(request.user, pk)
+    rows = report.attachments.all()
+    return Response(ReportAttachmentSerializer(rows, many=True, context={"request": request}).data)
+
+
+@extend_schema(responses={(200, "application/octet-stream"): bytes})
+@api_view(["GET"])
+def report_attachment_file(request: Request, pk: str, name: str) -> FileResponse:
+    """One attached file, as a download (never shown inline: its type was checked, its content is the sender's)."""
+    report = access.access_report(request.user, pk)
+    row = report.attachments.filter(name=name).first()
+    if row is None:
+        raise NotFoundOrNoAccess("No such attachment.")
+    return FileResponse(row.path.open("rb"), as_attachment=True, filename=row.name, content_type=row.content_type)

@@ -12,7 +12,7 @@ from interop.rest import views
 from interop.rest.token import obtain_auth_token, revoke_auth_token
 from obligations.api import Article5ForecastView, Article7ViewSet
 from quality.api import AccreditationViewSet, NonConformityViewSet, QaVisitViewSet, QcInspectionViewSet
-from reports.api import ApprovalDelegationViewSet
+from reports.api import ApprovalDelegationViewSet, report_attachment_file, report_attachments
 from risk_education.api import RiskEducationSessionViewSet, risk_education_statistics
 
 router = DefaultRouter()
@@ -44,6 +44,8 @@ router.register("clearance-outputs", ClearanceOutputViewSet, basename="clearance
 router.register("approval-delegations", ApprovalDelegationViewSet, basename="approval-delegation")
 
 urlpatterns = [
+    path("v1/reports/<int:pk>/attachments/", report_attachments, name="report-attachments"),
+    path("v1/reports/<int:pk>/attachments/<str:name>", report_attachment_file, name="report-attachment-file"),
     path("v1/", include(router.urls)),
     path("v1/", include("interop.rest.imports")),  # imports, their jobs, import profiles
     path("v1/treaty/", include("treaty.urls")),
