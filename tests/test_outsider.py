@@ -399,6 +399,8 @@ def api_reads() -> list[Probe]:
                    "qa_report", "re_report", "summary_report", "minefield_report"):  # fmt: skip
         probes.append(Probe("api", "get", "/api/v1/reports/{pk}/", target=report))
     probes.append(Probe("api", "get", "/api/v1/reports/{pk}/transitions/", target="approved_report"))
+    probes.append(Probe("api", "get", "/api/v1/reports/{pk}/attachments/", target="approved_report"))
+    probes.append(Probe("api", "get", "/api/v1/reports/{pk}/attachments/sketch.png", target="approved_report"))
     probes.append(Probe("api", "get", "/api/v1/hazards/{pk}/history/", target="hazard"))
     probes.append(Probe("api", "get", "/api/v1/hazards/{pk}/state/?on=2024-02-15", target="hazard"))
     for r in ("products", "activities", "finds", "evidence", "handovers", "minefield-records", "status-changes",
@@ -885,6 +887,12 @@ NOT_PROBED = {
     "approval-delegation-list": "approval delegations: not secret, no report data (decision 0036)",
     "approval-delegation-detail": "approval delegations: not secret, no report data (decision 0036)",
     "approval-delegation-revoke": "the authority admin's action; refused to others in tests/test_four_eyes.py",
+    # The OpenRosa door answers devices, not sessions, in its own XML (decision 0051); Bravo against Alpha's
+    # hazards, instance ids and submissions there is tests/test_openrosa_hostile.py.
+    **{
+        f"openrosa-{r}": "OpenRosa door: its outsider cases are in tests/test_openrosa_hostile.py"
+        for r in ("form-list", "form", "xlsform", "manifest", "media", "submission")
+    },  # fmt: skip
 }
 
 
