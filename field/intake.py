@@ -64,6 +64,8 @@ def _attach(report: Report, user: Any, sub: Submission, files: dict[str, bytes])
     return new
 
 
+# Notes are stored for the reviewer in English, as problems and audit rows are (whoever reads them later may
+# read another language than the device's); the answers to the device are in its language.
 def _problems_note(problems: list[Problem]) -> str:
     return "\n".join(f"{p.field}: {p.message}" for p in problems)
 
@@ -80,7 +82,7 @@ def _again(user: Any, existing: Report, sub: Submission, files: dict[str, bytes]
         return Outcome(202, _("This submission was already received."), existing)
     copy = Report.objects.filter(client_id=sub.instance_id, client_digest=sub.digest).first()
     if copy is None:  # kept once: a resend of the same conflicting XML stores nothing more
-        note = _("Same instanceID as report #%(id)s, with other content.") % {"id": existing.pk}
+        note = f"Same instanceID as report #{existing.pk}, with other content."
         copy = _create(user, sub, files, flag=ReviewFlag.CONFLICT, note=note)
     message = _("A different submission with this instanceID was already received; this one is kept for review.")
     return Outcome(Conflict.status, message, copy)
@@ -95,9 +97,9 @@ def _create(user: Any, sub: Submission, files: dict[str, bytes], *, flag: str = 
         earlier = access.reports_for(user).filter(client_id=sub.deprecated_id).exclude(review_flag=ReviewFlag.CONFLICT)
         edited = earlier.first()
         flag = ReviewFlag.EDITED
-        note = _("Edits field submission %(id)s.") % {"id": sub.deprecated_id}
+        note = f"Edits field submission {sub.deprecated_id}."
         if edited is not None:
-            note = _("Edits report #%(pk)s (field submission %(id)s).") % {"pk": edited.pk, "id": sub.deprecated_id}
+            note = f"Edits report #{edited.pk} (field submission {sub.deprecated_id})."
             if edited.status == ReportStatus.APPROVED and access.may_edit_report(user, edited):
                 supersedes = edited
     fields = {"acting_user": user, "organisation": organisation, "kind": sub.kind, "payload": sub.payload,
