@@ -354,3 +354,29 @@ def test_an_approved_report_from_the_field_reaches_the_register(cast):
     done = approve_report(Report.objects.get(), acting_user=cast.imo)
 
     assert done.status == ReportStatus.APPROVED and done.hazard is not None
+
+
+# The submission read back through the declaration -------------------------------------------------
+
+
+def _payloads(cast):
+    from tests.test_other_report_kinds import MINEFIELD
+    from tests.test_risk_education import session_payload
+
+    return {
+        "nts": cast.nts_payload(square(100)),
+        "minefield_record": MINEFIELD,
+        "risk_education": session_payload(),
+    }
+
+
+@pytest.mark.parametrize("kind", ["nts", "minefield_record", "risk_education"])
+def test_a_submission_reads_back_as_the_payload_the_api_takes(cast, kind):
+    payload = _payloads(cast)[kind]  # groups, repeats, lists, booleans, numbers, points, polygons
+
+    response = post(device("clerk"), instance(kind, payload))
+
+    assert response.status_code == 201, _message(response)
+    report = Report.objects.get(kind=kind)
+    assert report.payload == payload
+    assert report.status == ReportStatus.SUBMITTED, report.review_note
