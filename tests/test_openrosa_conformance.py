@@ -18,12 +18,13 @@ import pytest
 from django.test import Client
 
 from clearground.test import DAY0, square
-from field.forms import form_id
+from field.forms import form_id, xform
 from reports.actions import approve_report
 from reports.kinds import KINDS
 from reports.models import Report, ReportAttachment, ReportStatus, ReviewFlag
 from tests.helpers import register_hazard
 from tests.openrosa_helpers import JPEG, PNG, device, form_paths, https, instance, post
+from tests.test_translations import compiled  # noqa: F401 (the fixture that compiles the catalogues)
 
 LIST = "{http://openrosa.org/xforms/xformsList}"
 MANIFEST = "{http://openrosa.org/xforms/xformsManifest}"
@@ -39,6 +40,12 @@ def _message(response) -> str:
     root = fromstring(response.content)
     assert root.tag == f"{RESPONSE}OpenRosaResponse"
     return root.find(f"{RESPONSE}message").text or ""
+
+
+def _upload(xml: bytes):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile("submission.xml", xml, "text/xml")
 
 
 def _openrosa_headers(response) -> None:
@@ -380,3 +387,20 @@ def test_a_submission_reads_back_as_the_payload_the_api_takes(cast, kind):
     report = Report.objects.get(kind=kind)
     assert report.payload == payload
     assert report.status == ReportStatus.SUBMITTED, report.review_note
+
+
+@pytest.mark.usefixtures("compiled")
+def test_the_device_reads_the_form_and_the_answers_in_its_language(cast):
+    xform.cache_clear()  # forms converted before the catalogues were compiled would be English
+    clerk = device("clerk")
+
+    form = clerk.get("/openrosa/forms/nts.xml").content.decode()
+    answer = clerk.post(
+        "/openrosa/submission",
+        {"xml_submission_file": _upload(instance("nts", cast.nts_payload(square(100))))},
+        HTTP_ACCEPT_LANGUAGE="uk",
+    )
+
+    assert "<value>Схематична карта</value>" in form and "<value>Croquis</value>" in form
+    assert _message(answer).startswith("Отримано: звіт №")
+    assert Report.objects.get().review_note == ""  # what is stored stays in one language
