@@ -80,7 +80,7 @@ def attach_file(
     """Attach a file to a report: (the attachment, whether it is new). The same name again is the same file.
 
     A second upload under a name the report already holds adds nothing (a split upload retried); with
-    other bytes it is refused (Conflict-free: the first file stays, the problem names the file).
+    other bytes it is refused (400 naming the file); the first file stays.
     """
     check_name(name)
     if len(data) > max_bytes():
