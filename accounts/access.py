@@ -134,6 +134,16 @@ def access_hazard_by_code(user: AnyUser, code: str) -> HazardousArea:
     return access_hazard(user, pk)
 
 
+def hazards_to_report_on(user: AnyUser) -> QuerySet[HazardousArea]:
+    """Hazards the user may report on: those access_hazard(write=True) gives them (a field form's pick list)."""
+    scope = scope_of(user)
+    if scope.authority_roles & WRITERS:
+        return hazards_for(user)
+    return hazards_for(user).filter(
+        organisation_id__in=[o for o, roles in scope.roles_by_org.items() if roles & WRITERS]
+    )
+
+
 def reports_for(user: AnyUser) -> QuerySet[Report]:
     """Field reports the user may see."""
     from reports.models import Report

@@ -137,6 +137,7 @@ INSTALLED_APPS = [
     "quality",
     "risk_education",
     "jobs",
+    "field",  # the OpenRosa server for ODK Collect and KoboCollect (decision 0051)
     # The web application (issue 6): one app per area of pages, each with its templates, static files
     # and translations (web/<area>/locale), so each area can be changed and translated on its own.
     "web.shell",
@@ -229,6 +230,11 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 # times this (interop/imports/uploads.py, decision 0033). Django keeps uploads over 2.5 MB on disk, not in
 # memory, and refuses a form whose fields other than files pass DATA_UPLOAD_MAX_MEMORY_SIZE (its default).
 CLEARGROUND_UPLOAD_MAX_BYTES = int(os.environ.get("CLEARGROUND_UPLOAD_MAX_BYTES", str(200 * 1024 * 1024)))
+# A report's attachment (photo, sketch map, PDF) at most this large; an OpenRosa POST (the submission and
+# the attachments sent with it) at most the second, which /openrosa/ announces so that ODK Collect splits
+# a larger set of attachments over several POSTs (decision 0051).
+CLEARGROUND_ATTACHMENT_MAX_BYTES = int(os.environ.get("CLEARGROUND_ATTACHMENT_MAX_BYTES", str(20 * 1024 * 1024)))
+CLEARGROUND_OPENROSA_MAX_BYTES = int(os.environ.get("CLEARGROUND_OPENROSA_MAX_BYTES", str(25 * 1024 * 1024)))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # Django's default, stated: what counts as a small upload
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"

@@ -20,6 +20,7 @@ urlpatterns = [
     path("api/", include("clearground.api.urls")),
     path("ogc/", include("interop.ogc.urls")),
     path("tiles/", include("interop.tiles.urls")),
+    path("openrosa/", include("field.urls")),  # ODK Collect / KoboCollect (decision 0051)
 ]
 
 # An address no route matches answers JSON under /api/, /ogc/ and /tiles/ (decision 0030).

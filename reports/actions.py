@@ -8,6 +8,7 @@ commands, importers, tests) check access first with accounts.access.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -139,6 +140,17 @@ def _dry_run(report: Report, changes: Changes) -> None:
         pass
 
 
+@dataclass(frozen=True)
+class ClientRef:
+    """What a field device says of a report it sends (decision 0051): its own id for it (`uuid:…`), the
+    SHA-256 of its content (a resend with other content is a conflict), and a flag and note for the reviewer."""
+
+    client_id: str
+    digest: str
+    flag: str = ""
+    note: str = ""
+
+
 def create_report(
     *,
     acting_user: AnyUser,
@@ -150,8 +162,12 @@ def create_report(
     supersedes: Report | None = None,
     submit: bool = False,
     at: dt.datetime | None = None,
+    client: ClientRef | None = None,
 ) -> Report:
-    """Save a new draft (kept as entered, even incomplete); with submit=True also submit it, or nothing."""
+    """Save a new draft (kept as entered, even incomplete); with submit=True also submit it, or nothing.
+
+    `client`: the id a field device gave the report (unique unless flagged a conflict), see ClientRef.
+    """
     problems = _check_header(kind, payload, date_of_information)
     if problems:
         if submit and kind in KINDS and isinstance(payload, dict):
@@ -169,6 +185,10 @@ def create_report(
             date_of_information=date_of_information,
             payload=payload,
             supersedes=supersedes,
+            client_id=client.client_id if client else None,
+            client_digest=client.digest if client else "",
+            review_flag=client.flag if client else "",
+            review_note=client.note if client else "",
         )
         ReportTransition.objects.create(
             report=report, from_status="", to_status=ReportStatus.DRAFT, by=signed_in(acting_user), at=_now(at)

@@ -1,4 +1,5 @@
-"""REST doors onto reports: field reports and their workflow (/api/v1/reports/), and approval delegations.
+"""REST doors onto reports: field reports and their workflow (/api/v1/reports/), their attachments
+(/api/v1/reports/<id>/attachments/, for those who may read the report), and approval delegations.
 
 Reports: parse → access check → action → render; every write goes through reports/actions.py. Approval
 delegations (/api/v1/approval-delegations/) are the authority's record of who approves what: any member
@@ -11,9 +12,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.http import FileResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
-from rest_framework.decorators import action
+from rest_framework.decorators import action, api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -30,7 +32,7 @@ from hazards.serializers import HazardSerializer
 from reports import actions, delegations
 from reports import serializers as s
 from reports.kinds import KINDS
-from reports.models import ApprovalDelegation, Report, ReportStatus
+from reports.models import ApprovalDelegation, Report, ReportAttachment, ReportStatus
 
 Username = serializers.SlugRelatedField[Any]
 
@@ -272,3 +274,35 @@ def _organisation_for(user: AnyUser, code: str | None) -> Organisation:
     if len(own) != 1:
         raise ValidationFailed([Problem("organisation", "say which organisation this report is for")])
     return own[0]
+
+
+class ReportAttachmentSerializer(serializers.ModelSerializer[ReportAttachment]):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ReportAttachment
+        fields = ("name", "sha256", "size", "content_type", "url")
+
+    def get_url(self, row: ReportAttachment) -> str:
+        request = self.context["request"]
+        return str(request.build_absolute_uri(f"/api/v1/reports/{row.report_id}/attachments/{row.name}"))
+
+
+@extend_schema(responses={200: ReportAttachmentSerializer(many=True)})
+@api_view(["GET"])
+def report_attachments(request: Request, pk: str) -> Response:
+    """A report's attached files (photos, sketch maps, certificates), for whoever may read the report."""
+    report = access.access_report(request.user, pk)
+    rows = report.attachments.all()
+    return Response(ReportAttachmentSerializer(rows, many=True, context={"request": request}).data)
+
+
+@extend_schema(responses={(200, "application/octet-stream"): bytes})
+@api_view(["GET"])
+def report_attachment_file(request: Request, pk: str, name: str) -> FileResponse:
+    """One attached file, as a download (never shown inline: its type was checked, its content is the sender's)."""
+    report = access.access_report(request.user, pk)
+    row = report.attachments.filter(name=name).first()
+    if row is None:
+        raise NotFoundOrNoAccess("No such attachment.")
+    return FileResponse(row.path.open("rb"), as_attachment=True, filename=row.name, content_type=row.content_type)

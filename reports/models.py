@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
@@ -39,6 +40,14 @@ class ReportStatus(models.TextChoices):
     APPROVED = "approved", _("Approved")
     SUPERSEDED = "superseded", _("Superseded")
     UNAPPROVED = "unapproved", _("Unapproved")
+
+
+class ReviewFlag(models.TextChoices):
+    """Why a report that came from a field device needs the reviewer's eye (decision 0051)."""
+
+    CONFLICT = "conflict", _("Same client id as an earlier submission, different content")
+    EDITED = "edited", _("An edit of an earlier field submission")
+    PROBLEMS = "problems", _("Kept as a draft: its kind refused it")
 
 
 class Reconcile(models.TextChoices):
@@ -79,9 +88,25 @@ class Report(models.Model):
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The id the client gave the report (an XForm's meta/instanceID, `uuid:…`): a retried upload finds
+    # the report it already made instead of making another (decision 0051). Empty for other doors.
+    client_id = models.CharField(max_length=100, null=True, blank=True)
+    # SHA-256 of what the client sent under that id: the same id with other content is a conflict.
+    client_digest = models.CharField(max_length=64, blank=True)
+    review_flag = models.CharField(max_length=12, choices=ReviewFlag.choices, blank=True)
+    review_note = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-id"]
+        constraints = [
+            # One report per client id; the copies of a conflicting resubmission are kept beside it for
+            # review (flagged `conflict`), so they do not count.
+            models.UniqueConstraint(
+                fields=["client_id"],
+                condition=models.Q(client_id__isnull=False) & ~models.Q(review_flag="conflict"),
+                name="report_client_id_once",
+            )
+        ]
         indexes = [
             # The approval queue: submitted/validated reports per organisation.
             models.Index(fields=["status", "organisation"], name="report_queue_idx"),
@@ -124,6 +149,39 @@ class ReportTransition(models.Model):
 
     class Meta:
         ordering = ["report", "at", "id"]
+
+
+def attachment_path(sha256: str) -> Path:
+    """Where an attachment's bytes live: under MEDIA_ROOT by their hash, never by a name a client chose."""
+    return Path(settings.MEDIA_ROOT) / "attachments" / sha256[:2] / sha256
+
+
+class ReportAttachment(models.Model):
+    """A file that came with a report (a photo, a sketch map, a certificate): checked, stored by its SHA-256."""
+
+    report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="attachments")
+    # The file name the report's payload or submission names it by (checked: no path, no control characters).
+    name = models.CharField(max_length=200)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField()
+    content_type = models.CharField(max_length=40)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    added_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["report", "name"]
+        constraints = [
+            # A split upload sends each file once; a retry of one part finds the file already there.
+            models.UniqueConstraint(fields=["report", "name"], name="report_attachment_name_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} of report #{self.report_id}"
+
+    @property
+    def path(self) -> Path:
+        """The stored file."""
+        return attachment_path(self.sha256)
 
 
 class ApprovalDelegation(models.Model):

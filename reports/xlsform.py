@@ -35,7 +35,7 @@ def _languages() -> list[tuple[str, str]]:
     return [(code, f"{name} ({code})") for code, name in settings.LANGUAGES]
 
 
-def _translated(column: str, text: Any) -> dict[str, str]:
+def translated(column: str, text: Any) -> dict[str, str]:
     """`label::English (en)` … for every language; empty text gives no columns."""
     if text in (None, ""):
         return {}
@@ -89,7 +89,7 @@ def _constraint(field: f.Field) -> tuple[str, str]:
 
 def _rows(field: f.Field, path: str, lists: dict[str, Any], *, within_required: bool = True) -> list[dict[str, Any]]:
     """The survey rows of one declared field (a group or repeat with its children)."""
-    label = {**_translated("label", field.label), **_translated("hint", field.help)}
+    label = {**translated("label", field.label), **translated("hint", field.help)}
     if isinstance(field, f.Group | f.Rows):
         begin, end = ("begin_repeat", "end_repeat") if isinstance(field, f.Rows) else ("begin_group", "end_group")
         within = within_required and f.asked(field) if isinstance(field, f.Group) else True
@@ -98,7 +98,7 @@ def _rows(field: f.Field, path: str, lists: dict[str, Any], *, within_required: 
         ]
         return [{"type": begin, "name": field.name, **label}, *children, {"type": end, "name": field.name}]
     if isinstance(field, f.Points):
-        point = {"type": "geopoint", "name": "point", "required": "yes", **_translated("label", field.label)}
+        point = {"type": "geopoint", "name": "point", "required": "yes", **translated("label", field.label)}
         return [
             {"type": "begin_repeat", "name": field.name, **label},
             point,
@@ -146,7 +146,7 @@ def _choices(lists: dict[str, Any]) -> list[dict[str, Any]]:
         else:
             pairs = f.vocab_pairs(vocab)
         for value, label in pairs:
-            out.append({"list_name": name, "name": value, **_translated("label", label)})
+            out.append({"list_name": name, "name": value, **translated("label", label)})
     return out
 
 

@@ -411,6 +411,8 @@ def api_reads() -> list[Probe]:
                    "qa_report", "re_report", "summary_report", "minefield_report"):  # fmt: skip
         probes.append(Probe("api", "get", "/api/v1/reports/{pk}/", target=report))
     probes.append(Probe("api", "get", "/api/v1/reports/{pk}/transitions/", target="approved_report"))
+    probes.append(Probe("api", "get", "/api/v1/reports/{pk}/attachments/", target="approved_report"))
+    probes.append(Probe("api", "get", "/api/v1/reports/{pk}/attachments/sketch.png", target="approved_report"))
     probes.append(Probe("api", "get", "/api/v1/hazards/{pk}/history/", target="hazard"))
     probes.append(Probe("api", "get", "/api/v1/hazards/{pk}/state/?on=2024-02-15", target="hazard"))
     for r in ("products", "activities", "finds", "evidence", "handovers", "minefield-records", "status-changes",
@@ -906,6 +908,12 @@ NOT_PROBED = {
     # The explosive ordnance catalogue is reference data every member reads (decision 0049); loaded by command only.
     "ordnance-model-list": "the ordnance catalogue: public reference facts, no organisation's data (decision 0049)",
     "ordnance-model-detail": "the ordnance catalogue: public reference facts, no organisation's data (decision 0049)",
+    # The OpenRosa door answers devices, not sessions, in its own XML (decision 0051); Bravo against Alpha's
+    # hazards, instance ids and submissions there is tests/test_openrosa_hostile.py.
+    **{
+        f"openrosa-{r}": "OpenRosa door: its outsider cases are in tests/test_openrosa_hostile.py"
+        for r in ("form-list", "form", "xlsform", "manifest", "media", "submission")
+    },  # fmt: skip
 }
 
 

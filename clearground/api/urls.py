@@ -19,7 +19,7 @@ from obligations.api import Article5ForecastView, Article7ViewSet
 from ordnance.api import OrdnanceModelViewSet
 from places.api import AdminAreaViewSet, parse_coordinates, search_places
 from quality.api import AccreditationViewSet, NonConformityViewSet, QaVisitViewSet, QcInspectionViewSet
-from reports.api import ApprovalDelegationViewSet, ReportViewSet
+from reports.api import ApprovalDelegationViewSet, ReportViewSet, report_attachment_file, report_attachments
 from risk_education.api import RiskEducationSessionViewSet, risk_education_statistics
 from treaty import api as treaty
 
@@ -71,6 +71,8 @@ treaty_patterns = [
 ]
 
 urlpatterns = [
+    path("v1/reports/<int:pk>/attachments/", report_attachments, name="report-attachments"),
+    path("v1/reports/<int:pk>/attachments/<str:name>", report_attachment_file, name="report-attachment-file"),
     path("v1/", include(router.urls)),
     # A file name, not a folder: no trailing slash.
     path("v1/imports/<int:pk>/report.csv", ImportViewSet.as_view({"get": "report_csv"}), name="import-report-csv"),

@@ -1,0 +1,156 @@
+"""A field submission enters the report pipeline: nothing lost, nothing twice (decision 0051).
+
+The instanceID is the report's client id. What happens to a submission:
+
+- **new id**: a report of the form's kind, authored by the submitting user in their organisation,
+  submitted through `create_report(..., submit=True)`; if its kind refuses it, the same report is kept
+  as a draft flagged `problems` with the problems in its note (201: the device must not resend it
+  for ever; the clerk corrects it in the workbench).
+- **same id, same XML** (a lost answer, or the next part of a split upload): nothing new but the
+  attachments not yet received (201 if any, else 202).
+- **same id, other XML**: refused (409), and kept for review as a draft flagged `conflict`, once.
+- **deprecatedID** (an edited resubmission): a new report flagged `edited`, naming the one it edits,
+  and superseding it if that one was approved (the register's correction path).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from accounts import access
+from accounts.models import Organisation
+from core.errors import Conflict, NotAllowed, NotFoundOrNoAccess, Problem, ValidationFailed
+from field.submission import Submission
+from hazards.models import HazardousArea
+from reports import attachments
+from reports.actions import ClientRef, create_report
+from reports.models import Report, ReportStatus, ReviewFlag
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The answer to one POST: 201 (something new was stored), 202 (all of it was here already) or 409
+    (another submission holds this instanceID; this one was kept for review)."""
+
+    status: int
+    message: str
+    report: Report
+
+
+def _organisation(user: Any, hazard: HazardousArea | None) -> Organisation:
+    """The organisation the report is for: the hazard's if the user writes for it, else their only one."""
+    orgs = access.writable_organisations_for(user)
+    if not orgs:
+        raise NotAllowed(_("Your role may not create reports."))
+    if hazard is not None and any(o.pk == hazard.organisation_id for o in orgs):
+        return hazard.organisation
+    own = [o for o in orgs if o.pk in access.scope_of(user).roles_by_org]
+    if len(own) != 1:
+        raise ValidationFailed([Problem("organisation", _("you report for several organisations: pick the hazard"))])
+    return own[0]
+
+
+def _attach(report: Report, user: Any, sub: Submission, files: dict[str, bytes]) -> int:
+    """Attach the files the instance names that came with this POST; how many were new."""
+    new = 0
+    for name in sub.files:
+        if name in files:
+            new += attachments.attach_file(report, acting_user=user, name=name, data=files[name])[1]
+    return new
+
+
+# Notes are stored for the reviewer in English, as problems and audit rows are (whoever reads them later may
+# read another language than the device's); the answers to the device are in its language.
+def _problems_note(problems: list[Problem]) -> str:
+    return "\n".join(f"{p.field}: {p.message}" for p in problems)
+
+
+def _again(user: Any, existing: Report, sub: Submission, files: dict[str, bytes]) -> Outcome:
+    """The same instanceID again: a retry (or the next part of a split upload), or a conflict."""
+    if not access.may_write_for(user, existing.organisation_id):
+        # Another organisation's report: as the API, a forbidden report is one that does not exist.
+        raise NotFoundOrNoAccess(_("No such report."))
+    if existing.client_digest == sub.digest:
+        added = _attach(existing, user, sub, files)
+        if added:
+            return Outcome(201, _("Attachments received."), existing)
+        return Outcome(202, _("This submission was already received."), existing)
+    copy = Report.objects.filter(client_id=sub.instance_id, client_digest=sub.digest).first()
+    if copy is None:  # kept once: a resend of the same conflicting XML stores nothing more
+        note = f"Same instanceID as report #{existing.pk}, with other content."
+        copy = _create(user, sub, files, flag=ReviewFlag.CONFLICT, note=note)
+    message = _("A different submission with this instanceID was already received; this one is kept for review.")
+    return Outcome(Conflict.status, message, copy)
+
+
+def _create(user: Any, sub: Submission, files: dict[str, bytes], *, flag: str = "", note: str = "") -> Report:
+    """A new report of the submission: submitted, or a draft with its problems; never nothing."""
+    hazard = access.access_hazard(user, sub.hazard, write=True) if sub.hazard else None
+    organisation = _organisation(user, hazard)
+    supersedes = None
+    if sub.deprecated_id and flag != ReviewFlag.CONFLICT:
+        earlier = access.reports_for(user).filter(client_id=sub.deprecated_id).exclude(review_flag=ReviewFlag.CONFLICT)
+        edited = earlier.first()
+        flag = ReviewFlag.EDITED
+        note = f"Edits field submission {sub.deprecated_id}."
+        if edited is not None:
+            note = f"Edits report #{edited.pk} (field submission {sub.deprecated_id})."
+            if edited.status == ReportStatus.APPROVED and access.may_edit_report(user, edited):
+                supersedes = edited
+    fields = {"acting_user": user, "organisation": organisation, "kind": sub.kind, "payload": sub.payload,
+              "hazard": hazard, "supersedes": supersedes}  # fmt: skip
+    client = ClientRef(sub.instance_id, sub.digest, flag, note)
+    report = None
+    problems: list[Problem] = []
+    if flag != ReviewFlag.CONFLICT and sub.date_of_information is not None:
+        try:
+            with transaction.atomic():
+                report = create_report(**fields, date_of_information=sub.date_of_information, submit=True,
+                                       client=client)  # fmt: skip
+        except ValidationFailed as refused:
+            problems = refused.problems
+    else:
+        problems = [] if sub.date_of_information else [Problem("date_of_information", "is required")]
+    if report is None:
+        on = sub.date_of_information
+        if on is None or on > dt.date.today():
+            problems = [*problems, Problem("date_of_information", f"kept as {dt.date.today()} (was {on or 'empty'})")]
+            on = dt.date.today()
+        if flag != ReviewFlag.CONFLICT:
+            flag, note = ReviewFlag.PROBLEMS, "\n".join(x for x in (note, _problems_note(problems)) if x)
+        client = ClientRef(sub.instance_id, sub.digest, flag, note)
+        report = create_report(**fields, date_of_information=on, client=client)
+    _attach(report, user, sub, files)
+    return report
+
+
+def receive(user: Any, sub: Submission, files: dict[str, bytes]) -> Outcome:
+    """Take one POSTed submission (see the module docstring); a CleargroundError says why not."""
+    for name in sub.files:  # what the instance names: a plain name, never a path
+        attachments.check_name(name)
+    for name, data in files.items():  # every file checked before anything is stored
+        attachments.check_name(name)
+        attachments.content_type(name, data)
+    if not access.writable_organisations_for(user):
+        raise NotAllowed(_("Your role may not create reports."))
+    for attempt in range(2):
+        existing = Report.objects.filter(client_id=sub.instance_id).exclude(review_flag=ReviewFlag.CONFLICT).first()
+        try:
+            with transaction.atomic():
+                if existing is not None:
+                    return _again(user, existing, sub, files)
+                report = _create(user, sub, files)
+        except IntegrityError:
+            if attempt:  # the id was taken twice in a row: not a race but a bug
+                raise
+            continue  # a concurrent POST of the same instanceID created it first: answer as its retry
+        if report.review_flag == ReviewFlag.PROBLEMS:
+            return Outcome(201, _("Received and kept as a draft: %(n)s problem(s) to correct in Clearground.")
+                           % {"n": len(report.review_note.splitlines())}, report)  # fmt: skip
+        return Outcome(201, _("Received: report #%(pk)s submitted for approval.") % {"pk": report.pk}, report)
+    raise AssertionError("unreachable")

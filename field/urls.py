@@ -1,0 +1,14 @@
+"""/openrosa/: what ODK Collect and KoboCollect ask of a server whose address is https://…/openrosa."""
+
+from django.urls import path
+
+from field import views
+
+urlpatterns = [
+    path("formList", views.form_list, name="openrosa-form-list"),
+    path("forms/<str:kind>.xml", views.form, name="openrosa-form"),
+    path("forms/<str:kind>.xlsx", views.xlsform, name="openrosa-xlsform"),
+    path("forms/<str:kind>/manifest", views.manifest, name="openrosa-manifest"),
+    path("forms/<str:kind>/media/<str:name>", views.media_file, name="openrosa-media"),
+    path("submission", views.submission, name="openrosa-submission"),
+]
