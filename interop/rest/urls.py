@@ -11,7 +11,15 @@ from hazards.outputs_api import ClearanceOutputViewSet
 from interop.rest import views
 from interop.rest.token import obtain_auth_token, revoke_auth_token
 from obligations.api import Article5ForecastView, Article7ViewSet
-from quality.api import AccreditationViewSet, NonConformityViewSet, QaVisitViewSet, QcInspectionViewSet
+from operations.api import TaskViewSet
+from quality.api import (
+    AccreditationViewSet,
+    AssetViewSet,
+    NonConformityViewSet,
+    QaVisitViewSet,
+    QcInspectionViewSet,
+    TeamViewSet,
+)
 from reports.api import ApprovalDelegationViewSet
 from risk_education.api import RiskEducationSessionViewSet, risk_education_statistics
 
@@ -42,6 +50,9 @@ router.register("non-conformities", NonConformityViewSet, basename="non-conformi
 router.register("risk-education-sessions", RiskEducationSessionViewSet, basename="risk-education-session")
 router.register("clearance-outputs", ClearanceOutputViewSet, basename="clearance-output")
 router.register("approval-delegations", ApprovalDelegationViewSet, basename="approval-delegation")
+router.register("tasks", TaskViewSet, basename="task")
+router.register("teams", TeamViewSet, basename="team")
+router.register("assets", AssetViewSet, basename="asset")
 
 urlpatterns = [
     path("v1/", include(router.urls)),

@@ -273,6 +273,7 @@ class ReportViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.R
         user = request.user
         org = _organisation_for(user, data.get("organisation"))
         hazard = access.access_hazard(user, data["hazard"], write=True) if data.get("hazard") else None
+        task = access.access_task(user, data["task"]) if data.get("task") else None
         supersedes = access.access_report(user, data["supersedes"], write=True) if data.get("supersedes") else None
         report = actions.create_report(
             acting_user=user,
@@ -281,6 +282,7 @@ class ReportViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.R
             date_of_information=data["date_of_information"],
             payload=data["payload"],
             hazard=hazard,
+            task=task,
             supersedes=supersedes,
             submit=data["submit"],
         )
