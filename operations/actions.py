@@ -60,8 +60,9 @@ def issue_task(
         parsed, area_problems = parse_area(area, "area")
         problems += area_problems
         geom = parsed.geom if parsed else None
-    if hazard is not None and hazard.status == HazardStatus.CLOSED:
-        problems.append(Problem("hazard", f"hazard {hazard.pk} is closed (released); there is nothing to task"))
+    # A closed hazard is released land: what is left to task is handing it over to its users.
+    if hazard is not None and hazard.status == HazardStatus.CLOSED and activity_kind != ActivityKind.HANDOVER:
+        problems.append(Problem("hazard", f"hazard {hazard.pk} is closed (released); only its handover can be tasked"))
     if due_on is not None and due_on < start_on:
         problems.append(Problem("due_on", f"{due_on} is before start_on {start_on}"))
     if priority not in Priority.values:

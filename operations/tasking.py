@@ -27,18 +27,18 @@ def call_outs_allowed() -> bool:
     return bool(getattr(settings, "CLEARGROUND_EOD_CALL_OUTS", True))
 
 
-def needs_task(rule: str, report: Any) -> bool:
-    """Must this report name a task under the kind's rule, with tasking on?"""
+def needs_task(rule: str, *, has_hazard: bool) -> bool:
+    """Must a report of a kind with this rule (naming a hazard or not) name a task, with tasking on?"""
     if rule == TASK_REQUIRED or rule == TASK_OR_CALL_OUT:
         return True
-    return rule == TASK_WITH_HAZARD and report.hazard_id is not None
+    return rule == TASK_WITH_HAZARD and has_hazard
 
 
 def task_problems(report: Any, rule: str, activity_kind: str | None) -> list[Problem]:
     """Why the report may not be submitted on its task (or without one); [] when it may."""
     task: Task | None = report.task
     if task is None:
-        if rule and tasking_required() and needs_task(rule, report):
+        if rule and tasking_required() and needs_task(rule, has_hazard=report.hazard_id is not None):
             return [Problem("task", "a report of work names the task it was done under; this one names none")]
         return []
     if not rule:
