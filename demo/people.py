@@ -129,8 +129,7 @@ def ensure_people(country_iso3: str = "UKR") -> People:
             _ensure_user(username, orgs[org], Role.DATA_CLERK, None)
     admin = User.objects.get(username="admin")
     # Accreditations and teams (decision 0050): the demo's reports of work are filed under tasks to these teams.
-    ensure_tasking({spec.code: (orgs[spec.code], spec.scopes) for spec in OPERATORS},
-                   qa=User.objects.get(username="qa"), admin=admin)  # fmt: skip
+    ensure_tasking({spec.code: (orgs[spec.code], spec.scopes) for spec in OPERATORS}, admin=admin)
     for code, kind, reason in DELEGATIONS:
         if not ApprovalDelegation.objects.filter(organisation=orgs[code], kind=kind, revoked_at__isnull=True).exists():
             grant_approval_delegation(acting_user=admin, organisation=orgs[code], kind=kind, reason=reason)

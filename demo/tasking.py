@@ -2,7 +2,8 @@
 is filed under — issued by the authority's IM officer, accepted, given a team and started by the operator.
 
 Accreditations are granted organisation-wide for each operator's activity kinds (`OrgSpec.scopes`) plus
-handover, by the authority's QA officer; each operator has one team of each type its kinds call for.
+handover, by the authority's admin (a QA role; the demo's `qa` login keeps no records, so it can be
+removed); each operator has one team of each type its kinds call for.
 """
 
 from __future__ import annotations
@@ -39,12 +40,12 @@ TEAM_FOR: dict[str, str] = {
 TEAM_SIZE: dict[str, int] = {TeamType.NTS: 3, TeamType.MANUAL: 10, TeamType.EOD: 4, TeamType.BAC: 8}
 
 
-def ensure_tasking(operators: dict[str, tuple[Organisation, tuple[str, ...]]], *, qa: User, admin: User) -> None:
+def ensure_tasking(operators: dict[str, tuple[Organisation, tuple[str, ...]]], *, admin: User) -> None:
     """Accreditations and teams of each operator, created if missing (safe to repeat)."""
     for code, (org, scopes) in operators.items():
         kinds = [*scopes, A.HANDOVER]
         if not Accreditation.objects.filter(organisation=org, team__isnull=True, asset__isnull=True).exists():
-            grant_accreditation(org, acting_user=qa, activity_kinds=kinds, valid_from=ACCREDITED_FROM,
+            grant_accreditation(org, acting_user=admin, activity_kinds=kinds, valid_from=ACCREDITED_FROM,
                                 reference=f"NMAA-ACC-{code.upper()}")  # fmt: skip
         for team_type in dict.fromkeys(TEAM_FOR[k] for k in kinds if k in TEAM_FOR):
             team_code = f"{team_type}-1"

@@ -577,7 +577,8 @@ def api_writes() -> list[Probe]:
     probes += [
         Probe("api", "post", "/api/v1/tasks/", statuses=(403,),
               body={"organisation": "alpha", "activity_kind": "clearance", "start_on": "2024-03-01"}),
-        Probe("api", "post", "/api/v1/teams/", statuses=(403,), body={"organisation": "alpha", "code": "x", "name": "X"}),
+        Probe("api", "post", "/api/v1/teams/", statuses=(403,),
+              body={"organisation": "alpha", "code": "x", "name": "X"}),
         Probe("api", "post", "/api/v1/assets/", statuses=(403,),
               body={"organisation": "alpha", "kind": "dog", "code": "x", "name": "X"}),
         # A report on Alpha's task, from Bravo: the task is not Bravo's to name (404).
