@@ -146,6 +146,7 @@ INSTALLED_APPS = [
     "web.treaty_pages",
     "web.transfers",
     "web.administration",
+    "web.tasking",
 ]
 
 MIDDLEWARE = [

@@ -192,6 +192,7 @@ def update_draft(
     payload: dict[str, Any] | None = None,
     date_of_information: dt.date | None = None,
     hazard: HazardousArea | None = None,
+    task: Task | None = None,
     expected_version: int | None = None,
 ) -> Report:
     """Change a draft or a returned report; any other status is frozen. A stale expected_version is refused."""
@@ -207,6 +208,8 @@ def update_draft(
             report.date_of_information = date_of_information
         if hazard is not None:
             report.hazard = hazard
+        if task is not None:  # a returned report of work may be put under the task it was done under
+            report.task = task
         problems = _check_header(report.kind, report.payload, report.date_of_information)
         if problems:
             raise ValidationFailed(problems)

@@ -673,6 +673,13 @@ def page_probes() -> list[Probe]:
         ),
         Probe("pages", "get", "/exports/download/?format=gpkg&collections=accidents", statuses=(302,)),
     ]
+    # Tasking pages (decision 0050): the board and the registry list none of Alpha's; its task is a 404, every step too.
+    probes += [Probe("pages", "get", p, statuses=(200,)) for p in ("/tasks/", "/tasks/?organisation=alpha", "/teams/")]
+    probes.append(Probe("pages", "get", "/tasks/{pk}/", target="task"))
+    for target, step, body in (("task", "accept", {}), ("task", "cancel", {"reason": "x"}),
+                               ("accepted_task", "assign-team", {"team": "{w:team}"}),
+                               ("accepted_task", "start", {})):  # fmt: skip
+        probes.append(Probe("pages", "post", f"/tasks/{{pk}}/{step}/", target=target, body=body))
     admin = [("get", "/administration/", None), ("get", "/administration/organisations/new/", None),
              ("post", "/administration/organisations/new/", None), ("get", "/administration/users/new/", None),
              ("post", "/administration/users/new/", None), ("get", "/administration/memberships/new/", None),

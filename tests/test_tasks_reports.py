@@ -184,3 +184,19 @@ def test_reporting_on_a_task_takes_a_pinned_number_of_queries(cast: Cast, django
 
 
 REPORT_QUERIES = 27
+
+
+def test_a_report_refused_for_want_of_a_task_is_put_under_its_task_and_submitted(cast: Cast) -> None:
+    hazard = bravo_hazard(cast)
+    task = running_task(cast, hazard, accredited_team(cast))
+    clerk = client_for(cast.clerk)
+    cleared = [{"geometry": rect(0, 0, 50, 100), "depth_cm": 20}]
+    body = {"kind": "clearance_progress", "hazard": hazard.pk, "date_of_information": REPORT_DAY.isoformat(),
+            "payload": {"activity": activity(), "cleared": cleared}}  # fmt: skip
+    draft = clerk.post("/api/v1/reports/", body, format="json").json()
+    url = f"/api/v1/reports/{draft['id']}/"
+    refused = clerk.post(f"{url}submit/", {}, format="json")
+    assert refused.status_code == 400 and refused.json()["errors"][0]["field"] == "task"
+    edited = clerk.patch(url, {"task": task.pk}, format="json", HTTP_IF_MATCH=f'"{draft["version"]}"')
+    assert edited.status_code == 200 and edited.json()["task"] == task.pk
+    assert clerk.post(f"{url}submit/", {}, format="json").json()["status"] == "submitted"

@@ -212,6 +212,7 @@ class VersionedWriteSerializer(serializers.Serializer[Any]):
 
 class ReportUpdateSerializer(VersionedWriteSerializer):
     hazard = serializers.IntegerField(required=False, allow_null=True)
+    task = serializers.IntegerField(required=False, allow_null=True, help_text="The task order the work was done under")
     date_of_information = serializers.DateField(required=False)
     payload = serializers.JSONField(required=False)
 
