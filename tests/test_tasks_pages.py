@@ -11,7 +11,7 @@ from clearground.test import Cast
 from operations.actions import issue_task
 from operations.models import Task
 from quality.actions import add_team
-from tests.tasks_helpers import ON, accredited_team, bravo_hazard
+from tests.tasks_helpers import ON, accredited_team, bravo_hazard, running_task
 
 
 def page_client(user: Any) -> Client:
@@ -79,3 +79,15 @@ def test_the_pages_read_in_the_four_languages(cast: Cast, task: Task, language: 
     client.cookies["clearground_language"] = language
     assert words in client.get("/tasks/").content.decode()
     assert client.get(f"/tasks/{task.pk}/").status_code == 200 and client.get("/teams/").status_code == 200
+
+
+def test_the_report_form_offers_the_operators_running_tasks_only(cast: Cast) -> None:
+    hazard = bravo_hazard(cast)
+    running = running_task(cast, hazard, accredited_team(cast, code="mdt-3"))
+    issued = issue_task(acting_user=cast.imo, organisation=cast.alpha, activity_kind="clearance", hazard=hazard,
+                        start_on=ON)  # fmt: skip
+    form = page_client(cast.clerk).get(f"/reports/new/clearance_progress/?hazard={hazard.pk}&task={running.pk}")
+    assert [t.pk for t in form.context["tasks"]] == [running.pk]  # not the one still waiting for acceptance
+    assert f'<option value="{running.pk}" selected>' in form.content.decode() and issued.pk != running.pk
+    assert page_client(cast.outsider).get("/reports/new/clearance_progress/").context["tasks"] == []
+    assert page_client(cast.clerk).get("/reports/new/accident/").context["tasks"] == []  # no work on a task
