@@ -278,11 +278,11 @@ PRODUCT_BOUNDARY_TOLERANCE_M = float(os.environ.get("CLEARGROUND_PRODUCT_TOLERAN
 # Fernet key(s) encrypting casualty identities at rest (comma-separated: the first encrypts, all decrypt).
 # Empty: a DEVELOPMENT key, accepted only while SECRET_KEY is the development one (casualties/crypto.py).
 CLEARGROUND_FIELD_KEY = os.environ.get("CLEARGROUND_FIELD_KEY", "")
-# OGC API – Features (decision 0018): may anonymous callers read the published (non-restricted) collections?
 # Tasking (decision 0050): every report of work names the task order it was done under; an EOD spot report
 # outside any task makes its own task (a call-out) where call-outs are allowed.
 CLEARGROUND_TASKING_REQUIRED = env_bool("CLEARGROUND_TASKING_REQUIRED", True)
 CLEARGROUND_EOD_CALL_OUTS = env_bool("CLEARGROUND_EOD_CALL_OUTS", True)
+# OGC API – Features (decision 0018): may anonymous callers read the published (non-restricted) collections?
 CLEARGROUND_PUBLISH_ANONYMOUS = env_bool("CLEARGROUND_PUBLISH_ANONYMOUS", True)
 # What the authority publishes to anonymous callers (decision 0037): collection → the fields shown. Safe by
 # default: the released-land summary only. Only fields the registry marks publishable

@@ -53,6 +53,10 @@ class TaskSerializer(serializers.ModelSerializer[Task]):
     team = serializers.SlugRelatedField[Any](slug_field="code", read_only=True)
     issued_by = serializers.SlugRelatedField[Any](slug_field="username", read_only=True)
     area = serializers.SerializerMethodField()
+    # Plain codes: the schema names the ActivityKind choice set once, on activities (as accreditations do).
+    activity_kind = serializers.CharField(read_only=True)
+    priority = serializers.CharField(read_only=True, help_text="high, medium or low")
+    status = serializers.CharField(read_only=True)
     transitions = TaskTransitionSerializer(many=True, read_only=True)
 
     class Meta:
@@ -68,7 +72,7 @@ class TaskSerializer(serializers.ModelSerializer[Task]):
         return json.loads(obj.area.geojson) if obj.area is not None else None
 
 
-class IssueSerializer(serializers.Serializer[Any]):
+class TaskIssueSerializer(serializers.Serializer[Any]):
     organisation = serializers.SlugField(help_text="The operator tasked")
     activity_kind = serializers.CharField()  # checked by issue_task
     hazard = serializers.IntegerField(required=False, allow_null=True)
@@ -76,19 +80,19 @@ class IssueSerializer(serializers.Serializer[Any]):
     team = serializers.SlugField(required=False, allow_blank=True, default="", help_text="The operator's team code")
     start_on = serializers.DateField()
     due_on = serializers.DateField(required=False, allow_null=True, default=None)
-    priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.MEDIUM)
+    priority = serializers.CharField(default=Priority.MEDIUM, help_text="high, medium or low")  # checked by issue_task
     instructions = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class StepSerializer(serializers.Serializer[Any]):
+class TaskStepSerializer(serializers.Serializer[Any]):
     version = serializers.IntegerField(required=False, min_value=1, help_text="The task's version you read")
 
 
-class ReasonStepSerializer(StepSerializer):
+class TaskReasonSerializer(TaskStepSerializer):
     reason = serializers.CharField(allow_blank=True)
 
 
-class AssignTeamSerializer(StepSerializer):
+class TaskAssignTeamSerializer(TaskStepSerializer):
     team = serializers.SlugField(help_text="The code of one of the operator's teams")
 
 
@@ -132,12 +136,12 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet[Task]):
         task = self.get_object()
         return pre.with_etag(Response(TaskSerializer(task).data), task)
 
-    @extend_schema(request=IssueSerializer, responses={201: TaskSerializer})
+    @extend_schema(request=TaskIssueSerializer, responses={201: TaskSerializer})
     def create(self, request: Request) -> Response:
         """Issue a task: the hazard (or an area), the activity, the operator, maybe its team, dates, priority."""
         if not access.may_issue_task(request.user):
             raise NotAllowed("Only the national authority's IM officers and admin issue tasks.")
-        data = _valid(IssueSerializer, request.data)
+        data = _valid(TaskIssueSerializer, request.data)
         org = Organisation.objects.filter(code=data["organisation"]).first()
         if org is None:
             raise ValidationFailed([Problem("organisation", f"there is no organisation '{data['organisation']}'")])
@@ -156,53 +160,53 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet[Task]):
     def _step(self, request: Request, pk: str, step: Callable[..., Task], *, reason: bool = False,
               issue: bool = False) -> Response:  # fmt: skip
         task = access.access_task(request.user, pk, run=not issue, issue=issue)
-        data = _valid(ReasonStepSerializer if reason else StepSerializer, request.data)
+        data = _valid(TaskReasonSerializer if reason else TaskStepSerializer, request.data)
         expected = pre.expected_version(request, data.pop("version", None), required=False)
         return self._render(step(task, acting_user=request.user, expected_version=expected, **data))
 
-    @extend_schema(request=StepSerializer, parameters=[pre.IF_MATCH], responses=STEP)
+    @extend_schema(request=TaskStepSerializer, parameters=[pre.IF_MATCH], responses=STEP)
     @action(detail=True, methods=["post"])
     def accept(self, request: Request, pk: str) -> Response:
         """The tasked operator accepts: issued → accepted."""
         return self._step(request, pk, actions.accept_task)
 
-    @extend_schema(request=ReasonStepSerializer, parameters=[pre.IF_MATCH], responses=STEP)
+    @extend_schema(request=TaskReasonSerializer, parameters=[pre.IF_MATCH], responses=STEP)
     @action(detail=True, methods=["post"])
     def decline(self, request: Request, pk: str) -> Response:
         """The tasked operator declines, with the reason: issued → declined."""
         return self._step(request, pk, actions.decline_task, reason=True)
 
-    @extend_schema(request=AssignTeamSerializer, parameters=[pre.IF_MATCH], responses=STEP)
+    @extend_schema(request=TaskAssignTeamSerializer, parameters=[pre.IF_MATCH], responses=STEP)
     @action(detail=True, methods=["post"], url_path="assign-team")
     def assign_team(self, request: Request, pk: str) -> Response:
         """Put one of the operator's teams on the task; refused (400, with the reason) unless it is accredited."""
         task = access.access_task(request.user, pk, run=True)
-        data = _valid(AssignTeamSerializer, request.data)
+        data = _valid(TaskAssignTeamSerializer, request.data)
         team = Team.objects.filter(organisation_id=task.organisation_id, code=data["team"]).first()
         if team is None:
             raise ValidationFailed([Problem("team", f"{task.organisation.code} has no team '{data['team']}'")])
         expected = pre.expected_version(request, data.get("version"), required=False)
         return self._render(actions.assign_team(task, acting_user=request.user, team=team, expected_version=expected))
 
-    @extend_schema(request=StepSerializer, parameters=[pre.IF_MATCH], responses=STEP)
+    @extend_schema(request=TaskStepSerializer, parameters=[pre.IF_MATCH], responses=STEP)
     @action(detail=True, methods=["post"])
     def start(self, request: Request, pk: str) -> Response:
         """Work begins (or resumes after a suspension): → started. A team must be assigned."""
         return self._step(request, pk, actions.start_task)
 
-    @extend_schema(request=ReasonStepSerializer, parameters=[pre.IF_MATCH], responses=STEP)
+    @extend_schema(request=TaskReasonSerializer, parameters=[pre.IF_MATCH], responses=STEP)
     @action(detail=True, methods=["post"])
     def suspend(self, request: Request, pk: str) -> Response:
         """Work stops for a while, with the reason: started → suspended."""
         return self._step(request, pk, actions.suspend_task, reason=True)
 
-    @extend_schema(request=StepSerializer, parameters=[pre.IF_MATCH], responses=STEP)
+    @extend_schema(request=TaskStepSerializer, parameters=[pre.IF_MATCH], responses=STEP)
     @action(detail=True, methods=["post"])
     def complete(self, request: Request, pk: str) -> Response:
         """The operator reports the task done: started → completed."""
         return self._step(request, pk, actions.complete_task)
 
-    @extend_schema(request=ReasonStepSerializer, parameters=[pre.IF_MATCH], responses=STEP)
+    @extend_schema(request=TaskReasonSerializer, parameters=[pre.IF_MATCH], responses=STEP)
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str) -> Response:
         """The authority withdraws a task that is not over, with the reason."""
