@@ -22,7 +22,8 @@ if TYPE_CHECKING:
     from casualties.models import Accident, Casualty
     from hazards.models import HazardousArea
     from interop.models import Import, ImportProfile
-    from quality.models import Accreditation, NonConformity, QaVisit, QcInspection
+    from operations.models import Task
+    from quality.models import Accreditation, Asset, NonConformity, QaVisit, QcInspection, Team
     from reports.models import Report
     from risk_education.models import RiskEducationSession
 
@@ -107,10 +108,20 @@ def _scoped(qs: QuerySet[_Row], user: AnyUser, org_field: str) -> QuerySet[_Row]
 
 
 def hazards_for(user: AnyUser) -> QuerySet[HazardousArea]:
-    """Hazards the user may see."""
-    from hazards.models import HazardousArea
+    """Hazards the user may see: an operator its own, and those of its live tasks (decision 0050)."""
+    from django.db.models import Q
 
-    return _scoped(HazardousArea.objects.all(), user, "organisation_id")
+    from hazards.models import HazardousArea
+    from operations.models import Task
+
+    scope = scope_of(user)
+    if scope.everything:
+        return HazardousArea.objects.all()
+    if not scope.is_member():
+        return HazardousArea.objects.none()
+    # One statement still: the tasked hazards are a subquery, so the hazard list's query count holds.
+    tasked = Task.objects.live().filter(organisation_id__in=scope.org_ids(), hazard__isnull=False)
+    return HazardousArea.objects.filter(Q(organisation_id__in=scope.org_ids()) | Q(pk__in=tasked.values("hazard_id")))
 
 
 def access_hazard(user: AnyUser, pk: int | str, *, write: bool = False) -> HazardousArea:
@@ -121,7 +132,7 @@ def access_hazard(user: AnyUser, pk: int | str, *, write: bool = False) -> Hazar
         hazard = hazards_for(user).select_related("organisation", "admin_area").get(pk=pk)
     except (HazardousArea.DoesNotExist, ValueError, TypeError):
         raise NotFoundOrNoAccess("No such hazard.") from None
-    if write and not scope_of(user).roles_for(hazard.organisation_id) & WRITERS:
+    if write and not may_report_on_hazard(user, hazard):
         raise NotAllowed("Your role may not report on this hazard.")
     return hazard
 
@@ -135,13 +146,29 @@ def access_hazard_by_code(user: AnyUser, code: str) -> HazardousArea:
 
 
 def hazards_to_report_on(user: AnyUser) -> QuerySet[HazardousArea]:
-    """Hazards the user may report on: those access_hazard(write=True) gives them (a field form's pick list)."""
+    """Hazards the user may report on (a field form's pick list): may_report_on_hazard's rule as a query."""
+    from django.db.models import Q
+
+    from operations.models import Task
+
     scope = scope_of(user)
     if scope.authority_roles & WRITERS:
         return hazards_for(user)
-    return hazards_for(user).filter(
-        organisation_id__in=[o for o, roles in scope.roles_by_org.items() if roles & WRITERS]
-    )
+    orgs = [o for o, roles in scope.roles_by_org.items() if roles & WRITERS]
+    tasked = Task.objects.live().filter(organisation_id__in=orgs, hazard__isnull=False)
+    return hazards_for(user).filter(Q(organisation_id__in=orgs) | Q(pk__in=tasked.values("hazard_id")))
+
+
+def may_report_on_hazard(user: AnyUser, hazard: HazardousArea) -> bool:
+    """Reporting on a hazard: its organisation's writers, the authority's, and the writers of an operator
+    tasked on it while the task lives (decision 0050)."""
+    from operations.models import Task
+
+    scope = scope_of(user)
+    if scope.roles_for(hazard.organisation_id) & WRITERS:
+        return True
+    orgs = [org for org, roles in scope.roles_by_org.items() if roles & WRITERS]
+    return bool(orgs) and Task.objects.live().filter(hazard_id=hazard.pk, organisation_id__in=orgs).exists()
 
 
 def reports_for(user: AnyUser) -> QuerySet[Report]:
@@ -529,3 +556,80 @@ def may_write_somewhere(user: AnyUser) -> bool:
     """Does the user hold a writing role in any organisation (e.g. to save an import profile)?"""
     scope = scope_of(user)
     return any(roles & WRITERS for roles in scope.roles_by_org.values())
+
+
+def may_register_teams(user: AnyUser, org_id: int) -> bool:
+    """Registering an organisation's teams and assets: its own IM officers, and the authority's QA roles."""
+    scope = scope_of(user)
+    return bool(scope.roles_by_org.get(org_id, frozenset()) & APPROVERS) or may_manage_quality(user)
+
+
+def teams_for(user: AnyUser) -> QuerySet[Team]:
+    """Teams the user may see: all for the authority (it tasks them), an operator its own."""
+    from quality.models import Team
+
+    return _scoped(Team.objects.select_related("organisation"), user, "organisation_id")
+
+
+def assets_for(user: AnyUser) -> QuerySet[Asset]:
+    """Assets (machines, dogs) the user may see: all for the authority, an operator its own."""
+    from quality.models import Asset
+
+    return _scoped(Asset.objects.select_related("organisation", "team"), user, "organisation_id")
+
+
+def access_team(user: AnyUser, pk: int | str) -> Team:
+    """A team if the user may see it; else 404."""
+    from quality.models import Team
+
+    try:
+        return teams_for(user).get(pk=pk)
+    except (Team.DoesNotExist, ValueError, TypeError):
+        raise NotFoundOrNoAccess("No such team.") from None
+
+
+def access_asset(user: AnyUser, pk: int | str) -> Asset:
+    """An asset if the user may see it; else 404."""
+    from quality.models import Asset
+
+    try:
+        return assets_for(user).get(pk=pk)
+    except (Asset.DoesNotExist, ValueError, TypeError):
+        raise NotFoundOrNoAccess("No such asset.") from None
+
+
+# Tasking (IMAS 07.10/07.11, decision 0050): the authority issues task orders to operators; the tasked
+# operator accepts, assigns a team, starts, suspends and completes them.
+
+
+def may_issue_task(user: AnyUser) -> bool:
+    """Issuing or cancelling a task order: the national authority's IM officers and admin."""
+    return bool(scope_of(user).authority_roles & APPROVERS)
+
+
+def may_run_task(user: AnyUser, task: Task) -> bool:
+    """Accepting, declining, assigning a team, starting, suspending, resuming and completing a task:
+    the tasked operator's own writers (not the authority's: it issues, the operator does the work)."""
+    return bool(scope_of(user).roles_by_org.get(task.organisation_id, frozenset()) & WRITERS)
+
+
+def tasks_for(user: AnyUser) -> QuerySet[Task]:
+    """Task orders the user may see: all for the authority, an operator those issued to it."""
+    from operations.models import Task
+
+    return _scoped(Task.objects.all(), user, "organisation_id")
+
+
+def access_task(user: AnyUser, pk: int | str, *, run: bool = False, issue: bool = False) -> Task:
+    """A task if the user may see it (else 404); run=True to act on it as the operator, issue=True as the authority."""
+    from operations.models import Task
+
+    try:
+        task = tasks_for(user).select_related("organisation", "hazard", "team").get(pk=pk)
+    except (Task.DoesNotExist, ValueError, TypeError):
+        raise NotFoundOrNoAccess("No such task.") from None
+    if run and not may_run_task(user, task):
+        raise NotAllowed("Only the tasked operator's clerks and IM officers act on a task.")
+    if issue and not may_issue_task(user):
+        raise NotAllowed("Only the national authority's IM officers and admin issue and cancel tasks.")
+    return task

@@ -136,6 +136,7 @@ INSTALLED_APPS = [
     "assistance",
     "quality",
     "risk_education",
+    "operations",
     "jobs",
     "field",  # the OpenRosa server for ODK Collect and KoboCollect (decision 0051)
     # The web application (issue 6): one app per area of pages, each with its templates, static files
@@ -147,6 +148,7 @@ INSTALLED_APPS = [
     "web.treaty_pages",
     "web.transfers",
     "web.administration",
+    "web.tasking",
 ]
 
 MIDDLEWARE = [
@@ -283,6 +285,10 @@ PRODUCT_BOUNDARY_TOLERANCE_M = float(os.environ.get("CLEARGROUND_PRODUCT_TOLERAN
 # Fernet key(s) encrypting casualty identities at rest (comma-separated: the first encrypts, all decrypt).
 # Empty: a DEVELOPMENT key, accepted only while SECRET_KEY is the development one (casualties/crypto.py).
 CLEARGROUND_FIELD_KEY = os.environ.get("CLEARGROUND_FIELD_KEY", "")
+# Tasking (decision 0050): every report of work names the task order it was done under; an EOD spot report
+# outside any task makes its own task (a call-out) where call-outs are allowed.
+CLEARGROUND_TASKING_REQUIRED = env_bool("CLEARGROUND_TASKING_REQUIRED", True)
+CLEARGROUND_EOD_CALL_OUTS = env_bool("CLEARGROUND_EOD_CALL_OUTS", True)
 # OGC API – Features (decision 0018): may anonymous callers read the published (non-restricted) collections?
 CLEARGROUND_PUBLISH_ANONYMOUS = env_bool("CLEARGROUND_PUBLISH_ANONYMOUS", True)
 # What the authority publishes to anonymous callers (decision 0037): collection → the fields shown. Safe by

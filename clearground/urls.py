@@ -15,6 +15,7 @@ urlpatterns = [
     path("reports/", include("web.workbench.urls")),
     path("", include("web.transfers.urls")),  # imports/ and exports/
     path("treaty/", include("web.treaty_pages.urls")),
+    path("", include("web.tasking.urls")),  # tasks/ and teams/
     path("administration/", include("web.administration.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("clearground.api.urls")),

@@ -14,6 +14,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import User
 
 from accounts.models import Membership, Organisation
+from demo.tasking import ensure_tasking
 from reports.delegations import grant_approval_delegation
 from reports.models import ApprovalDelegation
 from vocab.choices import ActivityKind as A
@@ -127,6 +128,8 @@ def ensure_people(country_iso3: str = "UKR") -> People:
         if username not in {login.username for login in DEMO_LOGINS}:
             _ensure_user(username, orgs[org], Role.DATA_CLERK, None)
     admin = User.objects.get(username="admin")
+    # Accreditations and teams (decision 0050): the demo's reports of work are filed under tasks to these teams.
+    ensure_tasking({spec.code: (orgs[spec.code], spec.scopes) for spec in OPERATORS}, admin=admin)
     for code, kind, reason in DELEGATIONS:
         if not ApprovalDelegation.objects.filter(organisation=orgs[code], kind=kind, revoked_at__isnull=True).exists():
             grant_approval_delegation(acting_user=admin, organisation=orgs[code], kind=kind, reason=reason)

@@ -22,6 +22,7 @@ from django.contrib.gis.geos import GEOSGeometry, Point
 
 from demo.people import People
 from demo.shapes import Frame, geojson, point_in, quadrilateral, strips
+from demo.tasking import Tasking
 from hazards.models import HazardousArea
 from reports.actions import approve_report, create_report, validate_report
 from reports.kinds import KINDS
@@ -437,9 +438,13 @@ def play(story: Story, people: People, rng: random.Random, hazard: HazardousArea
     officer validated some of Alpha's), or Alpha's approves a kind delegated to it. Returns the hazard as left."""
     now = dt.datetime.now(dt.UTC)
     last: dt.datetime | None = None
+    # Every report of work is filed under a task the authority issued (decision 0050); EOD spots outside a
+    # hazard are call-outs that make their own.
+    tasking = Tasking(imo=people.imo, clerks=people.clerks)
     for step in story.steps:
         organisation = people.operators[step.org]
         submitted_at = _moment(rng, step.on, last, now)
+        task = tasking.task_for(step.kind, organisation, hazard, step.payload, step.on)
         report = create_report(
             acting_user=people.clerks[step.org],
             organisation=organisation,
@@ -447,9 +452,11 @@ def play(story: Story, people: People, rng: random.Random, hazard: HazardousArea
             date_of_information=step.on,
             payload=step.payload,
             hazard=hazard,
+            task=task,
             submit=True,
             at=submitted_at,
         )
+        tasking.after(step.kind, task, step.payload, step.on)
         # Alpha's own IM officer validates half of Alpha's reports, and approves the kinds the authority delegated
         # to Alpha; the authority's IM officer approves the rest into the register (decision 0036).
         alpha_checks = step.org == "alpha" and rng.random() < 0.5

@@ -1,4 +1,4 @@
-"""One action per quality-management event: teams, accreditations, corrective actions, verification.
+"""One action per quality-management event: teams, assets, accreditations, corrective actions, verification.
 
 Each is atomic, takes a keyword-only `acting_user`, refuses a role that may not act (accounts.access),
 lists every input problem at once, and writes an audit row and, for a change of status, a step row.
@@ -16,8 +16,16 @@ from accounts import access, audit
 from accounts.access import AnyUser, signed_in
 from accounts.models import Organisation
 from core.errors import Conflict, NotAllowed, Problem, ValidationFailed
-from quality.choices import AccreditationStatus, NonConformityStatus
-from quality.models import Accreditation, AccreditationChange, CorrectiveAction, NonConformity, NonConformityStep, Team
+from quality.choices import AccreditationStatus, AssetKind, NonConformityStatus, TeamType
+from quality.models import (
+    Accreditation,
+    AccreditationChange,
+    Asset,
+    CorrectiveAction,
+    NonConformity,
+    NonConformityStep,
+    Team,
+)
 from vocab.choices import ActivityKind, Method
 
 
@@ -26,21 +34,66 @@ def _require_quality_role(user: AnyUser) -> None:
         raise NotAllowed("Only the national authority's admin, IM or QA officers manage accreditations.")
 
 
-def add_team(organisation: Organisation, *, acting_user: AnyUser, code: str, name: str) -> Team:
-    """Register a team of an organisation, so that it can be accredited on its own."""
-    _require_quality_role(acting_user)
-    problems = []
+def _check_code_and_name(
+    problems: list[Problem], model: type[Team] | type[Asset], organisation: Organisation, code: str, name: str
+) -> None:
+    what = model._meta.verbose_name
     if not code.strip():
         problems.append(Problem("code", "is required"))
-    elif Team.objects.filter(organisation=organisation, code=code.strip()).exists():
-        problems.append(Problem("code", f"{organisation.code} already has a team '{code.strip()}'"))
+    elif model.objects.filter(organisation=organisation, code=code.strip()).exists():
+        problems.append(Problem("code", f"{organisation.code} already has a {what} '{code.strip()}'"))
     if not name.strip():
         problems.append(Problem("name", "is required"))
+    if organisation.is_authority:
+        problems.append(Problem("organisation", f"the national authority tasks operators' {what}s; it has none"))
+
+
+def add_team(
+    organisation: Organisation,
+    *,
+    acting_user: AnyUser,
+    code: str,
+    name: str,
+    team_type: str = "",
+    size: int | None = None,
+) -> Team:
+    """Register a team of an organisation (its type and size), so that it can be accredited and tasked."""
+    if not access.may_register_teams(acting_user, organisation.pk):
+        raise NotAllowed("An operator's IM officer, or the authority's QA roles, register its teams and assets.")
+    problems: list[Problem] = []
+    _check_code_and_name(problems, Team, organisation, code, name)
+    if team_type and team_type not in TeamType.values:
+        problems.append(Problem("team_type", f"'{team_type}' is not one of {', '.join(TeamType.values)}"))
+    if size is not None and not 1 <= size <= 500:
+        problems.append(Problem("size", f"{size} is not a number of people between 1 and 500"))
     if problems:
         raise ValidationFailed(problems)
-    team = Team.objects.create(organisation=organisation, code=code.strip(), name=name.strip())
-    audit.record(acting_user, "team.add", team, new={"organisation": organisation.code, "code": team.code})
+    team = Team.objects.create(
+        organisation=organisation, code=code.strip(), name=name.strip(), team_type=team_type, size=size
+    )
+    audit.record(acting_user, "team.add", team, new={"organisation": organisation.code, "code": team.code,
+                                                     "team_type": team_type, "size": size})  # fmt: skip
     return team
+
+
+def add_asset(
+    organisation: Organisation, *, acting_user: AnyUser, kind: str, code: str, name: str, team: Team | None = None
+) -> Asset:
+    """Register an asset (a machine, a dog) of an organisation, maybe with a team, to be accredited on its own."""
+    if not access.may_register_teams(acting_user, organisation.pk):
+        raise NotAllowed("An operator's IM officer, or the authority's QA roles, register its teams and assets.")
+    problems: list[Problem] = []
+    _check_code_and_name(problems, Asset, organisation, code, name)
+    if kind not in AssetKind.values:
+        problems.append(Problem("kind", f"'{kind}' is not one of {', '.join(AssetKind.values)}"))
+    if team is not None and team.organisation_id != organisation.pk:
+        problems.append(Problem("team", f"team {team} is not a team of {organisation.code}"))
+    if problems:
+        raise ValidationFailed(problems)
+    asset = Asset.objects.create(organisation=organisation, team=team, kind=kind, code=code.strip(), name=name.strip())
+    audit.record(acting_user, "asset.add", asset, new={"organisation": organisation.code, "code": asset.code,
+                                                       "kind": kind, "team": team.code if team else None})  # fmt: skip
+    return asset
 
 
 def grant_accreditation(
@@ -52,10 +105,11 @@ def grant_accreditation(
     valid_to: dt.date | None = None,
     methods: Iterable[str] = (),
     team: Team | None = None,
+    asset: Asset | None = None,
     reference: str = "",
     at: dt.datetime | None = None,
 ) -> Accreditation:
-    """Accredit an organisation (or one of its teams) for activity kinds and methods from a day, maybe to one."""
+    """Accredit an organisation (or a team or asset of it) for activity kinds and methods from a day, maybe to one."""
     _require_quality_role(acting_user)
     kinds, how = list(dict.fromkeys(activity_kinds)), list(dict.fromkeys(methods))
     problems = []
@@ -75,6 +129,10 @@ def grant_accreditation(
         problems.append(Problem("valid_to", f"{valid_to} is before valid_from {valid_from}"))
     if team is not None and team.organisation_id != organisation.pk:
         problems.append(Problem("team", f"team {team} is not a team of {organisation.code}"))
+    if asset is not None and asset.organisation_id != organisation.pk:
+        problems.append(Problem("asset", f"asset {asset} is not an asset of {organisation.code}"))
+    if asset is not None and team is not None:
+        problems.append(Problem("asset", "an accreditation is of a team or of an asset, not both"))
     if problems:
         raise ValidationFailed(problems)
     at = at or timezone.now()
@@ -82,6 +140,7 @@ def grant_accreditation(
         accreditation = Accreditation.objects.create(
             organisation=organisation,
             team=team,
+            asset=asset,
             activity_kinds=kinds,
             methods=how,
             valid_from=valid_from,
@@ -105,6 +164,7 @@ def grant_accreditation(
             new={
                 "organisation": organisation.code,
                 "team": team.code if team else None,
+                "asset": asset.code if asset else None,
                 "activity_kinds": kinds,
                 "methods": how,
                 "valid_from": str(valid_from),

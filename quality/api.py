@@ -28,6 +28,7 @@ from quality import actions
 from quality.choices import NonConformityStatus
 from quality.models import (
     Accreditation,
+    Asset,
     CorrectiveAction,
     NonConformity,
     NonConformityStep,
@@ -51,6 +52,7 @@ def _valid(serializer_class: Any, data: Any) -> dict[str, Any]:
 class AccreditationSerializer(serializers.ModelSerializer[Accreditation]):
     organisation = serializers.SlugRelatedField[Any](slug_field="code", read_only=True)
     team = serializers.SlugRelatedField[Any](slug_field="code", read_only=True)
+    asset = serializers.SlugRelatedField[Any](slug_field="code", read_only=True)
     issued_by = Username(slug_field="username", read_only=True)
     # Plain codes: the schema names the ActivityKind/Method choice sets once, on organisations and activities.
     activity_kinds = serializers.ListField(child=serializers.CharField(), read_only=True)
@@ -63,6 +65,7 @@ class AccreditationSerializer(serializers.ModelSerializer[Accreditation]):
             "id",
             "organisation",
             "team",
+            "asset",
             "activity_kinds",
             "methods",
             "valid_from",
@@ -92,6 +95,7 @@ class AccreditationSerializer(serializers.ModelSerializer[Accreditation]):
 class GrantSerializer(serializers.Serializer[Any]):
     organisation = serializers.SlugField()
     team = serializers.SlugField(required=False, allow_blank=True, default="")
+    asset = serializers.SlugField(required=False, allow_blank=True, default="", help_text="The asset's code")
     activity_kinds = serializers.ListField(child=serializers.CharField())  # checked by grant_accreditation
     methods = serializers.ListField(child=serializers.CharField(), required=False, default=list)
     valid_from = serializers.DateField()
@@ -111,7 +115,9 @@ class AccreditationViewSet(viewsets.ReadOnlyModelViewSet[Accreditation]):
     pagination_class = IdCursorPagination
 
     def get_queryset(self) -> QuerySet[Accreditation]:
-        qs = Accreditation.objects.select_related("organisation", "team", "issued_by").prefetch_related("changes__by")
+        qs = Accreditation.objects.select_related("organisation", "team", "asset", "issued_by").prefetch_related(
+            "changes__by"
+        )
         return access.scoped(self.request.user, qs, "organisation_id")
 
     def get_object(self) -> Any:
@@ -132,6 +138,11 @@ class AccreditationViewSet(viewsets.ReadOnlyModelViewSet[Accreditation]):
             team = Team.objects.filter(organisation=org, code=data["team"]).first()
             if team is None:
                 raise ValidationFailed([Problem("team", f"{org.code} has no team '{data['team']}'")])
+        asset = None
+        if data["asset"]:
+            asset = Asset.objects.filter(organisation=org, code=data["asset"]).first()
+            if asset is None:
+                raise ValidationFailed([Problem("asset", f"{org.code} has no asset '{data['asset']}'")])
         row = actions.grant_accreditation(
             org,
             acting_user=request.user,
@@ -140,6 +151,7 @@ class AccreditationViewSet(viewsets.ReadOnlyModelViewSet[Accreditation]):
             valid_from=data["valid_from"],
             valid_to=data["valid_to"],
             team=team,
+            asset=asset,
             reference=data["reference"],
         )
         return Response(AccreditationSerializer(self.get_queryset().get(pk=row.pk)).data, status=201)
@@ -397,3 +409,101 @@ class NonConformityViewSet(viewsets.ReadOnlyModelViewSet[NonConformity]):
         data = _valid(VerifySerializer, request.data)
         actions.verify_non_conformity(nc, acting_user=request.user, **data)
         return Response(NonConformitySerializer(self.get_queryset().get(pk=pk)).data)
+
+
+class TeamSerializer(serializers.ModelSerializer[Team]):
+    organisation = serializers.SlugRelatedField[Any](slug_field="code", read_only=True)
+    team_type = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Team
+        fields = ("id", "organisation", "code", "name", "team_type", "size")
+
+
+class TeamInputSerializer(serializers.Serializer[Any]):
+    organisation = serializers.SlugField(required=False, help_text="Defaults to your only organisation")
+    code = serializers.CharField(allow_blank=True)
+    name = serializers.CharField(allow_blank=True)
+    team_type = serializers.CharField(required=False, allow_blank=True, default="")  # checked by add_team
+    size = serializers.IntegerField(required=False, allow_null=True, default=None)
+
+
+def _organisation_for_teams(user: Any, code: str | None) -> Organisation:
+    """The organisation named (or the user's only one) whose teams and assets the user may register."""
+    if code:
+        org = Organisation.objects.filter(code=code).first()
+        if org is None:
+            raise ValidationFailed([Problem("organisation", f"there is no organisation '{code}'")])
+        return org
+    own = list(Organisation.objects.filter(memberships__user=user).distinct()[:2])
+    if len(own) != 1:
+        raise ValidationFailed([Problem("organisation", "say which organisation's team or asset this is")])
+    return own[0]
+
+
+class TeamViewSet(viewsets.ReadOnlyModelViewSet[Team]):
+    """Operators' teams (IMAS 07.10, 07.30): the authority sees all, an operator its own; its IM officer adds them."""
+
+    serializer_class = TeamSerializer
+    pagination_class = IdCursorPagination
+
+    def get_queryset(self) -> QuerySet[Team]:
+        qs = access.teams_for(self.request.user)
+        org = self.request.query_params.get("organisation")
+        return qs.filter(organisation__code=org) if org else qs
+
+    def get_object(self) -> Any:
+        return access.access_team(self.request.user, self.kwargs["pk"])
+
+    @extend_schema(request=TeamInputSerializer, responses={201: TeamSerializer})
+    def create(self, request: Request) -> Response:
+        """Register a team: code, name, type (manual, mechanical, mdd, eod, nts, eore, bac), size."""
+        data = _valid(TeamInputSerializer, request.data)
+        org = _organisation_for_teams(request.user, data.pop("organisation", None))
+        team = actions.add_team(org, acting_user=request.user, **data)
+        return Response(TeamSerializer(team).data, status=201)
+
+
+class AssetSerializer(serializers.ModelSerializer[Asset]):
+    organisation = serializers.SlugRelatedField[Any](slug_field="code", read_only=True)
+    team = serializers.SlugRelatedField[Any](slug_field="code", read_only=True)
+    kind = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Asset
+        fields = ("id", "organisation", "team", "kind", "code", "name")
+
+
+class AssetInputSerializer(serializers.Serializer[Any]):
+    organisation = serializers.SlugField(required=False, help_text="Defaults to your only organisation")
+    kind = serializers.CharField()  # checked by add_asset
+    code = serializers.CharField(allow_blank=True)
+    name = serializers.CharField(allow_blank=True)
+    team = serializers.SlugField(required=False, allow_blank=True, default="", help_text="The team's code")
+
+
+class AssetViewSet(viewsets.ReadOnlyModelViewSet[Asset]):
+    """Assets (machines, dogs) accredited on their own: the authority sees all, an operator its own."""
+
+    serializer_class = AssetSerializer
+    pagination_class = IdCursorPagination
+
+    def get_queryset(self) -> QuerySet[Asset]:
+        return access.assets_for(self.request.user)
+
+    def get_object(self) -> Any:
+        return access.access_asset(self.request.user, self.kwargs["pk"])
+
+    @extend_schema(request=AssetInputSerializer, responses={201: AssetSerializer})
+    def create(self, request: Request) -> Response:
+        """Register an asset: kind (machine, dog, detector, vehicle), code, name, maybe its team."""
+        data = _valid(AssetInputSerializer, request.data)
+        org = _organisation_for_teams(request.user, data.pop("organisation", None))
+        team = None
+        if data["team"]:
+            team = Team.objects.filter(organisation=org, code=data["team"]).first()
+            if team is None:
+                raise ValidationFailed([Problem("team", f"{org.code} has no team '{data['team']}'")])
+        asset = actions.add_asset(org, acting_user=request.user, kind=data["kind"], code=data["code"],
+                                  name=data["name"], team=team)  # fmt: skip
+        return Response(AssetSerializer(asset).data, status=201)

@@ -10,6 +10,27 @@ class AccreditationStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
+class TeamType(models.TextChoices):
+    """What a team does (IMAS 07.10 tasking, 07.30 accreditation of teams)."""
+
+    MANUAL = "manual", _("Manual demining")
+    MECHANICAL = "mechanical", _("Mechanical")
+    MDD = "mdd", _("Mine detection dogs")
+    EOD = "eod", _("Explosive ordnance disposal")
+    NTS = "nts", _("Non-technical survey")
+    EORE = "eore", _("Explosive ordnance risk education")
+    BAC = "bac", _("Battle area clearance")
+
+
+class AssetKind(models.TextChoices):
+    """An asset accredited on its own: a machine, a detection dog (IMAS 09.50, 09.40)."""
+
+    MACHINE = "machine", _("Demining machine")
+    DOG = "dog", _("Mine detection dog")
+    DETECTOR = "detector", _("Detector")
+    VEHICLE = "vehicle", _("Vehicle")
+
+
 class QcResult(models.TextChoices):
     PASS = "pass", _("Pass")
     FAIL = "fail", _("Fail")

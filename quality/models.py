@@ -16,7 +16,7 @@ from django.db.models import Q
 
 from accounts.models import Organisation
 from hazards.models import Activity
-from quality.choices import AccreditationStatus, NonConformityStatus, QcResult, Severity
+from quality.choices import AccreditationStatus, AssetKind, NonConformityStatus, QcResult, Severity, TeamType
 from vocab.choices import ActivityKind, Method
 
 
@@ -26,9 +26,30 @@ class Team(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="teams")
     code = models.SlugField(max_length=40)
     name = models.CharField(max_length=200)
+    # Blank on teams registered before types existed (decision 0050): such a team is tasked by its accreditation only.
+    team_type = models.CharField(max_length=12, choices=TeamType.choices, blank=True)
+    size = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Number of people in the team")
 
     class Meta:
+        ordering = ["organisation", "code"]
         constraints = [models.UniqueConstraint(fields=["organisation", "code"], name="team_code_per_organisation")]
+
+    def __str__(self) -> str:
+        return f"{self.organisation.code}/{self.code}"
+
+
+class Asset(models.Model):
+    """A machine, a dog or another asset of an organisation, maybe with a team, accredited on its own (IMAS 07.30)."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="assets")
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.PROTECT, related_name="assets")
+    kind = models.CharField(max_length=10, choices=AssetKind.choices)
+    code = models.SlugField(max_length=40)
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["organisation", "code"]
+        constraints = [models.UniqueConstraint(fields=["organisation", "code"], name="asset_code_per_organisation")]
 
     def __str__(self) -> str:
         return f"{self.organisation.code}/{self.code}"
@@ -39,6 +60,7 @@ class Accreditation(models.Model):
 
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="accreditations")
     team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.PROTECT, related_name="accreditations")
+    asset = models.ForeignKey(Asset, null=True, blank=True, on_delete=models.PROTECT, related_name="accreditations")
     activity_kinds = ArrayField(models.CharField(max_length=20, choices=ActivityKind.choices))
     methods = ArrayField(
         models.CharField(max_length=16, choices=Method.choices), default=list, blank=True, help_text="Empty: any"

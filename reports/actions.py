@@ -22,8 +22,11 @@ from accounts.personal import without_personal_data
 from core.errors import Conflict, NotAllowed, Problem, Stale, ValidationFailed
 from hazards import projections
 from hazards.models import DataVersion, HazardousArea, MinefieldRecordRating
+from operations import tasking
+from operations.actions import call_out_task
+from operations.models import Task
 from reports.kinds import KINDS
-from reports.kinds.base import Changes
+from reports.kinds.base import TASK_OR_CALL_OUT, Changes
 from reports.models import Reconcile, Report, ReportStatus, ReportTransition
 from reports.workflow import EDITABLE, check_step
 from vocab.choices import Reliability
@@ -66,9 +69,6 @@ def parse_report(report: Report) -> Changes:
         problems.append(
             Problem("hazard", f"a {report.get_kind_display().lower()} creates a new hazard; leave the hazard empty")
         )
-    scopes = report.organisation.accreditation_scopes
-    if spec.activity_kind and scopes and spec.activity_kind not in scopes:
-        problems.append(Problem("kind", f"{report.organisation} is not accredited for {spec.activity_kind}"))
     changes, payload_problems = spec.read(
         report.payload, on=report.date_of_information, has_hazard=report.hazard_id is not None
     )
@@ -76,6 +76,20 @@ def parse_report(report: Report) -> Changes:
     if problems:
         raise ValidationFailed(problems)
     return changes
+
+
+def _check_task(report: Report, *, acting_user: Any, at: dt.datetime | None) -> None:
+    """Refuse a report of work outside its task (decision 0050); an EOD call-out makes its own where allowed.
+
+    Asked on submission only: approval, replay and unapproval take a submitted report's task as it was.
+    """
+    spec = KINDS[report.kind]
+    problems = tasking.task_problems(report, spec.task, spec.activity_kind)
+    if problems and report.task_id is None and spec.task == TASK_OR_CALL_OUT and tasking.call_outs_allowed():
+        report.task = call_out_task(report, acting_user=acting_user, at=at)
+        problems = tasking.task_problems(report, spec.task, spec.activity_kind)
+    if problems:
+        raise ValidationFailed(problems)
 
 
 def _check_version(record: Report | HazardousArea, expected: int | None, field: str = "version") -> None:
@@ -159,6 +173,7 @@ def create_report(
     date_of_information: dt.date,
     payload: dict[str, Any],
     hazard: HazardousArea | None = None,
+    task: Task | None = None,
     supersedes: Report | None = None,
     submit: bool = False,
     at: dt.datetime | None = None,
@@ -167,6 +182,7 @@ def create_report(
     """Save a new draft (kept as entered, even incomplete); with submit=True also submit it, or nothing.
 
     `client`: the id a field device gave the report (unique unless flagged a conflict), see ClientRef.
+    `task` is the task order the work was done under; whether the kind needs one is checked on submission.
     """
     problems = _check_header(kind, payload, date_of_information)
     if problems:
@@ -182,6 +198,7 @@ def create_report(
             created_by=signed_in(acting_user),
             content_changed_by=signed_in(acting_user),
             hazard=hazard,
+            task=task,
             date_of_information=date_of_information,
             payload=payload,
             supersedes=supersedes,
@@ -193,9 +210,8 @@ def create_report(
         ReportTransition.objects.create(
             report=report, from_status="", to_status=ReportStatus.DRAFT, by=signed_in(acting_user), at=_now(at)
         )
-        audit.record(
-            acting_user, "report.create", report, new={"kind": kind, "payload": without_personal_data(payload)}
-        )
+        created = {"kind": kind, "task": task.pk if task else None, "payload": without_personal_data(payload)}
+        audit.record(acting_user, "report.create", report, new=created)
         if submit:
             report = submit_report(report, acting_user=acting_user, at=at)
     return report
@@ -208,6 +224,7 @@ def update_draft(
     payload: dict[str, Any] | None = None,
     date_of_information: dt.date | None = None,
     hazard: HazardousArea | None = None,
+    task: Task | None = None,
     expected_version: int | None = None,
 ) -> Report:
     """Change a draft or a returned report; any other status is frozen. A stale expected_version is refused."""
@@ -223,6 +240,8 @@ def update_draft(
             report.date_of_information = date_of_information
         if hazard is not None:
             report.hazard = hazard
+        if task is not None:  # a returned report of work may be put under the task it was done under
+            report.task = task
         problems = _check_header(report.kind, report.payload, report.date_of_information)
         if problems:
             raise ValidationFailed(problems)
@@ -251,6 +270,7 @@ def submit_report(
         _check_version(report, expected_version)
         check_step(report.status, ReportStatus.SUBMITTED)
         changes = parse_report(report)
+        _check_task(report, acting_user=acting_user, at=at)
         _dry_run(report, changes)
         _transition(report, ReportStatus.SUBMITTED, by=acting_user, at=_now(at))
         report.version += 1

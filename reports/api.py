@@ -162,6 +162,7 @@ class ReportViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.R
         user = request.user
         org = _organisation_for(user, data.get("organisation"))
         hazard = access.access_hazard(user, data["hazard"], write=True) if data.get("hazard") else None
+        task = access.access_task(user, data["task"]) if data.get("task") else None
         supersedes = access.access_report(user, data["supersedes"], write=True) if data.get("supersedes") else None
         report = actions.create_report(
             acting_user=user,
@@ -170,6 +171,7 @@ class ReportViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.R
             date_of_information=data["date_of_information"],
             payload=data["payload"],
             hazard=hazard,
+            task=task,
             supersedes=supersedes,
             submit=data["submit"],
         )
@@ -182,9 +184,10 @@ class ReportViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.R
         data = _valid(s.ReportUpdateSerializer, request.data)
         expected = pre.expected_version(request, data.get("version"), required=True)
         hazard = access.access_hazard(request.user, data["hazard"], write=True) if data.get("hazard") else None
+        task = access.access_task(request.user, data["task"]) if data.get("task") else None
         report = actions.update_draft(report, acting_user=request.user, payload=data.get("payload"),
                                       date_of_information=data.get("date_of_information"), hazard=hazard,
-                                      expected_version=expected)  # fmt: skip
+                                      task=task, expected_version=expected)  # fmt: skip
         return self._render(report)
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:

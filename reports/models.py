@@ -76,6 +76,8 @@ class Report(models.Model):
     hazard = models.ForeignKey(
         "hazards.HazardousArea", null=True, blank=True, on_delete=models.PROTECT, related_name="reports"
     )
+    # The task order the work was done under (decision 0050); the kind's `task` says when one is required.
+    task = models.ForeignKey("operations.Task", null=True, blank=True, on_delete=models.PROTECT, related_name="reports")
     date_of_information = models.DateField()
     payload = models.JSONField()
     reconcile = models.CharField(max_length=10, choices=Reconcile.choices, blank=True)

@@ -29,7 +29,7 @@ class ReportSerializer(serializers.ModelSerializer[Report]):
 
     class Meta:
         model = Report
-        fields = ("id", "kind", "schema_version", "status", "organisation", "hazard", "date_of_information",
+        fields = ("id", "kind", "schema_version", "status", "organisation", "hazard", "task", "date_of_information",
                   "payload", "reconcile", "override_reason", "supersedes", "created_by", "created_at",
                   "approved_by", "approved_at", "version")  # fmt: skip
 
@@ -50,6 +50,7 @@ class ReportCreateSerializer(serializers.Serializer[Any]):
     kind = serializers.CharField()
     organisation = serializers.SlugField(required=False, help_text="Defaults to your only organisation")
     hazard = serializers.IntegerField(required=False, allow_null=True)
+    task = serializers.IntegerField(required=False, allow_null=True, help_text="The task order the work was done under")
     date_of_information = serializers.DateField()
     payload = serializers.JSONField()
     supersedes = serializers.IntegerField(required=False, allow_null=True)
@@ -66,6 +67,7 @@ class VersionedWriteSerializer(serializers.Serializer[Any]):
 
 class ReportUpdateSerializer(VersionedWriteSerializer):
     hazard = serializers.IntegerField(required=False, allow_null=True)
+    task = serializers.IntegerField(required=False, allow_null=True, help_text="The task order the work was done under")
     date_of_information = serializers.DateField(required=False)
     payload = serializers.JSONField(required=False)
 

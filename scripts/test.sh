@@ -14,7 +14,7 @@ echo "[test] ruff format --check ."
 
 # mypy reads the settings module, which needs no database to import.
 echo "[test] mypy"
-.venv/bin/mypy clearground core accounts places ordnance hazards reports vocab interop demo treaty obligations casualties assistance quality risk_education jobs field web \
+.venv/bin/mypy clearground core accounts places ordnance hazards reports vocab interop demo treaty obligations casualties assistance quality risk_education jobs field operations web \
   || { echo "[test] FAILED: mypy found type errors (above)" >&2; exit 1; }
 
 echo "[test] pytest $*"

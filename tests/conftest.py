@@ -32,3 +32,15 @@ def default_language():
     from django.utils import translation
 
     translation.deactivate()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def tasking_off_unless_a_test_turns_it_on():
+    # Decision 0050: new installs and the demo run with tasking on, but most tests are about one rule
+    # each and make their reports without task orders, as a register kept without tasking does. Session
+    # scoped, so that module fixtures (the outsider world, the role matrix) build under it too; the
+    # tasking tests (tests/test_tasks_*.py) and the demo's module fixture turn it on themselves.
+    from django.test import override_settings
+
+    with override_settings(CLEARGROUND_TASKING_REQUIRED=False):
+        yield

@@ -7,7 +7,7 @@ from io import StringIO
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.test import override_settings
 
 from demo.people import DEMO_LOGINS, DEMO_PASSWORD
@@ -22,7 +22,9 @@ from reports.models import Report, ReportStatus
 def demo(django_db_setup, django_db_blocker):
     """One small demo (30 hazards) shared by this module's tests, rolled back at the end."""
     # Like conftest's fast_password_hashing, which is function-scoped and so not yet active here.
-    fast = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
+    # Tasking on, as a new install has it (decision 0050): every report of work must find its task.
+    fast = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+                             CLEARGROUND_TASKING_REQUIRED=True)  # fmt: skip
     with django_db_blocker.unblock(), fast, transaction.atomic():
         out = StringIO()
         call_command("demo", scale=30, seed=1, workers=1, stdout=out, stderr=StringIO(), verbosity=0)
@@ -138,3 +140,15 @@ def test_loading_admin_areas_twice_creates_no_duplicates(db):
     assert "0 created" in out.getvalue()
     assert ("LB", 0, None) in first and ("LBBA", 1, "LB") in first
     assert all(AdminArea.objects.get(pcode=p).geom.valid for p, _, _ in first)
+
+
+def test_its_reports_of_work_belong_to_tasks_issued_to_their_operators(demo):
+    from operations.models import Task
+
+    work = Report.objects.filter(kind__in=["ts_progress", "clearance_progress", "completion", "handover", "eod_spot"])
+    assert work.count() > 10
+    assert not work.filter(task__isnull=True).exists()
+    assert not work.exclude(task__organisation=models.F("organisation")).exists()
+    assert Task.objects.filter(call_out=False, status="completed").exists()
+    assert set(Task.objects.values_list("status", flat=True)) <= {"started", "suspended", "completed"}
+    assert not Task.objects.filter(call_out=False, team__isnull=True).exists()

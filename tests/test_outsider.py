@@ -43,7 +43,8 @@ from interop.exports import EXPORTERS
 from interop.imports import service as imports
 from interop.tiles.queries import lonlat_to_tile
 from jobs.actions import enqueue
-from quality.actions import grant_accreditation
+from operations.actions import accept_task, issue_task
+from quality.actions import add_asset, add_team, grant_accreditation
 from quality.models import NonConformity, QcInspection
 from reports.actions import approve_report, create_report, return_report
 from reports.models import Report
@@ -62,8 +63,9 @@ REFERRAL = "REFERRAL-SERVICE-8a9b"
 QC_REMARK = "QC-REMARK-2c3d"
 ACCREDITATION = "ACC-REF-6d7e"
 QA_NOTE = "QA-OBSERVATION-3e4f"
+TASK_NOTE = "TASK-INSTRUCTIONS-7a8b"
 SECRETS = (INFORMANT, DRAFT_NOTE, CASUALTY, UPLOAD, IMPORT_ROW, SUBMITTED_NAME, RETURN_REASON, REFERRAL, QC_REMARK,
-           ACCREDITATION, QA_NOTE)  # fmt: skip
+           ACCREDITATION, QA_NOTE, TASK_NOTE)  # fmt: skip
 
 MISSING = 2_000_000_000  # an id no row has: what a hidden object must look like
 ACTORS = ["outsider", "bravo_imo"]
@@ -155,6 +157,9 @@ LISTS: dict[str, tuple[str, str]] = {
     "risk-education-sessions": ("risk_education.RiskEducationSession", "organisation__code"),
     "clearance-outputs": ("hazards.ClearanceOutput", "organisation__code"),
     "imports": ("interop.Import", "organisation__code"),
+    "tasks": ("operations.Task", "organisation__code"),
+    "teams": ("quality.Team", "organisation__code"),
+    "assets": ("quality.Asset", "organisation__code"),
 }
 
 
@@ -245,6 +250,24 @@ def build_world(tmp: Path) -> World:
     pk["accreditation"] = grant_accreditation(cast.alpha, acting_user=cast.qa, activity_kinds=["clearance"],
                                               methods=["manual"], valid_from=dt.date(2024, 1, 1),
                                               reference=ACCREDITATION).pk  # fmt: skip
+    # Alpha's team, machine and a task on its own hazard (decision 0050): issued, then accepted with the team.
+    team = add_team(cast.alpha, acting_user=cast.approver, code="mdt-1", name="Manual team 1", team_type="manual")
+    pk["team"] = team.pk
+    pk["asset"] = add_asset(cast.alpha, acting_user=cast.approver, kind="detector", code="det-1", name="Detector",
+                            team=team).pk  # fmt: skip
+    task = issue_task(acting_user=cast.imo, organisation=cast.alpha, activity_kind="clearance",
+                      hazard=HazardousArea.objects.get(pk=pk["hazard"]), start_on=dt.date(2024, 3, 1),
+                      instructions=TASK_NOTE)  # fmt: skip
+    pk["task"] = task.pk
+    staffed = issue_task(
+        acting_user=cast.imo,
+        organisation=cast.alpha,
+        activity_kind="clearance",
+        hazard=HazardousArea.objects.get(pk=pk["hazard"]),
+        start_on=dt.date(2024, 3, 1),
+        team=team,
+    )
+    pk["accepted_task"] = accept_task(staffed, acting_user=cast.approver).pk
 
     upload = tmp / UPLOAD
     upload.write_text(json.dumps({"type": "FeatureCollection", "features": [
@@ -405,7 +428,8 @@ def api_reads() -> list[Probe]:
     details = {"hazards": "hazard", "reports": "draft_report", "accidents": "accident", "casualties": "casualty",
                "referrals": "referral", "accreditations": "accreditation", "qc-inspections": "qc_inspection",
                "non-conformities": "non_conformity", "risk-education-sessions": "re_session", "imports": "import",
-               "jobs": "job", "audit-entries": "audit_entry"}  # fmt: skip
+               "jobs": "job", "audit-entries": "audit_entry", "tasks": "task", "teams": "team",
+               "assets": "asset"}  # fmt: skip
     probes += [Probe("api", "get", f"/api/v1/{r}/{{pk}}/", target=t) for r, t in details.items()]
     for report in ("approved_report", "submitted_report", "returned_report", "accident_report", "qc_report",
                    "qa_report", "re_report", "summary_report", "minefield_report"):  # fmt: skip
@@ -563,6 +587,25 @@ def api_writes() -> list[Probe]:
     probes.append(Probe("api", "patch", "/api/v1/reports/{w:bravo_draft}/", target="hazard",
                         body={"hazard": "{pk}", "version": "{w:bravo_draft_version}"},
                         statuses=(400, 403, 404)))  # fmt: skip
+    # Alpha's task: no step of it is Bravo's to take (404, as for a missing task), whatever the body.
+    for target, step, body in (("task", "accept", {}), ("task", "decline", {"reason": "x"}),
+                               ("accepted_task", "assign-team", {"team": "mdt-1"}), ("accepted_task", "start", {}),
+                               ("accepted_task", "suspend", {"reason": "x"}), ("accepted_task", "complete", {}),
+                               ("task", "cancel", {"reason": "x"})):  # fmt: skip
+        probes.append(Probe("api", "post", f"/api/v1/tasks/{{pk}}/{step}/", target=target, body=body,
+                            statuses=REFUSED))  # fmt: skip
+    probes += [
+        Probe("api", "post", "/api/v1/tasks/", statuses=(403,),
+              body={"organisation": "alpha", "activity_kind": "clearance", "start_on": "2024-03-01"}),
+        Probe("api", "post", "/api/v1/teams/", statuses=(403,),
+              body={"organisation": "alpha", "code": "x", "name": "X"}),
+        Probe("api", "post", "/api/v1/assets/", statuses=(403,),
+              body={"organisation": "alpha", "kind": "dog", "code": "x", "name": "X"}),
+        # A report on Alpha's task, from Bravo: the task is not Bravo's to name (404).
+        Probe("api", "post", "/api/v1/reports/", statuses=(404,), target="task",
+              body={"kind": "clearance_progress", "hazard": "{w:bravo_hazard}", "task": "{pk}",
+                    "date_of_information": "2024-03-02", "payload": {}}),
+    ]  # fmt: skip
     for step in ("suspend", "withdraw", "reinstate"):
         probes.append(Probe("api", "post", f"/api/v1/accreditations/{{pk}}/{step}/", target="accreditation",
                             body={"on": "2024-06-01", "reason": "x"}, statuses=REFUSED))  # fmt: skip
@@ -650,6 +693,13 @@ def page_probes() -> list[Probe]:
         ),
         Probe("pages", "get", "/exports/download/?format=gpkg&collections=accidents", statuses=(302,)),
     ]
+    # Tasking pages (decision 0050): the board and the registry list none of Alpha's; its task is a 404, every step too.
+    probes += [Probe("pages", "get", p, statuses=(200,)) for p in ("/tasks/", "/tasks/?organisation=alpha", "/teams/")]
+    probes.append(Probe("pages", "get", "/tasks/{pk}/", target="task"))
+    for target, step, body in (("task", "accept", {}), ("task", "cancel", {"reason": "x"}),
+                               ("accepted_task", "assign-team", {"team": "{w:team}"}),
+                               ("accepted_task", "start", {})):  # fmt: skip
+        probes.append(Probe("pages", "post", f"/tasks/{{pk}}/{step}/", target=target, body=body))
     admin = [("get", "/administration/", None), ("get", "/administration/organisations/new/", None),
              ("post", "/administration/organisations/new/", None), ("get", "/administration/users/new/", None),
              ("post", "/administration/users/new/", None), ("get", "/administration/memberships/new/", None),

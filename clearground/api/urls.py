@@ -16,9 +16,17 @@ from interop.exports.api import export_collections
 from interop.imports.api import ImportProfileViewSet, ImportViewSet
 from jobs.api import JobViewSet
 from obligations.api import Article5ForecastView, Article7ViewSet
+from operations.api import TaskViewSet
 from ordnance.api import OrdnanceModelViewSet
 from places.api import AdminAreaViewSet, parse_coordinates, search_places
-from quality.api import AccreditationViewSet, NonConformityViewSet, QaVisitViewSet, QcInspectionViewSet
+from quality.api import (
+    AccreditationViewSet,
+    AssetViewSet,
+    NonConformityViewSet,
+    QaVisitViewSet,
+    QcInspectionViewSet,
+    TeamViewSet,
+)
 from reports.api import ApprovalDelegationViewSet, ReportViewSet, report_attachment_file, report_attachments
 from risk_education.api import RiskEducationSessionViewSet, risk_education_statistics
 from treaty import api as treaty
@@ -55,6 +63,9 @@ router.register(
     "minefield-record-handovers", hazards.MinefieldRecordTransferViewSet, basename="minefield-record-handover"
 )
 router.register("ordnance-models", OrdnanceModelViewSet, basename="ordnance-model")
+router.register("tasks", TaskViewSet, basename="task")
+router.register("teams", TeamViewSet, basename="team")
+router.register("assets", AssetViewSet, basename="asset")
 
 # Imports, their jobs and import profiles: a router of their own, so they are not listed at the API
 # root (/api/v1/), as they never were.

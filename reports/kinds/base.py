@@ -476,6 +476,12 @@ class Checker:
         return out
 
 
+#: ReportKindSpec.task (decision 0050): the kind's reports name no task; always name the task they were
+#: done under; name one when they name an existing hazard (an NTS re-survey, not a new hazard); or, outside
+#: any task, make their own where the authority allows call-outs (EOD spot).
+NO_TASK, TASK_REQUIRED, TASK_WITH_HAZARD, TASK_OR_CALL_OUT = "", "required", "with_hazard", "call_out"
+
+
 class ReportKindSpec:
     """One report kind: its declared fields, its schema version, and how its payload becomes Changes."""
 
@@ -486,6 +492,8 @@ class ReportKindSpec:
     #: Without a hazard, does an approval register a new one (NTS, minefield record) or stand alone (EOD)?
     creates_hazard: bool = False
     activity_kind: str | None = None
+    #: Whether a report of this kind is work on a task order (NO_TASK … TASK_OR_CALL_OUT above).
+    task: str = NO_TASK
     #: Kinds whose facts belong to no hazard (accidents, risk education, QA): dotted paths of the
     #: function that records an approved report's facts, `(report, changes, *, checking)`, and of the
     #: one that deletes them again on unapproval or supersession, `(report)`.

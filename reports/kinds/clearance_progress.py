@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from reports.fields import Choice
-from reports.kinds.base import Checker
+from reports.kinds.base import TASK_REQUIRED, Checker
 from reports.kinds.ts_progress import SurveyOrClearanceProgress, progress_fields
 from vocab.choices import ActivityKind, ProductKind
 
@@ -15,6 +15,7 @@ _CLEARANCE_KINDS = tuple((k.value, k.label) for k in (ActivityKind.CLEARANCE, Ac
 
 class ClearanceProgressReport(SurveyOrClearanceProgress):
     kind = "clearance_progress"
+    task = TASK_REQUIRED
     label = _("clearance progress report")
     title = _("Clearance progress")
     activity_kind = ActivityKind.CLEARANCE

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from reports.fields import Choice, Section, Text
 from reports.kinds import blocks
-from reports.kinds.base import Changes, Checker, ReportKindSpec
+from reports.kinds.base import TASK_REQUIRED, Changes, Checker, ReportKindSpec
 from vocab.choices import ActivityKind, ActivityStatus
 
 _LAST_ACTIVITY = tuple(
@@ -18,6 +18,7 @@ _LAST_ACTIVITY = tuple(
 
 class CompletionReport(ReportKindSpec):
     kind = "completion"
+    task = TASK_REQUIRED
     label = _("completion report")
     title = _("Completion report")
     fields = (

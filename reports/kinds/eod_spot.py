@@ -8,12 +8,13 @@ from django.utils.translation import gettext_lazy as _
 
 from reports.fields import Point, Section
 from reports.kinds import blocks
-from reports.kinds.base import Changes, Checker, ReportKindSpec
+from reports.kinds.base import TASK_OR_CALL_OUT, Changes, Checker, ReportKindSpec
 from vocab.choices import ActivityKind, ActivityStatus
 
 
 class EodSpotReport(ReportKindSpec):
     kind = "eod_spot"
+    task = TASK_OR_CALL_OUT
     label = _("EOD spot task report")
     title = _("EOD spot task report")
     hazard = "optional"

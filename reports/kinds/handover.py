@@ -12,11 +12,12 @@ import datetime as dt
 from django.utils.translation import gettext_lazy as _
 
 from reports.fields import Area, Date, Section, Text
-from reports.kinds.base import Changes, Checker, ReportKindSpec
+from reports.kinds.base import TASK_REQUIRED, Changes, Checker, ReportKindSpec
 
 
 class HandoverReport(ReportKindSpec):
     kind = "handover"
+    task = TASK_REQUIRED
     label = _("handover report")
     title = _("Handover report")
     fields = (

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from reports.fields import Choice, Section, Text
 from reports.kinds import blocks
-from reports.kinds.base import Changes, Checker, ReportKindSpec
+from reports.kinds.base import TASK_REQUIRED, Changes, Checker, ReportKindSpec
 from vocab.choices import ActivityKind, ActivityStatus, MarkingStatus
 
 
@@ -17,6 +17,7 @@ class MarkingReport(ReportKindSpec):
     label = _("marking report")
     title = _("Marking report")
     activity_kind = ActivityKind.MARKING
+    task = TASK_REQUIRED  # marking is field work the authority tasks (issue 16)
     fields = (
         Section(
             _("Marking"),

@@ -8,12 +8,13 @@ from django.utils.translation import gettext_lazy as _
 
 from reports.fields import NEW_HAZARD, Area, Group, Point, Section
 from reports.kinds import blocks
-from reports.kinds.base import Changes, Checker, ReportKindSpec
+from reports.kinds.base import TASK_WITH_HAZARD, Changes, Checker, ReportKindSpec
 from vocab.choices import ActivityKind, ActivityStatus, ProductKind
 
 
 class NtsReport(ReportKindSpec):
     kind = "nts"
+    task = TASK_WITH_HAZARD
     label = _("NTS report")
     title = _("Non-technical survey report")
     intro = _("Leave the hazard empty to register a new one; name a hazard to re-survey it.")

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from reports.fields import Choice, ChoiceList, Label, Section, Text
 from reports.kinds import blocks
-from reports.kinds.base import Changes, Checker, ReportKindSpec
+from reports.kinds.base import TASK_REQUIRED, Changes, Checker, ReportKindSpec
 from vocab.choices import ActivityKind, ActivityStatus, Classification, DeviceCategory, ProductKind
 
 
@@ -75,6 +75,7 @@ class SurveyOrClearanceProgress(ReportKindSpec):
 
 class TsProgressReport(SurveyOrClearanceProgress):
     kind = "ts_progress"
+    task = TASK_REQUIRED
     label = _("TS progress report")
     title = _("Technical survey progress")
     activity_kind = ActivityKind.TS

@@ -31,6 +31,8 @@ from accounts.personal import has_personal_data, without_personal_data
 from casualties.disclosure import report_payload_for
 from core.errors import CleargroundError, Conflict, NotAllowed, NotFoundOrNoAccess, Problem, Stale, ValidationFailed
 from hazards.models import HazardousArea
+from operations.models import Task
+from operations.workflow import REPORTABLE
 from reports import actions
 from reports.kinds import KINDS
 from reports.models import Reconcile, Report, ReportStatus
@@ -138,6 +140,7 @@ def _form_page(
         "organisation": ([], _("Organisation")),
         "date_of_information": ([], _("Date of information")),
         "hazard": ([], _("Hazard")),
+        "task": ([], _("Task")),
     }
     summary = binding.attach(sections, header_errors, problems or [])
     return render(
@@ -153,6 +156,8 @@ def _form_page(
             "summary": summary,
             "organisations": organisations,
             "hazards": _hazard_choices(request.user, organisations) if form.hazard else [],
+            "task_rule": KINDS[form.kind].task,
+            "tasks": _task_choices(request.user, form.kind),
             "bounds": _bounds(request.user),
             "scope_hazards": _scope_hazards(request.user),
             # The version the user's edit is based on, sent back as a hidden input (decision 0027).
@@ -187,7 +192,7 @@ def _read_form(request: HttpRequest, form: KindForm) -> tuple[dict[str, Any], di
     """The posted payload, the header as typed, and the problems found before any action (bad uploads)."""
     uploads, problems = read_uploads(request.FILES, _polygon_inputs(form, request.POST))
     payload = binding.read_payload(form, request.POST, uploads)
-    header = {k: request.POST.get(k, "").strip() for k in ("organisation", "date_of_information", "hazard")}
+    header = {k: request.POST.get(k, "").strip() for k in ("organisation", "date_of_information", "hazard", "task")}
     return payload, header, problems
 
 
@@ -213,6 +218,25 @@ def _header_values(
     return organisation, on, hazard, problems
 
 
+def _header_task(request: HttpRequest, form: KindForm, header: dict[str, str]) -> tuple[Task | None, list[Problem]]:
+    """The task order chosen for a report of work (decision 0050); whether one is needed is submission's rule."""
+    if not KINDS[form.kind].task or not header.get("task"):
+        return None, []
+    try:
+        return access.access_task(request.user, header["task"]), []
+    except CleargroundError:
+        return None, [Problem("task", _("choose a task of your organisation"))]
+
+
+def _task_choices(user: Any, kind: str) -> list[Task]:
+    """The tasks a report of this kind may be filed under: accepted and not over, of the user's organisations."""
+    if not KINDS[kind].task:
+        return []
+    orgs = [o.pk for o in _writable_organisations(user)]
+    qs = access.tasks_for(user).filter(status__in=REPORTABLE, organisation_id__in=orgs).select_related("hazard")
+    return list(qs.order_by("-id")[:200])
+
+
 def _dry_problems(form: KindForm, payload: dict[str, Any], on: dt.date | None, hazard: Any) -> list[Problem]:
     """The kind's own check of a payload, writing nothing: to list its problems beside the header's."""
     return KINDS[form.kind].read(payload, on=on, has_hazard=hazard is not None)[1]
@@ -233,6 +257,7 @@ def report_new(request: HttpRequest, kind: str) -> HttpResponse:
             "organisation": str(organisations[0].pk) if len(organisations) == 1 else "",
             "date_of_information": dt.date.today().isoformat(),
             "hazard": request.GET.get("hazard", ""),
+            "task": request.GET.get("task", ""),
         }
         return _form_page(request, form, report=None, payload={}, header=header)
     payload, header, problems = _read_form(request, form)
@@ -247,7 +272,8 @@ def report_new(request: HttpRequest, kind: str) -> HttpResponse:
             extra_rows={request.POST["add_row"]},
         )
     organisation, on, hazard, header_problems = _header_values(request, form, header, new=True)
-    problems += header_problems
+    task, task_problems = _header_task(request, form, header)
+    problems += header_problems + task_problems
     submit = "submit" in request.POST
     if problems:
         if submit:
@@ -261,6 +287,7 @@ def report_new(request: HttpRequest, kind: str) -> HttpResponse:
             date_of_information=on,  # type: ignore[arg-type]  # None → the action's own "is required"
             payload=payload,
             hazard=hazard,
+            task=task,
             submit=submit,
         )
     except ValidationFailed as exc:
@@ -285,6 +312,7 @@ def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
             "organisation": str(report.organisation_id),
             "date_of_information": report.date_of_information.isoformat(),
             "hazard": str(report.hazard_id or ""),
+            "task": str(report.task_id or ""),
         }
         if personal.may_see(request.user, report):
             shown = personal.unsealed(report.payload)
@@ -311,7 +339,8 @@ def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
             version=based_on,
         )
     _org, on, hazard, header_problems = _header_values(request, form, header, new=False)
-    problems += header_problems
+    task, task_problems = _header_task(request, form, header)
+    problems += header_problems + task_problems
     if on is None:
         problems.append(Problem("date_of_information", _("is required (a date, YYYY-MM-DD)")))
     submit = "submit" in request.POST
@@ -329,6 +358,7 @@ def report_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 payload=payload,
                 date_of_information=on,
                 hazard=hazard,
+                task=task,
                 expected_version=based_on,
             )
             if submit:

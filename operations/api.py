@@ -1,0 +1,215 @@
+"""REST doors onto task orders (decision 0050): parse → access → action → render.
+
+The authority sees every task and issues and cancels them; an operator sees the tasks issued to it
+and runs them (accept, decline, assign a team, start, suspend, complete). Outsiders get 404. Each
+step is a POST naming, optionally, the version it was decided on (If-Match or `version`, decision
+0027); the task's ETag is its version.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts import access
+from accounts.models import Organisation
+from clearground.api import preconditions as pre
+from clearground.api.pagination import IdCursorPagination
+from clearground.api.params import choices
+from core.errors import NotAllowed, Problem, ValidationFailed
+from operations import actions
+from operations.models import Task, TaskTransition
+from operations.workflow import Priority, TaskStatus
+from quality.models import Team
+
+
+def _valid(serializer_class: Any, data: Any) -> dict[str, Any]:
+    serializer = serializer_class(data=data)
+    if not serializer.is_valid():
+        raise ValidationFailed([Problem(f, str(m)) for f, msgs in serializer.errors.items() for m in msgs])
+    return dict(serializer.validated_data)
+
+
+class TaskTransitionSerializer(serializers.ModelSerializer[TaskTransition]):
+    by = serializers.SlugRelatedField[Any](slug_field="username", read_only=True)
+    team = serializers.SlugRelatedField[Any](slug_field="code", read_only=True)
+    from_status = serializers.CharField(read_only=True)
+    to_status = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = TaskTransition
+        fields = ("from_status", "to_status", "team", "by", "at", "reason")
+
+
+class TaskSerializer(serializers.ModelSerializer[Task]):
+    organisation = serializers.SlugRelatedField[Any](slug_field="code", read_only=True)
+    team = serializers.SlugRelatedField[Any](slug_field="code", read_only=True)
+    issued_by = serializers.SlugRelatedField[Any](slug_field="username", read_only=True)
+    area = serializers.SerializerMethodField()
+    # Plain codes: the schema names the ActivityKind choice set once, on activities (as accreditations do).
+    activity_kind = serializers.CharField(read_only=True)
+    priority = serializers.CharField(read_only=True, help_text="high, medium or low")
+    status = serializers.CharField(read_only=True)
+    transitions = TaskTransitionSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Task
+        fields = ("id", "hazard", "area", "activity_kind", "organisation", "team", "start_on", "due_on",
+                  "priority", "instructions", "call_out", "status", "issued_by", "issued_at", "version",
+                  "transitions")  # fmt: skip
+
+    def get_area(self, obj: Task) -> dict[str, Any] | None:
+        """The tasked area or call-out point as GeoJSON (null for a task on a hazard alone)."""
+        import json
+
+        return json.loads(obj.area.geojson) if obj.area is not None else None
+
+
+class TaskIssueSerializer(serializers.Serializer[Any]):
+    organisation = serializers.SlugField(help_text="The operator tasked")
+    activity_kind = serializers.CharField()  # checked by issue_task
+    hazard = serializers.IntegerField(required=False, allow_null=True)
+    area = serializers.JSONField(required=False, allow_null=True, help_text="A GeoJSON polygon, when no hazard")
+    team = serializers.SlugField(required=False, allow_blank=True, default="", help_text="The operator's team code")
+    start_on = serializers.DateField()
+    due_on = serializers.DateField(required=False, allow_null=True, default=None)
+    priority = serializers.CharField(default=Priority.MEDIUM, help_text="high, medium or low")  # checked by issue_task
+    instructions = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class TaskStepSerializer(serializers.Serializer[Any]):
+    version = serializers.IntegerField(required=False, min_value=1, help_text="The task's version you read")
+
+
+class TaskReasonSerializer(TaskStepSerializer):
+    reason = serializers.CharField(allow_blank=True)
+
+
+class TaskAssignTeamSerializer(TaskStepSerializer):
+    team = serializers.SlugField(help_text="The code of one of the operator's teams")
+
+
+STEP = pre.write_responses(TaskSerializer)
+
+
+class TaskViewSet(viewsets.ReadOnlyModelViewSet[Task]):
+    """Task orders (IMAS 07.10/07.11): the authority issues them to operators, who accept and run them."""
+
+    serializer_class = TaskSerializer
+    pagination_class = IdCursorPagination
+
+    def get_queryset(self) -> QuerySet[Task]:
+        qs = access.tasks_for(self.request.user).select_related("organisation", "team", "issued_by")
+        qs = qs.prefetch_related("transitions__by", "transitions__team")
+        params = self.request.query_params
+        if statuses := choices(params, "status", TaskStatus.values):
+            qs = qs.filter(status__in=statuses)
+        if org := params.get("organisation"):
+            qs = qs.filter(organisation__code=org)
+        if (hazard := params.get("hazard")) is not None:
+            if not hazard.isdigit():
+                raise ValidationFailed([Problem("hazard", "must be a hazard id")])
+            qs = qs.filter(hazard_id=int(hazard))
+        return qs
+
+    def get_object(self) -> Any:
+        access.access_task(self.request.user, self.kwargs["pk"])
+        return self.get_queryset().get(pk=self.kwargs["pk"])
+
+    def current_state(self, record: Task) -> dict[str, Any]:
+        """The task a stale step lost to (clearground/api/errors.py renders it)."""
+        return dict(TaskSerializer(self.get_queryset().get(pk=record.pk)).data)
+
+    def _render(self, task: Task, status: int = 200) -> Response:
+        task = self.get_queryset().get(pk=task.pk)
+        response: Response = pre.with_etag(Response(TaskSerializer(task).data, status=status), task)
+        return response
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """One task with its steps; its ETag names its version."""
+        task = self.get_object()
+        response: Response = pre.with_etag(Response(TaskSerializer(task).data), task)
+        return response
+
+    @extend_schema(request=TaskIssueSerializer, responses={201: TaskSerializer})
+    def create(self, request: Request) -> Response:
+        """Issue a task: the hazard (or an area), the activity, the operator, maybe its team, dates, priority."""
+        if not access.may_issue_task(request.user):
+            raise NotAllowed("Only the national authority's IM officers and admin issue tasks.")
+        data = _valid(TaskIssueSerializer, request.data)
+        org = Organisation.objects.filter(code=data["organisation"]).first()
+        if org is None:
+            raise ValidationFailed([Problem("organisation", f"there is no organisation '{data['organisation']}'")])
+        hazard = access.access_hazard(request.user, data["hazard"]) if data.get("hazard") is not None else None
+        team = None
+        if data["team"]:
+            team = Team.objects.filter(organisation=org, code=data["team"]).first()
+            if team is None:
+                raise ValidationFailed([Problem("team", f"{org.code} has no team '{data['team']}'")])
+        task = actions.issue_task(acting_user=request.user, organisation=org, activity_kind=data["activity_kind"],
+                                  hazard=hazard, area=data.get("area"), team=team, start_on=data["start_on"],
+                                  due_on=data["due_on"], priority=data["priority"],
+                                  instructions=data["instructions"])  # fmt: skip
+        return self._render(task, 201)
+
+    def _step(self, request: Request, pk: str, step: Callable[..., Task], *, reason: bool = False,
+              issue: bool = False) -> Response:  # fmt: skip
+        task = access.access_task(request.user, pk, run=not issue, issue=issue)
+        data = _valid(TaskReasonSerializer if reason else TaskStepSerializer, request.data)
+        expected = pre.expected_version(request, data.pop("version", None), required=False)
+        return self._render(step(task, acting_user=request.user, expected_version=expected, **data))
+
+    @extend_schema(request=TaskStepSerializer, parameters=[pre.IF_MATCH], responses=STEP)
+    @action(detail=True, methods=["post"])
+    def accept(self, request: Request, pk: str) -> Response:
+        """The tasked operator accepts: issued → accepted."""
+        return self._step(request, pk, actions.accept_task)
+
+    @extend_schema(request=TaskReasonSerializer, parameters=[pre.IF_MATCH], responses=STEP)
+    @action(detail=True, methods=["post"])
+    def decline(self, request: Request, pk: str) -> Response:
+        """The tasked operator declines, with the reason: issued → declined."""
+        return self._step(request, pk, actions.decline_task, reason=True)
+
+    @extend_schema(request=TaskAssignTeamSerializer, parameters=[pre.IF_MATCH], responses=STEP)
+    @action(detail=True, methods=["post"], url_path="assign-team")
+    def assign_team(self, request: Request, pk: str) -> Response:
+        """Put one of the operator's teams on the task; refused (400, with the reason) unless it is accredited."""
+        task = access.access_task(request.user, pk, run=True)
+        data = _valid(TaskAssignTeamSerializer, request.data)
+        team = Team.objects.filter(organisation_id=task.organisation_id, code=data["team"]).first()
+        if team is None:
+            raise ValidationFailed([Problem("team", f"{task.organisation.code} has no team '{data['team']}'")])
+        expected = pre.expected_version(request, data.get("version"), required=False)
+        return self._render(actions.assign_team(task, acting_user=request.user, team=team, expected_version=expected))
+
+    @extend_schema(request=TaskStepSerializer, parameters=[pre.IF_MATCH], responses=STEP)
+    @action(detail=True, methods=["post"])
+    def start(self, request: Request, pk: str) -> Response:
+        """Work begins (or resumes after a suspension): → started. A team must be assigned."""
+        return self._step(request, pk, actions.start_task)
+
+    @extend_schema(request=TaskReasonSerializer, parameters=[pre.IF_MATCH], responses=STEP)
+    @action(detail=True, methods=["post"])
+    def suspend(self, request: Request, pk: str) -> Response:
+        """Work stops for a while, with the reason: started → suspended."""
+        return self._step(request, pk, actions.suspend_task, reason=True)
+
+    @extend_schema(request=TaskStepSerializer, parameters=[pre.IF_MATCH], responses=STEP)
+    @action(detail=True, methods=["post"])
+    def complete(self, request: Request, pk: str) -> Response:
+        """The operator reports the task done: started → completed."""
+        return self._step(request, pk, actions.complete_task)
+
+    @extend_schema(request=TaskReasonSerializer, parameters=[pre.IF_MATCH], responses=STEP)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str) -> Response:
+        """The authority withdraws a task that is not over, with the reason."""
+        return self._step(request, pk, actions.cancel_task, reason=True, issue=True)

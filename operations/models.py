@@ -1,0 +1,82 @@
+"""Task orders (IMAS 07.10/07.11): the authority tasks a hazard or an area to an operator (and team).
+
+Written only by operations/actions.py; every step a TaskTransition row and an audit row (decision 0050).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.gis.db import models
+from django.db.models import Q
+
+from accounts.models import Organisation
+from operations.workflow import LIVE, Priority, TaskStatus
+from vocab.choices import ActivityKind
+
+
+class TaskQuerySet(models.QuerySet["Task"]):
+    def live(self) -> TaskQuerySet:
+        """Tasks from issue until completed, declined or cancelled."""
+        return self.filter(status__in=LIVE)
+
+
+class Task(models.Model):
+    """A task order: which hazard or area, which activity, which operator (and team), when, how urgent, how."""
+
+    hazard = models.ForeignKey(
+        "hazards.HazardousArea", null=True, blank=True, on_delete=models.PROTECT, related_name="tasks"
+    )
+    # An area tasked without a hazard (an NTS of a district's villages), or an EOD call-out's point.
+    area = models.GeometryField(srid=4326, null=True, blank=True)
+    activity_kind = models.CharField(max_length=20, choices=ActivityKind.choices)
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="tasks")
+    team = models.ForeignKey("quality.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="tasks")
+    start_on = models.DateField(help_text="Planned start")
+    due_on = models.DateField(null=True, blank=True, help_text="Planned completion")
+    priority = models.CharField(max_length=6, choices=Priority.choices, default=Priority.MEDIUM)
+    instructions = models.TextField(blank=True)
+    # An EOD call-out the operator answered on its own, where the authority allows it: the task was made by
+    # the report that answered it (decision 0050), not issued beforehand.
+    call_out = models.BooleanField(default=False)
+    status = models.CharField(max_length=10, choices=TaskStatus.choices, default=TaskStatus.ISSUED)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    issued_at = models.DateTimeField()
+    version = models.PositiveIntegerField(default=1)
+
+    objects = TaskQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            # Serves tasks_for (an operator's tasks) and the board by operator and status.
+            models.Index(fields=["organisation", "status"], name="task_org_status_idx"),
+            # Serves hazards_for's "hazards of my live tasks" and a hazard's tasks.
+            models.Index(fields=["hazard", "status"], name="task_hazard_status_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="task_hazard_or_area", condition=Q(hazard__isnull=False) | Q(area__isnull=False)
+            ),
+            models.CheckConstraint(
+                name="task_dates_ordered", condition=Q(due_on__isnull=True) | Q(due_on__gte=models.F("start_on"))
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Task #{self.pk} ({self.activity_kind}, {self.status})"
+
+
+class TaskTransition(models.Model):
+    """One step of a task: who moved it from which status to which, when and why (a team assignment too)."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="transitions")
+    from_status = models.CharField(max_length=10, choices=TaskStatus.choices, blank=True)
+    to_status = models.CharField(max_length=10, choices=TaskStatus.choices)
+    # Set on the step that assigned (or changed) the team.
+    team = models.ForeignKey("quality.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["task", "at", "id"]

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class TaskingConfig(AppConfig):
+    name = "web.tasking"
+    label = "web_tasking"

@@ -1,0 +1,13 @@
+"""Pages of web.tasking: the task board, a task's page and its steps, the team registry (decision 0050)."""
+
+from django.urls import path
+
+from web.tasking import views
+
+app_name = "tasking"
+urlpatterns = [
+    path("tasks/", views.board, name="board"),
+    path("tasks/<int:pk>/", views.task_page, name="task"),
+    path("tasks/<int:pk>/<str:step>/", views.task_step, name="step"),
+    path("teams/", views.teams, name="teams"),
+]

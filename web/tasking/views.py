@@ -1,0 +1,141 @@
+"""The task board, a task's page with its steps, and the team registry: thin doors over operations/ and quality/.
+
+Every read goes through accounts.access (tasks_for, access_task, teams_for); every step through
+operations.actions, which checks again who may take it. A task outside the user's scope is a 404.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts import access
+from core.errors import CleargroundError, NotAllowed, NotFoundOrNoAccess
+from operations import actions
+from operations.models import Task
+from operations.workflow import LIVE, STEPS, TEAM_ASSIGNABLE, TaskStatus
+from quality.models import Team
+
+BOARD_ROWS = 500  # the board shows the newest tasks first; filters narrow it
+
+# Step name in the URL → (the action, whether it asks for a reason, who takes it: the operator or the authority).
+STEP_ACTIONS: dict[str, tuple[Callable[..., Task], bool, str]] = {
+    "accept": (actions.accept_task, False, "operator"),
+    "decline": (actions.decline_task, True, "operator"),
+    "start": (actions.start_task, False, "operator"),
+    "suspend": (actions.suspend_task, True, "operator"),
+    "complete": (actions.complete_task, False, "operator"),
+    "cancel": (actions.cancel_task, True, "authority"),
+}
+STEP_TARGET = {
+    "accept": TaskStatus.ACCEPTED,
+    "decline": TaskStatus.DECLINED,
+    "start": TaskStatus.STARTED,
+    "suspend": TaskStatus.SUSPENDED,
+    "complete": TaskStatus.COMPLETED,
+    "cancel": TaskStatus.CANCELLED,
+}
+
+
+def _task_or_404(request: HttpRequest, pk: int) -> Task:
+    try:
+        return access.access_task(request.user, pk)
+    except NotFoundOrNoAccess:
+        raise Http404(_("No such task.")) from None
+
+
+@login_required
+@require_GET
+def board(request: HttpRequest) -> HttpResponse:
+    """The tasks in the user's scope, newest first, by status and operator."""
+    qs = access.tasks_for(request.user).select_related("organisation", "team", "hazard")
+    status = request.GET.get("status", "")
+    if status == "live":
+        qs = qs.filter(status__in=LIVE)
+    elif status in TaskStatus.values:
+        qs = qs.filter(status=status)
+    organisation = request.GET.get("organisation", "")
+    if organisation:
+        qs = qs.filter(organisation__code=organisation)
+    operators = sorted({(t.organisation.code, t.organisation.name) for t in qs[:BOARD_ROWS]})
+    context = {"tasks": list(qs[:BOARD_ROWS]), "statuses": TaskStatus.choices, "status": status,
+               "organisation": organisation, "operators": operators,
+               "may_issue": access.may_issue_task(request.user)}  # fmt: skip
+    return render(request, "tasking/board.html", context)
+
+
+@login_required
+@require_GET
+def task_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """One task: what, where, who, when; its steps; the reports filed under it; the steps this user may take."""
+    task = _task_or_404(request, pk)
+    may_run, may_issue = access.may_run_task(request.user, task), access.may_issue_task(request.user)
+    offered = [s for s, (_a, _r, who) in STEP_ACTIONS.items()
+               if STEP_TARGET[s] in STEPS.get(task.status, frozenset())
+               and (may_run if who == "operator" else may_issue)]  # fmt: skip
+    teams = list(Team.objects.filter(organisation=task.organisation).order_by("code")) if may_run else []
+    hazard_visible = task.hazard_id is not None and access.hazards_for(request.user).filter(pk=task.hazard_id).exists()
+    context = {
+        "task": task, "transitions": task.transitions.select_related("by", "team"),
+        "reports": access.reports_for(request.user).filter(task=task).order_by("-id"),
+        "hazard_visible": hazard_visible,
+        "offered": offered, "reasoned": {s for s, (_a, r, _w) in STEP_ACTIONS.items() if r},
+        "teams": teams if task.status in TEAM_ASSIGNABLE else [],
+    }  # fmt: skip
+    return render(request, "tasking/task.html", context)
+
+
+@login_required
+@require_POST
+def task_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+    """Take one step of the task (or assign a team), on the version the page showed; problems come back as messages."""
+    task = _task_or_404(request, pk)
+    version = request.POST.get("version", "")
+    expected = int(version) if version.isdigit() else None
+    try:
+        if step == "assign-team":
+            team = Team.objects.filter(organisation=task.organisation, pk=request.POST.get("team") or 0).first()
+            if team is None:
+                messages.error(request, _("Choose one of the operator's teams."))
+                return redirect("tasking:task", pk=pk)
+            actions.assign_team(task, acting_user=request.user, team=team, expected_version=expected)
+        elif step in STEP_ACTIONS:
+            action, reasoned, _who = STEP_ACTIONS[step]
+            extra: dict[str, Any] = {"reason": request.POST.get("reason", "")} if reasoned else {}
+            action(task, acting_user=request.user, expected_version=expected, **extra)
+        else:
+            raise Http404(_("No such step."))
+    except NotAllowed as exc:
+        raise PermissionDenied(exc.message) from None
+    except CleargroundError as exc:
+        for problem in exc.problems or []:
+            messages.error(request, f"{problem.field}: {problem.message}")
+        if not exc.problems:
+            messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Done."))
+    return redirect("tasking:task", pk=pk)
+
+
+@login_required
+@require_GET
+def teams(request: HttpRequest) -> HttpResponse:
+    """The team and asset registry: the authority sees every operator's, an operator its own."""
+    rows = (
+        access.teams_for(request.user)
+        .prefetch_related("assets", "accreditations")
+        .order_by("organisation__code", "code")
+    )
+    return render(
+        request,
+        "tasking/teams.html",
+        {"teams": rows, "assets": access.assets_for(request.user).filter(team__isnull=True)},
+    )
