@@ -25,6 +25,7 @@ from demo.shapes import Frame, geojson, point_in, quadrilateral, strips
 from hazards.models import HazardousArea
 from reports.actions import approve_report, create_report, validate_report
 from vocab.choices import ActivityKind as A
+from vocab.choices import OverlapResolution
 
 START = dt.date(2022, 6, 1)
 
@@ -440,6 +441,8 @@ def play(story: Story, people: People, rng: random.Random, hazard: HazardousArea
                 report = validate_report(
                     report, acting_user=people.approver, at=submitted_at + (last - submitted_at) / 2
                 )
-        report = approve_report(report, acting_user=approver, at=last)
+        # Hazards are placed at random: one that overlaps a registered hazard is linked (decision 0048), as an
+        # approver does for two surveys of neighbouring land; the shared land is counted once.
+        report = approve_report(report, acting_user=approver, at=last, overlap=OverlapResolution.LINK)
         hazard = report.hazard  # as this approval left it
     return hazard

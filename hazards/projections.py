@@ -21,6 +21,7 @@ from django.utils.module_loading import import_string
 
 from core.errors import Problem, ValidationFailed
 from core.geometry import area_m2, as_multipolygon, local_srid, to_srid, to_wgs84_polygonal
+from hazards import overlaps as overlap_rules
 from hazards.attributes import NAMES
 from hazards.models import (
     Activity,
@@ -44,6 +45,7 @@ from vocab.choices import (
     Classification,
     EvidenceKind,
     HazardStatus,
+    OverlapResolution,
     ProductKind,
 )
 
@@ -214,6 +216,36 @@ def _new_hazard(
     return hazard
 
 
+def _set_polygon(hazard: HazardousArea, geom: GEOSGeometry) -> None:
+    """A new hazard's polygon changed before it is stored (clipped): its areas follow, in its own UTM zone."""
+    if hazard.benchmark is not None and hazard.benchmark.equals(hazard.geom.point_on_surface):
+        hazard.benchmark = geom.point_on_surface  # the default benchmark stays on the polygon; a surveyed one stays
+    hazard.geom = as_multipolygon(geom)
+    hazard.original_area_m2 = hazard.remaining_area_m2 = area_m2(hazard.geom, hazard.utm_srid)
+
+
+def _resolve_overlaps(hazard: HazardousArea, overlap: str, problems: list[Problem]) -> list[overlap_rules.Overlap]:
+    """A new hazard overlapping registered ones is approved only with the approver's resolution (decision 0048).
+
+    Merge is an approval that combines the report into the hazard it overlaps (reports.actions.approve_report);
+    here remain link (both kept, the overlap recorded and counted once) and clip (the new one loses it).
+    """
+    found = overlap_rules.find_overlaps(hazard.geom)
+    if not found:
+        return []
+    words = "; ".join(o.words() for o in found)
+    if overlap not in (OverlapResolution.LINK, OverlapResolution.CLIP):
+        problems.append(Problem("overlap", f"{words}: merge it into {found[0].code}, link or clip it"))
+        return []
+    if overlap == OverlapResolution.CLIP:
+        rest = overlap_rules.clip(hazard.geom, found)
+        if rest.empty or area_m2(rest, hazard.utm_srid) <= 0.01:
+            problems.append(Problem("overlap", f"{words}: nothing of the new hazard is left after clipping"))
+            return []
+        _set_polygon(hazard, rest)
+    return found
+
+
 def _reshape(hazard: HazardousArea, changes: Changes, reconcile: str, problems: list[Problem]) -> None:
     """Replace or combine the hazard's polygon; released land must stay inside the new one."""
     if changes.geom is None:
@@ -248,12 +280,14 @@ def apply_report(
     at: dt.datetime | None = None,
     rebuild: HazardousArea | None = None,
     checking: bool = False,
+    overlap: str = "",
 ) -> HazardousArea | None:
     """Apply an approved report's Changes to the register; raise ValidationFailed with every problem.
 
     The caller holds the transaction and, for an existing hazard, its row lock. `rebuild` is the
     hazard row that a replay re-creates from its first report. `checking` is the dry run of
-    submission, where decisions that belong to the approver (an SHA → CHA override) are not yet due.
+    submission, where decisions that belong to the approver (an SHA → CHA override, an overlap's
+    resolution) are not yet due. `overlap` is that resolution for a new hazard: link or clip.
     """
     spec = KINDS[report.kind]
     if spec.records_with:
@@ -292,8 +326,18 @@ def apply_report(
         _check_classification("" if creating else old_class, hazard.pk, report, changes, override_reason, problems)
     if problems:
         raise ValidationFailed(problems)
+    overlapped: list[overlap_rules.Overlap] = []
+    if creating and not checking:
+        if rebuild is None:
+            overlapped = _resolve_overlaps(hazard, overlap, problems)
+        elif (clipped := overlap_rules.clipped_on_replay(report, hazard.geom)) is not None:
+            _set_polygon(hazard, clipped)  # a replay clips what the approval clipped, as recorded then
+    if problems:
+        raise ValidationFailed(problems)
     if creating and not checking:
         hazard.save(force_insert=rebuild is None)
+        if overlapped and changes.geom is not None:
+            overlap_rules.record(hazard, report, changes.geom.geom, overlapped, overlap, at)
 
     geometry = _Geometry(hazard)
     products = []

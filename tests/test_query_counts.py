@@ -112,7 +112,7 @@ def test_a_page_of_reports_takes_three_queries_for_an_im_officer(
     assert len(response.json()["results"]) == 100
 
 
-def test_an_approval_through_the_api_takes_twenty_one_queries(
+def test_an_approval_through_the_api_takes_twenty_two_queries(
     db: None, register: Cast, django_assert_num_queries: Any
 ) -> None:
     report = create_report(
@@ -132,14 +132,15 @@ def test_an_approval_through_the_api_takes_twenty_one_queries(
     #   5. who imported it, if anyone (the four-eyes rule counts importers as authors, decision 0036)
     #   6. transition submitted → validated
     # projections.apply_report (a new hazard):
-    #   7. admin area containing the polygon  8. next hazard code  9. INSERT hazard
-    #   10. earlier products of the hazard (none for a new one)  11. INSERT activity  12. INSERT evidence
-    #   13. UPDATE hazard (totals, code)  14. INSERT status change  15. INSERT version (its sequence is the
-    #   hazard's version)  16. transition validated → approved  17. UPDATE report  18. audit row  19. RELEASE SAVEPOINT
+    #   7. admin area containing the polygon  8. next hazard code  9. registered hazards it overlaps (decision
+    #   0048)  10. INSERT hazard  11. earlier products of the hazard (none for a new one)  12. INSERT activity
+    #   13. INSERT evidence  14. UPDATE hazard (totals, code)  15. INSERT status change  16. INSERT version (its
+    #   sequence is the hazard's version)  17. transition validated → approved  18. UPDATE report  19. audit row
+    #   20. RELEASE SAVEPOINT
     # Rendering the response:
-    #   20. personal_data.read audit row (the IM officer sees the informant)
-    #   21. created_by, for its username (approve_report reloads the report with its organisation only)
-    with django_assert_num_queries(21):
+    #   21. personal_data.read audit row (the IM officer sees the informant)
+    #   22. created_by, for its username (approve_report reloads the report with its organisation only)
+    with django_assert_num_queries(22):
         response = client.post(f"/api/v1/reports/{report.pk}/approve/", {}, format="json")
 
     assert response.status_code == 200

@@ -27,12 +27,13 @@ from accounts import access, audit
 from accounts.personal import has_personal_data, without_personal_data
 from casualties.disclosure import report_payload_for
 from core.errors import CleargroundError, Conflict, NotAllowed, NotFoundOrNoAccess, Problem, Stale, ValidationFailed
+from hazards import overlaps
 from hazards.models import HazardousArea
 from reports import actions
 from reports.kinds import KINDS
 from reports.models import Reconcile, Report, ReportStatus
 from reports.workflow import ALLOWED, EDITABLE
-from vocab.choices import HazardStatus
+from vocab.choices import HazardStatus, OverlapResolution
 from web.workbench import binding, personal
 from web.workbench import review as review_data
 from web.workbench.spec import FORMS, KindForm
@@ -395,7 +396,8 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
     posted: dict[str, str] = {}
     stale = False
     if request.method == "POST":
-        posted = {k: request.POST.get(k, "") for k in ("decision", "reconcile", "hazard", "override_reason", "reason")}
+        posted = {k: request.POST.get(k, "") for k in ("decision", "reconcile", "hazard", "override_reason", "reason",
+                                                       "overlap")}  # fmt: skip
         try:
             return _decide(request, report, posted)
         except Stale:
@@ -424,6 +426,9 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
             "table": review_data.change_table(FORMS[report.kind], seen),
             "reconcile_choices": choices,
             "reconcile": posted.get("reconcile") or default,
+            # The registered hazards a new one overlaps, and what the approver may do about it (decision 0048).
+            "warnings": overlaps.warnings_for(report, request.user) if report.status in QUEUE else [],
+            "overlap_choices": OverlapResolution.choices,
             "may_validate": ReportStatus.VALIDATED in ALLOWED[report.status],
             # Offered exactly when approve_report would take it: the role's rule, then four eyes (decision 0036).
             "may_approve": may_approve and four_eyes is None,
@@ -466,6 +471,7 @@ def _decide(request: HttpRequest, report: Report, posted: dict[str, str]) -> Htt
             hazard=hazard,
             override_reason=posted["override_reason"],
             expected_version=based_on,
+            overlap=posted.get("overlap", ""),
             # The page showed the report's own hazard; another chosen hazard was not reviewed as "current".
             expected_hazard_version=None if hazard else _posted_version(request, "hazard_version"),
         )
