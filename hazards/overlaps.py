@@ -101,7 +101,7 @@ def warnings_for(report: Any, user: Any = None) -> list[dict[str, Any]]:
                       _("overlaps a hazard of another organisation by %(area)s m²") % {"area": f"{o.area_m2:,.0f}"}
                       for o in found)  # fmt: skip
     field = "payload.hazard.geometry" if report.kind == "nts" else "payload.geometry"
-    return [{"field": field, "reason": _("%(overlaps)s: the approver merges, links or clips it") % {"overlaps": words},
+    return [{"field": field, "message": _("%(overlaps)s: the approver merges, links or clips it") % {"overlaps": words},
              "kind": "duplicate" if any(o.identical for o in found) else "overlap", "overlaps": items}]  # fmt: skip
 
 

@@ -12,6 +12,7 @@ from django.contrib.gis.geos import GEOSGeometry
 from core.errors import Problem
 from hazards.indications import Indication, record_hazard_indications
 from hazards.models import HazardIndication, HazardousArea
+from hazards.overlaps import Overlap, find_overlaps
 from interop.imports.target import EntryContext, Outcome, Row, Target, chunks
 from interop.models import Import
 
@@ -47,9 +48,15 @@ class NtsTarget(Target):
             out.update((code, f"hazard {code} (id {pk}) in the register") for code, pk in found)
         return out
 
+    def screen(self, row: Row) -> tuple[list[Problem], list[Problem]]:
+        """A polygon identical to a registered hazard is a duplicate; one overlapping any is left for review."""
+        found = find_overlaps(GEOSGeometry(row.wkt, srid=4326))
+        return overlap_screen(found, [])
+
     def finish(self, row: Row, geom: Any, *, file_name: str) -> None:
         hazard = row.payload.setdefault("hazard", {})
-        hazard["geometry"] = row.wkt
+        # The report repairs an invalid polygon itself, as it would a typed-in one, and the hazard keeps the note.
+        hazard["geometry"] = row.unrepaired_wkt or row.wkt
         hazard.setdefault("name", f"{file_name} row {row.number}")
         evidence = row.payload.get("evidence") or []
         if evidence and isinstance(evidence[0], dict):
@@ -59,6 +66,19 @@ class NtsTarget(Target):
             evidence[0]["description"] = (f"{lead}. {text}" if text else lead) + (
                 f". Repaired on import: {notes}" if notes else ""
             )
+
+
+def overlap_screen(found: list[Overlap], rows: list[tuple[int, float, bool]]) -> tuple[list[Problem], list[Problem]]:
+    """(duplicate, notes) of a polygon from the registered hazards it overlaps and the earlier rows of its file
+    it overlaps (row number, m², identical) (decision 0048)."""
+    same = [o.words() for o in found if o.identical] + [f"identical to row {n} of this file" for n, _a, i in rows if i]
+    if same:
+        return [Problem("geometry", "; ".join(same))], []
+    words = [o.words() for o in found] + [f"overlaps row {n} of this file by {a:,.0f} m²" for n, a, _i in rows]
+    if not words:
+        return [], []
+    return [], [Problem("geometry", "; ".join(words) + ": entered for review, not approved; the reviewer merges, "
+                                                         "links or clips it")]  # fmt: skip
 
 
 class HazardIndicationTarget(Target):
