@@ -45,10 +45,22 @@ class RowResult:
     geometry_repaired: bool = False  # its polygon was repaired, whatever then became of the row
 
     def as_dict(self) -> dict[str, Any]:
-        notes = (self.problems if self.status in (REJECTED, DUPLICATE) else self.repairs) + self.notes
+        notes = _notes(self)
         return {"row": self.number, "status": self.status, "payload": self.payload,
                 "problems": [{"field": p.field, "reason": p.message} for p in notes],
                 **({"record": self.record} if self.record else {})}  # fmt: skip
+
+
+def _notes(r: RowResult) -> list[Problem]:
+    """What the account says of a row: why it was rejected or is a duplicate, else its repairs, then its notes.
+
+    A rejected row's repairs are said too: a released area no hazard holds was still repaired (issue 15 point 7).
+    """
+    if r.status == DUPLICATE:
+        return r.problems
+    if r.status == REJECTED:
+        return r.problems + r.repairs
+    return r.repairs + r.notes
 
 
 def _json_safe(value: Any) -> Any:
@@ -99,7 +111,7 @@ class Evaluation:
         """Every row's problems and repairs: row, status, field, reason."""
         out: list[dict[str, Any]] = []
         for r in self.results:
-            notes = (r.problems if r.status in (REJECTED, DUPLICATE) else r.repairs) + r.notes
+            notes = _notes(r)
             out.extend({"row": r.number, "status": r.status, "field": p.field, "reason": p.message} for p in notes)
         return out
 

@@ -8,8 +8,10 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.contrib.gis.geos import GEOSGeometry
+from django.db import connection
 
 from core.errors import Problem
+from core.geometry import local_srid
 from hazards.indications import Indication, record_hazard_indications
 from hazards.models import HazardIndication, HazardousArea
 from hazards.overlaps import Overlap, find_overlaps
@@ -142,7 +144,8 @@ class ReleasedAreaTarget(Target):
     Land is released from a hazard in the register by a land-release report that states how (method,
     depth); a file of released polygons says neither in structured form. So each row is rejected with
     the reason an information officer acts on: no hazard contains it, or which hazard does and that a
-    clearance or survey report on it is needed.
+    clearance or survey report on it is needed, or, for a polygon crossing hazard boundaries, how many m²
+    lie in which hazard (proposed as its released land) and how many lie outside every hazard (0048).
     """
 
     kind = "released_area"
@@ -159,14 +162,45 @@ class ReleasedAreaTarget(Target):
 
     def enter_many(self, rows: list[Row], ctx: EntryContext) -> Iterator[Outcome]:
         for row in rows:
-            geom = GEOSGeometry(row.payload["geometry"], srid=4326)
-            hazard = HazardousArea.objects.filter(geom__covers=geom).exclude(status="closed").first()
-            if hazard is None:
-                reason = "no hazard in the register contains this released area"
-            else:
-                reason = (
-                    f"lies in hazard {hazard.code} ({hazard.name}): enter it as a clearance or technical "
-                    "survey report on that hazard, stating method and depth (the file gives them as free text)"
-                )
-            yield Outcome(row.number, [Problem("geometry", reason)])
+            yield Outcome(row.number, [Problem("geometry", self.proposal(GEOSGeometry(row.payload["geometry"],
+                                                                                      srid=4326)))])  # fmt: skip
             ctx.progress(1)
+
+    @staticmethod
+    def proposal(geom: GEOSGeometry) -> str:
+        """Where the released area lies: in which open hazards (m² each), and how much of it lies in none.
+
+        A polygon that crosses a hazard's boundary is not thrown away as "no hazard contains it": the part
+        inside is proposed as released land of that hazard, and the part outside is stated (decision 0048).
+        """
+        with connection.cursor() as cur:
+            cur.execute(_WHERE_RELEASED, {"wkb": bytes(geom.ewkb), "srid": local_srid(geom)})
+            rows = cur.fetchall()
+        if not rows:
+            return "no hazard in the register contains this released area"
+        if len(rows) == 1 and rows[0][4]:
+            _pk, code, name, _inside, _covered, _outside = rows[0]
+            return (
+                f"lies in hazard {code} ({name}): enter it as a clearance or technical survey report on that "
+                "hazard, stating method and depth (the file gives them as free text)"
+            )
+        parts = "; ".join(f"{inside:,.0f} m² lie in hazard {code} ({name})" for _pk, code, name, inside, _c, _o in rows)
+        outside = rows[0][5]
+        rest = f"; {outside:,.0f} m² lie outside every hazard in the register" if outside >= 1 else ""
+        return (
+            f"{parts}{rest}: propose the part inside as released land of that hazard, a clearance or technical "
+            "survey report on it stating method and depth; the part outside is not hazardous land on record"
+        )
+
+
+# The open hazards a released polygon touches, the m² of it inside each, and the m² inside none, in its UTM zone.
+_WHERE_RELEASED = """
+    WITH g AS (SELECT ST_Multi(ST_GeomFromEWKB(%(wkb)s)) AS geom),
+    h AS (SELECT h.id, h.code, h.name, h.geom FROM hazards_hazardousarea h, g
+          WHERE h.geom && g.geom AND ST_Intersects(h.geom, g.geom) AND h.status <> 'closed')
+    SELECT h.id, h.code, h.name, ST_Area(ST_Transform(ST_Intersection(h.geom, g.geom), %(srid)s)),
+           ST_Covers(h.geom, g.geom),
+           (SELECT ST_Area(ST_Transform(ST_Difference(g.geom, ST_Union(h2.geom)), %(srid)s)) FROM h h2)
+    FROM h, g
+    ORDER BY 4 DESC, h.id
+"""
