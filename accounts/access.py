@@ -105,6 +105,23 @@ def access_hazard(user: Any, pk: object, *, write: bool = False):  # type: ignor
     return hazard
 
 
+def hazard_indications_for(user: Any) -> QuerySet:
+    """Hazard indications (points not yet hazards) the user may see: as hazards, by organisation (decision 0048)."""
+    from hazards.models import HazardIndication
+
+    return _scoped(HazardIndication.objects.all(), user, "organisation_id")
+
+
+def access_hazard_indication(user: Any, pk: object):  # type: ignore[no-untyped-def]
+    """The hazard indication if the user may see it; a forbidden one and a missing one are the same 404."""
+    from hazards.models import HazardIndication
+
+    try:
+        return hazard_indications_for(user).select_related("organisation", "admin_area").get(pk=pk)
+    except (HazardIndication.DoesNotExist, ValueError, TypeError):
+        raise NotFoundOrNoAccess("No such hazard indication.") from None
+
+
 def reports_for(user: Any) -> QuerySet:
     """Field reports the user may see."""
     from reports.models import Report

@@ -1,4 +1,4 @@
-"""Issue 15 point 6: a new hazard overlapping registered ones is found, shown with its area and resolved (decision 0048).
+"""Issue 15 point 6: a new hazard overlapping registered ones is found, shown with its area, resolved (decision 0048).
 
 Merge, link or clip, chosen by the approver; identical polygons (whatever their starting vertex) are duplicates;
 a linked overlap is remaining land once in the national totals; an import finds overlaps per row, set-wise too.

@@ -17,6 +17,7 @@ from hazards.models import HazardIndication, HazardousArea
 from hazards.overlaps import Overlap, find_overlaps
 from interop.imports.target import EntryContext, Outcome, Row, Target, chunks
 from interop.models import Import
+from vocab.choices import IndicationKind
 
 
 class NtsTarget(Target):
@@ -84,16 +85,20 @@ def overlap_screen(found: list[Overlap], rows: list[tuple[int, float, bool]]) ->
 
 
 class HazardIndicationTarget(Target):
-    """Each point row records a hazard indication "for survey" (hazards.indications), like the AICMA events."""
+    """Each point row records a hazard indication "for survey" (hazards.indications), like the AICMA events.
+
+    Its `kind` (a profile's fixed value or a column) says what the point is: suspected contamination (the
+    default) or a lifted minefield, where a minefield was removed (vocab IndicationKind, decision 0048).
+    """
 
     kind = "hazard_indication"
-    label = "Hazard indication: a suspected-contamination point for survey"
+    label = "Hazard indication: a suspected-contamination point, or a lifted minefield, for survey"
     geometry = "point"
     geometry_path = "location"
     default_mapping = {"notes_field": "place"}
 
     def base_payload(self, *, file_name: str, on: dt.date) -> dict[str, Any]:
-        return {"year": None, "place": ""}
+        return {"year": None, "place": "", "kind": IndicationKind.SUSPECTED.value}
 
     def finish(self, row: Row, geom: Any, *, file_name: str) -> None:
         row.payload["location"] = {"type": "Point", "coordinates": [geom.x, geom.y]}
@@ -117,13 +122,17 @@ class HazardIndicationTarget(Target):
             if year is not None and not (isinstance(year, int) and 1800 <= year <= dt.date.today().year):
                 problems[row.number] = [Problem("year", f"{year} is not a year between 1800 and now")]
                 continue
+            kind = p.get("kind") or IndicationKind.SUSPECTED.value
+            if kind not in IndicationKind.values:
+                problems[row.number] = [Problem("kind", f"'{kind}' is not one of {', '.join(IndicationKind.values)}")]
+                continue
             place = str(p.get("place") or "")
             if len(place) > 300:
                 # HazardIndication.place holds 300 characters; the whole row is kept in the stored file.
                 problems[row.number] = [Problem("place", f"is {len(place)} characters; at most 300 fit")]
                 continue
             lon, lat = p["location"]["coordinates"][:2]
-            good.append((row, Indication(row.key, lon, lat, year, place)))
+            good.append((row, Indication(row.key, lon, lat, year, place, kind)))
         created = {h.source_key: h.pk for h in record_hazard_indications(
             [i for _, i in good], acting_user=ctx.approver or ctx.author, organisation=ctx.organisation,
             source=self.source)}  # fmt: skip

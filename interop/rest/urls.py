@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 from accounts.api import AuditEntryViewSet
 from assistance.api import ReferralViewSet, referral_statistics
 from casualties.api import AccidentViewSet, CasualtyViewSet, casualty_rates, casualty_statistics
+from hazards.api import HazardIndicationViewSet
 from hazards.outputs_api import ClearanceOutputViewSet
 from interop.rest import views
 from interop.rest.token import obtain_auth_token, revoke_auth_token
@@ -42,6 +43,7 @@ router.register("non-conformities", NonConformityViewSet, basename="non-conformi
 router.register("risk-education-sessions", RiskEducationSessionViewSet, basename="risk-education-session")
 router.register("clearance-outputs", ClearanceOutputViewSet, basename="clearance-output")
 router.register("approval-delegations", ApprovalDelegationViewSet, basename="approval-delegation")
+router.register("hazard-indications", HazardIndicationViewSet, basename="hazard-indication")
 
 urlpatterns = [
     path("v1/", include(router.urls)),
