@@ -46,8 +46,8 @@ def approve(user: Any, report: Report, **body: Any) -> Any:
 
 def test_a_submitted_overlapping_hazard_shows_the_reviewer_the_hazard_and_the_area_in_common(cast):
     old = register_hazard(cast, 100)
-    response = api(cast.clerk).post("/api/v1/reports/", {"kind": "nts", "date_of_information": "2024-01-15",
-                                                         "payload": half_over(cast), "submit": True}, format="json")  # fmt: skip
+    body = {"kind": "nts", "date_of_information": "2024-01-15", "payload": half_over(cast), "submit": True}
+    response = api(cast.clerk).post("/api/v1/reports/", body, format="json")
 
     assert response.status_code == 201, response.json()
     (warning,) = response.json()["warnings"]
@@ -77,7 +77,8 @@ def test_an_identical_polygon_with_another_starting_vertex_is_flagged_as_a_dupli
 def test_an_operator_learns_the_land_is_registered_but_not_another_operators_hazard_code(cast):
     old = register_hazard(cast, 100)  # Alpha's
     report = actions.create_report(acting_user=cast.outsider, organisation=cast.bravo, kind="nts",
-                                   date_of_information=old.date_of_information, payload=half_over(cast), submit=True)  # fmt: skip
+                                   date_of_information=old.date_of_information, payload=half_over(cast),
+                                   submit=True)  # fmt: skip
 
     body = api(cast.outsider).get(f"/api/v1/reports/{report.pk}/").json()
     (overlap,) = body["warnings"][0]["overlaps"]
@@ -171,8 +172,8 @@ def test_the_review_page_lists_the_overlapped_hazard_its_area_and_the_three_reso
     assert "5,0" in page and "m²" in page
     for value in ("merge", "link", "clip"):
         assert f'name="overlap" value="{value}"' in page
-    response = client.post(f"/reports/{report.pk}/review/",
-                           {"decision": "approve", "reconcile": "new", "overlap": "clip", "version": report.version})  # fmt: skip
+    decision = {"decision": "approve", "reconcile": "new", "overlap": "clip", "version": report.version}
+    response = client.post(f"/reports/{report.pk}/review/", decision)
     assert response.status_code == 302
     assert HazardOverlap.objects.get().resolution == "clip"
 
