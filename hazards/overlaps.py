@@ -79,8 +79,12 @@ def warnings_for(report: Any, user: Any = None) -> list[dict[str, Any]]:
     if spec is None or not spec.creates_hazard or report.hazard_id is not None or report.status == "approved":
         return []
     payload = report.payload if isinstance(report.payload, dict) else {}
-    raw = (payload.get("hazard") or {}).get("geometry") if isinstance(payload.get("hazard"), dict) else None
-    raw = raw or payload.get("geometry")
+    # Where each hazard-creating kind draws the new hazard: an NTS its polygon, a minefield record its perimeter.
+    field = "payload.hazard.geometry" if report.kind == "nts" else "payload.perimeter"
+    node: Any = payload
+    for part in field.split(".")[1:]:
+        node = node.get(part) if isinstance(node, dict) else None
+    raw = node
     if not raw:
         return []
     area, _problems = parse_area(raw, "geometry")
@@ -100,7 +104,6 @@ def warnings_for(report: Any, user: Any = None) -> list[dict[str, Any]]:
     words = "; ".join(o.words() if o.hazard_id in visible else
                       _("overlaps a hazard of another organisation by %(area)s m²") % {"area": f"{o.area_m2:,.0f}"}
                       for o in found)  # fmt: skip
-    field = "payload.hazard.geometry" if report.kind == "nts" else "payload.geometry"
     return [{"field": field, "message": _("%(overlaps)s: the approver merges, links or clips it") % {"overlaps": words},
              "kind": "duplicate" if any(o.identical for o in found) else "overlap", "overlaps": items}]  # fmt: skip
 
