@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -177,7 +178,10 @@ def shared_remaining_m2(
     Every national "remaining" total (dashboard, Article 5 forecast, Article 7, public figures) subtracts
     it from the newer hazard, so the land is counted once. `recorded_by`: only links approved by then.
     """
-    ids_sql, ids_params = hazards.order_by().values("id").query.sql_with_params()
+    try:
+        ids_sql, ids_params = hazards.order_by().values("id").query.sql_with_params()
+    except EmptyResultSet:  # no hazard at all (pk__in=[]): nothing shared
+        return {}
     params = [OverlapResolution.LINK.value, HazardStatus.CLOSED.value, HazardStatus.CLOSED.value,
               recorded_by or timezone.now(), *ids_params, *ids_params]  # fmt: skip
     with connection.cursor() as cur:
