@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from accounts.models import AuditEntry
     from assistance.models import Referral
     from casualties.models import Accident, Casualty
-    from hazards.models import HazardousArea
+    from hazards.models import HazardIndication, HazardousArea
     from interop.models import Import, ImportProfile
     from operations.models import Task
     from quality.models import Accreditation, Asset, NonConformity, QaVisit, QcInspection, Team
@@ -169,6 +169,23 @@ def may_report_on_hazard(user: AnyUser, hazard: HazardousArea) -> bool:
         return True
     orgs = [org for org, roles in scope.roles_by_org.items() if roles & WRITERS]
     return bool(orgs) and Task.objects.live().filter(hazard_id=hazard.pk, organisation_id__in=orgs).exists()
+
+
+def hazard_indications_for(user: AnyUser) -> QuerySet[HazardIndication]:
+    """Hazard indications (points not yet hazards) the user may see: as hazards, by organisation (decision 0048)."""
+    from hazards.models import HazardIndication
+
+    return _scoped(HazardIndication.objects.all(), user, "organisation_id")
+
+
+def access_hazard_indication(user: AnyUser, pk: int | str) -> HazardIndication:
+    """The hazard indication if the user may see it; a forbidden one and a missing one are the same 404."""
+    from hazards.models import HazardIndication
+
+    try:
+        return hazard_indications_for(user).select_related("organisation", "admin_area").get(pk=pk)
+    except (HazardIndication.DoesNotExist, ValueError, TypeError):
+        raise NotFoundOrNoAccess("No such hazard indication.") from None
 
 
 def reports_for(user: AnyUser) -> QuerySet[Report]:

@@ -27,6 +27,7 @@ from hazards.models import HazardousArea
 from reports.actions import approve_report, create_report, validate_report
 from reports.kinds import KINDS
 from vocab.choices import ActivityKind as A
+from vocab.choices import OverlapResolution
 
 START = dt.date(2022, 6, 1)
 
@@ -471,6 +472,10 @@ def play(story: Story, people: People, rng: random.Random, hazard: HazardousArea
                 )
         # A minefield record is rated by its approver (decision 0049): the demo's approver rates them medium.
         rating = "medium" if KINDS[step.kind].rated_by_approver else ""
-        report = approve_report(report, acting_user=approver, at=last, reliability=rating)
+        # Hazards are placed at random: one that overlaps a registered hazard is linked (decision 0048), as an
+        # approver does for two surveys of neighbouring land; the shared land is counted once.
+        report = approve_report(
+            report, acting_user=approver, at=last, reliability=rating, overlap=OverlapResolution.LINK
+        )
         hazard = report.hazard  # as this approval left it
     return hazard

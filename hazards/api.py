@@ -1,5 +1,5 @@
 """REST doors onto the register: hazards, the facts recorded on them, minefield records through their life,
-clearance outputs, the public summary.
+hazard indications (decision 0048), clearance outputs, the public summary.
 
 Parse → access check → query → render; written only through approved reports (reports/api.py). No rules
 live here.
@@ -11,7 +11,7 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import Q, QuerySet
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import viewsets
 from rest_framework.decorators import action, api_view, permission_classes
 from rest_framework.permissions import AllowAny
@@ -31,6 +31,7 @@ from hazards.models import (
     Evidence,
     Find,
     Handover,
+    HazardIndication,
     HazardousArea,
     HazardStatusChange,
     LandReleaseProduct,
@@ -39,6 +40,7 @@ from hazards.models import (
     MinefieldRecordTransfer,
 )
 from hazards.outputs import ClearanceOutput, clearance_statistics
+from vocab.choices import IndicationKind
 
 HAZARD_FILTERS = [
     OpenApiParameter("bbox", str, description="minlon,minlat,maxlon,maxlat (EPSG:4326)"),
@@ -345,3 +347,32 @@ def minefield_record_history(request: Request, pk: int) -> Response:
     record = access_minefield_record(request.user, pk)
     return Response({"record": record.pk, "hazard": record.hazard_id, "held_by": record.held_by,
                      "events": history(record)})  # fmt: skip
+
+
+# ---- hazard indications: points for survey and lifted minefields, not yet hazards (decision 0048)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("kind", str, enum=IndicationKind.values, description="suspected or lifted_minefield")
+        ]
+    )  # fmt: skip
+)
+class HazardIndicationViewSet(viewsets.ReadOnlyModelViewSet[HazardIndication]):
+    """Hazard indications: suspected contamination to survey, and lifted minefields (not yet hazards)."""
+
+    serializer_class = s.HazardIndicationSerializer
+    pagination_class = IdCursorPagination
+
+    def get_queryset(self) -> QuerySet[HazardIndication]:
+        qs = access.hazard_indications_for(self.request.user)
+        kind = self.request.query_params.get("kind")
+        if kind:
+            if kind not in IndicationKind.values:
+                raise ValidationFailed([Problem("kind", f"must be one of {', '.join(IndicationKind.values)}")])
+            qs = qs.filter(kind=kind)
+        return qs.order_by("id")
+
+    def get_object(self) -> Any:
+        return access.access_hazard_indication(self.request.user, self.kwargs["pk"])

@@ -14,6 +14,7 @@ from accounts.chain import seal_after_commit
 from accounts.models import AuditEntry, Organisation
 from hazards.models import HazardIndication
 from places.models import admin_area_at
+from vocab.choices import IndicationKind
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ class Indication:
     lat: float
     year: int | None
     place: str
+    kind: str = IndicationKind.SUSPECTED  # or a lifted minefield (decision 0048)
 
 
 def record_hazard_indications(
@@ -47,6 +49,7 @@ def record_hazard_indications(
                     location=Point(i.lon, i.lat, srid=4326),
                     year=i.year,
                     place=i.place,
+                    kind=i.kind,
                     admin_area=admin_area_at(Point(i.lon, i.lat, srid=4326)),
                     recorded_by=recorder,
                     recorded_at=now,
@@ -62,7 +65,13 @@ def record_hazard_indications(
                     action="hazard_indication.record",
                     object_type=HazardIndication._meta.label_lower,
                     object_id=str(h.pk),
-                    new={"source": source, "source_key": h.source_key, "year": h.year, "status": h.status},
+                    new={
+                        "source": source,
+                        "source_key": h.source_key,
+                        "year": h.year,
+                        "status": h.status,
+                        "kind": h.kind,
+                    },
                 )
                 for h in created
             ]

@@ -29,11 +29,13 @@ from vocab.choices import (
     EvidenceSource,
     FindCondition,
     HazardStatus,
+    IndicationKind,
     InspectedElement,
     InspectionCondition,
     LandUse,
     MarkingStatus,
     Method,
+    OverlapResolution,
     ProductKind,
     RecordSource,
     Reliability,
@@ -416,6 +418,7 @@ class HazardIndication(models.Model):
     source = models.CharField(max_length=40)  # "aicma-events"
     source_key = models.CharField(max_length=120)  # the source's identity of the point (no source ID: a fingerprint)
     location = models.PointField(srid=4326)
+    kind = models.CharField(max_length=20, choices=IndicationKind.choices, default=IndicationKind.SUSPECTED)
     year = models.PositiveSmallIntegerField(null=True, blank=True)  # the AICMA events give the year only
     place = models.CharField(max_length=300, blank=True)  # municipality and department as the source names them
     admin_area = models.ForeignKey(AdminArea, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -428,6 +431,29 @@ class HazardIndication(models.Model):
 
     def __str__(self) -> str:
         return f"Hazard indication {self.source} {self.year or ''} ({self.status})"
+
+
+class HazardOverlap(models.Model):
+    """A new hazard's overlap with a hazard already registered, and what its approver did about it (decision 0048).
+
+    Written by hazards.projections when the approval of a new hazard resolves an overlap (link or clip);
+    kept through replays (the clip is re-applied from `geom`), gone with either hazard.
+    """
+
+    hazard = models.ForeignKey(HazardousArea, on_delete=models.CASCADE, related_name="overlaps")
+    other = models.ForeignKey(HazardousArea, on_delete=models.CASCADE, related_name="overlapped_by")
+    report = models.ForeignKey("reports.Report", on_delete=models.CASCADE, related_name="overlaps")
+    resolution = models.CharField(max_length=10, choices=OverlapResolution.choices)
+    geom = models.MultiPolygonField(srid=4326, help_text="The overlap as it was at approval")
+    area_m2 = models.FloatField(help_text="The overlap's area at approval, in the new hazard's UTM zone")
+    identical = models.BooleanField(default=False, help_text="Same polygon (ST_Equals), whatever its start vertex")
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["hazard", "other"], name="hazard_overlap_pair")]
+        # Serves the national totals: linked overlaps of the hazards in scope.
+        indexes = [models.Index(fields=["resolution", "hazard"], name="hazard_overlap_resolution_idx")]
 
 
 # Clearance outputs reported in aggregate (no polygon) live in their own module; imported here so Django finds them.

@@ -23,6 +23,7 @@ from django.utils.module_loading import import_string
 
 from core.errors import Problem, ValidationFailed
 from core.geometry import ParsedArea, area_m2, as_multipolygon, local_srid, to_srid, to_wgs84_polygonal
+from hazards import overlaps as overlap_rules
 from hazards.attributes import NAMES
 from hazards.models import (
     Activity,
@@ -54,6 +55,7 @@ from vocab.choices import (
     Classification,
     EvidenceKind,
     HazardStatus,
+    OverlapResolution,
     ProductKind,
 )
 
@@ -239,6 +241,36 @@ def _new_hazard(
     return hazard
 
 
+def _set_polygon(hazard: HazardousArea, geom: GEOSGeometry) -> None:
+    """A new hazard's polygon changed before it is stored (clipped): its areas follow, in its own UTM zone."""
+    if hazard.benchmark is not None and hazard.benchmark.equals(hazard.geom.point_on_surface):
+        hazard.benchmark = geom.point_on_surface  # the default benchmark stays on the polygon; a surveyed one stays
+    hazard.geom = as_multipolygon(geom)
+    hazard.original_area_m2 = hazard.remaining_area_m2 = area_m2(hazard.geom, hazard.utm_srid)
+
+
+def _resolve_overlaps(hazard: HazardousArea, overlap: str, problems: list[Problem]) -> list[overlap_rules.Overlap]:
+    """A new hazard overlapping registered ones is approved only with the approver's resolution (decision 0048).
+
+    Merge is an approval that combines the report into the hazard it overlaps (reports.actions.approve_report);
+    here remain link (both kept, the overlap recorded and counted once) and clip (the new one loses it).
+    """
+    found = overlap_rules.find_overlaps(hazard.geom)
+    if not found:
+        return []
+    words = "; ".join(o.words() for o in found)
+    if overlap not in (OverlapResolution.LINK, OverlapResolution.CLIP):
+        problems.append(Problem("overlap", f"{words}: merge it into {found[0].code}, link or clip it"))
+        return []
+    if overlap == OverlapResolution.CLIP:
+        rest = overlap_rules.clip(hazard.geom, found)
+        if rest.empty or area_m2(rest, hazard.utm_srid) <= 0.01:
+            problems.append(Problem("overlap", f"{words}: nothing of the new hazard is left after clipping"))
+            return []
+        _set_polygon(hazard, rest)
+    return found
+
+
 # The product a re-survey's smaller polygon makes of the land it leaves out, by the survey that drew it.
 SHRINK_PRODUCT: dict[str, str] = {ActivityKind.NTS: ProductKind.CANCELLED, ActivityKind.TS: ProductKind.REDUCED}
 
@@ -311,6 +343,9 @@ class Plan:
     old_class: str = ""
     products: list[Fitted] = field(default_factory=list)
     reason: str = ""
+    #: Registered hazards a new one overlaps, and the approver's resolution (link or clip, decision 0048).
+    overlapped: list[overlap_rules.Overlap] = field(default_factory=list)
+    overlap: str = ""
 
 
 def plan_report(
@@ -321,13 +356,15 @@ def plan_report(
     override_reason: str,
     rebuild: HazardousArea | None = None,
     checking: bool = False,
+    overlap: str = "",
 ) -> Plan:
     """Check a report's Changes against the register and compute what they change; raise ValidationFailed.
 
     Reads only. Dispatched by the report's kind: a kind whose facts belong to no hazard is checked by
     its own module; every other kind by the register's rules below. `rebuild` is the hazard row that a
     replay re-creates from its first report. `checking` is the check at submission, where decisions
-    that belong to the approver (a reclassification's override) are not yet due.
+    that belong to the approver (a reclassification's override, an overlap's resolution: link or clip,
+    decision 0048) are not yet due.
     """
     spec = KINDS[report.kind]
     if spec.records_with:
@@ -336,7 +373,7 @@ def plan_report(
         if checking:
             import_string(spec.records_with[0])(report, changes, checking=True)
         return Plan(report, changes, own_facts=True)
-    return _plan_hazard(report, changes, reconcile, override_reason, rebuild, checking)
+    return _plan_hazard(report, changes, reconcile, override_reason, rebuild, checking, overlap)
 
 
 def _plan_hazard(
@@ -346,6 +383,7 @@ def _plan_hazard(
     override_reason: str,
     rebuild: HazardousArea | None,
     checking: bool,
+    overlap: str = "",
 ) -> Plan:
     """The register's rules for a report on a hazard (or registering one, or an EOD task outside any)."""
     problems: list[Problem] = []
@@ -388,6 +426,14 @@ def _plan_hazard(
     if not plan.stale and not checking:
         old_class = "" if creating else plan.old_class
         _check_classification(old_class, hazard.pk, report, changes, override_reason, problems)
+    if problems:
+        raise ValidationFailed(problems)
+    if creating and not checking:
+        if rebuild is None:
+            plan.overlapped = _resolve_overlaps(hazard, overlap, problems)
+            plan.overlap = overlap
+        elif (clipped := overlap_rules.clipped_on_replay(report, hazard.geom)) is not None:
+            _set_polygon(hazard, clipped)  # a replay clips what the approval clipped, as recorded then
     if problems:
         raise ValidationFailed(problems)
 
@@ -459,6 +505,8 @@ def write_plan(plan: Plan, *, at: dt.datetime | None = None) -> HazardousArea | 
             # Numbered at approval only: codes stay gap-free for checked submissions.
             hazard.code = _next_code(hazard_country(hazard.admin_area, report.organisation))
         hazard.save(force_insert=plan.insert)  # its facts refer to its row
+        if plan.overlapped and changes.geom is not None:
+            overlap_rules.record(hazard, report, changes.geom.geom, plan.overlapped, plan.overlap, at)
     else:
         hazard.save()
     _record_facts(hazard, report, changes, plan.products)
@@ -489,12 +537,15 @@ def apply_report(
     override_reason: str,
     at: dt.datetime | None = None,
     rebuild: HazardousArea | None = None,
+    overlap: str = "",
 ) -> HazardousArea | None:
     """Apply an approved report's Changes to the register (plan, then write); raise ValidationFailed with every problem.
 
     The caller holds the transaction and, for an existing hazard, its row lock.
     """
-    plan = plan_report(report, changes, reconcile=reconcile, override_reason=override_reason, rebuild=rebuild)
+    plan = plan_report(
+        report, changes, reconcile=reconcile, override_reason=override_reason, rebuild=rebuild, overlap=overlap
+    )
     return write_plan(plan, at=at)
 
 

@@ -11,6 +11,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 
 from accounts.models import Organisation
 from core.errors import Problem, ValidationFailed
+from hazards import overlaps
 from hazards.models import HazardousArea, HazardVersion, LandReleaseProduct
 from places.models import AdminArea
 from vocab.choices import AP_MINE_CATEGORIES, Classification, HazardStatus
@@ -131,7 +132,7 @@ def state_as_known_on(hazard: HazardousArea, on: dt.date, known_at: dt.datetime 
 
 def land_release_summary() -> list[dict[str, Any]]:
     """Public released-land figures by province: no personal data, no hazard geometry."""
-    rows = (
+    rows = list(
         HazardousArea.objects.values("admin_area__pcode", "admin_area__name")
         .annotate(
             hazards=Count("id"),
@@ -144,6 +145,12 @@ def land_release_summary() -> list[dict[str, Any]]:
         )
         .order_by("admin_area__pcode")
     )
+    # Land in two linked hazards is remaining once (decision 0048), taken off the newer hazard's province.
+    shared = overlaps.shared_remaining_m2(HazardousArea.objects.all(), by="admin_area")
+    pcodes = dict(AdminArea.objects.filter(pk__in=list(shared)).values_list("pk", "pcode")) if shared else {}
+    for r in rows:
+        r["remaining_m2"] = max(0.0, (r["remaining_m2"] or 0.0) - sum(
+            m2 for pk, m2 in shared.items() if pcodes.get(pk) == r["admin_area__pcode"]))  # fmt: skip
     return [
         {
             "admin_area": r["admin_area__pcode"],

@@ -13,6 +13,7 @@ from hazards.models import (
     Evidence,
     Find,
     Handover,
+    HazardIndication,
     HazardousArea,
     HazardStatusChange,
     HazardVersion,
@@ -153,3 +154,14 @@ class MinefieldRecordTransferSerializer(serializers.ModelSerializer[MinefieldRec
     class Meta:
         model = MinefieldRecordTransfer
         fields = ("id", "record", "hazard", "report", "on", "handed_from", "handed_to", "document_reference")
+
+
+class HazardIndicationSerializer(GeoFeatureModelSerializer):  # type: ignore[misc]  # rest_framework_gis ships no types
+    organisation = serializers.SlugRelatedField[Any](slug_field="code", read_only=True)
+    admin_area = serializers.SlugRelatedField[Any](slug_field="pcode", read_only=True)
+
+    class Meta:
+        model = HazardIndication
+        geo_field = "location"
+        # Not source_key / recorded_by: the source's row identity and who ran the import stay in the audit log.
+        fields = ("id", "kind", "status", "year", "place", "source", "organisation", "admin_area", "recorded_at")

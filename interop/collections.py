@@ -125,6 +125,16 @@ COLLECTIONS: dict[str, Collection] = {
             "date_of_information",
             publishable=("classification", "status", "admin_pcode", "admin_area", "date_of_information"),
         ),
+        # Points, not yet hazards (decision 0048): as hazards, for signed-in users; the authority may publish
+        # where and what kind, never the place names the source gave nor who reported it.
+        Collection(
+            "hazard_indications",
+            "Hazard indications",
+            "Points where contamination is suspected (for survey) or a minefield was lifted: not yet hazards.",
+            "Point",
+            "recorded_at",
+            publishable=("kind", "status", "year", "admin_pcode", "admin_area"),
+        ),
         Collection(
             "accidents",
             "Accidents",

@@ -29,6 +29,7 @@ from typing import Any
 
 from django.db.models import Sum
 
+from hazards import overlaps
 from hazards.models import HazardousArea, HazardStatusChange, LandReleaseProduct
 from hazards.queries import mined_areas
 from vocab.choices import Classification, HazardStatus, ProductKind
@@ -119,6 +120,9 @@ def forecast(
         row["classification"]: round(row["m2"], 1)
         for row in open_hazards.values("classification").annotate(m2=Sum("remaining_area_m2"))
     }
+    # Land in two linked hazards is to be released once (decision 0048).
+    for cls, m2 in overlaps.shared_remaining_m2(open_hazards, by="classification").items():
+        by_class[cls] = round(max(0.0, by_class.get(cls, 0.0) - m2), 1)
     remaining = sum(by_class.values())
     this_month = dt.date(today.year, today.month, 1)
     history_start = _month_add(this_month, -HISTORY_MONTHS)

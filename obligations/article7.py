@@ -20,7 +20,8 @@ from typing import Any
 from django.db.models import Q
 from django.db.models.functions import Coalesce
 
-from hazards.models import Find, HazardVersion, LandReleaseProduct, area_tolerance, is_mined_area
+from hazards import overlaps
+from hazards.models import Find, HazardousArea, HazardVersion, LandReleaseProduct, area_tolerance, is_mined_area
 from places.models import AdminArea
 from reports.models import Report
 from vocab.choices import (
@@ -82,10 +83,14 @@ def _released_by(iso3: str, year_end: dt.date, cutoff: dt.datetime) -> tuple[dic
 def _remaining(iso3: str, year_end: dt.date, cutoff: dt.datetime) -> list[dict[str, Any]]:
     """Hazards still to release on `year_end`: their state, remaining m² and the reports behind them."""
     released, release_reports = _released_by(iso3, year_end, cutoff)
+    states = _states_at(iso3, year_end, cutoff)
+    # Land in two linked hazards is to be released once (decision 0048): off the newer hazard's remaining.
+    shared = overlaps.shared_remaining_m2(HazardousArea.objects.filter(pk__in=[v["hazard_id"] for v in states]),
+                                          recorded_by=cutoff)  # fmt: skip
     out = []
-    for v in _states_at(iso3, year_end, cutoff):
+    for v in states:
         state = v["state"]
-        remaining = max(0.0, state["original_area_m2"] - released[v["hazard_id"]])
+        remaining = max(0.0, state["original_area_m2"] - released[v["hazard_id"]] - shared.get(v["hazard_id"], 0.0))
         if state["status"] == HazardStatus.CLOSED or remaining <= 0.5:
             continue
         out.append({**v, "remaining_m2": remaining, "reports": {v["report_id"], *release_reports[v["hazard_id"]]}})

@@ -29,7 +29,7 @@ from reports.kinds import KINDS
 from reports.kinds.base import TASK_OR_CALL_OUT, Changes
 from reports.models import Reconcile, Report, ReportStatus, ReportTransition
 from reports.workflow import EDITABLE, check_step
-from vocab.choices import Reliability
+from vocab.choices import OverlapResolution, Reliability
 
 
 def _now(at: dt.datetime | None) -> dt.datetime:
@@ -332,6 +332,7 @@ def approve_report(
     expected_hazard_version: int | None = None,
     sole_approval: str = "",
     reliability: str = "",
+    overlap: str = "",
 ) -> Report:
     """Approve and apply a report to the register in one transaction.
 
@@ -347,8 +348,17 @@ def approve_report(
 
     A kind rated by its approver (a minefield record, decision 0049) needs `reliability` (high, medium,
     low): the approver's judgement of the record, kept with the report so that a replay keeps it too.
+    A new hazard that overlaps registered ones needs `overlap` (decision 0048): "merge" combines the report
+    into `hazard` (one it overlaps, named by the door after its access check), "link" keeps both with the
+    overlap counted once, "clip" takes the overlap out of the new hazard.
     """
     at = _now(at)
+    if overlap and overlap not in OverlapResolution.values:
+        raise ValidationFailed([Problem("overlap", f"must be one of {', '.join(OverlapResolution.values)}")])
+    if overlap == OverlapResolution.MERGE:
+        if hazard is None:
+            raise ValidationFailed([Problem("hazard", "merge needs the registered hazard to merge into")])
+        reconcile = Reconcile.COMBINE
     with transaction.atomic():
         report = Report.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=report.pk)
         _check_version(report, expected_version)
@@ -381,7 +391,8 @@ def approve_report(
             _supersede(report.supersedes_id, acting_user=acting_user, at=at)
             if report.hazard_id is not None:
                 report.hazard = HazardousArea.objects.get(pk=report.hazard_id)  # as rebuilt without the old one
-        result = projections.apply_report(report, changes, reconcile=reconcile, override_reason=override_reason, at=at)
+        result = projections.apply_report(report, changes, reconcile=reconcile, override_reason=override_reason, at=at,
+                                          overlap=overlap)  # fmt: skip
         report.hazard = result
         _transition(report, ReportStatus.APPROVED, by=acting_user, at=at, reason=override_reason)
         report.approved_at, report.approved_by = at, signed_in(acting_user)
@@ -396,6 +407,7 @@ def approve_report(
                 "reconcile": reconcile,
                 "hazard": result.pk if result else None,
                 "hazard_version": result.version if result else None,
+                **({"overlap": overlap} if overlap else {}),
             },
             reason=override_reason,
         )

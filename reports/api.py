@@ -144,7 +144,9 @@ class ReportViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.R
         return s.ReportSerializer(*args, **kwargs)
 
     def _render(self, report: Report, status: int = 200) -> Response:
-        return pre.with_etag(Response(self.get_serializer(report).data, status=status), report)
+        serializer = self.get_serializer(report)
+        serializer.context["warnings"] = True  # one report: its overlaps with the register are measured
+        return pre.with_etag(Response(serializer.data, status=status), report)
 
     def current_state(self, record: Report | HazardousArea) -> dict[str, Any]:
         """The record a stale write lost to, as this caller may see it (clearground/api/errors.py renders it)."""
@@ -229,7 +231,8 @@ class ReportViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.R
                                         hazard=hazard, override_reason=data.get("override_reason", ""),
                                         reliability=data.get("reliability", ""),
                                         expected_version=_expected(request, data),
-                                        expected_hazard_version=data.get("hazard_version"))  # fmt: skip
+                                        expected_hazard_version=data.get("hazard_version"),
+                                        overlap=data.get("overlap", ""))  # fmt: skip
         return self._render(report)
 
     @extend_schema(request=s.ReasonSerializer, parameters=[pre.IF_MATCH], responses=VERSIONED_WRITE)

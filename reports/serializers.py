@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from accounts.personal import without_personal_data
 from casualties.disclosure import ACCIDENT_KIND, generalised_payload, report_payload_for
+from hazards import overlaps
 from reports.models import Report, ReportTransition
 
 
@@ -26,12 +27,22 @@ class ReportSerializer(serializers.ModelSerializer[Report]):
         slug_field="username", read_only=True, allow_null=True
     )
     payload = serializers.SerializerMethodField()
+    warnings = serializers.SerializerMethodField(
+        help_text="What the reviewer should see before approving (one report only, not in lists): overlaps of "
+        "a new hazard with registered ones (decision 0048)"
+    )
 
     class Meta:
         model = Report
         fields = ("id", "kind", "schema_version", "status", "organisation", "hazard", "task", "date_of_information",
                   "payload", "reconcile", "override_reason", "supersedes", "created_by", "created_at",
-                  "approved_by", "approved_at", "version")  # fmt: skip
+                  "approved_by", "approved_at", "version", "warnings")  # fmt: skip
+
+    def get_warnings(self, obj: Report) -> list[dict[str, Any]]:
+        if not self.context.get("warnings"):
+            return []  # a list of reports does not measure every polygon against the register
+        request = self.context.get("request")
+        return overlaps.warnings_for(obj, request.user if request is not None else None)
 
     def get_payload(self, obj: Report) -> dict[str, Any]:
         payload = (
@@ -76,6 +87,12 @@ class ApproveSerializer(VersionedWriteSerializer):
     reconcile = serializers.CharField(required=False, allow_blank=True)
     hazard = serializers.IntegerField(required=False, allow_null=True)
     override_reason = serializers.CharField(required=False, allow_blank=True, default="")
+    overlap = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="A new hazard overlapping registered ones: merge (into `hazard`), link or clip (decision 0048)",
+    )
     hazard_code = serializers.CharField(required=False, allow_blank=True, help_text="The hazard by its national code")
     reliability = serializers.CharField(
         required=False, allow_blank=True, default="", help_text="The approver's rating of a minefield record"

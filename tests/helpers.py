@@ -33,19 +33,29 @@ def submitted(
     )
 
 
-def approved(cast: Cast, kind: str, payload: dict[str, Any], *, reliability: str = "", **kwargs: Any) -> Report:
+def approved(
+    cast: Cast, kind: str, payload: dict[str, Any], *, reliability: str = "", overlap: str = "", **kwargs: Any
+) -> Report:
     """A report submitted by Alpha's clerk and approved by the authority's IM officer.
 
-    A kind its approver rates (a minefield record, decision 0049) is rated `reliability`, "high" unless given.
+    A kind its approver rates (a minefield record, decision 0049) is rated `reliability`, "high" unless given;
+    `overlap` resolves a new hazard's overlap with registered ones (decision 0048).
     """
     if KINDS[kind].rated_by_approver:
         reliability = reliability or "high"
-    return approve_report(submitted(cast, kind, payload, **kwargs), acting_user=cast.imo, reliability=reliability)
+    report = submitted(cast, kind, payload, **kwargs)
+    return approve_report(report, acting_user=cast.imo, reliability=reliability, overlap=overlap)
 
 
-def register_hazard(cast: Cast, size_m: float = 100.0, on: dt.date = DAY0, **hazard: Any) -> HazardousArea:
-    """A new SHA of size_m × size_m metres registered through an approved NTS report."""
-    report = approved(cast, "nts", cast.nts_payload(square(size_m), **hazard), on=on)
+def register_hazard(
+    cast: Cast, size_m: float = 100.0, on: dt.date = DAY0, *, overlap: str = "link", **hazard: Any
+) -> HazardousArea:
+    """A new SHA of size_m × size_m metres registered through an approved NTS report.
+
+    Every one is drawn at the origin, so a second overlaps the first: its approver links them (both kept,
+    the shared land counted once in national totals, decision 0048) unless `overlap` says otherwise.
+    """
+    report = approved(cast, "nts", cast.nts_payload(square(size_m), **hazard), on=on, overlap=overlap)
     assert report.hazard is not None
     return HazardousArea.objects.get(pk=report.hazard.pk)
 

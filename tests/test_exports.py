@@ -24,6 +24,7 @@ from pyogrio import raw
 
 from clearground.test import Cast, point, rect
 from core.errors import ValidationFailed
+from hazards.indications import Indication, record_hazard_indications
 from interop.collections import COLLECTIONS
 from interop.exports import EXPORTERS, export, exporter_for, parse_request
 from interop.exports.base import DATE, DATETIME, FLOAT, INT
@@ -55,6 +56,9 @@ def world(cast: Cast) -> Cast:
                           payload=accident_payload(location=point(900, 900),
                                                    occurred_at="2024-01-30T08:00:00Z"))  # fmt: skip
     approve_report(bravo, acting_user=cast.imo)
+    lifted = point(700, 700)["coordinates"]  # a lifted minefield: a hazard indication, not a hazard (decision 0048)
+    record_hazard_indications([Indication("W-1", lifted[0], lifted[1], 2021, "Near the old road", "lifted_minefield")],
+                              acting_user=cast.imo, organisation=cast.alpha, source="test")  # fmt: skip
     return cast
 
 

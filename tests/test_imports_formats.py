@@ -87,11 +87,13 @@ def test_an_xlsx_sheet_with_wkt_is_read(tmp_path):
 
 
 def test_an_invalid_polygon_is_repaired_and_the_repair_noted_null_and_empty_ones_are_rejected(cast, tmp_path):
-    path = write_layer(tmp_path / "mixed.gpkg", "GPKG", [square_wkt(0), bowtie_wkt(), None, "POLYGON EMPTY"],
+    # The good square 1 km east of the bow-tie: overlapping, the bow-tie would wait for review (decision 0048).
+    path = write_layer(tmp_path / "mixed.gpkg", "GPKG", [square_wkt(1000), bowtie_wkt(), None, "POLYGON EMPTY"],
                        ["good", "bowtie", "null", "empty"])  # fmt: skip
     imp = service.run_import(new_import(cast, path, "nts"), acting_user=cast.imo, approve=True, sole_approval=SOLE)
 
-    assert imp.counts == {"read": 4, "imported": 1, "repaired": 1, "rejected": 2, "duplicates": 0}
+    assert imp.counts == {"read": 4, "imported": 1, "repaired": 1, "rejected": 2, "duplicates": 0,
+                          "geometries_repaired": 1}  # fmt: skip
     header, *rows = list(csv.reader(io.StringIO(imp.report_csv)))
     assert header == ["row", "status", "field", "reason"]
     assert rows[0][:3] == ["2", "repaired", "geometry"] and rows[0][3].startswith("repaired with MakeValid: Self-")

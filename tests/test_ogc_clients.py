@@ -29,6 +29,7 @@ from pyogrio import raw
 
 from accounts.tokens import issue_token
 from clearground.test import Cast, point, rect
+from hazards.indications import Indication, record_hazard_indications
 from interop.collections import COLLECTIONS
 from reports.actions import approve_report, create_report
 from tests.helpers import activity, approved, register_hazard
@@ -97,6 +98,9 @@ def world(cast: Cast) -> Cast:
     bravo = create_report(acting_user=cast.outsider, organisation=cast.bravo, kind="accident",
                           date_of_information=dt.date(2024, 2, 1), submit=True, payload=payload)  # fmt: skip
     approve_report(bravo, acting_user=cast.imo)
+    lifted = point(700, 700)["coordinates"]  # a lifted minefield: a hazard indication, not a hazard (decision 0048)
+    record_hazard_indications([Indication("W-1", lifted[0], lifted[1], 2021, "Near the old road", "lifted_minefield")],
+                              acting_user=cast.imo, organisation=cast.alpha, source="test")  # fmt: skip
     return cast
 
 

@@ -38,6 +38,7 @@ from accounts.tokens import issue_token
 from assistance.actions import refer_casualty
 from casualties.models import Accident, Casualty
 from clearground.test import DAY0, LAT0, LON0, Cast, make_cast, point, rect, square
+from hazards.indications import Indication, record_hazard_indications
 from hazards.models import Activity, HazardousArea
 from interop.exports import EXPORTERS
 from interop.imports import service as imports
@@ -156,6 +157,7 @@ LISTS: dict[str, tuple[str, str]] = {
     "non-conformities": ("quality.NonConformity", "organisation__code"),
     "risk-education-sessions": ("risk_education.RiskEducationSession", "organisation__code"),
     "clearance-outputs": ("hazards.ClearanceOutput", "organisation__code"),
+    "hazard-indications": ("hazards.HazardIndication", "organisation__code"),
     "imports": ("interop.Import", "organisation__code"),
     "tasks": ("operations.Task", "organisation__code"),
     "teams": ("quality.Team", "organisation__code"),
@@ -232,6 +234,9 @@ def build_world(tmp: Path) -> World:
     pk["re_report"] = re_report.pk
     pk["re_session"] = RiskEducationSession.objects.get(report=re_report).pk
     pk["summary_report"] = approved("clearance_summary", clearance_summary()).pk
+    lifted = point(600, 600)["coordinates"]  # Alpha's lifted minefield: a hazard indication (decision 0048)
+    old_minefield = Indication("O-1", lifted[0], lifted[1], 2020, "Alpha's old minefield", "lifted_minefield")
+    record_hazard_indications([old_minefield], acting_user=cast.imo, organisation=cast.alpha, source="test")
 
     activity = Activity.objects.get(report=cleared)
     qc = create_report(acting_user=cast.qa, organisation=cast.authority, kind="qc_inspection",
@@ -440,7 +445,8 @@ def api_reads() -> list[Probe]:
     probes.append(Probe("api", "get", "/api/v1/hazards/{pk}/history/", target="hazard"))
     probes.append(Probe("api", "get", "/api/v1/hazards/{pk}/state/?on=2024-02-15", target="hazard"))
     for r in ("products", "activities", "finds", "evidence", "handovers", "minefield-records", "status-changes",
-              "qa-visits", "clearance-outputs", "minefield-inspections", "minefield-record-handovers"):  # fmt: skip
+              "qa-visits", "clearance-outputs", "minefield-inspections", "minefield-record-handovers",
+              "hazard-indications"):  # fmt: skip
         probes.append(Probe("api", "get", f"/api/v1/{r}/{{pk}}/", target=f"first:{r}"))
     probes.append(Probe("api", "get", "/api/v1/minefield-records/{pk}/history/", target="first:minefield-records"))
     # Alpha's record is overdue on this day; Bravo's list must stay as empty as Bravo's own register.

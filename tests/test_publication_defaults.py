@@ -214,7 +214,7 @@ def test_signed_in_members_keep_every_collection_they_read_before(minefield: Cas
     client.force_login(minefield.clerk)
     listed = collection_ids(client.get("/ogc/collections"))
     assert listed == ["hazardous_areas", "land_release_products", "activities", "finds", "risk_education_sessions",
-                      "released_land", "hazard_warnings", "accidents"]  # fmt: skip
+                      "released_land", "hazard_warnings", "hazard_indications", "accidents"]  # fmt: skip
     hazard = client.get("/ogc/collections/hazardous_areas/items").json()["features"][0]["properties"]
     assert hazard["devices_suspected"] == "ap_mine"
 

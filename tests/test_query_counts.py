@@ -112,7 +112,7 @@ def test_a_page_of_reports_takes_three_queries_for_an_im_officer(
     assert len(response.json()["results"]) == 100
 
 
-def test_an_approval_through_the_api_takes_nineteen_queries(
+def test_an_approval_through_the_api_takes_twenty_queries(
     db: None, register: Cast, django_assert_num_queries: Any
 ) -> None:
     report = create_report(
@@ -132,16 +132,16 @@ def test_an_approval_through_the_api_takes_nineteen_queries(
     #   5. who imported it, if anyone (the four-eyes rule counts importers as authors, decision 0036)
     #   6. transition submitted → validated
     # projections.plan_report (a new hazard; reads only, decision 0047):
-    #   7. admin area containing the polygon
-    # projections.write_plan: 8. next hazard code  9. INSERT hazard (its final state: a new hazard has no
+    #   7. admin area containing the polygon  8. registered hazards it overlaps (decision 0048)
+    # projections.write_plan: 9. next hazard code  10. INSERT hazard (its final state: a new hazard has no
     #   earlier products to read, nor a second UPDATE of totals, since the plan is computed before the write)
-    #   10. INSERT activity  11. INSERT evidence  12. INSERT status change  13. INSERT version (its sequence is
-    #   the hazard's version)  14. transition validated → approved  15. UPDATE report  16. audit row
-    #   17. RELEASE SAVEPOINT
+    #   11. INSERT activity  12. INSERT evidence  13. INSERT status change  14. INSERT version (its sequence is
+    #   the hazard's version)  15. transition validated → approved  16. UPDATE report  17. audit row
+    #   18. RELEASE SAVEPOINT
     # Rendering the response:
-    #   18. personal_data.read audit row (the IM officer sees the informant)
-    #   19. created_by, for its username (approve_report reloads the report with its organisation only)
-    with django_assert_num_queries(19):
+    #   19. personal_data.read audit row (the IM officer sees the informant)
+    #   20. created_by, for its username (approve_report reloads the report with its organisation only)
+    with django_assert_num_queries(20):
         response = client.post(f"/api/v1/reports/{report.pk}/approve/", {}, format="json")
 
     assert response.status_code == 200

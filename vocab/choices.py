@@ -32,6 +32,23 @@ class HazardStatus(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
+class IndicationKind(models.TextChoices):
+    """What a hazard indication (a point, not yet a hazard) says was there (decision 0048)."""
+
+    SUSPECTED = "suspected", _("Suspected contamination")
+    # A minefield that was lifted (removed) there: the land may hold what was missed, but it is no suspicion
+    # of a new minefield, and Form C / the map must not count it as one.
+    LIFTED_MINEFIELD = "lifted_minefield", _("Lifted minefield")
+
+
+class OverlapResolution(models.TextChoices):
+    """What the approver of a new hazard did about its overlap with registered hazards (decision 0048)."""
+
+    MERGE = "merge", _("Merged into the registered hazard")
+    LINK = "link", _("Linked: both kept, the overlap counted once")
+    CLIP = "clip", _("Clipped: the new hazard loses the overlap")
+
+
 class EvidenceKind(models.TextChoices):
     DIRECT = "direct", _("Direct")
     INDIRECT = "indirect", _("Indirect")

@@ -66,6 +66,7 @@ router.register("ordnance-models", OrdnanceModelViewSet, basename="ordnance-mode
 router.register("tasks", TaskViewSet, basename="task")
 router.register("teams", TeamViewSet, basename="team")
 router.register("assets", AssetViewSet, basename="asset")
+router.register("hazard-indications", hazards.HazardIndicationViewSet, basename="hazard-indication")
 
 # Imports, their jobs and import profiles: a router of their own, so they are not listed at the API
 # root (/api/v1/), as they never were.

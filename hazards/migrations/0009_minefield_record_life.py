@@ -27,7 +27,7 @@ def rate_earlier_records(apps: Any, schema_editor: Any) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("hazards", "0007_handover_parcel"),
+        ("hazards", "0008_overlaps_and_indication_kinds"),
         ("reports", "0006_report_content_changed_by_and_approval_delegations"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -129,6 +129,17 @@ HXL: dict[str, dict[str, str]] = {
         "remaining_m2": "#indicator+area_m2+remaining",
         "latest_information": "#date+reported",
     },
+    "hazard_indications": {
+        "id": "#meta+id",
+        "kind": "#loc+type+indication",  # suspected contamination, or a lifted minefield
+        "status": "#status",
+        "year": "#date+year",
+        "place": "#loc+name",
+        "source": "#meta+source",
+        **_ORG,
+        **_ADMIN,
+        "recorded_at": "#date+recorded",
+    },
     "hazard_warnings": {
         "id": "#meta+id",
         "classification": "#loc+type",

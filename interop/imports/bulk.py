@@ -54,9 +54,10 @@ from hazards.models import (
     HazardStatusChange,
     HazardVersion,
 )
+from hazards.overlaps import MIN_OVERLAP_M2, Overlap
 from hazards.projections import STATE_FIELDS, _check_classification
 from interop.imports.target import EntryContext, Outcome, Row
-from interop.imports.targets_hazards import NtsTarget
+from interop.imports.targets_hazards import NtsTarget, overlap_screen
 from interop.models import ImportedRecord
 from places.models import AdminArea
 from reports.actions import parse_report
@@ -237,14 +238,71 @@ def enter_set_wise(target: NtsTarget, rows: list[Row], ctx: EntryContext) -> Ite
     ctx.progress(len(rows) - len(prepared) - len(per_row))
     if prepared:
         _geometries(prepared)
+        # Overlaps with the register and between the file's rows, found set-wise (decision 0048): a duplicate
+        # is not entered; an overlapping row goes the per-row way, entered for review and not approved.
+        screened = _overlaps(prepared)
+        for p in prepared:
+            if p.row.number in screened:
+                per_row.append(p.row)
+        prepared = [p for p in prepared if p.row.number not in screened]
+    else:
+        screened = {}
+    if prepared:
         ids = _write(target, prepared, ctx)
         for p in prepared:
             outcomes[p.row.number] = Outcome(p.row.number, record=f"report {ids[p.row.number]}")
     if per_row:
-        for outcome in NtsTarget.enter_many(target, per_row, ctx):
+        per_row.sort(key=lambda r: r.number)
+        for outcome in NtsTarget.enter_per_row(target, per_row, ctx, screened):
             outcomes[outcome.number] = outcome
     for row in rows:
         yield outcomes[row.number]
+
+
+# Every accepted row's polygon against the registered hazards not closed, and against the rows before it in the file,
+# each overlap measured in the row's UTM zone (as hazards.overlaps.find_overlaps measures one polygon).
+def _overlaps_sql() -> str:
+    return (
+        """
+    WITH s AS (
+        SELECT b.n, b.geom, """
+        + _UTM.replace("c.centroid", "ST_Centroid(b.geom)")
+        + """ AS srid
+        FROM bulk_nts_shapes b
+    )
+    SELECT s.n, h.code, 0, ST_Area(ST_Transform(ST_Intersection(h.geom, s.geom), s.srid)), ST_Equals(h.geom, s.geom)
+    FROM s JOIN {hazard} h ON h.geom && s.geom AND ST_Intersects(h.geom, s.geom) AND h.status <> 'closed'
+    UNION ALL
+    SELECT b.n, '', a.n, ST_Area(ST_Transform(ST_Intersection(a.geom, b.geom), b.srid)), ST_Equals(a.geom, b.geom)
+    FROM s a JOIN s b ON a.n < b.n AND a.geom && b.geom AND ST_Intersects(a.geom, b.geom)
+    ORDER BY 1, 4 DESC
+    """
+    )
+
+
+def _overlaps(prepared: list[_Prepared]) -> dict[int, tuple[list[Problem], list[Problem]]]:
+    """Row number → (duplicate, notes) of every row that overlaps a registered hazard or an earlier row."""
+    found: dict[int, tuple[list[Overlap], list[tuple[int, float, bool]]]] = {}
+    with connection.cursor() as django_cursor:
+        cur = django_cursor.cursor
+        cur.execute("CREATE TEMP TABLE bulk_nts_shapes (n int4, geom geometry(Geometry, 4326)) ON COMMIT DROP")
+        with cur.copy("COPY bulk_nts_shapes (n, geom) FROM STDIN") as copy:
+            for p in prepared:
+                copy.write_row([p.row.number, "SRID=4326;" + shapely.to_wkt(shapely.from_wkb(p.wkb),
+                                                                               rounding_precision=-1)])  # fmt: skip
+        cur.execute("CREATE INDEX ON bulk_nts_shapes USING gist (geom)")
+        cur.execute("ANALYZE bulk_nts_shapes")
+        cur.execute(sql.SQL(_overlaps_sql()).format(hazard=_table(HazardousArea)))
+        for n, code, other, area, same in cur.fetchall():
+            if not same and area < MIN_OVERLAP_M2:
+                continue  # a sliver along a shared boundary
+            register, rows = found.setdefault(int(n), ([], []))
+            if other:
+                rows.append((int(other), float(area), bool(same)))
+            else:
+                register.append(Overlap(0, code, float(area), bool(same)))
+        cur.execute("DROP TABLE bulk_nts_shapes")
+    return {n: overlap_screen(register, rows) for n, (register, rows) in found.items()}
 
 
 def _table(model: Any) -> sql.Identifier:

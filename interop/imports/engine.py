@@ -41,12 +41,26 @@ class RowResult:
     problems: list[Problem] = field(default_factory=list)  # why rejected / duplicate
     repairs: list[Problem] = field(default_factory=list)
     record: str = ""
+    notes: list[Problem] = field(default_factory=list)  # of an entered row: e.g. the hazards it overlaps (0048)
+    geometry_repaired: bool = False  # its polygon was repaired, whatever then became of the row
 
     def as_dict(self) -> dict[str, Any]:
-        notes = self.problems if self.status in (REJECTED, DUPLICATE) else self.repairs
+        notes = _notes(self)
         return {"row": self.number, "status": self.status, "payload": self.payload,
                 "problems": [{"field": p.field, "reason": p.message} for p in notes],
                 **({"record": self.record} if self.record else {})}  # fmt: skip
+
+
+def _notes(r: RowResult) -> list[Problem]:
+    """What the account says of a row: why it was rejected or is a duplicate, else its repairs, then its notes.
+
+    A rejected row's repairs are said too: a released area no hazard holds was still repaired (issue 15 point 7).
+    """
+    if r.status == DUPLICATE:
+        return r.problems
+    if r.status == REJECTED:
+        return r.problems + r.repairs
+    return r.repairs + r.notes
 
 
 def _json_safe(value: Any) -> Any:
@@ -86,13 +100,18 @@ class Evaluation:
         c = {"read": len(self.results), "imported": 0, "repaired": 0, "rejected": 0, "duplicates": 0}
         for r in self.results:
             c["duplicates" if r.status == DUPLICATE else r.status] += 1
+        # Repaired polygons of rows rejected later (a released area no hazard holds) are repairs all the same;
+        # counted apart, and only when there are any, so that "repaired" keeps meaning rows entered repaired.
+        fixed = sum(r.geometry_repaired for r in self.results)
+        if fixed:
+            c["geometries_repaired"] = fixed
         return c
 
     def problems(self) -> list[dict[str, Any]]:
         """Every row's problems and repairs: row, status, field, reason."""
         out: list[dict[str, Any]] = []
         for r in self.results:
-            notes = r.problems if r.status in (REJECTED, DUPLICATE) else r.repairs
+            notes = _notes(r)
             out.extend({"row": r.number, "status": r.status, "field": p.field, "reason": p.message} for p in notes)
         return out
 
@@ -109,10 +128,12 @@ class Evaluation:
         by_number = {r.number: r for r in self.results}
         for o in outcomes:
             r = by_number[o.number]
-            if o.problems:
+            if o.duplicate:
+                r.status, r.problems = DUPLICATE, o.problems
+            elif o.problems:
                 r.status, r.problems = REJECTED, o.problems
             else:
-                r.record = o.record
+                r.record, r.notes = o.record, o.notes
 
 
 def evaluate(source: Source, *, target: Target, mapping: dict[str, Any], crs: Crs | None, file_name: str,
@@ -222,6 +243,9 @@ def evaluate(source: Source, *, target: Target, mapping: dict[str, Any], crs: Cr
     for result, row, geom, merged in candidates:
         wkt = shapely.to_wkt(geom, rounding_precision=-1) if merged else checked.wkt[row.number - 1]
         row.wkt = str(wkt) if wkt is not None else ""
+        # The polygon as the file drew it, when repaired: a target whose pipeline repairs (nts) repairs it again
+        # there, so that the repair note lands on the hazard too (decision 0002), not only in the evidence.
+        row.unrepaired_wkt = "" if merged else checked.unrepaired.get(row.number - 1, "")
         target.finish(row, geom, file_name=file_name)
         late = target.check(row)
         if late:
@@ -239,6 +263,8 @@ def evaluate(source: Source, *, target: Target, mapping: dict[str, Any], crs: Cr
             result.problems = [Problem(id_column or "row", f"already imported ({stored[row.key]}, key {row.key})")]
         else:
             accepted.append(row)
+    for r in results:
+        r.geometry_repaired = (r.number - 1) in checked.repairs
     return Evaluation(results, accepted)
 
 

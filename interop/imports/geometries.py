@@ -34,6 +34,7 @@ class Checked:
     wkt: list[str | None]
     problems: dict[int, list[Problem]] = field(default_factory=dict)
     repairs: dict[int, list[Problem]] = field(default_factory=dict)
+    unrepaired: dict[int, str] = field(default_factory=dict)  # WKT before the repair, of the repaired rows
 
 
 def _transform_coordinates(crs: Crs, coords: np.ndarray) -> np.ndarray:
@@ -88,6 +89,7 @@ def check(wkb: list[bytes | None], *, wanted: str, kind: str, crs: Crs | None, r
     else:
         reject(outside, f"coordinates outside the longitude/latitude range after reprojection from {crs.label}")
     repairs: dict[int, list[Problem]] = {}
+    unrepaired: dict[int, str] = {}
     if wanted == "polygon" and ok.any():
         invalid = np.zeros(n, dtype=bool)
         invalid[ok] = ~shapely.is_valid(shapes[ok])
@@ -98,8 +100,9 @@ def check(wkb: list[bytes | None], *, wanted: str, kind: str, crs: Crs | None, r
                 problems[int(i)] = found
                 ok[i] = False
                 continue
+            unrepaired[int(i)] = str(shapely.to_wkt(shapes[i], rounding_precision=-1))
             shapes[i] = shapely.from_wkb(bytes(area.geom.wkb))
             repairs[int(i)] = [Problem("geometry", area.repair_note)]
     shapes[~ok] = None
     wkt = shapely.to_wkt(shapes, rounding_precision=-1).tolist()
-    return Checked(shapes, wkt, problems, repairs)
+    return Checked(shapes, wkt, problems, repairs, unrepaired)

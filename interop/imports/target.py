@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Organisation
-from core.errors import CleargroundError, Problem
+from core.errors import CleargroundError, Problem, ValidationFailed
 from interop.models import Import, ImportedRecord
 from reports import actions
 from reports.models import Report, ReportStatus
@@ -37,6 +37,7 @@ class Row:
     attributes: dict[str, Any]  # the source row as read (JSON-safe), kept with the record
     repairs: list[Problem] = field(default_factory=list)
     wkt: str = ""  # the geometry in EPSG:4326, full precision ("" for a target without geometry)
+    unrepaired_wkt: str = ""  # when the engine repaired it: the polygon before the repair, in EPSG:4326
 
 
 @dataclass
@@ -46,6 +47,8 @@ class Outcome:
     number: int
     problems: list[Problem] = field(default_factory=list)
     record: str = ""  # "report 12", "hazard indication 7"
+    notes: list[Problem] = field(default_factory=list)  # what the reviewer should know of an entered row
+    duplicate: bool = False  # the row is already in the register (an identical hazard): not entered
 
 
 @dataclass
@@ -118,16 +121,35 @@ class Target:
             out.update((k, f"report {pk}") for k, pk in found)
         return out
 
+    def screen(self, row: Row) -> tuple[list[Problem], list[Problem]]:
+        """Before a row enters: (why it is a duplicate of what the register holds, notes that leave it for review).
+
+        A duplicate is not entered; a row with notes is entered but not approved in the run, so that a
+        reviewer decides on it (an NTS polygon overlapping registered hazards, decision 0048).
+        """
+        return [], []
+
     def enter_many(self, rows: list[Row], ctx: EntryContext) -> Iterator[Outcome]:
         """Enter rows through the report pipeline, one savepoint each; yield one Outcome per row."""
+        return self.enter_per_row(rows, ctx, {})
+
+    def enter_per_row(
+        self, rows: list[Row], ctx: EntryContext, screened: dict[int, tuple[list[Problem], list[Problem]]]
+    ) -> Iterator[Outcome]:
+        """The per-row path; `screened`: rows already screened set-wise (by number); the rest are screened here."""
         now = timezone.now()
         for row in rows:
+            duplicate, notes = screened[row.number] if row.number in screened else self.screen(row)
+            if duplicate:
+                yield Outcome(row.number, duplicate, duplicate=True)
+                ctx.progress(1)
+                continue
             try:
                 with transaction.atomic():
                     report = actions.create_report(acting_user=ctx.author, organisation=ctx.organisation,
                                                    kind=self.kind, date_of_information=ctx.date_of_information,
                                                    payload=row.payload, submit=True)  # fmt: skip
-                    if ctx.approver is not None:
+                    if ctx.approver is not None and not notes:
                         actions.approve_report(report, acting_user=ctx.approver, sole_approval=ctx.sole_approval)
                     ImportedRecord.objects.create(source=self.source, key=row.key, report=report, row=row.attributes,
                                                   snapshot=ctx.import_.original_name[:200], imported_at=now,
@@ -135,7 +157,7 @@ class Target:
             except CleargroundError as exc:
                 yield Outcome(row.number, exc.problems or [Problem("report", exc.message)])
             else:
-                yield Outcome(row.number, record=f"report {report.pk}")
+                yield Outcome(row.number, record=f"report {report.pk}", notes=notes)
             ctx.progress(1)
 
     def approve(self, import_: Import, *, acting_user: User) -> int:
@@ -150,6 +172,11 @@ class Target:
         )
         n = 0
         for report in reports:
-            actions.approve_report(report, acting_user=acting_user)
+            try:
+                actions.approve_report(report, acting_user=acting_user)
+            except ValidationFailed as exc:
+                if any(p.field != "overlap" for p in exc.problems):
+                    raise
+                continue  # overlaps registered hazards: the reviewer merges, links or clips it (decision 0048)
             n += 1
         return n

@@ -8,12 +8,16 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.contrib.gis.geos import GEOSGeometry
+from django.db import connection
 
 from core.errors import Problem
+from core.geometry import local_srid
 from hazards.indications import Indication, record_hazard_indications
 from hazards.models import HazardIndication, HazardousArea
+from hazards.overlaps import Overlap, find_overlaps
 from interop.imports.target import EntryContext, Outcome, Row, Target, chunks
 from interop.models import Import
+from vocab.choices import IndicationKind
 
 
 class NtsTarget(Target):
@@ -47,9 +51,15 @@ class NtsTarget(Target):
             out.update((code, f"hazard {code} (id {pk}) in the register") for code, pk in found)
         return out
 
+    def screen(self, row: Row) -> tuple[list[Problem], list[Problem]]:
+        """A polygon identical to a registered hazard is a duplicate; one overlapping any is left for review."""
+        found = find_overlaps(GEOSGeometry(row.wkt, srid=4326))
+        return overlap_screen(found, [])
+
     def finish(self, row: Row, geom: Any, *, file_name: str) -> None:
         hazard = row.payload.setdefault("hazard", {})
-        hazard["geometry"] = row.wkt
+        # The report repairs an invalid polygon itself, as it would a typed-in one, and the hazard keeps the note.
+        hazard["geometry"] = row.unrepaired_wkt or row.wkt
         hazard.setdefault("name", f"{file_name} row {row.number}")
         evidence = row.payload.get("evidence") or []
         if evidence and isinstance(evidence[0], dict):
@@ -61,17 +71,34 @@ class NtsTarget(Target):
             )
 
 
+def overlap_screen(found: list[Overlap], rows: list[tuple[int, float, bool]]) -> tuple[list[Problem], list[Problem]]:
+    """(duplicate, notes) of a polygon from the registered hazards it overlaps and the earlier rows of its file
+    it overlaps (row number, m², identical) (decision 0048)."""
+    same = [o.words() for o in found if o.identical] + [f"identical to row {n} of this file" for n, _a, i in rows if i]
+    if same:
+        return [Problem("geometry", "; ".join(same))], []
+    words = [o.words() for o in found] + [f"overlaps row {n} of this file by {a:,.0f} m²" for n, a, _i in rows]
+    if not words:
+        return [], []
+    return [], [Problem("geometry", "; ".join(words) + ": entered for review, not approved; the reviewer merges, "
+                                                         "links or clips it")]  # fmt: skip
+
+
 class HazardIndicationTarget(Target):
-    """Each point row records a hazard indication "for survey" (hazards.indications), like the AICMA events."""
+    """Each point row records a hazard indication "for survey" (hazards.indications), like the AICMA events.
+
+    Its `kind` (a profile's fixed value or a column) says what the point is: suspected contamination (the
+    default) or a lifted minefield, where a minefield was removed (vocab IndicationKind, decision 0048).
+    """
 
     kind = "hazard_indication"
-    label = "Hazard indication: a suspected-contamination point for survey"
+    label = "Hazard indication: a suspected-contamination point, or a lifted minefield, for survey"
     geometry = "point"
     geometry_path = "location"
     default_mapping = {"notes_field": "place"}
 
     def base_payload(self, *, file_name: str, on: dt.date) -> dict[str, Any]:
-        return {"year": None, "place": ""}
+        return {"year": None, "place": "", "kind": IndicationKind.SUSPECTED.value}
 
     def finish(self, row: Row, geom: Any, *, file_name: str) -> None:
         row.payload["location"] = {"type": "Point", "coordinates": [geom.x, geom.y]}
@@ -95,13 +122,17 @@ class HazardIndicationTarget(Target):
             if year is not None and not (isinstance(year, int) and 1800 <= year <= dt.date.today().year):
                 problems[row.number] = [Problem("year", f"{year} is not a year between 1800 and now")]
                 continue
+            kind = p.get("kind") or IndicationKind.SUSPECTED.value
+            if kind not in IndicationKind.values:
+                problems[row.number] = [Problem("kind", f"'{kind}' is not one of {', '.join(IndicationKind.values)}")]
+                continue
             place = str(p.get("place") or "")
             if len(place) > 300:
                 # HazardIndication.place holds 300 characters; the whole row is kept in the stored file.
                 problems[row.number] = [Problem("place", f"is {len(place)} characters; at most 300 fit")]
                 continue
             lon, lat = p["location"]["coordinates"][:2]
-            good.append((row, Indication(row.key, lon, lat, year, place)))
+            good.append((row, Indication(row.key, lon, lat, year, place, kind)))
         created = {h.source_key: h.pk for h in record_hazard_indications(
             [i for _, i in good], acting_user=ctx.approver or ctx.author, organisation=ctx.organisation,
             source=self.source)}  # fmt: skip
@@ -122,7 +153,8 @@ class ReleasedAreaTarget(Target):
     Land is released from a hazard in the register by a land-release report that states how (method,
     depth); a file of released polygons says neither in structured form. So each row is rejected with
     the reason an information officer acts on: no hazard contains it, or which hazard does and that a
-    clearance or survey report on it is needed.
+    clearance or survey report on it is needed, or, for a polygon crossing hazard boundaries, how many m²
+    lie in which hazard (proposed as its released land) and how many lie outside every hazard (0048).
     """
 
     kind = "released_area"
@@ -139,14 +171,45 @@ class ReleasedAreaTarget(Target):
 
     def enter_many(self, rows: list[Row], ctx: EntryContext) -> Iterator[Outcome]:
         for row in rows:
-            geom = GEOSGeometry(row.payload["geometry"], srid=4326)
-            hazard = HazardousArea.objects.filter(geom__covers=geom).exclude(status="closed").first()
-            if hazard is None:
-                reason = "no hazard in the register contains this released area"
-            else:
-                reason = (
-                    f"lies in hazard {hazard.code} ({hazard.name}): enter it as a clearance or technical "
-                    "survey report on that hazard, stating method and depth (the file gives them as free text)"
-                )
-            yield Outcome(row.number, [Problem("geometry", reason)])
+            yield Outcome(row.number, [Problem("geometry", self.proposal(GEOSGeometry(row.payload["geometry"],
+                                                                                      srid=4326)))])  # fmt: skip
             ctx.progress(1)
+
+    @staticmethod
+    def proposal(geom: GEOSGeometry) -> str:
+        """Where the released area lies: in which open hazards (m² each), and how much of it lies in none.
+
+        A polygon that crosses a hazard's boundary is not thrown away as "no hazard contains it": the part
+        inside is proposed as released land of that hazard, and the part outside is stated (decision 0048).
+        """
+        with connection.cursor() as cur:
+            cur.execute(_WHERE_RELEASED, {"wkb": bytes(geom.ewkb), "srid": local_srid(geom)})
+            rows = cur.fetchall()
+        if not rows:
+            return "no hazard in the register contains this released area"
+        if len(rows) == 1 and rows[0][4]:
+            _pk, code, name, _inside, _covered, _outside = rows[0]
+            return (
+                f"lies in hazard {code} ({name}): enter it as a clearance or technical survey report on that "
+                "hazard, stating method and depth (the file gives them as free text)"
+            )
+        parts = "; ".join(f"{inside:,.0f} m² lie in hazard {code} ({name})" for _pk, code, name, inside, _c, _o in rows)
+        outside = rows[0][5]
+        rest = f"; {outside:,.0f} m² lie outside every hazard in the register" if outside >= 1 else ""
+        return (
+            f"{parts}{rest}: propose the part inside as released land of that hazard, a clearance or technical "
+            "survey report on it stating method and depth; the part outside is not hazardous land on record"
+        )
+
+
+# The open hazards a released polygon touches, the m² of it inside each, and the m² inside none, in its UTM zone.
+_WHERE_RELEASED = """
+    WITH g AS (SELECT ST_Multi(ST_GeomFromEWKB(%(wkb)s)) AS geom),
+    h AS (SELECT h.id, h.code, h.name, h.geom FROM hazards_hazardousarea h, g
+          WHERE h.geom && g.geom AND ST_Intersects(h.geom, g.geom) AND h.status <> 'closed')
+    SELECT h.id, h.code, h.name, ST_Area(ST_Transform(ST_Intersection(h.geom, g.geom), %(srid)s)),
+           ST_Covers(h.geom, g.geom),
+           (SELECT ST_Area(ST_Transform(ST_Difference(g.geom, ST_Union(h2.geom)), %(srid)s)) FROM h h2)
+    FROM h, g
+    ORDER BY 4 DESC, h.id
+"""

@@ -19,17 +19,17 @@ from django.utils.translation import gettext as _
 from accounts.access import AnyUser, hazards_for, scope_of
 from accounts.models import Organisation
 from core.errors import CleargroundError
-from hazards.models import HazardousArea
+from hazards.models import HazardIndication, HazardousArea
 from interop.collections import COLLECTIONS
 from interop.publish_access import readable_org_ids
-from vocab.choices import Classification, DeviceCategory, HazardStatus, ProductKind
+from vocab.choices import Classification, DeviceCategory, HazardStatus, IndicationKind, ProductKind
 
 # The map's start when there is nothing to fit to: the whole inhabited world.
 DEFAULT_BOUNDS = [-170.0, -58.0, 180.0, 75.0]
 # A single small hazard would otherwise zoom to street level; pad the box by at least this much.
 MIN_SPAN_DEG = 0.02
 
-LAYERS = ("hazardous_areas", "land_release_products", "finds", "accidents")
+LAYERS = ("hazardous_areas", "land_release_products", "finds", "hazard_indications", "accidents")
 
 
 def may_see(user: AnyUser, collection_id: str) -> bool:
@@ -80,6 +80,11 @@ def labels() -> dict[str, Any]:
         "product": _("Land release product"),
         "find": _("Find"),
         "accident": _("Accident"),
+        "indication": _("Hazard indication"),
+        "indication_kind": {k.value: str(k.label) for k in IndicationKind},
+        "indication_status": {s.value: str(s.label) for s in HazardIndication.Status},
+        "year": _("Year"),
+        "place": _("Place"),
         "code": _("Code"),
         "name": _("Name"),
         "classification_label": _("Classification"),
@@ -103,7 +108,7 @@ def labels() -> dict[str, Any]:
 def map_config(request: HttpRequest) -> dict[str, Any]:
     """The JSON the map's script starts from (embedded with json_script)."""
     user = request.user
-    layers = [c for c in LAYERS if c != "accidents" or may_see(user, c)]
+    layers = [c for c in LAYERS if c not in ("accidents", "hazard_indications") or may_see(user, c)]
     return {
         "bounds": start_bounds(user),
         "tiles": {c: tile_template(request, c) for c in layers},

@@ -32,6 +32,7 @@ def map_page(request: HttpRequest) -> HttpResponse:
         "statuses": HazardStatus.choices,
         "organisations": mapping.organisations(),
         "show_accidents": "accidents" in config["tiles"],
+        "show_indications": "hazard_indications" in config["tiles"],
     }
     return render(request, "atlas/map.html", context)
 

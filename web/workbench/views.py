@@ -30,6 +30,7 @@ from accounts.models import Organisation
 from accounts.personal import has_personal_data, without_personal_data
 from casualties.disclosure import report_payload_for
 from core.errors import CleargroundError, Conflict, NotAllowed, NotFoundOrNoAccess, Problem, Stale, ValidationFailed
+from hazards import overlaps
 from hazards.models import HazardousArea
 from operations.models import Task
 from operations.workflow import REPORTABLE
@@ -37,7 +38,7 @@ from reports import actions
 from reports.kinds import KINDS
 from reports.models import Reconcile, Report, ReportStatus
 from reports.workflow import ALLOWED, EDITABLE
-from vocab.choices import HazardStatus, Reliability
+from vocab.choices import HazardStatus, OverlapResolution, Reliability
 from web.workbench import binding, personal
 from web.workbench import review as review_data
 from web.workbench.spec import FORMS, KindForm
@@ -430,7 +431,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         posted = {
             k: request.POST.get(k, "")
-            for k in ("decision", "reconcile", "hazard", "override_reason", "reason", "reliability")
+            for k in ("decision", "reconcile", "hazard", "override_reason", "reason", "reliability", "overlap")
         }
         try:
             return _decide(request, report, posted)
@@ -461,6 +462,9 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
             "reconcile_choices": choices,
             "reconcile": posted.get("reconcile") or default,
             "reliability_choices": Reliability.choices if KINDS[report.kind].rated_by_approver else [],
+            # The registered hazards a new one overlaps, and what the approver may do about it (decision 0048).
+            "warnings": overlaps.warnings_for(report, request.user) if report.status in QUEUE else [],
+            "overlap_choices": OverlapResolution.choices,
             "may_validate": ReportStatus.VALIDATED in ALLOWED[report.status],
             # Offered exactly when approve_report would take it: the role's rule, then four eyes (decision 0036).
             "may_approve": may_approve and four_eyes is None,
@@ -504,6 +508,7 @@ def _decide(request: HttpRequest, report: Report, posted: dict[str, str]) -> Htt
             override_reason=posted["override_reason"],
             reliability=posted["reliability"],
             expected_version=based_on,
+            overlap=posted.get("overlap", ""),
             # The page showed the report's own hazard; another chosen hazard was not reviewed as "current".
             expected_hazard_version=None if hazard else _posted_version(request, "hazard_version"),
         )

@@ -20,6 +20,7 @@
       "hazards-line-closed"],
     products: ["products-fill", "products-line"],
     finds: ["finds"],
+    indications: ["indications"],
     accidents: ["accidents"],
   };
   const base = {}; // each layer's own filter (the symbology), combined with the form's
@@ -56,6 +57,13 @@
   // Finds shrink when zoomed out, so that they do not hide the hazards they were found in.
   add([C.pointLayer("finds", "finds", "finds", C.symbologyColours.find, ["interpolate", ["linear"], ["zoom"], 5, 1.5, 11, 4.5])]);
   clickable.push("hazards-points", "hazards-fill", "products-fill", "finds");
+  if (cfg.tiles.hazard_indications) {
+    // Points not yet hazards (decision 0048): suspected contamination, and lifted minefields in their own colour.
+    source("indications", "hazard_indications");
+    add([C.pointLayer("indications", "indications", "hazard_indications",
+      ["match", ["get", "kind"], "lifted_minefield", C.symbologyColours.lifted_minefield, C.symbologyColours.indication], 4)]);
+    clickable.push("indications");
+  }
   if (cfg.tiles.accidents) {
     source("accidents", "accidents");
     add([C.pointLayer("accidents", "accidents", "accidents", C.symbologyColours.accident, 6)]);
@@ -157,6 +165,10 @@
       rows = [[L.category, L.device[p.category] || p.category], [L.quantity, num(p.quantity)], [L.date, day(p.on)],
         [L.hazard, p.hazard_id ? hazardLink(p.hazard_id, p.hazard_code, p.organisation_id) : ""],
         [L.organisation, p.organisation]];
+    } else if (f.layer.id === "indications") {
+      h.textContent = L.indication + " · " + (L.indication_kind[p.kind] || p.kind);
+      rows = [[L.status_label, L.indication_status[p.status] || p.status], [L.year, p.year || ""],
+        [L.place, p.place || ""], [L.admin_area, p.admin_area], [L.organisation, p.organisation]];
     } else {
       h.textContent = L.accident;
       // Generalised accidents (decision 0037) carry the month only.

@@ -12,6 +12,8 @@ window.Clearground = window.Clearground || {};
     cancelled: "#4a90c2", reduced: "#e5c100", cleared: "#2e8b3e",
     cancelled_line: "#1d5a87", reduced_line: "#8a7400", cleared_line: "#1a5224",
     find: "#111111", accident: "#c2185b",
+    // Hazard indications (decision 0048): not yet hazards, so neither hazard colour; a lifted minefield apart.
+    indication: "#8e6c00", lifted_minefield: "#5d6d7e",
   };
 
   /** A transparent square with diagonal strokes, as MapLibre image data. */
