@@ -186,7 +186,7 @@ def _prepare(
         row.number,
         row.key,
         _json(row.payload),
-        _json({"kind": "nts", "payload": without_personal_data(row.payload)}),
+        _json({"kind": "nts", "task": None, "payload": without_personal_data(row.payload)}),  # as create_report audits
         _json(row.attributes),
         None,  # wkb, pos, benchmark and state: filled for all rows at once by _geometries()
         None,
