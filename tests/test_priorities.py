@@ -284,12 +284,17 @@ def test_issuing_from_the_page_refuses_bad_input_with_reasons_and_operators_may_
                                             "activity_kind": "clearance", "start_on": "soon"}, follow=True)  # fmt: skip
     assert "start_on: &#x27;soon&#x27; is not a date (YYYY-MM-DD)" in answer.content.decode()
     # Alpha holds no accreditation for clearance: the action's reason comes back.
-    refused = imo.post("/priorities/issue/", {"hazard": world["bravo"].pk, "organisation": "alpha",
-                                             "activity_kind": "clearance", "start_on": "2024-02-01"}, follow=True)  # fmt: skip
+    body = {
+        "hazard": world["bravo"].pk,
+        "organisation": "alpha",
+        "activity_kind": "clearance",
+        "start_on": "2024-02-01",
+    }
+    refused = imo.post("/priorities/issue/", body, follow=True)
     assert "organisation: " in refused.content.decode() and "accredited" in refused.content.decode()
     clerk = page_client(cast.clerk)
-    assert clerk.post("/priorities/issue/", {"hazard": world["alpha"].pk, "organisation": "alpha",
-                                             "activity_kind": "nts", "start_on": "2024-02-01"}).status_code == 403  # fmt: skip
+    own = {**body, "hazard": world["alpha"].pk, "activity_kind": "nts"}
+    assert clerk.post("/priorities/issue/", own).status_code == 403
     assert "Issue task</button>" not in clerk.get("/priorities/", {"on": "2024-02-01"}).content.decode()
     assert not Task.objects.exists()
     stranger = User.objects.create_user("stranger", password="test-password-1")
