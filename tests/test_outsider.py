@@ -703,6 +703,19 @@ def page_probes() -> list[Probe]:
     # Tasking pages (decision 0050): the board and the registry list none of Alpha's; its task is a 404, every step too.
     probes += [Probe("pages", "get", p, statuses=(200,)) for p in ("/tasks/", "/tasks/?organisation=alpha", "/teams/")]
     probes.append(Probe("pages", "get", "/tasks/{pk}/", target="task"))
+    # Quality pages: Alpha's accreditation and non-conformity answer as missing ones; granting is the authority's.
+    probes += [Probe("pages", "get", p, statuses=(200,))
+               for p in ("/quality/accreditations/", "/quality/non-conformities/")]  # fmt: skip
+    probes += [
+        Probe("pages", "post", "/quality/accreditations/grant/", statuses=(403,),
+              body={"organisation": "bravo", "activity_kinds": ["clearance"], "valid_from": "2024-01-01"}),
+        Probe("pages", "post", "/quality/accreditations/{pk}/suspend/", target="accreditation",
+              body={"on": "2024-06-01", "reason": "x"}),
+        Probe("pages", "post", "/quality/non-conformities/{pk}/corrective-action/", target="non_conformity",
+              body={"description": "Mine now", "due_on": "2024-03-15", "done_on": "2024-03-10"}),
+        Probe("pages", "post", "/quality/non-conformities/{pk}/verify/", target="non_conformity",
+              body={"accepted": "1"}),
+    ]  # fmt: skip
     probes += [Probe("pages", "get", "/priorities/", statuses=(200,)),
                Probe("pages", "post", "/priorities/issue/", target="hazard", statuses=(403,),
                      body={"hazard": "{pk}", "organisation": "bravo", "activity_kind": "nts",
