@@ -309,3 +309,22 @@ def test_the_priorities_page_reads_in_the_four_languages(
     client = page_client(cast.imo)
     client.cookies["clearground_language"] = language
     assert f"<h1>{words}</h1>" in client.get("/priorities/").content.decode()
+
+
+def test_the_ranking_costs_the_same_queries_for_two_hazards_or_five(
+    cast: Cast, world: dict[str, HazardousArea]
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        client = client_for(cast.clerk)
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/api/v1/priorities/", {"on": "2024-07-01"}).status_code == 200
+        return len(captured)
+
+    queries()  # warm: the first request of a connection looks up what later ones keep
+    two = queries()
+    for _ in range(3):
+        register_hazard(cast, 50, on=dt.date(2024, 5, 1))
+    assert queries() == two
