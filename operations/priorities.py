@@ -195,6 +195,10 @@ WITH version AS (
 SELECT candidate.hazard_id, candidate.code, candidate.sequence, candidate.state - 'geometry' - 'benchmark',
     (SELECT count(*) FROM casualties_accident a
      WHERE a.occurred_at < %(day_after)s
+       -- The GiST index on location first: the box grown by the distance in degrees, generous (110 km a
+       -- degree, the cosine of the polygon's farthest latitude, capped at 80°), then the exact metres.
+       AND a.location && ST_Expand(candidate.geom, %(accident_m)s / (110000.0 * cos(radians(least(80.0,
+           greatest(abs(ST_YMin(candidate.geom)), abs(ST_YMax(candidate.geom))))))))
        AND ST_DWithin(a.location::geography, candidate.geom::geography, %(accident_m)s)) AS accidents,
     nearest.name, nearest.distance_m,
     (SELECT population FROM places_adminarea WHERE id = (candidate.state->>'admin_area')::bigint) AS population
