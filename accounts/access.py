@@ -650,3 +650,17 @@ def access_task(user: AnyUser, pk: int | str, *, run: bool = False, issue: bool 
     if issue and not may_issue_task(user):
         raise NotAllowed("Only the national authority's IM officers and admin issue and cancel tasks.")
     return task
+
+
+# Prioritisation for tasking (decision 0054): the authority sets the weights; it and the operators read
+# the ranking (an operator only the rows of hazards it may see).
+
+
+def may_read_priorities(user: AnyUser) -> bool:
+    """Reading the ranking of hazards for tasking: any member of the authority or of an operator."""
+    return scope_of(user).is_member()
+
+
+def may_set_priority_weights(user: AnyUser) -> bool:
+    """Setting a new version of the prioritisation weights: the national authority's IM officers and admin."""
+    return bool(scope_of(user).authority_roles & APPROVERS)

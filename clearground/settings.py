@@ -149,6 +149,7 @@ INSTALLED_APPS = [
     "web.transfers",
     "web.administration",
     "web.tasking",
+    "web.quality_pages",
 ]
 
 MIDDLEWARE = [
@@ -183,6 +184,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "web.quality_pages.context.quality_nav",
             ]
         },
     }

@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("web.transfers.urls")),  # imports/ and exports/
     path("treaty/", include("web.treaty_pages.urls")),
     path("", include("web.tasking.urls")),  # tasks/ and teams/
+    path("quality/", include("web.quality_pages.urls")),
     path("administration/", include("web.administration.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("clearground.api.urls")),

@@ -20,7 +20,8 @@ from accounts.models import Organisation
 from core.errors import Conflict, NotAllowed, Problem, Stale, ValidationFailed
 from core.geometry import parse_area
 from hazards.models import HazardousArea
-from operations.models import Task, TaskTransition
+from operations.models import PriorityWeights, Task, TaskTransition
+from operations.priorities import Weights
 from operations.workflow import TEAM_ASSIGNABLE, Priority, TaskStatus, check_step
 from quality.accreditation import accreditation_refusal
 from quality.models import Team
@@ -256,3 +257,40 @@ def call_out_task(report: Any, *, acting_user: Any, at: dt.datetime | None = Non
     audit.record(acting_user, "task.call_out", task, new={"organisation": report.organisation.code,
                                                           "report": report.pk, "status": task.status})  # fmt: skip
     return task
+
+
+def set_priority_weights(
+    *, acting_user: Any, weights: Any, reason: str, in_force_from: dt.date | None = None, at: dt.datetime | None = None
+) -> PriorityWeights:
+    """The authority sets a new version of the prioritisation weights, saying why (decision 0054).
+
+    In force from `in_force_from` (today by default), never earlier than today: a past ranking must stay
+    what it was, so weights cannot be back-dated.
+    """
+    if not access.may_set_priority_weights(acting_user):
+        raise NotAllowed("Only the national authority's IM officers and admin set the priority weights.")
+    at = at or timezone.now()
+    today = timezone.localdate(at)
+    problems: list[Problem] = []
+    if not reason.strip():
+        problems.append(Problem("reason", "say why the weights change"))
+    if in_force_from is not None and in_force_from < today:
+        problems.append(Problem("in_force_from", f"{in_force_from} is in the past; weights are never back-dated"))
+    try:
+        checked = Weights.parse(weights)
+    except ValidationFailed as e:
+        problems += e.problems
+        checked = None
+    if problems or checked is None:
+        raise ValidationFailed(problems)
+    with transaction.atomic():
+        # The lock makes two simultaneous changes number their versions one after the other.
+        last = PriorityWeights.objects.select_for_update().order_by("-version").first()
+        previous = last.weights if last else None
+        row = PriorityWeights.objects.create(version=(last.version if last else 0) + 1,
+                                             in_force_from=in_force_from or today, weights=checked.as_json(),
+                                             set_by=acting_user, set_at=at, reason=reason.strip())  # fmt: skip
+        audit.record(acting_user, "priority_weights.set", row, old=previous,
+                     new={"version": row.version, "in_force_from": str(row.in_force_from), "weights": row.weights},
+                     reason=reason.strip())  # fmt: skip
+    return row

@@ -8,13 +8,14 @@ step is a POST naming, optionally, the version it was decided on (If-Match or `v
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, viewsets
-from rest_framework.decorators import action
+from rest_framework.decorators import action, api_view
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -25,7 +26,8 @@ from clearground.api.pagination import IdCursorPagination
 from clearground.api.params import choices
 from core.errors import NotAllowed, Problem, ValidationFailed
 from operations import actions
-from operations.models import Task, TaskTransition
+from operations.models import PriorityWeights, Task, TaskTransition
+from operations.priorities import ranking_for
 from operations.workflow import Priority, TaskStatus
 from quality.models import Team
 
@@ -213,3 +215,60 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet[Task]):
     def cancel(self, request: Request, pk: str) -> Response:
         """The authority withdraws a task that is not over, with the reason."""
         return self._step(request, pk, actions.cancel_task, reason=True, issue=True)
+
+
+# Prioritisation for tasking (decision 0054).
+
+
+def _on(request: Request) -> dt.date:
+    raw = request.query_params.get("on", "")
+    if not raw:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise ValidationFailed([Problem("on", f"'{raw[:40]}' is not a date (YYYY-MM-DD)")]) from None
+
+
+def _weights_json(row: PriorityWeights) -> dict[str, Any]:
+    return {"version": row.version, "in_force_from": row.in_force_from, "weights": row.weights,
+            "set_by": row.set_by.username, "set_at": row.set_at, "reason": row.reason}  # fmt: skip
+
+
+@extend_schema(
+    parameters=[OpenApiParameter("on", dt.date, description="the day to rank as (default today)")],
+    responses={200: dict},
+)
+@api_view(["GET"])
+def priorities(request: Request) -> Response:
+    """Open hazards ranked for tasking on a date, each score with its inputs and the weights version used."""
+    on = _on(request)
+    force, rows = ranking_for(request.user, on)
+    return Response({"on": on, "weights": {"version": force.version, "in_force_from": force.in_force_from,
+                                           "weights": force.weights.as_json()},
+                     "results": [p.as_json() for p in rows]})  # fmt: skip
+
+
+class PriorityWeightsSerializer(serializers.Serializer[Any]):
+    weights = serializers.JSONField(help_text="criterion → weight; land_use an object of land use → weight")
+    reason = serializers.CharField(allow_blank=True)
+    in_force_from = serializers.DateField(required=False, allow_null=True, default=None,
+                                          help_text="default today; never in the past")  # fmt: skip
+
+
+@extend_schema(methods=["GET"], responses={200: dict})
+@extend_schema(methods=["POST"], request=PriorityWeightsSerializer, responses={201: dict})
+@api_view(["GET", "POST"])
+def priority_weights(request: Request) -> Response:
+    """The versions of the prioritisation weights, newest first; the authority's IM officers and admin add one."""
+    if request.method == "POST":
+        if not access.may_set_priority_weights(request.user):
+            raise NotAllowed("Only the national authority's IM officers and admin set the priority weights.")
+        data = _valid(PriorityWeightsSerializer, request.data)
+        row = actions.set_priority_weights(acting_user=request.user, weights=data["weights"], reason=data["reason"],
+                                           in_force_from=data["in_force_from"])  # fmt: skip
+        return Response(_weights_json(row), status=201)
+    if not access.may_read_priorities(request.user):
+        raise NotAllowed("Only the national authority and the operators read the priorities.")
+    rows = PriorityWeights.objects.select_related("set_by").order_by("-version")
+    return Response({"results": [_weights_json(r) for r in rows]})

@@ -80,3 +80,28 @@ class TaskTransition(models.Model):
 
     class Meta:
         ordering = ["task", "at", "id"]
+
+
+class PriorityWeights(models.Model):
+    """One version of the authority's prioritisation weights (decision 0054): never edited, only superseded.
+
+    The weights in force on a date are the latest version whose `in_force_from` is not after it, so a
+    ranking on a past date is computed with the weights of that date. Written only by
+    operations.actions.set_priority_weights (audited).
+    """
+
+    version = models.PositiveIntegerField(unique=True)
+    in_force_from = models.DateField()
+    # The criteria's weights, as operations.priorities.Weights reads and checks them.
+    weights = models.JSONField()
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    set_at = models.DateTimeField()
+    reason = models.TextField()
+
+    class Meta:
+        ordering = ["-version"]
+        # Serves "the weights in force on D": the latest in_force_from ≤ D (then the latest version).
+        indexes = [models.Index(fields=["in_force_from", "version"], name="priority_weights_force_idx")]
+
+    def __str__(self) -> str:
+        return f"Priority weights v{self.version} (from {self.in_force_from})"

@@ -404,7 +404,8 @@ def ids_in(body: Any) -> set[int]:
     if isinstance(body, dict) and "features" in body:
         return {f["id"] for f in body["features"]}
     assert isinstance(body, list), body
-    return {row["id"] for row in body}
+    # The priorities (decision 0054) are rows about hazards, each naming its hazard rather than an id of its own.
+    return {row["id"] if "id" in row else row["hazard"] for row in body}
 
 
 # --------------------------------------------------------------------------------------------- probes
@@ -600,6 +601,12 @@ def api_writes() -> list[Probe]:
                                ("task", "cancel", {"reason": "x"})):  # fmt: skip
         probes.append(Probe("api", "post", f"/api/v1/tasks/{{pk}}/{step}/", target=target, body=body,
                             statuses=REFUSED))  # fmt: skip
+    # Priorities for tasking (decision 0054): Bravo reads the rows of its own hazards only; weights are the authority's.
+    probes += [Probe("api", "get", p, statuses=(200,), hidden="hazards")
+               for p in ("/api/v1/priorities/", "/api/v1/priorities/?on=2024-06-01")]  # fmt: skip
+    probes += [Probe("api", "get", "/api/v1/priority-weights/", statuses=(200,)),
+               Probe("api", "post", "/api/v1/priority-weights/", statuses=(403,),
+                     body={"weights": {"blockages": 1000}, "reason": "Bravo first"})]  # fmt: skip
     probes += [
         Probe("api", "post", "/api/v1/tasks/", statuses=(403,),
               body={"organisation": "alpha", "activity_kind": "clearance", "start_on": "2024-03-01"}),
@@ -702,6 +709,23 @@ def page_probes() -> list[Probe]:
     # Tasking pages (decision 0050): the board and the registry list none of Alpha's; its task is a 404, every step too.
     probes += [Probe("pages", "get", p, statuses=(200,)) for p in ("/tasks/", "/tasks/?organisation=alpha", "/teams/")]
     probes.append(Probe("pages", "get", "/tasks/{pk}/", target="task"))
+    # Quality pages: Alpha's accreditation and non-conformity answer as missing ones; granting is the authority's.
+    probes += [Probe("pages", "get", p, statuses=(200,))
+               for p in ("/quality/accreditations/", "/quality/non-conformities/")]  # fmt: skip
+    probes += [
+        Probe("pages", "post", "/quality/accreditations/grant/", statuses=(403,),
+              body={"organisation": "bravo", "activity_kinds": ["clearance"], "valid_from": "2024-01-01"}),
+        Probe("pages", "post", "/quality/accreditations/{pk}/suspend/", target="accreditation",
+              body={"on": "2024-06-01", "reason": "x"}),
+        Probe("pages", "post", "/quality/non-conformities/{pk}/corrective-action/", target="non_conformity",
+              body={"description": "Mine now", "due_on": "2024-03-15", "done_on": "2024-03-10"}),
+        Probe("pages", "post", "/quality/non-conformities/{pk}/verify/", target="non_conformity",
+              body={"accepted": "1"}),
+    ]  # fmt: skip
+    probes += [Probe("pages", "get", "/priorities/", statuses=(200,)),
+               Probe("pages", "post", "/priorities/issue/", target="hazard", statuses=(403,),
+                     body={"hazard": "{pk}", "organisation": "bravo", "activity_kind": "nts",
+                           "start_on": "2024-03-01"})]  # fmt: skip
     for target, step, body in (("task", "accept", {}), ("task", "cancel", {"reason": "x"}),
                                ("accepted_task", "assign-team", {"team": "{w:team}"}),
                                ("accepted_task", "start", {})):  # fmt: skip

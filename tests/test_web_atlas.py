@@ -177,9 +177,9 @@ def test_the_hazard_page_costs_the_same_few_queries_however_long_its_history(cas
     history(cast, large, 4)
     client = client_for(cast.imo)
     client.get(f"/map/hazards/{small.pk}/{on}")  # warm: content types, translations
-    # session, user, memberships, hazard, versions, status changes, products, activities, finds,
+    # session, user, memberships, hazard, versions, status changes, products, activities, finds, task orders
     # (+ the version in force and three sums for "as known on")
-    expected = 9 + (4 if on else 0)
+    expected = 10 + (4 if on else 0)
     for hazard in (small, large):
         with django_assert_num_queries(expected):
             assert client.get(f"/map/hazards/{hazard.pk}/{on}").status_code == 200

@@ -16,7 +16,7 @@ from interop.exports.api import export_collections
 from interop.imports.api import ImportProfileViewSet, ImportViewSet
 from jobs.api import JobViewSet
 from obligations.api import Article5ForecastView, Article7ViewSet
-from operations.api import TaskViewSet
+from operations.api import TaskViewSet, priorities, priority_weights
 from ordnance.api import OrdnanceModelViewSet
 from places.api import AdminAreaViewSet, parse_coordinates, search_places
 from quality.api import (
@@ -101,6 +101,8 @@ urlpatterns = [
     path("v1/exports/<str:export_format>/", export_collections, name="export"),
     path("v1/coordinates/parse", parse_coordinates, name="coordinates-parse"),
     path("v1/places/search", search_places, name="places-search"),
+    path("v1/priorities/", priorities, name="priorities"),
+    path("v1/priority-weights/", priority_weights, name="priority-weights"),
     path("v1/auth/token/", obtain_auth_token, name="api-token"),
     path("v1/auth/logout/", revoke_auth_token, name="api-logout"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

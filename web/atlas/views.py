@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from accounts.access import access_hazard
+from accounts.access import access_hazard, tasks_for
 from core.errors import NotFoundOrNoAccess, ValidationFailed
 from vocab.choices import Classification, HazardStatus
 from web.atlas import dossier, mapping
@@ -60,5 +60,8 @@ def hazard_page(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationFailed:
         on_error = _("Nothing was known of %(code)s on %(date)s.") % {"code": hazard.code, "date": on}
         facts = dossier.dossier(hazard)
-    context = {"d": facts, "hazard": hazard, "on_raw": request.GET.get("on", ""), "on_error": on_error}
+    # The task orders on this hazard the user may see (decision 0050): the authority all, an operator its own.
+    tasks = tasks_for(request.user).filter(hazard=hazard).select_related("organisation", "team").order_by("-id")
+    context = {"d": facts, "hazard": hazard, "on_raw": request.GET.get("on", ""), "on_error": on_error,
+               "tasks": list(tasks)}  # fmt: skip
     return render(request, "atlas/hazard.html", context, status=400 if on_error else 200)

@@ -1,4 +1,5 @@
-"""Pages of web.tasking: the task board, a task's page and its steps, the team registry (decision 0050)."""
+"""Pages of web.tasking: the task board, a task's page and its steps, the team registry (decision 0050),
+the priorities for tasking and issuing a task from them (decision 0054)."""
 
 from django.urls import path
 
@@ -10,4 +11,6 @@ urlpatterns = [
     path("tasks/<int:pk>/", views.task_page, name="task"),
     path("tasks/<int:pk>/<str:step>/", views.task_step, name="step"),
     path("teams/", views.teams, name="teams"),
+    path("priorities/", views.priorities_page, name="priorities"),
+    path("priorities/issue/", views.issue_from_priorities, name="issue"),
 ]

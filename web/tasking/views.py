@@ -6,6 +6,7 @@ operations.actions, which checks again who may take it. A task outside the user'
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
@@ -15,14 +16,18 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import access
+from accounts.models import Organisation
 from core.errors import CleargroundError, NotAllowed, NotFoundOrNoAccess
 from operations import actions
 from operations.models import Task
-from operations.workflow import LIVE, STEPS, TEAM_ASSIGNABLE, TaskStatus
+from operations.priorities import ranking_for
+from operations.workflow import LIVE, STEPS, TEAM_ASSIGNABLE, Priority, TaskStatus
 from quality.models import Team
+from vocab.choices import ActivityKind, OrganisationKind
 
 BOARD_ROWS = 500  # the board shows the newest tasks first; filters narrow it
 
@@ -139,3 +144,101 @@ def teams(request: HttpRequest) -> HttpResponse:
         "tasking/teams.html",
         {"teams": rows, "assets": access.assets_for(request.user).filter(team__isnull=True)},
     )
+
+
+# Prioritisation for tasking (decision 0054): the ranking with each score's terms, and issuing a task from it.
+
+CRITERIA = {
+    "land_use": gettext_lazy("Land use"),
+    "beneficiaries": gettext_lazy("Beneficiaries"),
+    "blockages": gettext_lazy("Blockages"),
+    "accidents": gettext_lazy("Accidents nearby"),
+    "settlement": gettext_lazy("Settlements"),
+    "devices": gettext_lazy("Devices"),
+}
+
+
+def _plain(value: Any) -> str:
+    """A term's input or weight as a line of text: `agriculture: 10`, `count: 1, within_m: 1000`."""
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {_plain(v)}" for k, v in value.items() if v not in (None, {}, []))
+    if isinstance(value, list | tuple):
+        return ", ".join(_plain(v) for v in value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+@login_required
+@require_GET
+def priorities_page(request: HttpRequest) -> HttpResponse:
+    """Open hazards ranked for tasking on a date (today by default), each score with its inputs and weights."""
+    raw = request.GET.get("on", "")
+    try:
+        on = dt.date.fromisoformat(raw) if raw else dt.date.today()
+    except ValueError:
+        messages.error(request, _("on: '%(value)s' is not a date (YYYY-MM-DD)") % {"value": raw[:40]})
+        on = dt.date.today()
+    try:
+        force, rows = ranking_for(request.user, on)
+    except NotAllowed as exc:
+        raise PermissionDenied(exc.message) from None
+    visible = set(access.hazards_for(request.user).filter(pk__in=[r.hazard for r in rows]).values_list("pk", flat=True))
+    may_issue = access.may_issue_task(request.user)
+    shown = [{"p": p, "terms": [(CRITERIA[t.criterion], t.points, _plain(t.input), _plain(t.weight)) for t in p.terms]}
+             for p in rows[:BOARD_ROWS]]  # fmt: skip
+    context = {
+        "on": on, "force": force, "rows": shown, "weights": _plain(force.weights.as_json()), "count": len(rows),
+        "visible": visible, "may_issue": may_issue,
+        "operators": list(Organisation.objects.exclude(kind=OrganisationKind.NATIONAL_AUTHORITY).order_by("name"))
+        if may_issue else [],
+        "activity_kinds": ActivityKind.choices, "priorities": Priority.choices, "today": dt.date.today(),
+    }  # fmt: skip
+    return render(request, "tasking/priorities.html", context)
+
+
+@login_required
+@require_POST
+def issue_from_priorities(request: HttpRequest) -> HttpResponse:
+    """Issue a task on a ranked hazard (operations.actions.issue_task); problems come back as messages."""
+    if not access.may_issue_task(request.user):
+        raise PermissionDenied(_("Only the national authority's IM officers and admin issue tasks."))
+    form = request.POST
+    problems: list[str] = []
+    hazard = None
+    try:
+        hazard = access.access_hazard(request.user, form.get("hazard", ""))
+    except NotFoundOrNoAccess:
+        problems.append(_("hazard: no such hazard"))
+    organisation = Organisation.objects.filter(code=form.get("organisation", "")).first()
+    if organisation is None:
+        problems.append(_("organisation: choose an operator"))
+    dates: dict[str, dt.date | None] = {}
+    for name in ("start_on", "due_on"):
+        value = form.get(name, "")
+        try:
+            dates[name] = dt.date.fromisoformat(value) if value else None
+        except ValueError:
+            problems.append(f"{name}: " + _("'%(value)s' is not a date (YYYY-MM-DD)") % {"value": value[:40]})
+    start_on = dates.get("start_on")
+    if not form.get("start_on"):
+        problems.append(_("start_on: give the planned start"))
+    if problems or organisation is None or start_on is None:
+        for line in problems:
+            messages.error(request, line)
+        return redirect("tasking:priorities")
+    try:
+        task = actions.issue_task(acting_user=request.user, organisation=organisation,
+                                  activity_kind=form.get("activity_kind", ""), hazard=hazard, start_on=start_on,
+                                  due_on=dates.get("due_on"), priority=form.get("priority", Priority.MEDIUM),
+                                  instructions=form.get("instructions", ""))  # fmt: skip
+    except NotAllowed as exc:
+        raise PermissionDenied(exc.message) from None
+    except CleargroundError as exc:
+        for problem in exc.problems or []:
+            messages.error(request, f"{problem.field}: {problem.message}")
+        if not exc.problems:
+            messages.error(request, exc.message)
+        return redirect("tasking:priorities")
+    messages.success(request, _("Task issued."))
+    return redirect("tasking:task", pk=task.pk)

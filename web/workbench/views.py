@@ -79,10 +79,10 @@ def _writable_organisations(user: AnyUser) -> list[Organisation]:
     return access.writable_organisations_for(user)
 
 
-def _hazard_choices(user: AnyUser, organisations: list[Organisation]) -> list[HazardousArea]:
-    qs = access.hazards_for(user).exclude(status=HazardStatus.CLOSED).order_by("code")
-    if not access.scope_of(user).everything:
-        qs = qs.filter(organisation__in=organisations)
+def _hazard_choices(user: AnyUser) -> list[HazardousArea]:
+    # The rule of may_report_on_hazard as a pick list: the user's organisations' hazards and, for an operator
+    # tasked on another's hazard, that hazard while the task lives (decision 0050).
+    qs = access.hazards_to_report_on(user).exclude(status=HazardStatus.CLOSED).order_by("code")
     return list(qs.only("pk", "code", "name")[:1000])
 
 
@@ -156,7 +156,7 @@ def _form_page(
             "header_errors": {k: v[0] for k, v in header_errors.items()},
             "summary": summary,
             "organisations": organisations,
-            "hazards": _hazard_choices(request.user, organisations) if form.hazard else [],
+            "hazards": _hazard_choices(request.user) if form.hazard else [],
             "task_rule": KINDS[form.kind].task,
             "tasks": _task_choices(request.user, form.kind),
             "bounds": _bounds(request.user),
