@@ -316,6 +316,10 @@ CLEARGROUND_BASEMAPS = env_json(
     [{"name": "demo", "type": "pmtiles", "file": "var/basemap/demo.pmtiles",
       "attribution": "Natural Earth; GeoNames (CC BY 4.0)"}],
 )  # fmt: skip
+# The static public map (decision 0056): the folder `clearground publish` writes and the worker keeps current
+# (empty: the worker publishes nothing), and how often the worker compares its data version with the register's.
+CLEARGROUND_PUBLIC_MAP_DIR = os.environ.get("CLEARGROUND_PUBLIC_MAP_DIR", "")
+CLEARGROUND_PUBLIC_MAP_CHECK_SECONDS = float(os.environ.get("CLEARGROUND_PUBLIC_MAP_CHECK_SECONDS", "60"))
 
 # Background jobs (jobs/, decision 0015): how often a worker polls an empty queue, how often a running
 # job's heartbeat is written, after how long without one a job counts as abandoned (its worker was
