@@ -95,9 +95,11 @@ def test_the_public_map_renders_released_land_from_a_static_server_alone(page, w
     area = page.evaluate("window.publicMap.queryRenderedFeatures({layers: ['released_land']})[0].properties")
     assert area["admin_area"] == "Test Oblast" and area["cleared_m2"] > 0
     # Zoomed to the hazard, its warning is drawn too.
-    page.evaluate(f"window.publicMap.jumpTo({{center: [{hazard.geom.centroid.x}, {hazard.geom.centroid.y}], zoom: 14}})")
+    centre = [hazard.geom.centroid.x, hazard.geom.centroid.y]
+    page.evaluate("(centre) => window.publicMap.jumpTo({center: centre, zoom: 14})", centre)
     page.wait_for_function(
-        "() => window.publicMap.loaded() && window.publicMap.queryRenderedFeatures({layers: ['hazard_warnings']}).length"
+        "() => window.publicMap.loaded() && window.publicMap.queryRenderedFeatures({layers: ['hazard_warnings']})"
+        ".length"
     )
     # Every request went to nginx: none to Clearground (which is not even running), none off the machine.
     origin = urlparse(url).netloc
