@@ -62,15 +62,29 @@ def _is_browsable_api(response: HttpResponse) -> bool:
     return getattr(renderer, "format", None) == "api"
 
 
+def with_basemap_origins(policy: str) -> str:
+    """The policy, letting pages fetch tiles from the online basemaps the authority configured (decision 0056)
+    and from nowhere else: with none configured, it is the policy unchanged."""
+    from interop.basemaps.config import online_origins
+
+    origins = " ".join(online_origins())
+    if not origins:
+        return policy
+    return policy.replace("img-src 'self'", f"img-src 'self' {origins}").replace(
+        "connect-src 'self'", f"connect-src 'self' {origins}"
+    )
+
+
 class SecurityHeadersMiddleware:
     """Add Content-Security-Policy and Permissions-Policy to every response that lacks them."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
+        self.policy = with_basemap_origins(CONTENT_SECURITY_POLICY)
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        policy = BROWSABLE_API_POLICY if _is_browsable_api(response) else CONTENT_SECURITY_POLICY
+        policy = BROWSABLE_API_POLICY if _is_browsable_api(response) else self.policy
         response.headers.setdefault("Content-Security-Policy", policy)
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         return response

@@ -228,6 +228,9 @@ STATICFILES_DIRS = [
     ("vendor/maplibre-gl", BASE_DIR / "node_modules" / "maplibre-gl" / "dist"),
     ("vendor/topojson-client", BASE_DIR / "node_modules" / "topojson-client" / "dist"),
     ("vendor/world-atlas", BASE_DIR / "node_modules" / "world-atlas"),
+    # PMTiles basemaps read by range requests, and the style of a Protomaps build (decision 0056).
+    ("vendor/pmtiles", BASE_DIR / "node_modules" / "pmtiles" / "dist"),
+    ("vendor/protomaps-basemaps", BASE_DIR / "node_modules" / "@protomaps" / "basemaps" / "dist"),
 ]
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 # The largest file an import or a form may upload (a larger one is a 413); an archive may unpack to ten
@@ -305,6 +308,20 @@ CLEARGROUND_PUBLISHED = env_json(
         ]
     },
 )  # fmt: skip
+# Basemaps the map pages offer (decision 0056): a JSON list of {name, type: pmtiles|xyz|wmts, url or file,
+# attribution[, style: clearground|protomaps]}. A pmtiles `file` (relative to the checkout) is served by
+# /basemaps/<name>.pmtiles with range requests; an online url is fetched by the browser only because it is
+# listed here. The default is the archive `clearground basemap build` makes from the loaded admin areas and
+# places (scripts/run.sh builds it once), shown when it exists. No request leaves the server otherwise.
+CLEARGROUND_BASEMAPS = env_json(
+    "CLEARGROUND_BASEMAPS",
+    [{"name": "demo", "type": "pmtiles", "file": "var/basemap/demo.pmtiles",
+      "attribution": "Natural Earth; GeoNames (CC BY 4.0)"}],
+)  # fmt: skip
+# The static public map (decision 0056): the folder `clearground publish` writes and the worker keeps current
+# (empty: the worker publishes nothing), and how often the worker compares its data version with the register's.
+CLEARGROUND_PUBLIC_MAP_DIR = os.environ.get("CLEARGROUND_PUBLIC_MAP_DIR", "")
+CLEARGROUND_PUBLIC_MAP_CHECK_SECONDS = float(os.environ.get("CLEARGROUND_PUBLIC_MAP_CHECK_SECONDS", "60"))
 
 # Background jobs (jobs/, decision 0015): how often a worker polls an empty queue, how often a running
 # job's heartbeat is written, after how long without one a job counts as abandoned (its worker was

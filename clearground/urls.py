@@ -22,6 +22,7 @@ urlpatterns = [
     path("api/", include("clearground.api.urls")),
     path("ogc/", include("interop.ogc.urls")),
     path("tiles/", include("interop.tiles.urls")),
+    path("basemaps/", include("interop.basemaps.urls")),  # PMTiles by range requests (decision 0056)
     path("openrosa/", include("field.urls")),  # ODK Collect / KoboCollect (decision 0051)
 ]
 

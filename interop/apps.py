@@ -9,6 +9,7 @@ class InteropConfig(AppConfig):
         """What the app hooks into Django, named here (decision 0044)."""
         from django.core import checks
 
-        from interop.checks import publication_allowed
+        from interop.checks import basemaps_usable, publication_allowed
 
         checks.register(publication_allowed)
+        checks.register(basemaps_usable)

@@ -244,6 +244,7 @@ def work(worker_id: str, *, once: bool = False, burst: bool = False, stop: threa
     job (once). Returns how many jobs it ran."""
     stop = stop or threading.Event()
     ran, interrupted = 0, False
+    next_check = 0.0  # the static public map's republish check is due at once, then every so often
     while not stop.is_set():
         try:
             if not connection.in_atomic_block:  # inside a test's transaction, closing would break it
@@ -252,6 +253,11 @@ def work(worker_id: str, *, once: bool = False, burst: bool = False, stop: threa
                 hand_back(worker_id)
                 interrupted = False
             requeue_stale()
+            if time.monotonic() >= next_check:
+                next_check = time.monotonic() + settings.CLEARGROUND_PUBLIC_MAP_CHECK_SECONDS
+                from interop.public_map.schedule import republish_if_changed
+
+                republish_if_changed()  # queues a job when the register moved on (decision 0056)
             job = claim_next(worker_id)
             if job is not None:
                 run_job(job)

@@ -43,3 +43,18 @@ def preview_import(job: Job, progress: Callable[[int, int], None]) -> dict[str, 
     except (KeyError, TypeError, ValueError, Import.DoesNotExist):
         raise ValidationFailed([Problem("args.import_id", "names no import")]) from None
     return preview(import_, rows=int(job.args.get("rows", 20)), progress=progress)
+
+
+def publish_public_map(job: Job, progress: Callable[[int, int], None]) -> dict[str, Any]:
+    """Write the static public map into settings.CLEARGROUND_PUBLIC_MAP_DIR (decision 0056).
+
+    The folder comes from the settings only, never from the job's args: no one who can queue a job chooses
+    where the worker writes."""
+    from interop.public_map.build import publish
+    from interop.public_map.schedule import folder
+
+    target = folder()
+    if target is None:
+        raise ValidationFailed([Problem("CLEARGROUND_PUBLIC_MAP_DIR", "is not set: there is no folder to publish")])
+    result = publish(target)  # seconds for a national register: no progress to show
+    return {"data_version": result.data_version, "layers": result.layers, "seconds": round(result.seconds, 2)}

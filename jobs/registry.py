@@ -22,6 +22,7 @@ Handler = Callable[["Job", Progress], "dict[str, Any] | None"]
 HANDLERS: dict[str, Handler] = {
     "import.run": handlers.run_import,
     "import.preview": handlers.preview_import,
+    "public_map.publish": handlers.publish_public_map,  # decision 0056
 }
 
 
@@ -47,4 +48,7 @@ class Retry:
 # Kinds that are tried again after an unexpected failure. Imports are not: a failed import is shown to
 # the person who ran it, who runs it again (decision 0015). Republishing, overdue notices and scheduled
 # backups belong here when they become jobs (decision 0039).
-RETRIES: dict[str, Retry] = {}
+RETRIES: dict[str, Retry] = {
+    # A full disk or a folder on a share that is away may pass; the periodic check queues a new one anyway.
+    "public_map.publish": Retry(attempts=3, first_wait_seconds=30.0, max_wait_seconds=300.0),
+}

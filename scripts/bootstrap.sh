@@ -11,8 +11,9 @@ die() { printf '[bootstrap] error: %s\n' "$*" >&2; exit 1; }
 # postgresql-15-postgis-3 brings the PostgreSQL 15 server and GDAL/GEOS/PROJ that GeoDjango loads;
 # acl gives setfacl (dbcluster.py grants postgres traverse rights with it); gettext compiles the
 # translations; chromium is the browser the browser tests drive (Playwright, tests/browser/); fonts-dejavu-core
-# gives the Article 7 PDF its Cyrillic and Arabic glyphs (obligations/exports.py).
-debs=(postgresql-15-postgis-3 acl gettext chromium fonts-dejavu-core)
+# gives the Article 7 PDF its Cyrillic and Arabic glyphs (obligations/exports.py); nginx is the static server the
+# public map's browser test serves `clearground publish`'s folder with, range requests and all (decision 0056).
+debs=(postgresql-15-postgis-3 acl gettext chromium fonts-dejavu-core nginx)
 command -v npm >/dev/null 2>&1 || debs+=(nodejs npm)
 missing=()
 for pkg in "${debs[@]}"; do

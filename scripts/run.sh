@@ -37,6 +37,10 @@ if [ -d "${CLEARGROUND_SHARED_DATA:-../shared/data}" ]; then
   "${as_service[@]}" "$cg" load_population
   "${as_service[@]}" "$cg" load_places
 fi
+# The offline basemap of those admin areas and places (decision 0056), built once: delete the file to rebuild.
+if ! "${as_service[@]}" "$cg" basemap build --out var/basemap/demo.pmtiles --if-missing; then
+  echo "[run] the demo basemap could not be built; the map shows the country outlines only"
+fi
 
 echo
 "${as_service[@]}" "$cg" demo_logins

@@ -980,6 +980,10 @@ NOT_PROBED = {
     "api-token": "issues the caller's own token; tests/test_ogc_items.py covers token scoping",
     "api-logout": "revokes the token it is sent with, the caller's own, and no other (tests/test_tokens.py)",
     "schema": "the OpenAPI document: public by design, no data",
+    # Basemaps are public reference data (boundaries, places), read by name from a configured list (0056);
+    # names outside the list and traversal attempts are tests/test_basemap.py.
+    "basemaps:catalogue": "the configured basemaps: public reference data, no register data (decision 0056)",
+    "basemaps:archive": "a configured basemap archive: public reference data; tests/test_basemap.py (decision 0056)",
     # Which operator approves which report kind is read by every member by design (decision 0036);
     # only the authority's admin writes them (tests/test_four_eyes.py).
     "approval-delegation-list": "approval delegations: not secret, no report data (decision 0036)",

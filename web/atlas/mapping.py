@@ -20,6 +20,7 @@ from accounts.access import AnyUser, hazards_for, scope_of
 from accounts.models import Organisation
 from core.errors import CleargroundError
 from hazards.models import HazardIndication, HazardousArea
+from interop.basemaps import config as basemaps
 from interop.collections import COLLECTIONS
 from interop.publish_access import readable_org_ids
 from vocab.choices import Classification, DeviceCategory, HazardStatus, IndicationKind, ProductKind
@@ -117,6 +118,7 @@ def map_config(request: HttpRequest) -> dict[str, Any]:
         "hazard_item_url": reverse("ogc:feature", args=["hazardous_areas", "0"]).removesuffix("0") + "{id}?f=json",
         "linkable": linkable_org_ids(user),
         "labels": labels(),
+        "basemaps": basemaps.for_pages(),
     }
 
 

@@ -44,7 +44,7 @@
 
   // The register's sources and layers are part of the style the map starts with, so their first
   // tile requests leave as soon as MapLibre's workers are up, not after the map's "load".
-  const style = C.baseStyle();
+  const style = C.addBasemaps(C.baseStyle(), cfg.basemaps);
   // The dots carry what their style and the filters read; a click fetches the rest (popupFor).
   source("hazard-points", "hazardous_areas", 0, "?geometry=point&properties=" + DOT_PROPERTIES.join(","));
   source("hazards", "hazardous_areas", POLYGONS_FROM_ZOOM);
@@ -81,6 +81,11 @@
       window.cgMapReady = true;
       map.off("idle", ready);
     });
+  });
+
+  // ---- Basemap: one of the configured ones, or the Natural Earth land alone.
+  document.querySelectorAll("input[name=basemap]").forEach((input) => {
+    input.addEventListener("change", () => { if (input.checked) C.showBasemap(map, input.value); });
   });
 
   // ---- Filters: the form beside the map sets each layer's filter; nothing is fetched again.

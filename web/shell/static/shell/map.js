@@ -53,6 +53,85 @@ window.Clearground = window.Clearground || {};
     };
   };
 
+  // ---- Configured basemaps (decision 0056): a PMTiles archive (ours or a Protomaps build), or an online
+  // XYZ/WMTS URL the authority configured. Each is a group of style layers "basemap-<name>-…" drawn over the
+  // Natural Earth land and under the register's layers; one group is visible at a time.
+  let pmtilesProtocol = null;
+  function pmtilesUrl(url) {
+    if (!pmtilesProtocol) {
+      pmtilesProtocol = new pmtiles.Protocol();
+      maplibregl.addProtocol("pmtiles", pmtilesProtocol.tile);
+    }
+    return "pmtiles://" + new URL(url, window.location.href).href;
+  }
+
+  /** Our own archive's layers (`clearground basemap build`): countries, provinces, places, and any layer
+   * built from the programme's files (lines for lines, dots for points, a light fill for areas). */
+  function ourLayers(id, sourceLayers) {
+    const layer = (suffix, spec) => Object.assign({ id: id + "-" + suffix, source: id }, spec);
+    const layers = [
+      layer("countries", { type: "line", "source-layer": "countries", paint: { "line-color": "#5f5f5f", "line-width": 1.2 } }),
+      layer("provinces", { type: "line", "source-layer": "provinces",
+        paint: { "line-color": "#8a7f95", "line-width": ["interpolate", ["linear"], ["zoom"], 3, 0.4, 10, 1.2], "line-dasharray": [3, 2] } }),
+      layer("places", { type: "circle", "source-layer": "places", paint: {
+        "circle-color": "#5a4a3a", "circle-stroke-color": "#ffffff", "circle-stroke-width": 0.8,
+        "circle-radius": ["interpolate", ["linear"], ["get", "population"], 0, 2, 100000, 3.5, 1000000, 5.5] } }),
+    ];
+    (sourceLayers || []).filter((l) => !["countries", "provinces", "places"].includes(l)).forEach((l) => {
+      layers.push(layer(l + "-fill", { type: "fill", "source-layer": l, filter: ["==", ["geometry-type"], "Polygon"],
+        paint: { "fill-color": "#e4e0d4", "fill-opacity": 0.5 } }));
+      layers.push(layer(l + "-line", { type: "line", "source-layer": l, filter: ["!=", ["geometry-type"], "Point"],
+        paint: { "line-color": /river|water|stream/.test(l) ? "#7fa7c9" : "#9c8f7a", "line-width": 1 } }));
+      layers.push(layer(l + "-point", { type: "circle", "source-layer": l, filter: ["==", ["geometry-type"], "Point"],
+        paint: { "circle-color": "#5a4a3a", "circle-radius": 2.5 } }));
+    });
+    return layers;
+  }
+
+  /** The sources and layers of one configured basemap, ids prefixed "basemap-<name>". */
+  C.basemapStyle = function (basemap) {
+    const id = "basemap-" + basemap.name;
+    const sources = {};
+    let layers;
+    if (basemap.type === "pmtiles") {
+      sources[id] = { type: "vector", url: pmtilesUrl(basemap.url), attribution: basemap.attribution };
+      if (basemap.style === "protomaps" && window.basemaps) {
+        // A Protomaps build has the Protomaps schema; its labels need a glyph server, which we do not run.
+        layers = basemaps.layers(id, basemaps.namedFlavor("light"))
+          .filter((l) => l.type !== "symbol" && l.type !== "background")
+          .map((l) => Object.assign(l, { id: id + "-" + l.id }));
+      } else {
+        layers = ourLayers(id, basemap.layers);
+      }
+    } else { // xyz, or a WMTS given as its REST template with {z}/{x}/{y} (GoogleMapsCompatible)
+      sources[id] = { type: "raster", tiles: [basemap.url], tileSize: 256, attribution: basemap.attribution };
+      layers = [{ id: id + "-raster", type: "raster", source: id }];
+    }
+    return { sources: sources, layers: layers };
+  };
+
+  /** Put the configured basemaps in `style` over the land and under everything else; the first one shown. */
+  C.addBasemaps = function (style, configured) {
+    let at = style.layers.findIndex((l) => l.id === "borders") + 1;
+    (configured || []).forEach((basemap, i) => {
+      const part = C.basemapStyle(basemap);
+      Object.assign(style.sources, part.sources);
+      part.layers.forEach((l) => {
+        l.layout = Object.assign(l.layout || {}, { visibility: i === 0 ? "visible" : "none" });
+        style.layers.splice(at++, 0, l);
+      });
+    });
+    return style;
+  };
+
+  /** Show the basemap called `name` ("" for the Natural Earth land alone), hide the others. */
+  C.showBasemap = function (map, name) {
+    map.getStyle().layers.forEach((l) => {
+      if (!l.id.startsWith("basemap-")) return;
+      map.setLayoutProperty(l.id, "visibility", name && l.source === "basemap-" + name ? "visible" : "none");
+    });
+  };
+
   /** A map in `container` with the basemap; options go to maplibregl.Map (center, zoom, bounds...).
    * The basemap is 1:110m (100 kB): it is context under the register's own data, and the 1:50m file
    * (750 kB) cost the map page a third of a second before its first tile request. */
