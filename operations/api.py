@@ -11,8 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema
+from django.http import HttpResponse
+from django.utils.translation import get_language
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -24,7 +27,8 @@ from clearground.api import preconditions as pre
 from clearground.api.pagination import IdCursorPagination
 from clearground.api.params import choices
 from core.errors import NotAllowed, Problem, ValidationFailed
-from operations import actions
+from obligations.exports import language_of
+from operations import actions, dossier
 from operations.models import Task, TaskTransition
 from operations.workflow import Priority, TaskStatus
 from quality.models import Team
@@ -97,6 +101,12 @@ class TaskAssignTeamSerializer(TaskStepSerializer):
 
 
 STEP = pre.write_responses(TaskSerializer)
+DOSSIER_PARAMETERS = [
+    OpenApiParameter("language", str, enum=[code for code, _name in settings.LANGUAGES],
+                     description="default: the request's language"),
+    OpenApiParameter("within", float, description=f"metres around the area for finds and accidents "
+                                                  f"(default {dossier.WITHIN_M}, at most {dossier.MAX_WITHIN_M})"),
+]  # fmt: skip
 
 
 class TaskViewSet(viewsets.ReadOnlyModelViewSet[Task]):
@@ -213,3 +223,14 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet[Task]):
     def cancel(self, request: Request, pk: str) -> Response:
         """The authority withdraws a task that is not over, with the reason."""
         return self._step(request, pk, actions.cancel_task, reason=True, issue=True)
+
+    @extend_schema(parameters=DOSSIER_PARAMETERS, responses={(200, "application/pdf"): bytes})
+    def dossier(self, request: Request, pk: str) -> HttpResponse:
+        """The task's dossier for the team leader (PDF): whoever may read the task; audited (decision 0053)."""
+        task = access.access_task(request.user, pk)
+        language = language_of(request.query_params.get("language"), get_language())
+        within = dossier.parse_within(request.query_params.get("within"))
+        data = dossier.render_dossier(task, reader=request.user, within_m=within, language=language)
+        response = HttpResponse(data, content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="task-{task.pk}-dossier-{language}.pdf"'
+        return response

@@ -447,6 +447,8 @@ def api_reads() -> list[Probe]:
     probes.append(Probe("api", "get", "/api/v1/minefield-inspections/overdue/?on=2030-01-01", statuses=(200,)))
     probes += [
         Probe("api", "get", "/api/v1/imports/{pk}/report.csv", target="import"),
+        # The task dossier (decision 0053): a 404 as for a missing task, not a PDF.
+        Probe("api", "get", "/api/v1/tasks/{pk}/dossier.pdf", target="task"),
         Probe("api", "get", "/api/v1/imports/{pk}/preview/", target="import"),
         Probe("api", "get", "/api/v1/audit-entries/", statuses=(404,)),
         Probe("api", "get", "/api/v1/article7-reports/", statuses=(404, 403)),
@@ -696,6 +698,7 @@ def page_probes() -> list[Probe]:
     # Tasking pages (decision 0050): the board and the registry list none of Alpha's; its task is a 404, every step too.
     probes += [Probe("pages", "get", p, statuses=(200,)) for p in ("/tasks/", "/tasks/?organisation=alpha", "/teams/")]
     probes.append(Probe("pages", "get", "/tasks/{pk}/", target="task"))
+    probes.append(Probe("pages", "get", "/tasks/{pk}/dossier.pdf", target="task"))
     for target, step, body in (("task", "accept", {}), ("task", "cancel", {"reason": "x"}),
                                ("accepted_task", "assign-team", {"team": "{w:team}"}),
                                ("accepted_task", "start", {})):  # fmt: skip

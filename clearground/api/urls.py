@@ -86,6 +86,7 @@ urlpatterns = [
     path("v1/reports/<int:pk>/attachments/<str:name>", report_attachment_file, name="report-attachment-file"),
     path("v1/", include(router.urls)),
     # A file name, not a folder: no trailing slash.
+    path("v1/tasks/<int:pk>/dossier.pdf", TaskViewSet.as_view({"get": "dossier"}), name="task-dossier"),
     path("v1/imports/<int:pk>/report.csv", ImportViewSet.as_view({"get": "report_csv"}), name="import-report-csv"),
     path("v1/", include(transfers.urls)),
     path("v1/treaty/", include(treaty_patterns)),

@@ -8,6 +8,7 @@ app_name = "tasking"
 urlpatterns = [
     path("tasks/", views.board, name="board"),
     path("tasks/<int:pk>/", views.task_page, name="task"),
+    path("tasks/<int:pk>/dossier.pdf", views.task_dossier, name="dossier"),
     path("tasks/<int:pk>/<str:step>/", views.task_step, name="step"),
     path("teams/", views.teams, name="teams"),
 ]

@@ -14,12 +14,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import access
 from core.errors import CleargroundError, NotAllowed, NotFoundOrNoAccess
-from operations import actions
+from obligations.exports import language_of
+from operations import actions, dossier
 from operations.models import Task
 from operations.workflow import LIVE, STEPS, TEAM_ASSIGNABLE, TaskStatus
 from quality.models import Team
@@ -91,6 +93,18 @@ def task_page(request: HttpRequest, pk: int) -> HttpResponse:
         "teams": teams if task.status in TEAM_ASSIGNABLE else [],
     }  # fmt: skip
     return render(request, "tasking/task.html", context)
+
+
+@login_required
+@require_GET
+def task_dossier(request: HttpRequest, pk: int) -> HttpResponse:
+    """The task's dossier (PDF) in the page's language: whoever may see the task; audited (decision 0053)."""
+    task = _task_or_404(request, pk)
+    language = language_of(None, get_language())
+    data = dossier.render_dossier(task, reader=request.user, language=language)
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="task-{task.pk}-dossier-{language}.pdf"'
+    return response
 
 
 @login_required
