@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from jobs import handlers
+from operations import notifications
 
 if TYPE_CHECKING:
     from jobs.models import Job
@@ -22,6 +23,8 @@ Handler = Callable[["Job", Progress], "dict[str, Any] | None"]
 HANDLERS: dict[str, Handler] = {
     "import.run": handlers.run_import,
     "import.preview": handlers.preview_import,
+    "notifications.email": notifications.email_job,
+    "tasks.overdue": notifications.overdue_job,
 }
 
 
@@ -47,4 +50,8 @@ class Retry:
 # Kinds that are tried again after an unexpected failure. Imports are not: a failed import is shown to
 # the person who ran it, who runs it again (decision 0015). Republishing, overdue notices and scheduled
 # backups belong here when they become jobs (decision 0039).
-RETRIES: dict[str, Retry] = {}
+RETRIES: dict[str, Retry] = {
+    # The mail server may be away for a while; the notifications wait in the app meanwhile (decision 0053).
+    "notifications.email": Retry(),
+    "tasks.overdue": Retry(),
+}

@@ -26,10 +26,10 @@ from accounts.models import Organisation
 from clearground.api import preconditions as pre
 from clearground.api.pagination import IdCursorPagination
 from clearground.api.params import choices
-from core.errors import NotAllowed, Problem, ValidationFailed
+from core.errors import NotAllowed, NotFoundOrNoAccess, Problem, ValidationFailed
 from obligations.exports import language_of
-from operations import actions, dossier
-from operations.models import Task, TaskTransition
+from operations import actions, dossier, notifications
+from operations.models import Notification, Task, TaskTransition
 from operations.workflow import Priority, TaskStatus
 from quality.models import Team
 
@@ -234,3 +234,67 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet[Task]):
         response = HttpResponse(data, content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="task-{task.pk}-dossier-{language}.pdf"'
         return response
+
+
+class NotificationSerializer(serializers.ModelSerializer[Notification]):
+    event = serializers.CharField(read_only=True, help_text="issued, accepted, overdue or returned")
+    subject = serializers.SerializerMethodField()
+    body = serializers.SerializerMethodField()
+    link = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Notification
+        fields = ("id", "event", "task", "report", "subject", "body", "link", "created_at", "read_at")
+
+    def get_subject(self, obj: Notification) -> str:
+        """In the reader's language."""
+        return notifications.message(obj)[0]
+
+    def get_body(self, obj: Notification) -> str:
+        return notifications.message(obj)[1]
+
+    def get_link(self, obj: Notification) -> str:
+        """The page the notification is about."""
+        return notifications.link(obj)
+
+
+class NotificationReadSerializer(serializers.Serializer[Any]):
+    ids = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False,
+                                help_text="the notifications to mark read; all unread ones when absent")  # fmt: skip
+
+
+class NotificationViewSet(viewsets.ReadOnlyModelViewSet[Notification]):
+    """The caller's own notifications about tasks (decision 0053), newest first; `?unread=true` for the unread."""
+
+    serializer_class = NotificationSerializer
+    pagination_class = IdCursorPagination
+
+    def get_queryset(self) -> QuerySet[Notification]:
+        qs = notifications.notifications_for(self.request.user)
+        unread = self.request.query_params.get("unread")
+        if unread not in (None, "", "true", "false"):
+            raise ValidationFailed([Problem("unread", "true or false")])
+        return qs.filter(read_at__isnull=True) if unread == "true" else qs
+
+    def get_object(self) -> Any:
+        found = self.get_queryset().filter(pk=self.kwargs["pk"]).first() if str(self.kwargs["pk"]).isdigit() else None
+        if found is None:
+            raise NotFoundOrNoAccess("No such notification.")
+        return found
+
+    @extend_schema(request=None, responses={200: NotificationSerializer})
+    @action(detail=True, methods=["post"])
+    def read(self, request: Request, pk: str) -> Response:
+        """Mark one of your notifications read."""
+        notification = self.get_object()
+        notifications.mark_read(request.user, [notification.pk])
+        notification.refresh_from_db()
+        return Response(NotificationSerializer(notification).data)
+
+    @extend_schema(request=NotificationReadSerializer, responses={200: dict})
+    @action(detail=False, methods=["post"], url_path="read-all")
+    def read_all(self, request: Request) -> Response:
+        """Mark your notifications read (those named by `ids`, or all): how many changed, how many stay unread."""
+        data = _valid(NotificationReadSerializer, request.data)
+        changed = notifications.mark_read(request.user, data.get("ids"))
+        return Response({"marked": changed, "unread": notifications.unread_count(request.user)})

@@ -16,7 +16,7 @@ from interop.exports.api import export_collections
 from interop.imports.api import ImportProfileViewSet, ImportViewSet
 from jobs.api import JobViewSet
 from obligations.api import Article5ForecastView, Article7ViewSet
-from operations.api import TaskViewSet
+from operations.api import NotificationViewSet, TaskViewSet
 from ordnance.api import OrdnanceModelViewSet
 from places.api import AdminAreaViewSet, parse_coordinates, search_places
 from quality.api import (
@@ -64,6 +64,7 @@ router.register(
 )
 router.register("ordnance-models", OrdnanceModelViewSet, basename="ordnance-model")
 router.register("tasks", TaskViewSet, basename="task")
+router.register("notifications", NotificationViewSet, basename="notification")
 router.register("teams", TeamViewSet, basename="team")
 router.register("assets", AssetViewSet, basename="asset")
 

@@ -11,4 +11,6 @@ urlpatterns = [
     path("tasks/<int:pk>/dossier.pdf", views.task_dossier, name="dossier"),
     path("tasks/<int:pk>/<str:step>/", views.task_step, name="step"),
     path("teams/", views.teams, name="teams"),
+    path("notifications/", views.notifications_page, name="notifications"),
+    path("notifications/read/", views.notifications_read, name="notifications-read"),
 ]

@@ -21,12 +21,13 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts import access
 from core.errors import CleargroundError, NotAllowed, NotFoundOrNoAccess
 from obligations.exports import language_of
-from operations import actions, dossier
+from operations import actions, dossier, notifications
 from operations.models import Task
 from operations.workflow import LIVE, STEPS, TEAM_ASSIGNABLE, TaskStatus
 from quality.models import Team
 
 BOARD_ROWS = 500  # the board shows the newest tasks first; filters narrow it
+NOTIFICATION_ROWS = 200  # the newest; older ones stay in the API's pages
 
 # Step name in the URL → (the action, whether it asks for a reason, who takes it: the operator or the authority).
 STEP_ACTIONS: dict[str, tuple[Callable[..., Task], bool, str]] = {
@@ -153,3 +154,21 @@ def teams(request: HttpRequest) -> HttpResponse:
         "tasking/teams.html",
         {"teams": rows, "assets": access.assets_for(request.user).filter(team__isnull=True)},
     )
+
+
+@login_required
+@require_GET
+def notifications_page(request: HttpRequest) -> HttpResponse:
+    """The user's own notifications about tasks, newest first, each with its message in the page's language."""
+    rows = list(notifications.notifications_for(request.user)[:NOTIFICATION_ROWS])
+    shown = [(n, *notifications.message(n), notifications.link(n)) for n in rows]
+    return render(request, "tasking/notifications.html", {"shown": shown})
+
+
+@login_required
+@require_POST
+def notifications_read(request: HttpRequest) -> HttpResponse:
+    """Mark one notification (`id`) or all of the user's own read; another person's id changes nothing."""
+    raw = request.POST.get("id", "")
+    notifications.mark_read(request.user, [int(raw)] if raw.isdigit() else None)
+    return redirect("tasking:notifications")
