@@ -28,7 +28,7 @@ from clearground.api.pagination import IdCursorPagination
 from clearground.api.params import choices
 from core.errors import NotAllowed, NotFoundOrNoAccess, Problem, ValidationFailed
 from obligations.exports import language_of
-from operations import actions, dossier, notifications
+from operations import actions, dossier, monthly, notifications
 from operations.models import Notification, Task, TaskTransition
 from operations.workflow import Priority, TaskStatus
 from quality.models import Team
@@ -223,6 +223,17 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet[Task]):
     def cancel(self, request: Request, pk: str) -> Response:
         """The authority withdraws a task that is not over, with the reason."""
         return self._step(request, pk, actions.cancel_task, reason=True, issue=True)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("month", str, description="YYYY-MM (default: this month)")],
+        responses={200: dict},
+    )
+    @action(detail=False, url_path="monthly-reporting")
+    def monthly_reporting(self, request: Request) -> Response:
+        """The month's operator reporting (decision 0053): operators that have not reported on tasks at work in
+        the month, tasks overdue at its end, suspended work. The authority sees every operator, an operator itself."""
+        first, last = monthly.parse_month(request.query_params.get("month"))
+        return Response(monthly.monthly_reporting(request.user, first, last))
 
     @extend_schema(parameters=DOSSIER_PARAMETERS, responses={(200, "application/pdf"): bytes})
     def dossier(self, request: Request, pk: str) -> HttpResponse:

@@ -453,6 +453,8 @@ def api_reads() -> list[Probe]:
         Probe("api", "get", "/api/v1/imports/{pk}/report.csv", target="import"),
         # The task dossier (decision 0053): a 404 as for a missing task, not a PDF.
         Probe("api", "get", "/api/v1/tasks/{pk}/dossier.pdf", target="task"),
+        # Monthly operator reporting (decision 0053): Bravo's picture holds none of Alpha's tasks.
+        Probe("api", "get", "/api/v1/tasks/monthly-reporting/?month=2024-03", statuses=(200,)),
         # Another person's notification: not Bravo's to read or mark read.
         Probe("api", "post", "/api/v1/notifications/{pk}/read/", target="notification"),
         Probe(
@@ -714,6 +716,7 @@ def page_probes() -> list[Probe]:
     probes.append(Probe("pages", "get", "/tasks/{pk}/", target="task"))
     probes.append(Probe("pages", "get", "/tasks/{pk}/dossier.pdf", target="task"))
     probes.append(Probe("pages", "get", "/notifications/", statuses=(200,)))
+    probes.append(Probe("pages", "get", "/tasks/monthly/?month=2024-03", statuses=(200,)))
     probes.append(Probe("pages", "post", "/notifications/read/", target="notification", body={"id": "{pk}"},
                         statuses=(302,)))  # fmt: skip
     for target, step, body in (("task", "accept", {}), ("task", "cancel", {"reason": "x"}),

@@ -7,6 +7,7 @@ from web.tasking import views
 app_name = "tasking"
 urlpatterns = [
     path("tasks/", views.board, name="board"),
+    path("tasks/monthly/", views.monthly_reporting, name="monthly"),
     path("tasks/<int:pk>/", views.task_page, name="task"),
     path("tasks/<int:pk>/dossier.pdf", views.task_dossier, name="dossier"),
     path("tasks/<int:pk>/<str:step>/", views.task_step, name="step"),

@@ -21,10 +21,11 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts import access
 from core.errors import CleargroundError, NotAllowed, NotFoundOrNoAccess
 from obligations.exports import language_of
-from operations import actions, dossier, notifications
+from operations import actions, dossier, monthly, notifications
 from operations.models import Task
 from operations.workflow import LIVE, STEPS, TEAM_ASSIGNABLE, TaskStatus
 from quality.models import Team
+from vocab.choices import ActivityKind
 
 BOARD_ROWS = 500  # the board shows the newest tasks first; filters narrow it
 NOTIFICATION_ROWS = 200  # the newest; older ones stay in the API's pages
@@ -172,3 +173,21 @@ def notifications_read(request: HttpRequest) -> HttpResponse:
     raw = request.POST.get("id", "")
     notifications.mark_read(request.user, [int(raw)] if raw.isdigit() else None)
     return redirect("tasking:notifications")
+
+
+@login_required
+@require_GET
+def monthly_reporting(request: HttpRequest) -> HttpResponse:
+    """The month's operator reporting: who has not reported on which task, overdue tasks, suspended work."""
+    try:
+        first, last = monthly.parse_month(request.GET.get("month"))
+    except CleargroundError as exc:
+        messages.error(request, "; ".join(f"{p.field}: {p.message}" for p in exc.problems))
+        first, last = monthly.parse_month(None)
+    report = monthly.monthly_reporting(request.user, first, last)
+    # The API keeps the codes; the page shows their labels in the reader's language.
+    rows = [t for o in report["not_reported"] for t in o["tasks"]] + report["overdue"] + report["suspended"]
+    for row in rows:
+        row["status_label"] = TaskStatus(row["status"]).label if row["status"] else ""
+        row["activity_label"] = ActivityKind(row["activity_kind"]).label
+    return render(request, "tasking/monthly.html", {"report": report})
