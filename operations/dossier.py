@@ -359,6 +359,7 @@ def dossier_pdf(task: Task, *, reader: AnyUser, within_m: float = WITHIN_M, lang
                     [_("Laid on"), _date(record.date_laid)],
                     [_("Devices"), devices or "—"],
                     [_("Self-destructing"), _("yes") if record.self_destructing else _("no")],
+                    [_("Received from"), record.received_from or "—"],
                     [_("Document"), record.document_reference or "—"],
                     [_("Reliability"), record.get_reliability_display() or "—"],
                     [_("Marking"), record.get_marking_status_display()],

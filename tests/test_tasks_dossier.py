@@ -17,8 +17,9 @@ from clearground.test import Cast, point, rect
 from operations.models import Task
 from reports.actions import approve_report, create_report
 from tests.helpers import activity
-from tests.tasks_helpers import accredited_team, bravo_hazard, client_for, running_task
+from tests.tasks_helpers import ON, accredited_team, bravo_hazard, client_for, running_task
 from tests.test_casualties_recording import accident_payload
+from tests.test_minefield_records import record_hazard
 
 REPORT_DAY = dt.date(2024, 2, 10)
 
@@ -121,3 +122,22 @@ def test_the_command_writes_the_dossier_in_each_language(cast: Cast, task: Task,
         call_command("task", "dossier", str(task.pk), "--out", str(arabic), "--user", "outsider")
     with pytest.raises(CommandError, match="within"):
         call_command("task", "dossier", str(task.pk), "--out", str(arabic), "--user", "clerk", "--within", "x")
+
+
+def test_the_dossier_carries_the_minefield_record_and_its_evidence_without_the_informant(cast: Cast) -> None:
+    hazard = record_hazard(cast, received_from="Regional civil protection office", received_from_kind="other")
+    task = running_task(cast, hazard, accredited_team(cast))
+    text = text_of(client_for(cast.clerk).get(f"/api/v1/tasks/{task.pk}/dossier.pdf").content)
+    for expected in ("Minefield record", "3rd Engineer Battalion", "2022-04-02", "MR-2023-017", "PMN-2",
+                     "Regional civil protection office"):  # fmt: skip
+        assert expected in text, expected
+
+
+def test_an_area_tasked_without_a_hazard_is_mapped_in_its_own_utm_zone(cast: Cast) -> None:
+    accredited_team(cast)
+    body = {"organisation": "alpha", "activity_kind": "ts", "area": rect(0, 0, 2000, 1000),
+            "start_on": ON.isoformat(), "instructions": "Survey the villages"}  # fmt: skip
+    made = client_for(cast.imo).post("/api/v1/tasks/", body, format="json")
+    assert made.status_code == 201, made.json()
+    text = text_of(client_for(cast.approver).get(f"/api/v1/tasks/{made.json()['id']}/dossier.pdf").content)
+    assert "area without a hazard" in text and "Survey the villages" in text and "Scale 1:25,000" in text
