@@ -185,6 +185,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "web.quality_pages.context.quality_nav",
+                "web.tasking.context_processors.notifications",
             ]
         },
     }
@@ -292,6 +293,15 @@ PRODUCT_BOUNDARY_TOLERANCE_M = float(os.environ.get("CLEARGROUND_PRODUCT_TOLERAN
 CLEARGROUND_FIELD_KEY = os.environ.get("CLEARGROUND_FIELD_KEY", "")
 # Tasking (decision 0050): every report of work names the task order it was done under; an EOD spot report
 # outside any task makes its own task (a call-out) where call-outs are allowed.
+# Mail (decision 0053: task notifications). The console backend by default: a development server prints
+# the e-mail; production names its SMTP backend and server.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "clearground@localhost")
 CLEARGROUND_TASKING_REQUIRED = env_bool("CLEARGROUND_TASKING_REQUIRED", True)
 CLEARGROUND_EOD_CALL_OUTS = env_bool("CLEARGROUND_EOD_CALL_OUTS", True)
 # OGC API – Features (decision 0018): may anonymous callers read the published (non-restricted) collections?

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from jobs import handlers
+from operations import notifications
 
 if TYPE_CHECKING:
     from jobs.models import Job
@@ -23,6 +24,8 @@ HANDLERS: dict[str, Handler] = {
     "import.run": handlers.run_import,
     "import.preview": handlers.preview_import,
     "public_map.publish": handlers.publish_public_map,  # decision 0056
+    "notifications.email": notifications.email_job,
+    "tasks.overdue": notifications.overdue_job,
 }
 
 
@@ -51,4 +54,7 @@ class Retry:
 RETRIES: dict[str, Retry] = {
     # A full disk or a folder on a share that is away may pass; the periodic check queues a new one anyway.
     "public_map.publish": Retry(attempts=3, first_wait_seconds=30.0, max_wait_seconds=300.0),
+    # The mail server may be away for a while; the notifications wait in the app meanwhile (decision 0053).
+    "notifications.email": Retry(),
+    "tasks.overdue": Retry(),
 }

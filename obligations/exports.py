@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import io
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -30,11 +28,10 @@ from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from casualties.choices import CasualtyCategory, Outcome
+from core import pdf
 from core.errors import Problem, ValidationFailed
 from core.spreadsheet import xlsx_text_cells
 from obligations.article7 import FORMS
@@ -462,36 +459,6 @@ def to_xlsx(figures: dict[str, Any], language: str = "en") -> bytes:
     return out.getvalue()
 
 
-_LTR_RUN = re.compile(r"\d[\d\-:.T+]*\d")
-_FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
-
-
-def _fonts() -> tuple[str, str]:
-    """DejaVu Sans (Latin, Cyrillic, Arabic) when the system has it, else reportlab's Helvetica (Latin only)."""
-    regular, bold = _FONT_DIR / "DejaVuSans.ttf", _FONT_DIR / "DejaVuSans-Bold.ttf"
-    if not (regular.exists() and bold.exists()):
-        return "Helvetica", "Helvetica-Bold"
-    if "DejaVuSans" not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont("DejaVuSans", str(regular)))
-        pdfmetrics.registerFont(TTFont("DejaVuSans-Bold", str(bold)))
-    return "DejaVuSans", "DejaVuSans-Bold"
-
-
-def _visual(language: str) -> Callable[[str], str]:
-    """Arabic letters joined and the line in visual order: reportlab neither shapes nor reorders text."""
-    if language != "ar":
-        return lambda text: text
-    import arabic_reshaper  # imported on the first Arabic PDF only
-    from bidi import get_display
-
-    def visual(text: str) -> str:
-        # Dates and times stay left to right (a date after Arabic words would otherwise be read 31-12-2024).
-        isolated = _LTR_RUN.sub(lambda m: f"\u2066{m.group(0)}\u2069", text)
-        return str(get_display(arabic_reshaper.reshape(isolated))).replace("\u2066", "").replace("\u2069", "")
-
-    return visual
-
-
 def _fmt(value: Any) -> str:
     if isinstance(value, bool):
         return str(value)
@@ -504,8 +471,8 @@ def _fmt(value: Any) -> str:
 
 def to_pdf(figures: dict[str, Any], language: str = "en") -> bytes:
     """A printable report: one section per form (lineage is in the XLSX and JSON)."""
-    regular, bold = _fonts()
-    visual = _visual(language)
+    regular, bold = pdf.fonts()
+    visual = pdf.visual(language)
     align = TA_RIGHT if language == "ar" else TA_LEFT
     base = getSampleStyleSheet()
     styles = {

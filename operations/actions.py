@@ -20,7 +20,8 @@ from accounts.models import Organisation
 from core.errors import Conflict, NotAllowed, Problem, Stale, ValidationFailed
 from core.geometry import parse_area
 from hazards.models import HazardousArea
-from operations.models import PriorityWeights, Task, TaskTransition
+from operations import notifications
+from operations.models import NotificationEvent, PriorityWeights, Task, TaskTransition
 from operations.priorities import Weights
 from operations.workflow import TEAM_ASSIGNABLE, Priority, TaskStatus, check_step
 from quality.accreditation import accreditation_refusal
@@ -105,6 +106,7 @@ def issue_task(
                 "priority": priority,
             },
         )
+        notifications.notify(NotificationEvent.ISSUED, task, notifications.operator_staff(task), at=at)
     return task
 
 
@@ -148,6 +150,8 @@ def _step(
         task.version += 1
         task.save(update_fields=["status", "version"])
         audit.record(acting_user, action, task, old=old, new=_state(task), reason=reason.strip())
+        if to == TaskStatus.ACCEPTED:
+            notifications.notify(NotificationEvent.ACCEPTED, task, notifications.authority_officers())
     return task
 
 

@@ -12,7 +12,10 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
+from django.http import HttpResponse
+from django.utils.translation import get_language
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action, api_view
@@ -24,9 +27,10 @@ from accounts.models import Organisation
 from clearground.api import preconditions as pre
 from clearground.api.pagination import IdCursorPagination
 from clearground.api.params import choices
-from core.errors import NotAllowed, Problem, ValidationFailed
-from operations import actions
-from operations.models import PriorityWeights, Task, TaskTransition
+from core.errors import NotAllowed, NotFoundOrNoAccess, Problem, ValidationFailed
+from obligations.exports import language_of
+from operations import actions, dossier, monthly, notifications
+from operations.models import Notification, PriorityWeights, Task, TaskTransition
 from operations.priorities import ranking_for
 from operations.workflow import Priority, TaskStatus
 from quality.models import Team
@@ -99,6 +103,12 @@ class TaskAssignTeamSerializer(TaskStepSerializer):
 
 
 STEP = pre.write_responses(TaskSerializer)
+DOSSIER_PARAMETERS = [
+    OpenApiParameter("language", str, enum=[code for code, _name in settings.LANGUAGES],
+                     description="default: the request's language"),
+    OpenApiParameter("within", float, description=f"metres around the area for finds and accidents "
+                                                  f"(default {dossier.WITHIN_M}, at most {dossier.MAX_WITHIN_M})"),
+]  # fmt: skip
 
 
 class TaskViewSet(viewsets.ReadOnlyModelViewSet[Task]):
@@ -272,3 +282,89 @@ def priority_weights(request: Request) -> Response:
         raise NotAllowed("Only the national authority and the operators read the priorities.")
     rows = PriorityWeights.objects.select_related("set_by").order_by("-version")
     return Response({"results": [_weights_json(r) for r in rows]})
+
+    @extend_schema(
+        parameters=[OpenApiParameter("month", str, description="YYYY-MM (default: this month)")],
+        responses={200: dict},
+    )
+    @action(detail=False, url_path="monthly-reporting")
+    def monthly_reporting(self, request: Request) -> Response:
+        """The month's operator reporting (decision 0053): operators that have not reported on tasks at work in
+        the month, tasks overdue at its end, suspended work. The authority sees every operator, an operator itself."""
+        first, last = monthly.parse_month(request.query_params.get("month"))
+        return Response(monthly.monthly_reporting(request.user, first, last))
+
+    @extend_schema(parameters=DOSSIER_PARAMETERS, responses={(200, "application/pdf"): bytes})
+    def dossier(self, request: Request, pk: str) -> HttpResponse:
+        """The task's dossier for the team leader (PDF): whoever may read the task; audited (decision 0053)."""
+        task = access.access_task(request.user, pk)
+        language = language_of(request.query_params.get("language"), get_language())
+        within = dossier.parse_within(request.query_params.get("within"))
+        data = dossier.render_dossier(task, reader=request.user, within_m=within, language=language)
+        response = HttpResponse(data, content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="task-{task.pk}-dossier-{language}.pdf"'
+        return response
+
+
+class NotificationSerializer(serializers.ModelSerializer[Notification]):
+    event = serializers.CharField(read_only=True, help_text="issued, accepted, overdue or returned")
+    subject = serializers.SerializerMethodField()
+    body = serializers.SerializerMethodField()
+    link = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Notification
+        fields = ("id", "event", "task", "report", "subject", "body", "link", "created_at", "read_at")
+
+    def get_subject(self, obj: Notification) -> str:
+        """In the reader's language."""
+        return notifications.message(obj)[0]
+
+    def get_body(self, obj: Notification) -> str:
+        return notifications.message(obj)[1]
+
+    def get_link(self, obj: Notification) -> str:
+        """The page the notification is about."""
+        return notifications.link(obj)
+
+
+class NotificationReadSerializer(serializers.Serializer[Any]):
+    ids = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False,
+                                help_text="the notifications to mark read; all unread ones when absent")  # fmt: skip
+
+
+class NotificationViewSet(viewsets.ReadOnlyModelViewSet[Notification]):
+    """The caller's own notifications about tasks (decision 0053), newest first; `?unread=true` for the unread."""
+
+    serializer_class = NotificationSerializer
+    pagination_class = IdCursorPagination
+
+    def get_queryset(self) -> QuerySet[Notification]:
+        qs = notifications.notifications_for(self.request.user)
+        unread = self.request.query_params.get("unread")
+        if unread not in (None, "", "true", "false"):
+            raise ValidationFailed([Problem("unread", "true or false")])
+        return qs.filter(read_at__isnull=True) if unread == "true" else qs
+
+    def get_object(self) -> Any:
+        found = self.get_queryset().filter(pk=self.kwargs["pk"]).first() if str(self.kwargs["pk"]).isdigit() else None
+        if found is None:
+            raise NotFoundOrNoAccess("No such notification.")
+        return found
+
+    @extend_schema(request=None, responses={200: NotificationSerializer})
+    @action(detail=True, methods=["post"])
+    def read(self, request: Request, pk: str) -> Response:
+        """Mark one of your notifications read."""
+        notification = self.get_object()
+        notifications.mark_read(request.user, [notification.pk])
+        notification.refresh_from_db()
+        return Response(NotificationSerializer(notification).data)
+
+    @extend_schema(request=NotificationReadSerializer, responses={200: dict})
+    @action(detail=False, methods=["post"], url_path="read-all")
+    def read_all(self, request: Request) -> Response:
+        """Mark your notifications read (those named by `ids`, or all): how many changed, how many stay unread."""
+        data = _valid(NotificationReadSerializer, request.data)
+        changed = notifications.mark_read(request.user, data.get("ids"))
+        return Response({"marked": changed, "unread": notifications.unread_count(request.user)})

@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
 from operations.workflow import LIVE, Priority, TaskStatus
@@ -105,3 +106,44 @@ class PriorityWeights(models.Model):
 
     def __str__(self) -> str:
         return f"Priority weights v{self.version} (from {self.in_force_from})"
+
+
+class NotificationEvent(models.TextChoices):
+    ISSUED = "issued", _("Task issued")
+    ACCEPTED = "accepted", _("Task accepted")
+    OVERDUE = "overdue", _("Task overdue")
+    RETURNED = "returned", _("Report returned")
+
+
+class Notification(models.Model):
+    """One thing a person should know about a task (decision 0053): shown in the app, and e-mailed once.
+
+    Written only by operations/notifications.py; the message is drawn from the event in the reader's
+    language, so a row holds no text of its own beyond the reason a report was returned.
+    """
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    event = models.CharField(max_length=10, choices=NotificationEvent.choices)
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="notifications")
+    report = models.ForeignKey("reports.Report", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+    # Set when the e-mail job claims the row: each notification is e-mailed at most once, by one worker.
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # Serves the bell's unread count and a person's list, newest first.
+            models.Index(fields=["recipient", "read_at", "-created_at"], name="notification_inbox_idx"),
+        ]
+        constraints = [
+            # A task is overdue once: however often the overdue check runs, each person hears of it once.
+            models.UniqueConstraint(
+                fields=["recipient", "task"], condition=Q(event="overdue"), name="notification_overdue_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} task #{self.task_id} for {self.recipient_id}"

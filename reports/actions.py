@@ -22,9 +22,9 @@ from accounts.personal import without_personal_data
 from core.errors import Conflict, NotAllowed, Problem, Stale, ValidationFailed
 from hazards import projections
 from hazards.models import DataVersion, HazardousArea, MinefieldRecordRating
-from operations import tasking
+from operations import notifications, tasking
 from operations.actions import call_out_task
-from operations.models import Task
+from operations.models import NotificationEvent, Task
 from reports.kinds import KINDS
 from reports.kinds.base import TASK_OR_CALL_OUT, Changes
 from reports.models import Reconcile, Report, ReportStatus, ReportTransition
@@ -313,6 +313,10 @@ def return_report(
         report.version += 1
         report.save()
         audit.record(acting_user, "report.return", report, new={"status": report.status}, reason=reason)
+        if report.task is not None and report.created_by_id is not None:
+            # Work on a task returned: its author hears of it (decision 0053).
+            notifications.notify(NotificationEvent.RETURNED, report.task, [report.created_by], report=report,
+                                 reason=reason.strip())  # fmt: skip
     return report
 
 

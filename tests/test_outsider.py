@@ -45,6 +45,7 @@ from interop.imports import service as imports
 from interop.tiles.queries import lonlat_to_tile
 from jobs.actions import enqueue
 from operations.actions import accept_task, issue_task
+from operations.models import Notification
 from quality.actions import add_asset, add_team, grant_accreditation
 from quality.models import NonConformity, QcInspection
 from reports.actions import approve_report, create_report, return_report
@@ -162,6 +163,8 @@ LISTS: dict[str, tuple[str, str]] = {
     "tasks": ("operations.Task", "organisation__code"),
     "teams": ("quality.Team", "organisation__code"),
     "assets": ("quality.Asset", "organisation__code"),
+    # Notifications are each person's own (decision 0053): Alpha's staff's about Alpha's tasks.
+    "notifications": ("operations.Notification", "task__organisation__code"),
 }
 
 
@@ -273,6 +276,7 @@ def build_world(tmp: Path) -> World:
         team=team,
     )
     pk["accepted_task"] = accept_task(staffed, acting_user=cast.approver).pk
+    pk["notification"] = Notification.objects.filter(recipient=cast.clerk, task_id=task.pk).get().pk
 
     upload = tmp / UPLOAD
     upload.write_text(json.dumps({"type": "FeatureCollection", "features": [
@@ -435,7 +439,7 @@ def api_reads() -> list[Probe]:
                "referrals": "referral", "accreditations": "accreditation", "qc-inspections": "qc_inspection",
                "non-conformities": "non_conformity", "risk-education-sessions": "re_session", "imports": "import",
                "jobs": "job", "audit-entries": "audit_entry", "tasks": "task", "teams": "team",
-               "assets": "asset"}  # fmt: skip
+               "assets": "asset", "notifications": "notification"}  # fmt: skip
     probes += [Probe("api", "get", f"/api/v1/{r}/{{pk}}/", target=t) for r, t in details.items()]
     for report in ("approved_report", "submitted_report", "returned_report", "accident_report", "qc_report",
                    "qa_report", "re_report", "summary_report", "minefield_report"):  # fmt: skip
@@ -454,6 +458,20 @@ def api_reads() -> list[Probe]:
     probes.append(Probe("api", "get", "/api/v1/minefield-inspections/overdue/?on=2030-01-01", statuses=(200,)))
     probes += [
         Probe("api", "get", "/api/v1/imports/{pk}/report.csv", target="import"),
+        # The task dossier (decision 0053): a 404 as for a missing task, not a PDF.
+        Probe("api", "get", "/api/v1/tasks/{pk}/dossier.pdf", target="task"),
+        # Monthly operator reporting (decision 0053): Bravo's picture holds none of Alpha's tasks.
+        Probe("api", "get", "/api/v1/tasks/monthly-reporting/?month=2024-03", statuses=(200,)),
+        # Another person's notification: not Bravo's to read or mark read.
+        Probe("api", "post", "/api/v1/notifications/{pk}/read/", target="notification"),
+        Probe(
+            "api",
+            "post",
+            "/api/v1/notifications/read-all/",
+            target="notification",
+            statuses=(200,),
+            body={"ids": ["{pk}"]},
+        ),
         Probe("api", "get", "/api/v1/imports/{pk}/preview/", target="import"),
         Probe("api", "get", "/api/v1/audit-entries/", statuses=(404,)),
         Probe("api", "get", "/api/v1/article7-reports/", statuses=(404, 403)),
@@ -726,6 +744,11 @@ def page_probes() -> list[Probe]:
                Probe("pages", "post", "/priorities/issue/", target="hazard", statuses=(403,),
                      body={"hazard": "{pk}", "organisation": "bravo", "activity_kind": "nts",
                            "start_on": "2024-03-01"})]  # fmt: skip
+    probes.append(Probe("pages", "get", "/tasks/{pk}/dossier.pdf", target="task"))
+    probes.append(Probe("pages", "get", "/notifications/", statuses=(200,)))
+    probes.append(Probe("pages", "get", "/tasks/monthly/?month=2024-03", statuses=(200,)))
+    probes.append(Probe("pages", "post", "/notifications/read/", target="notification", body={"id": "{pk}"},
+                        statuses=(302,)))  # fmt: skip
     for target, step, body in (("task", "accept", {}), ("task", "cancel", {"reason": "x"}),
                                ("accepted_task", "assign-team", {"team": "{w:team}"}),
                                ("accepted_task", "start", {})):  # fmt: skip

@@ -177,20 +177,20 @@ def test_the_hazard_page_costs_the_same_few_queries_however_long_its_history(cas
     history(cast, large, 4)
     client = client_for(cast.imo)
     client.get(f"/map/hazards/{small.pk}/{on}")  # warm: content types, translations
-    # session, user, memberships, hazard, versions, status changes, products, activities, finds, task orders
-    # (+ the version in force and three sums for "as known on")
-    expected = 10 + (4 if on else 0)
+    # session, user, memberships, hazard, versions, status changes, products, activities, finds, task orders,
+    # the bell's unread notifications (decision 0053) (+ the version in force and three sums for "as known on")
+    expected = 11 + (4 if on else 0)
     for hazard in (small, large):
         with django_assert_num_queries(expected):
             assert client.get(f"/map/hazards/{hazard.pk}/{on}").status_code == 200
 
 
-def test_the_map_page_costs_five_queries_however_many_hazards(cast, django_assert_num_queries):
+def test_the_map_page_costs_six_queries_however_many_hazards(cast, django_assert_num_queries):
     register_hazard(cast, 100)
     client = client_for(cast.imo)
     client.get("/map/")  # warm
     for size in (200, 300):
         register_hazard(cast, size)
-        # session, user, memberships, the start extent, the organisations with hazards
-        with django_assert_num_queries(5):
+        # session, user, memberships, the start extent, the organisations with hazards, the bell (decision 0053)
+        with django_assert_num_queries(6):
             assert client.get("/map/").status_code == 200

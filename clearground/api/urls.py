@@ -16,7 +16,7 @@ from interop.exports.api import export_collections
 from interop.imports.api import ImportProfileViewSet, ImportViewSet
 from jobs.api import JobViewSet
 from obligations.api import Article5ForecastView, Article7ViewSet
-from operations.api import TaskViewSet, priorities, priority_weights
+from operations.api import NotificationViewSet, TaskViewSet, priorities, priority_weights
 from ordnance.api import OrdnanceModelViewSet
 from places.api import AdminAreaViewSet, parse_coordinates, search_places
 from quality.api import (
@@ -64,6 +64,7 @@ router.register(
 )
 router.register("ordnance-models", OrdnanceModelViewSet, basename="ordnance-model")
 router.register("tasks", TaskViewSet, basename="task")
+router.register("notifications", NotificationViewSet, basename="notification")
 router.register("teams", TeamViewSet, basename="team")
 router.register("assets", AssetViewSet, basename="asset")
 router.register("hazard-indications", hazards.HazardIndicationViewSet, basename="hazard-indication")
@@ -87,6 +88,7 @@ urlpatterns = [
     path("v1/reports/<int:pk>/attachments/<str:name>", report_attachment_file, name="report-attachment-file"),
     path("v1/", include(router.urls)),
     # A file name, not a folder: no trailing slash.
+    path("v1/tasks/<int:pk>/dossier.pdf", TaskViewSet.as_view({"get": "dossier"}), name="task-dossier"),
     path("v1/imports/<int:pk>/report.csv", ImportViewSet.as_view({"get": "report_csv"}), name="import-report-csv"),
     path("v1/", include(transfers.urls)),
     path("v1/treaty/", include(treaty_patterns)),

@@ -8,9 +8,13 @@ from web.tasking import views
 app_name = "tasking"
 urlpatterns = [
     path("tasks/", views.board, name="board"),
+    path("tasks/monthly/", views.monthly_reporting, name="monthly"),
     path("tasks/<int:pk>/", views.task_page, name="task"),
+    path("tasks/<int:pk>/dossier.pdf", views.task_dossier, name="dossier"),
     path("tasks/<int:pk>/<str:step>/", views.task_step, name="step"),
     path("teams/", views.teams, name="teams"),
     path("priorities/", views.priorities_page, name="priorities"),
     path("priorities/issue/", views.issue_from_priorities, name="issue"),
+    path("notifications/", views.notifications_page, name="notifications"),
+    path("notifications/read/", views.notifications_read, name="notifications-read"),
 ]

@@ -15,14 +15,15 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import access
 from accounts.models import Organisation
 from core.errors import CleargroundError, NotAllowed, NotFoundOrNoAccess
-from operations import actions
+from obligations.exports import language_of
+from operations import actions, dossier, monthly, notifications
 from operations.models import Task
 from operations.priorities import ranking_for
 from operations.workflow import LIVE, STEPS, TEAM_ASSIGNABLE, Priority, TaskStatus
@@ -30,6 +31,7 @@ from quality.models import Team
 from vocab.choices import ActivityKind, OrganisationKind
 
 BOARD_ROWS = 500  # the board shows the newest tasks first; filters narrow it
+NOTIFICATION_ROWS = 200  # the newest; older ones stay in the API's pages
 
 # Step name in the URL → (the action, whether it asks for a reason, who takes it: the operator or the authority).
 STEP_ACTIONS: dict[str, tuple[Callable[..., Task], bool, str]] = {
@@ -96,6 +98,18 @@ def task_page(request: HttpRequest, pk: int) -> HttpResponse:
         "teams": teams if task.status in TEAM_ASSIGNABLE else [],
     }  # fmt: skip
     return render(request, "tasking/task.html", context)
+
+
+@login_required
+@require_GET
+def task_dossier(request: HttpRequest, pk: int) -> HttpResponse:
+    """The task's dossier (PDF) in the page's language: whoever may see the task; audited (decision 0053)."""
+    task = _task_or_404(request, pk)
+    language = language_of(None, get_language())
+    data = dossier.render_dossier(task, reader=request.user, language=language)
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="task-{task.pk}-dossier-{language}.pdf"'
+    return response
 
 
 @login_required
@@ -198,6 +212,15 @@ def priorities_page(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_GET
+def notifications_page(request: HttpRequest) -> HttpResponse:
+    """The user's own notifications about tasks, newest first, each with its message in the page's language."""
+    rows = list(notifications.notifications_for(request.user)[:NOTIFICATION_ROWS])
+    shown = [(n, *notifications.message(n), notifications.link(n)) for n in rows]
+    return render(request, "tasking/notifications.html", {"shown": shown})
+
+
+@login_required
 @require_POST
 def issue_from_priorities(request: HttpRequest) -> HttpResponse:
     """Issue a task on a ranked hazard (operations.actions.issue_task); problems come back as messages."""
@@ -242,3 +265,28 @@ def issue_from_priorities(request: HttpRequest) -> HttpResponse:
         return redirect("tasking:priorities")
     messages.success(request, _("Task issued."))
     return redirect("tasking:task", pk=task.pk)
+
+
+def notifications_read(request: HttpRequest) -> HttpResponse:
+    """Mark one notification (`id`) or all of the user's own read; another person's id changes nothing."""
+    raw = request.POST.get("id", "")
+    notifications.mark_read(request.user, [int(raw)] if raw.isdigit() else None)
+    return redirect("tasking:notifications")
+
+
+@login_required
+@require_GET
+def monthly_reporting(request: HttpRequest) -> HttpResponse:
+    """The month's operator reporting: who has not reported on which task, overdue tasks, suspended work."""
+    try:
+        first, last = monthly.parse_month(request.GET.get("month"))
+    except CleargroundError as exc:
+        messages.error(request, "; ".join(f"{p.field}: {p.message}" for p in exc.problems))
+        first, last = monthly.parse_month(None)
+    report = monthly.monthly_reporting(request.user, first, last)
+    # The API keeps the codes; the page shows their labels in the reader's language.
+    rows = [t for o in report["not_reported"] for t in o["tasks"]] + report["overdue"] + report["suspended"]
+    for row in rows:
+        row["status_label"] = TaskStatus(row["status"]).label if row["status"] else ""
+        row["activity_label"] = ActivityKind(row["activity_kind"]).label
+    return render(request, "tasking/monthly.html", {"report": report})
