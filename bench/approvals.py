@@ -29,6 +29,8 @@ def main() -> int:
     from reports.actions import approve_report, create_report
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # The approval path of a register kept without task orders, as measured before tasking (decision 0050).
+    settings.CLEARGROUND_TASKING_REQUIRED = False
     cast = make_cast()
     on = dt.date(2024, 1, 15)
     width = 100 / args.strips
