@@ -549,7 +549,7 @@ class ReportKindSpec:
         """Check the payload and say what it changes; every problem, unknown fields included, is listed."""
         checker = Checker(payload)
         changes = self.parse(checker, on=on, has_hazard=has_hazard)
-        checker.unknown_fields(self.english_label)
+        checker.unknown_fields(str(self.label))  # in the reader's language, as the message is (decision 0055)
         return changes, checker.problems
 
     def parse(self, c: Checker, *, on: dt.date | None, has_hazard: bool) -> Changes:
