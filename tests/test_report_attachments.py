@@ -173,10 +173,16 @@ def test_the_workbench_attaches_shows_the_position_and_downloads(cast: Cast) -> 
     assert download.status_code == 200 and b"".join(download.streaming_content) == jpeg  # type: ignore[attr-defined]
     assert "attachment;" in download["Content-Disposition"]
 
+    edit = clerk.get(f"/reports/{report.pk}/edit/").content.decode()
+    assert "sketch map.jpg" in edit and 'name="back" value="edit"' in edit  # the report form takes files too
+    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 9
+    again = clerk.post(f"/reports/{report.pk}/attachments/", {"file": [upload("cert.png", png)], "back": "edit"})
+    assert again.status_code == 302 and again["Location"] == f"/reports/{report.pk}/edit/"
+
     refused = clerk.post(f"/reports/{report.pk}/attachments/", {"file": [upload("x.pdf", b"not a pdf")]})
     assert refused.status_code == 302
     assert "is named .pdf but is not a application/pdf file" in clerk.get(f"/reports/{report.pk}/").content.decode()
-    assert ReportAttachment.objects.count() == 1
+    assert ReportAttachment.objects.count() == 2
 
 
 def test_a_photo_without_gps_or_with_broken_exif_is_kept_without_a_position(cast: Cast) -> None:

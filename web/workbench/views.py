@@ -418,9 +418,10 @@ def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
     except CleargroundError as exc:
         for problem in exc.problems or [Problem("file", exc.message)]:
             messages.error(request, f"{problem.field}: {problem.message}")
-        return redirect("workbench:detail", pk=report.pk)
-    messages.success(request, _("Files attached: %(n)d.") % {"n": len(added)})
-    return redirect("workbench:detail", pk=report.pk)
+    else:
+        messages.success(request, _("Files attached: %(n)d.") % {"n": len(added)})
+    # Back where the upload was made: the report's page or its edit form (which reloads from the saved draft).
+    return redirect("workbench:edit" if request.POST.get("back") == "edit" else "workbench:detail", pk=report.pk)
 
 
 @login_required
