@@ -183,7 +183,9 @@ def test_reporting_on_a_task_takes_a_pinned_number_of_queries(cast: Cast, django
         assert client.post("/api/v1/reports/", body, format="json").status_code == 201
 
 
-REPORT_QUERIES = 27
+# Measured 25 on this branch (the pin said 27, which the merged main did not meet either as far as this branch can
+# tell: the only query added here is the report's attachments in the answer, decision 0055).
+REPORT_QUERIES = 25
 
 
 def test_a_report_refused_for_want_of_a_task_is_put_under_its_task_and_submitted(cast: Cast) -> None:
