@@ -7,14 +7,20 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with an input: where (a dotted field path, with row numbers) and why, in plain words."""
+    """One thing wrong with an input: where (a dotted field path, with row numbers), why in plain words (in
+    the reader's language when the request has one), and a stable `code` a program may act on (decision 0055).
+
+    Codes are short snake_case words that never change once published ("required", "not_a_date", ...);
+    "invalid" is the catch-all for problems that have no code of their own yet.
+    """
 
     field: str
     message: str
+    code: str = "invalid"
 
     def as_dict(self) -> dict[str, str]:
         """The API's shape of a problem."""
-        return {"field": self.field, "message": self.message}
+        return {"field": self.field, "code": self.code, "message": self.message}
 
 
 class CleargroundError(Exception):

@@ -64,10 +64,11 @@ def _attach(report: Report, user: Any, sub: Submission, files: dict[str, bytes])
     return new
 
 
-# Notes are stored for the reviewer in English, as problems and audit rows are (whoever reads them later may
-# read another language than the device's); the answers to the device are in its language.
+# Problems are worded in the device's language (Accept-Language, decision 0055): the team leader who sent
+# the form reads them first, as the clerk who corrects it will. Each keeps its stable code in brackets, so
+# that a reviewer reading another language, or a program, knows what it is.
 def _problems_note(problems: list[Problem]) -> str:
-    return "\n".join(f"{p.field}: {p.message}" for p in problems)
+    return "\n".join(f"{p.field} [{p.code}]: {p.message}" for p in problems)
 
 
 def _again(user: Any, existing: Report, sub: Submission, files: dict[str, bytes]) -> Outcome:

@@ -29,10 +29,10 @@ from clearground.api.params import choices, object_id
 from core.errors import NotAllowed, NotFoundOrNoAccess, Problem, ValidationFailed
 from hazards.models import HazardousArea
 from hazards.serializers import HazardSerializer
-from reports import actions, delegations
+from reports import actions, attachments, delegations
 from reports import serializers as s
 from reports.kinds import KINDS
-from reports.models import ApprovalDelegation, Report, ReportAttachment, ReportStatus
+from reports.models import ApprovalDelegation, Report, ReportStatus
 
 Username = serializers.SlugRelatedField[Any]
 
@@ -119,6 +119,7 @@ class ReportViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.R
 
     def get_queryset(self) -> QuerySet[Report]:
         qs = access.reports_for(self.request.user).select_related("organisation", "created_by", "approved_by")
+        qs = qs.prefetch_related("attachments")  # one query for a page's files, not one per report
         params = self.request.query_params
         if statuses := choices(params, "status", ReportStatus.values):
             qs = qs.filter(status__in=statuses)
@@ -282,22 +283,28 @@ def _organisation_for(user: AnyUser, code: str | None) -> Organisation:
     return own[0]
 
 
-class ReportAttachmentSerializer(serializers.ModelSerializer[ReportAttachment]):
-    url = serializers.SerializerMethodField()
-
-    class Meta:
-        model = ReportAttachment
-        fields = ("name", "sha256", "size", "content_type", "url")
-
-    def get_url(self, row: ReportAttachment) -> str:
-        request = self.context["request"]
-        return str(request.build_absolute_uri(f"/api/v1/reports/{row.report_id}/attachments/{row.name}"))
+ReportAttachmentSerializer = s.ReportAttachmentSerializer
 
 
-@extend_schema(responses={200: ReportAttachmentSerializer(many=True)})
-@api_view(["GET"])
+@extend_schema(
+    methods=["GET"],
+    responses={200: ReportAttachmentSerializer(many=True)},
+)
+@extend_schema(
+    methods=["POST"],
+    request={"multipart/form-data": {"type": "object", "properties": {
+        "file": {"type": "array", "items": {"type": "string", "format": "binary"}}}}},
+    responses={201: ReportAttachmentSerializer(many=True)},
+)  # fmt: skip
+@api_view(["GET", "POST"])
 def report_attachments(request: Request, pk: str) -> Response:
-    """A report's attached files (photos, sketch maps, certificates), for whoever may read the report."""
+    """GET: a report's attached files (photos, sketch maps, certificates), for whoever may read the report.
+    POST (multipart, one or more `file` parts): attach files to a draft or returned report, for its writers;
+    each checked as the OpenRosa intake checks them (reports.attachments), all or none stored."""
+    if request.method == "POST":
+        report = access.access_report(request.user, pk, write=True)
+        added = attachments.upload_attachments(report, acting_user=request.user, uploads=request.FILES.getlist("file"))
+        return Response(ReportAttachmentSerializer(added, many=True, context={"request": request}).data, status=201)
     report = access.access_report(request.user, pk)
     rows = report.attachments.all()
     return Response(ReportAttachmentSerializer(rows, many=True, context={"request": request}).data)

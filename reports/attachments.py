@@ -10,18 +10,24 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
+import math
 import os
 import re
 import tempfile
+from struct import error as struct_error
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from PIL import Image, UnidentifiedImageError
 
 from accounts import audit
-from core.errors import Problem, TooLarge, ValidationFailed
+from core.errors import Conflict, Problem, TooLarge, ValidationFailed
 from reports.models import Report, ReportAttachment, attachment_path
+from reports.workflow import EDITABLE
 
 #: Each accepted type: the suffixes its name may have and the bytes it starts with.
 TYPES: dict[str, tuple[tuple[str, ...], bytes]] = {
@@ -41,7 +47,9 @@ def max_bytes() -> int:
 def check_name(name: str) -> str:
     """The file name if it is a plain name; ValidationFailed naming the reason otherwise."""
     if not NAME.match(name) or ".." in name:
-        raise ValidationFailed([Problem(f"attachments.{name[:60]!r}", "is not a plain file name (no path, no '..')")])
+        raise ValidationFailed(
+            [Problem(f"attachments.{name[:60]!r}", _("is not a plain file name (no path, no '..')"), "bad_name")]
+        )
     return name
 
 
@@ -51,9 +59,56 @@ def content_type(name: str, data: bytes) -> str:
     for mime, (suffixes, magic) in TYPES.items():
         if suffix in suffixes:
             if not data.startswith(magic):
-                raise ValidationFailed([Problem(f"attachments.{name}", f"is named {suffix} but is not a {mime} file")])
+                raise ValidationFailed(
+                    [
+                        Problem(
+                            f"attachments.{name}",
+                            _("is named %(suffix)s but is not a %(type)s file") % {"suffix": suffix, "type": mime},
+                            "wrong_type",
+                        )
+                    ]  # fmt: skip
+                )
             return mime
-    raise ValidationFailed([Problem(f"attachments.{name}", "is not a JPEG, PNG or PDF file (.jpg, .png, .pdf)")])
+    raise ValidationFailed(
+        [Problem(f"attachments.{name}", _("is not a JPEG, PNG or PDF file (.jpg, .png, .pdf)"), "unsupported_type")]
+    )
+
+
+GPS_IFD = 0x8825  # the EXIF pointer to the GPS tags (EXIF 2.3, tag 34853)
+
+
+def _degrees(value: Any, ref: Any, negative: str) -> float | None:
+    """Degrees from EXIF's (degrees, minutes, seconds) rationals and a hemisphere letter; None if malformed."""
+    try:
+        d, m, s = (float(part) for part in value)
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None
+    degrees = d + m / 60 + s / 3600
+    if not math.isfinite(degrees):
+        return None
+    if isinstance(ref, bytes):
+        ref = ref.decode("ascii", "replace")
+    return -degrees if str(ref).strip().upper() == negative else degrees
+
+
+def exif_position(data: bytes) -> tuple[float, float] | None:
+    """(longitude, latitude) from a JPEG's EXIF GPS tags, or None when it has none or they make no sense.
+
+    Pillow reads only the headers here (no pixels are decoded), so a hostile image costs no memory; any
+    error in the tags means "no position", never a refused file: the photo itself is what the report needs.
+    """
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            gps = image.getexif().get_ifd(GPS_IFD)
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, struct_error, Image.DecompressionBombError):
+        return None
+    if not gps or 2 not in gps or 4 not in gps:
+        return None
+    lat = _degrees(gps[2], gps.get(1, "N"), "S")
+    lon = _degrees(gps[4], gps.get(3, "E"), "W")
+    if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180) or (lat, lon) == (0, 0):
+        return None  # (0, 0) is what a device without a fix writes
+    return round(lon, 7), round(lat, 7)
 
 
 def _store(sha256: str, data: bytes) -> None:
@@ -84,14 +139,19 @@ def attach_file(
     """
     check_name(name)
     if len(data) > max_bytes():
-        raise TooLarge([Problem(f"attachments.{name}", f"is larger than {max_bytes()} bytes")])
+        raise TooLarge(
+            [Problem(f"attachments.{name}", _("is larger than %(n)s bytes") % {"n": max_bytes()}, "too_large")]
+        )
     mime = content_type(name, data)
     sha256 = hashlib.sha256(data).hexdigest()
     existing = ReportAttachment.objects.filter(report=report, name=name).first()
     if existing is not None:
         if existing.sha256 != sha256:
-            raise ValidationFailed([Problem(f"attachments.{name}", "was sent before with other content")])
+            raise ValidationFailed(
+                [Problem(f"attachments.{name}", _("was sent before with other content"), "changed_content")]
+            )
         return existing, False
+    position = exif_position(data) if mime == "image/jpeg" else None
     # The file first: a row never names bytes that are not there (an orphan file costs only disk).
     _store(sha256, data)
     try:
@@ -104,9 +164,55 @@ def attach_file(
                 content_type=mime,
                 added_by=acting_user,
                 added_at=at or timezone.now(),
+                longitude=position[0] if position else None,
+                latitude=position[1] if position else None,
             )
             audit.record(acting_user, "report.attach", report,
                          new={"name": name, "sha256": sha256, "size": len(data), "content_type": mime})  # fmt: skip
     except IntegrityError:  # the same part arrived twice at once: the other request stored it
         return ReportAttachment.objects.get(report=report, name=name), False
     return row, True
+
+
+def upload_attachment(report: Report, *, acting_user: Any, name: str, data: bytes) -> tuple[ReportAttachment, bool]:
+    """A writer attaches a file to a draft or returned report (web form and API): attach_file's checks, and
+    the report's state, since a submitted report is what its reviewer reads and must not change under them.
+
+    The caller got the report through access_report(write=True); OpenRosa intake calls attach_file itself,
+    as its files arrive with (or split after) the submission that created the report.
+    """
+    with transaction.atomic():  # the status read under the row lock: a submit waits for the file, or refuses it
+        status = Report.objects.select_for_update().values_list("status", flat=True).get(pk=report.pk)
+        if status not in EDITABLE:
+            raise Conflict(_("Files may be attached only while the report is a draft or returned for correction."))
+        return attach_file(report, acting_user=acting_user, name=name, data=data)
+
+
+def upload_attachments(report: Report, *, acting_user: Any, uploads: list[Any]) -> list[ReportAttachment]:
+    """Every uploaded file (Django UploadedFile) checked first, then all attached at once, or none.
+
+    The size is compared before a byte is read into memory; problems name each refused file.
+    """
+    if not uploads:
+        raise ValidationFailed([Problem("file", _("send one or more files in the multipart field 'file'"), "required")])
+    read: list[tuple[str, bytes]] = []
+    problems: list[Problem] = []
+    for upload in uploads:
+        name = str(upload.name or "")
+        try:
+            check_name(name)
+            if upload.size > max_bytes():
+                raise TooLarge([Problem(f"attachments.{name}", _("is larger than %(n)s bytes") % {"n": max_bytes()},
+                                        "too_large")])  # fmt: skip
+            data = upload.read()
+            content_type(name, data)
+        except ValidationFailed as exc:
+            if isinstance(exc, TooLarge):
+                raise
+            problems += exc.problems
+            continue
+        read.append((name, data))
+    if problems:
+        raise ValidationFailed(problems)
+    with transaction.atomic():
+        return [upload_attachment(report, acting_user=acting_user, name=name, data=data)[0] for name, data in read]

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.db.models import Choices
 from django.utils.functional import Promise
+from django.utils.translation import gettext
 
 if TYPE_CHECKING:
     from reports.kinds.base import Checker
@@ -228,7 +229,7 @@ class Group(Field):
 
     def check(self, c: Checker, path: str, required: bool) -> Any:
         if required and not c.present(path):
-            c.problem(path, "is required")
+            c.problem(path, gettext("is required"), "required")
         return {f.name: c.value(f"{path}.{f.name}") for f in self.fields}
 
 

@@ -169,6 +169,9 @@ class ReportAttachment(models.Model):
     content_type = models.CharField(max_length=40)
     added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     added_at = models.DateTimeField()
+    # Where a photo was taken, read from its EXIF GPS tags when it has them (WGS 84 degrees); null otherwise.
+    longitude = models.FloatField(null=True, blank=True)
+    latitude = models.FloatField(null=True, blank=True)
 
     class Meta:
         ordering = ["report", "name"]

@@ -9,7 +9,7 @@ from rest_framework import serializers
 from accounts.personal import without_personal_data
 from casualties.disclosure import ACCIDENT_KIND, generalised_payload, report_payload_for
 from hazards import overlaps
-from reports.models import Report, ReportTransition
+from reports.models import Report, ReportAttachment, ReportTransition
 
 
 class TransitionSerializer(serializers.ModelSerializer[ReportTransition]):
@@ -18,6 +18,21 @@ class TransitionSerializer(serializers.ModelSerializer[ReportTransition]):
     class Meta:
         model = ReportTransition
         fields = ("from_status", "to_status", "by", "at", "reason")
+
+
+class ReportAttachmentSerializer(serializers.ModelSerializer[ReportAttachment]):
+    """An attached file as listed: its download address is readable by whoever may read the report."""
+
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ReportAttachment
+        fields = ("name", "sha256", "size", "content_type", "longitude", "latitude", "url")
+
+    def get_url(self, row: ReportAttachment) -> str:
+        path = f"/api/v1/reports/{row.report_id}/attachments/{row.name}"
+        request = self.context.get("request")
+        return str(request.build_absolute_uri(path)) if request is not None else path
 
 
 class ReportSerializer(serializers.ModelSerializer[Report]):
@@ -31,12 +46,14 @@ class ReportSerializer(serializers.ModelSerializer[Report]):
         help_text="What the reviewer should see before approving (one report only, not in lists): overlaps of "
         "a new hazard with registered ones (decision 0048)"
     )
+    attachments = ReportAttachmentSerializer(many=True, read_only=True)
 
     class Meta:
         model = Report
         fields = ("id", "kind", "schema_version", "status", "organisation", "hazard", "task", "date_of_information",
                   "payload", "reconcile", "override_reason", "supersedes", "created_by", "created_at",
-                  "approved_by", "approved_at", "version", "warnings")  # fmt: skip
+                  "approved_by", "approved_at", "version", "warnings",
+                  "attachments")  # fmt: skip
 
     def get_warnings(self, obj: Report) -> list[dict[str, Any]]:
         if not self.context.get("warnings"):

@@ -207,6 +207,8 @@ def test_drf_s_own_errors_have_the_one_error_body(db: None) -> None:
     not_signed_in = APIClient().get("/api/v1/hazards/")
 
     assert missing_password.status_code == 400
-    assert missing_password.json()["errors"] == [{"field": "password", "message": "This field is required."}]
+    assert missing_password.json()["errors"] == [
+        {"field": "password", "code": "required", "message": "This field is required."}
+    ]
     assert not_signed_in.status_code == 403
     assert not_signed_in.json() == {"detail": "Authentication credentials were not provided.", "errors": []}

@@ -38,10 +38,12 @@ from hazards.models import HazardousArea
 from interop.imports.service import create_import, run_import
 from interop.models import Import
 from reports.actions import approve_report, create_report
-from reports.models import Report
+from reports.attachments import upload_attachment
+from reports.models import Report, ReportAttachment
 from tests.helpers import register_hazard, submitted
 from tests.imports_helpers import SOLE
 from tests.test_casualties_recording import accident_payload
+from tests.test_report_attachments import photo
 from vocab.choices import OrganisationKind
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,8 +55,11 @@ def build_instance(cast: Cast, tmp_path: Path) -> None:
     register_hazard(cast, 100, name="Field by the school")
     register_hazard(cast, 250, name="Orchard east of the river")
     submitted(cast, "nts", cast.nts_payload(square(80, x=1000), name="Submitted, not yet approved"))
-    create_report(acting_user=cast.clerk, organisation=cast.alpha, kind="nts", date_of_information=DAY0,
-                  payload=cast.nts_payload(square(50, x=3000), name="A draft"), submit=False)  # fmt: skip
+    draft = create_report(acting_user=cast.clerk, organisation=cast.alpha, kind="nts", date_of_information=DAY0,
+                          payload=cast.nts_payload(square(50, x=3000), name="A draft"), submit=False)  # fmt: skip
+    # Attached files live under MEDIA_ROOT/attachments/<sha[:2]>/<sha256> (decision 0051): they travel too.
+    upload_attachment(draft, acting_user=cast.clerk, name="site.jpg", data=photo())
+    upload_attachment(draft, acting_user=cast.clerk, name="handover.pdf", data=b"%PDF-1.4\n%%EOF\n")
     approve_report(submitted(cast, "accident", accident_payload()), acting_user=cast.imo)  # a casualty with a name
 
     mapping = {"id_column": "ref", "fields": {"hazard.devices_suspected": {"value": ["ap_mine"]},
@@ -130,6 +135,8 @@ def test_a_restored_instance_is_identical_and_a_damaged_archive_or_a_full_target
     assert Import.objects.count() == 2 and AuditEntry.objects.count() > 10
     source_media = media_of(media)
     assert any(path.startswith("imports/") for path in source_media), source_media
+    stored = {f"attachments/{a.sha256[:2]}/{a.sha256}": a.sha256 for a in ReportAttachment.objects.all()}
+    assert len(stored) == 2 and {p: source_media.get(p) for p in stored} == stored  # each file is its own hash
 
     backups = tmp_path / "backups"
     backups.mkdir()
@@ -153,6 +160,8 @@ def test_a_restored_instance_is_identical_and_a_damaged_archive_or_a_full_target
     assert model_tables <= here.keys() and len(here) >= 40  # the comparison covers every model's table
     assert here == there
     assert media_of(restored_media) == source_media
+    for path, sha256 in stored.items():  # every attachment row of the restored database finds its bytes
+        assert hashlib.sha256((restored_media / path).read_bytes()).hexdigest() == sha256
     with open_database(second_database) as conn:
         [token] = conn.execute("SELECT identity_encrypted FROM casualties_casualty WHERE identity_encrypted <> ''"
                                " ORDER BY id LIMIT 1").fetchall()[0]  # fmt: skip

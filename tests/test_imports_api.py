@@ -297,7 +297,9 @@ def test_run_refuses_an_approve_that_is_not_true_or_false(cast: Cast, tmp_path: 
     response = client(cast.clerk).post(f"/api/v1/imports/{import_id}/run/", {"approve": "maybe"}, format="json")
 
     assert response.status_code == 400
-    assert response.json()["errors"] == [{"field": "approve", "message": "must be true or false"}]
+    assert response.json()["errors"] == [
+        {"field": "approve", "code": "not_a_boolean", "message": "must be true or false"}
+    ]
     assert Job.objects.count() == 0
 
 

@@ -349,7 +349,7 @@ def test_the_attachments_are_listed_on_the_report_in_the_api(cast):
     download = api.get(f"/api/v1/reports/{report.pk}/attachments/1.jpg")
 
     assert listed == [{"name": "1.jpg", "sha256": hashlib.sha256(JPEG).hexdigest(), "size": len(JPEG),
-                       "content_type": "image/jpeg",
+                       "content_type": "image/jpeg", "longitude": None, "latitude": None,
                        "url": f"http://testserver/api/v1/reports/{report.pk}/attachments/1.jpg"}]  # fmt: skip
     assert download.status_code == 200 and b"".join(download.streaming_content) == JPEG
     assert download["Content-Type"] == "image/jpeg"

@@ -66,7 +66,9 @@ def test_it_reads_an_mgrs_reference_and_writes_it_in_every_notation(cast):
 def test_it_names_what_is_wrong_with_coordinates_it_cannot_read(cast):
     r = client_for(cast.clerk).get("/api/v1/coordinates/parse", {"text": "48 61 0 N 35 E"})
     assert r.status_code == 400
-    assert r.json()["errors"] == [{"field": "text", "message": "'48 61 0 N': minutes must be below 60, not 61"}]
+    assert r.json()["errors"] == [
+        {"field": "text", "code": "invalid", "message": "'48 61 0 N': minutes must be below 60, not 61"}
+    ]
     assert client_for(cast.clerk).get("/api/v1/coordinates/parse").json()["errors"][0]["field"] == "text"
 
 

@@ -77,8 +77,9 @@ def test_a_team_without_the_accreditation_is_refused_with_the_reason(cast: Cast)
 
     refused = client_for(cast.approver).post(f"{url}assign-team/", {"team": "mdt-2"}, format="json")
     assert refused.status_code == 400
-    assert refused.json()["errors"] == [{"field": "team", "message": "team mdt-2 of alpha is not accredited for "
-                                                                    f"clearance on {dt.date.today()}"}]  # fmt: skip
+    assert refused.json()["errors"] == [{"field": "team", "code": "invalid",
+                                         "message": f"team mdt-2 of alpha is not accredited for clearance on "
+                                                    f"{dt.date.today()}"}]  # fmt: skip
     stored = Task.objects.get(pk=task["id"])
     assert (stored.team, stored.version) == (None, 2)  # nothing changed
 
@@ -127,7 +128,7 @@ def test_issuing_lists_every_problem_and_an_unaccredited_operator_is_refused(cas
     hazard = bravo_hazard(cast)
     unaccredited = issue_through_api(cast, hazard.pk)  # Alpha holds no accreditation at all
     assert unaccredited.status_code == 400
-    assert unaccredited.json()["errors"] == [{"field": "organisation",
+    assert unaccredited.json()["errors"] == [{"field": "organisation", "code": "invalid",
                                               "message": f"alpha is not accredited for clearance on {ON}"}]  # fmt: skip
     assert not Task.objects.exists()
 

@@ -227,12 +227,16 @@ def test_the_vocabulary_reads_in_the_readers_language(compiled: None, code: str)
     }
 
 
-def test_validation_problems_stay_english_whatever_the_language(compiled: None) -> None:
+def test_validation_problems_are_in_the_readers_language_with_the_same_codes(compiled: None) -> None:
+    # Decision 0055 replaces the earlier "problems stay English": the words follow the reader, the code is stable.
     with translation.override("uk"):
-        _changes, problems = KINDS["nts"].read({"colour": "red"}, on=None, has_hazard=False)
-        assert KINDS["nts"].english_label == "NTS report"
+        _changes, ukrainian = KINDS["nts"].read({"colour": "red"}, on=None, has_hazard=False)
+    with translation.override("en"):
+        _changes, english = KINDS["nts"].read({"colour": "red"}, on=None, has_hazard=False)
 
-    assert {p.field: p.message for p in problems}["payload.colour"] == "is not a field of a NTS report"
+    assert {p.field: p.message for p in english}["payload.colour"] == "is not a field of a NTS report"
+    assert {p.field: p.message for p in ukrainian}["payload.colour"].startswith("не є полем звіту «")
+    assert [(p.field, p.code) for p in english] == [(p.field, p.code) for p in ukrainian]
 
 
 def test_a_refused_workflow_step_is_explained_in_english_whatever_the_language(compiled: None) -> None:

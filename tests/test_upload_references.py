@@ -488,7 +488,9 @@ def test_a_layer_name_that_is_sql_is_refused_as_not_a_layer_of_the_file(
     said = run_the_command(cast, local, "--layer", injected)
 
     assert api.status_code == 400
-    assert api.json()["errors"] == [{"field": "layer", "message": f"'{injected}' is not a layer of the file (areas)"}]
+    assert api.json()["errors"] == [
+        {"field": "layer", "code": "unknown_layer", "message": f"'{injected}' is not a layer of the file (areas)"}
+    ]
     assert "is not a layer of the file" in said
     assert_nothing_stored_or_leaked(settings, api.content.decode() + said, listener)
 

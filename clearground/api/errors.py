@@ -1,4 +1,7 @@
-"""Maps Clearground's errors to HTTP responses in one place: {"detail": ..., "errors": [{field, message}]}."""
+"""Maps Clearground's errors to HTTP responses in one place: {"detail": ..., "errors": [{field, code, message}]}.
+
+`code` is stable for programs (decision 0055); `message` is in the request's language.
+"""
 
 from __future__ import annotations
 
@@ -33,12 +36,18 @@ def in_our_shape(response: Response | None) -> Response | None:
     if isinstance(data, dict) and set(data) == {"detail"}:
         response.data = {"detail": str(data["detail"]), "errors": []}
     else:  # a serializer's ValidationError: every message with the (dotted) field it concerns
-        problems = [Problem(field, message) for field, message in _flattened(data, "")]
+        problems = [Problem(field, str(message), _code(message)) for field, message in _flattened(data, "")]
         response.data = {"detail": ValidationFailed(problems).message, "errors": [p.as_dict() for p in problems]}
     return response
 
 
-def _flattened(data: Any, field: str) -> list[tuple[str, str]]:
+def _code(message: Any) -> str:
+    """DRF's own code of a message (ErrorDetail.code: "required", "invalid", "null", ...), else "invalid"."""
+    code = getattr(message, "code", None)
+    return code if isinstance(code, str) and code else "invalid"
+
+
+def _flattened(data: Any, field: str) -> list[tuple[str, Any]]:
     def inner(key: object) -> str:
         return f"{field}.{key}" if field else str(key)
 
@@ -47,7 +56,7 @@ def _flattened(data: Any, field: str) -> list[tuple[str, str]]:
     if isinstance(data, list) and any(isinstance(item, dict | list) for item in data):
         return [pair for i, item in enumerate(data) for pair in _flattened(item, inner(i))]
     messages = data if isinstance(data, list) else [data]
-    return [(field or "non_field_errors", str(message)) for message in messages]
+    return [(field or "non_field_errors", message) for message in messages]
 
 
 def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:

@@ -269,7 +269,7 @@ class ImportViewSet(viewsets.GenericViewSet[Import]):
         if isinstance(approve, str) and approve.lower() in {"true", "false", "1", "0", "yes", "no"}:
             approve = approve.lower() in {"true", "1", "yes"}  # a form post
         if not isinstance(approve, bool):
-            raise ValidationFailed([Problem("approve", "must be true or false")])
+            raise ValidationFailed([Problem("approve", "must be true or false", "not_a_boolean")])
         import_ = access.access_import(request.user, pk, write=True, approve=approve)
         job = service.queue_run(import_, acting_user=_user(request), approve=approve)
         return _queued(job, import_)

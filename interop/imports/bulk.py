@@ -186,7 +186,7 @@ def _prepare(
         row.number,
         row.key,
         _json(row.payload),
-        _json({"kind": "nts", "task": None, "payload": without_personal_data(row.payload)}),  # as create_report audits
+        _json({"kind": "nts", "task": None, "payload": without_personal_data(row.payload)}),  # as create_report
         _json(row.attributes),
         None,  # wkb, pos, benchmark and state: filled for all rows at once by _geometries()
         None,
@@ -425,7 +425,8 @@ def _statements(approving: bool) -> list[sql.SQL]:
                               updated_at, client_digest, review_flag, review_note)
         SELECT i.report_id, 'nts', %(schema)s, %(status)s, %(org)s, %(author)s, %(author)s, i.hazard_id, %(doi)s,
                r.payload,
-               %(reconcile)s, '', NULL, %(approved_at)s, %(approver)s, %(version)s, %(now)s, %(now)s, '', '', ''
+               %(reconcile)s, '', NULL, %(approved_at)s, %(approver)s, %(version)s, %(now)s, %(now)s,
+               '', '', ''  -- an imported row has no field-device client id (decision 0051): blank, as Django writes
         FROM bulk_nts_ids i JOIN bulk_nts_rows r USING (n) ORDER BY i.n
         """
     )

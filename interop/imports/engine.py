@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import shapely
+from django.utils.translation import gettext as _
 
 from core.errors import Problem
 from core.spreadsheet import csv_text
@@ -187,9 +188,9 @@ def evaluate(source: Source, *, target: Target, mapping: dict[str, Any], crs: Cr
             raw = attributes.get(id_column)
             key = "" if raw in (None, "") else str(raw).strip()
             if not key:
-                problems.append(Problem(id_column, "the ID column is empty"))
+                problems.append(Problem(id_column, _("the ID column is empty"), "required"))
             elif len(key) > 120:
-                problems.append(Problem(id_column, "the ID is longer than 120 characters"))
+                problems.append(Problem(id_column, _("the ID is longer than 120 characters"), "too_long"))
         if problems or (geom is None and not no_geometry):
             results.append(RowResult(number, REJECTED, mapped.payload, problems, repairs))
             continue
@@ -201,7 +202,13 @@ def evaluate(source: Source, *, target: Target, mapping: dict[str, Any], crs: Cr
                         number,
                         DUPLICATE,
                         mapped.payload,
-                        [Problem(id_column or "row", f"duplicate of row {first} in the same file")],
+                        [
+                            Problem(
+                                id_column or "row",
+                                _("duplicate of row %(row)s in the same file") % {"row": first},
+                                "duplicate",
+                            )
+                        ],
                     )
                 )
             elif merge:

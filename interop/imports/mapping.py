@@ -28,6 +28,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from core.errors import Problem
 
 TYPES = ("text", "number", "integer", "year", "date", "list")
@@ -157,9 +159,11 @@ def _date(value: Any, formats: list[str], where: str, out: Mapped) -> str | None
             iso = dt.datetime.strptime(text, fmt).date().isoformat()
         except ValueError:
             continue
-        out.repairs.append(Problem(where, f"date '{text}' reformatted to {iso}"))
+        out.repairs.append(Problem(where, _("date '%(text)s' reformatted to %(iso)s") % {"text": text, "iso": iso},
+                                       "date_reformatted"))  # fmt: skip
         return iso
-    out.problems.append(Problem(where, f"'{text}' is not a date (YYYY-MM-DD or {', '.join(formats)})"))
+    out.problems.append(Problem(where, _("'%(text)s' is not a date (YYYY-MM-DD or %(formats)s)")
+                               % {"text": text, "formats": ", ".join(formats)}, "not_a_date"))  # fmt: skip
     return None
 
 
@@ -171,7 +175,8 @@ def _mapped(value: Any, table: dict[str, Any], where: str, out: Mapped) -> Any:
     if "*" in table:
         return table["*"]
     known = ", ".join(k for k in table if k != "*")
-    out.problems.append(Problem(where, f"unknown value '{value}' (the profile maps {known})"))
+    out.problems.append(Problem(where, _("unknown value '%(value)s' (the profile maps %(known)s)")
+                               % {"value": value, "known": known}, "unknown_value"))  # fmt: skip
     return None
 
 
@@ -187,7 +192,9 @@ def _value(spec: dict[str, Any], row: dict[str, Any], where: str, out: Mapped) -
     kind = spec.get("type", "text")
     if _empty(raw):
         if spec.get("required"):
-            out.problems.append(Problem(where, f"column {spec['column']} is empty"))
+            out.problems.append(
+                Problem(where, _("column %(column)s is empty") % {"column": spec["column"]}, "required")
+            )
         return _copy(spec.get("default"))
     where = f"{spec['column']}"
     table = spec.get("map")
@@ -206,19 +213,21 @@ def _value(spec: dict[str, Any], row: dict[str, Any], where: str, out: Mapped) -
             return int(raw.strip())
         iso = _date(raw, list(spec.get("formats") or DEFAULT_DATE_FORMATS), where, Mapped({}))
         if iso is None:
-            out.problems.append(Problem(where, f"'{raw}' is neither a year nor a date"))
+            out.problems.append(
+                Problem(where, _("'%(raw)s' is neither a year nor a date") % {"raw": raw}, "not_a_date")
+            )
             return None
         return int(iso[:4])
     if kind in ("number", "integer", "year"):
         try:
             number = float(str(raw).replace(",", ".")) if isinstance(raw, str) else float(raw)  # type: ignore[arg-type]
         except (TypeError, ValueError):
-            out.problems.append(Problem(where, f"'{raw}' is not a number"))
+            out.problems.append(Problem(where, _("'%(raw)s' is not a number") % {"raw": raw}, "not_a_number"))
             return None
         if kind == "number":
             return number
         if not number.is_integer():
-            out.problems.append(Problem(where, f"'{raw}' is not a whole number"))
+            out.problems.append(Problem(where, _("'%(raw)s' is not a whole number") % {"raw": raw}, "not_a_number"))
             return None
         return int(number)
     return raw if table else str(raw).strip()

@@ -90,7 +90,9 @@ def choose_layer(path: Path, layer: str | None, *, opened: formats.Opened | None
         raise ValidationFailed([Problem("file", "holds no layer that can be read as geodata")])
     if layer:
         if layer not in names:
-            raise ValidationFailed([Problem("layer", f"'{layer}' is not a layer of the file ({', '.join(names)})")])
+            raise ValidationFailed(
+                [Problem("layer", f"'{layer}' is not a layer of the file ({', '.join(names)})", "unknown_layer")]
+            )
         return layer
     if len(names) != 1:
         listed = ", ".join(names) or "none"

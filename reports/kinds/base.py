@@ -17,6 +17,7 @@ from django.contrib.gis.geos import Point
 from django.db.models import Choices
 from django.utils import timezone, translation
 from django.utils.functional import Promise
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.errors import Problem
@@ -149,7 +150,7 @@ class Checker:
     def __init__(self, payload: Any, fields: Declaration | None = None) -> None:
         self.problems: list[Problem] = []
         if not isinstance(payload, dict):
-            self.problems.append(Problem("payload", "must be a JSON object"))
+            self.problems.append(Problem("payload", _("must be a JSON object"), "not_an_object"))
             payload = {}
         self.payload: dict[str, Any] = payload
         self.read: set[str] = set()
@@ -212,7 +213,7 @@ class Checker:
             if path in self.read:
                 return
             if path and path not in prefixes:
-                self.problem(path, f"is not a field of a {kind_label}")
+                self.problem(path, _("is not a field of a %(kind)s") % {"kind": kind_label}, "unknown_field")
                 return
             if isinstance(node, dict):
                 for key, value in node.items():
@@ -223,9 +224,9 @@ class Checker:
 
         walk(self.payload, "")
 
-    def problem(self, path: str, message: str) -> None:
-        """Record one problem at a payload path."""
-        self.problems.append(Problem(f"payload.{path}", message))
+    def problem(self, path: str, message: str, code: str = "invalid") -> None:
+        """Record one problem at a payload path, its message in the active language, with its stable code."""
+        self.problems.append(Problem(f"payload.{path}", message, code))
 
     def present(self, path: str) -> bool:
         """True when the field is given (null counts as not given)."""
@@ -236,13 +237,13 @@ class Checker:
         value = self._get(path)
         if value in (MISSING, None, ""):
             if required:
-                self.problem(path, "is required")
+                self.problem(path, _("is required"), "required")
             return ""
         if not isinstance(value, str):
-            self.problem(path, "must be text")
+            self.problem(path, _("must be text"), "not_text")
             return ""
         if len(value) > max_len:
-            self.problem(path, f"is longer than {max_len} characters")
+            self.problem(path, _("is longer than %(n)s characters") % {"n": max_len}, "too_long")
         return value.strip()
 
     def date(self, path: str, *, required: bool = True, future: bool = False) -> dt.date | None:
@@ -250,15 +251,15 @@ class Checker:
         value = self._get(path)
         if value in (MISSING, None, ""):
             if required:
-                self.problem(path, "is required (a date, YYYY-MM-DD)")
+                self.problem(path, _("is required (a date, YYYY-MM-DD)"), "required")
             return None
         try:
             parsed = dt.date.fromisoformat(str(value))
         except ValueError:
-            self.problem(path, f"'{value}' is not a date (YYYY-MM-DD)")
+            self.problem(path, _("'%(value)s' is not a date (YYYY-MM-DD)") % {"value": value}, "not_a_date")
             return None
         if parsed > dt.date.today() and not future:
-            self.problem(path, f"{parsed} is in the future")
+            self.problem(path, _("%(date)s is in the future") % {"date": parsed}, "in_the_future")
         return parsed
 
     def datetime(self, path: str, *, required: bool = True, max_len: int = 40) -> dt.datetime | None:
@@ -269,12 +270,13 @@ class Checker:
         try:
             value = dt.datetime.fromisoformat(raw)
         except ValueError:
-            self.problem(path, f"'{raw}' is not a date and time (YYYY-MM-DDTHH:MM, with its UTC offset)")
+            self.problem(path, _("'%(value)s' is not a date and time (YYYY-MM-DDTHH:MM, with its UTC offset)")
+                         % {"value": raw}, "not_a_datetime")  # fmt: skip
             return None
         if timezone.is_naive(value):
             value = timezone.make_aware(value)
         if value > timezone.now():
-            self.problem(path, f"{raw} is in the future")
+            self.problem(path, _("%(date)s is in the future") % {"date": raw}, "in_the_future")
             return value
         return value
 
@@ -284,10 +286,12 @@ class Checker:
         value = self._get(path)
         if value in (MISSING, None, ""):
             if required:
-                self.problem(path, f"is required (one of {', '.join(allowed)})")
+                self.problem(path, _("is required (one of %(allowed)s)") % {"allowed": ", ".join(allowed)}, "required")
             return default
         if value not in allowed:
-            self.problem(path, f"'{value}' is not one of {', '.join(allowed)}")
+            listed = ", ".join(allowed)
+            self.problem(path, _("'%(value)s' is not one of %(allowed)s") % {"value": value, "allowed": listed},
+                         "not_a_choice")  # fmt: skip
             return default
         return str(value)
 
@@ -298,11 +302,12 @@ class Checker:
         if value in (MISSING, None):
             return None
         if not isinstance(value, list):
-            self.problem(path, "must be a list")
+            self.problem(path, _("must be a list"), "not_a_list")
             return None
         bad = [v for v in value if v not in allowed]
         if bad:
-            self.problem(path, f"{', '.join(map(str, bad))} not in {', '.join(allowed)}")
+            self.problem(path, _("%(bad)s not in %(allowed)s") % {"bad": ", ".join(map(str, bad)),
+                         "allowed": ", ".join(allowed)}, "not_a_choice")  # fmt: skip
             return None
         return list(dict.fromkeys(value))
 
@@ -319,18 +324,21 @@ class Checker:
         value = self._get(path)
         if value in (MISSING, None, ""):
             if required:
-                self.problem(path, "is required")
+                self.problem(path, _("is required"), "required")
             return None
         if (
             isinstance(value, bool)
             or not isinstance(value, (int, float))
             or (integer and not float(value).is_integer())
         ):
-            self.problem(path, f"must be {'a whole number' if integer else 'a number'}")
+            self.problem(path, _("must be a whole number") if integer else _("must be a number"), "not_a_number")
             return None
         if value < minimum or (maximum is not None and value > maximum):
-            bound = f"between {minimum} and {maximum}" if maximum is not None else f"at least {minimum}"
-            self.problem(path, f"must be {bound}")
+            if maximum is not None:
+                message = _("must be between %(min)s and %(max)s") % {"min": minimum, "max": maximum}
+            else:
+                message = _("must be at least %(min)s") % {"min": minimum}
+            self.problem(path, message, "out_of_range")
             return None
         return int(value) if integer else float(value)
 
@@ -340,7 +348,7 @@ class Checker:
         if value in (MISSING, None):
             return default
         if not isinstance(value, bool):
-            self.problem(path, "must be true or false")
+            self.problem(path, _("must be true or false"), "not_a_boolean")
             return default
         return value
 
@@ -349,7 +357,7 @@ class Checker:
         value = self._get(path)
         if value is MISSING or value is None:
             if required:
-                self.problem(path, "a polygon is required")
+                self.problem(path, _("a polygon is required"), "required")
             return None
         parsed, problems = parse_area(value, f"payload.{path}")
         self.problems.extend(problems)
@@ -360,7 +368,7 @@ class Checker:
         value = self._get(path)
         if value is MISSING or value is None:
             if required:
-                self.problem(path, "a point is required")
+                self.problem(path, _("a point is required"), "required")
             return None
         parsed, problems = parse_point(value, f"payload.{path}")
         self.problems.extend(problems)
@@ -371,13 +379,13 @@ class Checker:
         value = self._get(path)
         if value in (MISSING, None):
             if required:
-                self.problem(path, "at least one entry is required")
+                self.problem(path, _("at least one entry is required"), "required")
             return []
         if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-            self.problem(path, "must be a list of objects")
+            self.problem(path, _("must be a list of objects"), "not_a_list")
             return []
         if required and not value:
-            self.problem(path, "at least one entry is required")
+            self.problem(path, _("at least one entry is required"), "required")
         return list(range(len(value)))
 
     # Blocks that several kinds share (declared in reports/kinds/blocks.py) -------------------
@@ -541,7 +549,7 @@ class ReportKindSpec:
         """Check the payload and say what it changes; every problem, unknown fields included, is listed."""
         checker = Checker(payload)
         changes = self.parse(checker, on=on, has_hazard=has_hazard)
-        checker.unknown_fields(self.english_label)
+        checker.unknown_fields(str(self.label))  # in the reader's language, as the message is (decision 0055)
         return changes, checker.problems
 
     def parse(self, c: Checker, *, on: dt.date | None, has_hazard: bool) -> Changes:

@@ -18,7 +18,7 @@ from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -34,7 +34,7 @@ from hazards import overlaps
 from hazards.models import HazardousArea
 from operations.models import Task
 from operations.workflow import REPORTABLE
-from reports import actions
+from reports import actions, attachments
 from reports.kinds import KINDS
 from reports.models import Reconcile, Report, ReportStatus
 from reports.workflow import ALLOWED, EDITABLE
@@ -400,12 +400,39 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 FORMS[report.kind], report_payload_for(request.user, report, without_personal_data(report.payload))
             ),
             "transitions": report.transitions.select_related("by"),
+            "attachments": report.attachments.all(),
             "may_edit": report.status in EDITABLE and access.may_edit_report(request.user, report),
             "may_review": report.status in QUEUE and access.may_validate_report(request.user, report),
             "may_unapprove": report.status == ReportStatus.APPROVED
             and access.may_unapprove_report(request.user, report),
         },
     )
+
+
+@login_required
+@require_POST
+def attachment_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    """Attach photos, sketch maps, certificates or minefield records to a draft or returned report."""
+    report = _get_report(request.user, pk, write=True)
+    try:
+        added = attachments.upload_attachments(report, acting_user=request.user, uploads=request.FILES.getlist("file"))
+    except CleargroundError as exc:
+        for problem in exc.problems or [Problem("file", exc.message)]:
+            messages.error(request, f"{problem.field}: {problem.message}")
+    else:
+        messages.success(request, _("Files attached: %(n)d.") % {"n": len(added)})
+    # Back where the upload was made: the report's page or its edit form (which reloads from the saved draft).
+    return redirect("workbench:edit" if request.POST.get("back") == "edit" else "workbench:detail", pk=report.pk)
+
+
+@login_required
+def attachment_file(request: HttpRequest, pk: int, name: str) -> FileResponse:
+    """One attached file, downloaded (never shown inline), for whoever may read the report."""
+    report = _get_report(request.user, pk)
+    row = report.attachments.filter(name=name).first()
+    if row is None:
+        raise Http404(_("No such attachment."))
+    return FileResponse(row.path.open("rb"), as_attachment=True, filename=row.name, content_type=row.content_type)
 
 
 def _queue(user: AnyUser) -> QuerySet[Report]:
