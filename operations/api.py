@@ -226,6 +226,28 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet[Task]):
         """The authority withdraws a task that is not over, with the reason."""
         return self._step(request, pk, actions.cancel_task, reason=True, issue=True)
 
+    @extend_schema(
+        parameters=[OpenApiParameter("month", str, description="YYYY-MM (default: this month)")],
+        responses={200: dict},
+    )
+    @action(detail=False, url_path="monthly-reporting")
+    def monthly_reporting(self, request: Request) -> Response:
+        """The month's operator reporting (decision 0053): operators that have not reported on tasks at work in
+        the month, tasks overdue at its end, suspended work. The authority sees every operator, an operator itself."""
+        first, last = monthly.parse_month(request.query_params.get("month"))
+        return Response(monthly.monthly_reporting(request.user, first, last))
+
+    @extend_schema(parameters=DOSSIER_PARAMETERS, responses={(200, "application/pdf"): bytes})
+    def dossier(self, request: Request, pk: str) -> HttpResponse:
+        """The task's dossier for the team leader (PDF): whoever may read the task; audited (decision 0053)."""
+        task = access.access_task(request.user, pk)
+        language = language_of(request.query_params.get("language"), get_language())
+        within = dossier.parse_within(request.query_params.get("within"))
+        data = dossier.render_dossier(task, reader=request.user, within_m=within, language=language)
+        response = HttpResponse(data, content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="task-{task.pk}-dossier-{language}.pdf"'
+        return response
+
 
 # Prioritisation for tasking (decision 0054).
 
@@ -282,28 +304,6 @@ def priority_weights(request: Request) -> Response:
         raise NotAllowed("Only the national authority and the operators read the priorities.")
     rows = PriorityWeights.objects.select_related("set_by").order_by("-version")
     return Response({"results": [_weights_json(r) for r in rows]})
-
-    @extend_schema(
-        parameters=[OpenApiParameter("month", str, description="YYYY-MM (default: this month)")],
-        responses={200: dict},
-    )
-    @action(detail=False, url_path="monthly-reporting")
-    def monthly_reporting(self, request: Request) -> Response:
-        """The month's operator reporting (decision 0053): operators that have not reported on tasks at work in
-        the month, tasks overdue at its end, suspended work. The authority sees every operator, an operator itself."""
-        first, last = monthly.parse_month(request.query_params.get("month"))
-        return Response(monthly.monthly_reporting(request.user, first, last))
-
-    @extend_schema(parameters=DOSSIER_PARAMETERS, responses={(200, "application/pdf"): bytes})
-    def dossier(self, request: Request, pk: str) -> HttpResponse:
-        """The task's dossier for the team leader (PDF): whoever may read the task; audited (decision 0053)."""
-        task = access.access_task(request.user, pk)
-        language = language_of(request.query_params.get("language"), get_language())
-        within = dossier.parse_within(request.query_params.get("within"))
-        data = dossier.render_dossier(task, reader=request.user, within_m=within, language=language)
-        response = HttpResponse(data, content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="task-{task.pk}-dossier-{language}.pdf"'
-        return response
 
 
 class NotificationSerializer(serializers.ModelSerializer[Notification]):

@@ -30,7 +30,8 @@ def bravo_hazard(cast: Cast, size_m: float = 100.0) -> HazardousArea:
     """A hazard registered by operator Bravo (NTS by its clerk, approved by the authority): not Alpha's."""
     report = create_report(acting_user=cast.outsider, organisation=cast.bravo, kind="nts", date_of_information=DAY0,
                            payload=cast.nts_payload(square(size_m)), submit=True)  # fmt: skip
-    report = approve_report(report, acting_user=cast.imo)
+    # Drawn at the origin like every test hazard: one that overlaps is linked (decision 0048).
+    report = approve_report(report, acting_user=cast.imo, overlap="link")
     assert report.hazard is not None
     return HazardousArea.objects.get(pk=report.hazard.pk)
 

@@ -200,7 +200,7 @@ def test_a_user_of_no_organisation_and_a_visitor_read_nothing(cast: Cast, world:
 
     assert APIClient().get("/api/v1/priorities/").status_code in (401, 403)
     assert client_for(cast.clerk).get("/api/v1/priorities/", {"on": "1st of May"}).json()["errors"] == [
-        {"field": "on", "message": "'1st of May' is not a date (YYYY-MM-DD)"}
+        {"field": "on", "code": "invalid", "message": "'1st of May' is not a date (YYYY-MM-DD)"}
     ]
 
 

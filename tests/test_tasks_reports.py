@@ -84,7 +84,7 @@ def test_a_new_hazard_needs_no_task_but_a_re_survey_of_one_does(cast: Cast) -> N
     report = create_report(acting_user=cast.clerk, organisation=cast.alpha, kind="nts", date_of_information=REPORT_DAY,
                            payload=cast.nts_payload(), submit=True)  # fmt: skip
     assert report.status == "submitted"
-    hazard = HazardousArea.objects.get(pk=approve_report(report, acting_user=cast.imo).hazard_id)
+    hazard = HazardousArea.objects.get(pk=approve_report(report, acting_user=cast.imo, overlap="link").hazard_id)
     with pytest.raises(ValidationFailed) as refused:
         create_report(acting_user=cast.clerk, organisation=cast.alpha, kind="nts", date_of_information=REPORT_DAY,
                       payload={"activity": activity(), "cancelled": [{"geometry": rect(0, 0, 30, 100)}]},
