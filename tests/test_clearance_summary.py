@@ -490,5 +490,9 @@ def test_an_unknown_municipality_and_a_wrong_total_are_rejected_with_reasons_and
                                            "(not in DIVIPOLA, even with accents and case folded)"),
         (3, "rejected", "payload.total_devices", "99 is not the sum devices.ap_mines + devices.uxo + devices.ied "
                                                  "= 0 + 0 + 1 = 1"),
+        # A rejected row's repairs are listed too (decision 0048, point 7): its name did match, by the alias list.
+        (3, "rejected", "admin_area.name", "'EL CARMEN' matched DIVIPOLA 68235 EL CARMEN DE CHUCURÍ through the "
+                                           "alias list: Santander's only El Carmen is El Carmen de Chucurí (the "
+                                           "municipality's former and common name)"),
     ]  # fmt: skip
     assert ClearanceOutput.objects.count() == 1

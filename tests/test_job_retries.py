@@ -108,7 +108,7 @@ def test_a_cleargrounderror_fails_at_once_even_for_a_kind_that_retries(flaky: li
     job = claim_and_run()
 
     assert (job.status, job.attempts, job.run_after) == (JobStatus.FAILED, 1, None)
-    assert job.result == {"problems": [{"field": "import_id", "message": "no such import"}]}
+    assert job.result == {"problems": [{"field": "import_id", "code": "invalid", "message": "no such import"}]}
 
 
 @pytest.mark.django_db(databases=BOTH)

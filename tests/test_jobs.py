@@ -210,8 +210,8 @@ def test_a_failing_handler_fails_its_job_with_every_problem_it_named(monkeypatch
     assert "row 3.geometry: self-intersects" in job.error and "row 7.date: is missing" in job.error
     assert job.result == {
         "problems": [
-            {"field": "row 3.geometry", "message": "self-intersects"},
-            {"field": "row 7.date", "message": "is missing"},
+            {"field": "row 3.geometry", "code": "invalid", "message": "self-intersects"},
+            {"field": "row 7.date", "code": "invalid", "message": "is missing"},
         ]
     }
 

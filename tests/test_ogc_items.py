@@ -142,7 +142,7 @@ def test_every_bad_parameter_is_named_in_one_400(db: None) -> None:
     assert get(ITEMS, bbox="36.3,49,36.2,50").json()["errors"][0]["field"] == "bbox"  # corners swapped
     assert get(ITEMS, bbox="200,49,201,50").status_code == 400
     assert get(ITEMS, f="xml").json()["errors"] == [
-        {"field": "f", "message": "must be one of geojson, html, json, not 'xml'"}
+        {"field": "f", "code": "invalid", "message": "must be one of geojson, html, json, not 'xml'"}
     ]
 
 

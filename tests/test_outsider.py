@@ -701,6 +701,9 @@ def page_probes() -> list[Probe]:
             "pages", "post", "/reports/{pk}/edit/", target="draft_report", body={"date_of_information": "2024-02-12"}
         ),
         Probe("pages", "post", "/reports/{pk}/submit/", target="draft_report"),
+        # A report's files (decision 0055): Alpha's draft takes no upload from Bravo, and its files are not read.
+        Probe("pages", "post", "/reports/{pk}/attachments/", target="draft_report"),
+        Probe("pages", "get", "/reports/{pk}/attachments/sketch.png", target="approved_report"),
         Probe("pages", "post", "/reports/{pk}/review/", target="submitted_report", body={"decision": "approve"}),
         Probe(
             "pages",

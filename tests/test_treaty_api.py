@@ -46,7 +46,7 @@ def test_a_bad_date_is_a_400_naming_the_field(api):
 
     assert response.status_code == 400
     assert response.json()["errors"] == [
-        {"field": "on", "message": "'20260220' is not a date; use YYYY-MM-DD, e.g. 2026-02-20"}
+        {"field": "on", "code": "invalid", "message": "'20260220' is not a date; use YYYY-MM-DD, e.g. 2026-02-20"}
     ]
 
 
