@@ -5,7 +5,7 @@
 
 `prepare` (root only; a no-op otherwise) creates the system user CLEARGROUND_SERVICE_USER (default
 `clearground`: no home, no login shell) unless it exists, lets it read the checkout, gives it the
-folders the application writes (MEDIA_ROOT, VAR_DIR/tmp, STATIC_ROOT) and the database password file
+folders the application writes (MEDIA_ROOT, VAR_DIR/tmp, STATIC_ROOT, VAR_DIR/basemap) and the database password file
 (owner-only, mode 0600; the user gets a traverse-only ACL on var/pg, which `postgres` owns). Files a
 root-run command left in those folders (a restore, an older `make run`) are handed over too. Idempotent.
 
@@ -105,7 +105,9 @@ def layout() -> Layout:
     from django.conf import settings
 
     var_dir = Path(settings.VAR_DIR).absolute()
-    writable = (Path(settings.MEDIA_ROOT).absolute(), var_dir / "tmp", Path(settings.STATIC_ROOT).absolute())
+    # var/basemap: the demo's offline basemap, which command 1 builds as the service user (decision 0056).
+    writable = (Path(settings.MEDIA_ROOT).absolute(), var_dir / "tmp", Path(settings.STATIC_ROOT).absolute(),
+                var_dir / "basemap")  # fmt: skip
     # The private cluster's password (clearground/dbcluster.py), which settings.py reads; with
     # DATABASE_URL set, the password travels in the environment and there is no file.
     password = var_dir / "pg" / "password"
