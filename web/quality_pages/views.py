@@ -11,7 +11,6 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
@@ -22,11 +21,12 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts import access
 from accounts.models import Organisation
-from core.errors import CleargroundError, NotAllowed, NotFoundOrNoAccess, Problem, ValidationFailed
+from core.errors import NotFoundOrNoAccess, Problem, ValidationFailed
 from quality import actions
 from quality.choices import AccreditationStatus, NonConformityStatus
 from quality.models import Accreditation, Asset, NonConformity, NonConformityStep, Team
 from vocab.choices import ActivityKind, OrganisationKind
+from web.shell.changes import page_change
 
 ROWS = 500
 
@@ -36,13 +36,6 @@ ACCREDITATION_STEPS: dict[str, tuple[Callable[..., Accreditation], tuple[str, ..
     "reinstate": (actions.reinstate_accreditation, (AccreditationStatus.SUSPENDED,)),
     "withdraw": (actions.withdraw_accreditation, (AccreditationStatus.ACTIVE, AccreditationStatus.SUSPENDED)),
 }
-
-
-def _problems(request: HttpRequest, exc: CleargroundError) -> None:
-    for problem in exc.problems or []:
-        messages.error(request, f"{problem.field}: {problem.message}")
-    if not exc.problems:
-        messages.error(request, exc.message)
 
 
 def _date(value: str, name: str, problems: list[Problem], *, required: bool = True) -> dt.date | None:
@@ -105,19 +98,13 @@ def grant(request: HttpRequest) -> HttpResponse:
             problems.append(Problem("asset", _("choose one of the operator's assets")))
     valid_from = _date(form.get("valid_from", ""), "valid_from", problems)
     valid_to = _date(form.get("valid_to", ""), "valid_to", problems, required=False)
-    try:
+    with page_change(request, _("Accreditation granted.")):
         if problems or organisation is None or valid_from is None:
             raise ValidationFailed(problems)
         kinds = form.getlist("activity_kinds")
         actions.grant_accreditation(organisation, acting_user=request.user, activity_kinds=kinds,
                                     valid_from=valid_from, valid_to=valid_to, team=team, asset=asset,
                                     reference=form.get("reference", ""))  # fmt: skip
-    except NotAllowed as exc:
-        raise PermissionDenied(exc.message) from None
-    except CleargroundError as exc:
-        _problems(request, exc)
-    else:
-        messages.success(request, _("Accreditation granted."))
     return redirect("quality_pages:accreditations")
 
 
@@ -135,17 +122,11 @@ def accreditation_step(request: HttpRequest, pk: int, step: str) -> HttpResponse
         raise PermissionDenied(_("Only the national authority's admin, IM or QA officers manage accreditations."))
     problems: list[Problem] = []
     on = _date(request.POST.get("on", ""), "on", problems)
-    try:
+    with page_change(request, _("Done.")):
         if problems or on is None:
             raise ValidationFailed(problems)
         action, _statuses = ACCREDITATION_STEPS[step]
         action(row, acting_user=request.user, on=on, reason=request.POST.get("reason", ""))
-    except NotAllowed as exc:
-        raise PermissionDenied(exc.message) from None
-    except CleargroundError as exc:
-        _problems(request, exc)
-    else:
-        messages.success(request, _("Done."))
     return redirect("quality_pages:accreditations")
 
 
@@ -185,17 +166,11 @@ def corrective_action(request: HttpRequest, pk: int) -> HttpResponse:
     problems: list[Problem] = []
     due_on = _date(request.POST.get("due_on", ""), "due_on", problems)
     done_on = _date(request.POST.get("done_on", ""), "done_on", problems)
-    try:
+    with page_change(request, _("Corrective action recorded.")):
         if problems:
             raise ValidationFailed(problems)
         actions.record_corrective_action(nc, acting_user=request.user, description=request.POST.get("description", ""),
                                          due_on=due_on, done_on=done_on, note=request.POST.get("note", ""))  # fmt: skip
-    except NotAllowed as exc:
-        raise PermissionDenied(exc.message) from None
-    except CleargroundError as exc:
-        _problems(request, exc)
-    else:
-        messages.success(request, _("Corrective action recorded."))
     return redirect("quality_pages:non_conformities")
 
 
@@ -204,13 +179,7 @@ def corrective_action(request: HttpRequest, pk: int) -> HttpResponse:
 def verify(request: HttpRequest, pk: int) -> HttpResponse:
     """The authority accepts the corrective action (closed) or not (open again, with the reason)."""
     nc = _nc_or_404(request, pk)
-    try:
+    with page_change(request, _("Done.")):
         actions.verify_non_conformity(nc, acting_user=request.user, accepted=request.POST.get("accepted") == "1",
                                       note=request.POST.get("note", ""))  # fmt: skip
-    except NotAllowed as exc:
-        raise PermissionDenied(exc.message) from None
-    except CleargroundError as exc:
-        _problems(request, exc)
-    else:
-        messages.success(request, _("Done."))
     return redirect("quality_pages:non_conformities")
