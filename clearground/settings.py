@@ -337,7 +337,9 @@ CLEARGROUND_PUBLIC_MAP_CHECK_SECONDS = float(os.environ.get("CLEARGROUND_PUBLIC_
 # translated): a text, or a JSON object language → text.
 CLEARGROUND_STATEMENTS_PER_MINUTE = int(os.environ.get("CLEARGROUND_STATEMENTS_PER_MINUTE", "6"))
 _caveat = os.environ.get("CLEARGROUND_STATEMENT_CAVEAT", "")
-CLEARGROUND_STATEMENT_CAVEAT: object = env_json("CLEARGROUND_STATEMENT_CAVEAT", {}) if _caveat.startswith("{") else _caveat
+CLEARGROUND_STATEMENT_CAVEAT: object = (
+    env_json("CLEARGROUND_STATEMENT_CAVEAT", {}) if _caveat.lstrip().startswith("{") else _caveat
+)
 # This server's public address (https://register.example.org): the static public map links its parcel
 # statement there. Empty: the static map has no such link (it cannot know where the server is).
 CLEARGROUND_PUBLIC_URL = os.environ.get("CLEARGROUND_PUBLIC_URL", "").rstrip("/")

@@ -51,8 +51,18 @@ def test_a_member_prints_the_view_at_a_scale_with_legend_scale_bar_date_and_name
     (page,) = reader.pages
     assert (float(page.mediabox.width), float(page.mediabox.height)) == pytest.approx(A4, abs=1)
     text = text_of(answer.content)
-    for expected in ("Map of the register", "Scale 1:5,000 on A4", "UTM zone 37N", "EPSG:32637", "Daria Clerk",
-                     "Confirmed hazardous area (CHA)", "Land cleared", "Find of explosive ordnance", "N", "200 m"):
+    for expected in (
+        "Map of the register",
+        "Scale 1:5,000 on A4",
+        "UTM zone 37N",
+        "EPSG:32637",
+        "Daria Clerk",
+        "Confirmed hazardous area (CHA)",
+        "Land cleared",
+        "Find of explosive ordnance",
+        "N",
+        "200 m",
+    ):
         assert expected in text, expected
     assert "Accident" not in text  # not a layer asked for
 

@@ -21,11 +21,12 @@ import json
 import math
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, NoReturn
 from xml.sax.saxutils import escape
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.contrib.gis.gdal import GDALException
 from django.contrib.gis.geos import GEOSException, GEOSGeometry, MultiPolygon, Point
 from django.db import connection, transaction
 from django.utils import timezone, translation
@@ -66,7 +67,7 @@ class TooManyStatements(CleargroundError):
     status = 429
 
     def __init__(self, wait: int) -> None:
-        super().__init__(f"Too many statements from this address; try again in {wait} s.")
+        super().__init__(_("Too many statements from this address; try again in %(wait)s s.") % {"wait": wait})
         self.wait = wait
 
 
@@ -95,7 +96,8 @@ def _number(raw: Any, name: str, low: float, high: float) -> tuple[float | None,
             return value, []
     except (TypeError, ValueError):
         pass
-    return None, [Problem(name, f"must be a number from {low:g} to {high:g}", "out_of_range")]
+    message = _("must be a number from %(low)s to %(high)s") % {"low": f"{low:g}", "high": f"{high:g}"}
+    return None, [Problem(name, message, "out_of_range")]
 
 
 def parcel_from_point(lon: Any, lat: Any, radius: Any) -> Parcel:
@@ -125,13 +127,25 @@ def _vertices(coordinates: Any, budget: int) -> int:
     return total
 
 
+def _refuse(field: str, message: str, code: str = "invalid") -> NoReturn:
+    raise ValidationFailed([Problem(field, message, code)])
+
+
+def _too_large(area: float | None) -> str:
+    limit = f"{MAX_AREA_M2 / 1e6:g}"
+    if area is None:
+        return _("larger than the %(limit)s km² a statement covers") % {"limit": limit}
+    return _("%(area)s km² is larger than the %(limit)s km² a statement covers") % {"area": f"{area / 1e6:,.1f}",
+                                                                                     "limit": limit}  # fmt: skip
+
+
 def parcel_from_geojson(data: Any, radius: Any = None) -> Parcel:
     """A GeoJSON Polygon, MultiPolygon or Point (with `radius`), bare or as a Feature; refused with a problem
     naming what is wrong: not GeoJSON, another CRS, too many vertices, invalid (self-intersecting), too large."""
     if isinstance(data, dict) and data.get("type") == "FeatureCollection":
         features = data.get("features")
         if not isinstance(features, list) or len(features) != 1:
-            raise ValidationFailed([Problem("features", "send one parcel: a FeatureCollection of exactly one feature")])
+            _refuse("features", _("send one parcel: a FeatureCollection of exactly one feature"))
         data = features[0]
     crs = data.get("crs") if isinstance(data, dict) else None
     if isinstance(data, dict) and data.get("type") == "Feature":
@@ -141,42 +155,42 @@ def parcel_from_geojson(data: Any, radius: Any = None) -> Parcel:
         data = data.get("geometry")
     if not isinstance(data, dict) or data.get("type") not in ("Polygon", "MultiPolygon", "Point"):
         kind = data.get("type") if isinstance(data, dict) else type(data).__name__
-        raise ValidationFailed([Problem("geometry", f"must be a GeoJSON Polygon, MultiPolygon or Point, not {kind}")])
+        _refuse("geometry", _("must be a GeoJSON Polygon, MultiPolygon or Point, not %(kind)s") % {"kind": kind})
     crs = data.get("crs", crs)
     if crs is not None:
         name = crs.get("properties", {}).get("name") if isinstance(crs, dict) else None
         if name not in _CRS84:
-            message = f"coordinates must be WGS 84 longitude/latitude (EPSG:4326), not {name or crs!r}; reproject first"
-            raise ValidationFailed([Problem("crs", message, "wrong_crs")])
+            message = _("coordinates must be WGS 84 longitude/latitude (EPSG:4326), not %(crs)s; reproject first") % {
+                "crs": name or json.dumps(crs)
+            }
+            _refuse("crs", message, "wrong_crs")
     count = _vertices(data.get("coordinates"), MAX_VERTICES)
     if count > MAX_VERTICES:
-        raise ValidationFailed([Problem("geometry", f"more than {MAX_VERTICES} vertices: simplify the parcel",
-                                        "too_many_vertices")])  # fmt: skip
+        too_many = _("more than %(n)s vertices: simplify the parcel") % {"n": MAX_VERTICES}
+        _refuse("geometry", too_many, "too_many_vertices")
     try:
         geom = GEOSGeometry(json.dumps({"type": data["type"], "coordinates": data.get("coordinates")}))
-    except (GEOSException, ValueError, TypeError) as exc:
-        raise ValidationFailed([Problem("geometry", f"not a readable GeoJSON geometry ({exc})")]) from None
+    except (GEOSException, GDALException, ValueError, TypeError) as exc:
+        _refuse("geometry", _("not a readable GeoJSON geometry (%(error)s)") % {"error": exc})
     if geom.empty:
-        raise ValidationFailed([Problem("geometry", "the geometry is empty")])
+        _refuse("geometry", _("the geometry is empty"))
     xmin, ymin, xmax, ymax = geom.extent
     if xmin < -180 or xmax > 180 or ymin < -80 or ymax > 84:
-        raise ValidationFailed([Problem("geometry", "coordinates must be longitude/latitude in degrees (EPSG:4326); "
-                                                    "these look projected (metres?)", "wrong_crs")])  # fmt: skip
+        projected = _("coordinates must be longitude/latitude in degrees (EPSG:4326); these look projected (metres?)")
+        _refuse("geometry", projected, "wrong_crs")
     if geom.geom_type == "Point":
         return parcel_from_point(geom.x, geom.y, radius)  # type: ignore[attr-defined]
     geom.srid = 4326
     if not is_valid(geom):
-        raise ValidationFailed([Problem("geometry", f"not a valid polygon: {geom.valid_reason}; draw it again "
-                                                    "without crossing its own edges", "invalid_geometry")])  # fmt: skip
+        invalid = _("not a valid polygon: %(reason)s; draw it again without crossing its own edges")
+        _refuse("geometry", invalid % {"reason": geom.valid_reason}, "invalid_geometry")
     centre = geom.centroid
     srid = utm_srid(centre.x, centre.y)
     if max(xmax - xmin, ymax - ymin) > 1.0:  # beyond a degree the UTM area means nothing, and it is too large anyway
-        raise ValidationFailed([Problem("geometry", f"larger than the {MAX_AREA_M2 / 1e6:g} km² a statement covers",
-                                        "too_large")])  # fmt: skip
+        _refuse("geometry", _too_large(None), "too_large")
     area = area_m2(geom, srid)
     if area > MAX_AREA_M2:
-        raise ValidationFailed([Problem("geometry", f"{area / 1e6:,.1f} km² is larger than the {MAX_AREA_M2 / 1e6:g} "
-                                                    "km² a statement covers", "too_large")])  # fmt: skip
+        _refuse("geometry", _too_large(area), "too_large")
     return Parcel(as_multipolygon(geom), srid, area, centre)
 
 

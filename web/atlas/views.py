@@ -115,7 +115,8 @@ def parcel_statement(request: HttpRequest) -> HttpResponse:
     """
     if request.method == "POST" and int(request.META.get("CONTENT_LENGTH") or 0) > statement.MAX_BODY_BYTES:
         # Refused before the body is read: a parcel this large is an attack or a district.
-        too_large = TooLarge([Problem("body", f"larger than {statement.MAX_BODY_BYTES // 1024} KB", "too_large")])
+        limit = _("larger than %(kb)s KB") % {"kb": statement.MAX_BODY_BYTES // 1024}
+        too_large = TooLarge([Problem("body", limit, "too_large")])
         return _problems_answer(too_large)
     from_fields = request.content_type in ("multipart/form-data", "application/x-www-form-urlencoded")
     form = request.POST if from_fields else request.GET
@@ -127,7 +128,8 @@ def parcel_statement(request: HttpRequest) -> HttpResponse:
             try:
                 data = json.loads(raw or "")
             except (ValueError, TypeError):
-                raise ValidationFailed([Problem("geojson", "not JSON: send a GeoJSON geometry or feature")]) from None
+                not_json = _("not JSON: send a GeoJSON geometry or feature")
+                raise ValidationFailed([Problem("geojson", not_json)]) from None
             parcel = statement.parcel_from_geojson(data, request.GET.get("radius") or request.POST.get("radius"))
         elif "lon" in request.GET or "lat" in request.GET:
             parcel = statement.parcel_from_point(request.GET.get("lon"), request.GET.get("lat"),
