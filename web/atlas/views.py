@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 
-from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_safe
 
 from accounts.access import access_hazard, tasks_for
-from accounts.throttle import client_ip
-from core.errors import CleargroundError, NotFoundOrNoAccess, Problem, TooLarge, ValidationFailed
+from core.errors import CleargroundError, NotFoundOrNoAccess, ValidationFailed
 from vocab.choices import Classification, HazardStatus
-from web.atlas import dossier, mapping, printing, statement
+from web.atlas import dossier, mapping, printing
 
 
 @require_safe
@@ -73,13 +69,14 @@ def hazard_page(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "atlas/hazard.html", context, status=400 if on_error else 200)
 
 
-def _problems_answer(error: CleargroundError) -> JsonResponse:
+def problems_response(error: CleargroundError) -> JsonResponse:
     """The API's error body (decision 0055): the message and each problem with its field and code."""
     body = {"detail": error.message, "errors": [p.as_dict() for p in error.problems]}
     return JsonResponse(body, status=error.status, json_dumps_params={"ensure_ascii": False})
 
 
-def _pdf(data: bytes, filename: str) -> HttpResponse:
+def pdf_response(data: bytes, filename: str) -> HttpResponse:
+    """A PDF to download, never cached: it carries its date and the reader's name."""
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"
@@ -94,60 +91,6 @@ def print_map(request: HttpRequest) -> HttpResponse:
     try:
         order = printing.parse_print_order(request.GET)
     except ValidationFailed as error:
-        return _problems_answer(error)
+        return problems_response(error)
     data = printing.print_pdf(order, reader=request.user, language=translation.get_language() or "en")
-    return _pdf(data, f"clearground-map-1-{order.scale}.pdf")
-
-
-def _statement_language(request: HttpRequest) -> str:
-    wanted = request.GET.get("language") or request.POST.get("language") or translation.get_language() or "en"
-    codes = [code for code, _name in settings.LANGUAGES]
-    return wanted if wanted in codes else settings.LANGUAGE_CODE
-
-
-@csrf_exempt  # anyone may ask, with no session: nothing of a visitor's is changed, and the answer is public data
-@require_http_methods(["GET", "HEAD", "POST"])
-def parcel_statement(request: HttpRequest) -> HttpResponse:
-    """The parcel status statement (decision 0061): GET lon/lat/radius or POST a GeoJSON parcel → PDF.
-
-    Without a parcel, GET shows the form. Bad input answers 400 naming the problem (the form page again
-    when it came from the form), too many statements 429 with Retry-After.
-    """
-    if request.method == "POST" and int(request.META.get("CONTENT_LENGTH") or 0) > statement.MAX_BODY_BYTES:
-        # Refused before the body is read: a parcel this large is an attack or a district.
-        limit = _("larger than %(kb)s KB") % {"kb": statement.MAX_BODY_BYTES // 1024}
-        too_large = TooLarge([Problem("body", limit, "too_large")])
-        return _problems_answer(too_large)
-    from_fields = request.content_type in ("multipart/form-data", "application/x-www-form-urlencoded")
-    form = request.POST if from_fields else request.GET
-    from_form = bool(form.get("form"))
-    language = _statement_language(request)
-    try:
-        if request.method == "POST":
-            raw = request.POST.get("geojson") if from_fields else request.body
-            try:
-                data = json.loads(raw or "")
-            except (ValueError, TypeError):
-                not_json = _("not JSON: send a GeoJSON geometry or feature")
-                raise ValidationFailed([Problem("geojson", not_json)]) from None
-            parcel = statement.parcel_from_geojson(data, request.GET.get("radius") or request.POST.get("radius"))
-        elif "lon" in request.GET or "lat" in request.GET:
-            parcel = statement.parcel_from_point(request.GET.get("lon"), request.GET.get("lat"),
-                                                 request.GET.get("radius"))  # fmt: skip
-        else:
-            return render(request, "atlas/parcel_statement.html", _statement_page(language))
-        data_pdf, number = statement.issue_statement(parcel, ip=client_ip(request), language=language)
-    except CleargroundError as error:
-        if from_form and error.status == 400:
-            context = _statement_page(language) | {"error": error, "values": request.POST or request.GET}
-            return render(request, "atlas/parcel_statement.html", context, status=400)
-        response: HttpResponse = _problems_answer(error)
-        if isinstance(error, statement.TooManyStatements):
-            response["Retry-After"] = str(error.wait)
-        return response
-    return _pdf(data_pdf, f"parcel-statement-{number}.pdf")
-
-
-def _statement_page(language: str) -> dict[str, object]:
-    return {"max_radius": statement.MAX_RADIUS_M, "max_area_km2": statement.MAX_AREA_M2 / 1e6,
-            "max_vertices": statement.MAX_VERTICES, "languages": settings.LANGUAGES, "language": language}  # fmt: skip
+    return pdf_response(data, f"clearground-map-1-{order.scale}.pdf")
