@@ -91,7 +91,8 @@ def test_anyone_learns_that_a_point_meets_a_published_hazard_and_what_of_it_was_
         assert expected in text, expected
     entry = AuditEntry.objects.get(action="public.parcel_statement")
     assert f"Statement no. {entry.pk}" in text and entry.actor is None
-    assert entry.new["ip"] == "127.0.0.1" and entry.new["parcel"]["radius_m"] == 20
+    assert entry.new["parcel"]["radius_m"] == 20 and len(entry.new["client"]) == 20
+    assert "127.0.0.1" not in json.dumps(entry.new)  # the visitor's address is counted, not kept
     for secret in SECRETS:
         assert secret not in text, secret
 

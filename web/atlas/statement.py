@@ -8,14 +8,16 @@ released, when, how (cancelled, reduced, cleared: IMAS 07.11) and by which organ
 
 Everything is read as an anonymous caller reads it, through `interop.publish_access` (the OGC API's and
 the tiles' own rule): what the authority does not publish, the statement says it cannot tell. Each issued
-statement is an audit row (`public.parcel_statement`: the parcel, the client's address, the language), whose
-number the PDF carries, so the authority can confirm a statement shown to it; the same rows count a client's
-statements for the rate limit (CLEARGROUND_STATEMENTS_PER_MINUTE).
+statement is an audit row (`public.parcel_statement`: the parcel, a keyed hash of the client's address, the
+language), whose number the PDF carries, so the authority can confirm a statement shown to it; the same rows
+count a client's statements for the rate limit (CLEARGROUND_STATEMENTS_PER_MINUTE).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import io
 import json
 import math
@@ -313,12 +315,21 @@ def caveat(language: str) -> str:
     )
 
 
+def client_key(ip: str | None) -> str:
+    """The client's address as a keyed hash: enough to count its statements, not to name a visitor.
+
+    The audit log is append-only, so what it keeps of an anonymous visitor is kept for good: not the address.
+    """
+    digest = hmac.new(settings.SECRET_KEY.encode(), (ip or "").encode(), hashlib.sha256).hexdigest()
+    return digest[:20]
+
+
 def seconds_refused(ip: str | None) -> int:
     """0 if the client at `ip` may have a statement now, else the seconds until it may."""
     limit = int(getattr(settings, "CLEARGROUND_STATEMENTS_PER_MINUTE", 6))
     now = timezone.now()
     times = list(
-        AuditEntry.objects.filter(action=ACTION, at__gt=now - timedelta(seconds=60), new__ip=ip or "")
+        AuditEntry.objects.filter(action=ACTION, at__gt=now - timedelta(seconds=60), new__client=client_key(ip))
         .order_by("-at")
         .values_list("at", flat=True)[:limit]
     )
@@ -332,14 +343,14 @@ def issue_statement(parcel: Parcel, *, ip: str | None, language: str) -> tuple[b
     with transaction.atomic():
         # One client's statements are counted under a lock on its address, so parallel requests cannot all pass.
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"{ACTION}:{ip or ''}"])
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"{ACTION}:{client_key(ip)}"])
         wait = seconds_refused(ip)
         if wait:
             raise TooManyStatements(wait)
         statement = build_statement(parcel)
         entry = AuditEntry.objects.create(
             actor=None, action=ACTION, object_type="public.parcel", object_id="",
-            new={"ip": ip or "", "language": language, "parcel": parcel.as_geojson(),
+            new={"client": client_key(ip), "language": language, "parcel": parcel.as_geojson(),
                  "area_m2": round(parcel.area_m2, 1), "data_version": statement.data_version},
         )  # fmt: skip
         seal_after_commit()
