@@ -6,7 +6,8 @@ import json
 import pytest
 from pypdf import PdfReader
 
-from tests.browser.conftest import sign_in
+from clearground.test import LAT0, LON0
+from tests.browser.conftest import serious_axe_violations, sign_in
 from tests.helpers import register_hazard
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -48,3 +49,19 @@ def test_the_statement_for_the_area_measured_arrives_as_a_pdf(live_cast, live_se
         page.get_by_role("button", name="Statement for the area measured").click()
     text = " ".join(PdfReader(download.value.path()).pages[0].extract_text().split())
     assert "Parcel status statement" in text and "Parcel: the polygon drawn" in text and "MEETS" in text
+
+
+def test_anyone_clicks_a_point_on_the_public_form_and_gets_the_statement(live_cast, live_server, page, settings):
+    settings.CLEARGROUND_PUBLISHED = {"hazard_warnings": ["classification", "status"]}
+    register_hazard(live_cast, 100)
+    page.goto(live_server.url + "/public/parcel-statement/")  # no sign-in
+    page.wait_for_function("() => window.cgStatementMapReady === true")
+    page.evaluate(f"() => window.cgStatementMap.jumpTo({{center: [{LON0}, {LAT0}], zoom: 16}})")
+    box = page.locator("#statement-map").bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2 + 10, box["y"] + box["height"] / 2 - 10)
+    assert float(page.locator("#lon").input_value()) == pytest.approx(LON0, abs=0.001)
+    assert serious_axe_violations(page) == []
+    with page.expect_download() as download:
+        page.locator("#statement-point button[type=submit]").click()
+    text = " ".join(PdfReader(download.value.path()).pages[0].extract_text().split())
+    assert "Parcel: a circle of 100 m" in text and "MEETS 1" in text

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.gis.db.models import Extent
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import translation
@@ -19,7 +21,9 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.throttle import client_ip
 from core.errors import CleargroundError, Problem, TooLarge, ValidationFailed
+from places.models import AdminArea
 from web.atlas import statement
+from web.atlas.mapping import DEFAULT_BOUNDS, may_see, tile_template
 from web.atlas.views import pdf_response, problems_response
 
 
@@ -59,11 +63,11 @@ def parcel_statement(request: HttpRequest) -> HttpResponse:
             parcel = statement.parcel_from_point(request.GET.get("lon"), request.GET.get("lat"),
                                                  request.GET.get("radius"))  # fmt: skip
         else:
-            return render(request, "atlas/parcel_statement.html", _statement_page(language))
+            return render(request, "atlas/parcel_statement.html", _statement_page(request, language))
         data_pdf, number = statement.issue_statement(parcel, ip=client_ip(request), language=language)
     except CleargroundError as error:
         if from_form and error.status == 400:
-            context = _statement_page(language) | {"error": error, "values": request.POST or request.GET}
+            context = _statement_page(request, language) | {"error": error, "values": request.POST or request.GET}
             return render(request, "atlas/parcel_statement.html", context, status=400)
         response: HttpResponse = problems_response(error)
         if isinstance(error, statement.TooManyStatements):
@@ -72,6 +76,14 @@ def parcel_statement(request: HttpRequest) -> HttpResponse:
     return pdf_response(data_pdf, f"parcel-statement-{number}.pdf")
 
 
-def _statement_page(language: str) -> dict[str, object]:
+def _statement_page(request: HttpRequest, language: str) -> dict[str, object]:
+    """The form's context; its map shows the country outlines and, when published, the hazard warnings only."""
+    # The start view is the country (public boundaries), never the extent of the register's hazards.
+    extent = AdminArea.objects.filter(level=0).aggregate(e=Extent("geom"))["e"]
+    config = {
+        "bounds": list(extent) if extent else DEFAULT_BOUNDS,
+        "warnings": tile_template(request, "hazard_warnings") if may_see(AnonymousUser(), "hazard_warnings") else "",
+    }
     return {"max_radius": statement.MAX_RADIUS_M, "max_area_km2": statement.MAX_AREA_M2 / 1e6,
-            "max_vertices": statement.MAX_VERTICES, "languages": settings.LANGUAGES, "language": language}  # fmt: skip
+            "max_vertices": statement.MAX_VERTICES, "languages": settings.LANGUAGES, "language": language,
+            "config": config}  # fmt: skip
