@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
+import arabic_reshaper
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
@@ -99,3 +100,6 @@ def test_the_print_is_written_in_the_readers_language(register: Cast) -> None:
     client.cookies["clearground_language"] = "uk"
     text = text_of(client.get(URL, order()).content)
     assert "Масштаб 1:5" in text
+    client.cookies["clearground_language"] = "ar"
+    arabic = text_of(client.get(URL, order()).content)
+    assert arabic_reshaper.reshape("خريطة السجل") in arabic  # joined letters, as core.pdf.visual draws them
