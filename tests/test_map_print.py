@@ -103,3 +103,23 @@ def test_the_print_is_written_in_the_readers_language(register: Cast) -> None:
     client.cookies["clearground_language"] = "ar"
     arabic = text_of(client.get(URL, order()).content)
     assert arabic_reshaper.reshape("خريطة السجل") in arabic  # joined letters, as core.pdf.visual draws them
+
+
+def hazard_outlines(data: bytes) -> int:
+    """How many hazard outlines the sheet strokes: dark red (printing.py) is theirs alone."""
+    stream = PdfReader(io.BytesIO(data)).pages[0].get_contents()
+    assert stream is not None
+    return stream.get_data().count(b".545098 0 0 RG")
+
+
+def test_the_maps_filters_apply_to_the_paper(register: Cast) -> None:
+    client = client_for(register.imo)
+    assert hazard_outlines(client.get(URL, order(layer=["hazards"])).content) == 1
+    # On the page no classification ticked: the hazard is not drawn (and the paper says so by its absence).
+    none_ticked = client.get(URL, order(layer=["hazards"], filtered="1", status=["open", "worked_on"])).content
+    assert hazard_outlines(none_ticked) == 0
+    sha = client.get(URL, order(layer=["hazards"], filtered="1", classification="SHA", status="worked_on"))
+    assert hazard_outlines(sha.content) == 1
+    assert hazard_outlines(client.get(URL, order(layer=["hazards"], organisation=register.bravo.pk)).content) == 0
+    refused = client.get(URL, order(classification="XXX", organisation="alpha"))
+    assert sorted(p["field"] for p in refused.json()["errors"]) == ["classification", "organisation"]

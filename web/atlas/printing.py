@@ -32,6 +32,7 @@ from core.errors import CleargroundError, Problem, ValidationFailed
 from core.geometry import utm_srid
 from core.mapsheet import MapSheet
 from interop.publish_access import Reader, published_collection, rows_filter
+from vocab.choices import Classification, HazardStatus
 
 # The scales offered (1:1 000 … 1:100 000): beyond them a sheet is a country map, below a site plan.
 PRINT_SCALES = (1000, 2000, 2500, 5000, 10000, 25000, 50000, 100000)
@@ -77,6 +78,11 @@ class PrintOrder:
     paper: str
     orientation: str
     layers: tuple[str, ...]
+    # The map page's filters, as it applies them: classification and status to hazards (None: all), the
+    # organisation to every layer (None: all).
+    classifications: tuple[str, ...] | None = None
+    statuses: tuple[str, ...] | None = None
+    organisation: int | None = None
 
 
 def parse_print_order(params: QueryDict) -> PrintOrder:
@@ -109,18 +115,57 @@ def parse_print_order(params: QueryDict) -> PrintOrder:
     known = {layer.name for layer in PRINT_LAYERS}
     layers = tuple(params.getlist("layer")) or tuple(known)
     problems += [Problem("layer", _("unknown layer %(name)s") % {"name": name}) for name in layers if name not in known]
+    # `filtered` says the page sent its filters, so that no box ticked means nothing, not everything.
+    filtered = params.get("filtered") == "1"
+    classifications = tuple(params.getlist("classification"))
+    statuses = tuple(params.getlist("status"))
+    problems += [Problem("classification", _("unknown classification %(name)s") % {"name": value})
+                 for value in classifications if value not in Classification.values]  # fmt: skip
+    problems += [Problem("status", _("unknown status %(name)s") % {"name": value})
+                 for value in statuses if value not in HazardStatus.values]  # fmt: skip
+    organisation = None
+    if params.get("organisation"):
+        try:
+            organisation = int(params.get("organisation", ""))
+        except ValueError:
+            problems.append(Problem("organisation", _("must be an organisation's number")))
     if problems:
         raise ValidationFailed(problems)
-    return PrintOrder(position[0], position[1], scale, paper, orientation, layers)
+    return PrintOrder(position[0], position[1], scale, paper, orientation, layers,
+                      classifications if filtered or classifications else None,
+                      statuses if filtered or statuses else None, organisation)  # fmt: skip
+
+
+def _filters(order: PrintOrder, layer: PrintLayer) -> Condition:
+    """The page's filters as a condition on a layer's view (alias t) and its parameters."""
+    parts: list[sql.Composable] = []
+    params: list[Any] = []
+    if order.organisation is not None:
+        parts.append(sql.SQL("t.organisation_id = %s"))
+        params.append(order.organisation)
+    if layer.name == "hazards":
+        for column, values in (("classification", order.classifications), ("status", order.statuses)):
+            if values is not None:
+                parts.append(sql.SQL("t.{} = ANY(%s)").format(sql.Identifier(column)))
+                params.append(list(values))
+    return (sql.SQL(" AND ").join(parts) if parts else sql.SQL("TRUE")), params
+
+
+Condition = tuple[sql.Composable, list[Any]]  # SQL over alias t, and its %s parameters
 
 
 def layer_features(reader: Reader, collection_id: str, box: GEOSGeometry, *, column: str = "",
-                   clip: bool = True, limit: int = MAX_FEATURES) -> list[tuple[GEOSGeometry, Any]]:  # fmt: skip
+                   clip: bool = True, limit: int = MAX_FEATURES,
+                   where: Condition | None = None) -> list[tuple[GEOSGeometry, Any]]:  # fmt: skip
     """(geometry in `box`'s SRID, the style column's value) of the rows of a published collection this
     reader may read that meet `box`; clipped to it when `clip`. Raises as the tiles do (404/401) when the
-    reader may not read the collection. A column the reader may not see reads as None."""
+    reader may not read the collection. A column the reader may not see reads as None; `where` narrows further
+    (a condition on alias t and its parameters)."""
     collection, org_ids = published_collection(reader, collection_id)
     condition, params = rows_filter(org_ids)
+    if where is not None:
+        condition = sql.SQL("{} AND {}").format(condition, where[0])
+        params = [*params, *where[1]]
     shown = column and (collection.fields is None or column in collection.fields)
     value = sql.SQL("t.{}::text").format(sql.Identifier(column)) if shown else sql.SQL("NULL")
     geometry = sql.SQL("ST_ClipByBox2D(ST_Transform(t.geom, %s), %s::geometry)" if clip else "ST_Transform(t.geom, %s)")
@@ -180,7 +225,8 @@ def print_pdf(order: PrintOrder, *, reader: Reader, language: str = "en") -> byt
             if layer.name not in order.layers:
                 continue
             try:
-                features = layer_features(reader, layer.collection, box, column=layer.style_column)
+                features = layer_features(reader, layer.collection, box, column=layer.style_column,
+                                          where=_filters(order, layer))  # fmt: skip
             except CleargroundError:  # not this reader's to see: the map page has no such layer either
                 continue
             printed.append(layer.name)

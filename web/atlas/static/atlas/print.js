@@ -1,6 +1,6 @@
 // Print to PDF and the parcel status statement from the map page (decision 0061). Both forms are plain
 // forms the server answers with a PDF; the script only fills in what the map knows: its centre, the layers
-// shown, and the area drawn with the Measure tool.
+// shown and the filters, and the area drawn with the Measure tool.
 (function () {
   const map = window.cgMap;
   if (!map) return;
@@ -13,14 +13,23 @@
     const centre = map.getCenter().wrap();
     printForm.elements.lon.value = centre.lng.toFixed(6);
     printForm.elements.lat.value = centre.lat.toFixed(6);
-    printForm.querySelectorAll('input[name="layer"]').forEach((input) => input.remove());
-    shownLayers().forEach((name) => {
+    printForm.querySelectorAll("input[data-copied]").forEach((input) => input.remove());
+    const add = (name, value) => {
       const input = document.createElement("input");
       input.type = "hidden";
-      input.name = "layer";
-      input.value = name;
+      input.name = name;
+      input.value = value;
+      input.dataset.copied = "";
       printForm.appendChild(input);
+    };
+    // The layers shown and the filters as the map applies them, so that the paper shows what the screen does.
+    shownLayers().forEach((name) => add("layer", name));
+    const filters = document.getElementById("atlas-filters");
+    add("filtered", "1");
+    ["classification", "status"].forEach((name) => {
+      filters.querySelectorAll(`input[name="${name}"]:checked`).forEach((input) => add(name, input.value));
     });
+    if (filters.elements.organisation.value) add("organisation", filters.elements.organisation.value);
   });
 
   const statementForm = document.getElementById("statement-form");
