@@ -332,6 +332,17 @@ CLEARGROUND_BASEMAPS = env_json(
 # (empty: the worker publishes nothing), and how often the worker compares its data version with the register's.
 CLEARGROUND_PUBLIC_MAP_DIR = os.environ.get("CLEARGROUND_PUBLIC_MAP_DIR", "")
 CLEARGROUND_PUBLIC_MAP_CHECK_SECONDS = float(os.environ.get("CLEARGROUND_PUBLIC_MAP_CHECK_SECONDS", "60"))
+# The parcel status statement (decision 0061): how many statements one client address may have per minute
+# (429 with Retry-After beyond), and the authority's standard caveat printed on each (empty: Clearground's own,
+# translated): a text, or a JSON object language → text.
+CLEARGROUND_STATEMENTS_PER_MINUTE = int(os.environ.get("CLEARGROUND_STATEMENTS_PER_MINUTE", "6"))
+_caveat = os.environ.get("CLEARGROUND_STATEMENT_CAVEAT", "")
+CLEARGROUND_STATEMENT_CAVEAT: object = (
+    env_json("CLEARGROUND_STATEMENT_CAVEAT", {}) if _caveat.lstrip().startswith("{") else _caveat
+)
+# This server's public address (https://register.example.org): the static public map links its parcel
+# statement there. Empty: the static map has no such link (it cannot know where the server is).
+CLEARGROUND_PUBLIC_URL = os.environ.get("CLEARGROUND_PUBLIC_URL", "").rstrip("/")
 
 # Background jobs (jobs/, decision 0015): how often a worker polls an empty queue, how often a running
 # job's heartbeat is written, after how long without one a job counts as abandoned (its worker was

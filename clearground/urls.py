@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from web.atlas import public as atlas_public
 from web.shell.views import ThrottledLoginView
 
 urlpatterns = [
@@ -12,6 +13,8 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),  # set_language: the language switcher posts here
     path("map/", include("web.atlas.urls")),
+    # Anyone's door to the parcel status statement (decision 0061); its own rate limit per client.
+    path("public/parcel-statement/", atlas_public.parcel_statement, name="parcel-statement"),
     path("reports/", include("web.workbench.urls")),
     path("", include("web.transfers.urls")),  # imports/ and exports/
     path("treaty/", include("web.treaty_pages.urls")),

@@ -23,8 +23,7 @@ from django.db.models import Count, Q
 from django.utils import translation
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from reportlab.graphics.shapes import Drawing, Line, Rect, String
-from reportlab.graphics.shapes import Polygon as PdfPolygon
+from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
@@ -38,6 +37,7 @@ from accounts.models import Organisation
 from casualties.models import Accident
 from core import pdf
 from core.geometry import to_srid, utm_srid
+from core.mapsheet import MapSheet, fitting_scale
 from hazards.models import Evidence, Find, HazardStatusChange, HazardVersion, MinefieldRecord
 from operations.models import Task
 from vocab.choices import OrganisationKind, Role
@@ -46,8 +46,6 @@ from vocab.choices import OrganisationKind, Role
 WITHIN_M = 2000
 MAX_WITHIN_M = 20000  # beyond a day's walk the list stops being a briefing
 MAP_SIZE = 170 * mm  # the map's side on an A4 page with 20 mm margins
-# Scales a team leader can work from with a ruler: the largest (most detailed) that fits the area is used.
-SCALES = (500, 1000, 2000, 2500, 5000, 10000, 25000, 50000, 100000, 250000)
 PRODUCT_COLOURS = {"cancelled": colors.lightblue, "reduced": colors.khaki, "cleared": colors.lightgreen}
 
 
@@ -141,82 +139,27 @@ def _contacts(task: Task) -> list[tuple[str, str, str]]:
     return rows
 
 
-def _scale(width_m: float, height_m: float) -> int:
-    """The most detailed of SCALES at which the extent fits MAP_SIZE."""
-    fits = [s for s in SCALES if max(width_m, height_m) / s * 1000 * mm <= MAP_SIZE]
-    return fits[0] if fits else SCALES[-1]
-
-
-def _bar_length(scale: int) -> float:
-    """A round scale-bar length (metres) about a quarter of the map's width."""
-    target = MAP_SIZE / mm / 1000 * scale / 4
-    return float(max(n for n in (10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10000) if n <= target)
-                 if target >= 10 else 10)  # fmt: skip
-
-
-def _map(task: Task, area: GEOSGeometry, srid: int, products: list[Any], finds: list[Any],
-         accidents: list[Any], visual: Callable[[str], str], font: str) -> tuple[Drawing, int]:  # fmt: skip
+def _map(area: GEOSGeometry, srid: int, products: list[Any], finds: list[Any], accidents: list[Any],
+         visual: Callable[[str], str], font: str) -> tuple[Drawing, int]:  # fmt: skip
     """The area, its released products, finds (and accidents, for those who may see them) in UTM metres."""
     local: Any = to_srid(area, srid)  # a Point, Polygon or MultiPolygon: GEOSGeometry's stubs know none
     x0, y0, x1, y1 = local.extent
     pad = max(x1 - x0, y1 - y0, 100.0) * 0.25
-    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
     half = max(x1 - x0, y1 - y0) / 2 + pad
-    scale = _scale(2 * half, 2 * half)
-    per_m = 1000 * mm / scale  # points per metre on the ground
-
-    def at(x: float, y: float) -> tuple[float, float]:
-        return MAP_SIZE / 2 + (x - cx) * per_m, MAP_SIZE / 2 + (y - cy) * per_m
-
-    drawing = Drawing(MAP_SIZE, MAP_SIZE)
-    drawing.add(Rect(0, 0, MAP_SIZE, MAP_SIZE, fillColor=colors.white, strokeColor=colors.black, strokeWidth=0.5))
-
-    def polygons(geom: Any, fill: Any, stroke: Any, width: float) -> None:
-        parts = [geom] if geom.geom_type == "Polygon" else list(geom) if geom.geom_type == "MultiPolygon" else []
-        for part in parts:
-            points = [c for x, y in part.exterior_ring.coords for c in at(x, y)]
-            drawing.add(PdfPolygon(points, fillColor=fill, strokeColor=stroke, strokeWidth=width))
-
+    scale = fitting_scale(2 * half, MAP_SIZE)
+    sheet = MapSheet(cx=(x0 + x1) / 2, cy=(y0 + y1) / 2, srid=srid, scale=scale, width=MAP_SIZE, height=MAP_SIZE,
+                     font=font, visual=visual)  # fmt: skip
     if local.geom_type == "Point":
-        px, py = at(local.x, local.y)
-        drawing.add(Rect(px - 4, py - 4, 8, 8, fillColor=colors.red, strokeColor=colors.black))
-    polygons(local, colors.Color(1, 0.85, 0.85), colors.red, 1.2)
+        sheet.square(local)
+    sheet.polygons(local, colors.Color(1, 0.85, 0.85), colors.red, 1.2)
     for product in products:
-        fill = PRODUCT_COLOURS.get(product.kind, colors.lightgrey)
-        polygons(to_srid(product.geom, srid), fill, colors.darkgreen, 0.5)
+        sheet.polygons(product.geom, PRODUCT_COLOURS.get(product.kind, colors.lightgrey), colors.darkgreen, 0.5)
     for find in (row[0] for row in finds):
         assert find.location is not None
-        spot: Any = to_srid(find.location, srid)
-        px, py = at(*spot.coords)
-        if 0 <= px <= MAP_SIZE and 0 <= py <= MAP_SIZE:
-            drawing.add(PdfPolygon([px, py + 4, px - 3.5, py - 2.5, px + 3.5, py - 2.5], fillColor=colors.orange,
-                                   strokeColor=colors.black, strokeWidth=0.4))  # fmt: skip
+        sheet.triangle(find.location)
     for accident in (row[0] for row in accidents):
-        spot = to_srid(accident.location, srid)
-        px, py = at(*spot.coords)
-        if 0 <= px <= MAP_SIZE and 0 <= py <= MAP_SIZE:
-            drawing.add(Line(px - 4, py - 4, px + 4, py + 4, strokeColor=colors.black, strokeWidth=1.2))
-            drawing.add(Line(px - 4, py + 4, px + 4, py - 4, strokeColor=colors.black, strokeWidth=1.2))
-
-    # North arrow (grid north: the map is drawn on the UTM grid) and scale bar.
-    nx, ny = MAP_SIZE - 12 * mm, MAP_SIZE - 22 * mm
-    drawing.add(PdfPolygon([nx, ny + 14 * mm, nx - 3 * mm, ny, nx, ny + 3 * mm, nx + 3 * mm, ny],
-                           fillColor=colors.black, strokeColor=colors.black))  # fmt: skip
-    drawing.add(String(nx, ny + 16 * mm, visual(_("N")), fontName=font, fontSize=10, textAnchor="middle"))
-    bar = _bar_length(scale)
-    bx, by = 8 * mm, 8 * mm
-    drawing.add(Rect(bx, by, bar * per_m / 2, 2 * mm, fillColor=colors.black, strokeColor=colors.black))
-    drawing.add(Rect(bx + bar * per_m / 2, by, bar * per_m / 2, 2 * mm, fillColor=colors.white,
-                     strokeColor=colors.black))  # fmt: skip
-    drawing.add(String(bx, by + 3 * mm, "0", fontName=font, fontSize=7))
-    drawing.add(String(bx + bar * per_m, by + 3 * mm, f"{bar:g} m", fontName=font, fontSize=7, textAnchor="middle"))
-    # Corner coordinates, so that the map can be laid on a GPS's grid.
-    west, south = cx - MAP_SIZE / 2 / per_m, cy - MAP_SIZE / 2 / per_m
-    drawing.add(String(2 * mm, MAP_SIZE - 5 * mm, f"E {west:,.0f}  N {cy + MAP_SIZE / 2 / per_m:,.0f}",
-                       fontName=font, fontSize=6))  # fmt: skip
-    drawing.add(String(MAP_SIZE - 2 * mm, 2 * mm, f"E {cx + MAP_SIZE / 2 / per_m:,.0f}  N {south:,.0f}",
-                       fontName=font, fontSize=6, textAnchor="end"))  # fmt: skip
-    return drawing, scale
+        sheet.cross(accident.location)
+    return sheet.furniture(), scale
 
 
 def _n(value: float, places: int = 0) -> str:
@@ -299,7 +242,7 @@ def dossier_pdf(task: Task, *, reader: AnyUser, within_m: float = WITHIN_M, lang
         accidents = nearby_accidents(area, srid, within_m)
         products = list(hazard.products.order_by("on", "id")) if hazard is not None and hazard_visible else []
         heading(_("Map"))
-        drawing, scale = _map(task, area, srid, products, finds, accidents if exact_accidents else [], visual,
+        drawing, scale = _map(area, srid, products, finds, accidents if exact_accidents else [], visual,
                               regular)  # fmt: skip
         zone = srid % 100
         hemisphere = _("north") if srid < 32700 else _("south")

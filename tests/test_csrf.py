@@ -37,9 +37,13 @@ NOT_SESSION_DOORS: dict[str, str] = {
     # token, and a session only to read forms (GET), so a forged POST is a 401 (decision 0051).
     f"openrosa-{r}": "OpenRosa: credentials in the Authorization header only, never a session for a POST"
     for r in ("form-list", "form", "xlsform", "manifest", "media", "submission")
+} | {
+    # Anyone's parcel statement (decision 0061): a signed-in caller is treated as anyone, it reads only what
+    # is published, and its one write is the statement's audit row, rate-limited per address.
+    "parcel-statement": "the public parcel statement: no session acts there",
 }
-# The one module allowed to exempt its views, for the reason above.
-EXEMPT_MODULES = ["field/views.py"]
+# The modules allowed to exempt their views, for the reasons above.
+EXEMPT_MODULES = ["field/views.py", "web/atlas/public.py"]
 REFUSED_FOR_CSRF = re.compile(r"CSRF", re.I)
 
 

@@ -1006,6 +1006,11 @@ NOT_PROBED = {
     "api-token": "issues the caller's own token; tests/test_ogc_items.py covers token scoping",
     "api-logout": "revokes the token it is sent with, the caller's own, and no other (tests/test_tokens.py)",
     "schema": "the OpenAPI document: public by design, no data",
+    # Anyone's parcel statement reads only what anonymous callers read; its attacks (unpublished hazards,
+    # devices and casualties absent, huge parcels, the rate limit) are tests/test_parcel_statement.py (0061).
+    "parcel-statement": "public by design: published data only; attacker tests in tests/test_parcel_statement.py",
+    # The print draws each layer through interop.publish_access, the tiles' own rule (tests/test_map_print.py).
+    "atlas:print": "the map printed: the tiles' rule per layer; a member sees what the map shows (test_map_print.py)",
     # Basemaps are public reference data (boundaries, places), read by name from a configured list (0056);
     # names outside the list and traversal attempts are tests/test_basemap.py.
     "basemaps:catalogue": "the configured basemaps: public reference data, no register data (decision 0056)",

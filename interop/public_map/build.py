@@ -122,6 +122,10 @@ def _page_context(layers: dict[str, tuple[str, ...]], version: int, bounds: list
         "data_version": version,
         "published_at": timezone.now(),
         "bounds": bounds,
+        # The parcel statement is asked of the server, whose address the folder cannot know unless told (0061).
+        "statement_url": f"{settings.CLEARGROUND_PUBLIC_URL}/public/parcel-statement/"
+        if getattr(settings, "CLEARGROUND_PUBLIC_URL", "")
+        else "",
     }
 
 

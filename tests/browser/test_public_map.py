@@ -113,3 +113,26 @@ def test_the_public_map_renders_released_land_from_a_static_server_alone(page, w
     ranged = [line for line in access_log.read_text().splitlines() if "published.pmtiles" in line]
     assert any('" 206 ' in line for line in ranged)
     assert all('" 206 ' in line or '" 304 ' in line for line in ranged)
+
+
+def test_a_click_points_the_statement_link_at_that_spot_when_the_servers_address_is_set(
+    page, watch, nginx, cast: Cast, settings
+):
+    url, folder, _log = nginx
+    settings.CLEARGROUND_PUBLISHED = {"released_land": ["admin_area"]}
+    settings.CLEARGROUND_PUBLIC_URL = "https://register.example.org"
+    register_hazard(cast, 200)
+    call_command("publish", "--out", str(folder))
+    page.goto(url)
+    page.wait_for_function("() => window.publicMapReady === true")
+    link = page.locator("#statement-link")
+    assert link.get_attribute("href") == "https://register.example.org/public/parcel-statement/"
+    page.evaluate("() => window.publicMap.once('click', (e) => { window.clickedAt = e.lngLat.wrap(); })")
+    box = page.locator("#map").bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    lon, lat = page.evaluate("() => [window.clickedAt.lng, window.clickedAt.lat]")
+    href = link.get_attribute("href")
+    assert href.startswith("https://register.example.org/public/parcel-statement/?lon=")
+    assert href.endswith("&radius=100")
+    query = dict(part.split("=") for part in href.split("?")[1].split("&"))
+    assert float(query["lon"]) == pytest.approx(lon, abs=1e-5) and float(query["lat"]) == pytest.approx(lat, abs=1e-5)

@@ -8,4 +8,5 @@ app_name = "atlas"
 urlpatterns = [
     path("", views.map_page, name="map"),
     path("hazards/<int:pk>/", views.hazard_page, name="hazard"),
+    path("print.pdf", views.print_map, name="print"),
 ]

@@ -65,6 +65,15 @@
     });
     new maplibregl.Popup().setLngLat(e.lngLat).setDOMContent(dl).addTo(map);
   });
+  // With the server's address configured (CLEARGROUND_PUBLIC_URL, decision 0061), a click points the statement
+  // link at that spot: the link leaves this folder only when the visitor follows it.
+  const statement = document.getElementById("statement-link");
+  if (statement) {
+    map.on("click", (e) => {
+      const at = e.lngLat.wrap();
+      statement.href = statement.dataset.base + "?lon=" + at.lng.toFixed(6) + "&lat=" + at.lat.toFixed(6) + "&radius=100";
+    });
+  }
   map.on("idle", function ready() {
     window.publicMapReady = true;
     map.off("idle", ready);
