@@ -32,6 +32,23 @@ def record(
     return entry
 
 
+def record_each(actor: AnyUser | None, action: str, entries: Sequence[tuple[Model, Any]]) -> None:
+    """One audit row for `action` per (object, new values), written in one INSERT: record() for a batch."""
+    AuditEntry.objects.bulk_create(
+        [
+            AuditEntry(
+                actor=actor if actor is not None and actor.is_authenticated else None,
+                action=action,
+                object_type=obj._meta.label_lower,
+                object_id=str(obj.pk),
+                new=new,
+            )
+            for obj, new in entries
+        ]
+    )
+    seal_after_commit()
+
+
 def record_personal_read(actor: AnyUser, objects: Sequence[Model], *, fields: list[str], why: str) -> None:
     """One row per record whose personal data was shown to `actor`."""
     if not objects:

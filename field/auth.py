@@ -7,6 +7,15 @@ API token (`Authorization: Token <key>`, decision 0038) serves scripts and per-d
 browser session is taken for reading forms only (GET/HEAD): a POST with only a cookie would be a
 cross-site request, and the submission door has no CSRF token.
 
+A device sends its Basic credentials with every request, and checking a password is slow on purpose
+(argon2: tens of milliseconds of a core). So each gunicorn process remembers, for `VERIFIED_FOR`, the
+credentials it verified (decision 0059): keyed by an HMAC of user name and password under SECRET_KEY (no
+password is kept, not even as a fast hash anyone could use without the key), valid only while the user
+is active and their stored password hash is the one it was verified against (a password change or a
+deactivation ends it at once). Only successes are remembered: every wrong password goes the whole way,
+through the throttle and its audit row. The first request of a device to each process, and the first
+after `VERIFIED_FOR`, is verified in full.
+
 Credentials travel in clear under Basic, so outside DEBUG a request that did not come over HTTPS is
 refused before they are read (behind a proxy, `SECURE_PROXY_SSL_HEADER` tells Django it did).
 """
@@ -15,10 +24,15 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
+import threading
+import time
+from collections import OrderedDict
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, get_user_model
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
@@ -32,6 +46,60 @@ def secure_enough(request: HttpRequest) -> bool:
     return request.is_secure() or bool(settings.DEBUG)
 
 
+# How long a process trusts Basic credentials it verified: short, since a memory dump of the process
+# would let someone with SECRET_KEY test guesses against the keys fast; long enough that a device
+# sending a day's forms pays the password check once per process and few minutes.
+VERIFIED_FOR = 300.0
+# Entries kept per process at most (the oldest dropped first): far more devices than a programme has.
+VERIFIED_MAX = 4096
+
+
+class VerifiedCredentials:
+    """Basic credentials this process verified recently: HMAC of the credentials → (user id, password hash, until)."""
+
+    def __init__(self) -> None:
+        self._entries: OrderedDict[str, tuple[int, str, float]] = OrderedDict()
+        self._lock = threading.Lock()  # gunicorn's threads share the process
+
+    @staticmethod
+    def key(username: str, password: str) -> str:
+        message = f"{len(username)}:{username}{password}".encode("utf-8", "surrogatepass")  # no two pairs alike
+        return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
+
+    def user(self, key: str) -> Any:
+        """The active user these credentials were verified for, if still so; None means: verify in full."""
+        with self._lock:
+            entry = self._entries.get(key)
+        if entry is None:
+            return None
+        user_id, password_hash, until = entry
+        user = None
+        if time.monotonic() < until:
+            user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+        if user is None or not hmac.compare_digest(user.password, password_hash):
+            self.forget(key)
+            return None
+        return user
+
+    def remember(self, key: str, user: Any) -> None:
+        with self._lock:
+            self._entries[key] = (user.pk, user.password, time.monotonic() + VERIFIED_FOR)
+            self._entries.move_to_end(key)
+            while len(self._entries) > VERIFIED_MAX:
+                self._entries.popitem(last=False)
+
+    def forget(self, key: str) -> None:
+        with self._lock:
+            self._entries.pop(key, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+verified = VerifiedCredentials()
+
+
 def _basic(request: HttpRequest, credentials: str) -> Any:
     try:
         decoded = base64.b64decode(credentials, validate=True).decode("utf-8")
@@ -40,10 +108,17 @@ def _basic(request: HttpRequest, credentials: str) -> Any:
     username, sep, password = decoded.partition(":")
     if not sep:
         return None
+    key = verified.key(username, password)
+    user = verified.user(key)
+    if user is not None:
+        return user
     try:
-        return authenticate(request, username=username, password=password)
+        user = authenticate(request, username=username, password=password)
     except PermissionDenied:  # throttled after too many failures
         return None
+    if user is not None and user.is_active:
+        verified.remember(key, user)  # after authenticate: a hash upgraded on sign-in is the one remembered
+    return user
 
 
 def user_of(request: HttpRequest) -> Any:

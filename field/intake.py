@@ -126,7 +126,7 @@ def _create(user: Any, sub: Submission, files: dict[str, bytes], *, flag: str = 
             flag, note = ReviewFlag.PROBLEMS, "\n".join(x for x in (note, _problems_note(problems)) if x)
         client = ClientRef(sub.instance_id, sub.digest, flag, note)
         report = create_report(**fields, date_of_information=on, client=client)
-    _attach(report, user, sub, files)
+    attachments.attach_to_new_report(report, acting_user=user, files={n: files[n] for n in sub.files if n in files})
     return report
 
 
@@ -137,7 +137,7 @@ def receive(user: Any, sub: Submission, files: dict[str, bytes]) -> Outcome:
     for name, data in files.items():  # every file checked before anything is stored
         attachments.check_name(name)
         attachments.content_type(name, data)
-    if not access.writable_organisations_for(user):
+    if not access.may_write_somewhere(user):
         raise NotAllowed(_("Your role may not create reports."))
     for attempt in range(2):
         existing = Report.objects.filter(client_id=sub.instance_id).exclude(review_flag=ReviewFlag.CONFLICT).first()

@@ -45,7 +45,7 @@ def openrosa_door(view: View) -> View:
             response = openrosa.message(_("Sign in with your Clearground user name and password."), 401)
             response["WWW-Authenticate"] = auth.REALM
             return response
-        if not access.writable_organisations_for(user):
+        if not access.may_write_somewhere(user):
             return openrosa.message(_("Your role may not create reports."), 403)
         try:
             return view(request, user, *args, **kwargs)

@@ -213,7 +213,9 @@ def create_report(
         created = {"kind": kind, "task": task.pk if task else None, "payload": without_personal_data(payload)}
         audit.record(acting_user, "report.create", report, new=created)
         if submit:
-            report = submit_report(report, acting_user=acting_user, at=at)
+            # The row was inserted by this transaction, so nobody else can see, lock or change it: submitted
+            # as it is, without submit_report's locked re-read (one query less on every field submission).
+            _submit(report, acting_user=acting_user, at=at)
     return report
 
 
@@ -268,15 +270,21 @@ def submit_report(
     with transaction.atomic():
         report = Report.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=report.pk)
         _check_version(report, expected_version)
-        check_step(report.status, ReportStatus.SUBMITTED)
-        changes = parse_report(report)
-        _check_task(report, acting_user=acting_user, at=at)
-        _dry_run(report, changes)
-        _transition(report, ReportStatus.SUBMITTED, by=acting_user, at=_now(at))
-        report.version += 1
-        report.save()
-        audit.record(acting_user, "report.submit", report, new={"status": report.status})
+        _submit(report, acting_user=acting_user, at=at)
     return report
+
+
+def _submit(report: Report, *, acting_user: AnyUser, at: dt.datetime | None) -> None:
+    """Submit a report whose row the caller's transaction holds (locked, or inserted by it); that transaction
+    is what undoes everything when a check refuses it."""
+    check_step(report.status, ReportStatus.SUBMITTED)
+    changes = parse_report(report)
+    _check_task(report, acting_user=acting_user, at=at)
+    _dry_run(report, changes)
+    _transition(report, ReportStatus.SUBMITTED, by=acting_user, at=_now(at))
+    report.version += 1
+    report.save()
+    audit.record(acting_user, "report.submit", report, new={"status": report.status})
 
 
 def validate_report(

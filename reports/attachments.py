@@ -137,13 +137,7 @@ def attach_file(
     A second upload under a name the report already holds adds nothing (a split upload retried); with
     other bytes it is refused (400 naming the file); the first file stays.
     """
-    check_name(name)
-    if len(data) > max_bytes():
-        raise TooLarge(
-            [Problem(f"attachments.{name}", _("is larger than %(n)s bytes") % {"n": max_bytes()}, "too_large")]
-        )
-    mime = content_type(name, data)
-    sha256 = hashlib.sha256(data).hexdigest()
+    mime, sha256 = _checked(name, data)
     existing = ReportAttachment.objects.filter(report=report, name=name).first()
     if existing is not None:
         if existing.sha256 != sha256:
@@ -151,27 +145,64 @@ def attach_file(
                 [Problem(f"attachments.{name}", _("was sent before with other content"), "changed_content")]
             )
         return existing, False
-    position = exif_position(data) if mime == "image/jpeg" else None
-    # The file first: a row never names bytes that are not there (an orphan file costs only disk).
-    _store(sha256, data)
+    row = _stored_row(report, acting_user=acting_user, name=name, data=data, mime=mime, sha256=sha256, at=at)
     try:
         with transaction.atomic():
-            row = ReportAttachment.objects.create(
-                report=report,
-                name=name,
-                sha256=sha256,
-                size=len(data),
-                content_type=mime,
-                added_by=acting_user,
-                added_at=at or timezone.now(),
-                longitude=position[0] if position else None,
-                latitude=position[1] if position else None,
-            )
-            audit.record(acting_user, "report.attach", report,
-                         new={"name": name, "sha256": sha256, "size": len(data), "content_type": mime})  # fmt: skip
+            row.save(force_insert=True)
+            audit.record(acting_user, "report.attach", report, new=_audited(row))
     except IntegrityError:  # the same part arrived twice at once: the other request stored it
         return ReportAttachment.objects.get(report=report, name=name), False
     return row, True
+
+
+def attach_to_new_report(report: Report, *, acting_user: Any, files: dict[str, bytes]) -> list[ReportAttachment]:
+    """Attach the files a report arrived with, inside the transaction that created it; attach_file's checks.
+
+    The report is new and not yet committed, so it holds no file and no other request can attach to it:
+    no lookup and no savepoint per file, and the rows and their `report.attach` audit rows are written
+    in one INSERT each (a field submission's photos, decision 0059).
+    """
+    checked = {name: _checked(name, data) for name, data in files.items()}  # every file checked before any is stored
+    rows = [_stored_row(report, acting_user=acting_user, name=name, data=files[name], mime=mime, sha256=sha256)
+            for name, (mime, sha256) in checked.items()]  # fmt: skip
+    if rows:
+        ReportAttachment.objects.bulk_create(rows)
+        audit.record_each(acting_user, "report.attach", [(report, _audited(row)) for row in rows])
+    return rows
+
+
+def _checked(name: str, data: bytes) -> tuple[str, str]:
+    """(type, SHA-256) of a file that passes every check; ValidationFailed or TooLarge naming it otherwise."""
+    check_name(name)
+    if len(data) > max_bytes():
+        raise TooLarge(
+            [Problem(f"attachments.{name}", _("is larger than %(n)s bytes") % {"n": max_bytes()}, "too_large")]
+        )
+    return content_type(name, data), hashlib.sha256(data).hexdigest()
+
+
+def _stored_row(
+    report: Report, *, acting_user: Any, name: str, data: bytes, mime: str, sha256: str, at: dt.datetime | None = None
+) -> ReportAttachment:
+    """The bytes written under their hash, and the (unsaved) row that will name them."""
+    position = exif_position(data) if mime == "image/jpeg" else None
+    # The file first: a row never names bytes that are not there (an orphan file costs only disk).
+    _store(sha256, data)
+    return ReportAttachment(
+        report=report,
+        name=name,
+        sha256=sha256,
+        size=len(data),
+        content_type=mime,
+        added_by=acting_user,
+        added_at=at or timezone.now(),
+        longitude=position[0] if position else None,
+        latitude=position[1] if position else None,
+    )
+
+
+def _audited(row: ReportAttachment) -> dict[str, Any]:
+    return {"name": row.name, "sha256": row.sha256, "size": row.size, "content_type": row.content_type}
 
 
 def upload_attachment(report: Report, *, acting_user: Any, name: str, data: bytes) -> tuple[ReportAttachment, bool]:
