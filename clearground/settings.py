@@ -332,6 +332,12 @@ CLEARGROUND_BASEMAPS = env_json(
 # (empty: the worker publishes nothing), and how often the worker compares its data version with the register's.
 CLEARGROUND_PUBLIC_MAP_DIR = os.environ.get("CLEARGROUND_PUBLIC_MAP_DIR", "")
 CLEARGROUND_PUBLIC_MAP_CHECK_SECONDS = float(os.environ.get("CLEARGROUND_PUBLIC_MAP_CHECK_SECONDS", "60"))
+# `clearground publish --to s3://bucket/prefix` (decision 0062): the S3-compatible endpoint's URL (empty: AWS);
+# credentials and region come from the standard AWS_* variables, which boto3 reads itself.
+CLEARGROUND_PUBLISH_S3_ENDPOINT = os.environ.get("CLEARGROUND_PUBLISH_S3_ENDPOINT", "")
+# Vector tiles kept on the server for the current data version (decision 0062): a folder, or empty (off). Off by
+# default because the key is the data version: empty the folder after re-creating the database from scratch.
+CLEARGROUND_TILE_CACHE_DIR = os.environ.get("CLEARGROUND_TILE_CACHE_DIR", "")
 
 # Background jobs (jobs/, decision 0015): how often a worker polls an empty queue, how often a running
 # job's heartbeat is written, after how long without one a job counts as abandoned (its worker was
