@@ -332,7 +332,8 @@ def released_cleared(archive: Path, pcode: str, lon: float, lat: float) -> float
 
 def approve_clearance() -> tuple[str, float, float, float]:
     """Clear a 20 m × 20 m Web Mercator square (≈ 13 m × 13 m on the ground) inside an open demo hazard of
-    Operator Alpha through the report actions; returns (the hazard's admin area p-code, a point of the hazard's lon and lat, the commit's monotonic time)."""
+    Operator Alpha through the report actions; returns (the hazard's admin area p-code, the lon and lat of a
+    point of the hazard, the commit's monotonic time)."""
     from django.contrib.auth.models import User
     from django.db import connection
 
