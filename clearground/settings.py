@@ -343,6 +343,12 @@ CLEARGROUND_STATEMENT_CAVEAT: object = (
 # This server's public address (https://register.example.org): the static public map links its parcel
 # statement there. Empty: the static map has no such link (it cannot know where the server is).
 CLEARGROUND_PUBLIC_URL = os.environ.get("CLEARGROUND_PUBLIC_URL", "").rstrip("/")
+# `clearground publish --to s3://bucket/prefix` (decision 0062): the S3-compatible endpoint's URL (empty: AWS);
+# credentials and region come from the standard AWS_* variables, which boto3 reads itself.
+CLEARGROUND_PUBLISH_S3_ENDPOINT = os.environ.get("CLEARGROUND_PUBLISH_S3_ENDPOINT", "")
+# Vector tiles kept on the server for the current data version (decision 0062): a folder, or empty (off). Off by
+# default because the key is the data version: empty the folder after re-creating the database from scratch.
+CLEARGROUND_TILE_CACHE_DIR = os.environ.get("CLEARGROUND_TILE_CACHE_DIR", "")
 
 # Background jobs (jobs/, decision 0015): how often a worker polls an empty queue, how often a running
 # job's heartbeat is written, after how long without one a job counts as abandoned (its worker was

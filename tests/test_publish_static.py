@@ -103,13 +103,6 @@ def test_the_page_is_written_in_the_chosen_language(public, tmp_path):
         call_command("publish", "--out", str(tmp_path / "x"), "--language", "xx")
 
 
-def test_a_bucket_is_refused_while_boto3_is_not_installed(db, tmp_path):
-    if __import__("importlib.util").util.find_spec("boto3") is not None:
-        pytest.skip("boto3 is installed: a bucket is then written (not built in this round)")
-    with pytest.raises(CommandError, match="boto3"):
-        call_command("publish", "--out", "s3://public-map/released")
-
-
 def test_the_worker_republishes_after_an_approval(public, settings, tmp_path, django_capture_on_commit_callbacks):
     out = tmp_path / "public"
     settings.CLEARGROUND_PUBLIC_MAP_DIR = str(out)

@@ -37,6 +37,10 @@ from interop.publish_access import published
 STATIC_LAYERS = ("released_land", "hazard_warnings")
 ARCHIVE = "published.pmtiles"
 MAX_ZOOM = 14  # a hazard warning of 200 m is a few dozen pixels wide: enough to see which field it is
+# Layers tiled to a lower zoom than MAX_ZOOM; the page overzooms them (decision 0062). Released land is one
+# polygon per admin area: at zoom 12 a tile unit is about 2 m, far finer than the boundaries it is drawn on,
+# while zooms 13 and 14 would cut each province into some 150,000 identical squares (four fifths of the build).
+LAYER_MAX_ZOOM = {"released_land": 12}
 PAGE = Path(__file__).parent / "page"
 VENDOR = {
     "maplibre-gl.js": ("maplibre-gl", "dist", "maplibre-gl-csp.js"),
@@ -72,9 +76,18 @@ def _features(cid: str, fields: tuple[str, ...]) -> Iterator[str]:
     ) if fields else sql.SQL("")  # fmt: skip
     statement = sql.SQL(
         "SELECT json_build_object('type', 'Feature', 'id', t.id, 'geometry', ST_AsGeoJSON(t.geom, 6)::json,"
-        " 'properties', json_build_object({properties}))::text FROM {view} AS t WHERE t.geom IS NOT NULL ORDER BY t.id"
-    ).format(properties=properties, view=sql.Identifier("publish", COLLECTIONS[cid].view_name))
-    with connection.cursor() as cursor:
+        " 'properties', json_build_object({properties}){zooms})::text FROM {view} AS t WHERE t.geom IS NOT NULL"
+        " ORDER BY t.id"
+    ).format(
+        properties=properties,
+        # tippecanoe's per-feature zoom range: the layer stops at its own max zoom.
+        zooms=sql.SQL(", 'tippecanoe', json_build_object('maxzoom', {})").format(sql.Literal(LAYER_MAX_ZOOM[cid]))
+        if cid in LAYER_MAX_ZOOM
+        else sql.SQL(""),
+        view=sql.Identifier("publish", COLLECTIONS[cid].view_name),
+    )
+    # A server-side cursor: the rows stream into the file in chunks, never all in memory at once.
+    with connection.chunked_cursor() as cursor:
         cursor.execute(statement)
         while rows := cursor.fetchmany(5000):
             for (line,) in rows:
@@ -126,6 +139,7 @@ def _page_context(layers: dict[str, tuple[str, ...]], version: int, bounds: list
         "statement_url": f"{settings.CLEARGROUND_PUBLIC_URL}/public/parcel-statement/"
         if getattr(settings, "CLEARGROUND_PUBLIC_URL", "")
         else "",
+        "max_zooms": {cid: LAYER_MAX_ZOOM.get(cid, MAX_ZOOM) for cid in layers},
     }
 
 

@@ -4,7 +4,8 @@ Caching: the ETag is the register's data version (hazards.models.DataVersion, bu
 every approval) and the caller's scope, so an approval changes every ETag and a revalidation with
 the current one is a 304 after reading only the version; otherwise the version comes with the tile,
 in its one statement. `Cache-Control: no-cache` lets browsers and
-shared caches keep tiles but ask each time, which costs one tiny query.
+shared caches keep tiles but ask each time, which costs one tiny query. With CLEARGROUND_TILE_CACHE_DIR set,
+tiles up to zoom 12 are also kept on the server for the current data version (interop.tiles.cache, 0062).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from core.errors import CleargroundError, NotFoundOrNoAccess
 from interop.collections import Collection
 from interop.ogc.queries import extents
 from interop.publish_access import publish_anonymous, published_collection, request_user, scope_key
-from interop.tiles import queries
+from interop.tiles import cache, queries
 
 MVT = "application/vnd.mapbox-vector-tile"
 WORLD = [-180.0, -85.0511287798066, 180.0, 85.0511287798066]  # WebMercatorQuad's square
@@ -98,7 +99,16 @@ def tile(request: HttpRequest, collection: str, z: int, x: int, y: int) -> HttpR
     points, properties = _geometry_as_points(request, coll), _properties(request, coll)
     if not_modified is not None:
         return _with(HttpResponseNotModified(), not_modified)
-    version, data = queries.tile(coll, z, x, y, org_ids, points=points, properties=properties)
+    if cache.folder() is not None and z <= cache.CACHE_MAX_ZOOM:
+        # The tile kept for the current data version, if any: one tiny query instead of the tile statement.
+        key = (coll.id, scope_key(org_ids, coll), z, x, y, points, properties)
+        version = queries.data_version()
+        data = cache.cached(version, z, key)
+        if data is None:
+            version, data = queries.tile(coll, z, x, y, org_ids, points=points, properties=properties)
+            cache.keep(version, z, key, data)
+    else:
+        version, data = queries.tile(coll, z, x, y, org_ids, points=points, properties=properties)
     return _with(
         HttpResponse(data, content_type=MVT), _cache_headers(coll, org_ids, version, anonymous=_anonymous(request))
     )

@@ -21,10 +21,14 @@
     ],
   };
   if (cfg.layers.includes("released_land")) {
+    // Released land is tiled only to its own max zoom (one polygon per admin area): its own source over the
+    // same archive, so that MapLibre overzooms its last tiles instead of finding nothing deeper.
+    style.sources.released = { type: "vector", tiles: ["pmtiles://" + here("published.pmtiles") + "/{z}/{x}/{y}"],
+      minzoom: 0, maxzoom: cfg.max_zooms.released_land };
     style.layers.push(
-      { id: "released_land", type: "fill", source: "published", "source-layer": "released_land",
+      { id: "released_land", type: "fill", source: "released", "source-layer": "released_land",
         paint: { "fill-color": ["case", remaining, "#e8a33d", "#5aa55a"], "fill-opacity": 0.55 } },
-      { id: "released_land-line", type: "line", source: "published", "source-layer": "released_land",
+      { id: "released_land-line", type: "line", source: "released", "source-layer": "released_land",
         paint: { "line-color": "#5f4b2a", "line-width": 0.8 } });
   }
   if (cfg.layers.includes("hazard_warnings")) {
