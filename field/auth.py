@@ -59,7 +59,7 @@ def _csrf_checked(request: HttpRequest) -> HttpResponse:  # pragma: no cover - n
 def _session_post(request: HttpRequest) -> Any:
     """The session's user, if the POST carries the CSRF token and comes from this site (Django's own check:
     token against cookie, and Origin/Referer over HTTPS); else CsrfRefused. The door's views are
-    csrf_exempt for Collect, so the middleware skipped them: the check is run here instead."""
+    exempt from the middleware's check for Collect, so it skipped them: the check is run here instead."""
     refusal = CsrfViewMiddleware(_csrf_checked).process_view(request, _csrf_checked, (), {})
     if refusal is not None:
         raise CsrfRefused

@@ -20,7 +20,7 @@ import re
 
 from django.templatetags.static import static
 
-from clearground.security import CONTENT_SECURITY_POLICY, with_basemap_origins
+from clearground.security import CONTENT_SECURITY_POLICY, PERMISSIONS_POLICY, with_basemap_origins
 from field.forms import xform
 
 IMPORTS = {
@@ -44,6 +44,10 @@ def content_security_policy(import_map_text: str) -> str:
     policy = policy.replace("font-src 'self'", "font-src 'self' data:")
     return policy.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
 
+
+# A geopoint question asks the device for its position ("Start GeoPoint"): this page may, no other.
+PAGE_PERMISSIONS_POLICY = PERMISSIONS_POLICY.replace("geolocation=()", "geolocation=(self)")
+assert "geolocation=(self)" in PAGE_PERMISSIONS_POLICY
 
 _TRANSLATION = re.compile(rb'<translation lang="([^"]*)"( default="true\(\)")?>')
 

@@ -4,8 +4,8 @@
 hazard's id) and `label` (its code and name); `code` and `status` are there for a form's own
 expressions. The label is HTML-escaped: ODK Web Forms and Collect render a label as Markdown with HTML
 in it, so a hazard named `<img onerror=…>` would be markup in a clerk's form; escaped, every client
-shows the name as written (decision 0058). The file differs per user and changes when the list does; its MD5 in the manifest tells
-the client to fetch it again (decision 0051).
+shows the name as written (decision 0058). The file differs per user and changes when the list does;
+its MD5 in the manifest tells the client to fetch it again (decision 0051).
 """
 
 from __future__ import annotations

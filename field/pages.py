@@ -55,4 +55,5 @@ def fill_form(request: HttpRequest, kind: str) -> HttpResponse:
     context = {"kind": kind, "title": str(KINDS[kind].title), "import_map": import_map, "config": config}
     response = render(request, "field/fill.html", context)
     response["Content-Security-Policy"] = browser.content_security_policy(import_map)
+    response["Permissions-Policy"] = browser.PAGE_PERMISSIONS_POLICY
     return response

@@ -36,8 +36,12 @@ NOT_SESSION_DOORS: dict[str, str] = {
     # ODK Collect posts without cookies or tokens of a page; the door takes only HTTP Basic or an API
     # token, and a session only to read forms (GET), so a forged POST is a 401 (decision 0051).
     f"openrosa-{r}": "OpenRosa: credentials in the Authorization header only, never a session for a POST"
-    for r in ("form-list", "form", "xlsform", "manifest", "media", "submission")
+    for r in ("form-list", "form", "xlsform", "manifest", "media")
 }
+# The fill page posts to the submission door with the session: the door runs Django's CSRF check itself
+# (its views are exempt for Collect). It refuses plain HTTP before that (decision 0051), so this walk's
+# plain-HTTP POST meets the HTTPS refusal; tests/test_field_browser.py sends the forged POSTs over HTTPS.
+NOT_SESSION_DOORS["openrosa-submission"] = "OpenRosa: its own CSRF check of a session POST (decision 0058)"
 # The one module allowed to exempt its views, for the reason above.
 EXEMPT_MODULES = ["field/views.py"]
 REFUSED_FOR_CSRF = re.compile(r"CSRF", re.I)
