@@ -5,9 +5,11 @@ fails a test on any request off this machine); a sent form enters the same intak
 """
 
 import datetime as dt
+import re
 
 import pytest
 
+from clearground.test import square
 from field.forms import form_id
 from reports.kinds import KINDS
 from reports.models import Report, ReportStatus
@@ -27,15 +29,61 @@ def development_server(settings, tmp_path):  # type: ignore[no-untyped-def]
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
-def _question(page, label: str):  # type: ignore[no-untyped-def]
-    return page.locator(".question-container").filter(has=page.locator("label", has_text=label)).first
+def _question(page, label: str, nth: int = 0):  # type: ignore[no-untyped-def]
+    """The nth question whose own label (not an option's) reads exactly `label`."""
+    own = page.locator(".control-text > label", has_text=re.compile(rf"^\s*{re.escape(label)}\s*$"))
+    return page.locator(".question-container").filter(has=own).nth(nth)
 
 
-def _date(page, label: str, on: dt.date) -> None:  # type: ignore[no-untyped-def]
-    field = _question(page, label).locator("input")
+def _date(page, label: str, on: dt.date, nth: int = 0) -> None:  # type: ignore[no-untyped-def]
+    field = _question(page, label, nth).locator("input")
     field.fill(on.strftime("%m/%d/%Y"))  # the date picker's own format
     field.press("Escape")
     field.press("Tab")
+
+
+def _text(page, label: str, value: str, nth: int = 0) -> None:  # type: ignore[no-untyped-def]
+    _question(page, label, nth).locator("input, textarea").first.fill(value)
+
+
+def _number(page, label: str, value: str, nth: int = 0) -> None:  # type: ignore[no-untyped-def]
+    """A number typed key by key: the number input takes its value on input events and blur, not on fill."""
+    field = _question(page, label, nth).locator("input").first
+    field.click()
+    field.press_sequentially(value)
+    field.press("Tab")
+
+
+def _choose(page, label: str, option: str | None = None, nth: int = 0) -> None:  # type: ignore[no-untyped-def]
+    """Pick an option by its label, or the first one."""
+    options = _question(page, label, nth).locator("label.value-option")
+    (options.filter(has_text=option) if option else options).first.click()
+
+
+def _shape(page, label: str, polygon: dict, nth: int = 0) -> None:  # type: ignore[no-untyped-def]
+    """A geoshape entered as Web Forms' map offers it without drawing: points pasted in ODK's format."""
+    question = _question(page, label, nth)
+    question.get_by_role("button", name="Advanced").click()
+    question.get_by_text("Import data to replace location").click()
+    dialog = page.get_by_role("dialog")
+    dialog.locator("textarea").fill(";".join(f"{lat} {lon} 0 0" for lon, lat in polygon["coordinates"][0]))
+    dialog.get_by_role("button", name="Save").click()
+    dialog.wait_for(state="detached")
+
+
+def _here(page, label: str, nth: int = 0) -> None:  # type: ignore[no-untyped-def]
+    """A geopoint from the device's position (the test's browser has one)."""
+    _question(page, label, nth).get_by_role("button", name="Get location").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_text("Good accuracy").wait_for()
+    dialog.get_by_role("button", name="Save location").click()
+    dialog.wait_for(state="detached")
+
+
+def _remove_repeat(page, title: str) -> None:  # type: ignore[no-untyped-def]
+    panel = page.locator(".p-panel.is-repeat").filter(has=page.locator(".panel-title", has_text=title)).first
+    panel.locator(".button-menu").first.click()
+    page.get_by_role("menuitem", name="Remove").click()
 
 
 OSM_TILES = "https://tile.openstreetmap.org/"
@@ -132,3 +180,74 @@ def test_the_form_opens_in_the_users_language(live_cast, live_server, page):
     page.wait_for_selector(READY, state="attached")
     assert page.locator(".language-changer").first.inner_text().strip().endswith("(uk)")
     assert form_id("marking") in page.locator("#fill-config").inner_text()
+
+
+def _nts(page, cast) -> None:  # type: ignore[no-untyped-def]
+    _text(page, "Hazard name", "Orchard by the well")
+    _choose(page, "Classification", "Suspected hazardous area")
+    _choose(page, "Devices suspected", "Anti-personnel mine")
+    _shape(page, "Hazard polygon", square(120, x=900, y=900))
+    _choose(page, "Kind of evidence", "Indirect")
+    _choose(page, "Source", "Verbal")
+    _text(page, "Description", "A shepherd saw a fragment")
+    _date(page, "Start date", dt.date(2024, 3, 1))
+    _remove_repeat(page, "Cancelled polygons")
+
+
+def _eod_spot(page, cast) -> None:  # type: ignore[no-untyped-def]
+    _here(page, "Location")
+    _choose(page, "Device category", "Unexploded ordnance")
+    _number(page, "Quantity", "2")
+    _choose(page, "Disposal", "Destroyed in situ")
+    _date(page, "Start date", dt.date(2024, 3, 1))
+
+
+def _clearance_summary(page, cast) -> None:  # type: ignore[no-untyped-def]
+    _number(page, "Year", "2024")
+    _number(page, "Month", "2")
+    _text(page, "Admin area code", cast.area.pcode)
+    _choose(page, "Context")
+    _number(page, "Area cleared (m²)", "1500")
+    _number(page, "Anti-personnel mines destroyed", "1")
+    _number(page, "UXO destroyed", "2")
+    _number(page, "IEDs destroyed", "0")
+    _number(page, "Total devices destroyed", "3")
+
+
+def _risk_education(page, cast) -> None:  # type: ignore[no-untyped-def]
+    _date(page, "Held on", dt.date(2024, 3, 1))
+    _choose(page, "Method")
+    _choose(page, "Target group")
+    _text(page, "Place name", "School no. 3")
+    _choose(page, "Sex")
+    _choose(page, "Age band")
+    _number(page, "First-time attendees", "14")
+
+
+RECIPES = {"nts": _nts, "eod_spot": _eod_spot, "clearance_summary": _clearance_summary,
+           "risk_education": _risk_education}  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", sorted(RECIPES))
+def test_a_form_of_each_widget_family_is_filled_and_waits_for_approval(live_cast, live_server, map_page, kind):
+    page = map_page
+    page.context.grant_permissions(["geolocation"])
+    page.context.set_geolocation({"latitude": 49.95, "longitude": 36.2, "accuracy": 5})
+    sign_in(page, live_server, "clerk")
+    page.goto(f"{live_server.url}/openrosa/fill/{kind}/")
+    page.wait_for_selector(READY, state="attached")
+    _date(page, "Date of information", dt.date(2024, 3, 2))
+    RECIPES[kind](page, live_cast)
+    shot(page, f"fill-{kind}-filled")
+    page.get_by_role("button", name="Send").click()
+
+    try:
+        page.locator("#fill-status[data-outcome]").wait_for(timeout=10_000)
+    except Exception:
+        invalid = page.locator(".question-container").filter(has=page.locator(".validation-message:visible"))
+        raise AssertionError([invalid.nth(i).inner_text() for i in range(invalid.count())]) from None
+    outcome = page.locator("#fill-status").inner_text()
+    report = Report.objects.get(kind=kind)
+    assert outcome == f"Received: report #{report.pk} submitted for approval.", (outcome, report.review_note)
+    assert report.status == ReportStatus.SUBMITTED and report.client_id.startswith("uuid:")
+    assert report.created_by == live_cast.clerk
