@@ -9,6 +9,7 @@ import re
 
 import pytest
 
+from accounts import access
 from clearground.test import square
 from field.forms import form_id
 from reports.kinds import KINDS
@@ -144,7 +145,7 @@ def test_a_clerk_fills_a_marking_report_and_it_waits_in_the_approval_queue(live_
     report = Report.objects.get(kind="marking")
     assert status.inner_text() == f"Received: report #{report.pk} submitted for approval."
     assert report.status == ReportStatus.SUBMITTED and report.hazard_id == hazard.pk
-    assert report.created_by == live_cast.clerk and report.organisation == live_cast.alpha
+    assert report.created_by == getattr(live_cast, who) and report.organisation == live_cast.alpha
     assert report.client_id.startswith("uuid:")  # the instanceID Web Forms wrote, as Collect's rule
     assert report.date_of_information == dt.date(2024, 3, 2)
     assert report.payload["marking_status"] == "marked"
@@ -266,6 +267,85 @@ def _minefield_handover(page, cast) -> None:  # type: ignore[no-untyped-def]
     _text(page, "Hand-over document reference", "HO-2024-1")
 
 
+def _clearance_progress(page, cast) -> None:  # type: ignore[no-untyped-def]
+    _choose(page, "Kind of clearance")
+    _choose(page, "Method", "Manual")
+    _date(page, "Start date", dt.date(2024, 3, 1))
+    _shape(page, "Polygon", square(40, x=30, y=30))  # cleared land inside the 100 m hazard
+    _number(page, "Clearance depth (cm)", "13")
+    _remove_repeat(page, "Items found")
+    _remove_repeat(page, "Evidence")
+
+
+def _post_clearance_inspection(page, cast) -> None:  # type: ignore[no-untyped-def]
+    _date(page, "Start date", dt.date(2024, 3, 1))
+    _remove_repeat(page, "Items found")
+    _text(page, "Remarks", "No items found on the cleared parcel")
+
+
+def _accident(page, cast) -> None:  # type: ignore[no-untyped-def]
+    _choose(page, "Kind of accident", "Civilian accident with explosive ordnance")
+    # Web Forms 0.22 asks a dateTime as plain text (no picker, no check): written as XForms has it. A value
+    # in another form reaches the intake, which keeps the report as a draft naming the field (decision 0058).
+    _text(page, "Occurred at", "2024-03-01T10:30:00.000+02:00")
+    _here(page, "Location")
+    _choose(page, "Device category", "Unexploded ordnance")
+    _choose(page, "Kind of evidence", "Witness")
+    _text(page, "Description", "A farmer's plough struck an item", nth=1)
+    _choose(page, "Sex", "Male")
+    _choose(page, "Outcome", "Injured")
+    _choose(page, "Category", "Civilian")
+
+
+def _completion(page, cast) -> None:  # type: ignore[no-untyped-def]
+    _choose(page, "Kind of the last activity")
+    _text(page, "Remarks", "Work on the hazard is over")
+
+
+def _handover(page, cast) -> None:  # type: ignore[no-untyped-def]
+    _date(page, "Date of handover", dt.date(2024, 3, 1))
+    _text(page, "Handed over to", "Village council")
+
+
+def _qa_visit(page, cast) -> None:  # type: ignore[no-untyped-def]
+    from hazards.models import Activity
+
+    _number(page, "Activity number assessed", str(Activity.objects.latest("pk").pk))
+    _date(page, "Visited on", dt.date(2024, 3, 1))
+    _choose(page, "Severity")
+    _text(page, "Description", "Lane markers missing on the east side")
+
+
+def _qc_inspection(page, cast) -> None:  # type: ignore[no-untyped-def]
+    from hazards.models import Activity
+
+    _number(page, "Activity number assessed", str(Activity.objects.latest("pk").pk))
+    _date(page, "Inspected on", dt.date(2024, 3, 1))
+    _shape(page, "Sample polygon", square(20, x=5, y=5))  # inside the land the survey reduced
+    _number(page, "Items found in the sample", "0")
+    _choose(page, "Result")
+    _remove_repeat(page, "Non-conformities")
+
+
+def _worked(cast):  # type: ignore[no-untyped-def]
+    """A hazard with an approved technical survey: an activity for QA to assess."""
+    from tests.helpers import activity, approved
+
+    hazard = register_hazard(cast)
+    approved(cast, "ts_progress", {"activity": activity(), "reduced": [{"geometry": square(30, x=0, y=0)}]},
+             hazard=hazard)  # fmt: skip
+    return None
+
+
+def _released(cast):  # type: ignore[no-untyped-def]
+    """A hazard whose whole land a technical survey released: what a completion or a handover closes."""
+    from tests.helpers import activity, approved
+
+    hazard = register_hazard(cast)
+    approved(cast, "ts_progress", {"activity": activity(), "reduced": [{"geometry": square(100)}]}, hazard=hazard)
+    return hazard
+
+
 def _registered(cast):  # type: ignore[no-untyped-def]
     return register_hazard(cast)
 
@@ -279,19 +359,27 @@ def _recorded(cast):  # type: ignore[no-untyped-def]
 RECIPES = {"nts": _nts, "eod_spot": _eod_spot, "clearance_summary": _clearance_summary,
            "risk_education": _risk_education, "ts_progress": _ts_progress, "cancellation": _cancellation,
            "minefield_record": _minefield_record, "minefield_inspection": _minefield_inspection,
-           "minefield_handover": _minefield_handover}  # fmt: skip
+           "minefield_handover": _minefield_handover, "clearance_progress": _clearance_progress,
+           "post_clearance_inspection": _post_clearance_inspection, "accident": _accident,
+           "completion": _completion, "handover": _handover, "qa_visit": _qa_visit,
+           "qc_inspection": _qc_inspection}  # fmt: skip
+# Who fills it: an operator's clerk, but QA visits and QC inspections are the authority's own reports.
+FILLED_BY = {"qa_visit": "imo", "qc_inspection": "imo"}
 # What the register must hold first: the hazard the report is about, picked in the form from hazards.csv.
-HAZARD_FIRST = {"ts_progress": _registered, "cancellation": _registered,
+HAZARD_FIRST = {"ts_progress": _registered, "cancellation": _registered, "clearance_progress": _registered,
+                "post_clearance_inspection": _registered, "completion": _released, "handover": _released,
+                "qa_visit": _worked, "qc_inspection": _worked,
                 "minefield_inspection": _recorded, "minefield_handover": _recorded}  # fmt: skip
 
 
 @pytest.mark.parametrize("kind", sorted(RECIPES))
-def test_a_form_of_each_widget_family_is_filled_and_waits_for_approval(live_cast, live_server, map_page, kind):
+def test_each_kind_is_filled_in_the_browser_and_waits_in_the_approval_queue(live_cast, live_server, map_page, kind):
     page = map_page
     page.context.grant_permissions(["geolocation"])
     page.context.set_geolocation({"latitude": 49.95, "longitude": 36.2, "accuracy": 5})
     hazard = HAZARD_FIRST[kind](live_cast) if kind in HAZARD_FIRST else None
-    sign_in(page, live_server, "clerk")
+    who = FILLED_BY.get(kind, "clerk")
+    sign_in(page, live_server, who)
     page.goto(f"{live_server.url}/openrosa/fill/{kind}/")
     page.wait_for_selector(READY, state="attached")
     _date(page, "Date of information", dt.date(2024, 3, 2))
@@ -310,4 +398,7 @@ def test_a_form_of_each_widget_family_is_filled_and_waits_for_approval(live_cast
     report = Report.objects.filter(kind=kind).latest("pk")
     assert outcome == f"Received: report #{report.pk} submitted for approval.", (outcome, report.review_note)
     assert report.status == ReportStatus.SUBMITTED and report.client_id.startswith("uuid:")
-    assert report.created_by == live_cast.clerk and report.hazard_id == (hazard.pk if hazard else report.hazard_id)
+    assert access.reports_to_decide_for(live_cast.imo).filter(pk=report.pk).exists()  # the queue page's rule
+    assert report.created_by == getattr(live_cast, who) and report.hazard_id == (
+        hazard.pk if hazard else report.hazard_id
+    )
