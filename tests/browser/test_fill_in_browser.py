@@ -145,7 +145,7 @@ def test_a_clerk_fills_a_marking_report_and_it_waits_in_the_approval_queue(live_
     report = Report.objects.get(kind="marking")
     assert status.inner_text() == f"Received: report #{report.pk} submitted for approval."
     assert report.status == ReportStatus.SUBMITTED and report.hazard_id == hazard.pk
-    assert report.created_by == getattr(live_cast, who) and report.organisation == live_cast.alpha
+    assert report.created_by == live_cast.clerk and report.organisation == live_cast.alpha
     assert report.client_id.startswith("uuid:")  # the instanceID Web Forms wrote, as Collect's rule
     assert report.date_of_information == dt.date(2024, 3, 2)
     assert report.payload["marking_status"] == "marked"
