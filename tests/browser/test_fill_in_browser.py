@@ -1,7 +1,8 @@
 """Field forms filled in Chromium with ODK Web Forms and sent to /openrosa/submission (decision 0058).
 
 The forms are the ones Collect receives; the client is served from our static files (the page watch
-fails a test on any request off this machine); a sent form enters the same intake as Collect's.
+fails a test on any request off this machine); a sent form enters the same intake as Collect's. Every
+kind renders, and one of each is filled through the client's own widgets and waits for approval.
 """
 
 import datetime as dt
