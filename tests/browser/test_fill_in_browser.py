@@ -9,6 +9,7 @@ import datetime as dt
 import re
 
 import pytest
+from PIL import Image
 
 from accounts import access
 from clearground.test import square
@@ -128,7 +129,7 @@ def test_every_published_form_renders_in_the_browser(live_cast, live_server, map
     shot(page, "fill-every-form-last")
 
 
-def test_a_clerk_fills_a_marking_report_and_it_waits_in_the_approval_queue(live_cast, live_server, page):
+def test_a_clerk_fills_a_marking_report_and_it_waits_in_the_approval_queue(live_cast, live_server, page, tmp_path):
     hazard = register_hazard(live_cast)
     sign_in(page, live_server, "clerk")
     page.goto(live_server.url + "/openrosa/fill/marking/")
@@ -138,6 +139,9 @@ def test_a_clerk_fills_a_marking_report_and_it_waits_in_the_approval_queue(live_
     _question(page, "Marking status").get_by_text("Marked", exact=True).click()
     _date(page, "Start date", dt.date(2024, 3, 1))
     _question(page, "Remarks").locator("input, textarea").fill("Signs renewed on the north edge")
+    photo = tmp_path / "north-edge.jpg"
+    Image.new("RGB", (64, 48), "green").save(photo, "JPEG")
+    _question(page, "Photo").locator("input[type=file]").set_input_files(str(photo))
     shot(page, "fill-marking-filled")
     page.get_by_role("button", name="Send").click()
 
@@ -151,6 +155,9 @@ def test_a_clerk_fills_a_marking_report_and_it_waits_in_the_approval_queue(live_
     assert report.date_of_information == dt.date(2024, 3, 2)
     assert report.payload["marking_status"] == "marked"
     assert report.payload["remarks"] == "Signs renewed on the north edge"
+    # The photo came as Collect sends one: a part named as the instance names it, stored with the report.
+    attached = report.attachments.get()
+    assert attached.content_type == "image/jpeg" and attached.name.endswith(".jpg")
     shot(page, "fill-marking-sent")
 
     # The authority's IM officer finds it in the approval queue, as any submitted report.
