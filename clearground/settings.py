@@ -232,6 +232,12 @@ STATICFILES_DIRS = [
     # PMTiles basemaps read by range requests, and the style of a Protomaps build (decision 0056).
     ("vendor/pmtiles", BASE_DIR / "node_modules" / "pmtiles" / "dist"),
     ("vendor/protomaps-basemaps", BASE_DIR / "node_modules" / "@protomaps" / "basemaps" / "dist"),
+    # ODK Web Forms and what its ES modules import by bare name, mapped by the fill page's import map
+    # (field/browser.py, decision 0058): no bundler, no CDN.
+    ("vendor/odk-web-forms", BASE_DIR / "node_modules" / "@getodk" / "web-forms" / "dist"),
+    ("vendor/vue", BASE_DIR / "node_modules" / "vue" / "dist"),
+    ("vendor/rbush", BASE_DIR / "node_modules" / "rbush"),
+    ("vendor/quickselect", BASE_DIR / "node_modules" / "quickselect"),
 ]
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 # The largest file an import or a form may upload (a larger one is a 413); an archive may unpack to ten

@@ -4,8 +4,9 @@ ODK Collect and KoboCollect send HTTP Basic credentials after a 401 challenge (D
 it needs the password, or an MD5 of it, stored in a form we do not keep). Basic goes through Django's
 authentication backends, so the sign-in throttle and its audit rows apply as on the sign-in page. An
 API token (`Authorization: Token <key>`, decision 0038) serves scripts and per-device credentials. A
-browser session is taken for reading forms only (GET/HEAD): a POST with only a cookie would be a
-cross-site request, and the submission door has no CSRF token.
+browser session is taken for reading forms (GET/HEAD), and for a POST only with Django's CSRF token in
+the `X-CSRFToken` header, as the fill page sends it (decision 0058): a POST with a cookie alone may be
+another site's forged request.
 
 A device sends its Basic credentials with every request, and checking a password is slow on purpose
 (argon2: tens of milliseconds of a core). So each gunicorn process remembers, for `VERIFIED_FOR`, the
@@ -34,7 +35,8 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import CsrfViewMiddleware
 
 from accounts.tokens import KEYWORD, TokenRefused, authenticate_key
 
@@ -121,8 +123,27 @@ def _basic(request: HttpRequest, credentials: str) -> Any:
     return user
 
 
+class CsrfRefused(Exception):
+    """A signed-in browser's POST without a valid CSRF token (or from another origin): a 403, nothing read."""
+
+
+def _csrf_checked(request: HttpRequest) -> HttpResponse:  # pragma: no cover - never called, only checked
+    raise AssertionError("the CSRF check only inspects this view")
+
+
+def _session_post(request: HttpRequest) -> Any:
+    """The session's user, if the POST carries the CSRF token and comes from this site (Django's own check:
+    token against cookie, and Origin/Referer over HTTPS); else CsrfRefused. The door's views are
+    exempt from the middleware's check for Collect, so it skipped them: the check is run here instead."""
+    refusal = CsrfViewMiddleware(_csrf_checked).process_view(request, _csrf_checked, (), {})
+    if refusal is not None:
+        raise CsrfRefused
+    return request.user
+
+
 def user_of(request: HttpRequest) -> Any:
-    """The authenticated active user, or None (the caller answers 401 with the Basic challenge)."""
+    """The authenticated active user, or None (the caller answers 401 with the Basic challenge);
+    CsrfRefused for a session's POST without its token."""
     scheme, _, credentials = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
     user: Any = None
     if scheme.lower() == "basic":
@@ -134,4 +155,6 @@ def user_of(request: HttpRequest) -> Any:
             user = None
     elif request.method in ("GET", "HEAD") and request.user.is_authenticated:
         user = request.user
+    elif request.method == "POST" and request.user.is_authenticated:
+        user = _session_post(request)
     return user if user is not None and user.is_active else None

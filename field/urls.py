@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from field import views
+from field import pages, views
 
 urlpatterns = [
     path("formList", views.form_list, name="openrosa-form-list"),
@@ -11,4 +11,7 @@ urlpatterns = [
     path("forms/<str:kind>/manifest", views.manifest, name="openrosa-manifest"),
     path("forms/<str:kind>/media/<str:name>", views.media_file, name="openrosa-media"),
     path("submission", views.submission, name="openrosa-submission"),
+    # The same forms filled in the browser (ODK Web Forms, decision 0058).
+    path("fill/", pages.fill_list, name="openrosa-fill-list"),
+    path("fill/<str:kind>/", pages.fill_form, name="openrosa-fill"),
 ]

@@ -40,7 +40,10 @@ def openrosa_door(view: View) -> View:
     def door(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not auth.secure_enough(request):
             return openrosa.message(_("Clearground takes field data over HTTPS only: use an https:// address."), 403)
-        user = auth.user_of(request)
+        try:
+            user = auth.user_of(request)
+        except auth.CsrfRefused:
+            return openrosa.message(_("CSRF check failed: reload the page and send the form again."), 403)
         if user is None:
             response = openrosa.message(_("Sign in with your Clearground user name and password."), 401)
             response["WWW-Authenticate"] = auth.REALM

@@ -36,12 +36,16 @@ NOT_SESSION_DOORS: dict[str, str] = {
     # ODK Collect posts without cookies or tokens of a page; the door takes only HTTP Basic or an API
     # token, and a session only to read forms (GET), so a forged POST is a 401 (decision 0051).
     f"openrosa-{r}": "OpenRosa: credentials in the Authorization header only, never a session for a POST"
-    for r in ("form-list", "form", "xlsform", "manifest", "media", "submission")
+    for r in ("form-list", "form", "xlsform", "manifest", "media")
 } | {
     # Anyone's parcel statement (decision 0061): a signed-in caller is treated as anyone, it reads only what
     # is published, and its one write is the statement's audit row, rate-limited per address.
     "parcel-statement": "the public parcel statement: no session acts there",
 }
+# The fill page posts to the submission door with the session: the door runs Django's CSRF check itself
+# (its views are exempt for Collect). It refuses plain HTTP before that (decision 0051), so this walk's
+# plain-HTTP POST meets the HTTPS refusal; tests/test_field_browser.py sends the forged POSTs over HTTPS.
+NOT_SESSION_DOORS["openrosa-submission"] = "OpenRosa: its own CSRF check of a session POST (decision 0058)"
 # The modules allowed to exempt their views, for the reasons above.
 EXEMPT_MODULES = ["field/views.py", "web/atlas/public.py"]
 REFUSED_FOR_CSRF = re.compile(r"CSRF", re.I)

@@ -1029,6 +1029,10 @@ NOT_PROBED = {
         f"openrosa-{r}": "OpenRosa door: its outsider cases are in tests/test_openrosa_hostile.py"
         for r in ("form-list", "form", "xlsform", "manifest", "media", "submission")
     },  # fmt: skip
+    # The fill pages show the forms every writer gets (no organisation's data; the hazards come from the
+    # media door above, per user); Bravo against Alpha's hazards there is tests/test_field_browser.py (0058).
+    "openrosa-fill-list": "the published forms' titles: the same for every writer, no register data (0058)",
+    "openrosa-fill": "a published form: the same for every writer; tests/test_field_browser.py (decision 0058)",
 }
 
 
