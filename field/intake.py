@@ -24,11 +24,13 @@ from django.utils.translation import gettext as _
 
 from accounts import access
 from accounts.models import Organisation
-from core.errors import Conflict, NotAllowed, NotFoundOrNoAccess, Problem, ValidationFailed
+from core.errors import CleargroundError, Conflict, NotAllowed, NotFoundOrNoAccess, Problem, ValidationFailed
 from field.submission import Submission
 from hazards.models import HazardousArea
+from operations.models import Task
 from reports import attachments
 from reports.actions import ClientRef, create_report
+from reports.kinds import KINDS
 from reports.models import Report, ReportStatus, ReviewFlag
 
 
@@ -42,11 +44,14 @@ class Outcome:
     report: Report
 
 
-def _organisation(user: Any, hazard: HazardousArea | None) -> Organisation:
-    """The organisation the report is for: the hazard's if the user writes for it, else their only one."""
+def _organisation(user: Any, hazard: HazardousArea | None, task: Task | None = None) -> Organisation:
+    """The organisation the report is for: the task's, else the hazard's, if the user writes for it, else
+    their only one."""
     orgs = access.writable_organisations_for(user)
     if not orgs:
         raise NotAllowed(_("Your role may not create reports."))
+    if task is not None and any(o.pk == task.organisation_id for o in orgs):
+        return task.organisation
     if hazard is not None and any(o.pk == hazard.organisation_id for o in orgs):
         return hazard.organisation
     own = [o for o in orgs if o.pk in access.scope_of(user).roles_by_org]
@@ -89,10 +94,43 @@ def _again(user: Any, existing: Report, sub: Submission, files: dict[str, bytes]
     return Outcome(Conflict.status, message, copy)
 
 
+def _task(user: Any, sub: Submission) -> tuple[Task | None, list[Problem]]:
+    """The task the submission names (from the list or the map), if the user may see it; else why not.
+
+    Whether the report may be filed under it is submission's rule (operations.tasking), as for the web form.
+    A task the user may not see is named as they sent it, never said to exist (decision 0060).
+    """
+    picked = {t for t in (sub.task, sub.task_map) if t}
+    if not picked:
+        return None, []
+    if len(picked) > 1:
+        return None, [Problem("task", _("the task picked on the map is not the one picked from the list"),
+                              "tasks_differ")]  # fmt: skip
+    (pk,) = picked
+    try:
+        return access.access_task(user, pk), []
+    except CleargroundError:
+        message = _("task %(task)s is not a task of your organisation") % {"task": pk[:20]}
+        return None, [Problem("task", message, "unknown_task")]
+
+
+def _hazard(user: Any, sub: Submission, task: Task | None) -> HazardousArea | None:
+    """The hazard named, else the task's: a task brings its hazard, so the form does not ask for it again."""
+    if sub.hazard:
+        return access.access_hazard(user, sub.hazard, write=True)
+    if task is not None and task.hazard_id is not None:
+        try:
+            return access.access_hazard(user, task.hazard_id, write=True)
+        except CleargroundError:  # the task is another's: submission's rule names the task as the reason
+            return None
+    return None
+
+
 def _create(user: Any, sub: Submission, files: dict[str, bytes], *, flag: str = "", note: str = "") -> Report:
     """A new report of the submission: submitted, or a draft with its problems; never nothing."""
-    hazard = access.access_hazard(user, sub.hazard, write=True) if sub.hazard else None
-    organisation = _organisation(user, hazard)
+    task, problems = _task(user, sub)
+    hazard = _hazard(user, sub, task)
+    organisation = _organisation(user, hazard, task)
     supersedes = None
     if sub.deprecated_id and flag != ReviewFlag.CONFLICT:
         earlier = access.reports_for(user).filter(client_id=sub.deprecated_id).exclude(review_flag=ReviewFlag.CONFLICT)
@@ -104,23 +142,25 @@ def _create(user: Any, sub: Submission, files: dict[str, bytes], *, flag: str = 
             if edited.status == ReportStatus.APPROVED and access.may_edit_report(user, edited):
                 supersedes = edited
     fields = {"acting_user": user, "organisation": organisation, "kind": sub.kind, "payload": sub.payload,
-              "hazard": hazard, "supersedes": supersedes}  # fmt: skip
+              "hazard": hazard, "task": task, "supersedes": supersedes}  # fmt: skip
     client = ClientRef(sub.instance_id, sub.digest, flag, note)
     report = None
-    problems: list[Problem] = []
-    if flag != ReviewFlag.CONFLICT and sub.date_of_information is not None:
+    if not sub.date_of_information:
+        problems.append(Problem("date_of_information", _("is required"), "required"))
+    if flag != ReviewFlag.CONFLICT and not problems and sub.date_of_information is not None:
         try:
             with transaction.atomic():
                 report = create_report(**fields, date_of_information=sub.date_of_information, submit=True,
                                        client=client)  # fmt: skip
         except ValidationFailed as refused:
             problems = refused.problems
-    else:
-        problems = [] if sub.date_of_information else [Problem("date_of_information", "is required")]
+    elif problems and flag != ReviewFlag.CONFLICT:  # the header refused before submission: list the payload's too
+        problems += KINDS[sub.kind].read(sub.payload, on=sub.date_of_information, has_hazard=hazard is not None)[1]
     if report is None:
         on = sub.date_of_information
         if on is None or on > dt.date.today():
-            problems = [*problems, Problem("date_of_information", f"kept as {dt.date.today()} (was {on or 'empty'})")]
+            kept = _("kept as %(today)s (was %(sent)s)") % {"today": dt.date.today(), "sent": on or _("empty")}
+            problems = [*problems, Problem("date_of_information", kept, "date_replaced")]
             on = dt.date.today()
         if flag != ReviewFlag.CONFLICT:
             flag, note = ReviewFlag.PROBLEMS, "\n".join(x for x in (note, _problems_note(problems)) if x)

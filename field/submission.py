@@ -43,6 +43,9 @@ class Submission:
     payload: dict[str, Any]
     files: list[str] = field(default_factory=list)
     digest: str = ""
+    #: The task picked from the list (`report/task`) and the one picked on the map (`report/task_map`).
+    task: str = ""
+    task_map: str = ""
 
 
 def _name(el: Element) -> str:
@@ -169,4 +172,6 @@ def parse(xml: bytes) -> Submission:
         payload=_object(tuple(KINDS[kind].declaration.fields()), root),
         files=_files(header),
         digest=hashlib.sha256(xml).hexdigest(),
+        task=_text(header.find("./{*}task")) if header is not None else "",
+        task_map=_text(header.find("./{*}task_map")) if header is not None else "",
     )

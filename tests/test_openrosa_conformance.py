@@ -18,7 +18,7 @@ import pytest
 from django.test import Client
 
 from clearground.test import DAY0, square
-from field.forms import form_id, xform
+from field.forms import forget_forms, form_id
 from reports.actions import approve_report
 from reports.kinds import KINDS
 from reports.models import Report, ReportAttachment, ReportStatus, ReviewFlag
@@ -391,7 +391,7 @@ def test_a_submission_reads_back_as_the_payload_the_api_takes(cast, kind):
 
 @pytest.mark.usefixtures("compiled")
 def test_the_device_reads_the_form_and_the_answers_in_its_language(cast):
-    xform.cache_clear()  # forms converted before the catalogues were compiled would be English
+    forget_forms()  # forms converted before the catalogues were compiled would be English
     clerk = device("clerk")
 
     form = clerk.get("/openrosa/forms/nts.xml").content.decode()
