@@ -6,6 +6,10 @@ The instanceID is the report's client id. What happens to a submission:
   submitted through `create_report(..., submit=True)`; if its kind refuses it, the same report is kept
   as a draft flagged `problems` with the problems in its note (201: the device must not resend it
   for ever; the clerk corrects it in the workbench).
+- **a split submission** (attachments over several POSTs of the same instance, each but the last
+  marked `*isIncomplete*=yes`): the first part makes a draft that waits; each part adds its files;
+  the last part submits it (or keeps it as a draft flagged `problems`), so the report is complete only
+  when the last part arrives (decision 0060).
 - **same id, same XML** (a lost answer, or the next part of a split upload): nothing new but the
   attachments not yet received (201 if any, else 202).
 - **same id, other XML**: refused (409), and kept for review as a draft flagged `conflict`, once.
@@ -29,7 +33,7 @@ from field.submission import Submission
 from hazards.models import HazardousArea
 from operations.models import Task
 from reports import attachments
-from reports.actions import ClientRef, create_report
+from reports.actions import ClientRef, create_report, flag_for_review, submit_report
 from reports.kinds import KINDS
 from reports.models import Report, ReportStatus, ReviewFlag
 
@@ -76,20 +80,56 @@ def _problems_note(problems: list[Problem]) -> str:
     return "\n".join(f"{p.field} [{p.code}]: {p.message}" for p in problems)
 
 
-def _again(user: Any, existing: Report, sub: Submission, files: dict[str, bytes]) -> Outcome:
+def waiting(report: Report) -> bool:
+    """Is this a split submission whose last part has not arrived yet (decision 0060)?
+
+    Derived, not stored: a field report is created as a plain draft only while parts are still to come
+    (a refused one is flagged `problems`, a conflicting one `conflict`, any other is submitted at once).
+    """
+    return (
+        report.client_id is not None
+        and report.status == ReportStatus.DRAFT
+        and report.review_flag in ("", ReviewFlag.EDITED)
+    )
+
+
+def _complete(user: Any, report: Report) -> Outcome:
+    """The last part of a split submission arrived: submit the report now, or keep it as a refused draft."""
+    try:
+        report = submit_report(report, acting_user=user)
+    except ValidationFailed as refused:
+        note = "\n".join(x for x in (report.review_note, _problems_note(refused.problems)) if x)
+        report = flag_for_review(report, acting_user=user, flag=ReviewFlag.PROBLEMS, note=note)
+        return Outcome(201, _kept_message(report), report)
+    except Conflict:  # the same last part arrived twice at once: the other request submitted it
+        report.refresh_from_db()
+        return Outcome(202, _("This submission was already received."), report)
+    return Outcome(201, _("Received: report #%(pk)s submitted for approval.") % {"pk": report.pk}, report)
+
+
+def _kept_message(report: Report) -> str:
+    n = sum(1 for line in report.review_note.splitlines() if " [" in line)
+    return _("Received and kept as a draft: %(n)s problem(s) to correct in Clearground.") % {"n": n}
+
+
+def _again(user: Any, existing: Report, sub: Submission, files: dict[str, bytes], *, incomplete: bool) -> Outcome:
     """The same instanceID again: a retry (or the next part of a split upload), or a conflict."""
     if not access.may_write_for(user, existing.organisation_id):
         # Another organisation's report: as the API, a forbidden report is one that does not exist.
         raise NotFoundOrNoAccess(_("No such report."))
     if existing.client_digest == sub.digest:
         added = _attach(existing, user, sub, files)
+        if waiting(existing):
+            if incomplete:
+                return Outcome(201 if added else 202, _("Part received; more parts are expected."), existing)
+            return _complete(user, existing)
         if added:
             return Outcome(201, _("Attachments received."), existing)
         return Outcome(202, _("This submission was already received."), existing)
     copy = Report.objects.filter(client_id=sub.instance_id, client_digest=sub.digest).first()
     if copy is None:  # kept once: a resend of the same conflicting XML stores nothing more
         note = f"Same instanceID as report #{existing.pk}, with other content."
-        copy = _create(user, sub, files, flag=ReviewFlag.CONFLICT, note=note)
+        copy = _create(user, sub, files, flag=ReviewFlag.CONFLICT, note=note, incomplete=False)
     message = _("A different submission with this instanceID was already received; this one is kept for review.")
     return Outcome(Conflict.status, message, copy)
 
@@ -126,8 +166,11 @@ def _hazard(user: Any, sub: Submission, task: Task | None) -> HazardousArea | No
     return None
 
 
-def _create(user: Any, sub: Submission, files: dict[str, bytes], *, flag: str = "", note: str = "") -> Report:
-    """A new report of the submission: submitted, or a draft with its problems; never nothing."""
+def _create(
+    user: Any, sub: Submission, files: dict[str, bytes], *, flag: str = "", note: str = "", incomplete: bool
+) -> Report:
+    """A new report of the submission: submitted, or a draft with its problems, or (the first part of a
+    split submission) a draft waiting for its last part; never nothing."""
     task, problems = _task(user, sub)
     hazard = _hazard(user, sub, task)
     organisation = _organisation(user, hazard, task)
@@ -147,7 +190,10 @@ def _create(user: Any, sub: Submission, files: dict[str, bytes], *, flag: str = 
     report = None
     if not sub.date_of_information:
         problems.append(Problem("date_of_information", _("is required"), "required"))
-    if flag != ReviewFlag.CONFLICT and not problems and sub.date_of_information is not None:
+    if incomplete and flag != ReviewFlag.CONFLICT and not problems and sub.date_of_information is not None:
+        # Checked and submitted when the last part arrives (_complete): until then a draft, as entered.
+        report = create_report(**fields, date_of_information=sub.date_of_information, client=client)
+    elif flag != ReviewFlag.CONFLICT and not problems and sub.date_of_information is not None:
         try:
             with transaction.atomic():
                 report = create_report(**fields, date_of_information=sub.date_of_information, submit=True,
@@ -170,8 +216,11 @@ def _create(user: Any, sub: Submission, files: dict[str, bytes], *, flag: str = 
     return report
 
 
-def receive(user: Any, sub: Submission, files: dict[str, bytes]) -> Outcome:
-    """Take one POSTed submission (see the module docstring); a CleargroundError says why not."""
+def receive(user: Any, sub: Submission, files: dict[str, bytes], *, incomplete: bool = False) -> Outcome:
+    """Take one POSTed submission (see the module docstring); a CleargroundError says why not.
+
+    `incomplete`: the POST said `*isIncomplete*=yes`, more parts of the same instance follow.
+    """
     for name in sub.files:  # what the instance names: a plain name, never a path
         attachments.check_name(name)
     for name, data in files.items():  # every file checked before anything is stored
@@ -184,14 +233,15 @@ def receive(user: Any, sub: Submission, files: dict[str, bytes]) -> Outcome:
         try:
             with transaction.atomic():
                 if existing is not None:
-                    return _again(user, existing, sub, files)
-                report = _create(user, sub, files)
+                    return _again(user, existing, sub, files, incomplete=incomplete)
+                report = _create(user, sub, files, incomplete=incomplete)
         except IntegrityError:
             if attempt:  # the id was taken twice in a row: not a race but a bug
                 raise
             continue  # a concurrent POST of the same instanceID created it first: answer as its retry
+        if waiting(report):
+            return Outcome(201, _("Part received; more parts are expected."), report)
         if report.review_flag == ReviewFlag.PROBLEMS:
-            return Outcome(201, _("Received and kept as a draft: %(n)s problem(s) to correct in Clearground.")
-                           % {"n": len(report.review_note.splitlines())}, report)  # fmt: skip
+            return Outcome(201, _kept_message(report), report)
         return Outcome(201, _("Received: report #%(pk)s submitted for approval.") % {"pk": report.pk}, report)
     raise AssertionError("unreachable")

@@ -153,6 +153,9 @@ def submission(request: HttpRequest, user: Any) -> HttpResponse:
     if length > openrosa.max_bytes() + 64 * 1024:  # the multipart boundaries and headers beside the parts
         raise TooLarge([Problem("body", _("is larger than X-OpenRosa-Accept-Content-Length"))])
     xml, files = _parts(request)
-    outcome = intake.receive(user, parse(xml), files)
+    # Collect sends a submission larger than X-OpenRosa-Accept-Content-Length in several POSTs of the same
+    # instance, each but the last marked `*isIncomplete*=yes` (a form field, not a file).
+    incomplete = request.POST.get("*isIncomplete*", "").lower() == "yes"
+    outcome = intake.receive(user, parse(xml), files, incomplete=incomplete)
     nature = "submit_success" if outcome.status < 300 else "submit_error"
     return openrosa.message(outcome.message, outcome.status, nature=nature)

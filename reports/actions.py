@@ -279,6 +279,17 @@ def submit_report(
     return report
 
 
+def flag_for_review(report: Report, *, acting_user: AnyUser, flag: str, note: str) -> Report:
+    """Flag a field report for its reviewer with a note (decision 0060: a split submission refused once whole)."""
+    with transaction.atomic():
+        report = Report.objects.select_for_update(of=("self",)).get(pk=report.pk)
+        old = {"review_flag": report.review_flag, "review_note": report.review_note}
+        report.review_flag, report.review_note = flag, note
+        report.save(update_fields=["review_flag", "review_note"])
+        audit.record(acting_user, "report.flag", report, old=old, new={"review_flag": flag, "review_note": note})
+    return report
+
+
 def validate_report(
     report: Report, *, acting_user: AnyUser, at: dt.datetime | None = None, expected_version: int | None = None
 ) -> Report:
