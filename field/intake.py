@@ -60,7 +60,13 @@ def _organisation(user: Any, hazard: HazardousArea | None, task: Task | None = N
         return hazard.organisation
     own = [o for o in orgs if o.pk in access.scope_of(user).roles_by_org]
     if len(own) != 1:
-        raise ValidationFailed([Problem("organisation", _("you report for several organisations: pick the hazard"))])
+        raise ValidationFailed(
+            [
+                Problem(
+                    "organisation", _("you report for several organisations: pick the hazard"), "several_organisations"
+                )
+            ]
+        )
     return own[0]
 
 

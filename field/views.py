@@ -128,12 +128,14 @@ def _parts(request: HttpRequest) -> tuple[bytes, dict[str, bytes]]:
     upload = request.FILES.get("xml_submission_file")
     if upload is not None:
         if upload.size is not None and upload.size > XML_MAX_BYTES:
-            raise TooLarge([Problem("xml_submission_file", _("is larger than a form's instance can be"))])
+            raise TooLarge([Problem("xml_submission_file", _("is larger than a form's instance can be"), "too_large")])
         xml = upload.read()
     elif "xml_submission_file" in request.POST:
         xml = request.POST["xml_submission_file"].encode("utf-8")
     else:
-        raise ValidationFailed([Problem("xml_submission_file", _("is required (a multipart part of that name)"))])
+        raise ValidationFailed(
+            [Problem("xml_submission_file", _("is required (a multipart part of that name)"), "required")]
+        )
     files: dict[str, bytes] = {}
     for key, uploads in request.FILES.lists():
         if key == "xml_submission_file":
@@ -151,7 +153,7 @@ def submission(request: HttpRequest, user: Any) -> HttpResponse:
         return openrosa.headers(HttpResponse(status=204), submission=True)
     length = int(request.META.get("CONTENT_LENGTH") or 0)
     if length > openrosa.max_bytes() + 64 * 1024:  # the multipart boundaries and headers beside the parts
-        raise TooLarge([Problem("body", _("is larger than X-OpenRosa-Accept-Content-Length"))])
+        raise TooLarge([Problem("body", _("is larger than X-OpenRosa-Accept-Content-Length"), "too_large")])
     xml, files = _parts(request)
     # Collect sends a submission larger than X-OpenRosa-Accept-Content-Length in several POSTs of the same
     # instance, each but the last marked `*isIncomplete*=yes` (a form field, not a file).

@@ -14,6 +14,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts import audit
 from accounts.access import AnyUser, signed_in
@@ -47,13 +48,15 @@ def _transition(report: Report, to: str, *, by: AnyUser, at: dt.datetime, reason
 def _check_header(kind: str, payload: Any, date_of_information: Any) -> list[Problem]:
     problems = []
     if kind not in KINDS:
-        problems.append(Problem("kind", f"'{kind}' is not a report kind ({', '.join(KINDS)})"))
+        message = _("'%(kind)s' is not a report kind (%(kinds)s)") % {"kind": kind, "kinds": ", ".join(KINDS)}
+        problems.append(Problem("kind", message, "not_a_choice"))
     if not isinstance(date_of_information, dt.date):
-        problems.append(Problem("date_of_information", "is required (a date, YYYY-MM-DD)"))
+        problems.append(Problem("date_of_information", _("is required (a date, YYYY-MM-DD)"), "required"))
     elif date_of_information > dt.date.today():
-        problems.append(Problem("date_of_information", f"{date_of_information} is in the future"))
+        message = _("%(date)s is in the future") % {"date": date_of_information}
+        problems.append(Problem("date_of_information", message, "in_the_future"))
     if not isinstance(payload, dict):
-        problems.append(Problem("payload", "must be a JSON object"))
+        problems.append(Problem("payload", _("must be a JSON object"), "not_an_object"))
     return problems
 
 
@@ -64,11 +67,13 @@ def parse_report(report: Report) -> Changes:
         raise ValidationFailed(problems)
     spec = KINDS[report.kind]
     if spec.hazard == "required" and report.hazard_id is None:
-        problems.append(Problem("hazard", f"a {report.get_kind_display().lower()} must name its hazard"))
+        message = _("a %(kind)s must name its hazard") % {"kind": report.get_kind_display().lower()}
+        problems.append(Problem("hazard", message, "hazard_required"))
     if spec.hazard == "new" and report.hazard_id is not None:
-        problems.append(
-            Problem("hazard", f"a {report.get_kind_display().lower()} creates a new hazard; leave the hazard empty")
-        )
+        message = _("a %(kind)s creates a new hazard; leave the hazard empty") % {
+            "kind": report.get_kind_display().lower()
+        }
+        problems.append(Problem("hazard", message, "hazard_not_allowed"))
     changes, payload_problems = spec.read(
         report.payload, on=report.date_of_information, has_hazard=report.hazard_id is not None
     )

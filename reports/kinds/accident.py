@@ -94,7 +94,9 @@ def _sealed_identity(c: Checker, path: str, on: dt.date | None, label: str) -> d
     inner = Checker(value, _SEALED_IDENTITY)
     out = _identity(inner, "", on)
     inner.unknown_fields(label)
-    c.problems.extend(Problem(f"payload.{path}.{p.field.removeprefix('payload.')}", p.message) for p in inner.problems)
+    c.problems.extend(
+        Problem(f"payload.{path}.{p.field.removeprefix('payload.')}", p.message, p.code) for p in inner.problems
+    )
     return out
 
 
