@@ -321,7 +321,7 @@ def return_report(
 ) -> Report:
     """Send a report back to its organisation for correction, with the reason."""
     if not reason.strip():
-        raise ValidationFailed([Problem("reason", "say what needs correcting")])
+        raise ValidationFailed([Problem("reason", _("say what needs correcting"), "required")])
     with transaction.atomic():
         report = Report.objects.select_for_update().get(pk=report.pk)
         _check_version(report, expected_version)
@@ -374,10 +374,13 @@ def approve_report(
     """
     at = _now(at)
     if overlap and overlap not in OverlapResolution.values:
-        raise ValidationFailed([Problem("overlap", f"must be one of {', '.join(OverlapResolution.values)}")])
+        message = _("must be one of %(allowed)s") % {"allowed": ", ".join(OverlapResolution.values)}
+        raise ValidationFailed([Problem("overlap", message, "not_a_choice")])
     if overlap == OverlapResolution.MERGE:
         if hazard is None:
-            raise ValidationFailed([Problem("hazard", "merge needs the registered hazard to merge into")])
+            raise ValidationFailed(
+                [Problem("hazard", _("merge needs the registered hazard to merge into"), "hazard_required")]
+            )
         reconcile = Reconcile.COMBINE
     with transaction.atomic():
         report = Report.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=report.pk)
@@ -392,11 +395,13 @@ def approve_report(
         reconcile = reconcile or default_reconcile(report)
         choices = reconcile_choices(report) or Reconcile.values
         if reconcile not in choices:
-            raise ValidationFailed([Problem("reconcile", f"must be one of {', '.join(choices)}")])
+            message = _("must be one of %(allowed)s") % {"allowed": ", ".join(choices)}
+            raise ValidationFailed([Problem("reconcile", message, "not_a_choice")])
         if reconcile == Reconcile.NEW:
             report.hazard = None
         elif report.hazard_id is None and KINDS[report.kind].hazard != "optional":
-            raise ValidationFailed([Problem("hazard", f"'{reconcile}' needs the hazard to reconcile with")])
+            message = _("'%(reconcile)s' needs the hazard to reconcile with") % {"reconcile": reconcile}
+            raise ValidationFailed([Problem("hazard", message, "hazard_required")])
         if report.hazard_id is not None:
             # Serialises approvals on one hazard: the second waits and then sees the first's result.
             report.hazard = HazardousArea.objects.select_for_update().get(pk=report.hazard_id)
@@ -447,8 +452,9 @@ def _rate(report: Report, reliability: str, *, acting_user: Any, at: dt.datetime
             [
                 Problem(
                     "reliability",
-                    f"the approver rates this {KINDS[report.kind].english_label}'s reliability: "
-                    f"one of {', '.join(Reliability.values)}",
+                    _("the approver rates this %(kind)s's reliability: one of %(allowed)s")
+                    % {"kind": KINDS[report.kind].label, "allowed": ", ".join(Reliability.values)},
+                    "required",
                 )
             ]
         )
@@ -513,7 +519,7 @@ def unapprove_report(
 ) -> Report:
     """Take back an approval: the hazard is rebuilt without the report, which returns to the queue."""
     if not reason.strip():
-        raise ValidationFailed([Problem("reason", "say why the approval is taken back")])
+        raise ValidationFailed([Problem("reason", _("say why the approval is taken back"), "required")])
     at = _now(at)
     with transaction.atomic():
         report = Report.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=report.pk)
