@@ -232,13 +232,20 @@ def evaluate(source: Source, *, target: Target, mapping: dict[str, Any], crs: Cr
                         REPAIRED,
                         mapped.payload,
                         [],
-                        [Problem(id_column, f"another part of {key} (row {first}): entered as one area with it")],
+                        [
+                            Problem(
+                                id_column,
+                                f"another part of {key} (row {first}): entered as one area with it",
+                                "merged_part",
+                            )
+                        ],
                     )
                 )
             else:
                 results.append(RowResult(number, REJECTED, mapped.payload, [Problem(
                     id_column, f"the ID {key} is also row {first}'s, with a different geometry or attributes "
-                               "(a profile with merge_parts unites the parts of one area)")]))  # fmt: skip
+                               "(a profile with merge_parts unites the parts of one area)",
+                    "duplicate_id")]))  # fmt: skip
             continue
         seen[key] = i
         row = Row(number, key, mapped.payload, attributes, repairs)
@@ -267,7 +274,9 @@ def evaluate(source: Source, *, target: Target, mapping: dict[str, Any], crs: Cr
     for result, row, _geom, _merged in candidates:
         if row.key in stored:
             result.status = DUPLICATE
-            result.problems = [Problem(id_column or "row", f"already imported ({stored[row.key]}, key {row.key})")]
+            result.problems = [
+                Problem(id_column or "row", f"already imported ({stored[row.key]}, key {row.key})", "already_imported")
+            ]
         else:
             accepted.append(row)
     for r in results:

@@ -75,7 +75,9 @@ def _store(path: Path, sha: str) -> Path:
 
 def _target(kind: str) -> Target:
     if kind not in TARGETS:
-        raise ValidationFailed([Problem("kind", f"'{kind}' is not an import kind ({', '.join(TARGETS)})")])
+        raise ValidationFailed(
+            [Problem("kind", f"'{kind}' is not an import kind ({', '.join(TARGETS)})", "not_a_choice")]
+        )
     return TARGETS[kind]
 
 
@@ -112,9 +114,11 @@ def create_import(
     if not may_write_for(acting_user, organisation.pk):
         raise NotAllowed(f"You may not import for {organisation}.")
     if kind not in TARGETS:
-        problems.append(Problem("kind", f"'{kind}' is not an import kind ({', '.join(TARGETS)})"))
+        problems.append(Problem("kind", f"'{kind}' is not an import kind ({', '.join(TARGETS)})", "not_a_choice"))
     if profile is not None and profile.kind != kind:
-        problems.append(Problem("profile", f"profile '{profile.name}' is for {profile.kind}, not {kind}"))
+        problems.append(
+            Problem("profile", f"profile '{profile.name}' is for {profile.kind}, not {kind}", "wrong_profile")
+        )
     if crs:
         try:
             parse_override(crs)
@@ -122,7 +126,7 @@ def create_import(
             problems += exc.problems
     path = Path(path)
     if not path.is_file():
-        problems.append(Problem("file", f"{original_name} is not a file"))
+        problems.append(Problem("file", f"{original_name} is not a file", "not_a_file"))
     if problems:
         raise ValidationFailed(problems)
     uploads.check_file(path)  # a local file (clearground import) passes the checks an upload does
@@ -352,7 +356,9 @@ def approve_import(import_: Import, *, acting_user: User) -> Import:
     operator's IM officer), never the import's uploader or runner (check_approval)."""
     check_approval(import_, acting_user=acting_user)
     if import_.status not in (Import.Status.DONE, Import.Status.APPROVED):
-        raise ValidationFailed([Problem("status", f"only a finished import is approved; this one is {import_.status}")])
+        raise ValidationFailed(
+            [Problem("status", f"only a finished import is approved; this one is {import_.status}", "not_finished")]
+        )
     target = _target(import_.kind)
     with transaction.atomic():
         target.approve(import_, acting_user=acting_user)
@@ -404,17 +410,17 @@ def save_profile(
     values = {f: data[f] if f in data else getattr(current, f) for f in fields} if partial else dict(data)
     name = values.get("name")
     if not isinstance(name, str) or not name.strip():
-        problems.append(Problem("name", "is required"))
+        problems.append(Problem("name", "is required", "required"))
     elif ImportProfile.objects.filter(name=name.strip()).exclude(pk=current.pk).exists():
-        problems.append(Problem("name", f"a profile named '{name.strip()}' already exists"))
+        problems.append(Problem("name", f"a profile named '{name.strip()}' already exists", "duplicate"))
     kind = values.get("kind")
     if not isinstance(kind, str) or kind not in TARGETS:
-        problems.append(Problem("kind", f"'{kind or ''}' is not an import kind ({', '.join(TARGETS)})"))
+        problems.append(Problem("kind", f"'{kind or ''}' is not an import kind ({', '.join(TARGETS)})", "not_a_choice"))
     mapping = values.get("mapping", {})
     problems += mapping_mod.check(mapping)
     description = values.get("description") or ""
     if not isinstance(description, str):
-        problems.append(Problem("description", "must be text"))
+        problems.append(Problem("description", "must be text", "not_text"))
     if problems:
         raise ValidationFailed(problems)
     assert isinstance(name, str) and isinstance(kind, str)  # for the type checker: problems caught both
