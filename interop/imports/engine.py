@@ -235,17 +235,21 @@ def evaluate(source: Source, *, target: Target, mapping: dict[str, Any], crs: Cr
                         [
                             Problem(
                                 id_column,
-                                f"another part of {key} (row {first}): entered as one area with it",
+                                _("another part of %(key)s (row %(row)s): entered as one area with it")
+                                % {"key": key, "row": first},
                                 "merged_part",
                             )
                         ],
                     )
                 )
             else:
-                results.append(RowResult(number, REJECTED, mapped.payload, [Problem(
-                    id_column, f"the ID {key} is also row {first}'s, with a different geometry or attributes "
-                               "(a profile with merge_parts unites the parts of one area)",
-                    "duplicate_id")]))  # fmt: skip
+                message = _(
+                    "the ID %(key)s is also row %(row)s's, with a different geometry or attributes "
+                    "(a profile with merge_parts unites the parts of one area)"
+                ) % {"key": key, "row": first}
+                results.append(
+                    RowResult(number, REJECTED, mapped.payload, [Problem(id_column, message, "duplicate_id")])
+                )
             continue
         seen[key] = i
         row = Row(number, key, mapped.payload, attributes, repairs)
@@ -275,7 +279,11 @@ def evaluate(source: Source, *, target: Target, mapping: dict[str, Any], crs: Cr
         if row.key in stored:
             result.status = DUPLICATE
             result.problems = [
-                Problem(id_column or "row", f"already imported ({stored[row.key]}, key {row.key})", "already_imported")
+                Problem(
+                    id_column or "row",
+                    _("already imported (%(where)s, key %(key)s)") % {"where": stored[row.key], "key": row.key},
+                    "already_imported",
+                )
             ]
         else:
             accepted.append(row)
