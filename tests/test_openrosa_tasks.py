@@ -20,7 +20,7 @@ from quality.actions import grant_accreditation
 from reports.kinds import KINDS
 from reports.models import Report, ReportStatus, ReviewFlag
 from tests.helpers import activity
-from tests.openrosa_helpers import device, instance, post
+from tests.openrosa_helpers import device, https, instance, post
 from tests.tasks_helpers import ACCREDITED_FROM, ON, accredited_team, bravo_hazard, running_task
 
 MANIFEST = "{http://openrosa.org/xforms/xformsManifest}"
@@ -109,6 +109,7 @@ def test_another_operators_tasks_never_appear_in_any_media_file(cast: Cast) -> N
     assert task_ids("clerk") == {str(ours.pk)}
     assert task_ids("outsider") == {str(theirs.pk)}
     assert task_ids("imo") == set()  # the authority issues tasks; it is tasked with none
+    assert https().get("/openrosa/forms/clearance_progress/media/tasks.csv").status_code == 401
 
 
 def test_a_form_of_a_kind_without_tasks_serves_no_task_file(cast: Cast) -> None:
@@ -183,3 +184,16 @@ def test_a_task_picked_on_the_map_and_another_from_the_list_is_refused(cast: Cas
     assert post(device("clerk"), xml).status_code == 201
     report = Report.objects.get(kind="clearance_progress")
     assert report.status == ReportStatus.DRAFT and "[tasks_differ]" in report.review_note
+
+
+def test_the_authority_naming_an_operators_task_files_it_for_that_operator_as_the_web_form_does(cast: Cast) -> None:
+    # The authority writes for every organisation (decision 0050): its device lists no task, but a report it
+    # sends on an operator's task is that operator's, as the web form would file it.
+    task = running_task(cast, bravo_hazard(cast), accredited_team(cast))
+
+    response = post(device("imo"), instance("clearance_progress", _work(), on=REPORT_DAY, task=task))
+
+    assert response.status_code == 201
+    report = Report.objects.get(kind="clearance_progress")
+    assert (report.status, report.organisation, report.task, report.created_by) == (
+        ReportStatus.SUBMITTED, cast.alpha, task, cast.imo)  # fmt: skip
