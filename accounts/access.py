@@ -637,6 +637,18 @@ def tasks_for(user: AnyUser) -> QuerySet[Task]:
     return _scoped(Task.objects.all(), user, "organisation_id")
 
 
+def tasks_to_report_on(user: AnyUser) -> QuerySet[Task]:
+    """Tasks the user's own organisations were issued and may report on now (a field form's pick list).
+
+    Only the organisations the user writes for: the authority, which sees every task, is tasked with none,
+    so no operator's task ever reaches another organisation's device (decision 0060).
+    """
+    from operations.workflow import REPORTABLE
+
+    orgs = [o for o, roles in scope_of(user).roles_by_org.items() if roles & WRITERS]
+    return tasks_for(user).filter(organisation_id__in=orgs, status__in=REPORTABLE)
+
+
 def access_task(user: AnyUser, pk: int | str, *, run: bool = False, issue: bool = False) -> Task:
     """A task if the user may see it (else 404); run=True to act on it as the operator, issue=True as the authority."""
     from operations.models import Task

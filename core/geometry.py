@@ -16,6 +16,7 @@ from typing import Any, cast
 from django.contrib.gis.gdal import CoordTransform, GDALException, SpatialReference
 from django.contrib.gis.geos import GEOSException, GEOSGeometry, MultiPolygon, Point, Polygon
 from django.contrib.gis.geos.libgeos import GEOM_PTR, GEOSFuncFactory
+from django.utils.translation import gettext as _
 
 from core.coordinates import parse_positions
 from core.errors import Problem
@@ -156,8 +157,15 @@ def _extent(geom: GEOSGeometry) -> tuple[float, float, float, float]:
 def _check_lonlat(geom: GEOSGeometry, field: str) -> list[Problem]:
     xmin, ymin, xmax, ymax = _extent(geom)
     if xmin < -180 or xmax > 180 or ymin < -90 or ymax > 90:
-        return [Problem(field, "coordinates must be longitude/latitude in EPSG:4326 (lon -180..180, lat -90..90)")]
+        message = _("coordinates must be longitude/latitude in EPSG:4326 (lon -180..180, lat -90..90)")
+        return [Problem(field, message, "not_lon_lat")]
     return []
+
+
+def _unreadable(field: str, exc: Exception) -> Problem:
+    # The reason is the reader's own words (GEOS, GDAL, core.coordinates), in English: it names what was read.
+    reason = str(exc).replace("\n", " ")
+    return Problem(field, _("not a readable geometry (%(reason)s)") % {"reason": reason}, "not_a_geometry")
 
 
 def parse_area(value: Any, field: str) -> tuple[ParsedArea | None, list[Problem]]:
@@ -168,17 +176,18 @@ def parse_area(value: Any, field: str) -> tuple[ParsedArea | None, list[Problem]
     is empty, not polygonal, outside lon/lat ranges or has nothing left after repair is rejected.
     """
     if value in (None, "", {}):
-        return None, [Problem(field, "a polygon is required")]
+        return None, [Problem(field, _("a polygon is required"), "required")]
     try:
         geom = _load(value)
     except (ValueError, GEOSException, GDALException, TypeError) as exc:
-        return None, [Problem(field, f"not a readable geometry ({exc})".replace("\n", " "))]
+        return None, [_unreadable(field, exc)]
     if geom.srid != WGS84:
         geom = to_srid(geom, WGS84)
     if geom.geom_type not in ("Polygon", "MultiPolygon"):
-        return None, [Problem(field, f"must be a Polygon or MultiPolygon, not a {geom.geom_type}")]
+        message = _("must be a Polygon or MultiPolygon, not a %(type)s") % {"type": geom.geom_type}
+        return None, [Problem(field, message, "wrong_geometry_type")]
     if geom.empty:
-        return None, [Problem(field, "the polygon is empty")]
+        return None, [Problem(field, _("the polygon is empty"), "empty_geometry")]
     problems = _check_lonlat(geom, field)
     if problems:
         return None, problems
@@ -187,7 +196,8 @@ def parse_area(value: Any, field: str) -> tuple[ParsedArea | None, list[Problem]
         reason = geom.valid_reason
         repaired = as_multipolygon(geom.make_valid())
         if repaired.empty or area_m2(repaired) < 0.01:
-            return None, [Problem(field, f"invalid polygon ({reason}) and nothing is left after repair")]
+            message = _("invalid polygon (%(reason)s) and nothing is left after repair") % {"reason": reason}
+            return None, [Problem(field, message, "nothing_left_after_repair")]
         note = f"repaired with MakeValid: {reason}; area after repair {area_m2(repaired):,.1f} m²"
         geom = repaired
     return ParsedArea(as_multipolygon(geom), note), []
@@ -196,12 +206,13 @@ def parse_area(value: Any, field: str) -> tuple[ParsedArea | None, list[Problem]
 def parse_point(value: Any, field: str, *, required: bool = True) -> tuple[Point | None, list[Problem]]:
     """Accept a GeoJSON or WKT point in EPSG:4326."""
     if value in (None, "", {}):
-        return None, ([Problem(field, "a point is required")] if required else [])
+        return None, ([Problem(field, _("a point is required"), "required")] if required else [])
     try:
         geom = _load(value)
     except (ValueError, GEOSException, GDALException, TypeError) as exc:
-        return None, [Problem(field, f"not a readable geometry ({exc})".replace("\n", " "))]
+        return None, [_unreadable(field, exc)]
     if geom.geom_type != "Point" or geom.empty:
-        return None, [Problem(field, f"must be a Point, not a {geom.geom_type}")]
+        message = _("must be a Point, not a %(type)s") % {"type": geom.geom_type}
+        return None, [Problem(field, message, "wrong_geometry_type")]
     problems = _check_lonlat(geom, field)
     return (None, problems) if problems else (geom, [])  # type: ignore[return-value]

@@ -21,6 +21,7 @@ from xml.etree.ElementTree import Element
 
 from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 from defusedxml.ElementTree import ParseError, fromstring
+from django.utils.translation import gettext as _
 
 from core.errors import Problem, ValidationFailed
 from field.forms import HEADER, kind_of
@@ -43,6 +44,9 @@ class Submission:
     payload: dict[str, Any]
     files: list[str] = field(default_factory=list)
     digest: str = ""
+    #: The task picked from the list (`report/task`) and the one picked on the map (`report/task_map`).
+    task: str = ""
+    task_map: str = ""
 
 
 def _name(el: Element) -> str:
@@ -145,19 +149,24 @@ def _files(header: Element | None) -> list[str]:
 def parse(xml: bytes) -> Submission:
     """Read a submission's XML; ValidationFailed (400) if it is not a Clearground form's instance."""
     if DTD.search(xml):
-        raise ValidationFailed([Problem("xml_submission_file", "holds a DTD or an entity, which no form writes")])
+        raise ValidationFailed(
+            [Problem("xml_submission_file", _("holds a DTD or an entity, which no form writes"), "dtd_forbidden")]
+        )
     try:
         root = fromstring(xml, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except (ParseError, DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden) as exc:
-        raise ValidationFailed([Problem("xml_submission_file", f"is not readable XML ({exc})")]) from None
+        message = _("is not readable XML (%(reason)s)") % {"reason": exc}
+        raise ValidationFailed([Problem("xml_submission_file", message, "not_xml")]) from None
     kind = kind_of(root.get("id", ""))
     if kind is None:
         form = root.get("id", "")[:100]
-        raise ValidationFailed([Problem("xml_submission_file", f"is not an instance of a Clearground form ({form!r})")])
+        message = _("is not an instance of a Clearground form (%(form)s)") % {"form": repr(form)}
+        raise ValidationFailed([Problem("xml_submission_file", message, "unknown_form")])
     meta = root.find("./{*}meta")
     instance_id = _text(meta.find("./{*}instanceID")) if meta is not None else ""
     if not INSTANCE_ID.match(instance_id):
-        raise ValidationFailed([Problem("meta.instanceID", "is required (the form's uuid:…), at most 100 characters")])
+        message = _("is required (the form's uuid:…), at most 100 characters")
+        raise ValidationFailed([Problem("meta.instanceID", message, "no_instance_id")])
     deprecated = _text(meta.find("./{*}deprecatedID")) if meta is not None else ""
     header = root.find(f"./{{*}}{HEADER}")
     return Submission(
@@ -169,4 +178,6 @@ def parse(xml: bytes) -> Submission:
         payload=_object(tuple(KINDS[kind].declaration.fields()), root),
         files=_files(header),
         digest=hashlib.sha256(xml).hexdigest(),
+        task=_text(header.find("./{*}task")) if header is not None else "",
+        task_map=_text(header.find("./{*}task_map")) if header is not None else "",
     )

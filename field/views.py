@@ -110,9 +110,9 @@ def manifest(request: HttpRequest, user: Any, kind: str) -> HttpResponse:
         return openrosa.message(_("No such form."), 404)
     files = [{
         "filename": name,
-        "hash": media.md5(media.hazards_csv(user)),
+        "hash": media.md5(media.FILES[name][0](user)),
         "downloadUrl": request.build_absolute_uri(reverse("openrosa-media", args=[kind, name])),
-    } for name in media.FILES]  # fmt: skip
+    } for name in media.files_for(kind)]  # fmt: skip
     return openrosa.xml(openrosa.manifest(files))
 
 
@@ -120,9 +120,10 @@ def manifest(request: HttpRequest, user: Any, kind: str) -> HttpResponse:
 @openrosa_door
 def media_file(request: HttpRequest, user: Any, kind: str, name: str) -> HttpResponse:
     """One media file of a form."""
-    if kind not in KINDS or name not in media.FILES:
+    if kind not in KINDS or name not in media.files_for(kind):
         return openrosa.message(_("No such file."), 404)
-    return openrosa.headers(HttpResponse(media.hazards_csv(user), content_type="text/csv; charset=utf-8"))
+    write, content_type = media.FILES[name]
+    return openrosa.headers(HttpResponse(write(user), content_type=content_type))
 
 
 def _parts(request: HttpRequest) -> tuple[bytes, dict[str, bytes]]:
@@ -130,12 +131,14 @@ def _parts(request: HttpRequest) -> tuple[bytes, dict[str, bytes]]:
     upload = request.FILES.get("xml_submission_file")
     if upload is not None:
         if upload.size is not None and upload.size > XML_MAX_BYTES:
-            raise TooLarge([Problem("xml_submission_file", _("is larger than a form's instance can be"))])
+            raise TooLarge([Problem("xml_submission_file", _("is larger than a form's instance can be"), "too_large")])
         xml = upload.read()
     elif "xml_submission_file" in request.POST:
         xml = request.POST["xml_submission_file"].encode("utf-8")
     else:
-        raise ValidationFailed([Problem("xml_submission_file", _("is required (a multipart part of that name)"))])
+        raise ValidationFailed(
+            [Problem("xml_submission_file", _("is required (a multipart part of that name)"), "required")]
+        )
     files: dict[str, bytes] = {}
     for key, uploads in request.FILES.lists():
         if key == "xml_submission_file":
@@ -153,8 +156,11 @@ def submission(request: HttpRequest, user: Any) -> HttpResponse:
         return openrosa.headers(HttpResponse(status=204), submission=True)
     length = int(request.META.get("CONTENT_LENGTH") or 0)
     if length > openrosa.max_bytes() + 64 * 1024:  # the multipart boundaries and headers beside the parts
-        raise TooLarge([Problem("body", _("is larger than X-OpenRosa-Accept-Content-Length"))])
+        raise TooLarge([Problem("body", _("is larger than X-OpenRosa-Accept-Content-Length"), "too_large")])
     xml, files = _parts(request)
-    outcome = intake.receive(user, parse(xml), files)
+    # Collect sends a submission larger than X-OpenRosa-Accept-Content-Length in several POSTs of the same
+    # instance, each but the last marked `*isIncomplete*=yes` (a form field, not a file).
+    incomplete = request.POST.get("*isIncomplete*", "").lower() == "yes"
+    outcome = intake.receive(user, parse(xml), files, incomplete=incomplete)
     nature = "submit_success" if outcome.status < 300 else "submit_error"
     return openrosa.message(outcome.message, outcome.status, nature=nature)

@@ -20,6 +20,7 @@ from django.contrib.gis.geos import GEOSGeometry, MultiPolygon
 from django.db import connection
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
 from core.errors import Problem, ValidationFailed
 from core.geometry import ParsedArea, area_m2, as_multipolygon, local_srid, to_srid, to_wgs84_polygonal
@@ -137,15 +138,19 @@ def _check_classification(
             problems.append(
                 Problem(
                     field,
-                    "an SHA becomes a CHA only on direct evidence; add direct evidence or give an override reason",
+                    _("an SHA becomes a CHA only on direct evidence; add direct evidence or give an override reason"),
+                    "evidence_required",
                 )
             )
     elif old_class == Classification.CHA and not changes.evidence:
         problems.append(
             Problem(
                 field,
-                "a CHA becomes an SHA only on evidence recorded in this report; "
-                "add the evidence that justifies it or give an override reason",
+                _(
+                    "a CHA becomes an SHA only on evidence recorded in this report; "
+                    "add the evidence that justifies it or give an override reason"
+                ),
+                "evidence_required",
             )
         )
 
@@ -180,8 +185,12 @@ class _Geometry:
             problems.append(
                 Problem(
                     product.field + ".geometry",
-                    f"{outside.area:,.0f} m² of this {product.kind} area lie outside the hazard "
-                    f"(more than the {tol:g} m boundary tolerance)",
+                    _(
+                        "%(area)s m² of this %(kind)s area lie outside the hazard "
+                        "(more than the %(tolerance)s m boundary tolerance)"
+                    )
+                    % {"area": f"{outside.area:,.0f}", "kind": product.kind, "tolerance": f"{tol:g}"},
+                    "outside_hazard",
                 )
             )
             return None
@@ -192,7 +201,11 @@ class _Geometry:
             allowed = max(1.0, tol * clipped.length / 2)
             if overlap.area > allowed:
                 problems.append(
-                    Problem(product.field + ".geometry", f"overlaps land already released by {overlap.area:,.0f} m²")
+                    Problem(
+                        product.field + ".geometry",
+                        _("overlaps land already released by %(area)s m²") % {"area": f"{overlap.area:,.0f}"},
+                        "already_released",
+                    )
                 )
                 return None
             if overlap.area > 0.01:
@@ -201,7 +214,9 @@ class _Geometry:
         clipped = as_multipolygon(clipped)
         area = float(clipped.area)
         if area <= 0.01:
-            problems.append(Problem(product.field + ".geometry", "nothing of this area is left to release"))
+            problems.append(
+                Problem(product.field + ".geometry", _("nothing of this area is left to release"), "nothing_to_release")
+            )
             return None
         self.released = clipped if self.released is None else self.released.union(clipped)
         return to_wgs84_polygonal(clipped), area, note
@@ -211,7 +226,7 @@ def _new_hazard(
     report: Report, changes: Changes, problems: list[Problem], existing: HazardousArea | None
 ) -> HazardousArea | None:
     if changes.geom is None:
-        problems.append(Problem("payload.hazard.geometry", "a new hazard needs a polygon"))
+        problems.append(Problem("payload.hazard.geometry", _("a new hazard needs a polygon"), "required"))
         return None
     geom = changes.geom.geom
     srid = local_srid(geom)
@@ -260,12 +275,17 @@ def _resolve_overlaps(hazard: HazardousArea, overlap: str, problems: list[Proble
         return []
     words = "; ".join(o.words() for o in found)
     if overlap not in (OverlapResolution.LINK, OverlapResolution.CLIP):
-        problems.append(Problem("overlap", f"{words}: merge it into {found[0].code}, link or clip it"))
+        message = _("%(overlaps)s: merge it into %(code)s, link or clip it") % {
+            "overlaps": words,
+            "code": found[0].code,
+        }
+        problems.append(Problem("overlap", message, "overlaps_hazard"))
         return []
     if overlap == OverlapResolution.CLIP:
         rest = overlap_rules.clip(hazard.geom, found)
         if rest.empty or area_m2(rest, hazard.utm_srid) <= 0.01:
-            problems.append(Problem("overlap", f"{words}: nothing of the new hazard is left after clipping"))
+            message = _("%(overlaps)s: nothing of the new hazard is left after clipping") % {"overlaps": words}
+            problems.append(Problem("overlap", message, "nothing_left_after_clipping"))
             return []
         _set_polygon(hazard, rest)
     return found
@@ -287,7 +307,13 @@ def _reshape(
     the original area, as new evidence of contamination does.
     """
     if changes.geom is None:
-        problems.append(Problem("payload.hazard.geometry", f"'{reconcile}' needs a polygon in the report"))
+        problems.append(
+            Problem(
+                "payload.hazard.geometry",
+                _("'%(reconcile)s' needs a polygon in the report") % {"reconcile": reconcile},
+                "required",
+            )
+        )
         return None
     srid = hazard.utm_srid
     old_local = to_srid(hazard.geom, srid)
@@ -305,8 +331,12 @@ def _reshape(
                 problems.append(
                     Problem(
                         "payload.hazard.geometry",
-                        f"the new polygon leaves out {left_out.area:,.0f} m² of the hazard; only a survey "
-                        "(NTS or TS) releases land by redrawing it",
+                        _(
+                            "the new polygon leaves out %(area)s m² of the hazard; only a survey "
+                            "(NTS or TS) releases land by redrawing it"
+                        )
+                        % {"area": f"{left_out.area:,.0f}"},
+                        "shrinks_hazard",
                     )
                 )
                 return None
@@ -395,13 +425,15 @@ def _plan_hazard(
     else:
         hazard = copy.copy(report.hazard)
     if changes.finds and not changes.activity:
-        problems.append(Problem("payload.activity", "finds need the activity during which they were found"))
+        problems.append(
+            Problem("payload.activity", _("finds need the activity during which they were found"), "activity_required")
+        )
     if hazard is None:
         if changes.activity and changes.activity["kind"] == ActivityKind.EOD_SPOT:
             if problems:
                 raise ValidationFailed(problems)
             return Plan(report, changes)  # an EOD task outside any hazard
-        raise ValidationFailed(problems or [Problem("hazard", "this report needs a hazard")])
+        raise ValidationFailed(problems or [Problem("hazard", _("this report needs a hazard"), "hazard_required")])
 
     plan = Plan(
         report,
@@ -450,7 +482,12 @@ def _plan_hazard(
             expected = PRODUCT_ACTIVITY[product.kind]
             if not changes.activity or changes.activity["kind"] not in expected:
                 problems.append(
-                    Problem(product.field, f"{product.kind} land must come from a {' or '.join(expected)} activity")
+                    Problem(
+                        product.field,
+                        _("%(kind)s land must come from a %(activities)s activity")
+                        % {"kind": product.kind, "activities": " or ".join(expected)},
+                        "wrong_activity",
+                    )
                 )
                 continue
             fitted = geometry.fit(product, problems)
@@ -459,7 +496,9 @@ def _plan_hazard(
         if changes.cancel_remaining:
             rest = as_multipolygon(geometry.remaining())
             if rest.empty or rest.area <= 0.01:
-                problems.append(Problem("payload.cancel_remaining", "nothing remains to cancel"))
+                problems.append(
+                    Problem("payload.cancel_remaining", _("nothing remains to cancel"), "nothing_to_release")
+                )
             else:
                 remaining = ProductChange(
                     ProductKind.CANCELLED,
@@ -557,8 +596,9 @@ def _apply_status(hazard: HazardousArea, report: Report, changes: Changes, probl
             problems.append(
                 Problem(
                     "payload",
-                    f"{hazard.remaining_area_m2:,.0f} m² of this hazard are not yet released; "
-                    f"a {report.kind} report cannot close it",
+                    _("%(area)s m² of this hazard are not yet released; a %(kind)s report cannot close it")
+                    % {"area": f"{hazard.remaining_area_m2:,.0f}", "kind": report.kind},
+                    "not_yet_released",
                 )
             )
             return
@@ -571,8 +611,11 @@ def _apply_status(hazard: HazardousArea, report: Report, changes: Changes, probl
             problems.append(
                 Problem(
                     "hazard",
-                    "the hazard is closed; record newly found contamination as a new hazard "
-                    "(an NTS report without a hazard)",
+                    _(
+                        "the hazard is closed; record newly found contamination as a new hazard "
+                        "(an NTS report without a hazard)"
+                    ),
+                    "hazard_closed",
                 )
             )
         return
@@ -629,7 +672,12 @@ def _check_parcel(
     outside = local if released is None else local.difference(released)
     if not outside.empty and (released is None or not released.buffer(tol).contains(local)):
         problems.append(
-            Problem(field, f"{outside.area:,.0f} m² of the parcel are not released land of hazard {hazard.code}")
+            Problem(
+                field,
+                _("%(area)s m² of the parcel are not released land of hazard %(code)s")
+                % {"area": f"{outside.area:,.0f}", "code": hazard.code},
+                "outside_released_land",
+            )
         )
         return None
     earlier = [h.parcel for h in hazard.handovers.exclude(parcel=None)]
@@ -637,7 +685,13 @@ def _check_parcel(
         assert handed is not None
         overlap = local.intersection(to_srid(handed, geometry.srid))
         if overlap.area > max(1.0, tol * local.length / 2):
-            problems.append(Problem(field, f"{overlap.area:,.0f} m² of the parcel were handed over before"))
+            problems.append(
+                Problem(
+                    field,
+                    _("%(area)s m² of the parcel were handed over before") % {"area": f"{overlap.area:,.0f}"},
+                    "already_handed_over",
+                )
+            )
             return None
     inspection = (
         QcInspection.objects.filter(activity__hazard=hazard, sample__intersects=parcel.geom)
@@ -645,14 +699,19 @@ def _check_parcel(
         .first()
     )
     if inspection is None:
-        problems.append(Problem(field, "no QC inspection has sampled this parcel; it is handed over after one passes"))
+        problems.append(
+            Problem(
+                field, _("no QC inspection has sampled this parcel; it is handed over after one passes"), "qc_required"
+            )
+        )
         return None
     if inspection.result != QcResult.PASS:
         problems.append(
             Problem(
                 field,
-                f"the latest QC inspection of this parcel ({inspection.inspected_on}) failed; "
-                "it is handed over after one passes",
+                _("the latest QC inspection of this parcel (%(on)s) failed; it is handed over after one passes")
+                % {"on": inspection.inspected_on},
+                "qc_failed",
             )
         )
         return None
@@ -799,8 +858,12 @@ def _check_minefield(hazard: HazardousArea, changes: Changes, creating: bool, pr
         problems.append(
             Problem(
                 "hazard",
-                f"{hazard.code} already holds a minefield record ({record.document_reference or record.laying_party});"
-                " correct that record's report, or register this minefield as a hazard of its own",
+                _(
+                    "%(code)s already holds a minefield record (%(record)s); correct that record's report, "
+                    "or register this minefield as a hazard of its own"
+                )
+                % {"code": hazard.code, "record": record.document_reference or record.laying_party},
+                "record_exists",
             )
         )
     if changes.minefield is not None and not creating:
@@ -809,7 +872,12 @@ def _check_minefield(hazard: HazardousArea, changes: Changes, creating: bool, pr
         changes.hazard_fields["devices_confirmed"] = sorted({*hazard.devices_confirmed, *laid})
     if (changes.minefield_inspection or changes.minefield_transfer) and record is None:
         problems.append(
-            Problem("hazard", f"{hazard.code or 'this hazard'} holds no minefield record; attach the record first")
+            Problem(
+                "hazard",
+                _("%(code)s holds no minefield record; attach the record first")
+                % {"code": hazard.code or _("this hazard")},
+                "record_required",
+            )
         )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from core.errors import Problem
 from operations.models import Task
@@ -39,22 +40,30 @@ def task_problems(report: Any, rule: str, activity_kind: str | None) -> list[Pro
     task: Task | None = report.task
     if task is None:
         if rule and tasking_required() and needs_task(rule, has_hazard=report.hazard_id is not None):
-            return [Problem("task", "a report of work names the task it was done under; this one names none")]
+            message = _("a report of work names the task it was done under; this one names none")
+            return [Problem("task", message, "task_required")]
         return []
     if not rule:
-        return [Problem("task", f"a {report.kind} report is not work on a task; leave the task empty")]
+        message = _("a %(kind)s report is not work on a task; leave the task empty") % {"kind": report.kind}
+        return [Problem("task", message, "task_not_allowed")]
     problems = []
     if task.organisation_id != report.organisation_id:
-        problems.append(Problem("task", f"task {task.pk} was issued to another organisation"))
+        message = _("task %(task)s was issued to another organisation") % {"task": task.pk}
+        problems.append(Problem("task", message, "task_of_another_organisation"))
     if task.status not in REPORTABLE:
-        problems.append(Problem("task", f"task {task.pk} is {task.status}; reports are made on an accepted task "
-                                        "until it is completed"))  # fmt: skip
+        message = _("task %(task)s is %(status)s; reports are made on an accepted task until it is completed")
+        problems.append(Problem("task", message % {"task": task.pk, "status": task.status}, "task_not_open"))
     if task.hazard_id is not None and report.hazard_id != task.hazard_id:
-        problems.append(Problem("hazard", f"task {task.pk} is on hazard {task.hazard_id}; report on that hazard"))
+        message = _("task %(task)s is on hazard %(hazard)s; report on that hazard")
+        problems.append(
+            Problem("hazard", message % {"task": task.pk, "hazard": task.hazard_id}, "task_on_another_hazard")
+        )
     if activity_kind and activity_kind != task.activity_kind:
-        problems.append(Problem("task", f"task {task.pk} is {task.activity_kind}, not {activity_kind}"))
+        message = _("task %(task)s is %(task_activity)s, not %(activity)s")
+        words = {"task": task.pk, "task_activity": task.activity_kind, "activity": activity_kind}
+        problems.append(Problem("task", message % words, "task_of_another_activity"))
     if not problems and activity_kind:
         refusal = accreditation_refusal(task.organisation, task.activity_kind, report.date_of_information, task.team)
         if refusal:
-            problems.append(Problem("task", refusal))
+            problems.append(Problem("task", refusal, "not_accredited"))
     return problems

@@ -14,6 +14,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts import audit
 from accounts.access import AnyUser, signed_in
@@ -47,13 +48,15 @@ def _transition(report: Report, to: str, *, by: AnyUser, at: dt.datetime, reason
 def _check_header(kind: str, payload: Any, date_of_information: Any) -> list[Problem]:
     problems = []
     if kind not in KINDS:
-        problems.append(Problem("kind", f"'{kind}' is not a report kind ({', '.join(KINDS)})"))
+        message = _("'%(kind)s' is not a report kind (%(kinds)s)") % {"kind": kind, "kinds": ", ".join(KINDS)}
+        problems.append(Problem("kind", message, "not_a_choice"))
     if not isinstance(date_of_information, dt.date):
-        problems.append(Problem("date_of_information", "is required (a date, YYYY-MM-DD)"))
+        problems.append(Problem("date_of_information", _("is required (a date, YYYY-MM-DD)"), "required"))
     elif date_of_information > dt.date.today():
-        problems.append(Problem("date_of_information", f"{date_of_information} is in the future"))
+        message = _("%(date)s is in the future") % {"date": date_of_information}
+        problems.append(Problem("date_of_information", message, "in_the_future"))
     if not isinstance(payload, dict):
-        problems.append(Problem("payload", "must be a JSON object"))
+        problems.append(Problem("payload", _("must be a JSON object"), "not_an_object"))
     return problems
 
 
@@ -64,11 +67,13 @@ def parse_report(report: Report) -> Changes:
         raise ValidationFailed(problems)
     spec = KINDS[report.kind]
     if spec.hazard == "required" and report.hazard_id is None:
-        problems.append(Problem("hazard", f"a {report.get_kind_display().lower()} must name its hazard"))
+        message = _("a %(kind)s must name its hazard") % {"kind": report.get_kind_display().lower()}
+        problems.append(Problem("hazard", message, "hazard_required"))
     if spec.hazard == "new" and report.hazard_id is not None:
-        problems.append(
-            Problem("hazard", f"a {report.get_kind_display().lower()} creates a new hazard; leave the hazard empty")
-        )
+        message = _("a %(kind)s creates a new hazard; leave the hazard empty") % {
+            "kind": report.get_kind_display().lower()
+        }
+        problems.append(Problem("hazard", message, "hazard_not_allowed"))
     changes, payload_problems = spec.read(
         report.payload, on=report.date_of_information, has_hazard=report.hazard_id is not None
     )
@@ -287,6 +292,17 @@ def _submit(report: Report, *, acting_user: AnyUser, at: dt.datetime | None) -> 
     audit.record(acting_user, "report.submit", report, new={"status": report.status})
 
 
+def flag_for_review(report: Report, *, acting_user: AnyUser, flag: str, note: str) -> Report:
+    """Flag a field report for its reviewer with a note (decision 0060: a split submission refused once whole)."""
+    with transaction.atomic():
+        report = Report.objects.select_for_update(of=("self",)).get(pk=report.pk)
+        old = {"review_flag": report.review_flag, "review_note": report.review_note}
+        report.review_flag, report.review_note = flag, note
+        report.save(update_fields=["review_flag", "review_note"])
+        audit.record(acting_user, "report.flag", report, old=old, new={"review_flag": flag, "review_note": note})
+    return report
+
+
 def validate_report(
     report: Report, *, acting_user: AnyUser, at: dt.datetime | None = None, expected_version: int | None = None
 ) -> Report:
@@ -313,7 +329,7 @@ def return_report(
 ) -> Report:
     """Send a report back to its organisation for correction, with the reason."""
     if not reason.strip():
-        raise ValidationFailed([Problem("reason", "say what needs correcting")])
+        raise ValidationFailed([Problem("reason", _("say what needs correcting"), "required")])
     with transaction.atomic():
         report = Report.objects.select_for_update().get(pk=report.pk)
         _check_version(report, expected_version)
@@ -366,10 +382,13 @@ def approve_report(
     """
     at = _now(at)
     if overlap and overlap not in OverlapResolution.values:
-        raise ValidationFailed([Problem("overlap", f"must be one of {', '.join(OverlapResolution.values)}")])
+        message = _("must be one of %(allowed)s") % {"allowed": ", ".join(OverlapResolution.values)}
+        raise ValidationFailed([Problem("overlap", message, "not_a_choice")])
     if overlap == OverlapResolution.MERGE:
         if hazard is None:
-            raise ValidationFailed([Problem("hazard", "merge needs the registered hazard to merge into")])
+            raise ValidationFailed(
+                [Problem("hazard", _("merge needs the registered hazard to merge into"), "hazard_required")]
+            )
         reconcile = Reconcile.COMBINE
     with transaction.atomic():
         report = Report.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=report.pk)
@@ -384,11 +403,13 @@ def approve_report(
         reconcile = reconcile or default_reconcile(report)
         choices = reconcile_choices(report) or Reconcile.values
         if reconcile not in choices:
-            raise ValidationFailed([Problem("reconcile", f"must be one of {', '.join(choices)}")])
+            message = _("must be one of %(allowed)s") % {"allowed": ", ".join(choices)}
+            raise ValidationFailed([Problem("reconcile", message, "not_a_choice")])
         if reconcile == Reconcile.NEW:
             report.hazard = None
         elif report.hazard_id is None and KINDS[report.kind].hazard != "optional":
-            raise ValidationFailed([Problem("hazard", f"'{reconcile}' needs the hazard to reconcile with")])
+            message = _("'%(reconcile)s' needs the hazard to reconcile with") % {"reconcile": reconcile}
+            raise ValidationFailed([Problem("hazard", message, "hazard_required")])
         if report.hazard_id is not None:
             # Serialises approvals on one hazard: the second waits and then sees the first's result.
             report.hazard = HazardousArea.objects.select_for_update().get(pk=report.hazard_id)
@@ -439,8 +460,9 @@ def _rate(report: Report, reliability: str, *, acting_user: Any, at: dt.datetime
             [
                 Problem(
                     "reliability",
-                    f"the approver rates this {KINDS[report.kind].english_label}'s reliability: "
-                    f"one of {', '.join(Reliability.values)}",
+                    _("the approver rates this %(kind)s's reliability: one of %(allowed)s")
+                    % {"kind": KINDS[report.kind].label, "allowed": ", ".join(Reliability.values)},
+                    "required",
                 )
             ]
         )
@@ -505,7 +527,7 @@ def unapprove_report(
 ) -> Report:
     """Take back an approval: the hazard is rebuilt without the report, which returns to the queue."""
     if not reason.strip():
-        raise ValidationFailed([Problem("reason", "say why the approval is taken back")])
+        raise ValidationFailed([Problem("reason", _("say why the approval is taken back"), "required")])
     at = _now(at)
     with transaction.atomic():
         report = Report.objects.select_for_update(of=("self",)).select_related("organisation").get(pk=report.pk)

@@ -98,6 +98,8 @@ def instance(
     instance_id: str | None = None,
     on: dt.date = dt.date(2024, 1, 15),
     hazard: Any = None,
+    task: Any = None,
+    task_map: Any = None,
     sketch: str = "",
     photos: tuple[str, ...] = (),
     deprecated_id: str = "",
@@ -107,6 +109,10 @@ def instance(
     root = Element("data", {"id": form_id(kind), "version": "1"})
     header = SubElement(root, "report")
     SubElement(header, "date_of_information").text = on.isoformat()
+    if task_map is not None:
+        SubElement(header, "task_map").text = str(getattr(task_map, "pk", task_map))
+    if task is not None:
+        SubElement(header, "task").text = str(getattr(task, "pk", task))
     if hazard is not None:
         SubElement(header, "hazard").text = str(getattr(hazard, "pk", hazard))
     SubElement(header, "sketch_map").text = sketch

@@ -18,7 +18,7 @@ import pytest
 from django.test import Client
 
 from clearground.test import DAY0, square
-from field.forms import form_id, xform
+from field.forms import forget_forms, form_id
 from reports.actions import approve_report
 from reports.kinds import KINDS
 from reports.models import Report, ReportAttachment, ReportStatus, ReviewFlag
@@ -391,7 +391,7 @@ def test_a_submission_reads_back_as_the_payload_the_api_takes(cast, kind):
 
 @pytest.mark.usefixtures("compiled")
 def test_the_device_reads_the_form_and_the_answers_in_its_language(cast):
-    xform.cache_clear()  # forms converted before the catalogues were compiled would be English
+    forget_forms()  # forms converted before the catalogues were compiled would be English
     clerk = device("clerk")
 
     form = clerk.get("/openrosa/forms/nts.xml").content.decode()
@@ -404,3 +404,61 @@ def test_the_device_reads_the_form_and_the_answers_in_its_language(cast):
     assert "<value>Схематична карта</value>" in form and "<value>Croquis</value>" in form
     assert _message(answer).startswith("Отримано: звіт №")
     assert Report.objects.get().review_note == ""  # what is stored stays in one language
+
+
+# Split submissions (decision 0060) -------------------------------------------------------------------
+
+
+def test_a_split_submission_is_submitted_only_when_its_last_part_arrives(cast):
+    xml = instance("nts", cast.nts_payload(square(100)), photos=("1.jpg", "2.jpg", "3.png"))
+    clerk = device("clerk")
+
+    first = post(clerk, xml, {"1.jpg": JPEG}, incomplete=True)
+    report = Report.objects.get()
+    assert (first.status_code, report.status, report.review_flag) == (201, ReportStatus.DRAFT, "")
+    assert "more parts" in _message(first)
+    assert not report.transitions.filter(to_status=ReportStatus.SUBMITTED).exists()  # in no reviewer's queue yet
+
+    second = post(clerk, xml, {"2.jpg": JPEG + b"2"}, incomplete=True)
+    assert (second.status_code, Report.objects.get().status) == (201, ReportStatus.DRAFT)
+
+    last = post(clerk, xml, {"3.png": PNG})
+    report = Report.objects.get()
+    assert last.status_code == 201 and "submitted for approval" in _message(last)
+    assert report.status == ReportStatus.SUBMITTED
+    assert report.attachments.count() == 3
+
+
+def test_a_retry_of_any_part_of_a_split_submission_creates_nothing_twice(cast):
+    xml = instance("nts", cast.nts_payload(square(100)), photos=("1.jpg", "2.png"))
+    clerk = device("clerk")
+
+    answers = [
+        post(clerk, xml, {"1.jpg": JPEG}, incomplete=True),
+        post(clerk, xml, {"1.jpg": JPEG}, incomplete=True),  # the answer to the first part was lost
+        post(clerk, xml, {"2.png": PNG}),
+        post(clerk, xml, {"2.png": PNG}),  # the answer to the last part was lost
+        post(clerk, xml, {"1.jpg": JPEG}, incomplete=True),  # a late duplicate of the first
+    ]
+
+    assert [a.status_code for a in answers] == [201, 202, 201, 202, 202]
+    report = Report.objects.get()
+    assert report.status == ReportStatus.SUBMITTED
+    assert report.transitions.filter(to_status=ReportStatus.SUBMITTED).count() == 1
+    assert sorted(report.attachments.values_list("name", flat=True)) == ["1.jpg", "2.png"]
+
+
+def test_a_split_submission_its_kind_refuses_is_kept_as_a_draft_when_whole(cast):
+    payload = cast.nts_payload(square(100))
+    payload["hazard"]["beneficiaries"] = -5
+    xml = instance("nts", payload, photos=("1.jpg", "2.png"))
+    clerk = device("clerk")
+
+    post(clerk, xml, {"1.jpg": JPEG}, incomplete=True)
+    last = post(clerk, xml, {"2.png": PNG})
+
+    assert last.status_code == 201 and "kept as a draft: 1 problem" in _message(last)
+    report = Report.objects.get()
+    assert (report.status, report.review_flag) == (ReportStatus.DRAFT, ReviewFlag.PROBLEMS)
+    assert "hazard.beneficiaries [" in report.review_note
+    assert report.attachments.count() == 2

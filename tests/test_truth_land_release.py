@@ -393,7 +393,7 @@ def test_a_parcel_handover_through_the_api_says_why_it_is_refused(cast: Cast) ->
     }
     response = client.post("/api/v1/reports/", body, format="json")
     assert response.status_code == 400
-    refused = {"field": "payload.parcel", "code": "invalid",
+    refused = {"field": "payload.parcel", "code": "qc_required",
                "message": "no QC inspection has sampled this parcel; it is handed over after one passes"}  # fmt: skip
     assert refused in response.json()["errors"]
     assert not Report.objects.filter(kind="handover").exists()

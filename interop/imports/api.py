@@ -15,6 +15,7 @@ from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, viewsets
@@ -122,12 +123,18 @@ def _writable_organisation(user: AnyUser, code: str, problems: list[Problem]) ->
     if code:
         chosen = [o for o in orgs if o.code == code]
         if not chosen:
-            problems.append(Problem("organisation", f"'{code}' is not an organisation you may import for"))
+            problems.append(
+                Problem(
+                    "organisation",
+                    _("'%(code)s' is not an organisation you may import for") % {"code": code},
+                    "unknown_organisation",
+                )
+            )
             return None
         return chosen[0]
     own = [o for o in orgs if o.pk in access.scope_of(user).roles_by_org]
     if len(own) != 1:
-        problems.append(Problem("organisation", "say which organisation (its code) this import is for"))
+        problems.append(Problem("organisation", _("say which organisation (its code) this import is for"), "required"))
         return None
     return own[0]
 
@@ -151,10 +158,16 @@ def _mapping(data: Any, problems: list[Problem]) -> dict[str, Any] | None:
         try:
             raw = json.loads(raw)
         except json.JSONDecodeError as exc:
-            problems.append(Problem("mapping", f"is not JSON: {exc.msg} at character {exc.pos}"))
+            problems.append(
+                Problem(
+                    "mapping",
+                    _("is not JSON: %(reason)s at character %(position)s") % {"reason": exc.msg, "position": exc.pos},
+                    "not_json",
+                )
+            )
             return None
     if not isinstance(raw, dict):
-        problems.append(Problem("mapping", "must be a JSON object"))
+        problems.append(Problem("mapping", _("must be a JSON object"), "not_an_object"))
         return None
     problems += mapping_mod.check(raw)
     return raw
@@ -216,20 +229,32 @@ class ImportViewSet(viewsets.GenericViewSet[Import]):
         """Upload a file to import (multipart): stored, its format, layer, CRS and columns read; not yet entered."""
         data: Any = request.data
         if not hasattr(data, "get"):
-            raise ValidationFailed([Problem("body", "must be a form (multipart) with the file and its fields")])
+            raise ValidationFailed(
+                [Problem("body", _("must be a form (multipart) with the file and its fields"), "not_multipart")]
+            )
         problems: list[Problem] = []
         upload = request.FILES.get("file")
         if upload is None:
-            problems.append(Problem("file", "attach the file to import (multipart field 'file')"))
+            problems.append(Problem("file", _("attach the file to import (multipart field 'file')"), "required"))
         kind = _text(data, "kind")
         if kind not in TARGETS:
-            problems.append(Problem("kind", f"'{kind}' is not an import kind ({', '.join(TARGETS)})"))
+            problems.append(
+                Problem(
+                    "kind",
+                    _("'%(kind)s' is not an import kind (%(kinds)s)") % {"kind": kind, "kinds": ", ".join(TARGETS)},
+                    "not_a_choice",
+                )
+            )
         organisation = _writable_organisation(request.user, _text(data, "organisation"), problems)
         profile = None
         if name := _text(data, "profile"):
             profile = ImportProfile.objects.filter(name=name).first()
             if profile is None:
-                problems.append(Problem("profile", f"there is no import profile named '{name}'"))
+                problems.append(
+                    Problem(
+                        "profile", _("there is no import profile named '%(name)s'") % {"name": name}, "unknown_profile"
+                    )
+                )
         mapping = _mapping(data, problems)
         if problems:
             raise ValidationFailed(problems)
@@ -254,7 +279,13 @@ class ImportViewSet(viewsets.GenericViewSet[Import]):
         if request.method == "POST" and hasattr(request.data, "get") and "rows" in request.data:
             raw = str(request.data.get("rows"))
         if not raw.isdigit() or not 0 < int(raw) <= 1000:
-            raise ValidationFailed([Problem("rows", f"'{raw}' is not a number of rows from 1 to 1000")])
+            raise ValidationFailed(
+                [
+                    Problem(
+                        "rows", _("'%(value)s' is not a number of rows from 1 to 1000") % {"value": raw}, "out_of_range"
+                    )
+                ]
+            )
         if request.method == "GET":
             return Response(service.preview_import(import_, rows=int(raw)))
         job = enqueue(PREVIEW_KIND, {"import_id": import_.pk, "rows": int(raw)}, acting_user=request.user)
@@ -269,7 +300,7 @@ class ImportViewSet(viewsets.GenericViewSet[Import]):
         if isinstance(approve, str) and approve.lower() in {"true", "false", "1", "0", "yes", "no"}:
             approve = approve.lower() in {"true", "1", "yes"}  # a form post
         if not isinstance(approve, bool):
-            raise ValidationFailed([Problem("approve", "must be true or false", "not_a_boolean")])
+            raise ValidationFailed([Problem("approve", _("must be true or false"), "not_a_boolean")])
         import_ = access.access_import(request.user, pk, write=True, approve=approve)
         job = service.queue_run(import_, acting_user=_user(request), approve=approve)
         return _queued(job, import_)
@@ -334,11 +365,22 @@ class ImportProfileViewSet(mixins.ListModelMixin, viewsets.GenericViewSet[Import
 
 def _profile_data(raw: Any) -> dict[str, Any]:
     if not hasattr(raw, "get"):
-        raise ValidationFailed([Problem("body", "must be a JSON object with name, kind, description, mapping")])
+        raise ValidationFailed(
+            [Problem("body", _("must be a JSON object with name, kind, description, mapping"), "not_an_object")]
+        )
     data = {k: raw[k] for k in ("name", "kind", "description", "mapping") if k in raw}
     if isinstance(data.get("mapping"), str):  # a form post sends JSON as text
         try:
             data["mapping"] = json.loads(data["mapping"])
         except json.JSONDecodeError as exc:
-            raise ValidationFailed([Problem("mapping", f"is not JSON: {exc.msg} at character {exc.pos}")]) from None
+            raise ValidationFailed(
+                [
+                    Problem(
+                        "mapping",
+                        _("is not JSON: %(reason)s at character %(position)s")
+                        % {"reason": exc.msg, "position": exc.pos},
+                        "not_json",
+                    )
+                ]
+            ) from None
     return data

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.contrib.gis.gdal import CoordTransform, GDALException, SpatialReference
 from django.contrib.gis.gdal.error import SRSException
 from django.contrib.gis.gdal.libgdal import lgdal
+from django.utils.translation import gettext as _
 
 from core.errors import Problem, ValidationFailed
 
@@ -57,12 +58,22 @@ def parse_override(text: str, field: str = "crs") -> Crs:
     """A user's --crs (EPSG:n); a ValidationFailed naming the field if it is not a known EPSG code."""
     m = _EPSG.match(text or "")
     if not m:
-        raise ValidationFailed([Problem(field, f"'{text}' is not a CRS of the form EPSG:<code> (e.g. EPSG:28992)")])
+        raise ValidationFailed(
+            [
+                Problem(
+                    field,
+                    _("'%(text)s' is not a CRS of the form EPSG:<code> (e.g. EPSG:28992)") % {"text": text},
+                    "not_a_crs",
+                )
+            ]
+        )
     code = int(m.group(1))
     try:
         SpatialReference(code)
     except (GDALException, SRSException):
-        raise ValidationFailed([Problem(field, f"EPSG:{code} is not a CRS known to PROJ")]) from None
+        raise ValidationFailed(
+            [Problem(field, _("EPSG:%(code)s is not a CRS known to PROJ") % {"code": code}, "unknown_crs")]
+        ) from None
     return Crs(code, "", "given by the user")
 
 

@@ -232,13 +232,24 @@ def evaluate(source: Source, *, target: Target, mapping: dict[str, Any], crs: Cr
                         REPAIRED,
                         mapped.payload,
                         [],
-                        [Problem(id_column, f"another part of {key} (row {first}): entered as one area with it")],
+                        [
+                            Problem(
+                                id_column,
+                                _("another part of %(key)s (row %(row)s): entered as one area with it")
+                                % {"key": key, "row": first},
+                                "merged_part",
+                            )
+                        ],
                     )
                 )
             else:
-                results.append(RowResult(number, REJECTED, mapped.payload, [Problem(
-                    id_column, f"the ID {key} is also row {first}'s, with a different geometry or attributes "
-                               "(a profile with merge_parts unites the parts of one area)")]))  # fmt: skip
+                message = _(
+                    "the ID %(key)s is also row %(row)s's, with a different geometry or attributes "
+                    "(a profile with merge_parts unites the parts of one area)"
+                ) % {"key": key, "row": first}
+                results.append(
+                    RowResult(number, REJECTED, mapped.payload, [Problem(id_column, message, "duplicate_id")])
+                )
             continue
         seen[key] = i
         row = Row(number, key, mapped.payload, attributes, repairs)
@@ -267,7 +278,13 @@ def evaluate(source: Source, *, target: Target, mapping: dict[str, Any], crs: Cr
     for result, row, _geom, _merged in candidates:
         if row.key in stored:
             result.status = DUPLICATE
-            result.problems = [Problem(id_column or "row", f"already imported ({stored[row.key]}, key {row.key})")]
+            result.problems = [
+                Problem(
+                    id_column or "row",
+                    _("already imported (%(where)s, key %(key)s)") % {"where": stored[row.key], "key": row.key},
+                    "already_imported",
+                )
+            ]
         else:
             accepted.append(row)
     for r in results:

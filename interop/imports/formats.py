@@ -130,8 +130,8 @@ SCHEMA_DANGER = re.compile(r"\b(load_extension|attach|detach|gdal_\w+|ogr_\w+|re
 GENERATED = re.compile(r"\bGENERATED\s+ALWAYS\b|\bAS\s*\(", re.I)
 
 
-def _refuse(field: str, message: str) -> ValidationFailed:
-    return ValidationFailed([Problem(field, message)])
+def _refuse(field: str, message: str, code: str) -> ValidationFailed:
+    return ValidationFailed([Problem(field, message, code)])
 
 
 # A name GDAL would read as a driver prefix (CSV:…, GPKG:…, PG:…, WFS:…, http://…) or a virtual file path.
@@ -143,7 +143,8 @@ def check_name(name: str, field: str = "file") -> None:
     name from outside (uploads.safe_name keeps the base name only); a name like this is an attack, said so."""
     if PREFIXED_NAME.search(str(name or "").replace("\\", "/")):
         raise _refuse(field, "has a name that GDAL would read as a path to other data (a driver prefix such "
-                             "as 'CSV:' or a '/vsi…/' path); rename the file and upload it again")  # fmt: skip
+                             "as 'CSV:' or a '/vsi…/' path); rename the file and upload it again",
+                      "path_in_name")  # fmt: skip
 
 
 def declared(path: Path, field: str = "file") -> Format:
@@ -152,10 +153,12 @@ def declared(path: Path, field: str = "file") -> Format:
     if path.name.lower().endswith(".gdalg.json"):
         suffix = ".gdalg"
     if suffix in POINTERS:
-        raise _refuse(field, f"is {POINTERS[suffix]}; it is not accepted. Upload the data itself as {ACCEPTED}")
+        raise _refuse(
+            field, f"is {POINTERS[suffix]}; it is not accepted. Upload the data itself as {ACCEPTED}", "pointer_file"
+        )
     if suffix not in BY_SUFFIX:
         shown = f"a {suffix} file" if suffix else "a file without a type (no suffix such as .gpkg)"
-        raise _refuse(field, f"is {shown}, which is not accepted; upload {ACCEPTED}")
+        raise _refuse(field, f"is {shown}, which is not accepted; upload {ACCEPTED}", "unsupported_type")
     return FORMATS[BY_SUFFIX[suffix]]
 
 
@@ -185,7 +188,7 @@ def _scan(fh: IO[bytes], field: str, markers: list[tuple[re.Pattern[bytes], str]
     for chunk in _chunks(fh):
         for pattern, why in markers:
             if pattern.search(chunk):
-                raise _refuse(field, f"{why}{where}; it is not accepted")
+                raise _refuse(field, f"{why}{where}; it is not accepted", "unsafe_content")
 
 
 def _json_object_at(data: bytes, start: int) -> bytes | None:
@@ -240,7 +243,7 @@ def _check_geojson_crs(fh: IO[bytes], field: str, where: str = "") -> None:
             if obj is None or not _plain_crs(obj):
                 raise _refuse(field, f"states its coordinate reference system as a link or a definition elsewhere"
                                      f"{where} (a GeoJSON \"crs\" may only name one, such as EPSG:4326); "
-                                     "it is not accepted")  # fmt: skip
+                                     "it is not accepted", "external_reference")  # fmt: skip
             position = member.end() - 1 + len(obj)  # past the checked object: each byte is scanned once
 
 
@@ -269,56 +272,64 @@ def _check_text_format(key: str, head: bytes, field: str, where: str = "") -> No
     first = _first_char(head)
     name = FORMATS[key].name
     if key == "geojson" and first != b"{":
-        raise _refuse(field, f"is not {name}{where}: a GeoJSON file starts with '{{'")
+        raise _refuse(field, f"is not {name}{where}: a GeoJSON file starts with '{{'", "wrong_type")
     if key == "kml" and (first != b"<" or not re.search(rb"<\s*([\w.-]+:)?kml\b", head)):
-        raise _refuse(field, f"is not {name}{where}: a KML file is XML with a <kml> root")
+        raise _refuse(field, f"is not {name}{where}: a KML file is XML with a <kml> root", "wrong_type")
     if key == "csv" and first in (b"<", b"{", b"["):
         what = "XML" if first == b"<" else "JSON"
-        raise _refuse(field, f"is {what}, not {name}{where}; it is not accepted under a .csv name")
+        raise _refuse(field, f"is {what}, not {name}{where}; it is not accepted under a .csv name", "wrong_type")
 
 
 def _check_sqlite(path: Path, field: str, where: str = "") -> None:
     """A GeoPackage: SQLite with the GeoPackage application id and a schema that only stores data."""
     if not _head(path, 16).startswith(SQLITE_HEADER):
-        raise _refuse(field, f"is not a GeoPackage{where}: it does not start with the SQLite header")
+        raise _refuse(field, f"is not a GeoPackage{where}: it does not start with the SQLite header", "wrong_type")
     try:
         # immutable: SQLite takes no lock and writes nothing (no journal beside an upload).
         db = sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)
     except sqlite3.Error:
-        raise _refuse(field, f"is not a readable GeoPackage{where}") from None
+        raise _refuse(field, f"is not a readable GeoPackage{where}", "not_readable") from None
     try:
         db.execute("PRAGMA trusted_schema = OFF")
         (app_id,) = db.execute("PRAGMA application_id").fetchone()
         rows = db.execute("SELECT type, name, coalesce(sql, '') FROM sqlite_master").fetchall()
     except sqlite3.Error:
-        raise _refuse(field, f"is not a readable GeoPackage{where} (a damaged SQLite database)") from None
+        raise _refuse(
+            field, f"is not a readable GeoPackage{where} (a damaged SQLite database)", "not_readable"
+        ) from None
     finally:
         db.close()
     if app_id not in GPKG_APPLICATION_IDS:
-        raise _refuse(field, f"is an SQLite database but not a GeoPackage{where}")
+        raise _refuse(field, f"is an SQLite database but not a GeoPackage{where}", "wrong_type")
     for kind, name, sql in rows:
         label = f"'{str(name)[:60]}'"
         if kind == "view":
             raise _refuse(field, f"holds a view ({label}){where}: a view runs SQL when it is read, and may read "
-                                 "other tables or files; export the data as a table")  # fmt: skip
+                                 "other tables or files; export the data as a table", "unsafe_content")  # fmt: skip
         if (
             kind == "table"
             and re.match(r"\s*CREATE\s+VIRTUAL\s+TABLE", sql, re.I)
             and not re.search(r"\bUSING\s+rtree\s*\(", sql, re.I)
         ):
             raise _refuse(field, f"holds a virtual table ({label}){where} other than a spatial index; "
-                                 "it is not accepted")  # fmt: skip
+                                 "it is not accepted", "unsafe_content")  # fmt: skip
         if kind == "table" and GENERATED.search(sql):
-            raise _refuse(field, f"holds a computed column (in {label}){where}; it is not accepted")
+            raise _refuse(field, f"holds a computed column (in {label}){where}; it is not accepted", "unsafe_content")
         if SCHEMA_DANGER.search(sql):
-            raise _refuse(field, f"holds SQL that reaches outside the file (in {label}){where}; it is not accepted")
+            raise _refuse(
+                field,
+                f"holds SQL that reaches outside the file (in {label}){where}; it is not accepted",
+                "unsafe_content",
+            )
 
 
 def _check_binary_magic(key: str, head: bytes, field: str, where: str = "") -> None:
     if key == "flatgeobuf" and not (head[:3] == b"fgb" and head[4:7] == b"fgb"):
-        raise _refuse(field, f"is not FlatGeobuf{where}: it does not start with FlatGeobuf's magic number")
+        raise _refuse(
+            field, f"is not FlatGeobuf{where}: it does not start with FlatGeobuf's magic number", "wrong_type"
+        )
     if key == "shapefile" and head[:4] != b"\x00\x00\x27\x0a":
-        raise _refuse(field, f"is not a shapefile{where}: a .shp starts with the file code 9994")
+        raise _refuse(field, f"is not a shapefile{where}: a .shp starts with the file code 9994", "wrong_type")
 
 
 # ---------------------------------------------------------------- zips
@@ -355,7 +366,7 @@ def _check_prj(head: bytes, field: str, name: str) -> None:
     text = head[3:] if head.startswith(codecs.BOM_UTF8) else head
     if text.strip() and not WKT_START.match(text):
         raise _refuse(field, f"holds '{name[:100]}', which is not a projection in WKT (PROJCS[…] or GEOGCS[…]); "
-                             "it is not accepted")  # fmt: skip
+                             "it is not accepted", "not_a_projection")  # fmt: skip
 
 
 def _dataset_in_zip(path: Path, field: str) -> str:
@@ -368,17 +379,18 @@ def _dataset_in_zip(path: Path, field: str) -> str:
             pointer = POINTERS.get(suffix) or (POINTERS[".gdalg"] if info.filename.lower().endswith(".gdalg.json")
                                                else None)  # fmt: skip
             if pointer:
-                raise _refuse(field, f"holds '{info.filename[:100]}', {pointer}; it is not accepted")
+                raise _refuse(field, f"holds '{info.filename[:100]}', {pointer}; it is not accepted", "pointer_file")
             if suffix == ".shp" or suffix in ZIPPED_DATASETS:
                 datasets.append(info)
             elif suffix not in SHAPEFILE_PARTS and suffix not in DOCUMENTS:
                 raise _refuse(field, f"holds '{info.filename[:100]}', which is not part of a shapefile; "
-                                     "zip one shapefile (.shp, .shx, .dbf, .prj, .cpg) per file")  # fmt: skip
+                                     "zip one shapefile (.shp, .shx, .dbf, .prj, .cpg) per file",
+                              "unexpected_entry")  # fmt: skip
         if not datasets:
-            raise _refuse(field, "holds no shapefile (.shp), GeoPackage, GeoJSON, KML, FlatGeobuf or CSV")
+            raise _refuse(field, "holds no shapefile (.shp), GeoPackage, GeoJSON, KML, FlatGeobuf or CSV", "no_dataset")
         if len(datasets) > 1:
             listed = ", ".join(f"'{i.filename[:60]}'" for i in datasets[:5])
-            raise _refuse(field, f"holds {len(datasets)} datasets ({listed}); zip one per file")
+            raise _refuse(field, f"holds {len(datasets)} datasets ({listed}); zip one per file", "several_datasets")
         (dataset,) = datasets
         for info in files:
             suffix = _member_suffix(info.filename)
@@ -412,11 +424,11 @@ def _kml_in_kmz(path: Path, field: str) -> str:
         root = [i for i in kmls if "/" not in i.filename]
         chosen = next((i for i in root if i.filename.lower() == "doc.kml"), root[0] if len(root) == 1 else None)
         if chosen is None or len(kmls) != 1:
-            raise _refuse(field, "is not a KMZ with one KML file (doc.kml) in it")
+            raise _refuse(field, "is not a KMZ with one KML file (doc.kml) in it", "wrong_type")
         for info in files:
             if info is not chosen and _member_suffix(info.filename) not in KMZ_PARTS:
                 raise _refuse(field, f"holds '{info.filename[:100]}', which a KMZ of places does not; "
-                                     "it is not accepted")  # fmt: skip
+                                     "it is not accepted", "unexpected_entry")  # fmt: skip
         _zip_text_checks(archive, chosen, "kml", field)
         return chosen.filename
 
@@ -429,16 +441,18 @@ def _check_xlsx(path: Path, field: str) -> None:
     with zipfile.ZipFile(path) as archive:
         names = {i.filename for i in archive.infolist()}
         if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-            raise _refuse(field, "is not an Excel workbook (.xlsx): it lacks [Content_Types].xml or xl/workbook.xml")
+            raise _refuse(
+                field, "is not an Excel workbook (.xlsx): it lacks [Content_Types].xml or xl/workbook.xml", "wrong_type"
+            )
         for info in archive.infolist():
             name = info.filename
             lowered = name.lower()
             if lowered.startswith("xl/externallinks/"):
                 raise _refuse(field, "links to another workbook (an external link); save it without links "
-                                     "(copy, paste values) and upload it again")  # fmt: skip
+                                     "(copy, paste values) and upload it again", "external_reference")  # fmt: skip
             if lowered in ("xl/connections.xml",) or lowered.startswith("xl/querytables/"):
                 raise _refuse(field, "holds a data connection to another source; save it without "
-                                     "connections and upload it again")  # fmt: skip
+                                     "connections and upload it again", "external_reference")  # fmt: skip
             if _member_suffix(name) not in (".rels", ".xml"):
                 continue
             with archive.open(info) as fh:  # streamed: a sheet may unpack to ten times the upload limit
@@ -450,9 +464,11 @@ def _check_xlsx(path: Path, field: str) -> None:
                             not external and re.search(rb'Target\s*=\s*"[a-z][a-z0-9+.-]*:', text, re.I)
                         ):  # an internal part named by a scheme (file:, http:) is an external one in disguise
                             raise _refuse(field, "links to another file or address (an external relationship); "
-                                                 "it is not accepted")  # fmt: skip
+                                                 "it is not accepted", "external_reference")  # fmt: skip
                     if MARKERS[2][0].search(data):
-                        raise _refuse(field, f"{MARKERS[2][1]} (in '{name[:100]}'); it is not accepted")
+                        raise _refuse(
+                            field, f"{MARKERS[2][1]} (in '{name[:100]}'); it is not accepted", "unsafe_content"
+                        )
 
 
 # ---------------------------------------------------------------- the one check
@@ -465,9 +481,9 @@ def check(path: Path, field: str = "file") -> Format:
     key = BY_SUFFIX[path.suffix.lower()]
     head = _head(path)
     if key in ("zip", "kmz", "xlsx") and not (head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06")):
-        raise _refuse(field, f"is not a {fmt.name}: it is not a zip file")
+        raise _refuse(field, f"is not a {fmt.name}: it is not a zip file", "wrong_type")
     if key not in ("zip", "kmz", "xlsx") and head.startswith(b"PK\x03\x04"):
-        raise _refuse(field, f"is a zip file, not {fmt.name}")
+        raise _refuse(field, f"is a zip file, not {fmt.name}", "wrong_type")
     if key == "zip":
         _dataset_in_zip(path, field)
     elif key == "kmz":
@@ -482,7 +498,7 @@ def check(path: Path, field: str = "file") -> Format:
         _check_text_format(key, head, field)
         _text_checks(key, lambda: path.open("rb"), field)
     if head.startswith(SQLITE_HEADER) and key != "gpkg":
-        raise _refuse(field, f"is an SQLite database, not {fmt.name}")
+        raise _refuse(field, f"is an SQLite database, not {fmt.name}", "wrong_type")
     return fmt
 
 
@@ -497,7 +513,7 @@ class Opened:
         """Refuse when GDAL opened the file with a driver its declared format does not allow."""
         if driver not in self.format.drivers:
             raise _refuse(field, f"was read by GDAL as {driver or 'another format'}, not as {self.format.name}; "
-                                 "it is not accepted")  # fmt: skip
+                                 "it is not accepted", "wrong_type")  # fmt: skip
 
 
 def _gdal_path(path: Path, field: str) -> str:
@@ -505,7 +521,7 @@ def _gdal_path(path: Path, field: str) -> str:
     absolute = Path(os.path.abspath(path))  # not resolve(): a shapefile's sidecars sit beside the name given
     text = str(absolute)
     if not absolute.is_file() or not text.startswith("/") or text.lower().startswith("/vsi"):
-        raise _refuse(field, "is not a file")
+        raise _refuse(field, "is not a file", "not_a_file")
     key = BY_SUFFIX[path.suffix.lower()]
     if key == "zip":
         return f"/vsizip/{text}/{_dataset_in_zip(absolute, field)}"

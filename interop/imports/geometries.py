@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import shapely
 from django.contrib.gis.geos import GEOSGeometry
+from django.utils.translation import gettext as _
 
 from core.errors import Problem
 from core.geometry import parse_area
@@ -60,34 +61,43 @@ def check(wkb: list[bytes | None], *, wanted: str, kind: str, crs: Crs | None, r
     shapes = shapely.from_wkb(raw, on_invalid="ignore")
     ok = np.ones(n, dtype=bool)
 
-    def reject(mask: np.ndarray, reason: Any) -> None:
+    def reject(mask: np.ndarray, reason: Any, code: str) -> None:
         for i in np.flatnonzero(mask & ok):
-            problems[int(i)] = [Problem("geometry", reason(int(i)) if callable(reason) else reason)]
+            problems[int(i)] = [Problem("geometry", reason(int(i)) if callable(reason) else reason, code)]
         ok[mask] = False
 
     missing = np.array([w is None for w in wkb], dtype=bool)
-    reject(missing, lambda i: reasons.get(i) or "null geometry")
-    reject(shapely.is_missing(shapes), "not readable (invalid WKB)")
-    reject(shapely.is_empty(shapes), "empty geometry")
+    reject(missing, lambda i: reasons.get(i) or _("null geometry"), "no_geometry")
+    reject(shapely.is_missing(shapes), _("not readable (invalid WKB)"), "not_a_geometry")
+    reject(shapely.is_empty(shapes), _("empty geometry"), "empty_geometry")
     if shapely.has_z(shapes[ok]).any():
         shapes[ok] = shapely.force_2d(shapes[ok])  # GPS units and KML give Z; the register is 2D
     types = shapely.get_type_id(shapes)
     allowed = POLYGONAL if wanted == "polygon" else POINT
     takes = " or ".join(_NAMES[t] for t in allowed)
-    reject(~np.isin(types, allowed), lambda i: f"a {_NAMES.get(int(types[i]), 'geometry')}; the {kind} target takes "
-                                               f"{takes} geometries")  # fmt: skip
+    wrong_type = _("a %(type)s; the %(kind)s target takes %(takes)s geometries")
+    reject(~np.isin(types, allowed),
+           lambda i: wrong_type % {"type": _NAMES.get(int(types[i]), "geometry"), "kind": kind, "takes": takes},
+           "wrong_geometry_type")  # fmt: skip
     if crs is not None and not crs.is_wgs84 and ok.any():
         shapes[ok] = shapely.transform(shapes[ok], lambda c: _transform_coordinates(crs, c))
     bounds = shapely.bounds(shapes)
     finite = np.isfinite(bounds).all(axis=1)
-    reject(~finite, f"could not be reprojected from {crs.label if crs else ''}")
+    reject(~finite, _("could not be reprojected from %(crs)s") % {"crs": crs.label if crs else ""}, "not_reprojectable")
     with np.errstate(invalid="ignore"):
         outside = (bounds[:, 0] < -180) | (bounds[:, 2] > 180) | (bounds[:, 1] < -90) | (bounds[:, 3] > 90)
     if crs is None:
-        no_crs = "are outside the longitude/latitude range and the file states no CRS; give it with --crs EPSG:<code>"
-        reject(outside, lambda i: f"coordinates ({bounds[i, 0]:.0f}, {bounds[i, 1]:.0f}) {no_crs}")
+        no_crs = _(
+            "coordinates (%(x)s, %(y)s) are outside the longitude/latitude range and the file states no CRS; "
+            "give it with --crs EPSG:<code>"
+        )
+        reject(outside, lambda i: no_crs % {"x": f"{bounds[i, 0]:.0f}", "y": f"{bounds[i, 1]:.0f}"}, "not_lon_lat")
     else:
-        reject(outside, f"coordinates outside the longitude/latitude range after reprojection from {crs.label}")
+        reject(
+            outside,
+            _("coordinates outside the longitude/latitude range after reprojection from %(crs)s") % {"crs": crs.label},
+            "not_lon_lat",
+        )
     repairs: dict[int, list[Problem]] = {}
     unrepaired: dict[int, str] = {}
     if wanted == "polygon" and ok.any():
@@ -102,7 +112,7 @@ def check(wkb: list[bytes | None], *, wanted: str, kind: str, crs: Crs | None, r
                 continue
             unrepaired[int(i)] = str(shapely.to_wkt(shapes[i], rounding_precision=-1))
             shapes[i] = shapely.from_wkb(bytes(area.geom.wkb))
-            repairs[int(i)] = [Problem("geometry", area.repair_note)]
+            repairs[int(i)] = [Problem("geometry", area.repair_note, "repaired")]
     shapes[~ok] = None
     wkt = shapely.to_wkt(shapes, rounding_precision=-1).tolist()
     return Checked(shapes, wkt, problems, repairs, unrepaired)

@@ -49,31 +49,51 @@ class Mapped:
 def check(mapping: Any, columns: list[str] | None = None) -> list[Problem]:
     """Every problem of a mapping (shape, types, columns missing from the file when `columns` is given)."""
     if not isinstance(mapping, dict):
-        return [Problem("mapping", "must be a JSON object")]
+        return [Problem("mapping", _("must be a JSON object"), "not_an_object")]
     problems: list[Problem] = []
     known = {"id_column", "crs", "geometry", "fields", "notes_field", "merge_parts"}
     for key in mapping:
         if key not in known:
-            problems.append(Problem(f"mapping.{key}", f"is not a mapping option ({', '.join(sorted(known))})"))
+            problems.append(
+                Problem(
+                    f"mapping.{key}",
+                    _("is not a mapping option (%(options)s)") % {"options": ", ".join(sorted(known))},
+                    "unknown_option",
+                )
+            )
     fields = mapping.get("fields", {})
     if not isinstance(fields, dict):
-        return [*problems, Problem("mapping.fields", "must be an object: payload path → source")]
+        return [*problems, Problem("mapping.fields", _("must be an object: payload path → source"), "not_an_object")]
     have = set(columns) if columns is not None else None
     if have is not None and mapping.get("id_column") and mapping["id_column"] not in have:
-        problems.append(Problem("mapping.id_column", f"column '{mapping['id_column']}' is not in the file"))
+        problems.append(
+            Problem(
+                "mapping.id_column",
+                _("column '%(column)s' is not in the file") % {"column": mapping["id_column"]},
+                "unknown_column",
+            )
+        )
     for path, spec in fields.items():
         where = f"mapping.fields.{path}"
         if isinstance(spec, str):
             spec = {"column": spec}
         if not isinstance(spec, dict) or not ({"column", "value", "template"} & set(spec)):
-            problems.append(Problem(where, "needs one of column, value or template"))
+            problems.append(Problem(where, _("needs one of column, value or template"), "no_source"))
             continue
         if spec.get("type", "text") not in TYPES:
-            problems.append(Problem(where, f"type '{spec['type']}' is not one of {', '.join(TYPES)}"))
+            problems.append(
+                Problem(
+                    where,
+                    _("type '%(type)s' is not one of %(types)s") % {"type": spec["type"], "types": ", ".join(TYPES)},
+                    "not_a_choice",
+                )
+            )
         if have is not None:
             for col in columns_of(spec):
                 if col not in have:
-                    problems.append(Problem(where, f"column '{col}' is not in the file"))
+                    problems.append(
+                        Problem(where, _("column '%(column)s' is not in the file") % {"column": col}, "unknown_column")
+                    )
     return problems
 
 

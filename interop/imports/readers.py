@@ -21,6 +21,7 @@ from typing import Any
 
 import pyogrio
 from django.contrib.gis.geos import GEOSException, GEOSGeometry
+from django.utils.translation import gettext as _
 from pyogrio.raw import read as raw_read
 
 from core.errors import Problem, ValidationFailed
@@ -74,7 +75,13 @@ def _layers(opened: formats.Opened, path: Path) -> list[str]:
     try:
         return [str(name) for name, _ in pyogrio.list_layers(opened.gdal_path)]
     except Exception as exc:  # noqa: BLE001 - pyogrio raises DataSourceError and friends; all mean "unreadable"
-        raise ValidationFailed([Problem("file", f"not a readable geodata file ({_said(exc, path)})")]) from None
+        raise ValidationFailed(
+            [
+                Problem(
+                    "file", _("not a readable geodata file (%(reason)s)") % {"reason": _said(exc, path)}, "not_readable"
+                )
+            ]
+        ) from None
 
 
 def layers(path: Path) -> list[str]:
@@ -87,17 +94,31 @@ def choose_layer(path: Path, layer: str | None, *, opened: formats.Opened | None
     """The layer to read: the one named, or the only one; a problem naming the layers otherwise."""
     names = _layers(opened, path) if opened is not None else layers(path)
     if not names:
-        raise ValidationFailed([Problem("file", "holds no layer that can be read as geodata")])
+        raise ValidationFailed([Problem("file", _("holds no layer that can be read as geodata"), "no_layer")])
     if layer:
         if layer not in names:
             raise ValidationFailed(
-                [Problem("layer", f"'{layer}' is not a layer of the file ({', '.join(names)})", "unknown_layer")]
+                [
+                    Problem(
+                        "layer",
+                        _("'%(layer)s' is not a layer of the file (%(layers)s)")
+                        % {"layer": layer, "layers": ", ".join(names)},
+                        "unknown_layer",
+                    )
+                ]
             )
         return layer
     if len(names) != 1:
         listed = ", ".join(names) or "none"
         raise ValidationFailed(
-            [Problem("layer", f"the file has {len(names)} layers ({listed}); name one with --layer")]
+            [
+                Problem(
+                    "layer",
+                    _("the file has %(n)s layers (%(layers)s); name one with --layer")
+                    % {"n": len(names), "layers": listed},
+                    "several_layers",
+                )
+            ]
         )
     return names[0]
 
@@ -129,7 +150,13 @@ def _table_geometry(source: Source, geometry: dict[str, str], *, needed: bool = 
     lat = _find(cols, geometry.get("lat"), LAT_NAMES) if not wkt else None
     for key in ("wkt", "lon", "lat"):
         if geometry.get(key) and geometry[key] not in cols:
-            problems.append(Problem(f"mapping.geometry.{key}", f"column '{geometry[key]}' is not in the file"))
+            problems.append(
+                Problem(
+                    f"mapping.geometry.{key}",
+                    _("column '%(column)s' is not in the file") % {"column": geometry[key]},
+                    "unknown_column",
+                )
+            )
     if problems:
         return problems
     n = len(next(iter(source.values.values()), []))
@@ -158,8 +185,11 @@ def _table_geometry(source: Source, geometry: dict[str, str], *, needed: bool = 
                 continue
             source.wkb[i] = struct.pack("<BIdd", 1, 1, fx, fy)  # WKB Point, little-endian
     elif needed:
-        problems.append(Problem("file", "no geometry: the table has no WKT column and no longitude/latitude columns "
-                                        "(name them in the profile's mapping.geometry)"))  # fmt: skip
+        message = _(
+            "no geometry: the table has no WKT column and no longitude/latitude columns "
+            "(name them in the profile's mapping.geometry)"
+        )
+        problems.append(Problem("file", message, "no_geometry"))
     return problems
 
 
@@ -190,10 +220,12 @@ def _read(
         raise
     except UnicodeDecodeError:
         # A shapefile's .dbf (or a layer GDAL does not recode) in an encoding other than the one it states.
-        why = "holds text that is not UTF-8 and states no other encoding (a shapefile: add a .cpg naming it)"
-        raise ValidationFailed([Problem("file", why)]) from None
+        why = _("holds text that is not UTF-8 and states no other encoding (a shapefile: add a .cpg naming it)")
+        raise ValidationFailed([Problem("file", why, "not_utf8")]) from None
     except Exception as exc:  # noqa: BLE001 - see layers()
-        raise ValidationFailed([Problem("file", f"could not be read ({_said(exc, path)})")]) from None
+        raise ValidationFailed(
+            [Problem("file", _("could not be read (%(reason)s)") % {"reason": _said(exc, path)}, "not_readable")]
+        ) from None
     columns = [str(c) for c in meta["fields"]]
     values = {c: _plain(col) for c, col in zip(columns, data, strict=True)}
     source = Source(driver, name, meta.get("crs") or None, columns, [], [], values)

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts import audit
 from accounts.access import AnyUser, access_import, may_approve_import, may_write_for, signed_in
@@ -37,6 +38,10 @@ RUN_KIND = "import.run"  # the worker's job for run_import (jobs.registry)
 
 # A bare shapefile is several files; these sidecars travel with it into storage.
 SHAPEFILE_SIDECARS = (".shx", ".dbf", ".prj", ".cpg", ".qpj")
+
+
+def _not_a_kind(kind: str) -> str:
+    return _("'%(kind)s' is not an import kind (%(kinds)s)") % {"kind": kind, "kinds": ", ".join(TARGETS)}
 
 
 def _sha256(path: Path) -> str:
@@ -75,7 +80,7 @@ def _store(path: Path, sha: str) -> Path:
 
 def _target(kind: str) -> Target:
     if kind not in TARGETS:
-        raise ValidationFailed([Problem("kind", f"'{kind}' is not an import kind ({', '.join(TARGETS)})")])
+        raise ValidationFailed([Problem("kind", _not_a_kind(kind), "not_a_choice")])
     return TARGETS[kind]
 
 
@@ -112,9 +117,16 @@ def create_import(
     if not may_write_for(acting_user, organisation.pk):
         raise NotAllowed(f"You may not import for {organisation}.")
     if kind not in TARGETS:
-        problems.append(Problem("kind", f"'{kind}' is not an import kind ({', '.join(TARGETS)})"))
+        problems.append(Problem("kind", _not_a_kind(kind), "not_a_choice"))
     if profile is not None and profile.kind != kind:
-        problems.append(Problem("profile", f"profile '{profile.name}' is for {profile.kind}, not {kind}"))
+        problems.append(
+            Problem(
+                "profile",
+                _("profile '%(name)s' is for %(profile_kind)s, not %(kind)s")
+                % {"name": profile.name, "profile_kind": profile.kind, "kind": kind},
+                "wrong_profile",
+            )
+        )
     if crs:
         try:
             parse_override(crs)
@@ -122,7 +134,7 @@ def create_import(
             problems += exc.problems
     path = Path(path)
     if not path.is_file():
-        problems.append(Problem("file", f"{original_name} is not a file"))
+        problems.append(Problem("file", _("%(name)s is not a file") % {"name": original_name}, "not_a_file"))
     if problems:
         raise ValidationFailed(problems)
     uploads.check_file(path)  # a local file (clearground import) passes the checks an upload does
@@ -352,7 +364,15 @@ def approve_import(import_: Import, *, acting_user: User) -> Import:
     operator's IM officer), never the import's uploader or runner (check_approval)."""
     check_approval(import_, acting_user=acting_user)
     if import_.status not in (Import.Status.DONE, Import.Status.APPROVED):
-        raise ValidationFailed([Problem("status", f"only a finished import is approved; this one is {import_.status}")])
+        raise ValidationFailed(
+            [
+                Problem(
+                    "status",
+                    _("only a finished import is approved; this one is %(status)s") % {"status": import_.status},
+                    "not_finished",
+                )
+            ]
+        )
     target = _target(import_.kind)
     with transaction.atomic():
         target.approve(import_, acting_user=acting_user)
@@ -404,17 +424,19 @@ def save_profile(
     values = {f: data[f] if f in data else getattr(current, f) for f in fields} if partial else dict(data)
     name = values.get("name")
     if not isinstance(name, str) or not name.strip():
-        problems.append(Problem("name", "is required"))
+        problems.append(Problem("name", _("is required"), "required"))
     elif ImportProfile.objects.filter(name=name.strip()).exclude(pk=current.pk).exists():
-        problems.append(Problem("name", f"a profile named '{name.strip()}' already exists"))
+        problems.append(
+            Problem("name", _("a profile named '%(name)s' already exists") % {"name": name.strip()}, "duplicate")
+        )
     kind = values.get("kind")
     if not isinstance(kind, str) or kind not in TARGETS:
-        problems.append(Problem("kind", f"'{kind or ''}' is not an import kind ({', '.join(TARGETS)})"))
+        problems.append(Problem("kind", _not_a_kind(kind or ""), "not_a_choice"))
     mapping = values.get("mapping", {})
     problems += mapping_mod.check(mapping)
     description = values.get("description") or ""
     if not isinstance(description, str):
-        problems.append(Problem("description", "must be text"))
+        problems.append(Problem("description", _("must be text"), "not_text"))
     if problems:
         raise ValidationFailed(problems)
     assert isinstance(name, str) and isinstance(kind, str)  # for the type checker: problems caught both

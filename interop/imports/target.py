@@ -155,7 +155,7 @@ class Target:
                                                   snapshot=ctx.import_.original_name[:200], imported_at=now,
                                                   import_run=ctx.import_)  # fmt: skip
             except CleargroundError as exc:
-                yield Outcome(row.number, exc.problems or [Problem("report", exc.message)])
+                yield Outcome(row.number, exc.problems or [Problem("report", exc.message, "refused")])
             else:
                 yield Outcome(row.number, record=f"report {report.pk}", notes=notes)
             ctx.progress(1)

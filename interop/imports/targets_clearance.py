@@ -29,6 +29,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
+from django.utils.translation import gettext as _
+
 from core.errors import Problem
 from interop.imports import mapping as mapping_mod
 from interop.imports.target import Row, Target
@@ -97,10 +99,10 @@ class Gazetteer:
         repairs = []
         if department != found.department:
             matched = f"DIVIPOLA {found.department_code} {found.department}"
-            repairs.append(Problem("admin_area.parent_name", f"'{department}' matched {matched} {how}"))
+            repairs.append(Problem("admin_area.parent_name", f"'{department}' matched {matched} {how}", "name_matched"))
         if municipality != found.name:
             matched = f"DIVIPOLA {found.code} {found.name}"
-            repairs.append(Problem("admin_area.name", f"'{municipality}' matched {matched} {how}"))
+            repairs.append(Problem("admin_area.name", f"'{municipality}' matched {matched} {how}", "name_matched"))
         return found, repairs
 
 
@@ -138,7 +140,7 @@ def complete(payload: dict[str, Any], gazetteer: Gazetteer | None) -> tuple[list
     """
     area = payload.setdefault("admin_area", {})
     if not isinstance(area, dict):
-        return [Problem("admin_area", "must be an object")], []
+        return [Problem("admin_area", _("must be an object"), "not_an_object")], []
     problems: list[Problem] = []
     repairs: list[Problem] = []
     if not area.get("pcode"):
@@ -146,16 +148,20 @@ def complete(payload: dict[str, Any], gazetteer: Gazetteer | None) -> tuple[list
         if not name:
             pass  # the profile marks the column required; without a code the kind refuses the row at entry
         elif area.get("country_iso3", "COL") != "COL":
-            problems.append(Problem("admin_area.pcode", "a municipality outside Colombia needs its p-code column"))
+            problems.append(
+                Problem("admin_area.pcode", _("a municipality outside Colombia needs its p-code column"), "required")
+            )
         elif gazetteer is None:
-            missing = f"cannot be matched: the DIVIPOLA tables are not in {DIVIPOLA_DIR}"
-            problems.append(Problem("admin_area.name", missing))
+            missing = _("cannot be matched: the DIVIPOLA tables are not in %(folder)s") % {"folder": DIVIPOLA_DIR}
+            problems.append(Problem("admin_area.name", missing, "gazetteer_missing"))
         else:
             found, repairs = gazetteer.resolve(department, name)
             if found is None:
-                unknown = (f"unknown municipality '{name}' in department '{department}' "
-                           "(not in DIVIPOLA, even with accents and case folded)")  # fmt: skip
-                problems.append(Problem("admin_area.name", unknown))
+                unknown = _(
+                    "unknown municipality '%(name)s' in department '%(department)s' "
+                    "(not in DIVIPOLA, even with accents and case folded)"
+                ) % {"name": name, "department": department}
+                problems.append(Problem("admin_area.name", unknown, "unknown_value"))
             else:
                 area["pcode"], area["parent_pcode"] = found.code, found.department_code
     devices = payload.get("devices")

@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.contrib.gis.geos import GEOSGeometry
 from django.db import connection
+from django.utils.translation import gettext as _
 
 from core.errors import Problem
 from core.geometry import local_srid
@@ -76,12 +77,12 @@ def overlap_screen(found: list[Overlap], rows: list[tuple[int, float, bool]]) ->
     it overlaps (row number, m², identical) (decision 0048)."""
     same = [o.words() for o in found if o.identical] + [f"identical to row {n} of this file" for n, _a, i in rows if i]
     if same:
-        return [Problem("geometry", "; ".join(same))], []
+        return [Problem("geometry", "; ".join(same), "duplicate")], []
     words = [o.words() for o in found] + [f"overlaps row {n} of this file by {a:,.0f} m²" for n, a, _i in rows]
     if not words:
         return [], []
-    return [], [Problem("geometry", "; ".join(words) + ": entered for review, not approved; the reviewer merges, "
-                                                         "links or clips it")]  # fmt: skip
+    message = _("%(overlaps)s: entered for review, not approved; the reviewer merges, links or clips it")
+    return [], [Problem("geometry", message % {"overlaps": "; ".join(words)}, "overlaps_hazard")]
 
 
 class HazardIndicationTarget(Target):
@@ -120,16 +121,27 @@ class HazardIndicationTarget(Target):
             p = row.payload
             year = p.get("year")
             if year is not None and not (isinstance(year, int) and 1800 <= year <= dt.date.today().year):
-                problems[row.number] = [Problem("year", f"{year} is not a year between 1800 and now")]
+                problems[row.number] = [
+                    Problem("year", _("%(year)s is not a year between 1800 and now") % {"year": year}, "out_of_range")
+                ]
                 continue
             kind = p.get("kind") or IndicationKind.SUSPECTED.value
             if kind not in IndicationKind.values:
-                problems[row.number] = [Problem("kind", f"'{kind}' is not one of {', '.join(IndicationKind.values)}")]
+                problems[row.number] = [
+                    Problem(
+                        "kind",
+                        _("'%(value)s' is not one of %(allowed)s")
+                        % {"value": kind, "allowed": ", ".join(IndicationKind.values)},
+                        "not_a_choice",
+                    )
+                ]
                 continue
             place = str(p.get("place") or "")
             if len(place) > 300:
                 # HazardIndication.place holds 300 characters; the whole row is kept in the stored file.
-                problems[row.number] = [Problem("place", f"is {len(place)} characters; at most 300 fit")]
+                problems[row.number] = [
+                    Problem("place", _("is %(n)s characters; at most 300 fit") % {"n": len(place)}, "too_long")
+                ]
                 continue
             lon, lat = p["location"]["coordinates"][:2]
             good.append((row, Indication(row.key, lon, lat, year, place, kind)))
@@ -171,8 +183,8 @@ class ReleasedAreaTarget(Target):
 
     def enter_many(self, rows: list[Row], ctx: EntryContext) -> Iterator[Outcome]:
         for row in rows:
-            yield Outcome(row.number, [Problem("geometry", self.proposal(GEOSGeometry(row.payload["geometry"],
-                                                                                      srid=4326)))])  # fmt: skip
+            proposal = self.proposal(GEOSGeometry(row.payload["geometry"], srid=4326))
+            yield Outcome(row.number, [Problem("geometry", proposal, "overlaps_hazard")])
             ctx.progress(1)
 
     @staticmethod

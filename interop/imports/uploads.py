@@ -61,12 +61,12 @@ def _mb(n: int) -> str:
     return f"{n / (1 << 20):,.0f} MB" if n >= 1 << 20 else f"{n:,} bytes"
 
 
-def _refuse(field: str, message: str) -> ValidationFailed:
-    return ValidationFailed([Problem(field, message)])
+def _refuse(field: str, message: str, code: str) -> ValidationFailed:
+    return ValidationFailed([Problem(field, message, code)])
 
 
 def _too_large(field: str, limit: int) -> TooLarge:
-    return TooLarge([Problem(field, f"is larger than the upload limit of {_mb(limit)}")],
+    return TooLarge([Problem(field, f"is larger than the upload limit of {_mb(limit)}", "too_large")],
                     f"The file is larger than the upload limit of {_mb(limit)}; nothing was stored.")  # fmt: skip
 
 
@@ -134,25 +134,25 @@ def _check_text(chunks: Iterable[bytes], field: str, *, xml: bool, inner: str = 
             first = False
             encoding = next((name for bom, name in BOMS.items() if chunk.startswith(bom)), None)
             if encoding:
-                raise _refuse(field, f"is {encoding} text{where}; save it as UTF-8 and upload it again")
+                raise _refuse(field, f"is {encoding} text{where}; save it as UTF-8 and upload it again", "not_utf8")
         if b"\0" in chunk:
             at = offset + chunk.index(b"\0")
-            raise _refuse(field, f"holds a NUL byte at byte {at}{where}: binary data, not text in UTF-8")
+            raise _refuse(field, f"holds a NUL byte at byte {at}{where}: binary data, not text in UTF-8", "not_utf8")
         try:
             text = decoder.decode(chunk)
         except UnicodeDecodeError as exc:
             raise _refuse(field, f"is not UTF-8 text{where}: byte 0x{chunk[exc.start]:02X} at byte "
                                  f"{offset + exc.start} cannot be read as UTF-8 (a Latin-1 or Windows-1252 "
-                                 "file?); save it as UTF-8 and upload it again") from None  # fmt: skip
+                                 "file?); save it as UTF-8 and upload it again", "not_utf8") from None  # fmt: skip
         offset += len(chunk)
         if xml and DTD.search(tail + text):
             raise _refuse(field, f"is XML with a document type declaration (DTD){where}, which is not accepted: "
-                                 "entities could read other files or expand without end")  # fmt: skip
+                                 "entities could read other files or expand without end", "dtd_forbidden")  # fmt: skip
         tail = text[-16:]
     try:
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
-        raise _refuse(field, f"is not UTF-8 text{where}: it ends in the middle of a character") from None
+        raise _refuse(field, f"is not UTF-8 text{where}: it ends in the middle of a character", "not_utf8") from None
 
 
 def _unsafe_entry(info: zipfile.ZipInfo) -> str | None:
@@ -176,26 +176,30 @@ def _check_zip(path: Path, field: str, limit: int) -> None:
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError):
-        raise _refuse(field, "is not a readable zip file") from None
+        raise _refuse(field, "is not a readable zip file", "not_readable") from None
     with archive:
         entries = archive.infolist()
         if len(entries) > MAX_ENTRIES:
-            raise _refuse(field, f"is a zip of {len(entries):,} entries; at most {MAX_ENTRIES:,} are read")
+            raise _refuse(
+                field, f"is a zip of {len(entries):,} entries; at most {MAX_ENTRIES:,} are read", "too_many_entries"
+            )
         for info in entries:
             why = _unsafe_entry(info)
             if why:
-                raise _refuse(field, f"holds an entry that {why}: '{info.filename[:100]}'")
+                raise _refuse(field, f"holds an entry that {why}: '{info.filename[:100]}'", "bad_name")
         unpacked = sum(i.file_size for i in entries)
         packed = sum(i.compress_size for i in entries)
         if unpacked > UNZIPPED_FACTOR * limit:
             why = f"unpacks to {_mb(unpacked)}, over {_mb(UNZIPPED_FACTOR * limit)} (ten times the upload limit)"
-            raise TooLarge([Problem(field, why)], "The archive unpacks to too much; nothing was stored.")
+            raise TooLarge([Problem(field, why, "too_large")], "The archive unpacks to too much; nothing was stored.")
         for info in entries:
             if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
                 raise _refuse(field, f"holds '{info.filename[:100]}' compressed more than {MAX_RATIO}:1, "
-                                     "as a zip bomb is; it is not unpacked")  # fmt: skip
+                                     "as a zip bomb is; it is not unpacked", "zip_bomb")  # fmt: skip
         if unpacked > RATIO_FLOOR and unpacked > MAX_RATIO * max(packed, 1):
-            raise _refuse(field, f"is compressed more than {MAX_RATIO}:1, as a zip bomb is; it is not unpacked")
+            raise _refuse(
+                field, f"is compressed more than {MAX_RATIO}:1, as a zip bomb is; it is not unpacked", "zip_bomb"
+            )
         for info in entries:
             _read_entry(archive, info, field)
 
@@ -213,4 +217,6 @@ def _read_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, field: str) -> 
                 for _chunk in _chunks(fh):
                     pass
     except (zipfile.BadZipFile, EOFError, OSError, NotImplementedError, RuntimeError) as exc:
-        raise _refuse(field, f"is a damaged zip: '{info.filename[:100]}' cannot be read ({exc})") from None
+        raise _refuse(
+            field, f"is a damaged zip: '{info.filename[:100]}' cannot be read ({exc})", "not_readable"
+        ) from None

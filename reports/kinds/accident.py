@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from casualties import crypto
@@ -73,7 +74,7 @@ def _identity(c: Checker, prefix: str, on: dt.date | None) -> dict[str, Any]:
     at = f"{prefix}." if prefix else ""
     dob = c.value(f"{at}date_of_birth")
     if dob and on and dob > on:
-        c.problem(f"{at}date_of_birth", f"{dob} is after the accident")
+        c.problem(f"{at}date_of_birth", gettext("%(dob)s is after the accident") % {"dob": dob}, "dates_out_of_order")
     out = {
         "name": c.value(f"{at}name"),
         "date_of_birth": dob.isoformat() if dob else "",
@@ -89,12 +90,14 @@ def _sealed_identity(c: Checker, path: str, on: dt.date | None, label: str) -> d
     try:
         value = crypto.decrypt(token)
     except ValueError as exc:
-        c.problem(path, str(exc))
+        c.problem(path, str(exc), "not_decryptable")
         return {}
     inner = Checker(value, _SEALED_IDENTITY)
     out = _identity(inner, "", on)
     inner.unknown_fields(label)
-    c.problems.extend(Problem(f"payload.{path}.{p.field.removeprefix('payload.')}", p.message) for p in inner.problems)
+    c.problems.extend(
+        Problem(f"payload.{path}.{p.field.removeprefix('payload.')}", p.message, p.code) for p in inner.problems
+    )
     return out
 
 
@@ -185,15 +188,20 @@ class AccidentReport(ReportKindSpec):
 
     def changes(self, c: Checker, *, on: dt.date | None, has_hazard: bool) -> Changes:
         if has_hazard:
-            c.problems.append(Problem("hazard", "an accident report stands alone; leave the hazard empty"))
+            c.problems.append(
+                Problem(
+                    "hazard", gettext("an accident report stands alone; leave the hazard empty"), "hazard_not_allowed"
+                )
+            )
         kind = c.value("accident_kind")
         occurred = c.value("occurred_at")
         if occurred and occurred <= timezone.now() and on and occurred.date() > on:
-            c.problem("occurred_at", f"{occurred.date()} is after the report's date of information {on}")
+            message = gettext("%(date)s is after the report's date of information %(on)s")
+            c.problem("occurred_at", message % {"date": occurred.date(), "on": on}, "after_date_of_information")
         demining = kind in DEMINING_KINDS
         asset = c.value("asset", required=demining)
         if asset and kind == AccidentKind.CIVILIAN_ACCIDENT:
-            c.problem("asset", "is recorded for demining accidents and incidents only")
+            c.problem("asset", gettext("is recorded for demining accidents and incidents only"), "not_applicable")
         evidence = c.value("evidence")
         changes = AccidentChanges()
         precision = c.value("date_precision")
@@ -203,8 +211,12 @@ class AccidentReport(ReportKindSpec):
             and (occurred.day != 1 or (precision == DatePrecision.YEAR and occurred.month != 1))
         ):
             # Stored on the first of its month (year): a 15th with "month" would be read as two different claims.
-            first = "first day of the month" if precision == DatePrecision.MONTH else "1 January"
-            c.problem("occurred_at", f"a date known to the {precision} only is given as the {first}")
+            message = (
+                gettext("a date known to the month only is given as the first day of the month")
+                if precision == DatePrecision.MONTH
+                else gettext("a date known to the year only is given as 1 January")
+            )
+            c.problem("occurred_at", message, "imprecise_date")
         changes.accident = {
             "kind": kind,
             "occurred_at": occurred,
@@ -223,9 +235,12 @@ class AccidentReport(ReportKindSpec):
         needs_casualties = kind in (AccidentKind.DEMINING_ACCIDENT, AccidentKind.CIVILIAN_ACCIDENT) and not not_stated
         rows = c.rows("casualties", required=needs_casualties)
         if rows and not_stated:
-            c.problem("casualties_not_stated", "casualties are listed; leave this out")
+            c.problem(
+                "casualties_not_stated", gettext("casualties are listed; leave this out"), "contradicts_casualties"
+            )
         if rows and kind == AccidentKind.DEMINING_INCIDENT:
-            c.problem("casualties", "a demining incident (near miss) has no casualties; report it as an accident")
+            message = gettext("a demining incident (near miss) has no casualties; report it as an accident")
+            c.problem("casualties", message, "contradicts_casualties")
         changes.casualties = [self._casualty(c, f"casualties.{i}", occurred_on) for i in rows]
         return changes
 
@@ -238,21 +253,31 @@ class AccidentReport(ReportKindSpec):
             identity = _identity(c, f"{row}.identity", on)
         elif raw not in (None, {}):
             c.present(f"{row}.identity")  # read: one problem here, not a second "unknown field" one
-            c.problem(f"{row}.identity", "must be an object (name, date_of_birth, contact, address)")
+            c.problem(
+                f"{row}.identity", gettext("must be an object (name, date_of_birth, contact, address)"), "not_an_object"
+            )
         consent = c.value(f"{row}.consent")
         if identity and not consent:
-            c.problem(f"{row}.identity", "is recorded only with the casualty's consent (consent: true)")
+            c.problem(
+                f"{row}.identity",
+                gettext("is recorded only with the casualty's consent (consent: true)"),
+                "consent_required",
+            )
         age = c.value(f"{row}.age")
         if age is None and identity.get("date_of_birth") and on:
             age = _age_at(identity["date_of_birth"], on)
         # A register that states only a band (AICMA: under/over 18) gives age_band instead of an age.
         band = c.value(f"{row}.age_band")
         if band and age is not None:
-            c.problem(f"{row}.age_band", "give the age or its band, not both (the band follows from the age)")
+            c.problem(
+                f"{row}.age_band",
+                gettext("give the age or its band, not both (the band follows from the age)"),
+                "age_and_band",
+            )
         outcome = c.value(f"{row}.outcome")
         disability = c.value(f"{row}.disability")
         if disability and outcome == Outcome.KILLED:
-            c.problem(f"{row}.disability", "a person killed has no disability to record")
+            c.problem(f"{row}.disability", gettext("a person killed has no disability to record"), "not_applicable")
         return {
             "sex": c.value(f"{row}.sex"),
             "age": int(age) if age is not None else None,

@@ -435,12 +435,16 @@ class Checker:
         """The task the report is about (method, dates, depth, effort)."""
         if not self.present(path):
             if required:
-                self.problem(path, "is required (method, start_date, ...)")
+                self.problem(path, _("is required (method, start_date, ...)"), "required")
             return None
         start = self.value(f"{path}.start_date")
         end = self.value(f"{path}.end_date")
         if start and end and end < start:
-            self.problem(f"{path}.end_date", f"{end} is before the start date {start}")
+            self.problem(
+                f"{path}.end_date",
+                _("%(end)s is before the start date %(start)s") % {"end": end, "start": start},
+                "dates_out_of_order",
+            )
         return {
             "kind": kind,
             "method": self.value(f"{path}.method", required=method_required),

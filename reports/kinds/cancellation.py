@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from reports.fields import Boolean, Section, Text
@@ -37,7 +38,7 @@ class CancellationReport(ReportKindSpec):
         changes.cancel_remaining = c.value("cancel_remaining")
         changes.products = c.products("cancelled", ProductKind.CANCELLED, on)
         if not changes.cancel_remaining and not changes.products and not c.present("cancelled"):
-            c.problem("cancelled", "give the cancelled polygons, or set cancel_remaining to true")
+            c.problem("cancelled", gettext("give the cancelled polygons, or set cancel_remaining to true"), "required")
         changes.evidence = c.evidence("evidence", on)
         # A cancellation that releases everything closes the hazard (invariant 5).
         changes.close = changes.cancel_remaining

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TypedDict
 
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import Problem
@@ -124,25 +125,39 @@ class ClearanceSummaryReport(ReportKindSpec):
 
     def changes(self, c: Checker, *, on: dt.date | None, has_hazard: bool) -> Changes:
         if has_hazard:
-            c.problems.append(Problem("hazard", "a clearance summary is of an admin area; leave the hazard empty"))
+            c.problems.append(
+                Problem(
+                    "hazard",
+                    gettext("a clearance summary is of an admin area; leave the hazard empty"),
+                    "hazard_not_allowed",
+                )
+            )
         year = c.value("period.year")
         month = c.value("period.month")
         if year is not None and month is not None and on is not None and dt.date(int(year), int(month), 1) > on:
-            c.problem("period", f"{int(year)}-{int(month):02d} is after the report's date of information {on}")
+            message = gettext("%(date)s is after the report's date of information %(on)s")
+            c.problem(
+                "period", message % {"date": f"{int(year)}-{int(month):02d}", "on": on}, "after_date_of_information"
+            )
         devices = {key: c.value(f"devices.{key}") for key in DEVICE_FIELDS}
         total = c.value("total_devices")
         if total is not None and all(v is not None for v in devices.values()):
             counted = sum(int(v or 0) for v in devices.values())
             if total != counted:
+                message = gettext(
+                    "%(total)s is not the sum devices.ap_mines + devices.uxo + devices.ied = %(terms)s = %(sum)s"
+                )
+                terms = " + ".join(str(int(v or 0)) for v in devices.values())
                 c.problem(
-                    "total_devices",
-                    f"{int(total)} is not the sum devices.ap_mines + devices.uxo + devices.ied = "
-                    + " + ".join(str(int(v or 0)) for v in devices.values())
-                    + f" = {counted}",
+                    "total_devices", message % {"total": int(total), "terms": terms, "sum": counted}, "sum_mismatch"
                 )
         country = c.value("admin_area.country_iso3")
         if country and (len(country) != 3 or not country.isalpha() or not country.isupper()):
-            c.problem("admin_area.country_iso3", f"'{country}' is not an ISO 3166 alpha-3 code (e.g. COL)")
+            c.problem(
+                "admin_area.country_iso3",
+                gettext("'%(country)s' is not an ISO 3166 alpha-3 code (e.g. COL)") % {"country": country},
+                "not_a_country_code",
+            )
         changes = SummaryChanges()
         changes.output = {
             "year": int(year or 0),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from reports.fields import Point, Section
@@ -32,5 +33,5 @@ class EodSpotReport(ReportKindSpec):
             changes.activity["location"] = location
         changes.finds = c.finds("finds", on)
         if not changes.finds and not c.present("finds"):
-            c.problem("finds", "an EOD spot task report lists at least one item")
+            c.problem("finds", gettext("an EOD spot task report lists at least one item"), "required")
         return changes

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from reports.fields import Date, Section, Text
@@ -47,5 +48,9 @@ class MinefieldHandoverReport(ReportKindSpec):
             "document_reference": c.value("document_reference"),
         }
         if changes.minefield_transfer["handed_from"] == changes.minefield_transfer["handed_to"] != "":
-            c.problem("handed_to", "is who handed it over; a hand-over passes the record to someone else")
+            c.problem(
+                "handed_to",
+                gettext("is who handed it over; a hand-over passes the record to someone else"),
+                "same_party",
+            )
         return changes

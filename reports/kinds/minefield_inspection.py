@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from reports.fields import Choice, Date, Rows, Section, Text
@@ -56,9 +57,15 @@ class MinefieldInspectionReport(ReportKindSpec):
         elements = [row["element"] for row in checks if row["element"]]
         for i, element in enumerate(elements):
             if element in elements[:i]:
-                c.problem(f"checks.{i}.element", f"'{element}' is listed twice")
+                c.problem(
+                    f"checks.{i}.element", gettext("'%(value)s' is listed twice") % {"value": element}, "duplicate"
+                )
         if when and next_due and next_due <= when:
-            c.problem("next_due", f"{next_due} is not after the inspection ({when})")
+            c.problem(
+                "next_due",
+                gettext("%(next)s is not after the inspection (%(when)s)") % {"next": next_due, "when": when},
+                "dates_out_of_order",
+            )
         changes = Changes()
         changes.minefield_inspection = {
             "on": when,

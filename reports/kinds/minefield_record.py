@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.gis.geos import MultiPoint
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from reports.fields import (
@@ -143,7 +144,11 @@ class MinefieldRecordReport(ReportKindSpec):
         next_due = c.value("next_inspection_due")
         devices = c.value("devices")
         if date_laid and received_on and received_on < date_laid:
-            c.problem("received_on", f"{received_on} is before the date laid {date_laid}")
+            c.problem(
+                "received_on",
+                gettext("%(received)s is before the date laid %(laid)s") % {"received": received_on, "laid": date_laid},
+                "dates_out_of_order",
+            )
         # Attaching to a hazard keeps its geometry unless the approver replaces or combines it.
         changes.geom = perimeter
         changes.minefield = {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from reports.fields import NEW_HAZARD, Area, Group, Point, Section
@@ -50,7 +51,7 @@ class NtsReport(ReportKindSpec):
         changes.benchmark = c.value("hazard.benchmark")
         changes.evidence = c.evidence("evidence", on)
         if not has_hazard and not changes.evidence:
-            c.problem("evidence", "a new hazard needs at least one piece of evidence")
+            c.problem("evidence", gettext("a new hazard needs at least one piece of evidence"), "required")
         changes.activity = c.activity("activity", ActivityKind.NTS, default_status=ActivityStatus.COMPLETED)
         changes.products = c.products("cancelled", ProductKind.CANCELLED, on)
         return changes

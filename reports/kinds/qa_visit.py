@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import Problem
@@ -48,9 +49,14 @@ def assessed_activity(c: Checker, on: dt.date | None) -> Any:
         return None
     activity = Activity.objects.select_related("organisation", "hazard").filter(pk=int(value)).first()
     if activity is None:
-        c.problem("activity", f"there is no activity #{value}")
+        c.problem("activity", gettext("there is no activity #%(id)s") % {"id": value}, "unknown_activity")
     elif on and activity.start_date > on:
-        c.problem("activity", f"activity #{value} starts on {activity.start_date}, after this report's date {on}")
+        c.problem(
+            "activity",
+            gettext("activity #%(id)s starts on %(start)s, after this report's date %(on)s")
+            % {"id": value, "start": activity.start_date, "on": on},
+            "dates_out_of_order",
+        )
     return activity
 
 
@@ -58,9 +64,18 @@ def dated(c: Checker, path: str, on: dt.date | None, activity: Any) -> dt.date |
     """The day of the visit or inspection: not after the report's date, not before the activity started."""
     day: dt.date | None = c.value(path)
     if day and on and day > on:
-        c.problem(path, f"{day} is after the report's date of information {on}")
+        c.problem(
+            path,
+            gettext("%(date)s is after the report's date of information %(on)s") % {"date": day, "on": on},
+            "after_date_of_information",
+        )
     if day and activity is not None and day < activity.start_date:
-        c.problem(path, f"{day} is before the activity started ({activity.start_date})")
+        c.problem(
+            path,
+            gettext("%(date)s is before the activity started (%(start)s)")
+            % {"date": day, "start": activity.start_date},
+            "dates_out_of_order",
+        )
     return day
 
 
@@ -90,7 +105,13 @@ class QaVisitReport(ReportKindSpec):
 
     def changes(self, c: Checker, *, on: dt.date | None, has_hazard: bool) -> Changes:
         if has_hazard:
-            c.problems.append(Problem("hazard", "a QA visit names the activity it assesses; leave the hazard empty"))
+            c.problems.append(
+                Problem(
+                    "hazard",
+                    gettext("a QA visit names the activity it assesses; leave the hazard empty"),
+                    "hazard_not_allowed",
+                )
+            )
         changes = QualityChanges()
         changes.assessed = assessed_activity(c, on)
         changes.record = {

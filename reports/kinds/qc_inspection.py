@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import Problem
@@ -36,18 +37,26 @@ def _inside_released_land(c: Checker, activity: Any, sample: Any) -> float | Non
     """The sample's area in m² (in the hazard's UTM zone); a problem if it leaves the released land."""
     hazard = activity.hazard
     if hazard is None:
-        c.problem("sample", f"activity #{activity.pk} has no hazard whose land could be sampled")
+        c.problem(
+            "sample",
+            gettext("activity #%(id)s has no hazard whose land could be sampled") % {"id": activity.pk},
+            "no_hazard_to_sample",
+        )
         return None
     products = list(activity.products.filter(kind__in=(ProductKind.CLEARED, ProductKind.REDUCED)))
     if products:
-        land, what = products[0].geom, "the land this activity cleared or reduced"
+        land, what = products[0].geom, gettext("the land this activity cleared or reduced")
         for p in products[1:]:
             land = land.union(p.geom)
     else:
-        land, what = hazard.geom, f"hazard {hazard.code}"
+        land, what = hazard.geom, gettext("hazard %(code)s") % {"code": hazard.code}
     outside = area_m2(to_srid(sample, hazard.utm_srid).difference(to_srid(land, hazard.utm_srid)), hazard.utm_srid)
     if outside > SAMPLE_TOLERANCE_M2:
-        c.problem("sample", f"{outside:.0f} m² of the sample lies outside {what}")
+        c.problem(
+            "sample",
+            gettext("%(area)s m² of the sample lies outside %(what)s") % {"area": f"{outside:.0f}", "what": what},
+            "outside_released_land",
+        )
     return area_m2(sample, hazard.utm_srid)
 
 
@@ -75,23 +84,35 @@ class QcInspectionReport(ReportKindSpec):
     def changes(self, c: Checker, *, on: dt.date | None, has_hazard: bool) -> Changes:
         if has_hazard:
             c.problems.append(
-                Problem("hazard", "a QC inspection names the activity it assesses; leave the hazard empty")
+                Problem(
+                    "hazard",
+                    gettext("a QC inspection names the activity it assesses; leave the hazard empty"),
+                    "hazard_not_allowed",
+                )
             )
         changes = QualityChanges()
         activity = changes.assessed = assessed_activity(c, on)
         if activity is not None and activity.kind not in SAMPLED_KINDS:
             c.problem(
                 "activity",
-                f"activity #{activity.pk} is {activity.kind}; QC samples land released by {', '.join(SAMPLED_KINDS)}",
+                gettext("activity #%(id)s is %(kind)s; QC samples land released by %(kinds)s")
+                % {"id": activity.pk, "kind": activity.kind, "kinds": ", ".join(SAMPLED_KINDS)},
+                "wrong_activity",
             )
         sample = c.value("sample")
         items = c.value("items_found")
         result = c.value("result")
         found = non_conformities(c)
         if result == QcResult.PASS and items:
-            c.problem("result", f"an inspection that found {items} item(s) in its sample fails")
+            c.problem(
+                "result",
+                gettext("an inspection that found %(items)s item(s) in its sample fails") % {"items": items},
+                "result_contradicts_findings",
+            )
         if result == QcResult.PASS and any(n["severity"] == Severity.CRITICAL for n in found):
-            c.problem("result", "an inspection with a critical non-conformity fails")
+            c.problem(
+                "result", gettext("an inspection with a critical non-conformity fails"), "result_contradicts_findings"
+            )
         sample_m2 = None
         if sample is not None and activity is not None and activity.kind in SAMPLED_KINDS:
             sample_m2 = _inside_released_land(c, activity, sample.geom)

@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import Problem
@@ -76,15 +77,25 @@ class RiskEducationSessionReport(ReportKindSpec):
 
     def changes(self, c: Checker, *, on: dt.date | None, has_hazard: bool) -> Changes:
         if has_hazard:
-            c.problems.append(Problem("hazard", "a risk education session stands alone; leave the hazard empty"))
+            c.problems.append(
+                Problem(
+                    "hazard",
+                    gettext("a risk education session stands alone; leave the hazard empty"),
+                    "hazard_not_allowed",
+                )
+            )
         held_on = c.value("held_on")
         if held_on and on and held_on > on:
-            c.problem("held_on", f"{held_on} is after the report's date of information {on}")
+            c.problem(
+                "held_on",
+                gettext("%(date)s is after the report's date of information %(on)s") % {"date": held_on, "on": on},
+                "after_date_of_information",
+            )
         method = c.value("method")
         location = c.value("location")
         place_name = c.value("place_name")
         if location is None and not place_name:
-            c.problem("location", "give the place: a point, a place name, or both")
+            c.problem("location", gettext("give the place: a point, a place name, or both"), "required")
         changes = SessionChanges()
         changes.session = {
             "held_on": held_on,
@@ -98,18 +109,30 @@ class RiskEducationSessionReport(ReportKindSpec):
         indirect = method in INDIRECT_METHODS
         audience = c.value("audience_estimate")
         if audience is not None and method and not indirect:
-            c.problem("audience_estimate", "is estimated for mass media, digital media and printed materials only")
+            c.problem(
+                "audience_estimate",
+                gettext("is estimated for mass media, digital media and printed materials only"),
+                "not_applicable",
+            )
         changes.session["audience_estimate"] = audience
         rows = c.rows("attendance", required=bool(method) and not indirect)
         if rows and indirect:
-            c.problem("attendance", f"{method} reaches an audience nobody counts: give audience_estimate instead")
+            c.problem(
+                "attendance",
+                gettext("%(method)s reaches an audience nobody counts: give audience_estimate instead")
+                % {"method": method},
+                "not_applicable",
+            )
         changes.attendance = [self._cell(c, f"attendance.{i}") for i in rows]
         seen: dict[tuple[Any, ...], int] = {}
         for i, cell in enumerate(changes.attendance):
             key = (cell["sex"], cell["age_band"], cell["disability"])
             if key in seen:
                 c.problem(
-                    f"attendance.{i}", f"repeats the cell of attendance.{seen[key]} (same sex, age band, disability)"
+                    f"attendance.{i}",
+                    gettext("repeats the cell of attendance.%(row)s (same sex, age band, disability)")
+                    % {"row": seen[key]},
+                    "duplicate",
                 )
             seen.setdefault(key, i)
         return changes
@@ -118,7 +141,7 @@ class RiskEducationSessionReport(ReportKindSpec):
         first = c.value(f"{row}.first_time")
         repeat = c.value(f"{row}.repeat")
         if first == 0 and not repeat:
-            c.problem(row, "counts nobody: give first_time or repeat attendees")
+            c.problem(row, gettext("counts nobody: give first_time or repeat attendees"), "required")
         return {
             "sex": c.value(f"{row}.sex"),
             "age_band": c.value(f"{row}.age_band"),
