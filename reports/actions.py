@@ -283,6 +283,10 @@ def _submit(report: Report, *, acting_user: AnyUser, at: dt.datetime | None) -> 
     """Submit a report whose row the caller's transaction holds (locked, or inserted by it); that transaction
     is what undoes everything when a check refuses it."""
     check_step(report.status, ReportStatus.SUBMITTED)
+    if report.hazard_id is not None:
+        # The register as it stands, not the caller's copy: a hazard object held across reports (a loader, an
+        # import, a script) is stale once an earlier report on it was approved.
+        report.hazard = HazardousArea.objects.get(pk=report.hazard_id)
     changes = parse_report(report)
     _check_task(report, acting_user=acting_user, at=at)
     _dry_run(report, changes)
