@@ -129,7 +129,8 @@ def test_every_published_form_renders_in_the_browser(live_cast, live_server, map
     shot(page, "fill-every-form-last")
 
 
-def test_a_clerk_fills_a_marking_report_and_it_waits_in_the_approval_queue(live_cast, live_server, page, tmp_path):
+def test_a_clerk_fills_a_marking_report_and_it_waits_in_the_approval_queue(live_cast, live_server, map_page, tmp_path):
+    page = map_page  # the form's task question has a map (decision 0060)
     hazard = register_hazard(live_cast)
     sign_in(page, live_server, "clerk")
     page.goto(live_server.url + "/openrosa/fill/marking/")
@@ -168,7 +169,8 @@ def test_a_clerk_fills_a_marking_report_and_it_waits_in_the_approval_queue(live_
     assert row.count() == 1 and hazard.code in row.inner_text()
 
 
-def test_labels_and_answers_are_shown_as_text_never_run(live_cast, live_server, page):
+def test_labels_and_answers_are_shown_as_text_never_run(live_cast, live_server, map_page):
+    page = map_page  # the form's task question has a map (decision 0060)
     hazard = register_hazard(live_cast, name='<img src=x onerror="window.pwned=1">Field')
     sign_in(page, live_server, "clerk")
     page.goto(live_server.url + "/openrosa/fill/marking/")
@@ -181,7 +183,8 @@ def test_labels_and_answers_are_shown_as_text_never_run(live_cast, live_server, 
     assert page.evaluate("() => window.pwned") is None
 
 
-def test_the_form_opens_in_the_users_language(live_cast, live_server, page):
+def test_the_form_opens_in_the_users_language(live_cast, live_server, map_page):
+    page = map_page  # the form's task question has a map (decision 0060)
     register_hazard(live_cast)
     use_language(page, live_server, "uk")
     sign_in(page, live_server, "clerk")
