@@ -332,6 +332,8 @@ CLEARGROUND_BASEMAPS = env_json(
 # (empty: the worker publishes nothing), and how often the worker compares its data version with the register's.
 CLEARGROUND_PUBLIC_MAP_DIR = os.environ.get("CLEARGROUND_PUBLIC_MAP_DIR", "")
 CLEARGROUND_PUBLIC_MAP_CHECK_SECONDS = float(os.environ.get("CLEARGROUND_PUBLIC_MAP_CHECK_SECONDS", "60"))
+# How often the worker queues the periodic jobs that are due (jobs/schedule.py, decision 0057), in seconds.
+CLEARGROUND_SCHEDULE_CHECK_SECONDS = float(os.environ.get("CLEARGROUND_SCHEDULE_CHECK_SECONDS", "60"))
 
 # Background jobs (jobs/, decision 0015): how often a worker polls an empty queue, how often a running
 # job's heartbeat is written, after how long without one a job counts as abandoned (its worker was
