@@ -1,10 +1,11 @@
 """Periodic jobs (decision 0057): a literal SCHEDULE of job kind → how often, queued by the worker when due.
 
 The worker asks `queue_due` every CLEARGROUND_SCHEDULE_CHECK_SECONDS. A kind is due when there is work for
-it (its `pending` question: an empty register queues no empty job rows) and no job of it was queued within its interval (by the schedule or by hand, e.g. `clearground tasks overdue --enqueue`), so the
-Job rows are the schedule's memory: a restarted worker, or two workers, queue nothing twice. The jobs
-themselves must be idempotent (the overdue notices are: one per task and person, decision 0053), since a
-job that failed and is retried, or one queued by hand beside the schedule, may run on the same day.
+it (its `pending` question: an empty register queues no empty job rows) and no job of it was queued within
+its interval (by the schedule or by hand, e.g. `clearground tasks overdue --enqueue`), so the Job rows are
+the schedule's memory: a restarted worker, or two workers, queue nothing twice. The jobs themselves must be
+idempotent (the overdue notices are: one per task and person, decision 0053), since a job that failed and is
+retried, or one queued by hand beside the schedule, may run on the same day.
 """
 
 from __future__ import annotations

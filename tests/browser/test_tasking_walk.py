@@ -4,8 +4,8 @@ the accredited one and starts; its clerk files progress and completion reports o
 approves them; Alpha completes the task; the board, the hazard's page and the dashboard show it.
 
 Once the work starts, the team leader (Alpha's clerk, who takes the team to the field) downloads the task
-dossier from the task page and gets a PDF. The cleared polygon is the hazard's own outline, put in the form's geometry field as the drawing map would (drawing is
-tests/browser/test_journey.py's subject)."""
+dossier from the task page and gets a PDF. The cleared polygon is the hazard's own outline, put in the form's
+geometry field as the drawing map would (drawing is tests/browser/test_journey.py's subject)."""
 
 from __future__ import annotations
 
