@@ -123,10 +123,7 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet[Task]):
         params = self.request.query_params
         if statuses := choices(params, "status", TaskStatus.values):
             qs = qs.filter(status__in=statuses)
-        if org := params.get("organisation"):
-            qs = qs.filter(organisation__code=org)
-        if province := params.get("province"):
-            qs = queries.in_province(qs, province)
+        qs = queries.filter_tasks(qs, organisation=params.get("organisation", ""), province=params.get("province", ""))
         if (hazard := params.get("hazard")) is not None:
             if not hazard.isdigit():
                 raise ValidationFailed([Problem("hazard", "must be a hazard id")])

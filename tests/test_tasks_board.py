@@ -131,10 +131,10 @@ def test_the_board_and_the_tasks_api_take_the_same_queries_whatever_the_page_hol
     many_tasks(cast, n)
     board, api = page_client(cast.imo), client_for(cast.imo)
     board.get("/tasks/")  # the session and the user loaded once, as on any page after the first
-    # Session, user, scope, count, the page (tasks with operator, team, hazard code), the operators with tasks,
-    # the provinces, the issue form's operators, the bell's unread count.
-    with django_assert_num_queries(9):
+    # Session, user, scope, the province's areas, count, the page (tasks with operator, team, hazard code), the
+    # operators with tasks, the provinces, the issue form's operators, the bell's unread count.
+    with django_assert_num_queries(10):
         assert board.get("/tasks/", {"status": "issued", "province": "UA63"}).status_code == 200
-    # Scope, the page (with operator, team, issuer), its transitions (with their team and author).
-    with django_assert_num_queries(3):
+    # Scope, the province's areas, the page (with operator, team, issuer), its transitions (team, author).
+    with django_assert_num_queries(4):
         assert api.get("/api/v1/tasks/", {"status": "issued", "province": "UA63"}).status_code == 200

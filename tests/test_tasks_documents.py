@@ -47,7 +47,7 @@ def page_client(user: Any) -> Client:
     return client
 
 
-def test_the_authority_attaches_a_document_through_the_api_and_the_operator_downloads_it(cast: Cast, task: Task) -> None:
+def test_the_authority_attaches_a_document_through_the_api_and_the_operator_reads_it(cast: Cast, task: Task) -> None:
     made = client_for(cast.imo).post(f"/api/v1/tasks/{task.pk}/attachments/",
                                      {"file": [upload("sheet-12.pdf", PDF)]}, format="multipart")  # fmt: skip
     assert made.status_code == 201, made.json()
