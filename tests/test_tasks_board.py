@@ -79,7 +79,12 @@ def test_the_authority_issues_a_task_from_the_board_with_a_team_and_documents(ca
     task = Task.objects.get()
     assert answer.status_code == 302 and answer["Location"] == f"/tasks/{task.pk}/"
     assert (task.hazard, task.organisation, task.team, task.priority, task.status) == (
-        hazard, cast.alpha, team, "high", "issued")
+        hazard,
+        cast.alpha,
+        team,
+        "high",
+        "issued",
+    )
     assert list(TaskDocument.objects.values_list("task_id", "name")) == [(task.pk, "brief.pdf")]
 
 

@@ -53,7 +53,12 @@ def test_the_authority_attaches_a_document_through_the_api_and_the_operator_read
     assert made.status_code == 201, made.json()
     [row] = made.json()
     assert (row["name"], row["sha256"], row["size"], row["content_type"], row["added_by"]) == (
-        "sheet-12.pdf", hashlib.sha256(PDF).hexdigest(), len(PDF), "application/pdf", "imo")
+        "sheet-12.pdf",
+        hashlib.sha256(PDF).hexdigest(),
+        len(PDF),
+        "application/pdf",
+        "imo",
+    )
     assert AuditEntry.objects.filter(action="task.attach", object_id=str(task.pk)).count() == 1
     listed = client_for(cast.clerk).get(f"/api/v1/tasks/{task.pk}/attachments/")
     assert [r["name"] for r in listed.json()] == ["sheet-12.pdf"]
