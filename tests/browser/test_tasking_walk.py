@@ -106,6 +106,10 @@ def test_the_authority_tasks_bravos_hazard_to_alpha_from_the_priorities_and_alph
     # The team leader downloads the task dossier from the task page: a PDF of some substance arrives.
     sign_in(page, live_server, "clerk")
     page.goto(live_server.url + f"/tasks/{task.pk}/")
+    # The task page's map draws the tasked polygon over the offline basemap (decision 0057).
+    page.wait_for_function("() => window.cgMapReady === true")
+    assert page.evaluate("() => window.cgMap.querySourceFeatures('task').length") >= 1
+    assert serious_axe_violations(page) == []
     link = page.get_by_role("link", name="Download dossier")
     with page.expect_download() as download_info:
         link.click()
