@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from contextlib import nullcontext
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.http import FileResponse, HttpResponse
 from django.utils.translation import get_language
@@ -165,10 +167,15 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet[Task]):
             team = Team.objects.filter(organisation=org, code=data["team"]).first()
             if team is None:
                 raise ValidationFailed([Problem("team", f"{org.code} has no team '{data['team']}'")])
-        task = actions.issue_task(acting_user=request.user, organisation=org, activity_kind=data["activity_kind"],
-                                  hazard=hazard, area=data.get("area"), team=team, start_on=data["start_on"],
-                                  due_on=data["due_on"], priority=data["priority"],
-                                  instructions=data["instructions"])  # fmt: skip
+        # Documents may come with the order (multipart `file` parts): both stored, or neither (decision 0057).
+        uploads = request.FILES.getlist("file")
+        with transaction.atomic() if uploads else nullcontext():
+            task = actions.issue_task(acting_user=request.user, organisation=org, activity_kind=data["activity_kind"],
+                                      hazard=hazard, area=data.get("area"), team=team, start_on=data["start_on"],
+                                      due_on=data["due_on"], priority=data["priority"],
+                                      instructions=data["instructions"])  # fmt: skip
+            if uploads:
+                documents.attach_documents(task, acting_user=request.user, uploads=uploads)
         return self._render(task, 201)
 
     def _step(self, request: Request, pk: str, step: Callable[..., Task], *, reason: bool = False,

@@ -135,3 +135,16 @@ def test_the_task_page_draws_the_tasked_polygon_on_a_map(cast: Cast, task: Task)
     cancel_task(task, acting_user=cast.imo, reason="Re-planned")
     later = page_client(cast.clerk).get(f"/tasks/{task.pk}/").content.decode()
     assert 'id="task-map"' not in later
+
+
+def test_documents_sent_with_the_order_through_the_api_are_stored_with_it_or_not_at_all(cast: Cast) -> None:
+    accredited_team(cast)
+    hazard = bravo_hazard(cast)
+    order = {"organisation": "alpha", "activity_kind": "clearance", "hazard": hazard.pk, "start_on": "2024-02-01"}
+    refused = client_for(cast.imo).post("/api/v1/tasks/", {**order, "file": [upload("bad.pdf", b"not a pdf")]},
+                                        format="multipart")  # fmt: skip
+    assert refused.status_code == 400 and not Task.objects.exists() and not TaskDocument.objects.exists()
+    made = client_for(cast.imo).post("/api/v1/tasks/", {**order, "file": [upload("brief.pdf", PDF)]},
+                                     format="multipart")  # fmt: skip
+    assert made.status_code == 201, made.json()
+    assert list(TaskDocument.objects.values_list("task_id", "name")) == [(made.json()["id"], "brief.pdf")]
