@@ -355,6 +355,8 @@ CLEARGROUND_PUBLISH_S3_ENDPOINT = os.environ.get("CLEARGROUND_PUBLISH_S3_ENDPOIN
 # Vector tiles kept on the server for the current data version (decision 0062): a folder, or empty (off). Off by
 # default because the key is the data version: empty the folder after re-creating the database from scratch.
 CLEARGROUND_TILE_CACHE_DIR = os.environ.get("CLEARGROUND_TILE_CACHE_DIR", "")
+# How often the worker queues the periodic jobs that are due (jobs/schedule.py, decision 0057), in seconds.
+CLEARGROUND_SCHEDULE_CHECK_SECONDS = float(os.environ.get("CLEARGROUND_SCHEDULE_CHECK_SECONDS", "60"))
 
 # Background jobs (jobs/, decision 0015): how often a worker polls an empty queue, how often a running
 # job's heartbeat is written, after how long without one a job counts as abandoned (its worker was

@@ -245,6 +245,9 @@ def work(worker_id: str, *, once: bool = False, burst: bool = False, stop: threa
     stop = stop or threading.Event()
     ran, interrupted = 0, False
     next_check = 0.0  # the static public map's republish check is due at once, then every so often
+    # The periodic jobs (jobs/schedule.py) are first looked at one interval after the worker starts: a worker
+    # run for a burst (tests, a command) runs the queue it was given, not the day's schedule as well.
+    next_schedule = time.monotonic() + settings.CLEARGROUND_SCHEDULE_CHECK_SECONDS
     while not stop.is_set():
         try:
             if not connection.in_atomic_block:  # inside a test's transaction, closing would break it
@@ -258,6 +261,11 @@ def work(worker_id: str, *, once: bool = False, burst: bool = False, stop: threa
                 from interop.public_map.schedule import republish_if_changed
 
                 republish_if_changed()  # queues a job when the register moved on (decision 0056)
+            if time.monotonic() >= next_schedule:
+                next_schedule = time.monotonic() + settings.CLEARGROUND_SCHEDULE_CHECK_SECONDS
+                from jobs.schedule import queue_due
+
+                queue_due()  # the daily overdue notices and any other periodic job (decision 0057)
             job = claim_next(worker_id)
             if job is not None:
                 run_job(job)

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from contextlib import nullcontext
 from typing import Any
 
 from django.conf import settings
-from django.db.models import QuerySet
-from django.http import HttpResponse
+from django.db import transaction
+from django.db.models import Prefetch, QuerySet
+from django.http import FileResponse, HttpResponse
 from django.utils.translation import get_language
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, viewsets
@@ -29,8 +31,8 @@ from clearground.api.pagination import IdCursorPagination
 from clearground.api.params import choices
 from core.errors import NotAllowed, NotFoundOrNoAccess, Problem, ValidationFailed
 from obligations.exports import language_of
-from operations import actions, dossier, monthly, notifications
-from operations.models import Notification, PriorityWeights, Task, TaskTransition
+from operations import actions, documents, dossier, monthly, notifications, queries
+from operations.models import Notification, PriorityWeights, Task, TaskDocument, TaskTransition
 from operations.priorities import ranking_for
 from operations.workflow import Priority, TaskStatus
 from quality.models import Team
@@ -119,12 +121,12 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet[Task]):
 
     def get_queryset(self) -> QuerySet[Task]:
         qs = access.tasks_for(self.request.user).select_related("organisation", "team", "issued_by")
-        qs = qs.prefetch_related("transitions__by", "transitions__team")
+        # The steps with their author and team in one query (not one per level): the list at scale, decision 0057.
+        qs = qs.prefetch_related(Prefetch("transitions", TaskTransition.objects.select_related("by", "team")))
         params = self.request.query_params
         if statuses := choices(params, "status", TaskStatus.values):
             qs = qs.filter(status__in=statuses)
-        if org := params.get("organisation"):
-            qs = qs.filter(organisation__code=org)
+        qs = queries.filter_tasks(qs, organisation=params.get("organisation", ""), province=params.get("province", ""))
         if (hazard := params.get("hazard")) is not None:
             if not hazard.isdigit():
                 raise ValidationFailed([Problem("hazard", "must be a hazard id")])
@@ -165,10 +167,15 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet[Task]):
             team = Team.objects.filter(organisation=org, code=data["team"]).first()
             if team is None:
                 raise ValidationFailed([Problem("team", f"{org.code} has no team '{data['team']}'")])
-        task = actions.issue_task(acting_user=request.user, organisation=org, activity_kind=data["activity_kind"],
-                                  hazard=hazard, area=data.get("area"), team=team, start_on=data["start_on"],
-                                  due_on=data["due_on"], priority=data["priority"],
-                                  instructions=data["instructions"])  # fmt: skip
+        # Documents may come with the order (multipart `file` parts): both stored, or neither (decision 0057).
+        uploads = request.FILES.getlist("file")
+        with transaction.atomic() if uploads else nullcontext():
+            task = actions.issue_task(acting_user=request.user, organisation=org, activity_kind=data["activity_kind"],
+                                      hazard=hazard, area=data.get("area"), team=team, start_on=data["start_on"],
+                                      due_on=data["due_on"], priority=data["priority"],
+                                      instructions=data["instructions"])  # fmt: skip
+            if uploads:
+                documents.attach_documents(task, acting_user=request.user, uploads=uploads)
         return self._render(task, 201)
 
     def _step(self, request: Request, pk: str, step: Callable[..., Task], *, reason: bool = False,
@@ -247,6 +254,50 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet[Task]):
         response = HttpResponse(data, content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="task-{task.pk}-dossier-{language}.pdf"'
         return response
+
+
+class TaskDocumentSerializer(serializers.ModelSerializer[TaskDocument]):
+    """A document attached to a task: its download address is readable by whoever may read the task."""
+
+    added_by = serializers.SlugRelatedField[Any](slug_field="username", read_only=True)
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TaskDocument
+        fields = ("name", "sha256", "size", "content_type", "added_by", "added_at", "url")
+
+    def get_url(self, row: TaskDocument) -> str:
+        path = f"/api/v1/tasks/{row.task_id}/attachments/{row.name}"
+        request = self.context.get("request")
+        return str(request.build_absolute_uri(path)) if request is not None else path
+
+
+@extend_schema(methods=["GET"], responses={200: TaskDocumentSerializer(many=True)})
+@extend_schema(
+    methods=["POST"],
+    request={"multipart/form-data": {"type": "object", "properties": {
+        "file": {"type": "array", "items": {"type": "string", "format": "binary"}}}}},
+    responses={201: TaskDocumentSerializer(many=True)},
+)  # fmt: skip
+@api_view(["GET", "POST"])
+def task_documents(request: Request, pk: str) -> Response:
+    """GET: the documents attached to a task, for whoever may read it (the authority, the tasked operator).
+    POST (multipart, one or more `file` parts): the authority attaches documents, checked as report
+    attachments are (JPEG, PNG, PDF; size; type from the bytes), all or none stored (decision 0057)."""
+    task = access.access_task(request.user, pk)
+    if request.method == "POST":
+        added = documents.attach_documents(task, acting_user=request.user, uploads=request.FILES.getlist("file"))
+        return Response(TaskDocumentSerializer(added, many=True, context={"request": request}).data, status=201)
+    rows = task.documents.select_related("added_by")
+    return Response(TaskDocumentSerializer(rows, many=True, context={"request": request}).data)
+
+
+@extend_schema(responses={(200, "application/octet-stream"): bytes})
+@api_view(["GET"])
+def task_document_file(request: Request, pk: str, name: str) -> FileResponse:
+    """One document of a task, as a download, for whoever may read the task; each read audited."""
+    row = documents.document_for(request.user, pk, name)
+    return FileResponse(row.path.open("rb"), as_attachment=True, filename=row.name, content_type=row.content_type)
 
 
 # Prioritisation for tasking (decision 0054).

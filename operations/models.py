@@ -5,6 +5,8 @@ Written only by operations/actions.py; every step a TaskTransition row and an au
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.db.models import Q
@@ -147,3 +149,37 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} task #{self.task_id} for {self.recipient_id}"
+
+
+class TaskDocument(models.Model):
+    """A file the authority attached to a task order (a map sheet, a survey report, a permit): decision 0057.
+
+    Checked as report attachments are (reports.attachments: name, type from the bytes, size) and kept in the
+    same store by SHA-256; read by whoever may read the task (the authority and the tasked operator).
+    Written only by operations.documents.attach_documents (audited).
+    """
+
+    task = models.ForeignKey(Task, on_delete=models.PROTECT, related_name="documents")
+    name = models.CharField(max_length=200)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField()
+    content_type = models.CharField(max_length=40)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    added_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["task", "name"]
+        constraints = [
+            # A document is named once on its task: its download link is /tasks/<id>/documents/<name>.
+            models.UniqueConstraint(fields=["task", "name"], name="task_document_name_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} of task #{self.task_id}"
+
+    @property
+    def path(self) -> Path:
+        """The stored file."""
+        from reports.models import attachment_path
+
+        return attachment_path(self.sha256)

@@ -122,6 +122,11 @@ def mark_read(user: AnyUser, ids: Iterable[int] | None = None) -> int:
     return qs.update(read_at=timezone.now())
 
 
+def overdue_pending(today: dt.date | None = None) -> bool:
+    """Whether any task is overdue (due before `today`, not over): the worker's schedule asks before queuing."""
+    return Task.objects.filter(status__in=LIVE, due_on__lt=today or timezone.localdate()).exists()
+
+
 def send_overdue(today: dt.date | None = None) -> int:
     """Notify each overdue task (due before `today`, not over) once; how many notifications were written."""
     today = today or timezone.localdate()

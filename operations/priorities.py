@@ -181,18 +181,28 @@ class Priority:
 # day, the nearest gazetteer place and its admin area's population. The geometry is the version's own,
 # so a hazard since reduced is ranked on the shape it had then.
 _RANKING_SQL = """
-WITH version AS (
-    SELECT DISTINCT ON (v.hazard_id) v.hazard_id, v.sequence, v.state
+WITH latest AS (
+    -- Only the ids are sorted: the states (a kilobyte each, geometry included) are read once, for the winners.
+    SELECT DISTINCT ON (v.hazard_id) v.id
     FROM hazards_hazardversion v
     WHERE v.valid_from <= %(on)s
     ORDER BY v.hazard_id, v.valid_from DESC, v.sequence DESC
-), candidate AS (
-    SELECT version.*, h.code,
-           ST_SetSRID(ST_GeomFromGeoJSON(version.state->>'geometry'), 4326) AS geom
-    FROM version JOIN hazards_hazardousarea h ON h.id = version.hazard_id
-    WHERE version.state->>'status' <> 'closed'
+), candidate AS MATERIALIZED (
+    -- Materialised so that each version's geometry is parsed from its GeoJSON once, not in every sub-query.
+    SELECT v.hazard_id, v.sequence, h.code,
+           jsonb_build_object('name', v.state->'name', 'organisation', v.state->'organisation',
+                              'status', v.state->'status', 'land_use', v.state->'land_use',
+                              'beneficiaries', v.state->'beneficiaries', 'blockages', v.state->'blockages',
+                              'devices_suspected', v.state->'devices_suspected',
+                              'devices_confirmed', v.state->'devices_confirmed') AS state,
+           (v.state->>'admin_area')::bigint AS admin_area,
+           ST_SetSRID(ST_GeomFromGeoJSON(v.state->>'geometry'), 4326) AS geom
+    FROM latest
+    JOIN hazards_hazardversion v ON v.id = latest.id
+    JOIN hazards_hazardousarea h ON h.id = v.hazard_id
+    WHERE v.state->>'status' <> 'closed'
 )
-SELECT candidate.hazard_id, candidate.code, candidate.sequence, candidate.state - 'geometry' - 'benchmark',
+SELECT candidate.hazard_id, candidate.code, candidate.sequence, candidate.state,
     (SELECT count(*) FROM casualties_accident a
      WHERE a.occurred_at < %(day_after)s
        -- The GiST index on location first: the box grown by the distance in degrees, generous (110 km a
@@ -201,7 +211,7 @@ SELECT candidate.hazard_id, candidate.code, candidate.sequence, candidate.state 
            greatest(abs(ST_YMin(candidate.geom)), abs(ST_YMax(candidate.geom))))))))
        AND ST_DWithin(a.location::geography, candidate.geom::geography, %(accident_m)s)) AS accidents,
     nearest.name, nearest.distance_m,
-    (SELECT population FROM places_adminarea WHERE id = (candidate.state->>'admin_area')::bigint) AS population
+    (SELECT population FROM places_adminarea WHERE id = candidate.admin_area) AS population
 FROM candidate
 LEFT JOIN LATERAL (
     SELECT p.name, ST_Distance(p.location::geography, candidate.geom::geography) AS distance_m

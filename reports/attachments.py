@@ -111,6 +111,22 @@ def exif_position(data: bytes) -> tuple[float, float] | None:
     return round(lon, 7), round(lat, 7)
 
 
+def sha256_of(data: bytes) -> str:
+    """The hash a file is stored and compared by."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def store(data: bytes) -> str:
+    """Keep the bytes in the attachment store (MEDIA_ROOT/attachments, by hash); their SHA-256.
+
+    The one store of checked files: report attachments and task documents (decision 0057) alike, so a
+    backup carries both and the same bytes are kept once.
+    """
+    sha256 = sha256_of(data)
+    _store(sha256, data)
+    return sha256
+
+
 def _store(sha256: str, data: bytes) -> None:
     """Write the bytes under their hash, atomically (a crash leaves no half file under the final name)."""
     path = attachment_path(sha256)
@@ -219,14 +235,15 @@ def upload_attachment(report: Report, *, acting_user: Any, name: str, data: byte
         return attach_file(report, acting_user=acting_user, name=name, data=data)
 
 
-def upload_attachments(report: Report, *, acting_user: Any, uploads: list[Any]) -> list[ReportAttachment]:
-    """Every uploaded file (Django UploadedFile) checked first, then all attached at once, or none.
+def read_uploads(uploads: list[Any]) -> list[tuple[str, bytes, str]]:
+    """Every uploaded file (Django UploadedFile) checked: (name, bytes, type) each, or ValidationFailed naming
+    every refused file (TooLarge at once for one too large). The size is compared before a byte is read.
 
-    The size is compared before a byte is read into memory; problems name each refused file.
+    The checks of every upload door: report attachments here, task documents (operations/documents.py).
     """
     if not uploads:
         raise ValidationFailed([Problem("file", _("send one or more files in the multipart field 'file'"), "required")])
-    read: list[tuple[str, bytes]] = []
+    read: list[tuple[str, bytes, str]] = []
     problems: list[Problem] = []
     for upload in uploads:
         name = str(upload.name or "")
@@ -236,14 +253,20 @@ def upload_attachments(report: Report, *, acting_user: Any, uploads: list[Any]) 
                 raise TooLarge([Problem(f"attachments.{name}", _("is larger than %(n)s bytes") % {"n": max_bytes()},
                                         "too_large")])  # fmt: skip
             data = upload.read()
-            content_type(name, data)
+            mime = content_type(name, data)
         except ValidationFailed as exc:
             if isinstance(exc, TooLarge):
                 raise
             problems += exc.problems
             continue
-        read.append((name, data))
+        read.append((name, data, mime))
     if problems:
         raise ValidationFailed(problems)
+    return read
+
+
+def upload_attachments(report: Report, *, acting_user: Any, uploads: list[Any]) -> list[ReportAttachment]:
+    """Every uploaded file (Django UploadedFile) checked first (read_uploads), then all attached at once, or none."""
+    read = read_uploads(uploads)
     with transaction.atomic():
-        return [upload_attachment(report, acting_user=acting_user, name=name, data=data)[0] for name, data in read]
+        return [upload_attachment(report, acting_user=acting_user, name=name, data=data)[0] for name, data, _t in read]

@@ -460,6 +460,10 @@ def api_reads() -> list[Probe]:
         Probe("api", "get", "/api/v1/imports/{pk}/report.csv", target="import"),
         # The task dossier (decision 0053): a 404 as for a missing task, not a PDF.
         Probe("api", "get", "/api/v1/tasks/{pk}/dossier.pdf", target="task"),
+        # A task's documents (decision 0057): listed, read and attached only through the task, so a 404.
+        Probe("api", "get", "/api/v1/tasks/{pk}/attachments/", target="task"),
+        Probe("api", "get", "/api/v1/tasks/{pk}/attachments/brief.pdf", target="task"),
+        Probe("api", "post", "/api/v1/tasks/{pk}/attachments/", target="task", body={}),
         # Monthly operator reporting (decision 0053): Bravo's picture holds none of Alpha's tasks.
         Probe("api", "get", "/api/v1/tasks/monthly-reporting/?month=2024-03", statuses=(200,)),
         # Another person's notification: not Bravo's to read or mark read.
@@ -748,6 +752,12 @@ def page_probes() -> list[Probe]:
                      body={"hazard": "{pk}", "organisation": "bravo", "activity_kind": "nts",
                            "start_on": "2024-03-01"})]  # fmt: skip
     probes.append(Probe("pages", "get", "/tasks/{pk}/dossier.pdf", target="task"))
+    # Documents on a task and issuing from the board (decision 0057).
+    probes.append(Probe("pages", "get", "/tasks/{pk}/documents/brief.pdf", target="task"))
+    probes.append(Probe("pages", "post", "/tasks/{pk}/documents/", target="task", body={}))
+    probes.append(Probe("pages", "post", "/tasks/issue/", target="hazard", statuses=(403,),
+                        body={"hazard": "{pk}", "organisation": "bravo", "activity_kind": "nts",
+                              "start_on": "2024-03-01"}))  # fmt: skip
     probes.append(Probe("pages", "get", "/notifications/", statuses=(200,)))
     probes.append(Probe("pages", "get", "/tasks/monthly/?month=2024-03", statuses=(200,)))
     probes.append(Probe("pages", "post", "/notifications/read/", target="notification", body={"id": "{pk}"},

@@ -16,7 +16,14 @@ from interop.exports.api import export_collections
 from interop.imports.api import ImportProfileViewSet, ImportViewSet
 from jobs.api import JobViewSet
 from obligations.api import Article5ForecastView, Article7ViewSet
-from operations.api import NotificationViewSet, TaskViewSet, priorities, priority_weights
+from operations.api import (
+    NotificationViewSet,
+    TaskViewSet,
+    priorities,
+    priority_weights,
+    task_document_file,
+    task_documents,
+)
 from ordnance.api import OrdnanceModelViewSet
 from places.api import AdminAreaViewSet, parse_coordinates, search_places
 from quality.api import (
@@ -89,6 +96,8 @@ urlpatterns = [
     path("v1/", include(router.urls)),
     # A file name, not a folder: no trailing slash.
     path("v1/tasks/<int:pk>/dossier.pdf", TaskViewSet.as_view({"get": "dossier"}), name="task-dossier"),
+    path("v1/tasks/<int:pk>/attachments/", task_documents, name="task-documents"),
+    path("v1/tasks/<int:pk>/attachments/<str:name>", task_document_file, name="task-document-file"),
     path("v1/imports/<int:pk>/report.csv", ImportViewSet.as_view({"get": "report_csv"}), name="import-report-csv"),
     path("v1/", include(transfers.urls)),
     path("v1/treaty/", include(treaty_patterns)),

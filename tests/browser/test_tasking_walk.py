@@ -3,9 +3,9 @@ hazard registered by another operator; Alpha accepts, is refused an unaccredited
 the accredited one and starts; its clerk files progress and completion reports on the task; the IM officer
 approves them; Alpha completes the task; the board, the hazard's page and the dashboard show it.
 
-The task page offers no dossier download yet (decision 0050), so that step of the walk is not here. The cleared
-polygon is the hazard's own outline, put in the form's geometry field as the drawing map would (drawing is
-tests/browser/test_journey.py's subject)."""
+Once the work starts, the team leader (Alpha's clerk, who takes the team to the field) downloads the task
+dossier from the task page and gets a PDF. The cleared polygon is the hazard's own outline, put in the form's
+geometry field as the drawing map would (drawing is tests/browser/test_journey.py's subject)."""
 
 from __future__ import annotations
 
@@ -102,6 +102,24 @@ def test_the_authority_tasks_bravos_hazard_to_alpha_from_the_priorities_and_alph
     page.get_by_role("button", name="Start the work").click()
     task.refresh_from_db()
     assert (task.status, task.team) == ("started", team)
+
+    # The team leader downloads the task dossier from the task page: a PDF of some substance arrives.
+    sign_in(page, live_server, "clerk")
+    page.goto(live_server.url + f"/tasks/{task.pk}/")
+    # The task page's map draws the tasked polygon over the offline basemap (decision 0057).
+    page.wait_for_function("() => window.cgMapReady === true")
+    assert page.evaluate("() => window.cgMap.querySourceFeatures('task').length") >= 1
+    assert serious_axe_violations(page) == []
+    link = page.get_by_role("link", name="Download dossier")
+    with page.expect_download() as download_info:
+        link.click()
+    download = download_info.value
+    assert download.suggested_filename == f"task-{task.pk}-dossier-en.pdf"
+    pdf = open(download.path(), "rb").read()  # noqa: SIM115 -- Playwright's own temporary file
+    assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
+    # The same link, asked again by the signed-in browser: the server names what it sends.
+    response = page.request.get(live_server.url + (link.get_attribute("href") or ""))
+    assert response.status == 200 and response.headers["content-type"] == "application/pdf"
 
     # The clerk files the progress report; the authority approves it; then the completion report, approved too.
     sign_in(page, live_server, "clerk")

@@ -9,11 +9,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
@@ -23,14 +27,18 @@ from accounts import access
 from accounts.models import Organisation
 from core.errors import CleargroundError, NotAllowed, NotFoundOrNoAccess
 from obligations.exports import language_of
-from operations import actions, dossier, monthly, notifications
+from operations import actions, documents, dossier, monthly, notifications, queries
 from operations.models import Task
 from operations.priorities import ranking_for
-from operations.workflow import LIVE, STEPS, TEAM_ASSIGNABLE, Priority, TaskStatus
+from operations.workflow import STEPS, TEAM_ASSIGNABLE, Priority, TaskStatus
+from places.models import AdminArea
 from quality.models import Team
 from vocab.choices import ActivityKind, OrganisationKind
 
-BOARD_ROWS = 500  # the board shows the newest tasks first; filters narrow it
+BOARD_ROWS = 500  # the priorities page shows the best-ranked hazards first
+BOARD_PAGE = 100  # the board shows the newest tasks first, a page at a time; filters narrow it
+BOARD_COLUMNS = ("id", "activity_kind", "status", "priority", "start_on", "due_on", "call_out", "organisation__code",
+                 "organisation__name", "team__name", "hazard__code")  # fmt: skip
 NOTIFICATION_ROWS = 200  # the newest; older ones stay in the API's pages
 
 # Step name in the URL → (the action, whether it asks for a reason, who takes it: the operator or the authority).
@@ -59,24 +67,52 @@ def _task_or_404(request: HttpRequest, pk: int) -> Task:
         raise Http404(_("No such task.")) from None
 
 
+def _board_context(request: HttpRequest, params: Any) -> dict[str, Any]:
+    chosen = {name: params.get(name, "") for name in ("status", "organisation", "province")}
+    qs = queries.filter_tasks(access.tasks_for(request.user), **chosen).order_by("-id")
+    # Only the columns the rows show: a hazard's geometry is not read for its code (the board at national
+    # scale, docs/benchmarks.md 2026-12-07).
+    rows = qs.select_related("organisation", "team", "hazard").only(*BOARD_COLUMNS)
+    page = Paginator(rows, BOARD_PAGE).get_page(params.get("page"))
+    scope = access.tasks_for(request.user)
+    operators = list(Organisation.objects.filter(pk__in=scope.values("organisation_id"))
+                     .order_by("name").values_list("code", "name"))  # fmt: skip
+    provinces = list(AdminArea.objects.filter(level=1).order_by("name").values_list("pcode", "name"))
+    query = urlencode({k: v for k, v in chosen.items() if v})
+    context = {"tasks": list(page.object_list), "page": page, "query": query, "statuses": TaskStatus.choices,
+               **chosen, "operators": operators, "provinces": provinces,
+               "may_issue": access.may_issue_task(request.user)}  # fmt: skip
+    if context["may_issue"]:
+        context.update({"activity_kinds": ActivityKind.choices, "priorities": Priority.choices, "issue": {},
+                        "all_operators": list(Organisation.objects.exclude(kind=OrganisationKind.NATIONAL_AUTHORITY)
+                                              .order_by("name").values_list("code", "name"))})  # fmt: skip
+    return context
+
+
 @login_required
 @require_GET
 def board(request: HttpRequest) -> HttpResponse:
-    """The tasks in the user's scope, newest first, by status and operator."""
-    qs = access.tasks_for(request.user).select_related("organisation", "team", "hazard")
-    status = request.GET.get("status", "")
-    if status == "live":
-        qs = qs.filter(status__in=LIVE)
-    elif status in TaskStatus.values:
-        qs = qs.filter(status=status)
-    organisation = request.GET.get("organisation", "")
-    if organisation:
-        qs = qs.filter(organisation__code=organisation)
-    operators = sorted({(t.organisation.code, t.organisation.name) for t in qs[:BOARD_ROWS]})
-    context = {"tasks": list(qs[:BOARD_ROWS]), "statuses": TaskStatus.choices, "status": status,
-               "organisation": organisation, "operators": operators,
-               "may_issue": access.may_issue_task(request.user)}  # fmt: skip
-    return render(request, "tasking/board.html", context)
+    """The tasks in the user's scope, newest first, a page at a time, by status, operator and province."""
+    return render(request, "tasking/board.html", _board_context(request, request.GET))
+
+
+def _task_area_geojson(task: Task) -> dict[str, Any]:
+    """What the task page's map draws: the tasked hazard's polygon (classification and status for its symbology)
+    or the task's own area or call-out point, with the box to fit. The caller checked the reader sees the hazard."""
+    import json
+
+    geom: Any
+    if task.hazard is not None:
+        geom = task.hazard.geom
+        props = {"role": "hazard", "classification": task.hazard.classification, "status": task.hazard.status}
+    else:
+        geom = task.area
+        props = {"role": "area", "classification": "SHA", "status": "open"}
+    if geom is None:
+        return {}
+    x0, y0, x1, y1 = geom.extent
+    return {"type": "FeatureCollection", "bbox": [x0, y0, x1, y1],
+            "features": [{"type": "Feature", "geometry": json.loads(geom.geojson), "properties": props}]}  # fmt: skip
 
 
 @login_required
@@ -96,6 +132,8 @@ def task_page(request: HttpRequest, pk: int) -> HttpResponse:
         "hazard_visible": hazard_visible,
         "offered": offered, "reasoned": {s for s, (_a, r, _w) in STEP_ACTIONS.items() if r},
         "teams": teams if task.status in TEAM_ASSIGNABLE else [],
+        "documents": task.documents.all(), "may_attach": may_issue,
+        "area_geojson": _task_area_geojson(task) if hazard_visible or task.hazard_id is None else "",
     }  # fmt: skip
     return render(request, "tasking/task.html", context)
 
@@ -110,6 +148,40 @@ def task_dossier(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="task-{task.pk}-dossier-{language}.pdf"'
     return response
+
+
+@login_required
+@require_POST
+def task_documents_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    """The authority attaches documents to a task (operations.documents); problems come back as messages."""
+    task = _task_or_404(request, pk)
+    try:
+        added = documents.attach_documents(task, acting_user=request.user, uploads=request.FILES.getlist("file"))
+    except NotAllowed as exc:
+        raise PermissionDenied(exc.message) from None
+    except CleargroundError as exc:
+        _problems_as_messages(request, exc)
+    else:
+        messages.success(request, _("Documents attached: %(n)d.") % {"n": len(added)})
+    return redirect("tasking:task", pk=pk)
+
+
+@login_required
+@require_GET
+def task_document_file(request: HttpRequest, pk: int, name: str) -> FileResponse:
+    """One document of a task, downloaded, for whoever may read the task (audited)."""
+    try:
+        row = documents.document_for(request.user, pk, name)
+    except NotFoundOrNoAccess:
+        raise Http404(_("No such document.")) from None
+    return FileResponse(row.path.open("rb"), as_attachment=True, filename=row.name, content_type=row.content_type)
+
+
+def _problems_as_messages(request: HttpRequest, exc: CleargroundError) -> None:
+    for problem in exc.problems or []:
+        messages.error(request, f"{problem.field}: {problem.message}")
+    if not exc.problems:
+        messages.error(request, exc.message)
 
 
 @login_required
@@ -220,22 +292,30 @@ def notifications_page(request: HttpRequest) -> HttpResponse:
     return render(request, "tasking/notifications.html", {"shown": shown})
 
 
-@login_required
-@require_POST
-def issue_from_priorities(request: HttpRequest) -> HttpResponse:
-    """Issue a task on a ranked hazard (operations.actions.issue_task); problems come back as messages."""
-    if not access.may_issue_task(request.user):
-        raise PermissionDenied(_("Only the national authority's IM officers and admin issue tasks."))
+def _issue_form(request: HttpRequest) -> tuple[dict[str, Any], list[str]]:
+    """Read an issue form (the priorities' row or the board's): the hazard (its id, or its code), the operator,
+    activity, optional team (a code of the operator's), dates, priority, instructions. Problems name the field."""
     form = request.POST
     problems: list[str] = []
     hazard = None
-    try:
-        hazard = access.access_hazard(request.user, form.get("hazard", ""))
-    except NotFoundOrNoAccess:
-        problems.append(_("hazard: no such hazard"))
+    raw_hazard = form.get("hazard", "").strip()
+    if raw_hazard:
+        by_id = Q(pk=int(raw_hazard)) if raw_hazard.isdigit() else Q(pk__in=[])
+        found = access.hazards_for(request.user).filter(Q(code=raw_hazard) | by_id).first()
+        if found is None:
+            problems.append(_("hazard: no such hazard"))
+        hazard = found
+    else:
+        problems.append(_("hazard: give the hazard's code"))
     organisation = Organisation.objects.filter(code=form.get("organisation", "")).first()
     if organisation is None:
         problems.append(_("organisation: choose an operator"))
+    team = None
+    if (team_code := form.get("team", "").strip()) and organisation is not None:
+        team = Team.objects.filter(organisation=organisation, code=team_code).first()
+        if team is None:
+            problem = _("team: %(org)s has no team '%(team)s'")
+            problems.append(problem % {"org": organisation.code, "team": team_code[:40]})
     dates: dict[str, dt.date | None] = {}
     for name in ("start_on", "due_on"):
         value = form.get(name, "")
@@ -243,26 +323,65 @@ def issue_from_priorities(request: HttpRequest) -> HttpResponse:
             dates[name] = dt.date.fromisoformat(value) if value else None
         except ValueError:
             problems.append(f"{name}: " + _("'%(value)s' is not a date (YYYY-MM-DD)") % {"value": value[:40]})
-    start_on = dates.get("start_on")
     if not form.get("start_on"):
         problems.append(_("start_on: give the planned start"))
-    if problems or organisation is None or start_on is None:
-        for line in problems:
-            messages.error(request, line)
-        return redirect("tasking:priorities")
+    fields = {"organisation": organisation, "activity_kind": form.get("activity_kind", ""), "hazard": hazard,
+              "team": team, "start_on": dates.get("start_on"), "due_on": dates.get("due_on"),
+              "priority": form.get("priority", Priority.MEDIUM), 
+              "instructions": form.get("instructions", "")}  # fmt: skip
+    return fields, problems
+
+
+def _issue(request: HttpRequest, fields: dict[str, Any]) -> tuple[Task | None, list[str]]:
+    """Issue the task and attach the form's documents in one transaction: both, or nothing saved."""
     try:
-        task = actions.issue_task(acting_user=request.user, organisation=organisation,
-                                  activity_kind=form.get("activity_kind", ""), hazard=hazard, start_on=start_on,
-                                  due_on=dates.get("due_on"), priority=form.get("priority", Priority.MEDIUM),
-                                  instructions=form.get("instructions", ""))  # fmt: skip
+        with transaction.atomic():
+            task = actions.issue_task(acting_user=request.user, **fields)
+            if uploads := request.FILES.getlist("file"):
+                documents.attach_documents(task, acting_user=request.user, uploads=uploads)
     except NotAllowed as exc:
         raise PermissionDenied(exc.message) from None
     except CleargroundError as exc:
-        for problem in exc.problems or []:
-            messages.error(request, f"{problem.field}: {problem.message}")
-        if not exc.problems:
-            messages.error(request, exc.message)
+        return None, [f"{p.field}: {p.message}" for p in exc.problems] or [exc.message]
+    return task, []
+
+
+def _may_issue_or_403(request: HttpRequest) -> None:
+    if not access.may_issue_task(request.user):
+        raise PermissionDenied(_("Only the national authority's IM officers and admin issue tasks."))
+
+
+@login_required
+@require_POST
+def issue_from_priorities(request: HttpRequest) -> HttpResponse:
+    """Issue a task on a ranked hazard (operations.actions.issue_task); problems come back as messages."""
+    _may_issue_or_403(request)
+    fields, problems = _issue_form(request)
+    task = None
+    if not problems:
+        task, problems = _issue(request, fields)
+    if task is None:
+        for line in problems:
+            messages.error(request, line)
         return redirect("tasking:priorities")
+    messages.success(request, _("Task issued."))
+    return redirect("tasking:task", pk=task.pk)
+
+
+@login_required
+@require_POST
+def issue_from_board(request: HttpRequest) -> HttpResponse:
+    """Issue a task from the board's form, with its documents; a refusal shows the form again, filled in, with
+    the reasons (decision 0057), and nothing is saved."""
+    _may_issue_or_403(request)
+    fields, problems = _issue_form(request)
+    task = None
+    if not problems:
+        task, problems = _issue(request, fields)
+    if task is None:
+        context = _board_context(request, {})
+        context.update({"issue_errors": problems, "issue": request.POST, "issue_open": True})
+        return render(request, "tasking/board.html", context, status=400)
     messages.success(request, _("Task issued."))
     return redirect("tasking:task", pk=task.pk)
 
