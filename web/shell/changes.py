@@ -22,6 +22,7 @@ from core.errors import CleargroundError, NotAllowed
 class Change:
     """What became of the change, for a view that goes elsewhere when it failed."""
 
+    success: str = ""
     failed: bool = False
 
 
@@ -34,9 +35,10 @@ def show_problems(request: HttpRequest, exc: CleargroundError) -> None:
 
 
 @contextmanager
-def page_change(request: HttpRequest, success: str) -> Iterator[Change]:
-    """Run the block as the user's change: 403 when refused, problems as messages, `success` when done."""
-    change = Change()
+def page_change(request: HttpRequest, success: str = "") -> Iterator[Change]:
+    """Run the block as the user's change: 403 when refused, problems as messages, `success` when done (the
+    block may set `change.success` when the words depend on what it did)."""
+    change = Change(success)
     try:
         yield change
     except NotAllowed as exc:
@@ -45,4 +47,5 @@ def page_change(request: HttpRequest, success: str) -> Iterator[Change]:
         change.failed = True
         show_problems(request, exc)
     else:
-        messages.success(request, success)
+        if change.success:
+            messages.success(request, change.success)

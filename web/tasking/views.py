@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts import access
 from accounts.models import Organisation
-from core.errors import CleargroundError, NotAllowed, NotFoundOrNoAccess
+from core.errors import CleargroundError, NotAllowed, NotFoundOrNoAccess, Problem, ValidationFailed
 from obligations.exports import language_of
 from operations import actions, documents, dossier, monthly, notifications, queries
 from operations.models import Task
@@ -34,6 +34,7 @@ from operations.workflow import STEPS, TEAM_ASSIGNABLE, Priority, TaskStatus
 from places.models import AdminArea
 from quality.models import Team
 from vocab.choices import ActivityKind, OrganisationKind
+from web.shell.changes import page_change
 
 BOARD_ROWS = 500  # the priorities page shows the best-ranked hazards first
 BOARD_PAGE = 100  # the board shows the newest tasks first, a page at a time; filters narrow it
@@ -155,14 +156,9 @@ def task_dossier(request: HttpRequest, pk: int) -> HttpResponse:
 def task_documents_upload(request: HttpRequest, pk: int) -> HttpResponse:
     """The authority attaches documents to a task (operations.documents); problems come back as messages."""
     task = _task_or_404(request, pk)
-    try:
+    with page_change(request) as change:
         added = documents.attach_documents(task, acting_user=request.user, uploads=request.FILES.getlist("file"))
-    except NotAllowed as exc:
-        raise PermissionDenied(exc.message) from None
-    except CleargroundError as exc:
-        _problems_as_messages(request, exc)
-    else:
-        messages.success(request, _("Documents attached: %(n)d.") % {"n": len(added)})
+        change.success = _("Documents attached: %(n)d.") % {"n": len(added)}
     return redirect("tasking:task", pk=pk)
 
 
@@ -177,13 +173,6 @@ def task_document_file(request: HttpRequest, pk: int, name: str) -> FileResponse
     return FileResponse(row.path.open("rb"), as_attachment=True, filename=row.name, content_type=row.content_type)
 
 
-def _problems_as_messages(request: HttpRequest, exc: CleargroundError) -> None:
-    for problem in exc.problems or []:
-        messages.error(request, f"{problem.field}: {problem.message}")
-    if not exc.problems:
-        messages.error(request, exc.message)
-
-
 @login_required
 @require_POST
 def task_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
@@ -191,28 +180,18 @@ def task_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     task = _task_or_404(request, pk)
     version = request.POST.get("version", "")
     expected = int(version) if version.isdigit() else None
-    try:
+    if step != "assign-team" and step not in STEP_ACTIONS:
+        raise Http404(_("No such step."))
+    with page_change(request, _("Done.")):
         if step == "assign-team":
             team = Team.objects.filter(organisation=task.organisation, pk=request.POST.get("team") or 0).first()
             if team is None:
-                messages.error(request, _("Choose one of the operator's teams."))
-                return redirect("tasking:task", pk=pk)
+                raise ValidationFailed([Problem("team", _("Choose one of the operator's teams."), "not_a_choice")])
             actions.assign_team(task, acting_user=request.user, team=team, expected_version=expected)
-        elif step in STEP_ACTIONS:
+        else:
             action, reasoned, _who = STEP_ACTIONS[step]
             extra: dict[str, Any] = {"reason": request.POST.get("reason", "")} if reasoned else {}
             action(task, acting_user=request.user, expected_version=expected, **extra)
-        else:
-            raise Http404(_("No such step."))
-    except NotAllowed as exc:
-        raise PermissionDenied(exc.message) from None
-    except CleargroundError as exc:
-        for problem in exc.problems or []:
-            messages.error(request, f"{problem.field}: {problem.message}")
-        if not exc.problems:
-            messages.error(request, exc.message)
-    else:
-        messages.success(request, _("Done."))
     return redirect("tasking:task", pk=pk)
 
 
