@@ -29,11 +29,11 @@ def test_the_operator_accepts_staffs_and_starts_a_task_on_another_operators_haza
     page.goto(live_server.url + "/tasks/")
     assert serious_axe_violations(page) == []
     page.get_by_role("link", name=f"#{task.pk}").click()
-    assert page.get_by_text("Clear to 20 cm").is_visible()
+    page.get_by_text("Clear to 20 cm").wait_for()  # waits until visible: a click only starts its navigation
     page.get_by_role("button", name="Accept the task").click()
     page.locator("#id_team").select_option(label="New team (Manual demining)")
     page.get_by_role("button", name="Assign the team").click()
-    assert page.get_by_text("team mdt-2 of alpha is not accredited for clearance").is_visible()
+    page.get_by_text("team mdt-2 of alpha is not accredited for clearance").wait_for()
     page.locator("#id_team").select_option(label=f"{team.name} (Manual demining)")
     page.get_by_role("button", name="Assign the team").click()
     page.get_by_role("button", name="Start the work").click()
