@@ -371,7 +371,8 @@ def approve_clearance() -> tuple[str, float, float, float]:
 def republish(out: Path, runs: int) -> dict[str, Any]:
     from django.conf import settings
 
-    from interop.public_map.build import data_version, published_version
+    from hazards.models import data_version
+    from interop.public_map.build import published_version
 
     settings.CLEARGROUND_TASKING_REQUIRED = False  # the demo register's work is not tasked here
     env = server_env(CLEARGROUND_PUBLIC_MAP_DIR=str(out))

@@ -404,6 +404,11 @@ class DataVersion(models.Model):
     value = models.BigIntegerField(default=0)
 
 
+def data_version() -> int:
+    """The register's data version now: what tiles' ETags, the tile cache, the public map and the ranking key on."""
+    return int(DataVersion.objects.filter(pk=1).values_list("value", flat=True).first() or 0)
+
+
 class HazardIndication(models.Model):
     """A report from an outside source that land may be contaminated: a point to survey, not yet a hazard.
 

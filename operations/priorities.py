@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
+from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -222,6 +224,21 @@ LEFT JOIN LATERAL (
 """
 
 
+# What a day's national ranking is computed from, in one cheap query: the register's data version (every
+# approval), and the newest hazard version, accident, gazetteer place and admin area (append-only ids, which a
+# rolled-back or unapproved write also moves: scripts and tests write without approving).
+_INPUTS_SQL = """
+SELECT (SELECT value FROM hazards_dataversion WHERE id = 1), (SELECT max(id) FROM hazards_hazardversion),
+       (SELECT max(id) FROM casualties_accident), (SELECT max(id) FROM places_place),
+       (SELECT max(id) FROM places_adminarea)
+"""
+# The last few rankings, per process: at 100,000 hazards one takes seconds (decision 0057), and the same day
+# is read again and again (the page, its API, each operator) until one of its inputs changes.
+_KEPT: OrderedDict[tuple[Any, ...], list[Priority]] = OrderedDict()
+_KEEP = 4
+_kept_lock = threading.Lock()
+
+
 def ranking(on: dt.date, *, hazard_ids: set[int] | None = None) -> tuple[WeightsInForce, list[Priority]]:
     """Open hazards as known on `on`, scored with the weights in force that day, best first.
 
@@ -229,8 +246,28 @@ def ranking(on: dt.date, *, hazard_ids: set[int] | None = None) -> tuple[Weights
     an operator sees where its hazards stand among all of them without seeing the others.
     """
     force = weights_in_force(on)
+    with connection.cursor() as cur:
+        cur.execute(_INPUTS_SQL)
+        inputs = cur.fetchone()
+    key = (on, force.version, force.in_force_from, *(inputs or ()))
+    with _kept_lock:
+        priorities = _KEPT.get(key)
+        if priorities is not None:
+            _KEPT.move_to_end(key)
+    if priorities is None:
+        priorities = _rank(on, force, gazetteer=bool(inputs and inputs[3] is not None))
+        with _kept_lock:
+            _KEPT[key] = priorities
+            while len(_KEPT) > _KEEP:
+                _KEPT.popitem(last=False)
+    # Callers read the rows and never change them; the list itself is theirs.
+    if hazard_ids is not None:
+        return force, [p for p in priorities if p.hazard in hazard_ids]
+    return force, list(priorities)
+
+
+def _rank(on: dt.date, force: WeightsInForce, *, gazetteer: bool) -> list[Priority]:
     w = force.weights
-    gazetteer = _gazetteer_loaded()
     with connection.cursor() as cur:
         cur.execute(_RANKING_SQL, {"on": on, "day_after": on + dt.timedelta(days=1),
                                    "accident_m": w.accident_distance_m})  # fmt: skip
@@ -248,15 +285,7 @@ def ranking(on: dt.date, *, hazard_ids: set[int] | None = None) -> tuple[Weights
     priorities.sort(key=lambda p: (-p.score, p.hazard))
     for i, p in enumerate(priorities, start=1):
         p.rank = i
-    if hazard_ids is not None:
-        priorities = [p for p in priorities if p.hazard in hazard_ids]
-    return force, priorities
-
-
-def _gazetteer_loaded() -> bool:
-    from places.models import Place
-
-    return Place.objects.exists()
+    return priorities
 
 
 def _terms(

@@ -311,7 +311,7 @@ def test_the_priorities_page_reads_in_the_four_languages(
     assert f"<h1>{words}</h1>" in client.get("/priorities/").content.decode()
 
 
-def test_the_ranking_costs_the_same_queries_for_two_hazards_or_five(
+def test_the_ranking_costs_the_same_queries_for_three_hazards_or_six(
     cast: Cast, world: dict[str, HazardousArea]
 ) -> None:
     from django.db import connection
@@ -324,7 +324,33 @@ def test_the_ranking_costs_the_same_queries_for_two_hazards_or_five(
         return len(captured)
 
     queries()  # warm: the first request of a connection looks up what later ones keep
-    two = queries()
+    register_hazard(cast, 50, on=dt.date(2024, 5, 1))
+    three = queries()  # a new hazard: the day's ranking is computed again, not the kept one
     for _ in range(3):
         register_hazard(cast, 50, on=dt.date(2024, 5, 1))
-    assert queries() == two
+    assert queries() == three
+
+
+def test_a_days_ranking_is_kept_until_one_of_its_inputs_changes(cast: Cast, world: dict[str, HazardousArea]) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def rank() -> tuple[int, dict[int, float]]:
+        with CaptureQueriesContext(connection) as captured:
+            _, rows = ranking(RANKED_ON)
+        return len(captured), {r.hazard: next(t.points for t in r.terms if t.criterion == "accidents") for r in rows}
+
+    rank()
+    kept, before = rank()
+    # Read again: the weights in force and the inputs' markers, not the ranking statement.
+    assert kept == 2
+    assert before[world["alpha"].pk] == 10
+    # A second accident beside Alpha's field, approved: the same day's ranking counts it at once.
+    accident_near_alpha(cast)
+    queries, after = rank()
+    assert queries > kept
+    assert after[world["alpha"].pk] == 20 and after[world["bravo"].pk] == 0
+    # An operator's narrowed list is its own: narrowing it leaves the national list whole.
+    alpha_only = ranking(RANKED_ON, hazard_ids={world["alpha"].pk})[1]
+    assert [r.hazard for r in alpha_only] == [world["alpha"].pk]
+    assert len(ranking(RANKED_ON)[1]) == 2

@@ -29,6 +29,7 @@ from django.utils import timezone, translation
 from psycopg import sql
 
 from core.errors import CleargroundError
+from hazards.models import data_version
 from interop.basemaps.build import run_tippecanoe
 from interop.collections import COLLECTIONS
 from interop.publish_access import published
@@ -92,13 +93,6 @@ def _features(cid: str, fields: tuple[str, ...]) -> Iterator[str]:
         while rows := cursor.fetchmany(5000):
             for (line,) in rows:
                 yield line
-
-
-def data_version() -> int:
-    """The register's data version now (hazards.models.DataVersion, bumped on commit of every approval)."""
-    from hazards.models import DataVersion
-
-    return int(DataVersion.objects.filter(pk=1).values_list("value", flat=True).first() or 0)
 
 
 def published_version(folder: Path) -> int | None:

@@ -15,7 +15,8 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection, transaction
 
-from interop.public_map.build import data_version, published_version
+from hazards.models import data_version
+from interop.public_map.build import published_version
 
 KIND = "public_map.publish"
 # Two workers checking at once queue one job: the check holds this transaction-scoped advisory lock.

@@ -163,15 +163,8 @@ def _statement(
     return text
 
 
+# The data version read in the tile's own statement, so the ETag and the bytes come from one snapshot.
 VERSION = sql.SQL("SELECT value FROM {} WHERE id = 1").format(sql.Identifier(DataVersion._meta.db_table))
-
-
-def data_version() -> int:
-    """The register's data version (bumped on commit of every approval): what tiles' ETags key on."""
-    with connection.cursor() as cursor:
-        cursor.execute(VERSION.as_string(None))
-        row = cursor.fetchone()
-    return int(row[0]) if row and row[0] is not None else 0
 
 
 def tile_in_range(z: int, x: int, y: int) -> bool:

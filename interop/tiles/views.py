@@ -19,6 +19,7 @@ from django.views.decorators.http import require_safe
 from rest_framework.exceptions import AuthenticationFailed
 
 from core.errors import CleargroundError, NotFoundOrNoAccess
+from hazards.models import data_version
 from interop.collections import Collection
 from interop.ogc.queries import extents
 from interop.publish_access import publish_anonymous, published_collection, request_user, scope_key
@@ -78,7 +79,7 @@ def _prepared(request: HttpRequest, cid: str) -> tuple[Collection, Sequence[int]
     """
     collection, org_ids = published_collection(request_user(request), cid)
     if "HTTP_IF_NONE_MATCH" in request.META:
-        headers = _cache_headers(collection, org_ids, queries.data_version(), anonymous=_anonymous(request))
+        headers = _cache_headers(collection, org_ids, data_version(), anonymous=_anonymous(request))
         if _not_modified(request, headers["ETag"]):
             return collection, org_ids, headers
     return collection, org_ids, None
@@ -102,7 +103,7 @@ def tile(request: HttpRequest, collection: str, z: int, x: int, y: int) -> HttpR
     if cache.folder() is not None and z <= cache.CACHE_MAX_ZOOM:
         # The tile kept for the current data version, if any: one tiny query instead of the tile statement.
         key = (coll.id, scope_key(org_ids, coll), z, x, y, points, properties)
-        version = queries.data_version()
+        version = data_version()
         data = cache.cached(version, z, key)
         if data is None:
             version, data = queries.tile(coll, z, x, y, org_ids, points=points, properties=properties)
@@ -141,7 +142,7 @@ def tilejson(request: HttpRequest, collection: str) -> HttpResponse:
     coll, org_ids, not_modified = _prepared(request, collection)
     if not_modified is not None:
         return _with(HttpResponseNotModified(), not_modified)
-    headers = _cache_headers(coll, org_ids, queries.data_version(), anonymous=_anonymous(request))
+    headers = _cache_headers(coll, org_ids, data_version(), anonymous=_anonymous(request))
     extent = extents({coll.id: (coll, org_ids)}).get(coll.id)
     bounds = list(extent.bbox) if extent is not None and extent.bbox is not None else WORLD
     template = request.build_absolute_uri(reverse("tiles:tile", args=[coll.id, 0, 0, 0]))

@@ -280,7 +280,7 @@ def _handovers(parcel: Parcel) -> list[tuple[str, str]]:
 
 def build_statement(parcel: Parcel) -> Statement:
     """What the register publishes about the parcel now (reads only)."""
-    from interop.public_map.build import data_version
+    from hazards.models import data_version
 
     authorities = Organisation.objects.filter(kind=OrganisationKind.NATIONAL_AUTHORITY).order_by("id")
     authority = authorities.values_list("name", flat=True).first()
