@@ -7,12 +7,15 @@
   // A view in the address (#zoom/lat/lon, MapLibre's hash) wins over the fit to the user's hazards:
   // shared links and the benchmark (bench/map_render.py) open exactly where they point.
   const fromHash = /^#\d/.test(window.location.hash);
-  const options = { hash: true, maxZoom: 20 };
+  // fadeDuration 0: no label fade-in animation to wait for before the map is idle (and drawn once).
+  const options = { hash: true, maxZoom: 20, fadeDuration: 0 };
   if (!fromHash) Object.assign(options, { bounds: cfg.bounds, fitBoundsOptions: { padding: 40, maxZoom: 16 } });
 
   // From this zoom hazards are drawn as polygons (fill, hatch, outline by status) with their land
-  // release products; below it, where a typical 200 m hazard is a few pixels, as one dot each: at
-  // national scale that is 20,000+ dots instead of 120,000 polygon layers' worth of triangles.
+  // release products; below it, where a typical 200 m hazard is a few pixels, as dots: hazards whose
+  // dots would overlap (one dot-sized cell) and that share class, status and organisation are one dot
+  // with their count (?geometry=cluster, decision 0062), so every hazard is counted and every filter
+  // still exact, and at national scale the browser draws a third as many dots.
   const POLYGONS_FROM_ZOOM = 10;
   const DOT_PROPERTIES = ["classification", "status", "organisation_id"]; // the id comes as the feature id
   const groups = {
@@ -46,7 +49,7 @@
   // tile requests leave as soon as MapLibre's workers are up, not after the map's "load".
   const style = C.addBasemaps(C.baseStyle(), cfg.basemaps);
   // The dots carry what their style and the filters read; a click fetches the rest (popupFor).
-  source("hazard-points", "hazardous_areas", 0, "?geometry=point&properties=" + DOT_PROPERTIES.join(","));
+  source("hazard-points", "hazardous_areas", 0, "?geometry=cluster&properties=" + DOT_PROPERTIES.join(","));
   source("hazards", "hazardous_areas", POLYGONS_FROM_ZOOM);
   source("products", "land_release_products", POLYGONS_FROM_ZOOM);
   source("finds", "finds");
@@ -198,6 +201,11 @@
         .addTo(map);
     };
     if (f.layer.id !== "hazards-points") { show(f); return; }
+    if (f.properties.count > 1) {
+      // A dot of several hazards opens towards them: two zooms in, up to where each is its own dot or polygon.
+      map.easeTo({ center: e.lngLat, zoom: Math.min(map.getZoom() + 2, POLYGONS_FROM_ZOOM) });
+      return;
+    }
     // A dot knows its code, class and status; its names and areas come from the published row.
     fetch(cfg.hazard_item_url.replace("{id}", String(f.id)), { credentials: "same-origin" })
       .then((r) => (r.ok ? r.json() : null))
