@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -30,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
 from common import setup_django  # noqa: E402
-from public_map import BBOX, free_port, process, server_env, wait_for  # noqa: E402
+from public_map import BBOX, free_port, server_env, wait_for  # noqa: E402
 
 
 def tree_env(tree: Path, **extra: str) -> dict[str, str]:
@@ -48,9 +49,15 @@ def server(tree: Path, cache_dir: str) -> Iterator[int]:
     port = free_port()
     argv = [str(venv / "gunicorn"), "clearground.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "3", "--threads",
             "4", "--timeout", "120", "--no-control-socket", "--log-level", "warning", "--chdir", str(tree)]  # fmt: skip
-    with process(argv, tree_env(tree, CLEARGROUND_TILE_CACHE_DIR=cache_dir)):
+    # Started in its own tree: gunicorn reads ./gunicorn.conf.py, which imports clearground from the cwd.
+    child = subprocess.Popen(argv, env=tree_env(tree, CLEARGROUND_TILE_CACHE_DIR=cache_dir), cwd=tree,  # noqa: S603
+                             start_new_session=True)  # fmt: skip
+    try:
         wait_for(port, "/login/")
         yield port
+    finally:
+        os.killpg(child.pid, signal.SIGTERM)
+        child.wait(30)
 
 
 def render(tree: Path, port: int, password: str) -> dict[str, Any]:

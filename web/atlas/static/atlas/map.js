@@ -72,12 +72,57 @@
     add([C.pointLayer("accidents", "accidents", "accidents", C.symbologyColours.accident, 6)]);
     clickable.push("accidents");
   }
+  // ---- Filters: the form beside the map sets each layer's filter; nothing is fetched again.
+  const form = document.getElementById("atlas-filters");
+
+  function checked(name) {
+    return Array.from(form.querySelectorAll(`input[name="${name}"]:checked`)).map((i) => i.value);
+  }
+
+  /** Each layer's filter and visibility as the form asks: {id: [filter or null, "visible" | "none"]}. */
+  function wanted() {
+    const org = form.elements.organisation.value;
+    const byOrg = org ? ["==", ["to-string", ["get", "organisation_id"]], org] : null;
+    const hazardOnly = [
+      ["in", ["get", "classification"], ["literal", checked("classification")]],
+      ["in", ["get", "status"], ["literal", checked("status")]],
+    ];
+    const layersShown = checked("layer");
+    const out = {};
+    Object.entries(groups).forEach(([group, ids]) => {
+      ids.forEach((id) => {
+        const parts = [base[id], byOrg, ...(group === "hazards" ? hazardOnly : [])].filter(Boolean);
+        out[id] = [parts.length ? ["all", ...parts] : null, layersShown.includes(group) ? "visible" : "none"];
+      });
+    });
+    return out;
+  }
+
+  function applyFilters() {
+    Object.entries(wanted()).forEach(([id, [filter, visibility]]) => {
+      if (!map.getLayer(id)) return;
+      map.setFilter(id, filter);
+      map.setLayoutProperty(id, "visibility", visibility);
+    });
+  }
+
+  // The form's state is written into the starting style: changing a layer's filter or visibility after
+  // its tiles arrived makes MapLibre parse every tile of its source again (half a second at national scale).
+  const initial = wanted();
+  style.layers.forEach((spec) => {
+    if (!(spec.id in initial)) return;
+    const [filter, visibility] = initial[spec.id];
+    if (filter) spec.filter = filter; else delete spec.filter;
+    spec.layout = Object.assign({}, spec.layout, { visibility: visibility });
+  });
+
   const map = C.createMap(container, Object.assign(options, { style: style }));
   window.cgMap = map;
   // The SHA hatch is drawn on a canvas (no sprite server): given the moment a layer asks for it.
   map.on("styleimagemissing", (e) => { if (e.id === "hatch-sha") C.addPatterns(map); });
+  let changedWhileLoading = false;
   map.on("load", () => {
-    applyFilters();
+    if (changedWhileLoading) applyFilters();
     map.on("idle", function ready() {
       if (!map.isSourceLoaded("hazards") || !map.isSourceLoaded("hazard-points")) return;
       window.cgMapReadyAt = performance.now();
@@ -91,32 +136,9 @@
     input.addEventListener("change", () => { if (input.checked) C.showBasemap(map, input.value); });
   });
 
-  // ---- Filters: the form beside the map sets each layer's filter; nothing is fetched again.
-  const form = document.getElementById("atlas-filters");
-
-  function checked(name) {
-    return Array.from(form.querySelectorAll(`input[name="${name}"]:checked`)).map((i) => i.value);
-  }
-
-  function applyFilters() {
-    const org = form.elements.organisation.value;
-    const byOrg = org ? ["==", ["to-string", ["get", "organisation_id"]], org] : null;
-    const hazardOnly = [
-      ["in", ["get", "classification"], ["literal", checked("classification")]],
-      ["in", ["get", "status"], ["literal", checked("status")]],
-    ];
-    const layersShown = checked("layer");
-    Object.entries(groups).forEach(([group, ids]) => {
-      ids.forEach((id) => {
-        if (!map.getLayer(id)) return;
-        const parts = [base[id], byOrg, ...(group === "hazards" ? hazardOnly : [])].filter(Boolean);
-        map.setFilter(id, parts.length ? ["all", ...parts] : null);
-        map.setLayoutProperty(id, "visibility", layersShown.includes(group) ? "visible" : "none");
-      });
-    });
-  }
-
-  form.addEventListener("change", () => { if (map.loaded() || map.isStyleLoaded()) applyFilters(); });
+  form.addEventListener("change", () => {
+    if (map.loaded() || map.isStyleLoaded()) applyFilters(); else changedWhileLoading = true;
+  });
   form.addEventListener("submit", (e) => { e.preventDefault(); applyFilters(); });
 
   // ---- Popups: built from text nodes (feature values are data, never markup).
