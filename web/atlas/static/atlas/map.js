@@ -15,7 +15,7 @@
   // release products; below it, where a typical 200 m hazard is a few pixels, as dots: hazards whose
   // dots would overlap (one dot-sized cell) and that share class, status and organisation are one dot
   // with their count (?geometry=cluster, decision 0062), so every hazard is counted and every filter
-  // still exact, and at national scale the browser draws a third as many dots.
+  // still exact, and at national scale the browser draws about a fifth as many dots as there are hazards.
   const POLYGONS_FROM_ZOOM = 10;
   const DOT_PROPERTIES = ["classification", "status", "organisation_id"]; // the id comes as the feature id
   const groups = {
