@@ -149,8 +149,9 @@ def test_an_unpublished_hazard_is_in_no_cluster(cast: Cast, tmp_path: Path) -> N
 
 
 def test_an_operators_cluster_counts_only_what_the_operator_may_see(cast: Cast, tmp_path: Path) -> None:
-    alphas = [accident(cast, cast.clerk, cast.alpha, x) for x in (200, 210)]
-    bravo = accident(cast, cast.outsider, cast.bravo, 220)
+    for x in (200, 210):
+        accident(cast, cast.clerk, cast.alpha, x)
+    accident(cast, cast.outsider, cast.bravo, 220)
     tile = tile_of(LON0, LAT0, 8)
     query = "?geometry=cluster&properties=organisation_id"
 
@@ -162,7 +163,6 @@ def test_an_operators_cluster_counts_only_what_the_operator_may_see(cast: Cast, 
     assert seen_by(cast.imo) == {cast.alpha.pk: 2, cast.bravo.pk: 1}
     assert seen_by(cast.clerk) == {cast.alpha.pk: 2}  # operator A's clerk: never Bravo's accident, not even as a count
     assert seen_by(cast.outsider) == {cast.bravo.pk: 1}
-    assert len(alphas) == 2 and bravo
     assert Client().get(f"/tiles/accidents/{tile[0]}/{tile[1]}/{tile[2]}{query}").status_code == 404
 
 
