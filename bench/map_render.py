@@ -11,7 +11,8 @@ view once, by the map's own cameraForBounds for the real container size); withou
 own start view (the user's hazards). The time is `window.cgMapReadyAt`, which web/atlas/map.js sets
 with performance.now() — milliseconds since navigation start — on the first `idle` after the hazard
 tiles loaded. Hazards visible are counted once, after the last run: queryRenderedFeatures on the
-hazard fill deduplicated by id (a polygon cut across tiles is one hazard). Prints one JSON object.
+hazard fill and dots deduplicated by id (a polygon cut across tiles is one hazard), a dot standing
+for `count` hazards. Prints one JSON object.
 Nothing here writes to the database.
 """
 
@@ -27,8 +28,11 @@ from typing import Any
 from web.shell.chromium import ARGS, CHROMIUM
 
 TARGET_MS = 2000.0
-VISIBLE = """() => new Set(window.cgMap.queryRenderedFeatures({layers: ['hazards-fill', 'hazards-points']})
-  .map((f) => f.id ?? f.properties.id)).size"""
+# A dot of several hazards (?geometry=cluster, decision 0062) counts as its `count`; a feature cut across tiles once.
+VISIBLE = """() => { const seen = new Map();
+  window.cgMap.queryRenderedFeatures({layers: ['hazards-fill', 'hazards-points']})
+    .forEach((f) => seen.set(f.id ?? f.properties.id, f.properties.count ?? 1));
+  let n = 0; seen.forEach((c) => { n += c; }); return n; }"""
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -37,6 +37,13 @@ WEB_MERCATOR_WIDTH = 2 * 20037508.342789244  # metres
 # from z14 anywhere on Earth — below the half-unit rounding onto the tile's integer grid — and
 # exact on tile edges, so neighbouring tiles still meet.
 LINEAR_FROM_ZOOM = 13
+# A cluster tile (?geometry=cluster) groups the points falling in one square cell of this many tile
+# units: 8 pixels on a 512-pixel tile, about the diameter of the map's hazard dot, so dots merged
+# into one would have overlapped anyway. It divides the tile and equals the buffer, so cells line up
+# with tile edges and the cells of the buffer are whole: a group drawn in two neighbouring tiles has
+# the same members, count, place and id in both.
+CLUSTER_CELL = 64
+CLUSTER_COUNT = "count"  # the attribute holding how many hazards a cluster stands for
 
 # How each queryable type travels in a tile: MVT values are strings, numbers and booleans only.
 _CASTS = {"number": "::float8", "date": "::text", "timestamp": "::text"}
@@ -72,6 +79,7 @@ def tile(
     *,
     points: bool = False,
     properties: tuple[str, ...] | None = None,
+    cluster: bool = False,
 ) -> tuple[int, bytes]:
     """The data version and the MVT of one tile (empty bytes when no feature falls in it): one statement.
 
@@ -81,7 +89,12 @@ def tile(
     `properties`: only these attributes (checked by the caller against `attributes()`), since at
     national scale the attributes, not the geometry, are most of a tile's bytes; the id is then the
     MVT feature id.
+    `cluster` (with `properties`): one point per group of features whose point falls in the same
+    CLUSTER_CELL cell and whose chosen properties are equal, with their number in `count` and the
+    smallest member id as the feature id (the hazard's own id when it stands alone).
     """
+    if cluster:
+        return _cluster_tile(collection, z, x, y, org_ids, properties or ())
     linear = z >= LINEAR_FROM_ZOOM
     simplify = collection.geometry_type != "Point" and z < SIMPLIFY_BELOW_ZOOM and not points
     _scope, scope_params = rows_filter(org_ids)
@@ -157,6 +170,79 @@ def _statement(
         # With a chosen set of properties the id travels as the MVT feature id, not as an attribute
         # (a unique value per feature is the dearest attribute there is).
         feature_id=sql.SQL(", 'id'" if properties is not None else ""),
+    )
+    connection.ensure_connection()
+    _statements[key] = text = statement.as_string(connection.connection)
+    return text
+
+
+def _cluster_tile(
+    collection: Collection, z: int, x: int, y: int, org_ids: Sequence[int] | None, properties: tuple[str, ...]
+) -> tuple[int, bytes]:
+    _scope, scope_params = rows_filter(org_ids)
+    cell = tolerance(z) * CLUSTER_CELL
+    per_tile = EXTENT // CLUSTER_CELL
+    # The cells of the tile and one cell of buffer on each side, in cell numbers counted from the
+    # world's west and north edges: a point belongs to exactly one cell, so every feature of the tile
+    # is counted once, in one group.
+    first_col, first_row = x * per_tile - 1, y * per_tile - 1
+    last_col, last_row = (x + 1) * per_tile, (y + 1) * per_tile
+    params: list[Any] = [z, x, y, z, x, y, BUFFER / EXTENT, *scope_params]
+    params += [cell, cell, first_col, last_col, first_row, last_row, MAX_FEATURES, collection.id]
+    with connection.cursor() as cursor:
+        cursor.execute(_cluster_statement(collection, org_ids is None, properties), params)
+        row = cursor.fetchone()
+    assert row is not None
+    return int(row[0] or 0), bytes(row[1]) if row[1] is not None else b""
+
+
+def _cluster_statement(collection: Collection, everyone: bool, properties: tuple[str, ...]) -> str:
+    key = ("cluster", collection.view_name, collection.fields, everyone, properties)
+    if key in _statements:
+        return _statements[key]
+    kinds = attributes(collection)
+    grouped = [name for name in properties if name != "id"]
+    chosen = sql.SQL("").join(
+        sql.SQL(", t.{name}{cast} AS {name}").format(name=sql.Identifier(n), cast=sql.SQL(_CASTS.get(kinds[n], "")))
+        for n in grouped
+    )
+    names = sql.SQL("").join(sql.SQL(", {}").format(sql.Identifier(n)) for n in grouped)
+    scope, _params = rows_filter(None if everyone else [0])
+    statement = sql.SQL(
+        """WITH bounds AS (SELECT ST_TileEnvelope(%s, %s, %s) AS geom),
+           points AS (
+             SELECT t.id, ST_Transform(ST_PointOnSurface(t.geom), 3857) AS p{chosen}
+             FROM {view} t
+             WHERE t.geom && ST_Transform(ST_TileEnvelope(%s, %s, %s, margin => %s), 4326) AND {scope}
+           ),
+           cells AS (
+             SELECT floor((ST_X(p) + {half}) / %s)::bigint AS cell_col,
+                    floor(({half} - ST_Y(p)) / %s)::bigint AS cell_row, *
+             FROM points
+           ),
+           groups AS (
+             SELECT min(id) AS id, count(*)::int AS {count}, ST_MakePoint(avg(ST_X(p)), avg(ST_Y(p))) AS p{names}
+             FROM cells
+             WHERE cell_col BETWEEN %s AND %s AND cell_row BETWEEN %s AND %s
+             GROUP BY cell_col, cell_row{names}
+           ),
+           mvtgeom AS (
+             SELECT ST_AsMVTGeom(ST_SetSRID(groups.p, 3857), bounds.geom, {extent}, {buffer}) AS geom,
+                    groups.id, groups.{count}{names}
+             FROM groups, bounds
+             LIMIT %s
+           )
+           SELECT ({version}), ST_AsMVT(mvtgeom.*, %s, {extent}, 'geom', 'id') FROM mvtgeom"""
+    ).format(
+        chosen=chosen,
+        names=names,
+        view=sql.Identifier("publish", collection.view_name),
+        scope=scope,
+        half=sql.Literal(WEB_MERCATOR_WIDTH / 2),
+        count=sql.Identifier(CLUSTER_COUNT),
+        extent=sql.Literal(EXTENT),
+        buffer=sql.Literal(BUFFER),
+        version=VERSION,
     )
     connection.ensure_connection()
     _statements[key] = text = statement.as_string(connection.connection)

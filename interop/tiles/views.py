@@ -97,30 +97,36 @@ def tile(request: HttpRequest, collection: str, z: int, x: int, y: int) -> HttpR
         hint = f"x and y run from 0 to {last} at zoom {z}" if last is not None else f"zoom runs 0–{queries.MAX_ZOOM}"
         raise NotFoundOrNoAccess(f"No tile {z}/{x}/{y}: {hint}.")
     coll, org_ids, not_modified = _prepared(request, collection)
-    points, properties = _geometry_as_points(request, coll), _properties(request, coll)
+    geometry, properties = _geometry(request), _properties(request, coll)
+    if geometry == "cluster" and properties is None:
+        raise CleargroundError("geometry=cluster needs properties=…: the attributes the hazards of a cluster share.")
+    points, cluster = geometry == "point" and coll.geometry_type != "Point", geometry == "cluster"
     if not_modified is not None:
         return _with(HttpResponseNotModified(), not_modified)
     if cache.folder() is not None and z <= cache.CACHE_MAX_ZOOM:
         # The tile kept for the current data version, if any: one tiny query instead of the tile statement.
-        key = (coll.id, scope_key(org_ids, coll), z, x, y, points, properties)
+        key = (coll.id, scope_key(org_ids, coll), z, x, y, points, properties, cluster)
         version = data_version()
         data = cache.cached(version, z, key)
         if data is None:
-            version, data = queries.tile(coll, z, x, y, org_ids, points=points, properties=properties)
+            version, data = queries.tile(coll, z, x, y, org_ids, points=points, properties=properties, cluster=cluster)
             cache.keep(version, z, key, data)
     else:
-        version, data = queries.tile(coll, z, x, y, org_ids, points=points, properties=properties)
+        version, data = queries.tile(coll, z, x, y, org_ids, points=points, properties=properties, cluster=cluster)
     return _with(
         HttpResponse(data, content_type=MVT), _cache_headers(coll, org_ids, version, anonymous=_anonymous(request))
     )
 
 
-def _geometry_as_points(request: HttpRequest, collection: Collection) -> bool:
-    """`?geometry=point`: polygons as one point each (the map's hazard markers at small scales)."""
+def _geometry(request: HttpRequest) -> str:
+    """`?geometry=point`: polygons as one point each (the map's hazard markers at small scales);
+    `?geometry=cluster`: those points grouped per dot-sized cell, with a count (the map below z10, 0062)."""
     wanted = request.GET.get("geometry", "")
-    if wanted not in ("", "point"):
-        raise CleargroundError(f"geometry={wanted!r} is not known: leave it out, or give geometry=point.")
-    return wanted == "point" and collection.geometry_type != "Point"
+    if wanted not in ("", "point", "cluster"):
+        raise CleargroundError(
+            f"geometry={wanted!r} is not known: leave it out, or give geometry=point or geometry=cluster."
+        )
+    return wanted
 
 
 def _properties(request: HttpRequest, collection: Collection) -> tuple[str, ...] | None:

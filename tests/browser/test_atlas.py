@@ -111,6 +111,34 @@ def test_zoomed_out_each_hazard_is_a_dot_whose_popup_fetches_its_details(live_ca
     shot(page, "atlas-map-dots")
 
 
+def test_zoomed_out_hazards_whose_dots_overlap_are_one_dot_counting_both_that_opens_towards_them(
+    live_cast, live_server, page
+):
+    # Two hazards 500 m apart: one dot-sized cell at zoom 7 (decision 0062), so one dot standing for both.
+    first = register_hazard(live_cast, 100)
+    second = approved(live_cast, "nts", live_cast.nts_payload(rect(500, 0, 600, 100), name="Orchard")).hazard
+    sign_in(page, live_server, "clerk")
+    page.goto(f"{live_server.url}/map/#7/{LAT0}/{LON0}")
+    page.wait_for_function(READY)
+    dots = """() => window.cgMap.queryRenderedFeatures({layers: ['hazards-points']})
+      .map((f) => [f.id, f.properties.count])"""
+    assert page.evaluate(dots) == [[min(first.pk, second.pk), 2]]
+    # The filters still apply to it exactly: both are open SHAs of Operator Alpha.
+    page.get_by_label("Open", exact=True).uncheck()
+    wait_idle(page)
+    assert page.evaluate(dots) == []
+    page.get_by_label("Open", exact=True).check()
+    page.get_by_label("Organisation").select_option(label="Operator Alpha")
+    wait_idle(page)
+    assert page.evaluate(dots) == [[min(first.pk, second.pk), 2]]
+    xy = page.evaluate(
+        f"() => {{ const p = window.cgMap.project([{LON0 + 0.003}, {LAT0 + 0.0005}]); return [p.x, p.y]; }}"
+    )
+    page.locator("#atlas-map canvas").click(position={"x": xy[0], "y": xy[1]})
+    page.wait_for_function("() => window.cgMap.getZoom() > 8.9 && !window.cgMap.isMoving()")
+    assert page.locator(".maplibregl-popup").count() == 0  # a dot of two opens no popup: it zooms in
+
+
 def test_the_filters_hide_the_hazard_and_show_it_again(live_cast, live_server, page):
     hazard = register_hazard(live_cast, 400)
     sign_in(page, live_server, "viewer")

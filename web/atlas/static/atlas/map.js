@@ -7,12 +7,15 @@
   // A view in the address (#zoom/lat/lon, MapLibre's hash) wins over the fit to the user's hazards:
   // shared links and the benchmark (bench/map_render.py) open exactly where they point.
   const fromHash = /^#\d/.test(window.location.hash);
-  const options = { hash: true, maxZoom: 20 };
+  // fadeDuration 0: no label fade-in animation to wait for before the map is idle (and drawn once).
+  const options = { hash: true, maxZoom: 20, fadeDuration: 0 };
   if (!fromHash) Object.assign(options, { bounds: cfg.bounds, fitBoundsOptions: { padding: 40, maxZoom: 16 } });
 
   // From this zoom hazards are drawn as polygons (fill, hatch, outline by status) with their land
-  // release products; below it, where a typical 200 m hazard is a few pixels, as one dot each: at
-  // national scale that is 20,000+ dots instead of 120,000 polygon layers' worth of triangles.
+  // release products; below it, where a typical 200 m hazard is a few pixels, as dots: hazards whose
+  // dots would overlap (one dot-sized cell) and that share class, status and organisation are one dot
+  // with their count (?geometry=cluster, decision 0062), so every hazard is counted and every filter
+  // still exact, and at national scale the browser draws about a fifth as many dots as there are hazards.
   const POLYGONS_FROM_ZOOM = 10;
   const DOT_PROPERTIES = ["classification", "status", "organisation_id"]; // the id comes as the feature id
   const groups = {
@@ -46,7 +49,7 @@
   // tile requests leave as soon as MapLibre's workers are up, not after the map's "load".
   const style = C.addBasemaps(C.baseStyle(), cfg.basemaps);
   // The dots carry what their style and the filters read; a click fetches the rest (popupFor).
-  source("hazard-points", "hazardous_areas", 0, "?geometry=point&properties=" + DOT_PROPERTIES.join(","));
+  source("hazard-points", "hazardous_areas", 0, "?geometry=cluster&properties=" + DOT_PROPERTIES.join(","));
   source("hazards", "hazardous_areas", POLYGONS_FROM_ZOOM);
   source("products", "land_release_products", POLYGONS_FROM_ZOOM);
   source("finds", "finds");
@@ -69,12 +72,57 @@
     add([C.pointLayer("accidents", "accidents", "accidents", C.symbologyColours.accident, 6)]);
     clickable.push("accidents");
   }
+  // ---- Filters: the form beside the map sets each layer's filter; nothing is fetched again.
+  const form = document.getElementById("atlas-filters");
+
+  function checked(name) {
+    return Array.from(form.querySelectorAll(`input[name="${name}"]:checked`)).map((i) => i.value);
+  }
+
+  /** Each layer's filter and visibility as the form asks: {id: [filter or null, "visible" | "none"]}. */
+  function wanted() {
+    const org = form.elements.organisation.value;
+    const byOrg = org ? ["==", ["to-string", ["get", "organisation_id"]], org] : null;
+    const hazardOnly = [
+      ["in", ["get", "classification"], ["literal", checked("classification")]],
+      ["in", ["get", "status"], ["literal", checked("status")]],
+    ];
+    const layersShown = checked("layer");
+    const out = {};
+    Object.entries(groups).forEach(([group, ids]) => {
+      ids.forEach((id) => {
+        const parts = [base[id], byOrg, ...(group === "hazards" ? hazardOnly : [])].filter(Boolean);
+        out[id] = [parts.length ? ["all", ...parts] : null, layersShown.includes(group) ? "visible" : "none"];
+      });
+    });
+    return out;
+  }
+
+  function applyFilters() {
+    Object.entries(wanted()).forEach(([id, [filter, visibility]]) => {
+      if (!map.getLayer(id)) return;
+      map.setFilter(id, filter);
+      map.setLayoutProperty(id, "visibility", visibility);
+    });
+  }
+
+  // The form's state is written into the starting style: changing a layer's filter or visibility after
+  // its tiles arrived makes MapLibre parse every tile of its source again (half a second at national scale).
+  const initial = wanted();
+  style.layers.forEach((spec) => {
+    if (!(spec.id in initial)) return;
+    const [filter, visibility] = initial[spec.id];
+    if (filter) spec.filter = filter; else delete spec.filter;
+    spec.layout = Object.assign({}, spec.layout, { visibility: visibility });
+  });
+
   const map = C.createMap(container, Object.assign(options, { style: style }));
   window.cgMap = map;
   // The SHA hatch is drawn on a canvas (no sprite server): given the moment a layer asks for it.
   map.on("styleimagemissing", (e) => { if (e.id === "hatch-sha") C.addPatterns(map); });
+  let changedWhileLoading = false;
   map.on("load", () => {
-    applyFilters();
+    if (changedWhileLoading) applyFilters();
     map.on("idle", function ready() {
       if (!map.isSourceLoaded("hazards") || !map.isSourceLoaded("hazard-points")) return;
       window.cgMapReadyAt = performance.now();
@@ -88,32 +136,9 @@
     input.addEventListener("change", () => { if (input.checked) C.showBasemap(map, input.value); });
   });
 
-  // ---- Filters: the form beside the map sets each layer's filter; nothing is fetched again.
-  const form = document.getElementById("atlas-filters");
-
-  function checked(name) {
-    return Array.from(form.querySelectorAll(`input[name="${name}"]:checked`)).map((i) => i.value);
-  }
-
-  function applyFilters() {
-    const org = form.elements.organisation.value;
-    const byOrg = org ? ["==", ["to-string", ["get", "organisation_id"]], org] : null;
-    const hazardOnly = [
-      ["in", ["get", "classification"], ["literal", checked("classification")]],
-      ["in", ["get", "status"], ["literal", checked("status")]],
-    ];
-    const layersShown = checked("layer");
-    Object.entries(groups).forEach(([group, ids]) => {
-      ids.forEach((id) => {
-        if (!map.getLayer(id)) return;
-        const parts = [base[id], byOrg, ...(group === "hazards" ? hazardOnly : [])].filter(Boolean);
-        map.setFilter(id, parts.length ? ["all", ...parts] : null);
-        map.setLayoutProperty(id, "visibility", layersShown.includes(group) ? "visible" : "none");
-      });
-    });
-  }
-
-  form.addEventListener("change", () => { if (map.loaded() || map.isStyleLoaded()) applyFilters(); });
+  form.addEventListener("change", () => {
+    if (map.loaded() || map.isStyleLoaded()) applyFilters(); else changedWhileLoading = true;
+  });
   form.addEventListener("submit", (e) => { e.preventDefault(); applyFilters(); });
 
   // ---- Popups: built from text nodes (feature values are data, never markup).
@@ -198,6 +223,11 @@
         .addTo(map);
     };
     if (f.layer.id !== "hazards-points") { show(f); return; }
+    if (f.properties.count > 1) {
+      // A dot of several hazards opens towards them: two zooms in, up to where each is its own dot or polygon.
+      map.easeTo({ center: e.lngLat, zoom: Math.min(map.getZoom() + 2, POLYGONS_FROM_ZOOM) });
+      return;
+    }
     // A dot knows its code, class and status; its names and areas come from the published row.
     fetch(cfg.hazard_item_url.replace("{id}", String(f.id)), { credentials: "same-origin" })
       .then((r) => (r.ok ? r.json() : null))

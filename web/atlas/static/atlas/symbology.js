@@ -89,11 +89,13 @@ window.Clearground = window.Clearground || {};
     ];
   };
 
-  /** Hazards as dots, for small scales (the tiles' ?geometry=point): fill by class, ring by status. */
+  /** Hazards as dots, for small scales (the tiles' ?geometry=point or =cluster): fill by class, ring by
+   * status; a dot standing for several hazards (`count`) grows with the logarithm of their number. */
   C.hazardPointLayer = function (id, source, sourceLayer, maxzoom) {
+    const grow = ["*", 0.8, ["ln", ["coalesce", ["get", "count"], 1]]];
     const spec = layer(id, "circle", source, sourceLayer, {
       "circle-color": ["case", isClosed, "#bdbdbd", ["==", ["get", "classification"], "CHA"], COLOURS.CHA, COLOURS.SHA],
-      "circle-radius": ["interpolate", ["linear"], ["zoom"], 5, 2, 9, 4],
+      "circle-radius": ["interpolate", ["linear"], ["zoom"], 5, ["+", 2, grow], 9, ["+", 4, grow]],
       "circle-stroke-color": ["match", ["get", "status"], "worked_on", COLOURS.worked_on, "suspended", COLOURS.suspended,
         "closed", COLOURS.closed, ["case", ["==", ["get", "classification"], "CHA"], COLOURS.CHA_LINE, COLOURS.SHA_LINE]],
       "circle-stroke-width": 1,

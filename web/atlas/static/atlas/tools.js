@@ -32,7 +32,7 @@
     map.addLayer({ id: "measure-points", type: "circle", source: "measure", filter: ["==", ["geometry-type"], "Point"],
       paint: { "circle-radius": 4, "circle-color": "#fff", "circle-stroke-color": "#0b3d66", "circle-stroke-width": 2 } });
   }
-  if (map.isStyleLoaded()) init(); else map.once("load", init);
+  map.cgStyled.then(init);
 
   // ---- Place search: a name finds admin areas and GeoNames places; text with digits is tried as coordinates.
   const search = document.getElementById("place-search");

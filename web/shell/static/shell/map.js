@@ -143,10 +143,11 @@ window.Clearground = window.Clearground || {};
       dragRotate: false,
     }, options || {}));
     map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
-    C.countries("110m").then((fc) => {
-      const apply = () => map.getSource("countries").setData(fc);
-      if (map.isStyleLoaded()) apply(); else map.once("load", apply);
-    });
+    // Settled once the style is parsed (before any tile): what a page adds to the map (the land here,
+    // the tools' own layers) goes in then, not at "load" (after the first tiles), where each addition
+    // held back the map's first complete frame by a few hundred milliseconds (decision 0062).
+    map.cgStyled = new Promise((done) => map.once("style.load", done));
+    Promise.all([C.countries("110m"), map.cgStyled]).then(([fc]) => map.getSource("countries").setData(fc));
     return map;
   };
 })(window.Clearground);
