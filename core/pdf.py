@@ -10,9 +10,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+from reportlab.lib import colors
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import Table, TableStyle
 
 _LTR_RUN = re.compile(r"\d[\d\-:.T+]*\d")
 _FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
@@ -42,3 +45,25 @@ def visual(language: str) -> Callable[[str], str]:
         return str(get_display(arabic_reshaper.reshape(isolated))).replace("\u2066", "").replace("\u2069", "")
 
     return shaped
+
+
+def grid(columns: list[str], rows: list[list[Any]], *, language: str, empty: str = "") -> Table:
+    """Rows of text under a bold header, small type and thin grey rules; columns right to left in Arabic.
+
+    `empty` is the one line shown when there are no rows (none: the header alone).
+    """
+    regular, bold = fonts()
+    shape = visual(language)
+    data = [[shape(c) for c in columns]] + [[shape(str(v)) for v in row] for row in rows]
+    if not rows and empty:
+        data.append([shape(empty)] + [""] * (len(columns) - 1))
+    rtl = language == "ar"
+    if rtl:
+        data = [list(reversed(row)) for row in data]
+    table = Table(data, repeatRows=1, hAlign="RIGHT" if rtl else "LEFT")
+    table.setStyle(TableStyle([
+        ("FONTNAME", (0, 0), (-1, -1), regular), ("FONTNAME", (0, 0), (-1, 0), bold),
+        ("FONTSIZE", (0, 0), (-1, -1), 8), ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+    ]))  # fmt: skip
+    return table

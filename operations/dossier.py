@@ -29,7 +29,7 @@ from reportlab.lib.enums import TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 
 from accounts import access, audit
 from accounts.access import AnyUser
@@ -205,18 +205,7 @@ def dossier_pdf(task: Task, *, reader: AnyUser, within_m: float = WITHIN_M, lang
             para(text, "Heading2")
 
         def table(columns: list[str], rows: list[list[Any]]) -> None:
-            data = [[visual(c) for c in columns]] + [[visual(str(v)) for v in row] for row in rows]
-            if not rows:
-                data.append([visual(_("none recorded"))] + [""] * (len(columns) - 1))
-            if rtl:
-                data = [list(reversed(row)) for row in data]
-            grid = Table(data, repeatRows=1, hAlign="RIGHT" if rtl else "LEFT")
-            grid.setStyle(TableStyle([
-                ("FONTNAME", (0, 0), (-1, -1), regular), ("FONTNAME", (0, 0), (-1, 0), bold),
-                ("FONTSIZE", (0, 0), (-1, -1), 8), ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
-                ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke), ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ]))  # fmt: skip
-            story.append(grid)
+            story.append(pdf.grid(columns, rows, language=language, empty=_("none recorded")))
 
         title = _("Task dossier: task %(task)s") % {"task": task.pk}
         para(title, "Title")

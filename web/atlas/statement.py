@@ -40,7 +40,7 @@ from reportlab.lib.enums import TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 
 from accounts.chain import seal_after_commit
 from accounts.models import AuditEntry, Organisation
@@ -386,16 +386,7 @@ def statement_pdf(statement: Statement, *, language: str, number: int) -> bytes:
             story.append(Paragraph(escape(visual(text)), styles[style]))
 
         def table(columns: list[str], rows: list[list[Any]]) -> None:
-            data = [[visual(c) for c in columns]] + [[visual(str(v)) for v in row] for row in rows]
-            if rtl:
-                data = [list(reversed(row)) for row in data]
-            grid = Table(data, repeatRows=1, hAlign="RIGHT" if rtl else "LEFT")
-            grid.setStyle(TableStyle([
-                ("FONTNAME", (0, 0), (-1, -1), regular), ("FONTNAME", (0, 0), (-1, 0), bold),
-                ("FONTSIZE", (0, 0), (-1, -1), 8), ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
-                ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke), ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ]))  # fmt: skip
-            story.append(grid)
+            story.append(pdf.grid(columns, rows, language=language))
 
         title = _("Parcel status statement")
         para(title, "Title")
