@@ -5,8 +5,6 @@ Written only by operations/actions.py; every step a TaskTransition row and an au
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.db.models import Q
@@ -14,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Organisation
 from operations.workflow import LIVE, Priority, TaskStatus
+from reports.models import StoredFile
 from vocab.choices import ActivityKind
 
 
@@ -151,7 +150,7 @@ class Notification(models.Model):
         return f"{self.event} task #{self.task_id} for {self.recipient_id}"
 
 
-class TaskDocument(models.Model):
+class TaskDocument(StoredFile):
     """A file the authority attached to a task order (a map sheet, a survey report, a permit): decision 0057.
 
     Checked as report attachments are (reports.attachments: name, type from the bytes, size) and kept in the
@@ -160,12 +159,6 @@ class TaskDocument(models.Model):
     """
 
     task = models.ForeignKey(Task, on_delete=models.PROTECT, related_name="documents")
-    name = models.CharField(max_length=200)
-    sha256 = models.CharField(max_length=64)
-    size = models.PositiveBigIntegerField()
-    content_type = models.CharField(max_length=40)
-    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    added_at = models.DateTimeField()
 
     class Meta:
         ordering = ["task", "name"]
@@ -176,10 +169,3 @@ class TaskDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} of task #{self.task_id}"
-
-    @property
-    def path(self) -> Path:
-        """The stored file."""
-        from reports.models import attachment_path
-
-        return attachment_path(self.sha256)

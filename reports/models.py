@@ -158,17 +158,30 @@ def attachment_path(sha256: str) -> Path:
     return Path(settings.MEDIA_ROOT) / "attachments" / sha256[:2] / sha256
 
 
-class ReportAttachment(models.Model):
-    """A file that came with a report (a photo, a sketch map, a certificate): checked, stored by its SHA-256."""
+class StoredFile(models.Model):
+    """A checked upload kept by its SHA-256 (reports.attachments): a report's attachment, a task's document."""
 
-    report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="attachments")
-    # The file name the report's payload or submission names it by (checked: no path, no control characters).
+    # The name the file is known by on its report or task (checked: no path, no control characters).
     name = models.CharField(max_length=200)
     sha256 = models.CharField(max_length=64)
     size = models.PositiveBigIntegerField()
     content_type = models.CharField(max_length=40)
     added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     added_at = models.DateTimeField()
+
+    class Meta:
+        abstract = True
+
+    @property
+    def path(self) -> Path:
+        """The stored file."""
+        return attachment_path(self.sha256)
+
+
+class ReportAttachment(StoredFile):
+    """A file that came with a report (a photo, a sketch map, a certificate): checked, stored by its SHA-256."""
+
+    report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="attachments")
     # Where a photo was taken, read from its EXIF GPS tags when it has them (WGS 84 degrees); null otherwise.
     longitude = models.FloatField(null=True, blank=True)
     latitude = models.FloatField(null=True, blank=True)
@@ -182,11 +195,6 @@ class ReportAttachment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} of report #{self.report_id}"
-
-    @property
-    def path(self) -> Path:
-        """The stored file."""
-        return attachment_path(self.sha256)
 
 
 class ApprovalDelegation(models.Model):
