@@ -332,6 +332,24 @@ def writable_organisations_for(user: AnyUser) -> list[Organisation]:
     return [o for o in organisations_for(user).order_by("name") if may_write_for(user, o.pk)]
 
 
+def kinds_to_submit(user: AnyUser) -> list[str]:
+    """The report kinds the user may submit, in the registry's order: the one rule of every door that offers
+    or takes a kind (formList and its forms, the fill page, the workbench's "New report", the field intake).
+
+    A writer submits every kind but those only the national authority records (`authority_only`: QA visits,
+    QC inspections), which need a writer's role in the authority; a report of one filed for an operator is
+    refused on submission all the same (quality.records). No writer role anywhere: none (decision 0064).
+    Read from the user's Scope, so a request asks the database nothing more, however many kinds there are.
+    """
+    from reports.kinds import KINDS
+
+    scope = scope_of(user)
+    if not any(roles & WRITERS for roles in scope.roles_by_org.values()):
+        return []
+    for_the_authority = bool(scope.authority_roles & WRITERS)
+    return [kind for kind, spec in KINDS.items() if for_the_authority or not spec.authority_only]
+
+
 def may_see_personal_data(user: AnyUser, org_id: int | None) -> bool:
     """May the user read informants' (and later casualties') identities for this organisation's records?"""
     return bool(scope_of(user).roles_for(org_id) & PERSONAL_DATA_ROLES)

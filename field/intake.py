@@ -178,6 +178,11 @@ def _create(
     """A new report of the submission: submitted, or a draft with its problems, or (the first part of a
     split submission) a draft waiting for its last part; never nothing."""
     task, problems = _task(user, sub)
+    if sub.kind not in access.kinds_to_submit(user):
+        # formList never offered it (decision 0064), but a device may hold an older list or a copied form:
+        # kept as a draft saying why, as any refused form, never submitted for an organisation that may not.
+        message = _("a %(kind)s is recorded by the national authority: your organisation may not submit one")
+        problems.append(Problem("kind", message % {"kind": KINDS[sub.kind].label}, "authority_only"))
     hazard = _hazard(user, sub, task)
     organisation = _organisation(user, hazard, task)
     supersedes = None

@@ -22,18 +22,20 @@ from field.forms import form_id
 from reports.kinds import KINDS
 
 
-def _writer(request: HttpRequest) -> None:
-    """Only a user with a writer role somewhere fills forms, as only they pass /openrosa/ (403 otherwise)."""
-    if not access.writable_organisations_for(request.user):
+def _kinds(request: HttpRequest) -> list[str]:
+    """The kinds the user may submit, the list formList gives their device (decision 0064). Only a user with
+    a writer role somewhere fills forms, as only they pass /openrosa/ (403 otherwise)."""
+    kinds = access.kinds_to_submit(request.user)
+    if not kinds:
         raise PermissionDenied
+    return kinds
 
 
 @require_GET
 @login_required
 def fill_list(request: HttpRequest) -> HttpResponse:
     """The forms the user may fill: the ones formList gives their device."""
-    _writer(request)
-    forms = [{"kind": kind, "title": str(spec.title)} for kind, spec in KINDS.items()]
+    forms = [{"kind": kind, "title": str(KINDS[kind].title)} for kind in _kinds(request)]
     return render(request, "field/fill_list.html", {"forms": forms})
 
 
@@ -41,8 +43,7 @@ def fill_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def fill_form(request: HttpRequest, kind: str) -> HttpResponse:
     """One form in ODK Web Forms, in the user's language, sent to /openrosa/submission as Collect sends it."""
-    _writer(request)
-    if kind not in KINDS:
+    if kind not in _kinds(request):  # unknown, or a kind the user may not submit: as /openrosa/forms/ answers
         raise Http404
     import_map = browser.import_map()
     config = {

@@ -58,19 +58,24 @@ def openrosa_door(view: View) -> View:
     return csrf_exempt(door)
 
 
+def _offered(user: Any, kind: str) -> bool:
+    """Is this a form the user's formList lists? A kind they may not submit is, at every door, no such form."""
+    return kind in access.kinds_to_submit(user)
+
+
 @require_http_methods(["GET", "HEAD"])
 @openrosa_door
 def form_list(request: HttpRequest, user: Any) -> HttpResponse:
-    """Every form the user may fill: one per report kind (`?formID=` narrows it to one)."""
+    """Every form the user may fill: one per kind they may submit (`?formID=` narrows it to one)."""
     wanted = request.GET.get("formID")
     forms = []
-    for kind, spec in KINDS.items():
+    for kind in access.kinds_to_submit(user):
         if wanted and wanted != form_id(kind):
             continue
         form = xform(kind)
         forms.append({
             "formID": form_id(kind),
-            "name": str(spec.title),
+            "name": str(KINDS[kind].title),
             "version": form.version,
             "hash": form.md5,
             "downloadUrl": request.build_absolute_uri(reverse("openrosa-form", args=[kind])),
@@ -83,7 +88,7 @@ def form_list(request: HttpRequest, user: Any) -> HttpResponse:
 @openrosa_door
 def form(request: HttpRequest, user: Any, kind: str) -> HttpResponse:
     """The kind's XForm."""
-    if kind not in KINDS:
+    if not _offered(user, kind):
         return openrosa.message(_("No such form."), 404)
     return openrosa.headers(HttpResponse(xform(kind).xml, content_type="text/xml; charset=utf-8"))
 
@@ -92,7 +97,7 @@ def form(request: HttpRequest, user: Any, kind: str) -> HttpResponse:
 @openrosa_door
 def xlsform(request: HttpRequest, user: Any, kind: str) -> HttpResponse:
     """The kind's XLSForm (the XForm's source), for a programme that edits its forms in Kobo."""
-    if kind not in KINDS:
+    if not _offered(user, kind):
         return openrosa.message(_("No such form."), 404)
     response = HttpResponse(
         workbook(sheets(KINDS[kind])),
@@ -106,7 +111,7 @@ def xlsform(request: HttpRequest, user: Any, kind: str) -> HttpResponse:
 @openrosa_door
 def manifest(request: HttpRequest, user: Any, kind: str) -> HttpResponse:
     """The form's media files, each with the hash that changes when its content does."""
-    if kind not in KINDS:
+    if not _offered(user, kind):
         return openrosa.message(_("No such form."), 404)
     files = [{
         "filename": name,
@@ -120,7 +125,7 @@ def manifest(request: HttpRequest, user: Any, kind: str) -> HttpResponse:
 @openrosa_door
 def media_file(request: HttpRequest, user: Any, kind: str, name: str) -> HttpResponse:
     """One media file of a form."""
-    if kind not in KINDS or name not in media.files_for(kind):
+    if not _offered(user, kind) or name not in media.files_for(kind):
         return openrosa.message(_("No such file."), 404)
     write, content_type = media.FILES[name]
     return openrosa.headers(HttpResponse(write(user), content_type=content_type))

@@ -513,6 +513,10 @@ class ReportKindSpec:
     #: The approver rates the report's reliability at approval (a minefield record, decision 0049):
     #: approve_report refuses an approval without a rating and keeps it (MinefieldRecordRating).
     rated_by_approver: bool = False
+    #: Only the national authority records reports of this kind (QA visits, QC inspections): a report of it
+    #: filed for an operator is refused on submission, and no door offers it to a user who writes for none
+    #: but operators (accounts.access.kinds_to_submit, decision 0064).
+    authority_only: bool = False
 
     #: What messages call the kind ("is not a field of a <label>"); translated on pages (a lazy string).
     label: str | Promise = gettext_lazy("report")

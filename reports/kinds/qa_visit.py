@@ -91,6 +91,7 @@ class QaVisitReport(ReportKindSpec):
     title = _("QA visit report")
     hazard = "optional"  # the assessed activity names its hazard; the report names none
     records_with = ("quality.records.record_quality", "quality.records.clear_quality")
+    authority_only = True  # the authority's QA officers' own record of an operator's work
     fields = (
         Section(
             _("QA visit"),

@@ -66,6 +66,7 @@ class QcInspectionReport(ReportKindSpec):
     title = _("QC inspection report")
     hazard = "optional"
     records_with = ("quality.records.record_quality", "quality.records.clear_quality")
+    authority_only = True  # the authority's QA officers' own record of an operator's work
     fields = (
         Section(
             _("QC inspection"),

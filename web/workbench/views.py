@@ -93,7 +93,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status in ReportStatus.values:
         qs = qs.filter(status=status)
-    kinds = [(k, KINDS[k].title) for k in FORMS] if _writable_organisations(request.user) else []
+    kinds = [(k, KINDS[k].title) for k in access.kinds_to_submit(request.user)]  # formList's set (0064)
     return render(
         request,
         "workbench/list.html",
@@ -253,6 +253,8 @@ def report_new(request: HttpRequest, kind: str) -> HttpResponse:
     organisations = _writable_organisations(request.user)
     if not organisations:
         raise PermissionDenied(_("Your role may not create reports."))
+    if kind not in access.kinds_to_submit(request.user):  # an authority-only kind: as formList, no such form
+        raise Http404(_("No such report kind."))
     if request.method == "GET":
         header = {
             "organisation": str(organisations[0].pk) if len(organisations) == 1 else "",
