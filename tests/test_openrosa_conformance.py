@@ -56,14 +56,16 @@ def _openrosa_headers(response) -> None:
 # Form list and forms ---------------------------------------------------------------------------
 
 
-def test_the_form_list_names_every_report_kind_with_its_hash_and_urls(cast):
+def test_the_form_list_names_every_kind_the_user_may_submit_with_its_hash_and_urls(cast):
+    # Until decision 0064 an operator's clerk was listed every kind; the authority's own (QA visits, QC
+    # inspections) are now listed to the authority's writers only (tests/test_report_kinds_offered.py).
     response = device("clerk").get("/openrosa/formList")
 
     assert response.status_code == 200, response.content
     assert response["Content-Type"].startswith("text/xml")
     _openrosa_headers(response)
     forms = {x.find(f"{LIST}formID").text: x for x in fromstring(response.content).findall(f"{LIST}xform")}
-    assert set(forms) == {form_id(k) for k in KINDS}
+    assert set(forms) == {form_id(k) for k, spec in KINDS.items() if not spec.authority_only}
     nts = forms["clearground_nts"]
     assert nts.find(f"{LIST}name").text == "Non-technical survey report"
     assert nts.find(f"{LIST}version").text == "1"
@@ -83,7 +85,8 @@ def test_the_form_list_narrows_to_one_form_id(cast):
 
 @pytest.mark.parametrize("kind", list(KINDS))
 def test_each_form_is_an_xform_with_the_report_header_geometry_and_attachments(cast, kind):
-    response = device("clerk").get(f"/openrosa/forms/{kind}.xml")
+    # The authority's own kinds are fetched by its IM officer: an operator's clerk gets 404 (decision 0064).
+    response = device("imo" if KINDS[kind].authority_only else "clerk").get(f"/openrosa/forms/{kind}.xml")
 
     assert response.status_code == 200
     xml = response.content.decode()

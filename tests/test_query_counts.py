@@ -181,3 +181,29 @@ def test_a_field_submission_with_a_photo_takes_nineteen_queries(
     with django_assert_num_queries(19):
         response = post(collect, xml, {"photo.jpg": JPEG})
     assert response.status_code == 201
+
+
+@pytest.mark.parametrize("username", ["clerk", "imo"])
+def test_the_form_list_takes_two_queries_however_many_kinds_it_lists(
+    db: None, register: Cast, django_assert_num_queries: Any, settings: Any, username: str
+) -> None:
+    from xml.etree.ElementTree import fromstring
+
+    from field import auth
+    from reports.kinds import KINDS
+    from tests.openrosa_helpers import PASSWORD, device
+
+    auth.verified.clear()
+    user = User.objects.get(username=username)
+    user.set_password(PASSWORD)  # the module's register was built before the suite's fast hasher was set
+    user.save()
+    collect = device(username)
+    assert collect.head("/openrosa/submission").status_code == 204  # the device's first request verifies its password
+
+    # 1. the user its Basic credentials were verified for  2. memberships (scope): the kinds the user may
+    # submit (accounts.access.kinds_to_submit, decision 0064) are read from it, once, not per kind.
+    with django_assert_num_queries(2):
+        response = collect.get("/openrosa/formList")
+    assert response.status_code == 200
+    listed = len(list(fromstring(response.content).iter("{http://openrosa.org/xforms/xformsList}xform")))
+    assert listed == sum(1 for spec in KINDS.values() if username == "imo" or not spec.authority_only)

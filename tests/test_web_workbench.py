@@ -60,8 +60,10 @@ def test_every_report_kind_has_a_form_and_every_field_a_known_type():
 
 
 @pytest.mark.parametrize("kind", sorted(KINDS))
-def test_a_clerk_sees_the_form_of_every_report_kind(clerk, kind):
-    response = clerk.get(f"/reports/new/{kind}/")
+def test_a_writer_sees_the_form_of_every_report_kind_they_may_submit(cast, kind):
+    # The authority's own kinds (QA visits, QC inspections) open for its IM officer; an operator's clerk gets
+    # 404 for them since decision 0064 (tests/test_report_kinds_offered.py).
+    response = client_for(cast.imo if KINDS[kind].authority_only else cast.clerk).get(f"/reports/new/{kind}/")
     assert response.status_code == 200
     html = response.content.decode()
     assert 'name="date_of_information"' in html
@@ -78,8 +80,8 @@ def test_the_nts_form_names_its_inputs_by_payload_path_and_offers_a_drawing_map(
 
 def test_the_report_list_offers_every_kind_the_clerk_may_write(clerk):
     html = clerk.get("/reports/").content.decode()
-    for kind in KINDS:
-        assert f"/reports/new/{kind}/" in html
+    for kind, spec in KINDS.items():  # not the authority's own kinds (decision 0064)
+        assert (f"/reports/new/{kind}/" in html) is not spec.authority_only
 
 
 def test_a_viewer_is_offered_no_new_report_and_may_not_open_a_form(cast):

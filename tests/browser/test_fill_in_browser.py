@@ -118,8 +118,11 @@ def test_every_published_form_renders_in_the_browser(live_cast, live_server, map
     sign_in(page, live_server, "clerk")
     page.goto(live_server.url + "/openrosa/fill/")
     listed = page.locator(".fill-forms a")
-    assert listed.count() == len(KINDS)
-    for kind, spec in KINDS.items():
+    # An operator's clerk is offered every kind but the authority's own (decision 0064); those are filled
+    # (so rendered) by the authority's IM officer below.
+    offered = {kind: spec for kind, spec in KINDS.items() if not spec.authority_only}
+    assert listed.count() == len(offered) < len(KINDS)
+    for kind, spec in offered.items():
         page.goto(f"{live_server.url}/openrosa/fill/{kind}/")
         page.wait_for_selector(READY, state="attached", timeout=30_000)
         assert page.locator(".form-load-failure-dialog").count() == 0, kind
