@@ -115,8 +115,10 @@ def _sheet_outline(sheet: MapSheet) -> GEOSGeometry:
     """The sheet's rectangle in its zone, with points along each edge so that it stays true in Web Mercator."""
     west, south, east, north = sheet.ground_box()
     steps = [i / 8 for i in range(8)]
-    ring = ([(west + (east - west) * t, south) for t in steps] + [(east, south + (north - south) * t) for t in steps]
-            + [(east - (east - west) * t, north) for t in steps] + [(west, north - (north - south) * t) for t in steps])  # fmt: skip
+    ring = [(west + (east - west) * t, south) for t in steps]
+    ring += [(east, south + (north - south) * t) for t in steps]
+    ring += [(east - (east - west) * t, north) for t in steps]
+    ring += [(west, north - (north - south) * t) for t in steps]
     return Polygon([*ring, ring[0]], srid=sheet.srid)
 
 
@@ -152,18 +154,18 @@ def _directory(path: str, version: tuple[int, int], offset: int, length: int) ->
 
     with open(path, "rb") as fh:
         fh.seek(offset)
-        return list(deserialize_directory(fh.read(length)))  # type: ignore[no-untyped-call]
+        return list(deserialize_directory(fh.read(length)))
 
 
-def _tile(fh: Any, path: str, header: dict[str, Any], z: int, x: int, y: int) -> bytes | None:
+def _tile(fh: Any, path: str, header: Any, z: int, x: int, y: int) -> bytes | None:
     """The tile's bytes (compressed as stored), found through the cached directories; None when there is none."""
     from pmtiles.tile import find_tile, zxy_to_tileid
 
     stat = os.stat(path)
-    tile_id = zxy_to_tileid(z, x, y)  # type: ignore[no-untyped-call]
+    tile_id = zxy_to_tileid(z, x, y)
     offset, length = header["root_offset"], header["root_length"]
     for _depth in range(4):  # the format's deepest directory
-        entry = find_tile(_directory(path, (stat.st_mtime_ns, stat.st_size), offset, length), tile_id)  # type: ignore[no-untyped-call]
+        entry = find_tile(_directory(path, (stat.st_mtime_ns, stat.st_size), offset, length), tile_id)
         if entry is None:
             return None
         if entry.run_length == 0:
@@ -186,7 +188,7 @@ def _decoded(basemap: Basemap, sheet: MapSheet) -> Iterator[tuple[str, dict[str,
     count = 0
     path = str(basemap.file)
     with basemap.file.open("rb") as fh:
-        header = deserialize_header(fh.read(127))  # type: ignore[no-untyped-call]
+        header = deserialize_header(fh.read(127))
         if header["tile_type"] != TileType.MVT:
             return
         z = zoom_for(sheet.scale, (south + north) / 2, header["min_zoom"], header["max_zoom"])
@@ -209,7 +211,8 @@ def _decoded(basemap: Basemap, sheet: MapSheet) -> Iterator[tuple[str, dict[str,
             for layer_name, layer in layers.items():
                 unit = size / float(layer.get("extent") or 4096)
 
-                def to_ground(px: float, py: float, left: float = left, top: float = top, unit: float = unit) -> tuple[float, float]:  # fmt: skip
+                def to_ground(px: float, py: float, left: float = left, top: float = top,
+                              unit: float = unit) -> tuple[float, float]:  # fmt: skip
                     return left + px * unit, top - py * unit
 
                 for feature in layer.get("features", []):
@@ -254,7 +257,8 @@ def _merged(pieces: list[GEOSGeometry]) -> list[GEOSGeometry]:
     if len(parts) < 2:
         return parts
     try:
-        return _parts(MultiLineString(parts, srid=parts[0].srid).unary_union.merged, ("LineString",))
+        joined: Any = MultiLineString(parts, srid=parts[0].srid).unary_union
+        return _parts(joined.merged, ("LineString",))
     except GEOSException:
         return parts
 
@@ -346,7 +350,7 @@ def draw_basemap(sheet: MapSheet, basemap: Basemap | None) -> str:
         for part in _parts(geom, ("LineString",)):
             sheet.line(part, ROAD, 0.7)
     for level in sorted({level for level, _geom in found.boundaries}, reverse=True):  # countries over provinces
-        dash = None if level == 0 else [3, 2] if level == 1 else [1, 1.5]
+        dash: list[float] | None = None if level == 0 else [3.0, 2.0] if level == 1 else [1.0, 1.5]
         colour, width = (COUNTRY_LINE, 1.0) if level == 0 else (PROVINCE_LINE, 0.7 if level == 1 else 0.4)
         # Two neighbours each give their common border: drawn twice, out of step, a dashed line looks solid.
         for part in _merged([geom for at, geom in found.boundaries if at == level]):
@@ -372,7 +376,7 @@ def _labels(sheet: MapSheet, places: list[tuple[float, str, GEOSGeometry]]) -> N
     shape = pdf.visual("ar")
     for population, name, geom in sorted(places, key=lambda p: -p[0]):
         for point in _parts(geom, ("Point",)):
-            px, py = sheet.at(*point.coords)
+            px, py = sheet.at(*point.coords)  # type: ignore[attr-defined]
             key = (name, round(px), round(py))
             if key in seen:
                 continue  # the same place from two tiles' buffers
