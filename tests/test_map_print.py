@@ -135,15 +135,15 @@ RAION_LINE = b".603922 .564706 .647059 RG"  # printed.PROVINCE_LINE
 ARABIC_TOWN = "الرمادي"
 
 
-@pytest.fixture
-def basemap(settings: Any, register: Cast, tmp_path: Path) -> Path:
-    """An archive built by `clearground basemap build` from the test country, a raion and three places near the
-    print's centre; configured first, with an online basemap after it."""
+def configure_basemap(settings: Any, cast: Cast, tmp_path: Path) -> Path:
+    """An archive built by `clearground basemap build` from the test country, a raion and places near the origin,
+    configured first, with an online basemap after it (also used by the dossier's and the statement's tests)."""
     east, west, south, north = LON0 + 0.2, LON0 + 0.05, LAT0 - 0.05, LAT0 + 0.05
-    AdminArea.objects.create(pcode="UA6301", name="Test Raion", level=2, parent=register.area, country_iso3="UKR",
+    AdminArea.objects.create(pcode="UA6301", name="Test Raion", level=2, parent=cast.area, country_iso3="UKR",
                              geom=f"SRID=4326;MULTIPOLYGON((({west} {south},{east} {south},{east} {north},"
                              f"{west} {north},{west} {south})))")  # fmt: skip
-    places = [("Pisochyn", 20_000, 0.002, 0.001), (ARABIC_TOWN, 900, -0.002, -0.001), ("Far Village", 300, 0.25, 0.05)]
+    places = [("Pisochyn", 20_000, 0.002, 0.001), (ARABIC_TOWN, 900, -0.002, -0.001), ("Far Village", 300, 0.25, 0.05),
+              ("Khutir Sad", 40, 0.001, 0.0005)]  # fmt: skip
     for n, (name, population, dx, dy) in enumerate(places):
         Place.objects.create(geonameid=100 + n, name=name, country_iso3="UKR", population=population,
                              location=f"SRID=4326;POINT({LON0 + dx} {LAT0 + dy})", search_names=name)  # fmt: skip
@@ -154,6 +154,11 @@ def basemap(settings: Any, register: Cast, tmp_path: Path) -> Path:
         {"name": "osm", "type": "xyz", "url": "https://tiles.example.org/{z}/{x}/{y}.png", "attribution": "OSM"},
     ]
     return out
+
+
+@pytest.fixture
+def basemap(settings: Any, register: Cast, tmp_path: Path) -> Path:
+    return configure_basemap(settings, register, tmp_path)
 
 
 def stream_of(data: bytes) -> bytes:
