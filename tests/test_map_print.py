@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -191,8 +192,16 @@ def test_a_country_scale_sheet_reads_coarser_tiles_and_draws_boundaries_and_far_
     assert RAION_LINE not in stream_of(client_for(register.imo).get(URL, order()).content)
 
 
-def test_basemap_none_leaves_it_off_and_an_online_one_is_not_fetched(register: Cast, basemap: Path) -> None:
+def test_basemap_none_leaves_it_off_and_an_online_one_is_not_fetched(
+    register: Cast, basemap: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     client = client_for(register.imo)
+    client.get(URL, order())  # signed in and warm before the network is shut
+
+    def no_network(*args: Any) -> None:
+        raise AssertionError(f"a print opened a connection to {args[1:]}")
+
+    monkeypatch.setattr(socket.socket, "connect", no_network)  # the database is libpq's own socket
     bare = client.get(URL, order(basemap="none"))
     assert "Pisochyn" not in text_of(bare.content) and "Basemap" not in text_of(bare.content)
     assert LAND_FILL not in stream_of(bare.content) and hazard_outlines(bare.content) == 1
