@@ -11,7 +11,6 @@ the server and a print cannot be turned into a request to somewhere else.
 
 from __future__ import annotations
 
-import functools
 import gzip
 import math
 import os
@@ -146,26 +145,36 @@ def _wkt(geometry: dict[str, Any], to_ground: Any) -> str | None:
     return None
 
 
-@functools.lru_cache(maxsize=16)
-def _directory(path: str, version: tuple[int, int], offset: int, length: int) -> list[Any]:
-    """A PMTiles directory, deserialised once per archive version: pmtiles' `Reader.get` reads the leaf again for
-    every tile (25 ms each for the demo's), which made a sheet's basemap cost more than the rest of the print."""
+# Deserialised PMTiles directories by (archive identity, offset, length): pmtiles' `Reader.get` reads the leaf
+# directory again for every tile (25 ms each for the demo's), which made a sheet's basemap cost more than the rest of
+# the print. The identity is the open file's inode, size and modification time, so an archive rebuilt (renamed over
+# the old one, decision 0056) is read afresh and never mixed with the old one's directories.
+_DIRECTORIES: dict[tuple[int, int, int, int, int], list[Any]] = {}
+_DIRECTORIES_KEPT = 32
+
+
+def _directory(fh: Any, identity: tuple[int, int, int], offset: int, length: int) -> list[Any]:
     from pmtiles.tile import deserialize_directory
 
-    with open(path, "rb") as fh:
+    key = (*identity, offset, length)
+    if key not in _DIRECTORIES:
+        if len(_DIRECTORIES) >= _DIRECTORIES_KEPT:
+            _DIRECTORIES.clear()
         fh.seek(offset)
-        return list(deserialize_directory(fh.read(length)))
+        _DIRECTORIES[key] = list(deserialize_directory(fh.read(length)))
+    return _DIRECTORIES[key]
 
 
-def _tile(fh: Any, path: str, header: Any, z: int, x: int, y: int) -> bytes | None:
+def _tile(fh: Any, header: Any, z: int, x: int, y: int) -> bytes | None:
     """The tile's bytes (compressed as stored), found through the cached directories; None when there is none."""
     from pmtiles.tile import find_tile, zxy_to_tileid
 
-    stat = os.stat(path)
+    stat = os.fstat(fh.fileno())
+    identity = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
     tile_id = zxy_to_tileid(z, x, y)
     offset, length = header["root_offset"], header["root_length"]
     for _depth in range(4):  # the format's deepest directory
-        entry = find_tile(_directory(path, (stat.st_mtime_ns, stat.st_size), offset, length), tile_id)
+        entry = find_tile(_directory(fh, identity, offset, length), tile_id)
         if entry is None:
             return None
         if entry.run_length == 0:
@@ -174,6 +183,18 @@ def _tile(fh: Any, path: str, header: Any, z: int, x: int, y: int) -> bytes | No
         fh.seek(header["tile_data_offset"] + entry.offset)
         return bytes(fh.read(entry.length))
     return None
+
+
+def _vector(basemap: Basemap) -> bool:
+    """Whether the archive holds vector tiles (a raster PMTiles is not drawn on paper)."""
+    from pmtiles.tile import TileType, deserialize_header
+
+    assert basemap.file is not None
+    try:
+        with basemap.file.open("rb") as fh:
+            return bool(deserialize_header(fh.read(127))["tile_type"] == TileType.MVT)
+    except (OSError, ValueError, KeyError, IndexError):
+        return False
 
 
 def _decoded(basemap: Basemap, sheet: MapSheet) -> Iterator[tuple[str, dict[str, Any], GEOSGeometry, GEOSGeometry]]:
@@ -186,7 +207,6 @@ def _decoded(basemap: Basemap, sheet: MapSheet) -> Iterator[tuple[str, dict[str,
     on_mercator = to_srid(outline, MERCATOR)
     west, south, east, north = to_srid(outline, 4326).extent
     count = 0
-    path = str(basemap.file)
     with basemap.file.open("rb") as fh:
         header = deserialize_header(fh.read(127))
         if header["tile_type"] != TileType.MVT:
@@ -196,18 +216,21 @@ def _decoded(basemap: Basemap, sheet: MapSheet) -> Iterator[tuple[str, dict[str,
             z -= 1
         size = 2 * HALF_WORLD / 2**z
         for x, y in _tiles((west, south, east, north), z)[: MAX_TILES * 4]:
-            data = _tile(fh, path, header, z, x, y)
+            data = _tile(fh, header, z, x, y)
             if not data:
                 continue  # no features there (open sea, or outside the archive)
-            if header["tile_compression"] == Compression.GZIP:
-                data = gzip.decompress(data)
             left, top = -HALF_WORLD + x * size, HALF_WORLD - y * size
             square = Polygon.from_bbox((left, top - size, left + size, top))
             square.srid = MERCATOR
             clip = square.intersection(on_mercator)
             if clip.empty:
                 continue
-            layers = mapbox_vector_tile.decode(data, default_options={"y_coord_down": True})
+            try:
+                if header["tile_compression"] == Compression.GZIP:
+                    data = gzip.decompress(data)
+                layers = mapbox_vector_tile.decode(data, default_options={"y_coord_down": True})
+            except Exception:  # noqa: BLE001 - any broken tile (gzip, protobuf) leaves a gap, not a failed print
+                continue
             for layer_name, layer in layers.items():
                 unit = size / float(layer.get("extent") or 4096)
 
@@ -332,11 +355,11 @@ def draw_basemap(sheet: MapSheet, basemap: Basemap | None) -> str:
     """Draw `basemap` on `sheet` (call before the register's layers, which then lie over it); its credit line.
 
     Returns "" with no basemap, the credit ("Basemap: name — attribution") when drawn, and a note that it is not
-    printed for an online basemap or one whose file is not there: nothing is fetched for a print.
+    printed for an online basemap, one whose file is not there or one of raster tiles: nothing is fetched for a print.
     """
     if basemap is None:
         return ""
-    if not offline(basemap):
+    if not offline(basemap) or not _vector(basemap):
         return _("Basemap %(name)s is not printed: a print draws only an offline basemap kept on this server, and "
                  "no request leaves the server for it.") % {"name": basemap.name}  # fmt: skip
     found = _read(basemap, sheet)
