@@ -282,7 +282,7 @@ def _merged(pieces: list[GEOSGeometry]) -> list[GEOSGeometry]:
     try:
         joined: Any = MultiLineString(parts, srid=parts[0].srid).unary_union
         return _parts(joined.merged, ("LineString",))
-    except GEOSException:
+    except (GEOSException, AttributeError):  # AttributeError: a union that came out as a mixed collection
         return parts
 
 
@@ -322,10 +322,10 @@ def _read(basemap: Basemap, sheet: MapSheet) -> _Layers:
             point = _on_sheet(geom, clip, sheet.srid, box)
             if point is None:
                 continue
-            label = str(props.get("name") or "")
+            label = str(props.get("name") or "")[:60]
             if label and (_PLACE.search(name) or not _BOUNDARY.search(name)):
                 population = props.get("population", props.get("population_rank", 0))
-                found.places.append((float(population or 0), label, point))
+                found.places.append((population if isinstance(population, (int, float)) else 0, label, point))
             else:
                 found.dots.append(point)
             continue
