@@ -4,7 +4,8 @@ The task dossier (operations/dossier.py), the map page's print (web/atlas/printi
 statement (web/atlas/statement.py) draw through `MapSheet`, so a 1:5 000 means the same on each: one metre on
 the ground is 1000 mm / scale on the paper. North is grid north (the sheet is the UTM grid), the scale bar is
 a round length, and two corners carry their UTM coordinates so that the sheet can be laid on a GPS's grid.
-No basemap: tiles would need the internet or a tile store (decision 0053).
+The offline basemap, when one is configured, is drawn first by `interop.basemaps.printed.draw_basemap` through
+`line`, `polygons`, `dot` and `label` (decision 0063); nothing online is fetched for a sheet.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 from django.contrib.gis.geos import GEOSGeometry
 from django.utils.translation import gettext as _
-from reportlab.graphics.shapes import Circle, Drawing, Line, Rect, String
+from reportlab.graphics.shapes import Circle, Drawing, Line, PolyLine, Rect, String
 from reportlab.graphics.shapes import Polygon as PdfPolygon
 from reportlab.lib import colors
 from reportlab.lib.units import mm
@@ -66,6 +67,17 @@ class MapSheet:
             self.drawing.add(PdfPolygon(points, fillColor=fill, strokeColor=stroke, strokeWidth=width,
                                         strokeDashArray=dash))  # fmt: skip
 
+    def line(self, geom: GEOSGeometry, stroke: Any, width: float, dash: list[float] | None = None) -> None:
+        """Draw a LineString (a basemap's road, river or boundary)."""
+        points = [c for x, y in self.local(geom).coords for c in self.at(x, y)]
+        if len(points) >= 4:
+            self.drawing.add(PolyLine(points, strokeColor=stroke, strokeWidth=width, strokeDashArray=dash,
+                                      strokeLineJoin=1, strokeLineCap=1))  # fmt: skip
+
+    def label(self, px: float, py: float, text: str, size: float, colour: Any) -> None:
+        """A name at a paper position (already shaped when it is Arabic)."""
+        self.drawing.add(String(px, py, text, fontName=self.font, fontSize=size, fillColor=colour))
+
     def _inside(self, px: float, py: float) -> bool:
         return 0 <= px <= self.width and 0 <= py <= self.height
 
@@ -89,11 +101,12 @@ class MapSheet:
             self.drawing.add(Line(px - 4, py - 4, px + 4, py + 4, strokeColor=colors.black, strokeWidth=1.2))
             self.drawing.add(Line(px - 4, py + 4, px + 4, py - 4, strokeColor=colors.black, strokeWidth=1.2))
 
-    def dot(self, geom: GEOSGeometry, fill: Any) -> None:
-        """A point as a small disc (hazard indications)."""
+    def dot(self, geom: GEOSGeometry, fill: Any, radius: float = 3) -> None:
+        """A point as a small disc (hazard indications; a basemap's places, smaller)."""
         px, py = self.at(*self.local(geom).coords)
         if self._inside(px, py):
-            self.drawing.add(Circle(px, py, 3, fillColor=fill, strokeColor=colors.black, strokeWidth=0.4))
+            self.drawing.add(Circle(px, py, radius, fillColor=fill, strokeColor=colors.black if radius >= 3 else None,
+                                    strokeWidth=0.4))  # fmt: skip
 
     def bar_length(self) -> float:
         """A round scale-bar length (metres) about a quarter of the sheet's width."""

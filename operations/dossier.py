@@ -39,6 +39,7 @@ from core import pdf
 from core.geometry import to_srid, utm_srid
 from core.mapsheet import MapSheet, fitting_scale
 from hazards.models import Evidence, Find, HazardStatusChange, HazardVersion, MinefieldRecord
+from interop.basemaps.printed import default_basemap, draw_basemap
 from operations.models import Task
 from vocab.choices import OrganisationKind, Role
 
@@ -140,8 +141,9 @@ def _contacts(task: Task) -> list[tuple[str, str, str]]:
 
 
 def _map(area: GEOSGeometry, srid: int, products: list[Any], finds: list[Any], accidents: list[Any],
-         visual: Callable[[str], str], font: str) -> tuple[Drawing, int]:  # fmt: skip
-    """The area, its released products, finds (and accidents, for those who may see them) in UTM metres."""
+         visual: Callable[[str], str], font: str) -> tuple[Drawing, int, str]:  # fmt: skip
+    """The area, its released products, finds (and accidents, for those who may see them) in UTM metres, over the
+    offline basemap when one is configured; with the scale and the basemap's credit line ("" without one)."""
     local: Any = to_srid(area, srid)  # a Point, Polygon or MultiPolygon: GEOSGeometry's stubs know none
     x0, y0, x1, y1 = local.extent
     pad = max(x1 - x0, y1 - y0, 100.0) * 0.25
@@ -149,6 +151,7 @@ def _map(area: GEOSGeometry, srid: int, products: list[Any], finds: list[Any], a
     scale = fitting_scale(2 * half, MAP_SIZE)
     sheet = MapSheet(cx=(x0 + x1) / 2, cy=(y0 + y1) / 2, srid=srid, scale=scale, width=MAP_SIZE, height=MAP_SIZE,
                      font=font, visual=visual)  # fmt: skip
+    credit = draw_basemap(sheet, default_basemap())  # first: the task's area and finds lie over it (0063)
     if local.geom_type == "Point":
         sheet.square(local)
     sheet.polygons(local, colors.Color(1, 0.85, 0.85), colors.red, 1.2)
@@ -159,7 +162,7 @@ def _map(area: GEOSGeometry, srid: int, products: list[Any], finds: list[Any], a
         sheet.triangle(find.location)
     for accident in (row[0] for row in accidents):
         sheet.cross(accident.location)
-    return sheet.furniture(), scale
+    return sheet.furniture(), scale, credit
 
 
 def _n(value: float, places: int = 0) -> str:
@@ -231,7 +234,7 @@ def dossier_pdf(task: Task, *, reader: AnyUser, within_m: float = WITHIN_M, lang
         accidents = nearby_accidents(area, srid, within_m)
         products = list(hazard.products.order_by("on", "id")) if hazard is not None and hazard_visible else []
         heading(_("Map"))
-        drawing, scale = _map(area, srid, products, finds, accidents if exact_accidents else [], visual,
+        drawing, scale, credit = _map(area, srid, products, finds, accidents if exact_accidents else [], visual,
                               regular)  # fmt: skip
         zone = srid % 100
         hemisphere = _("north") if srid < 32700 else _("south")
@@ -248,6 +251,8 @@ def dossier_pdf(task: Task, *, reader: AnyUser, within_m: float = WITHIN_M, lang
                 "Orange triangles: finds. Crosses: accidents."
             )
         )
+        if credit:
+            para(credit)
         story.append(drawing)
 
         if hazard is not None and hazard_visible:

@@ -21,6 +21,7 @@ from accounts.models import AuditEntry
 from clearground.test import BOWTIE, LAT0, LON0, Cast, m_to_deg, rect
 from tests.helpers import activity, approved, register_hazard
 from tests.test_casualties_recording import accident_payload
+from tests.test_map_print import configure_basemap
 from tests.test_publication_defaults import WARNING_FIELDS
 
 URL = "/public/parcel-statement/"
@@ -232,3 +233,16 @@ def test_the_static_public_map_links_the_statement_only_when_the_servers_address
     call_command("publish", "--out", str(tmp_path / "with"))
     page = (tmp_path / "with" / "index.html").read_text()
     assert 'href="https://register.example.org/public/parcel-statement/"' in page
+
+
+def test_the_statements_map_lies_on_the_offline_basemap_and_names_it(published, settings, tmp_path) -> None:
+    configure_basemap(settings, published, tmp_path)
+    answer = statement(**at(50, 50, radius=300))
+    assert answer.status_code == 200
+    text = text_of(answer.content)
+    # Public reference data (the basemap door serves it to anyone), and only its names: nothing else of the register.
+    assert "Pisochyn" in text and "Basemap: local — Test areas; GeoNames (CC BY 4.0)" in text
+    for secret in SECRETS:
+        assert secret not in text, secret
+    settings.CLEARGROUND_BASEMAPS = []
+    assert "Pisochyn" not in text_of(statement(**at(50, 50, radius=300)).content)

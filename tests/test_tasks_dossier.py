@@ -19,6 +19,7 @@ from reports.actions import approve_report, create_report
 from tests.helpers import activity
 from tests.tasks_helpers import ON, accredited_team, bravo_hazard, client_for, running_task
 from tests.test_casualties_recording import accident_payload
+from tests.test_map_print import configure_basemap
 from tests.test_minefield_records import record_hazard
 
 REPORT_DAY = dt.date(2024, 2, 10)
@@ -141,3 +142,11 @@ def test_an_area_tasked_without_a_hazard_is_mapped_in_its_own_utm_zone(cast: Cas
     assert made.status_code == 201, made.json()
     text = text_of(client_for(cast.approver).get(f"/api/v1/tasks/{made.json()['id']}/dossier.pdf").content)
     assert "area without a hazard" in text and "Survey the villages" in text and "Scale 1:25,000" in text
+
+
+def test_the_dossiers_map_lies_on_the_offline_basemap_and_names_it(cast: Cast, task: Task, settings: Any,
+                                                                   tmp_path: Path) -> None:  # fmt: skip
+    configure_basemap(settings, cast, tmp_path)
+    text = text_of(client_for(cast.clerk).get(f"/api/v1/tasks/{task.pk}/dossier.pdf").content)
+    assert "Khutir Sad" in text and "Basemap: local — Test areas; GeoNames (CC BY 4.0)" in text
+    assert "Scale 1:1,000" in text  # the scale is the area's, whatever the basemap holds

@@ -65,3 +65,23 @@ def test_anyone_clicks_a_point_on_the_public_form_and_gets_the_statement(live_ca
         page.locator("#statement-point button[type=submit]").click()
     text = " ".join(PdfReader(download.value.path()).pages[0].extract_text().split())
     assert "Parcel: a circle of 100 m" in text and "MEETS 1" in text
+
+
+def test_the_print_carries_the_basemap_the_page_shows(live_cast, live_server, page, settings, tmp_path):
+    from tests.test_map_print import configure_basemap
+
+    configure_basemap(settings, live_cast, tmp_path)
+    register_hazard(live_cast, 100)
+    sign_in(page, live_server, "clerk")
+    page.goto(live_server.url + f"/map/#16/{LAT0}/{LON0}")
+    page.wait_for_function(READY)
+    page.locator("summary", has_text="Print to PDF").click()
+
+    def printed() -> str:
+        with page.expect_download() as download:
+            page.locator("#print-form button[type=submit]").click()
+        return " ".join(PdfReader(download.value.path()).pages[0].extract_text().split())
+
+    assert "Pisochyn" in printed() and "Basemap: local" in printed()
+    page.get_by_label("Country outlines only").check()  # the page's "no basemap" is the print's basemap=none
+    assert "Pisochyn" not in printed() and "Basemap" not in printed()

@@ -5,6 +5,8 @@ Every layer is read from its published view through the tiles' own rule (`intero
 rows and fields this reader may read, the generalised accidents for those who may not read single
 casualty records, nothing for a collection they may not see. So the paper never shows more than the map
 page did. The legend lists only the layers printed; the footer names the date, the reader and the scale.
+Under the layers lies the offline basemap chosen (`basemap=`, default the first configured offline one;
+`interop.basemaps.printed`, decision 0063), named with its attribution under the legend.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ from core import pdf
 from core.errors import CleargroundError, Problem, ValidationFailed
 from core.geometry import utm_srid
 from core.mapsheet import MapSheet
+from interop.basemaps.config import configured
+from interop.basemaps.printed import default_basemap, draw_basemap, named
 from interop.publish_access import Reader, published_collection, rows_filter
 from vocab.choices import Classification, HazardStatus
 
@@ -83,10 +87,12 @@ class PrintOrder:
     classifications: tuple[str, ...] | None = None
     statuses: tuple[str, ...] | None = None
     organisation: int | None = None
+    basemap: str = ""  # a configured basemap's name; "" for none
 
 
 def parse_print_order(params: QueryDict) -> PrintOrder:
-    """Read `lon`, `lat`, `scale`, `paper`, `orientation`, `layer` (repeated); every problem named at once."""
+    """Read `lon`, `lat`, `scale`, `paper`, `orientation`, `layer` (repeated), the filters and `basemap`; every
+    problem named at once."""
     problems: list[Problem] = []
     position = []
     for name, low, high in (("lon", -180.0, 180.0), ("lat", -80.0, 84.0)):  # UTM stops at 80°S and 84°N
@@ -129,11 +135,22 @@ def parse_print_order(params: QueryDict) -> PrintOrder:
             organisation = int(params.get("organisation", ""))
         except ValueError:
             problems.append(Problem("organisation", _("must be an organisation's number")))
+    # `basemap`: a configured one by name, `none`, or (absent) the first offline one when there is one.
+    basemap = params.get("basemap", "")
+    if not basemap:
+        default = default_basemap()
+        basemap = default.name if default else ""
+    elif basemap == "none":
+        basemap = ""
+    elif named(basemap) is None:
+        names = [b.name for b in configured()] + ["none"]
+        problems.append(Problem("basemap", _("unknown basemap %(name)s: give one of %(names)s")
+                                % {"name": basemap, "names": ", ".join(names)}))  # fmt: skip
     if problems:
         raise ValidationFailed(problems)
     return PrintOrder(position[0], position[1], scale, paper, orientation, layers,
                       classifications if filtered or classifications else None,
-                      statuses if filtered or statuses else None, organisation)  # fmt: skip
+                      statuses if filtered or statuses else None, organisation, basemap)  # fmt: skip
 
 
 def _filters(order: PrintOrder, layer: PrintLayer) -> Condition:
@@ -220,6 +237,8 @@ def print_pdf(order: PrintOrder, *, reader: Reader, language: str = "en") -> byt
         west, south, east, north = sheet.ground_box()
         box = GEOSGeometry(f"SRID={srid};POLYGON(({west} {south},{east} {south},{east} {north},{west} {north},"
                            f"{west} {south}))")  # fmt: skip
+        # The basemap first, so that every layer of the register lies over it.
+        credit = draw_basemap(sheet, named(order.basemap) if order.basemap else None)
         printed: list[str] = []
         for layer in PRINT_LAYERS:
             if layer.name not in order.layers:
@@ -282,6 +301,8 @@ def print_pdf(order: PrintOrder, *, reader: Reader, language: str = "en") -> byt
                 canvas.line(x + 1.5 * mm, y + 2 * mm, x + 4.5 * mm, y - 1)
             canvas.setFillColor(colors.black)
             canvas.drawString(x + 8 * mm, y, visual(label))
+        if credit:  # under the legend's rows (at most three: nine symbols)
+            canvas.drawString(MARGIN, MARGIN + 1 * mm, visual(credit))
         footer = _("Printed %(when)s by %(who)s from Clearground. Only the layers this reader may see.") % {
             "when": printed_on, "who": name}  # fmt: skip
         canvas.drawString(MARGIN, MARGIN - 5 * mm, visual(footer))

@@ -49,6 +49,7 @@ from core.errors import CleargroundError, NotFoundOrNoAccess, Problem, Validatio
 from core.geometry import area_m2, as_multipolygon, is_valid, to_srid, utm_srid
 from core.mapsheet import MapSheet, fitting_scale
 from hazards.models import Handover
+from interop.basemaps.printed import default_basemap, draw_basemap
 from interop.publish_access import published_collection, rows_filter
 from vocab.choices import OrganisationKind, ProductKind
 
@@ -436,6 +437,8 @@ def statement_pdf(statement: Statement, *, language: str, number: int) -> bytes:
             )
             % {"scale": _n(sheet_map[1])}
         )
+        if sheet_map[2]:
+            para(sheet_map[2])
 
         if statement.hazards:
             story.append(Spacer(1, 8))
@@ -464,8 +467,9 @@ def statement_pdf(statement: Statement, *, language: str, number: int) -> bytes:
     return out.getvalue()
 
 
-def _map(statement: Statement, font: str, visual: Any) -> tuple[Any, int]:
-    """The parcel, the published hazards and released land around it, at the scale that fits it."""
+def _map(statement: Statement, font: str, visual: Any) -> tuple[Any, int, str]:
+    """The parcel, the published hazards and released land around it, at the scale that fits it, over the offline
+    basemap (public reference data, served to anyone: decision 0056); with the scale and the basemap's credit."""
     from web.atlas.printing import layer_features
 
     parcel = statement.parcel
@@ -475,6 +479,7 @@ def _map(statement: Statement, font: str, visual: Any) -> tuple[Any, int]:
     scale = fitting_scale(span, MAP_SIZE)
     sheet = MapSheet(cx=(x0 + x1) / 2, cy=(y0 + y1) / 2, srid=parcel.srid, scale=scale, width=MAP_SIZE,
                      height=MAP_SIZE * 0.7, font=font, visual=visual)  # fmt: skip
+    credit = draw_basemap(sheet, default_basemap())  # first: the register's layers lie over it (0063)
     west, south, east, north = sheet.ground_box()
     box = GEOSGeometry(f"SRID={parcel.srid};POLYGON(({west} {south},{east} {south},{east} {north},{west} {north},"
                        f"{west} {south}))")  # fmt: skip
@@ -487,4 +492,4 @@ def _map(statement: Statement, font: str, visual: Any) -> tuple[Any, int]:
         for geom, kind in layer_features(anonymous, "land_release_products", box, column="kind"):
             sheet.polygons(geom, fills.get(kind or "", colors.lightgrey), colors.darkgreen, 0.5)
     sheet.polygons(local, None, colors.black, 1.5, dash=[4, 2])
-    return sheet.furniture(), scale
+    return sheet.furniture(), scale, credit

@@ -30,6 +30,9 @@
       filters.querySelectorAll(`input[name="${name}"]:checked`).forEach((input) => add(name, input.value));
     });
     if (filters.elements.organisation.value) add("organisation", filters.elements.organisation.value);
+    // The basemap shown (decision 0063): an offline one is drawn under the layers, "none" for outlines only.
+    const basemap = document.querySelector('input[name="basemap"]:checked');
+    if (basemap) add("basemap", basemap.value || "none");
   });
 
   const statementForm = document.getElementById("statement-form");
