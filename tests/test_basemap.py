@@ -159,9 +159,38 @@ def test_it_serves_the_configured_archive_in_the_ranges_a_client_asks(towns, dem
     assert anyone.post("/basemaps/demo.pmtiles").status_code == 405
 
 
+def test_it_serves_one_tile_of_the_archive_by_z_x_y_as_stored(towns, demo_basemap):
+    """The members' map pages read our own archive tile by tile (decision 0066): the bytes are the archive's."""
+    import gzip
+
+    import mapbox_vector_tile
+
+    call_command("basemap", "build", "--out", str(demo_basemap), "--max-zoom", "6")
+    anyone = Client()
+    z, x, y = tile_of(LON0 + 0.2, LAT0 + 0.1, 6)  # Big Town's tile
+    r = anyone.get(f"/basemaps/demo/{z}/{x}/{y}.mvt")
+    assert r.status_code == 200 and r["Content-Type"] == "application/vnd.mapbox-vector-tile"
+    assert r["Content-Encoding"] == "gzip"  # as tippecanoe stored it: the browser inflates it
+    layers = mapbox_vector_tile.decode(gzip.decompress(r.content))
+    assert "Big Town" in [f["properties"].get("name") for f in layers["places"]["features"]]
+    assert sorted(layers) == sorted(name for name in decoded(demo_basemap, z, x, y))
+    # Revalidation: the archive's ETag, as the range door's, so a rebuilt archive is fetched again.
+    assert anyone.get(f"/basemaps/demo/{z}/{x}/{y}.mvt", HTTP_IF_NONE_MATCH=r["ETag"]).status_code == 304
+    # Where the archive has no tile (far away, or deeper than it was built): nothing to draw, not an error.
+    assert anyone.get("/basemaps/demo/6/0/0.mvt").status_code == 204
+    assert anyone.get(f"/basemaps/demo/9/{x * 8}/{y * 8}.mvt").status_code == 204
+    assert anyone.get(f"/basemaps/demo/6/{2**6}/0.mvt").status_code == 404  # not a tile of the world
+    assert anyone.get("/basemaps/demo/30/0/0.mvt").status_code == 404
+    assert anyone.post(f"/basemaps/demo/{z}/{x}/{y}.mvt").status_code == 405
+
+
 @pytest.mark.parametrize(
     "path",
     [
+        "/basemaps/osm/1/0/0.mvt",  # configured, but online: no tile of ours
+        "/basemaps/other/1/0/0.mvt",
+        "/basemaps/..%2F..%2Fclearground%2Fsettings/1/0/0.mvt",
+        "/basemaps/demo/1/0/-1.mvt",
         "/basemaps/osm.pmtiles",  # configured, but online: not a file of ours
         "/basemaps/other.pmtiles",
         "/basemaps/..%2F..%2Fclearground%2Fsettings.pmtiles",
@@ -198,10 +227,13 @@ def test_the_map_page_offers_the_configured_basemaps_with_our_layers(towns, demo
     basemaps = atlas_config(c)["basemaps"]
     assert basemaps == [
         {"name": "demo", "type": "pmtiles", "url": "/basemaps/demo.pmtiles", "attribution": "Natural Earth; GeoNames",
-         "style": "clearground", "layers": ["countries", "places", "provinces"]},
+         "style": "clearground", "layers": ["countries", "places", "provinces"],
+         "tiles": "/basemaps/demo/{z}/{x}/{y}.mvt", "minzoom": 0, "maxzoom": 4, "bounds": basemaps[0]["bounds"]},
         {"name": "osm", "type": "xyz", "url": "https://tiles.example.org/{z}/{x}/{y}.png", "attribution": "OSM",
          "style": "clearground", "layers": []},
     ]  # fmt: skip
+    west, south, east, north = basemaps[0]["bounds"]
+    assert west < LON0 - 0.3 < LON0 + 0.2 < east and south < LAT0 - 0.2 < LAT0 + 0.1 < north  # the archive's own
     page = c.get("/map/")
     assert b"vendor/pmtiles/pmtiles.js" in page.content
     # The configured online basemap is the one other origin a page may fetch from.

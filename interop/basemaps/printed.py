@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import gzip
 import math
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -27,6 +26,8 @@ from reportlab.lib.units import mm
 from core import pdf
 from core.geometry import to_srid
 from core.mapsheet import MapSheet
+from interop.basemaps.archive import header as read_header
+from interop.basemaps.archive import tile as read_tile
 from interop.basemaps.config import Basemap, configured
 
 # A sheet at 1:100 000 on A3 needs about 20 tiles at its zoom; a coarser zoom is read rather than more tiles.
@@ -145,54 +146,14 @@ def _wkt(geometry: dict[str, Any], to_ground: Any) -> str | None:
     return None
 
 
-# Deserialised PMTiles directories by (archive identity, offset, length): pmtiles' `Reader.get` reads the leaf
-# directory again for every tile (25 ms each for the demo's), which made a sheet's basemap cost more than the rest of
-# the print. The identity is the open file's inode, size and modification time, so an archive rebuilt (renamed over
-# the old one, decision 0056) is read afresh and never mixed with the old one's directories.
-_DIRECTORIES: dict[tuple[int, int, int, int, int], list[Any]] = {}
-_DIRECTORIES_KEPT = 32
-
-
-def _directory(fh: Any, identity: tuple[int, int, int], offset: int, length: int) -> list[Any]:
-    from pmtiles.tile import deserialize_directory
-
-    key = (*identity, offset, length)
-    if key not in _DIRECTORIES:
-        if len(_DIRECTORIES) >= _DIRECTORIES_KEPT:
-            _DIRECTORIES.clear()
-        fh.seek(offset)
-        _DIRECTORIES[key] = list(deserialize_directory(fh.read(length)))
-    return _DIRECTORIES[key]
-
-
-def _tile(fh: Any, header: Any, z: int, x: int, y: int) -> bytes | None:
-    """The tile's bytes (compressed as stored), found through the cached directories; None when there is none."""
-    from pmtiles.tile import find_tile, zxy_to_tileid
-
-    stat = os.fstat(fh.fileno())
-    identity = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
-    tile_id = zxy_to_tileid(z, x, y)
-    offset, length = header["root_offset"], header["root_length"]
-    for _depth in range(4):  # the format's deepest directory
-        entry = find_tile(_directory(fh, identity, offset, length), tile_id)
-        if entry is None:
-            return None
-        if entry.run_length == 0:
-            offset, length = header["leaf_directory_offset"] + entry.offset, entry.length
-            continue
-        fh.seek(header["tile_data_offset"] + entry.offset)
-        return bytes(fh.read(entry.length))
-    return None
-
-
 def _vector(basemap: Basemap) -> bool:
     """Whether the archive holds vector tiles (a raster PMTiles is not drawn on paper)."""
-    from pmtiles.tile import TileType, deserialize_header
+    from pmtiles.tile import TileType
 
     assert basemap.file is not None
     try:
         with basemap.file.open("rb") as fh:
-            return bool(deserialize_header(fh.read(127))["tile_type"] == TileType.MVT)
+            return bool(read_header(fh)["tile_type"] == TileType.MVT)
     except (OSError, ValueError, KeyError, IndexError):
         return False
 
@@ -200,7 +161,7 @@ def _vector(basemap: Basemap) -> bool:
 def _decoded(basemap: Basemap, sheet: MapSheet) -> Iterator[tuple[str, dict[str, Any], GEOSGeometry, GEOSGeometry]]:
     """(layer, properties, geometry in Web Mercator, the part of its tile's square on the sheet) of each feature."""
     import mapbox_vector_tile
-    from pmtiles.tile import Compression, TileType, deserialize_header
+    from pmtiles.tile import Compression, TileType
 
     assert basemap.file is not None
     outline = _sheet_outline(sheet)
@@ -208,7 +169,7 @@ def _decoded(basemap: Basemap, sheet: MapSheet) -> Iterator[tuple[str, dict[str,
     west, south, east, north = to_srid(outline, 4326).extent
     count = 0
     with basemap.file.open("rb") as fh:
-        header = deserialize_header(fh.read(127))
+        header = read_header(fh)
         if header["tile_type"] != TileType.MVT:
             return
         z = zoom_for(sheet.scale, (south + north) / 2, header["min_zoom"], header["max_zoom"])
@@ -216,7 +177,7 @@ def _decoded(basemap: Basemap, sheet: MapSheet) -> Iterator[tuple[str, dict[str,
             z -= 1
         size = 2 * HALF_WORLD / 2**z
         for x, y in _tiles((west, south, east, north), z)[: MAX_TILES * 4]:
-            data = _tile(fh, header, z, x, y)
+            data = read_tile(fh, header, z, x, y)
             if not data:
                 continue  # no features there (open sea, or outside the archive)
             left, top = -HALF_WORLD + x * size, HALF_WORLD - y * size

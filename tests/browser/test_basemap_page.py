@@ -1,4 +1,5 @@
-"""The map page draws the offline basemap from /basemaps/<name>.pmtiles (range requests), and the switcher hides it."""
+"""The map page draws the offline basemap from its tile door /basemaps/<name>/{z}/{x}/{y}.mvt (decision 0066), and the
+switcher hides it."""
 
 import pytest
 from django.core.management import call_command
@@ -21,15 +22,16 @@ def test_the_map_draws_provinces_and_towns_from_the_offline_basemap(page, live_s
     archive = tmp_path / "demo.pmtiles"
     call_command("basemap", "build", "--out", str(archive), "--max-zoom", "12")
     settings.CLEARGROUND_BASEMAPS = [{"name": "demo", "type": "pmtiles", "file": str(archive)}]
-    ranges: list[str] = []
-    page.on("request", lambda r: ranges.append(r.headers.get("range", "")) if "/basemaps/" in r.url else None)
+    asked: list[tuple[str, str]] = []
+    page.on("request", lambda r: asked.append((r.url, r.headers.get("range", ""))) if "/basemaps/" in r.url else None)
     sign_in(page, live_server, live_cast.clerk.username)
     page.goto(live_server.url + f"/map/#11/{LAT0}/{LON0}")
     page.wait_for_function(READY)
     wait_idle(page)
     assert "Test Oblast" in page.evaluate(RENDERED, "basemap-demo-provinces")
     assert page.evaluate(RENDERED, "basemap-demo-places") == ["Big Town"]
-    assert ranges and all(r.startswith("bytes=") for r in ranges)
+    # One request a tile from MapLibre's worker, no header or directory range requests before it.
+    assert asked and all(url.endswith(".mvt") and "/basemaps/demo/" in url and not rng for url, rng in asked)
     # "Country outlines only" hides the basemap's layers.
     page.get_by_label("Country outlines only").check()
     wait_idle(page)

@@ -94,7 +94,12 @@ window.Clearground = window.Clearground || {};
     const sources = {};
     let layers;
     if (basemap.type === "pmtiles") {
-      sources[id] = { type: "vector", url: pmtilesUrl(basemap.url), attribution: basemap.attribution };
+      // An archive on this server comes through its z/x/y door (one request a tile, fetched by MapLibre's worker
+      // as soon as the view is known); any other through pmtiles.js's range requests (decision 0066).
+      sources[id] = basemap.tiles
+        ? { type: "vector", tiles: [window.location.origin + basemap.tiles], minzoom: basemap.minzoom, maxzoom: basemap.maxzoom,
+          bounds: basemap.bounds, attribution: basemap.attribution }
+        : { type: "vector", url: pmtilesUrl(basemap.url), attribution: basemap.attribution };
       if (basemap.style === "protomaps" && window.basemaps) {
         // A Protomaps build has the Protomaps schema; its labels need a glyph server, which we do not run.
         layers = basemaps.layers(id, basemaps.namedFlavor("light"))
