@@ -281,16 +281,17 @@ def ranking(on: dt.date, *, hazard_ids: set[int] | None = None) -> tuple[Weights
 
 def _rank(on: dt.date, force: WeightsInForce, *, gazetteer: bool) -> list[Priority]:
     w = force.weights
-    with connection.cursor() as cur:
-        cur.execute(_RANKING_SQL, {"on": on, "day_after": on + dt.timedelta(days=1),
-                                   "accident_m": w.accident_distance_m})  # fmt: skip
-        rows = cur.fetchall()
-    priorities = []
-    # 100,000 rows make a million small objects: the collector, run every few hundred of them, walked all those
-    # made before, again and again (about half the time at that size, decision 0065). None of them is garbage.
+    # 100,000 rows make a million small objects, none of them garbage: the collector, run every few hundred
+    # allocations, walked all those made before (and the rankings kept), again and again — about half the Python
+    # time at that size (decision 0065). It is paused from the fetch to the ranks.
     collecting = gc.isenabled()
     gc.disable()
     try:
+        with connection.cursor() as cur:
+            cur.execute(_RANKING_SQL, {"on": on, "day_after": on + dt.timedelta(days=1),
+                                       "accident_m": w.accident_distance_m})  # fmt: skip
+            rows = cur.fetchall()
+        priorities = []
         for hazard_id, code, sequence, state, accidents, place, distance_m, population in rows:
             # Django's psycopg set-up hands jsonb back as text (its JSONField decodes it itself).
             state = json.loads(state) if isinstance(state, str) else state
@@ -300,13 +301,13 @@ def _rank(on: dt.date, force: WeightsInForce, *, gazetteer: bool) -> list[Priori
                          version_sequence=sequence, _inputs=inputs)  # fmt: skip
             p.score = round(sum(_points(*inputs)), 2)
             priorities.append(p)
+        # Ties: the older hazard first, so the order is the same every time it is computed.
+        priorities.sort(key=lambda p: (-p.score, p.hazard))
+        for i, p in enumerate(priorities, start=1):
+            p.rank = i
     finally:
         if collecting:
             gc.enable()
-    # Ties: the older hazard first, so the order is the same every time it is computed.
-    priorities.sort(key=lambda p: (-p.score, p.hazard))
-    for i, p in enumerate(priorities, start=1):
-        p.rank = i
     return priorities
 
 
