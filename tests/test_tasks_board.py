@@ -94,6 +94,9 @@ def test_a_task_without_a_hazard_is_in_every_province_its_area_meets(cast: Cast)
         answer = api.get("/api/v1/tasks/", {"province": pcode}).json()["results"]
         assert sorted(r["id"] for r in answer) == sorted(tasks), pcode
     assert shown(board.get("/tasks/").content.decode()) == [beyond, across, inside, on_hazard]
+    # The province narrows what the reader may see, never widens it: Bravo is tasked with none of these.
+    assert shown(page_client(cast.outsider).get("/tasks/", {"province": "UA63"}).content.decode()) == []
+    assert client_for(cast.outsider).get("/api/v1/tasks/", {"province": "UA63"}).json()["results"] == []
 
 
 def issue_form(cast: Cast, hazard: Any, **extra: Any) -> dict[str, Any]:
