@@ -3,7 +3,8 @@
 Seeding (not timed, a few minutes): the test cast, two more operators, nine provinces, one hazard
 registered through the report pipeline and copied in SQL across the provinces and operators (with a
 version each, so that the prioritisation ranks them all), a gazetteer of places, then the task orders
-set-wise (every status, activity and priority; a tenth tasked to another operator than the hazard's)
+set-wise (every status, activity and priority; a tenth tasked to another operator than the hazard's, a
+tenth given a drawn area and no hazard)
 with their transitions. Measured (each a real Django request through the test client, session sign-in):
 the board (HTML) and the tasks API, as the authority's IM officer and as operator Alpha's clerk, with
 no filter, by status, by operator, by province and a second page; then the prioritisation ranking of
@@ -118,12 +119,14 @@ def seed(hazards: int, tasks: int, places: int) -> dict[str, Any]:
                 "declined", "cancelled"]  # fmt: skip
     staffed = ["accepted", "started", "suspended", "completed"]
     with transaction.atomic(), connection.cursor() as cur:
-        # Every tenth hazard is tasked; a tenth of the tasks go to another operator than the hazard's.
+        # Every tenth hazard is tasked; a tenth of the tasks go to another operator than the hazard's, and a
+        # tenth are given the hazard's outline as a drawn area, without the hazard (decision 0065's province rule).
         cur.execute(
             """
-            INSERT INTO operations_task (hazard_id, activity_kind, organisation_id, team_id, start_on, due_on,
+            INSERT INTO operations_task (hazard_id, area, activity_kind, organisation_id, team_id, start_on, due_on,
                                          priority, instructions, call_out, status, issued_by_id, issued_at, version)
-            SELECT h.id, (ARRAY['ts', 'clearance', 'clearance', 'nts'])[1 + (n / 3) %% 4], org,
+            SELECT CASE WHEN n %% 10 <> 5 THEN h.id END, CASE WHEN n %% 10 = 5 THEN h.geom END,
+                   (ARRAY['ts', 'clearance', 'clearance', 'nts'])[1 + (n / 3) %% 4], org,
                    CASE WHEN st = ANY(%(staffed)s)
                         THEN (%(teams)s::bigint[])[array_position(%(orgs)s::bigint[], org)] END,
                    DATE '2025-01-01' + (n %% 600), DATE '2025-01-01' + (n %% 600) + 30 + n %% 90,
@@ -131,7 +134,7 @@ def seed(hazards: int, tasks: int, places: int) -> dict[str, Any]:
                    false, st,
                    %(imo)s, TIMESTAMPTZ '2025-01-01' + n * interval '1 hour', 1
             FROM (
-                SELECT h.id, (row_number() OVER (ORDER BY h.id))::int AS n,
+                SELECT h.id, h.geom, (row_number() OVER (ORDER BY h.id))::int AS n,
                        CASE WHEN h.id %% 97 < 10 THEN (%(orgs)s::bigint[])[1 + (h.id / 7) %% 5]
                             ELSE h.organisation_id END AS org
                 FROM hazards_hazardousarea h WHERE h.id %% 10 = 0 ORDER BY h.id LIMIT %(tasks)s

@@ -105,6 +105,36 @@ def test_each_score_is_the_sum_of_its_terms_computed_by_hand(cast: Cast, world: 
     assert shown["devices"] == ({"devices": ["ap_mine"], "ap_mines": True}, 20.0)
 
 
+def test_a_register_of_several_hazards_ranks_in_the_order_its_rules_give(
+    cast: Cast, world: dict[str, HazardousArea]
+) -> None:
+    """Pins the whole order, ties included, so that a faster ranking (decision 0065) cannot change it."""
+
+    def field(x: float, **hazard: Any) -> int:
+        # Bravo's fields 10-16 km east: no accident within 1 km; the oblast's 50,000 give each 20 × 0.5.
+        payload = cast.nts_payload(square(100, x=x), **hazard)
+        report = create_report(acting_user=cast.outsider, organisation=cast.bravo, kind="nts",
+                               date_of_information=ON, payload=payload, submit=True)  # fmt: skip
+        hazard_id = approve_report(report, acting_user=cast.imo).hazard_id
+        assert hazard_id is not None
+        return hazard_id
+
+    # water 20; no one; UXO 5; settlement 10: 35.
+    water = field(10_000, land_use=["water"], beneficiaries=0, devices_suspected=["uxo"])
+    # agriculture 10; 200 × 5/100 = 10; UXO 5; 10: 35 as well, and newer, so after it.
+    farm = field(12_000, land_use=["agriculture"], beneficiaries=200, devices_suspected=["uxo"])
+    # residential 30; 33 × 5/100 = 1.65; AP mines 20; 10: 61.65.
+    homes = field(14_000, land_use=["residential"], beneficiaries=33, devices_suspected=["ap_mine"])
+    # forest: not weighed by W1 (0); no one; UXO 5; 10: 15.
+    forest = field(16_000, land_use=["forest"], beneficiaries=0, devices_suspected=["uxo"])
+    _, rows = ranking(RANKED_ON)
+    assert [(r.hazard, r.rank, r.score) for r in rows] == [
+        (world["bravo"].pk, 1, 100), (homes, 2, 61.65), (world["alpha"].pk, 3, 56), (water, 4, 35), (farm, 5, 35),
+        (forest, 6, 15),
+    ]  # fmt: skip
+    assert all(r.score == round(sum(t.points for t in r.terms), 2) for r in rows)
+
+
 def test_the_nearest_gazetteer_place_scores_by_its_distance_once_places_are_loaded(
     cast: Cast, world: dict[str, HazardousArea]
 ) -> None:

@@ -9,11 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.contrib.gis.geos import GEOSGeometry
 from django.test import Client
 
-from clearground.test import Cast
+from clearground.test import LON0, Cast, rect, square
 from operations.actions import issue_task
 from operations.models import Task, TaskDocument
+from places.models import AdminArea
 from quality.actions import add_team
 from tests.tasks_helpers import ON, accredited_team, bravo_hazard, client_for
 from web.tasking import views
@@ -64,6 +66,37 @@ def test_the_board_filters_by_province_and_pages_through_the_rest(cast: Cast, mo
     api = client_for(cast.imo).get("/api/v1/tasks/", {"province": "UA63"}).json()
     assert sorted(r["id"] for r in api["results"]) == sorted(t.pk for t in tasks)
     assert client_for(cast.imo).get("/api/v1/tasks/", {"province": "UA-NONE"}).json()["results"] == []
+
+
+def test_a_task_without_a_hazard_is_in_every_province_its_area_meets(cast: Cast) -> None:
+    """Decision 0065: a drawn area (no hazard) is placed by intersection with the province's boundary; a hazard's
+    task still by the hazard's admin area."""
+    # A second province east of the test oblast (which ends one degree east of the origin, ~71.7 km).
+    east = GEOSGeometry(f"SRID=4326;MULTIPOLYGON((({LON0 + 1} 48.5,{LON0 + 3} 48.5,{LON0 + 3} 51.5,{LON0 + 1} 51.5,"
+                        f"{LON0 + 1} 48.5)))")  # fmt: skip
+    AdminArea.objects.create(pcode="UA64", name="East Oblast", level=1, parent=cast.area.parent, country_iso3="UKR",
+                             geom=east)  # fmt: skip
+    hazard = bravo_hazard(cast)
+    accredited_team(cast)
+
+    def issue(**where: Any) -> int:
+        return issue_task(acting_user=cast.imo, organisation=cast.alpha, activity_kind="ts", start_on=ON,
+                          **where).pk  # fmt: skip
+
+    on_hazard = issue(hazard=hazard)
+    inside = issue(area=square(500, x=3000))
+    across = issue(area=rect(70_000, 0, 74_000, 1000))  # over the border at LON0 + 1
+    beyond = issue(area=rect(100_000, 0, 101_000, 1000))
+    board, api = page_client(cast.imo), client_for(cast.imo)
+    expected = {"UA63": [across, inside, on_hazard], "UA64": [beyond, across], "UA-NONE": []}
+    for pcode, tasks in expected.items():
+        assert shown(board.get("/tasks/", {"province": pcode}).content.decode()) == tasks, pcode
+        answer = api.get("/api/v1/tasks/", {"province": pcode}).json()["results"]
+        assert sorted(r["id"] for r in answer) == sorted(tasks), pcode
+    assert shown(board.get("/tasks/").content.decode()) == [beyond, across, inside, on_hazard]
+    # The province narrows what the reader may see, never widens it: Bravo is tasked with none of these.
+    assert shown(page_client(cast.outsider).get("/tasks/", {"province": "UA63"}).content.decode()) == []
+    assert client_for(cast.outsider).get("/api/v1/tasks/", {"province": "UA63"}).json()["results"] == []
 
 
 def issue_form(cast: Cast, hazard: Any, **extra: Any) -> dict[str, Any]:
