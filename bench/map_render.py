@@ -12,7 +12,8 @@ own start view (the user's hazards). The time is `window.cgMapReadyAt`, which we
 with performance.now() — milliseconds since navigation start — on the first `idle` after the hazard
 tiles loaded. Hazards visible are counted once, after the last run: queryRenderedFeatures on the
 hazard fill and dots deduplicated by id (a polygon cut across tiles is one hazard), a dot standing
-for `count` hazards. Prints one JSON object.
+for `count` hazards, and the share of the canvas painted in something other than sea and land (a screenshot: the
+features were drawn, not only loaded). Prints one JSON object.
 Nothing here writes to the database.
 """
 
@@ -97,6 +98,27 @@ def render_once(browser: Any, state: Any, url: str, args: argparse.Namespace) ->
     return float(page.evaluate("() => window.cgMapReadyAt")), page
 
 
+def drawn_share(page: Any) -> float:
+    """The share of the map canvas's pixels in neither the sea's nor the land's colour: features really painted.
+
+    queryRenderedFeatures reads the loaded tiles, not the pixels; a render that loads everything and paints nothing
+    (decision 0066 met one) would count every hazard. A screenshot of the canvas cannot be fooled that way.
+    """
+    from io import BytesIO
+
+    from PIL import Image
+
+    # Everything over the canvas (the panel, the search box, the controls) is hidden first: only the map is read.
+    page.evaluate("""() => document.querySelectorAll('body *:not(.maplibregl-canvas):not(:has(.maplibregl-canvas))')
+      .forEach((e) => { e.style.visibility = 'hidden'; })""")
+    image = Image.open(BytesIO(page.locator(".maplibregl-canvas").screenshot())).convert("RGB")
+    ground = ((212, 228, 240), (242, 239, 230))  # shell/map.js: sea, land
+    colours = image.getcolors(image.width * image.height) or []
+    other = sum(n for n, rgb in colours
+                if all(sum(abs(a - b) for a, b in zip(rgb, g, strict=True)) > 6 for g in ground))  # fmt: skip
+    return round(other / (image.width * image.height), 3)
+
+
 def view_for_bbox(browser: Any, state: Any, args: argparse.Namespace, base: str) -> str:
     """The #zoom/lat/lon that fits --bbox in the map's real container (MapLibre's own arithmetic)."""
     west, south, east, north = floats(args.bbox, 4, "bbox")
@@ -127,12 +149,13 @@ def main(argv: list[str] | None = None) -> int:
         warm_ms, page = render_once(browser, state, base + view, args)  # server and OS caches, not counted
         page.context.close()
         times: list[float] = []
-        visible = 0
+        visible, drawn = 0, 0.0
         for i in range(args.runs):
             ms, page = render_once(browser, state, base + view, args)
             times.append(ms)
             if i == args.runs - 1:
                 visible = int(page.evaluate(VISIBLE))
+                drawn = drawn_share(page)
             page.context.close()
         browser.close()
     result = {
@@ -147,6 +170,7 @@ def main(argv: list[str] | None = None) -> int:
         "p95_ms": round(p95(times), 1) if times else None,
         "target_ms": TARGET_MS,
         "hazards_visible": visible,
+        "canvas_share_drawn": drawn,
         "enough_visible": visible >= args.min_visible,
         "meets_target": bool(times) and p95(times) <= TARGET_MS and visible >= args.min_visible,
     }
