@@ -43,6 +43,11 @@ window.Clearground = window.Clearground || {};
     return countries[scale];
   };
 
+  // Every map draws the 1:110m land (createMap): asked for now, while the page is still parsed, so that it is
+  // decoded and handed to the worker with the style rather than last, which cost the first render one more
+  // software frame (decision 0066).
+  C.countries("110m");
+
   C.baseStyle = function () {
     return {
       version: 8,
