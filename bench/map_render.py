@@ -1,4 +1,4 @@
-"""Map first render in headless Chromium: navigation start → the hazard tiles drawn (issue 6: ≤ 2 s).
+"""Map first render in headless Chromium: navigation start → the hazard tiles drawn (issue 6: ≤ 2 s; issue 18: ≤ 1.5 s).
 
 Run by hand against a running Clearground with a large register (100,000 hazards), e.g.
 
@@ -28,7 +28,7 @@ from typing import Any
 
 from web.shell.chromium import ARGS, CHROMIUM
 
-TARGET_MS = 2000.0
+TARGET_MS = 1500.0  # issue 18 (issue 6 asked ≤ 2 s)
 # A dot of several hazards (?geometry=cluster, decision 0062) counts as its `count`; a feature cut across tiles once.
 VISIBLE = """() => { const seen = new Map();
   window.cgMap.queryRenderedFeatures({layers: ['hazards-fill', 'hazards-points']})
