@@ -29,6 +29,7 @@ from accounts.models import Organisation
 from clearground.api import preconditions as pre
 from clearground.api.pagination import IdCursorPagination
 from clearground.api.params import choices
+from clearground.api.parsers import JSONField
 from core.errors import NotAllowed, NotFoundOrNoAccess, Problem, ValidationFailed
 from obligations.exports import language_of
 from operations import actions, documents, dossier, monthly, notifications, queries
@@ -84,7 +85,7 @@ class TaskIssueSerializer(serializers.Serializer[Any]):
     organisation = serializers.SlugField(help_text="The operator tasked")
     activity_kind = serializers.CharField()  # checked by issue_task
     hazard = serializers.IntegerField(required=False, allow_null=True)
-    area = serializers.JSONField(required=False, allow_null=True, help_text="A GeoJSON polygon, when no hazard")
+    area = JSONField(required=False, allow_null=True, help_text="A GeoJSON polygon, when no hazard")
     team = serializers.SlugField(required=False, allow_blank=True, default="", help_text="The operator's team code")
     start_on = serializers.DateField()
     due_on = serializers.DateField(required=False, allow_null=True, default=None)
@@ -333,7 +334,7 @@ def priorities(request: Request) -> Response:
 
 
 class PriorityWeightsSerializer(serializers.Serializer[Any]):
-    weights = serializers.JSONField(help_text="criterion → weight; land_use an object of land use → weight")
+    weights = JSONField(help_text="criterion → weight; land_use an object of land use → weight")
     reason = serializers.CharField(allow_blank=True)
     in_force_from = serializers.DateField(required=False, allow_null=True, default=None,
                                           help_text="default today; never in the past")  # fmt: skip

@@ -23,6 +23,7 @@ from accounts.access import AnyUser
 from accounts.models import Membership, Organisation
 from clearground.api.pagination import IdCursorPagination
 from clearground.api.params import choices
+from clearground.api.parsers import JSONField
 from core.errors import NotAllowed, Problem, ValidationFailed
 from quality import actions
 from quality.choices import NonConformityStatus
@@ -183,7 +184,7 @@ class AccreditationViewSet(viewsets.ReadOnlyModelViewSet[Accreditation]):
 
 class QualityReportSerializer(serializers.Serializer[Any]):
     date_of_information = serializers.DateField(required=False, help_text="Defaults to today")
-    payload = serializers.JSONField()
+    payload = JSONField()
 
 
 def _authority_of(user: AnyUser) -> Organisation:

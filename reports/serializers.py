@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from accounts.personal import without_personal_data
 from casualties.disclosure import ACCIDENT_KIND, generalised_payload, report_payload_for
+from clearground.api.parsers import JSONField
 from hazards import overlaps
 from reports.models import Report, ReportAttachment, ReportTransition
 
@@ -80,7 +81,7 @@ class ReportCreateSerializer(serializers.Serializer[Any]):
     hazard = serializers.IntegerField(required=False, allow_null=True)
     task = serializers.IntegerField(required=False, allow_null=True, help_text="The task order the work was done under")
     date_of_information = serializers.DateField()
-    payload = serializers.JSONField()
+    payload = JSONField()
     supersedes = serializers.IntegerField(required=False, allow_null=True)
     submit = serializers.BooleanField(default=False)
 
@@ -97,7 +98,7 @@ class ReportUpdateSerializer(VersionedWriteSerializer):
     hazard = serializers.IntegerField(required=False, allow_null=True)
     task = serializers.IntegerField(required=False, allow_null=True, help_text="The task order the work was done under")
     date_of_information = serializers.DateField(required=False)
-    payload = serializers.JSONField(required=False)
+    payload = JSONField(required=False)
 
 
 class ApproveSerializer(VersionedWriteSerializer):

@@ -182,6 +182,27 @@ def test_text_with_a_nul_character_is_a_400_naming_the_field_not_a_500(cast: Cas
     assert [e["field"] for e in as_form.json()["errors"]] == ["name"]
 
 
+def test_a_nul_escaped_in_json_sent_as_a_form_field_is_a_400_naming_the_field_not_a_500(cast: Cast) -> None:
+    """The fuzz's find: a JSON field sent in a form is text to the body parsers, and its \\u0000 becomes a NUL
+    only when the field decodes it (a QA visit's payload reached jsonb: 500). Every JSON field refuses it."""
+    from quality.models import QaVisit
+    from reports.models import Report
+
+    imo = token_client(cast.imo)
+    reports_before, visits_before = Report.objects.count(), QaVisit.objects.count()
+    escaped = '{"sample": {"a\\u0000b": "x"}, "notes": ["ok", "c\\u0000"]}'
+
+    visit = imo.post("/api/v1/qa-visits/", {"payload": escaped}, format="multipart")
+    inspection = imo.post("/api/v1/qc-inspections/", {"payload": escaped}, format="multipart")
+    report = imo.post("/api/v1/reports/", {"kind": "nts", "organisation": cast.alpha.pk, "payload": escaped},
+                      format="multipart")  # fmt: skip
+
+    for answer in (visit, inspection, report):
+        assert answer.status_code == 400, answer.content
+        assert [e["field"] for e in answer.json()["errors"]] == ["payload.sample.a\\0b", "payload.notes.1"]
+    assert (Report.objects.count(), QaVisit.objects.count()) == (reports_before, visits_before)
+
+
 def test_a_known_at_with_an_offset_postgresql_refuses_is_still_answered(cast: Cast) -> None:
     hazard = register_hazard(cast)
     url = f"/api/v1/hazards/{hazard.pk}/state/"

@@ -1025,6 +1025,7 @@ NOT_PROBED = {
     # names outside the list and traversal attempts are tests/test_basemap.py.
     "basemaps:catalogue": "the configured basemaps: public reference data, no register data (decision 0056)",
     "basemaps:archive": "a configured basemap archive: public reference data; tests/test_basemap.py (decision 0056)",
+    "basemaps:tile": "a configured basemap archive's tile: public reference data; tests/test_basemap.py (0066)",
     # Which operator approves which report kind is read by every member by design (decision 0036);
     # only the authority's admin writes them (tests/test_four_eyes.py).
     "approval-delegation-list": "approval delegations: not secret, no report data (decision 0036)",

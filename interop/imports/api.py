@@ -28,7 +28,7 @@ from accounts.access import AnyUser
 from accounts.models import Organisation
 from clearground.api import params as params_
 from clearground.api.pagination import IdCursorPagination
-from clearground.api.parsers import FormParser, JSONParser, MultiPartParser
+from clearground.api.parsers import FormParser, JSONField, JSONParser, MultiPartParser
 from core.errors import Conflict, NotAllowed, Problem, ValidationFailed
 from interop.imports import mapping as mapping_mod
 from interop.imports import service
@@ -89,7 +89,7 @@ class ImportUploadSerializer(serializers.Serializer[Any]):
     profile = serializers.CharField(required=False, help_text="a saved import profile's name")
     crs = serializers.CharField(required=False, help_text="override the file's CRS, e.g. EPSG:28992")
     layer = serializers.CharField(required=False, help_text="the layer to read (default: the first)")
-    mapping = serializers.JSONField(required=False, help_text="a mapping object (JSON); overrides the profile's")
+    mapping = JSONField(required=False, help_text="a mapping object (JSON); overrides the profile's")
 
 
 class RunSerializer(serializers.Serializer[Any]):
