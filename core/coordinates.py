@@ -170,7 +170,12 @@ def format_position(lon: float, lat: float, notation: Notation) -> str:
     if notation == "utm":
         zone, band, easting, northing = to_utm(lon, lat)
         # Truncated to the metre (as MGRS is), forgiving the micrometre a round trip through floats loses.
-        return f"{zone}{band} {math.floor(easting + 1e-6)} {math.floor(northing + 1e-6)}"
+        metre_north = math.floor(northing + 1e-6)
+        if band < "N" and metre_north >= _FALSE_NORTHING_SOUTH:
+            # Within a micrometre south of the equator: "31M … 10000000" reads back as the equator, which is
+            # written "31N … 0"; written so at once, the text is stable (hypothesis found such a point).
+            band, metre_north = "N", 0
+        return f"{zone}{band} {math.floor(easting + 1e-6)} {metre_north}"
     if notation == "mgrs":
         if not -80 <= lat <= 84:
             raise CoordinateError("MGRS here covers latitudes 80°S to 84°N")
