@@ -26,7 +26,7 @@ import json
 import threading
 from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection
 
@@ -134,6 +134,18 @@ def _number(value: Any, name: str, positive: bool, problems: list[Problem]) -> f
     return float(value)
 
 
+class _Inputs(NamedTuple):
+    """What one hazard's score is computed from: the weights, its state and the register's facts about it."""
+
+    w: Weights
+    state: dict[str, Any]
+    accidents: int
+    gazetteer: bool
+    place: str | None
+    distance_m: float | None
+    population: int | None
+
+
 @dataclass(frozen=True)
 class WeightsInForce:
     """The weights in force on a date and which version they are (0: the defaults, before any was set)."""
@@ -176,13 +188,13 @@ class Priority:
     # What the terms are read from. A ranking orders every open hazard (100,000 in the bench) by its score, but a
     # page shows a hundred of them: each row's six terms, with their inputs and weights, are built when first
     # read (decision 0065), from the same points the score was summed from.
-    _inputs: tuple[Any, ...] = field(default=(), repr=False, compare=False)
+    _inputs: _Inputs | tuple[()] = field(default=(), repr=False, compare=False)
     _built: list[Term] | None = field(default=None, repr=False, compare=False)
 
     @property
     def terms(self) -> list[Term]:
         if self._built is None:
-            self._built = _terms(*self._inputs) if self._inputs else []
+            self._built = _terms(self._inputs) if self._inputs else []
         return self._built
 
     def as_json(self) -> dict[str, Any]:
@@ -295,11 +307,11 @@ def _rank(on: dt.date, force: WeightsInForce, *, gazetteer: bool) -> list[Priori
         for hazard_id, code, sequence, state, accidents, place, distance_m, population in rows:
             # Django's psycopg set-up hands jsonb back as text (its JSONField decodes it itself).
             state = json.loads(state) if isinstance(state, str) else state
-            inputs = (w, state, accidents, gazetteer, place, distance_m, population)
+            inputs = _Inputs(w, state, accidents, gazetteer, place, distance_m, population)
             p = Priority(hazard=hazard_id, code=code, name=state.get("name", ""),
                          organisation=state.get("organisation"), status=state.get("status", ""),
                          version_sequence=sequence, _inputs=inputs)  # fmt: skip
-            p.score = round(sum(_points(*inputs)), 2)
+            p.score = round(sum(_points(inputs)), 2)
             priorities.append(p)
         # Ties: the older hazard first, so the order is the same every time it is computed.
         priorities.sort(key=lambda p: (-p.score, p.hazard))
@@ -319,16 +331,9 @@ def _read(w: Weights, state: dict[str, Any]) -> tuple[list[str], Any, str, list[
     return uses, beneficiaries, blockages, state.get("devices_suspected") or [], state.get("devices_confirmed") or []
 
 
-def _points(
-    w: Weights,
-    state: dict[str, Any],
-    accidents: int,
-    gazetteer: bool,
-    place: str | None,
-    distance_m: float | None,
-    population: int | None,
-) -> tuple[float, ...]:
+def _points(inputs: _Inputs) -> tuple[float, ...]:
     """Each criterion's points, rounded as shown, in the order of the terms: the one place the formulas live."""
+    w, state, accidents, gazetteer, _place, distance_m, population = inputs
     uses, beneficiaries, blockages, suspected, confirmed = _read(w, state)
     if gazetteer:
         near = distance_m is not None and distance_m < w.settlement_distance_m
@@ -347,18 +352,11 @@ def _points(
     )
 
 
-def _terms(
-    w: Weights,
-    state: dict[str, Any],
-    accidents: int,
-    gazetteer: bool,
-    place: str | None,
-    distance_m: float | None,
-    population: int | None,
-) -> list[Term]:
+def _terms(inputs: _Inputs) -> list[Term]:
     """The terms of one score: each criterion's input and weight as shown, with the points of `_points`."""
+    w, state, accidents, gazetteer, place, distance_m, population = inputs
     uses, beneficiaries, blockages, suspected, confirmed = _read(w, state)
-    points = _points(w, state, accidents, gazetteer, place, distance_m, population)
+    points = _points(inputs)
     if gazetteer:
         settlement: dict[str, Any] = {"nearest": place, "distance_m": round(distance_m or 0.0, 1),
                                       "within_m": w.settlement_distance_m}  # fmt: skip
